@@ -1,0 +1,12 @@
+import type { Command } from './command.js';
+
+/**
+ * Every sub-command, in the order `qingliu --help` lists them. Command modules keep their top level light
+ * (heavy components are imported inside `run`), so `qingliu evaluate` starts fast.
+ */
+export async function loadCommands(): Promise<Command[]> {
+  const modules = await Promise.all([
+    // one line per command module: import('./commands/NAME.js'),
+  ]);
+  return modules.map((m: { command: Command }) => m.command);
+}
