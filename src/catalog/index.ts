@@ -1,0 +1,51 @@
+/** The station catalog: what is monitored where, who is responsible, how alerts reach them. */
+export { loadCatalog, parseCatalog, formatPath } from './load.js';
+export { createCatalog } from './catalog.js';
+export type {
+  Catalog,
+  CreateCatalogOptions,
+  StationFilter,
+  StationLink,
+  StationUnits,
+  Station,
+  Unit,
+  Plant,
+  River,
+  Section,
+  UrbanWater,
+  Contact,
+  Channel,
+  AlertOverrides,
+  DischargeStandard,
+  LocalizedName,
+  DeepReadonly,
+} from './catalog.js';
+export { CatalogError, formatIssue, type CatalogIssue } from './catalog-error.js';
+export { validateCatalog, type CatalogProblem, type ValidationResult } from './validate.js';
+export {
+  catalogFileSchema,
+  stationSchema,
+  STATION_KINDS,
+  STATION_ID_PATTERN,
+  SECTION_ROLES,
+  SECTION_LEVELS,
+  WATER_CLASSES,
+  WATERBODY_TYPES,
+  UNIT_LEVELS,
+  JURISDICTION_LEVELS,
+  PLANT_TYPES,
+  ALERT_SEVERITIES,
+  CHANNEL_TYPES,
+  isBuiltinDischargeStandard,
+  type StationKind,
+  type SectionRole,
+  type SectionLevel,
+  type WaterClass,
+  type WaterbodyType,
+  type UnitLevel,
+  type PlantType,
+  type AlertSeverity,
+  type ChannelType,
+  type AlertThreshold,
+  type CatalogFile,
+} from './schema.js';
