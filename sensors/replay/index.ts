@@ -1,0 +1,13 @@
+/** Replay of real readings from CSV into MQTT: `qingliu simulate --replay FILE.csv --map …`. */
+export { parseCsv } from './csv.js';
+export {
+  replayMappingSchema,
+  parseInlineMapping,
+  loadMapping,
+  MappingError,
+  type ReplayMapping,
+  type ReplayMappingInput,
+  type ColumnTarget,
+} from './mapping.js';
+export { readReplayCsv, parseLocalTime, ReplayError, REPLAY_FORMATS, type ReplayData, type ReplayFormat, type ReadReplayOptions } from './read-replay.js';
+export { replay, shiftFor, type ReplayOptions, type ReplayResult } from './replay.js';
