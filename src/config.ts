@@ -69,6 +69,35 @@ export const configSchema = z.object({
 
   /** Disk budget for the local spool that holds readings while the store is unreachable. */
   SPOOL_MAX_BYTES: bytes(1024 * 1024 * 1024),
+  /**
+   * How often the spool is fsync'ed (ms). Acknowledged messages are safe from a process crash at once, from a
+   * power loss only once synced; 0 syncs before every acknowledgement (strict, slower). docs/adr/0003.
+   */
+  SPOOL_FSYNC_MS: z.coerce.number().int().nonnegative().default(1000),
+  /** Spool segment file size; drained segments are deleted whole. */
+  SPOOL_SEGMENT_BYTES: bytes(64 * 1024 * 1024),
+
+  /** Bootstraps one admin API key (for automation); held only as a hash in memory, never written. docs/adr/0004. */
+  ADMIN_API_KEY: optionalString.refine((v) => v === undefined || v.length >= 24, {
+    message: 'must be at least 24 characters (generate one with `openssl rand -base64 32`)',
+  }),
+  /** The hashed API keys managed by `qingliu keys`; default DATA_DIR/api-keys.json (see `apiKeysFile`). */
+  API_KEYS_FILE: optionalString,
+  /** Sustained requests per minute per API key; 0 disables rate limiting. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().nonnegative().default(600),
+  /** Requests a key may make at once after a quiet spell (token bucket size). */
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(60),
+  /** Longest time range one API request may ask for (days). */
+  API_MAX_RANGE_DAYS: z.coerce.number().int().positive().default(366),
+
+  /** Default alert channel: every notification is also POSTed here as signed JSON (docs/alerts.md). */
+  ALERT_WEBHOOK_URL: optionalUrl(['http:', 'https:']),
+  /** HMAC-SHA256 key for the X-Qingliu-Signature header of the default alert webhook. */
+  ALERT_WEBHOOK_SECRET: optionalString,
+  /** SMTP relay for e-mail alert channels: smtp://user:pass@host:587 or smtps://…:465. */
+  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
+  /** Sender of alert e-mails. */
+  SMTP_FROM: z.string().min(1).default('Qingliu 清流 <alerts@localhost>'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -89,7 +118,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const config = result.data;
-  return { ...config, DATA_DIR: path.resolve(config.DATA_DIR), CATALOG: path.resolve(config.CATALOG) };
+  const dataDir = path.resolve(config.DATA_DIR);
+  return {
+    ...config,
+    DATA_DIR: dataDir,
+    CATALOG: path.resolve(config.CATALOG),
+    API_KEYS_FILE: path.resolve(config.API_KEYS_FILE ?? path.join(dataDir, 'api-keys.json')),
+  };
+}
+
+/** The API keys file: API_KEYS_FILE, or DATA_DIR/api-keys.json (loadConfig already fills it in). */
+export function apiKeysFile(config: Pick<Config, 'API_KEYS_FILE' | 'DATA_DIR'>): string {
+  return config.API_KEYS_FILE ?? path.join(config.DATA_DIR, 'api-keys.json');
 }
 
 /** The store and broker the process uses: embedded ones unless a URL points elsewhere. */
@@ -98,4 +138,14 @@ export function isEmbeddedStore(config: Config): boolean {
 }
 export function isEmbeddedBroker(config: Config): boolean {
   return config.MQTT_URL === undefined;
+}
+
+/**
+ * Reads one secret named in the catalog (`secret_env`, `url_env`: webhook keys and token-bearing robot URLs)
+ * at the moment it is needed, so the catalog never holds secrets and this module stays the only reader of
+ * process.env.
+ */
+export function envSecret(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
 }

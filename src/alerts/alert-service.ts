@@ -1,0 +1,499 @@
+/**
+ * The alert service: the operations the cron jobs and the HTTP API call. It runs a rule on one window, applies
+ * the lifecycle decision to the store in one transaction (alert row, timeline, processed-window mark and the
+ * queued notifications together), then tells listeners (the SSE stream) and nudges the outbox.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../logger.js';
+import type { AlertCatalog, AlertStation, AlertUnit, ChannelSpec } from './alert-catalog.js';
+import type { AlertFilter, AlertStore } from './alert-store.js';
+import {
+  assertCanAcknowledge,
+  assertCanResolve,
+  decide,
+  escalationDue,
+  TransitionError,
+  type LifecycleDecision,
+} from './lifecycle.js';
+import { renderMessage } from './messages.js';
+import type { Lang, Notification, NotificationEvent, OutboxEntry } from './notification.js';
+import { createRuleRunner } from './rule-runner.js';
+import { gbStandards } from './rules/standards.js';
+import type { Standards } from './rules/standards-port.js';
+import { settingsForStation, type AlertSettings } from './settings.js';
+import {
+  audienceOf,
+  RULE_CATEGORY,
+  SYSTEM_ACTOR,
+  type Alert,
+  type RuleId,
+  type RuleOutcome,
+  type Transition,
+} from './types.js';
+import type { WindowReadings } from './window-data.js';
+
+export type AlertEventType = 'opened' | 'updated' | 'severity_raised' | 'acknowledged' | 'escalated' | 'resolved';
+
+export interface AlertEvent {
+  type: AlertEventType;
+  alert: Alert;
+  at: number;
+}
+
+export interface EvaluationResult {
+  /** processed: the window was judged now; already_processed: a no-op (catch-up safety); not_applicable: rule off here. */
+  status: 'processed' | 'already_processed' | 'not_applicable';
+  outcome?: RuleOutcome;
+  decision?: LifecycleDecision['action'];
+  alert?: Alert;
+}
+
+export interface NotificationStatus extends Pick<
+  OutboxEntry,
+  'id' | 'state' | 'attempts' | 'createdAt' | 'deliveredAt' | 'lastError'
+> {
+  channel: ChannelSpec['type'];
+  event: NotificationEvent;
+  unitId: string | null;
+}
+
+export interface AlertDetail {
+  alert: Alert;
+  /** Every transition, oldest first (immutable). */
+  timeline: Transition[];
+  /** Every notification queued for the alert and how its delivery went. */
+  notifications: NotificationStatus[];
+}
+
+export interface AlertService {
+  /** The rules that apply to a station (by kind, role, plant and catalog overrides). */
+  rulesFor(stationId: string): RuleId[];
+  /** Judges one window [start, end) with one rule; a window already processed is a no-op. */
+  evaluateWindow(input: { stationId: string; rule: RuleId; start: number; end: number }): Promise<EvaluationResult>;
+  /** Applies an outcome computed elsewhere (the same path evaluateWindow takes after running the rule). */
+  applyOutcome(input: {
+    stationId: string;
+    rule: RuleId;
+    start: number;
+    end: number;
+    outcome: RuleOutcome;
+  }): EvaluationResult;
+  acknowledge(id: number, actor: string, note?: string): Alert;
+  resolve(id: number, actor: string, reason: string): Alert;
+  list(filter?: AlertFilter): Alert[];
+  get(id: number): AlertDetail | undefined;
+  /** Escalates every open, unacknowledged alert whose delay has passed; returns the escalated alerts. */
+  escalateDue(now?: number): Alert[];
+  /** The last window end processed for (rule, station): where catch-up resumes. */
+  lastProcessedEnd(rule: RuleId, stationId: string): number | null;
+  /** Subscribes to alert events (for the SSE stream); returns the unsubscribe function. */
+  subscribe(listener: (event: AlertEvent) => void): () => void;
+}
+
+export interface AlertServiceOptions {
+  store: AlertStore;
+  catalog: AlertCatalog;
+  readings: WindowReadings;
+  settings: AlertSettings;
+  now: () => number;
+  logger: Logger;
+  timeZone: string;
+  /** Default language of messages (LANG_UI); a channel's `lang` overrides it. */
+  lang: Lang;
+  /** Channels that get every notification (e.g. the ALERT_WEBHOOK_URL webhook). */
+  defaultChannels?: readonly ChannelSpec[];
+  /** Told after notifications were queued. */
+  outbox?: { nudge(): void };
+  standards?: Standards;
+}
+
+export function createAlertService(options: AlertServiceOptions): AlertService {
+  const { store, catalog, readings, now } = options;
+  const log = options.logger.child({ component: 'alerts' });
+  const standards = options.standards ?? gbStandards;
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+
+  const runner = createRuleRunner({
+    catalog,
+    readings,
+    settings: options.settings,
+    standards,
+    timeZone: options.timeZone,
+  });
+
+  const stationOrThrow = (id: string): AlertStation => {
+    const station = catalog.station(id);
+    if (!station) throw new TransitionError(`unknown station "${id}"`, 'not_found');
+    return station;
+  };
+
+  /** The responsibility chain an alert climbs: from the jurisdiction (pollution) or the maintainer (equipment). */
+  function chainFor(alert: Pick<Alert, 'rule' | 'stationId'>): AlertUnit[] {
+    const station = catalog.station(alert.stationId);
+    if (!station) return [];
+    const first = audienceOf(alert.rule) === 'maintainer' ? station.maintainer : station.jurisdiction;
+    return catalog.responsibilityChain(first);
+  }
+
+  /** Queues one notification per channel of each unit (and the default channels); call inside a transaction. */
+  function queue(
+    event: NotificationEvent,
+    alert: Alert,
+    units: readonly AlertUnit[],
+    extra: { escalation?: { unit: AlertUnit; unacknowledgedMs: number } } = {},
+  ): number {
+    const station = catalog.station(alert.stationId);
+    const stationView = { id: alert.stationId, name: station?.name ?? { zh: alert.stationId, en: alert.stationId } };
+    const at = now();
+    const targets: { channel: ChannelSpec; unit?: AlertUnit }[] = [
+      ...units.flatMap((unit) => unit.channels.map((channel) => ({ channel, unit }))),
+      ...(options.defaultChannels ?? []).map((channel) => ({ channel })),
+    ];
+    if (targets.length === 0) {
+      // Still on the timeline and in the API, but nobody is told: the catalog needs a channel for this unit.
+      log.warn({ alertId: alert.id, stationId: alert.stationId, event }, 'alert notification reaches no channel');
+    }
+    for (const { channel, unit } of targets) {
+      const lang = channel.lang ?? options.lang;
+      const message = renderMessage({
+        event,
+        alert,
+        station: stationView,
+        lang,
+        timeZone: options.timeZone,
+        ...(catalog.publicUrl ? { publicUrl: catalog.publicUrl } : {}),
+        ...(extra.escalation
+          ? {
+              escalation: { unitName: extra.escalation.unit.name, unacknowledgedMs: extra.escalation.unacknowledgedMs },
+            }
+          : {}),
+      });
+      const notification: Notification = {
+        id: randomUUID(),
+        event,
+        createdAt: at,
+        lang,
+        title: message.title,
+        text: message.text,
+        ...(message.url ? { url: message.url } : {}),
+        alert: {
+          id: alert.id,
+          rule: alert.rule,
+          category: alert.category,
+          state: alert.state,
+          severity: alert.severity,
+          stationId: alert.stationId,
+          stationName: stationView.name,
+          openedAt: alert.openedAt,
+          count: alert.count,
+          escalationLevel: alert.escalationLevel,
+          finding: alert.latest,
+        },
+        ...(unit ? { unit: { id: unit.id, name: unit.name } } : {}),
+      };
+      store.enqueue({ id: notification.id, alertId: alert.id, channel, notification, at });
+    }
+    return targets.length;
+  }
+
+  /** Units notified so far: levels 0..escalationLevel of the chain. */
+  const notifiedUnits = (alert: Alert) => chainFor(alert).slice(0, alert.escalationLevel + 1);
+
+  function emit(events: AlertEvent[]) {
+    for (const e of events) {
+      try {
+        emitter.emit('alert', e);
+      } catch (err) {
+        log.error({ err }, 'alert event listener failed');
+      }
+    }
+  }
+
+  function applyOutcome(input: {
+    stationId: string;
+    rule: RuleId;
+    start: number;
+    end: number;
+    outcome: RuleOutcome;
+  }): EvaluationResult {
+    const settings = settingsForStation(options.settings, catalog.station(input.stationId)?.alerts);
+    const events: AlertEvent[] = [];
+    let queued = 0;
+    const result = store.transaction((): EvaluationResult => {
+      const at = now();
+      const current = store.openAlert(input.rule, input.stationId);
+      const decision = decide(current, input.outcome, settings.hysteresisWindows);
+      let alert: Alert | undefined = current;
+      const finding = input.outcome.kind === 'violation' ? input.outcome.finding : undefined;
+      switch (decision.action) {
+        case 'open': {
+          alert = store.insertAlert({
+            rule: input.rule,
+            stationId: input.stationId,
+            category: RULE_CATEGORY[input.rule],
+            severity: decision.severity,
+            at,
+            latest: finding!,
+          });
+          store.appendTransition({
+            alertId: alert.id,
+            kind: 'opened',
+            at,
+            actor: SYSTEM_ACTOR,
+            fromState: null,
+            toState: 'open',
+            data: { severity: decision.severity, windowStart: input.start, windowEnd: input.end },
+          });
+          queued += queue('opened', alert, chainFor(alert).slice(0, 1));
+          events.push({ type: 'opened', alert, at });
+          break;
+        }
+        case 'update': {
+          alert = store.updateAlert(current!.id, {
+            severity: decision.severity,
+            count: current!.count + 1,
+            compliantStreak: 0,
+            latest: finding!,
+            updatedAt: at,
+          });
+          if (decision.severityRaised) {
+            store.appendTransition({
+              alertId: alert.id,
+              kind: 'severity_raised',
+              at,
+              actor: SYSTEM_ACTOR,
+              fromState: alert.state,
+              toState: alert.state,
+              data: { from: current!.severity, to: decision.severity },
+            });
+            queued += queue('severity_raised', alert, notifiedUnits(alert));
+            events.push({ type: 'severity_raised', alert, at });
+          } else {
+            events.push({ type: 'updated', alert, at });
+          }
+          break;
+        }
+        case 'streak':
+          alert = store.updateAlert(current!.id, { compliantStreak: decision.compliantStreak, updatedAt: at });
+          break;
+        case 'resolve': {
+          const reason = `${decision.compliantStreak} consecutive compliant windows`;
+          alert = store.updateAlert(current!.id, {
+            state: 'resolved',
+            compliantStreak: decision.compliantStreak,
+            resolvedBy: SYSTEM_ACTOR,
+            resolvedAt: at,
+            resolveReason: reason,
+            updatedAt: at,
+          });
+          store.appendTransition({
+            alertId: alert.id,
+            kind: 'resolved',
+            at,
+            actor: SYSTEM_ACTOR,
+            fromState: current!.state,
+            toState: 'resolved',
+            note: reason,
+          });
+          queued += queue('resolved', alert, notifiedUnits(alert));
+          events.push({ type: 'resolved', alert, at });
+          break;
+        }
+        case 'none':
+          break;
+      }
+      // Recorded last, in the same transaction: a window is either fully applied or not at all.
+      const first = store.markProcessed({
+        rule: input.rule,
+        stationId: input.stationId,
+        start: input.start,
+        end: input.end,
+        outcome: input.outcome.kind,
+        alertId: alert?.id ?? null,
+        at,
+      });
+      if (!first) throw new AlreadyProcessed();
+      return { status: 'processed', outcome: input.outcome, decision: decision.action, ...(alert ? { alert } : {}) };
+    });
+    emit(events);
+    if (queued > 0) options.outbox?.nudge();
+    return result;
+  }
+
+  return {
+    rulesFor: (stationId) => runner.rulesFor(stationOrThrow(stationId)),
+
+    async evaluateWindow(input) {
+      const station = stationOrThrow(input.stationId);
+      if (!(input.end > input.start)) throw new TransitionError('a window needs end > start', 'invalid_input');
+      if (store.isProcessed(input.rule, input.stationId, input.start, input.end))
+        return { status: 'already_processed' };
+      if (!runner.rulesFor(station).includes(input.rule)) return { status: 'not_applicable' };
+      const outcome = await runner.run(input.rule, station, input.start, input.end);
+      try {
+        const result = applyOutcome({ ...input, outcome });
+        log.debug(
+          {
+            stationId: input.stationId,
+            rule: input.rule,
+            start: input.start,
+            end: input.end,
+            outcome: outcome.kind,
+            decision: result.decision,
+          },
+          'window evaluated',
+        );
+        return result;
+      } catch (err) {
+        // Two evaluations of one window raced (e.g. a manual run during a job): the second is a no-op.
+        if (err instanceof AlreadyProcessed) return { status: 'already_processed' };
+        throw err;
+      }
+    },
+
+    applyOutcome(input) {
+      try {
+        return applyOutcome(input);
+      } catch (err) {
+        if (err instanceof AlreadyProcessed) return { status: 'already_processed' };
+        throw err;
+      }
+    },
+
+    acknowledge(id, actor, note) {
+      const at = now();
+      const alert = store.transaction(() => {
+        const current = store.get(id);
+        if (!current) throw new TransitionError(`alert ${id} not found`, 'not_found');
+        assertCanAcknowledge(current.state);
+        const updated = store.updateAlert(id, {
+          state: 'acknowledged',
+          acknowledgedBy: actor,
+          acknowledgedAt: at,
+          acknowledgeNote: note ?? null,
+          updatedAt: at,
+        });
+        store.appendTransition({
+          alertId: id,
+          kind: 'acknowledged',
+          at,
+          actor,
+          fromState: current.state,
+          toState: 'acknowledged',
+          note: note ?? null,
+        });
+        return updated;
+      });
+      emit([{ type: 'acknowledged', alert, at }]);
+      return alert;
+    },
+
+    resolve(id, actor, reason) {
+      const at = now();
+      let queued = 0;
+      const alert = store.transaction(() => {
+        const current = store.get(id);
+        if (!current) throw new TransitionError(`alert ${id} not found`, 'not_found');
+        assertCanResolve(current.state, reason);
+        const updated = store.updateAlert(id, {
+          state: 'resolved',
+          resolvedBy: actor,
+          resolvedAt: at,
+          resolveReason: reason,
+          updatedAt: at,
+        });
+        store.appendTransition({
+          alertId: id,
+          kind: 'resolved',
+          at,
+          actor,
+          fromState: current.state,
+          toState: 'resolved',
+          note: reason,
+        });
+        queued = queue('resolved', updated, notifiedUnits(updated));
+        return updated;
+      });
+      emit([{ type: 'resolved', alert, at }]);
+      if (queued > 0) options.outbox?.nudge();
+      return alert;
+    },
+
+    list: (filter) => store.list(filter),
+
+    get(id) {
+      const alert = store.get(id);
+      if (!alert) return undefined;
+      return {
+        alert,
+        timeline: store.timeline(id),
+        notifications: store.notifications(id).map((n) => ({
+          id: n.id,
+          state: n.state,
+          attempts: n.attempts,
+          createdAt: n.createdAt,
+          deliveredAt: n.deliveredAt,
+          lastError: n.lastError,
+          channel: n.channel.type,
+          event: n.notification.event,
+          unitId: n.notification.unit?.id ?? null,
+        })),
+      };
+    },
+
+    escalateDue(at = now()) {
+      const escalated: Alert[] = [];
+      let queued = 0;
+      for (const candidate of store.activeAlerts()) {
+        const chain = chainFor(candidate);
+        const current = chain[candidate.escalationLevel];
+        const severity = candidate.severity;
+        const unitDelay = severity === 'info' ? undefined : current?.escalate_after?.[severity];
+        const delay = unitDelay ?? options.settings.escalation[severity];
+        if (!escalationDue(candidate, at, delay, chain.length)) continue;
+        const alert = store.transaction(() => {
+          // Re-read inside the transaction: an acknowledgement may have landed meanwhile.
+          const fresh = store.get(candidate.id);
+          if (!fresh || !escalationDue(fresh, at, delay, chain.length)) return undefined;
+          const level = fresh.escalationLevel + 1;
+          const unit = chain[level]!;
+          const updated = store.updateAlert(fresh.id, { escalationLevel: level, escalatedAt: at, updatedAt: at });
+          store.appendTransition({
+            alertId: fresh.id,
+            kind: 'escalated',
+            at,
+            actor: SYSTEM_ACTOR,
+            fromState: fresh.state,
+            toState: fresh.state,
+            data: { level, unitId: unit.id, afterMs: at - fresh.escalatedAt },
+          });
+          queued += queue('escalated', updated, [unit], {
+            escalation: { unit, unacknowledgedMs: at - fresh.openedAt },
+          });
+          return updated;
+        });
+        if (alert) {
+          escalated.push(alert);
+          emit([{ type: 'escalated', alert, at }]);
+        }
+      }
+      if (queued > 0) options.outbox?.nudge();
+      return escalated;
+    },
+
+    lastProcessedEnd: (rule, stationId) => store.lastProcessedEnd(rule, stationId),
+
+    subscribe(listener) {
+      emitter.on('alert', listener);
+      return () => emitter.off('alert', listener);
+    },
+  };
+}
+
+class AlreadyProcessed extends Error {
+  constructor() {
+    super('window already processed');
+  }
+}

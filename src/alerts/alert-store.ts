@@ -1,0 +1,504 @@
+/**
+ * The durable alert store: SQLite (better-sqlite3) in DATA_DIR/alerts.db, separate from the reading store so
+ * alerts survive whatever holds the readings (InfluxDB or the embedded store).
+ *
+ * Four tables: alerts (current state, one row per alert), alert_transitions (the timeline, append-only: triggers
+ * refuse UPDATE and DELETE), processed_windows (what makes re-evaluating a window a no-op) and outbox
+ * (notifications stored before they are sent). Writes that belong together run in one transaction
+ * (`transaction(fn)`), so an alert is never opened without its notifications queued. See
+ * docs/adr/0005-alert-store-and-outbox.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ChannelSpec } from './alert-catalog.js';
+import type { Notification, OutboxEntry, OutboxState } from './notification.js';
+import type {
+  Alert,
+  AlertCategory,
+  AlertState,
+  Finding,
+  RuleId,
+  Severity,
+  Transition,
+  TransitionKind,
+} from './types.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  rule TEXT NOT NULL,
+  station_id TEXT NOT NULL,
+  category TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved')),
+  severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  opened_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  compliant_streak INTEGER NOT NULL DEFAULT 0,
+  latest TEXT NOT NULL,
+  escalation_level INTEGER NOT NULL DEFAULT 0,
+  escalated_at INTEGER NOT NULL,
+  acknowledged_by TEXT, acknowledged_at INTEGER, acknowledge_note TEXT,
+  resolved_by TEXT, resolved_at INTEGER, resolve_reason TEXT
+);
+-- One open (or acknowledged) alert per (rule, station), enforced by the database itself.
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_one_open ON alerts (rule, station_id) WHERE state <> 'resolved';
+CREATE INDEX IF NOT EXISTS alerts_station ON alerts (station_id, opened_at);
+CREATE INDEX IF NOT EXISTS alerts_state ON alerts (state, opened_at);
+
+CREATE TABLE IF NOT EXISTS alert_transitions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert_id INTEGER NOT NULL REFERENCES alerts (id),
+  kind TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  from_state TEXT,
+  to_state TEXT NOT NULL,
+  note TEXT,
+  data TEXT
+);
+CREATE INDEX IF NOT EXISTS alert_transitions_alert ON alert_transitions (alert_id, seq);
+-- Accountability: a transition, once written, can never be edited or removed.
+CREATE TRIGGER IF NOT EXISTS alert_transitions_no_update BEFORE UPDATE ON alert_transitions
+BEGIN SELECT RAISE(ABORT, 'alert transitions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS alert_transitions_no_delete BEFORE DELETE ON alert_transitions
+BEGIN SELECT RAISE(ABORT, 'alert transitions are append-only'); END;
+-- An alert that has a timeline cannot be deleted either.
+CREATE TRIGGER IF NOT EXISTS alerts_no_delete BEFORE DELETE ON alerts
+BEGIN SELECT RAISE(ABORT, 'alerts are never deleted'); END;
+
+CREATE TABLE IF NOT EXISTS processed_windows (
+  rule TEXT NOT NULL,
+  station_id TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  window_end INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  alert_id INTEGER,
+  processed_at INTEGER NOT NULL,
+  PRIMARY KEY (rule, station_id, window_start, window_end)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS outbox (
+  id TEXT PRIMARY KEY,
+  alert_id INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  notification TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_alert ON outbox (alert_id);
+`;
+
+export interface AlertFilter {
+  state?: AlertState | readonly AlertState[];
+  severity?: Severity | readonly Severity[];
+  category?: AlertCategory;
+  rule?: RuleId;
+  stationId?: string;
+  /** Restrict to these stations (an operator's plants). An empty list matches nothing. */
+  stationIds?: readonly string[];
+  /** Alerts active at some time in [from, to): opened before `to`, not resolved before `from`. */
+  from?: number;
+  to?: number;
+  /** Newest first; page with `beforeId`. Default 100, at most 1000. */
+  limit?: number;
+  beforeId?: number;
+}
+
+export interface NewAlert {
+  rule: RuleId;
+  stationId: string;
+  category: AlertCategory;
+  severity: Severity;
+  at: number;
+  latest: Finding;
+}
+
+export type AlertPatch = Partial<
+  Pick<
+    Alert,
+    | 'state'
+    | 'severity'
+    | 'updatedAt'
+    | 'count'
+    | 'compliantStreak'
+    | 'latest'
+    | 'escalationLevel'
+    | 'escalatedAt'
+    | 'acknowledgedBy'
+    | 'acknowledgedAt'
+    | 'acknowledgeNote'
+    | 'resolvedBy'
+    | 'resolvedAt'
+    | 'resolveReason'
+  >
+>;
+
+export interface NewTransition {
+  alertId: number;
+  kind: TransitionKind;
+  at: number;
+  actor: string;
+  fromState: AlertState | null;
+  toState: AlertState;
+  note?: string | null;
+  data?: Record<string, unknown> | null;
+}
+
+export interface OutboxStats {
+  pending: number;
+  delivered: number;
+  failed: number;
+  /** Oldest pending notification's creation time, or null. */
+  oldestPendingAt: number | null;
+}
+
+export interface AlertStore {
+  readonly file: string;
+  /** Runs fn in one transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+
+  get(id: number): Alert | undefined;
+  openAlert(rule: RuleId, stationId: string): Alert | undefined;
+  list(filter?: AlertFilter): Alert[];
+  /** Open and acknowledged alerts, oldest first. */
+  activeAlerts(): Alert[];
+  insertAlert(alert: NewAlert): Alert;
+  updateAlert(id: number, patch: AlertPatch): Alert;
+
+  appendTransition(t: NewTransition): Transition;
+  timeline(alertId: number): Transition[];
+
+  /** Records a processed window; false when it had been processed already. */
+  markProcessed(w: {
+    rule: RuleId;
+    stationId: string;
+    start: number;
+    end: number;
+    outcome: string;
+    alertId: number | null;
+    at: number;
+  }): boolean;
+  isProcessed(rule: RuleId, stationId: string, start: number, end: number): boolean;
+  /** The latest processed window end for (rule, station), for catch-up after downtime. */
+  lastProcessedEnd(rule: RuleId, stationId: string): number | null;
+
+  enqueue(entry: { id: string; alertId: number; channel: ChannelSpec; notification: Notification; at: number }): void;
+  /** Pending notifications whose next attempt is due, oldest first. */
+  due(now: number, limit: number): OutboxEntry[];
+  markDelivered(id: string, at: number): void;
+  markRetry(id: string, attempts: number, nextAttemptAt: number, error: string): void;
+  markFailed(id: string, attempts: number, error: string): void;
+  notifications(alertId: number): OutboxEntry[];
+  outboxStats(): OutboxStats;
+}
+
+interface AlertRow {
+  id: number;
+  rule: string;
+  station_id: string;
+  category: string;
+  state: string;
+  severity: string;
+  opened_at: number;
+  updated_at: number;
+  count: number;
+  compliant_streak: number;
+  latest: string;
+  escalation_level: number;
+  escalated_at: number;
+  acknowledged_by: string | null;
+  acknowledged_at: number | null;
+  acknowledge_note: string | null;
+  resolved_by: string | null;
+  resolved_at: number | null;
+  resolve_reason: string | null;
+}
+
+function toAlert(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    rule: r.rule as RuleId,
+    stationId: r.station_id,
+    category: r.category as AlertCategory,
+    state: r.state as AlertState,
+    severity: r.severity as Severity,
+    openedAt: r.opened_at,
+    updatedAt: r.updated_at,
+    count: r.count,
+    compliantStreak: r.compliant_streak,
+    latest: JSON.parse(r.latest) as Finding,
+    escalationLevel: r.escalation_level,
+    escalatedAt: r.escalated_at,
+    acknowledgedBy: r.acknowledged_by,
+    acknowledgedAt: r.acknowledged_at,
+    acknowledgeNote: r.acknowledge_note,
+    resolvedBy: r.resolved_by,
+    resolvedAt: r.resolved_at,
+    resolveReason: r.resolve_reason,
+  };
+}
+
+interface TransitionRow {
+  seq: number;
+  alert_id: number;
+  kind: string;
+  at: number;
+  actor: string;
+  from_state: string | null;
+  to_state: string;
+  note: string | null;
+  data: string | null;
+}
+
+function toTransition(r: TransitionRow): Transition {
+  return {
+    seq: r.seq,
+    alertId: r.alert_id,
+    kind: r.kind as TransitionKind,
+    at: r.at,
+    actor: r.actor,
+    fromState: r.from_state as AlertState | null,
+    toState: r.to_state as AlertState,
+    note: r.note,
+    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+  };
+}
+
+interface OutboxRow {
+  id: string;
+  alert_id: number;
+  channel: string;
+  notification: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+}
+
+function toEntry(r: OutboxRow): OutboxEntry {
+  return {
+    id: r.id,
+    alertId: r.alert_id,
+    channel: JSON.parse(r.channel) as ChannelSpec,
+    notification: JSON.parse(r.notification) as Notification,
+    state: r.state as OutboxState,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+    lastError: r.last_error,
+  };
+}
+
+const PATCH_COLUMNS: Record<keyof AlertPatch, string> = {
+  state: 'state',
+  severity: 'severity',
+  updatedAt: 'updated_at',
+  count: 'count',
+  compliantStreak: 'compliant_streak',
+  latest: 'latest',
+  escalationLevel: 'escalation_level',
+  escalatedAt: 'escalated_at',
+  acknowledgedBy: 'acknowledged_by',
+  acknowledgedAt: 'acknowledged_at',
+  acknowledgeNote: 'acknowledge_note',
+  resolvedBy: 'resolved_by',
+  resolvedAt: 'resolved_at',
+  resolveReason: 'resolve_reason',
+};
+
+function asList<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? (v as readonly T[]) : [v as T];
+}
+
+/**
+ * Opens (creating if needed) the alert database. `file` defaults to `<dataDir>/alerts.db`.
+ * synchronous=FULL: an alert or a delivery mark that was committed survives a power cut, not only a crash;
+ * alert writes are few, so the cost does not matter.
+ */
+export function createAlertStore(options: { dataDir?: string; file?: string }): AlertStore {
+  const file = options.file ?? path.join(options.dataDir ?? '.', 'alerts.db');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
+  }
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+
+  const stmt = {
+    get: db.prepare<[number], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
+    open: db.prepare<[string, string], AlertRow>(
+      "SELECT * FROM alerts WHERE rule = ? AND station_id = ? AND state <> 'resolved'",
+    ),
+    active: db.prepare<[], AlertRow>("SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id"),
+    insert: db.prepare(
+      `INSERT INTO alerts (rule, station_id, category, state, severity, opened_at, updated_at, count, compliant_streak, latest, escalation_level, escalated_at)
+       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at)`,
+    ),
+    appendTransition: db.prepare(
+      `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
+       VALUES (@alertId, @kind, @at, @actor, @fromState, @toState, @note, @data)`,
+    ),
+    transition: db.prepare<[number], TransitionRow>('SELECT * FROM alert_transitions WHERE seq = ?'),
+    timeline: db.prepare<[number], TransitionRow>('SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY seq'),
+    markProcessed: db.prepare(
+      `INSERT OR IGNORE INTO processed_windows (rule, station_id, window_start, window_end, outcome, alert_id, processed_at)
+       VALUES (@rule, @stationId, @start, @end, @outcome, @alertId, @at)`,
+    ),
+    isProcessed: db.prepare<[string, string, number, number], { one: number }>(
+      'SELECT 1 AS one FROM processed_windows WHERE rule = ? AND station_id = ? AND window_start = ? AND window_end = ?',
+    ),
+    lastProcessed: db.prepare<[string, string], { last: number | null }>(
+      'SELECT MAX(window_end) AS last FROM processed_windows WHERE rule = ? AND station_id = ?',
+    ),
+    enqueue: db.prepare(
+      `INSERT INTO outbox (id, alert_id, channel, notification, state, attempts, next_attempt_at, created_at)
+       VALUES (@id, @alertId, @channel, @notification, 'pending', 0, @at, @at)`,
+    ),
+    due: db.prepare<[number, number], OutboxRow>(
+      "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at, id LIMIT ?",
+    ),
+    delivered: db.prepare(
+      "UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+    ),
+    retry: db.prepare('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
+    failed: db.prepare("UPDATE outbox SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?"),
+    notifications: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE alert_id = ? ORDER BY created_at, id'),
+    stats: db.prepare<[], { state: string; n: number; oldest: number | null }>(
+      'SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox GROUP BY state',
+    ),
+  };
+
+  let closed = false;
+
+  const store: AlertStore = {
+    file,
+    transaction: (fn) => db.transaction(fn)(),
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+
+    get: (id) => {
+      const row = stmt.get.get(id);
+      return row ? toAlert(row) : undefined;
+    },
+    openAlert: (rule, stationId) => {
+      const row = stmt.open.get(rule, stationId);
+      return row ? toAlert(row) : undefined;
+    },
+    activeAlerts: () => stmt.active.all().map(toAlert),
+    list(filter = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const inList = (column: string, values: readonly unknown[]) => {
+        where.push(values.length === 0 ? '0' : `${column} IN (${values.map(() => '?').join(', ')})`);
+        params.push(...values);
+      };
+      const states = asList(filter.state);
+      if (states) inList('state', states);
+      const severities = asList(filter.severity);
+      if (severities) inList('severity', severities);
+      if (filter.category) inList('category', [filter.category]);
+      if (filter.rule) inList('rule', [filter.rule]);
+      if (filter.stationId !== undefined) inList('station_id', [filter.stationId]);
+      if (filter.stationIds) inList('station_id', filter.stationIds);
+      if (filter.to !== undefined) {
+        where.push('opened_at < ?');
+        params.push(filter.to);
+      }
+      if (filter.from !== undefined) {
+        where.push('(resolved_at IS NULL OR resolved_at >= ?)');
+        params.push(filter.from);
+      }
+      if (filter.beforeId !== undefined) {
+        where.push('id < ?');
+        params.push(filter.beforeId);
+      }
+      const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+      const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
+      return (db.prepare(sql).all(...params) as AlertRow[]).map(toAlert);
+    },
+    insertAlert(alert) {
+      const info = stmt.insert.run({ ...alert, latest: JSON.stringify(alert.latest) });
+      return store.get(Number(info.lastInsertRowid))!;
+    },
+    updateAlert(id, patch) {
+      const sets: string[] = [];
+      const params: unknown[] = [];
+      for (const [key, value] of Object.entries(patch) as [keyof AlertPatch, unknown][]) {
+        if (value === undefined) continue;
+        sets.push(`${PATCH_COLUMNS[key]} = ?`);
+        params.push(key === 'latest' ? JSON.stringify(value) : value);
+      }
+      if (sets.length > 0) db.prepare(`UPDATE alerts SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+      const updated = store.get(id);
+      if (!updated) throw new Error(`alert ${id} not found`);
+      return updated;
+    },
+
+    appendTransition(t) {
+      const info = stmt.appendTransition.run({
+        alertId: t.alertId,
+        kind: t.kind,
+        at: t.at,
+        actor: t.actor,
+        fromState: t.fromState,
+        toState: t.toState,
+        note: t.note ?? null,
+        data: t.data ? JSON.stringify(t.data) : null,
+      });
+      return toTransition(stmt.transition.get(Number(info.lastInsertRowid))!);
+    },
+    timeline: (alertId) => stmt.timeline.all(alertId).map(toTransition),
+
+    markProcessed: (w) => stmt.markProcessed.run(w).changes === 1,
+    isProcessed: (rule, stationId, start, end) => stmt.isProcessed.get(rule, stationId, start, end) !== undefined,
+    lastProcessedEnd: (rule, stationId) => stmt.lastProcessed.get(rule, stationId)?.last ?? null,
+
+    enqueue(entry) {
+      stmt.enqueue.run({
+        id: entry.id,
+        alertId: entry.alertId,
+        channel: JSON.stringify(entry.channel),
+        notification: JSON.stringify(entry.notification),
+        at: entry.at,
+      });
+    },
+    due: (now, limit) => stmt.due.all(now, limit).map(toEntry),
+    markDelivered: (id, at) => void stmt.delivered.run(at, id),
+    markRetry: (id, attempts, nextAttemptAt, error) => void stmt.retry.run(attempts, nextAttemptAt, error, id),
+    markFailed: (id, attempts, error) => void stmt.failed.run(attempts, error, id),
+    notifications: (alertId) => stmt.notifications.all(alertId).map(toEntry),
+    outboxStats() {
+      const out: OutboxStats = { pending: 0, delivered: 0, failed: 0, oldestPendingAt: null };
+      for (const row of stmt.stats.all()) {
+        if (row.state === 'pending' || row.state === 'delivered' || row.state === 'failed') out[row.state] = row.n;
+        if (row.state === 'pending') out.oldestPendingAt = row.oldest;
+      }
+      return out;
+    },
+  };
+  return store;
+}

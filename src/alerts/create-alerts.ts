@@ -1,0 +1,113 @@
+/**
+ * Wires the alert core from Config for the composition root (the alerts role): the alert store in
+ * DATA_DIR/alerts.db, the channels (secrets from the environment, SMTP from SMTP_URL, MQTT through the given
+ * publish function), the outbox and the service. Constructors wire; start() starts the outbox loop; stop()
+ * undoes in reverse order and may be called twice.
+ */
+import type { Config } from '../config.js';
+import { envSecret } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { AlertCatalog, ChannelSpec } from './alert-catalog.js';
+import { createAlertService, type AlertService } from './alert-service.js';
+import { createAlertStore, type AlertStore } from './alert-store.js';
+import type { SecretLookup } from './notify/channel.js';
+import { createChannelFactory } from './notify/channels.js';
+import { createMailer, type Mailer } from './notify/email.js';
+import type { Publish } from './notify/mqtt.js';
+import { createOutbox, type Outbox } from './outbox.js';
+import { defaultAlertSettings, type AlertSettings } from './settings.js';
+import type { WindowReadings } from './window-data.js';
+
+export type AlertConfig = Pick<
+  Config,
+  'DATA_DIR' | 'TIMEZONE' | 'LANG_UI' | 'ALERT_WEBHOOK_URL' | 'ALERT_WEBHOOK_SECRET' | 'SMTP_URL' | 'SMTP_FROM'
+>;
+
+/** The name under which the default webhook's secret is looked up (it comes from Config, not the catalog). */
+const DEFAULT_SECRET_NAME = 'ALERT_WEBHOOK_SECRET';
+
+/** The deployment's default channel (ALERT_WEBHOOK_URL), if configured. */
+export function defaultChannels(config: AlertConfig): ChannelSpec[] {
+  if (!config.ALERT_WEBHOOK_URL) return [];
+  return [
+    {
+      type: 'webhook',
+      url: config.ALERT_WEBHOOK_URL,
+      ...(config.ALERT_WEBHOOK_SECRET ? { secret_env: DEFAULT_SECRET_NAME } : {}),
+    },
+  ];
+}
+
+/** Secrets named in the catalog come from the environment; the default webhook's from Config. */
+export function secretLookup(config: AlertConfig, fallback: SecretLookup = (name) => envSecret(name)): SecretLookup {
+  return (name) => (name === DEFAULT_SECRET_NAME ? config.ALERT_WEBHOOK_SECRET : fallback(name));
+}
+
+export interface Alerts {
+  store: AlertStore;
+  outbox: Outbox;
+  service: AlertService;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createAlerts(deps: {
+  config: AlertConfig;
+  catalog: AlertCatalog;
+  readings: WindowReadings;
+  logger: Logger;
+  now?: () => number;
+  settings?: AlertSettings;
+  /** Publishes on the service's MQTT connection, for `mqtt` channels. */
+  publish?: Publish;
+  /** Overrides the environment lookup (tests). */
+  secrets?: SecretLookup;
+}): Alerts {
+  const now = deps.now ?? Date.now;
+  const { config } = deps;
+  const store = createAlertStore({ dataDir: config.DATA_DIR });
+  const mailer: Mailer | undefined = config.SMTP_URL
+    ? createMailer({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM })
+    : undefined;
+  const channels = createChannelFactory({
+    secrets: secretLookup(config, deps.secrets),
+    now,
+    ...(mailer ? { mailer } : {}),
+    ...(deps.publish ? { publish: deps.publish } : {}),
+  });
+  const outbox = createOutbox({ store, channels, now, logger: deps.logger });
+  const service = createAlertService({
+    store,
+    catalog: deps.catalog,
+    readings: deps.readings,
+    settings: deps.settings ?? defaultAlertSettings(),
+    now,
+    logger: deps.logger,
+    timeZone: config.TIMEZONE,
+    lang: config.LANG_UI,
+    defaultChannels: defaultChannels(config),
+    outbox,
+  });
+  let stopped = false;
+  return {
+    store,
+    outbox,
+    service,
+    start: () => outbox.start(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await outbox.stop();
+      } catch (err) {
+        deps.logger.error({ err }, 'stopping the alert outbox failed');
+      }
+      try {
+        mailer?.close();
+      } catch (err) {
+        deps.logger.error({ err }, 'closing the SMTP transport failed');
+      }
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * One module per notification channel, each with the same verb: `send(notification)` resolves when the
+ * receiver accepted it and rejects with a DeliveryError otherwise (the outbox retries with backoff).
+ */
+import type { ChannelSpec } from '../alert-catalog.js';
+import type { Notification } from '../notification.js';
+
+export interface Channel {
+  readonly type: ChannelSpec['type'];
+  send(notification: Notification): Promise<void>;
+}
+
+/** A failed delivery. `permanent` ones (e.g. HTTP 400: the payload will never be accepted) are not retried. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly permanent = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DeliveryError';
+  }
+}
+
+/** Reads a named secret or token-bearing URL (catalog `secret_env`, `url_env`); wired to the environment by config. */
+export type SecretLookup = (name: string) => string | undefined;
+
+export interface HttpOptions {
+  /** Injected for tests and proxies; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Clock for signature timestamps. */
+  now: () => number;
+  timeoutMs?: number;
+}
+
+export function requireSecret(secrets: SecretLookup, name: string | undefined, what: string): string | undefined {
+  if (name === undefined) return undefined;
+  const value = secrets(name);
+  if (value === undefined || value === '') throw new DeliveryError(`${what}: environment variable ${name} is not set`);
+  return value;
+}
+
+/** POSTs JSON; a non-2xx answer is a DeliveryError (4xx other than 408/429 are permanent). Returns the body text. */
+export async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  options: HttpOptions,
+): Promise<string> {
+  const doFetch = options.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'qingliu-alerts/1', ...headers },
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+  } catch (err) {
+    throw new DeliveryError(`POST ${redact(url)} failed: ${(err as Error).message}`, false, { cause: err });
+  }
+  const text = await response.text().catch(() => '');
+  if (!response.ok) {
+    const permanent =
+      response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+    throw new DeliveryError(`POST ${redact(url)} answered ${response.status}: ${text.slice(0, 200)}`, permanent);
+  }
+  return text;
+}
+
+/** Robot URLs carry access tokens in the query string: never log them. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** The robots answer HTTP 200 with an error code in the body: `{errcode: 0}` (DingTalk, WeCom), `{code: 0}` (Feishu). */
+export function checkRobotAnswer(text: string, service: string): void {
+  let answer: Record<string, unknown>;
+  try {
+    answer = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new DeliveryError(`${service} answered with something that is not JSON: ${text.slice(0, 200)}`);
+  }
+  const code = answer.errcode ?? answer.code ?? answer.StatusCode;
+  if (code !== undefined && code !== 0) {
+    const message = answer.errmsg ?? answer.msg ?? answer.StatusMessage ?? '';
+    throw new DeliveryError(`${service} refused the message: ${String(code)} ${String(message)}`);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Feishu (飞书) custom robot, message type `interactive` (a card with a header coloured by severity, the
+ * markdown text, and a button to the station's page). Signed mode (签名校验): the body carries `timestamp`
+ * (seconds) and `sign` = base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = "")) — Feishu's custom
+ * bot security settings; Feishu rejects timestamps more than an hour off. Success is `{"code":0,...}`.
+ */
+import { createHmac } from 'node:crypto';
+import type { Notification } from '../notification.js';
+import {
+  checkRobotAnswer,
+  postJson,
+  requireSecret,
+  type Channel,
+  type HttpOptions,
+  type SecretLookup,
+} from './channel.js';
+import { IDEMPOTENCY_HEADER } from './webhook.js';
+
+export function feishuSign(secret: string, timestampSeconds: string): string {
+  return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
+}
+
+const TEMPLATE = { critical: 'red', warning: 'orange', info: 'blue' } as const;
+
+export function feishuCard(n: Notification) {
+  const template = n.event === 'resolved' ? 'green' : TEMPLATE[n.alert.severity];
+  const elements: unknown[] = [{ tag: 'div', text: { tag: 'lark_md', content: n.text } }];
+  if (n.url) {
+    elements.push({
+      tag: 'action',
+      actions: [
+        {
+          tag: 'button',
+          text: { tag: 'plain_text', content: n.lang === 'en' ? 'Open station' : '查看站点' },
+          type: 'primary',
+          url: n.url,
+        },
+      ],
+    });
+  }
+  return {
+    config: { wide_screen_mode: true },
+    header: { title: { tag: 'plain_text', content: n.title }, template },
+    elements,
+  };
+}
+
+export function feishuPayload(n: Notification, signature?: { timestamp: string; sign: string }) {
+  return { ...(signature ?? {}), msg_type: 'interactive', card: feishuCard(n) };
+}
+
+export function createFeishuChannel(options: HttpOptions & { url: string; secret?: string }): Channel {
+  return {
+    type: 'feishu',
+    async send(notification) {
+      const timestamp = String(Math.floor(options.now() / 1000));
+      const signature = options.secret ? { timestamp, sign: feishuSign(options.secret, timestamp) } : undefined;
+      const text = await postJson(
+        options.url,
+        JSON.stringify(feishuPayload(notification, signature)),
+        { [IDEMPOTENCY_HEADER]: notification.id },
+        options,
+      );
+      checkRobotAnswer(text, 'Feishu');
+    },
+  };
+}
+
+export function feishuFromSpec(
+  spec: { url_env?: string; secret_env?: string },
+  secrets: SecretLookup,
+  http: HttpOptions,
+): Channel {
+  return {
+    type: 'feishu',
+    async send(notification) {
+      const url = requireSecret(secrets, spec.url_env, 'Feishu robot URL');
+      if (!url) throw new Error('feishu channel without url_env');
+      const secret = requireSecret(secrets, spec.secret_env, 'Feishu robot secret');
+      await createFeishuChannel({ ...http, url, ...(secret ? { secret } : {}) }).send(notification);
+    },
+  };
+}

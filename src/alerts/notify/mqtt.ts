@@ -1,0 +1,31 @@
+/**
+ * MQTT: the notification as JSON on `wq/alerts/{stationId}`, QoS 1, not retained (an alert is an event, not a
+ * state; the current state is in the API). Takes a publish function so it shares the service's connection.
+ */
+import type { Notification } from '../notification.js';
+import { DeliveryError, type Channel } from './channel.js';
+import { notificationToWire } from './wire.js';
+
+export type Publish = (topic: string, payload: string, options: { qos: 1; retain: false }) => Promise<void>;
+
+export function alertTopic(stationId: string): string {
+  return `wq/alerts/${stationId}`;
+}
+
+export function createMqttChannel(options: { publish: Publish | undefined }): Channel {
+  return {
+    type: 'mqtt',
+    async send(notification: Notification) {
+      if (!options.publish) throw new DeliveryError('MQTT channel: no broker connection is configured');
+      try {
+        await options.publish(
+          alertTopic(notification.alert.stationId),
+          JSON.stringify(notificationToWire(notification)),
+          { qos: 1, retain: false },
+        );
+      } catch (err) {
+        throw new DeliveryError(`MQTT publish failed: ${(err as Error).message}`, false, { cause: err });
+      }
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/** The JSON a notification takes on the wire (webhook body, MQTT payload): snake_case, ISO 8601 times. */
+import type { Notification } from '../notification.js';
+import type { Finding } from '../types.js';
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+function findingToWire(f: Finding) {
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    window_start: iso(f.windowStart),
+    window_end: iso(f.windowEnd),
+    ...(f.classReached !== undefined ? { class: f.classReached } : {}),
+    ...(f.targetClass !== undefined ? { target_class: f.targetClass } : {}),
+    ...(f.primaryPollutants ? { primary_pollutants: f.primaryPollutants } : {}),
+    ...(f.standard !== undefined ? { standard: f.standard } : {}),
+    ...(f.projectedAt !== undefined ? { projected_at: iso(f.projectedAt) } : {}),
+    ...(f.lastSeenAt !== undefined ? { last_seen_at: iso(f.lastSeenAt) } : {}),
+    ...(f.note !== undefined ? { note: f.note } : {}),
+    items: f.items,
+  };
+}
+
+export function notificationToWire(n: Notification) {
+  const a = n.alert;
+  return {
+    id: n.id,
+    event: n.event,
+    created_at: iso(n.createdAt),
+    lang: n.lang,
+    title: n.title,
+    text: n.text,
+    url: n.url ?? null,
+    unit: n.unit ?? null,
+    alert: {
+      id: a.id,
+      rule: a.rule,
+      category: a.category,
+      state: a.state,
+      severity: a.severity,
+      station_id: a.stationId,
+      station_name: a.stationName,
+      opened_at: iso(a.openedAt),
+      count: a.count,
+      escalation_level: a.escalationLevel,
+      finding: findingToWire(a.finding),
+    },
+  };
+}

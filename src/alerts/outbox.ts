@@ -1,0 +1,164 @@
+/**
+ * The durable outbox dispatcher. Notifications are written to the alert store in the same transaction as the
+ * alert change that caused them (see alert-service.ts); this sends what is due, marks each delivered as soon as
+ * the receiver accepted it, and reschedules failures with exponential backoff. Everything it needs is in the
+ * database, so a restart carries on where it stopped and never re-sends what was marked delivered
+ * (at-least-once: a crash between "accepted" and "marked" re-sends once, with the same idempotency key).
+ */
+import type { Logger } from '../logger.js';
+import type { AlertStore, OutboxStats } from './alert-store.js';
+import type { OutboxEntry } from './notification.js';
+import { DeliveryError } from './notify/channel.js';
+import type { ChannelFactory } from './notify/channels.js';
+
+export interface BackoffOptions {
+  /** First retry after this long… */
+  baseMs: number;
+  /** …doubling up to this… */
+  maxMs: number;
+  /** …until the notification is this old; then it is marked failed (and logged as an error). */
+  maxAgeMs: number;
+  /** Random spread added to each delay (0.1 = up to +10 %), so retries from many alerts do not align. */
+  jitter: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  baseMs: 30_000,
+  maxMs: 3_600_000,
+  maxAgeMs: 7 * 86_400_000,
+  jitter: 0.1,
+};
+
+export function backoffDelay(attempts: number, options: BackoffOptions, random: () => number = Math.random): number {
+  const exp = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exp * (1 + options.jitter * random()));
+}
+
+export interface DispatchResult {
+  delivered: number;
+  retried: number;
+  failed: number;
+}
+
+export interface Outbox {
+  /** One pass over the due notifications. Concurrent calls share the running pass. */
+  dispatchDue(): Promise<DispatchResult>;
+  /** Asks for a pass soon (after new notifications were queued). */
+  nudge(): void;
+  /** Starts the polling loop (every `pollMs`). */
+  start(): void;
+  /** Stops the loop and waits for a running pass; safe to call twice. */
+  stop(): Promise<void>;
+  stats(): OutboxStats;
+}
+
+export interface OutboxOptions {
+  store: AlertStore;
+  channels: ChannelFactory;
+  now: () => number;
+  logger: Logger;
+  backoff?: Partial<BackoffOptions>;
+  pollMs?: number;
+  batchSize?: number;
+  /** Deliveries in flight at once. */
+  concurrency?: number;
+  random?: () => number;
+}
+
+export function createOutbox(options: OutboxOptions): Outbox {
+  const log = options.logger.child({ component: 'alerts.outbox' });
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const batchSize = options.batchSize ?? 50;
+  const concurrency = options.concurrency ?? 4;
+  const pollMs = options.pollMs ?? 5_000;
+  let running: Promise<DispatchResult> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+
+  async function deliver(entry: OutboxEntry, result: DispatchResult): Promise<void> {
+    const attempts = entry.attempts + 1;
+    try {
+      await options.channels(entry.channel).send(entry.notification);
+      options.store.markDelivered(entry.id, options.now());
+      result.delivered += 1;
+      log.info(
+        { id: entry.id, alertId: entry.alertId, channel: entry.channel.type, attempts },
+        'notification delivered',
+      );
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const now = options.now();
+      const permanent = err instanceof DeliveryError && err.permanent;
+      if (permanent || now - entry.createdAt >= backoff.maxAgeMs) {
+        options.store.markFailed(entry.id, attempts, message);
+        result.failed += 1;
+        log.error(
+          { id: entry.id, alertId: entry.alertId, channel: entry.channel.type, attempts, err: message },
+          'notification given up',
+        );
+        return;
+      }
+      const next = now + backoffDelay(attempts, backoff, options.random);
+      options.store.markRetry(entry.id, attempts, next, message);
+      result.retried += 1;
+      log.warn(
+        {
+          id: entry.id,
+          alertId: entry.alertId,
+          channel: entry.channel.type,
+          attempts,
+          retryAt: new Date(next).toISOString(),
+          err: message,
+        },
+        'notification not delivered, will retry',
+      );
+    }
+  }
+
+  async function pass(): Promise<DispatchResult> {
+    const result: DispatchResult = { delivered: 0, retried: 0, failed: 0 };
+    const due = options.store.due(options.now(), batchSize);
+    for (let i = 0; i < due.length; i += concurrency) {
+      await Promise.all(due.slice(i, i + concurrency).map((entry) => deliver(entry, result)));
+    }
+    return result;
+  }
+
+  function dispatchDue(): Promise<DispatchResult> {
+    if (!running) {
+      running = pass().finally(() => {
+        running = undefined;
+      });
+    }
+    return running;
+  }
+
+  function schedule(delay: number) {
+    if (!started) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      dispatchDue()
+        .catch((err: unknown) => log.error({ err }, 'outbox pass failed'))
+        .finally(() => schedule(pollMs));
+    }, delay);
+    timer.unref?.();
+  }
+
+  return {
+    dispatchDue,
+    nudge: () => schedule(0),
+    start() {
+      if (started) return;
+      started = true;
+      schedule(0);
+    },
+    async stop() {
+      started = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+    stats: () => options.store.outboxStats(),
+  };
+}

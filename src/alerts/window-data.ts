@@ -1,0 +1,96 @@
+/**
+ * Fetches what the rules judge from the reading store, deterministically for a given window end (so a window
+ * re-evaluated during catch-up sees the same data as it would have live). The store is narrowed to the three
+ * queries used; `ReadingStore` satisfies it structurally.
+ */
+import type { DataFlag } from '../domain/flags.js';
+import { countsForCompliance } from '../domain/flags.js';
+import type { ParameterCode } from '../domain/parameters.js';
+import type { TimeWindow } from '../domain/time-window.js';
+import type { RawPoint } from './rules/sensor-health.js';
+import { combineBuckets, type WindowMean } from './rules/window-means.js';
+
+export interface WindowReadings {
+  aggregate(query: {
+    stationId: string;
+    parameters: ParameterCode[];
+    from: number;
+    to: number;
+    window: TimeWindow;
+    timeZone: string;
+    validOnly: boolean;
+  }): Promise<{ parameter: ParameterCode; start: number; mean: number | null; count: number; excluded: number }[]>;
+  raw(query: {
+    stationId: string;
+    from: number;
+    to: number;
+    parameters?: ParameterCode[];
+    limit?: number;
+    after?: { ts: number; parameter: ParameterCode };
+  }): Promise<{ stationId: string; parameter: ParameterCode; ts: number; value: number; flag: DataFlag }[]>;
+  latest?(query: {
+    stationIds?: string[];
+    parameters?: ParameterCode[];
+    validOnly?: boolean;
+  }): Promise<{ parameter: ParameterCode; ts: number }[]>;
+  deadLetters?(query: {
+    stationId?: string;
+    from?: number;
+    to?: number;
+    limit?: number;
+  }): Promise<{ reason: string }[]>;
+}
+
+const HOUR = 3_600_000;
+
+/** Sub-window buckets that tile [from, to) exactly: hours when the window is on whole hours, else minutes. */
+function tilingWindow(from: number, to: number): TimeWindow {
+  if (from % HOUR === 0 && to % HOUR === 0) return { spec: '1h', unit: 'hour', size: 1 };
+  return { spec: '1m', unit: 'minute', size: 1 };
+}
+
+export async function windowMeans(
+  readings: WindowReadings,
+  q: { stationId: string; parameters: readonly ParameterCode[]; from: number; to: number; timeZone: string },
+): Promise<WindowMean[]> {
+  const buckets = await readings.aggregate({
+    stationId: q.stationId,
+    parameters: [...q.parameters],
+    from: q.from,
+    to: q.to,
+    window: tilingWindow(q.from, q.to),
+    timeZone: q.timeZone,
+    validOnly: true,
+  });
+  // The store may label the first bucket before `from`; it holds only readings from `from` on.
+  return combineBuckets(buckets);
+}
+
+const PAGE = 5_000;
+
+/** Every raw reading in [from, to), following the store's cursor. */
+export async function rawReadings(
+  readings: WindowReadings,
+  q: { stationId: string; from: number; to: number; parameters?: readonly ParameterCode[] },
+): Promise<RawPoint[]> {
+  const out: RawPoint[] = [];
+  let after: { ts: number; parameter: ParameterCode } | undefined;
+  for (;;) {
+    const page = await readings.raw({
+      stationId: q.stationId,
+      from: q.from,
+      to: q.to,
+      ...(q.parameters ? { parameters: [...q.parameters] } : {}),
+      limit: PAGE,
+      ...(after ? { after } : {}),
+    });
+    for (const r of page) out.push({ parameter: r.parameter, ts: r.ts, value: r.value, flag: r.flag });
+    if (page.length < PAGE) return out;
+    const last = page[page.length - 1]!;
+    after = { ts: last.ts, parameter: last.parameter };
+  }
+}
+
+export function validOnly(points: readonly RawPoint[]): RawPoint[] {
+  return points.filter((p) => countsForCompliance(p.flag));
+}
