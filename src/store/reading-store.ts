@@ -1,6 +1,7 @@
 /**
  * The storage port. Two adapters implement it — `store/influx/` (InfluxDB 1.x/2.x/3.x) and `store/sqlite/`
  * (embedded) — and one contract suite (test/store/reading-store.contract.ts) runs against both.
+ * Database failures reject with a `StoreError` (store-error.ts) whose `retryable` says whether trying again can help.
  */
 import type { DataFlag } from '../domain/flags.js';
 import type { ParameterCode } from '../domain/parameters.js';
@@ -19,6 +20,11 @@ export interface LatestQuery {
   parameters?: ParameterCode[];
   /** Only readings whose flag counts for compliance (N, T). */
   validOnly?: boolean;
+  /**
+   * Only readings at or after this instant (epoch ms). Bounds the search: without it InfluxDB 1.x reads every
+   * series' whole history to find its last point. Series with nothing since then are left out.
+   */
+  since?: number;
 }
 
 export interface LatestValue {
@@ -39,6 +45,10 @@ export interface AggregateQuery extends TimeRange {
   validOnly: boolean;
 }
 
+/**
+ * One local-time bucket of one parameter. A bucket whose readings were all excluded is still returned (count 0,
+ * mean/min/max null, excluded > 0). The first bucket may start before `from` (it holds the readings from `from` on).
+ */
 export interface Bucket {
   parameter: ParameterCode;
   /** Bucket start, epoch ms. */
@@ -56,7 +66,7 @@ export interface Bucket {
 export interface RawQuery extends TimeRange {
   stationId: string;
   parameters?: ParameterCode[];
-  /** Page size; the adapter may cap it. */
+  /** Page size: default 1,000, at most 10,000 (store/limits.ts). */
   limit?: number;
   /** Cursor: return readings strictly after this (ts, parameter) position, in (ts, parameter) order. */
   after?: { ts: number; parameter: ParameterCode };
@@ -64,13 +74,17 @@ export interface RawQuery extends TimeRange {
 
 export interface DeadLetterQuery extends Partial<TimeRange> {
   stationId?: string;
+  /** Default 100, at most 1,000. */
   limit?: number;
 }
 
 export interface ReadingStore {
   /** Which technology, for logs and /readyz. */
   readonly kind: 'sqlite' | 'influx';
-  /** Connects, creates schema/database if needed. */
+  /**
+   * Connects, creates schema/database if needed. The InfluxDB adapter resolves even when the database is
+   * unreachable (it connects on first use, so ingest can spool meanwhile); it rejects on a refused token.
+   */
   start(): Promise<void>;
   /** Flushes and closes; safe to call twice. */
   stop(): Promise<void>;
@@ -79,14 +93,17 @@ export interface ReadingStore {
   /**
    * Stores readings. Resolves only when they are durable; rejects when they are not (the caller spools them).
    * Idempotent: a reading with the same (stationId, parameter, ts) replaces the earlier one.
+   * All or nothing from the caller's view: after a rejection, write the whole batch again.
+   * A non-retryable StoreError means the batch holds a reading no store will take (e.g. a NaN value).
    */
   write(readings: readonly Reading[]): Promise<void>;
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  /** One value per (station, parameter), ordered by station id, then parameter. */
   latest(query: LatestQuery): Promise<LatestValue[]>;
-  /** Buckets in (parameter, start) order; empty buckets are omitted. */
+  /** Buckets in the order of `query.parameters`, then by start; empty buckets are omitted. */
   aggregate(query: AggregateQuery): Promise<Bucket[]>;
   /** Raw readings in (ts, parameter) order, with their flags. */
   raw(query: RawQuery): Promise<Reading[]>;
-  /** Newest first. */
+  /** Newest first (by receivedAt, then by the order they were written). */
   deadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
 }

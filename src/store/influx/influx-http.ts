@@ -1,0 +1,193 @@
+/**
+ * HTTP to InfluxDB through the client library's node transport (`InfluxDB#transport`): one request per call,
+ * gzip above a threshold, a timeout, and no retries — the client's WriteApi always posts to /api/v2/write
+ * (absent on 1.x) and retries from memory, and we want neither (docs/adr/0002). Failures become StoreErrors
+ * that say whether retrying can help.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';
+import { StoreError } from '../store-error.js';
+import type { StatementResult } from './influxql.js';
+
+export interface InfluxHttpOptions {
+  url: string;
+  /** Request timeout, ms. */
+  timeoutMs: number;
+  /** Bodies larger than this many bytes are gzipped; Infinity never. */
+  gzipThreshold: number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
+export interface InfluxHttp {
+  /** GET, or POST with a body. Rejects with a StoreError unless 2xx. */
+  request(
+    method: 'GET' | 'POST',
+    pathAndQuery: string,
+    options?: { body?: string; contentType?: string; authorization?: string; timeoutMs?: number },
+  ): Promise<HttpAnswer>;
+  /** Posts line protocol; resolves only on 204 No Content (the write is acknowledged). */
+  writeLines(pathAndQuery: string, lines: string, authorization: string | undefined): Promise<void>;
+  /** InfluxQL on /query; one result per statement, or the first statement error as a StoreError. */
+  query(
+    params: Record<string, string>,
+    statements: string[],
+    authorization: string | undefined,
+  ): Promise<StatementResult[]>;
+  close(): void;
+}
+
+// Rejections the database will repeat forever for the same points: the caller must not retry them.
+const PERMANENT_400 =
+  /partial write|unable to parse|type conflict|invalid field|beyond retention|bad timestamp|max-values-per-tag|max-series-per-database/i;
+
+function describe(body: unknown): string {
+  if (typeof body === 'string') return body.trim().slice(0, 500);
+  if (body && typeof body === 'object') {
+    const b = body as { error?: unknown; message?: unknown };
+    return String(b.error ?? b.message ?? JSON.stringify(body)).slice(0, 500);
+  }
+  return '';
+}
+
+export function toStoreError(err: unknown, what: string): StoreError {
+  if (err instanceof StoreError) return err;
+  if (err instanceof HttpError) {
+    const detail = describe(err.json ?? err.body);
+    const permanent = err.statusCode === 413 || (err.statusCode === 400 && PERMANENT_400.test(detail));
+    return new StoreError(`InfluxDB ${what}: HTTP ${err.statusCode}${detail ? ` ${detail}` : ''}`, {
+      retryable: !permanent,
+      status: err.statusCode,
+      cause: err,
+    });
+  }
+  // Connection refused or reset, DNS, timeouts: the database is unreachable for now.
+  const e = err as Error & { code?: string };
+  return new StoreError(`InfluxDB ${what}: ${e.code ? `${e.code} ` : ''}${e.message}`, { retryable: true, cause: err });
+}
+
+export function createInfluxHttp(options: InfluxHttpOptions): InfluxHttp {
+  const secure = new URL(options.url).protocol === 'https:';
+  // Our own keep-alive agent, so stop() can close its sockets.
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: 16 })
+    : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const transport: Transport = new InfluxDB({
+    url: options.url,
+    timeout: options.timeoutMs,
+    transportOptions: { agent },
+  }).transport;
+
+  const send = async (
+    method: 'GET' | 'POST',
+    pathAndQuery: string,
+    body: string,
+    headers: Record<string, string>,
+    gzip: boolean,
+    timeoutMs?: number,
+  ): Promise<HttpAnswer> => {
+    let status = 0;
+    let responseHeaders: Record<string, unknown> = {};
+    const answer: unknown = await transport.request(
+      pathAndQuery,
+      body,
+      {
+        method,
+        headers,
+        gzipThreshold: gzip && Number.isFinite(options.gzipThreshold) ? options.gzipThreshold : undefined,
+        signal: timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
+      },
+      (h, statusCode) => {
+        status = statusCode ?? 0;
+        responseHeaders = h ?? {};
+      },
+    );
+    return { status, headers: responseHeaders, body: answer };
+  };
+
+  const authHeaders = (authorization: string | undefined, extra: Record<string, string>) =>
+    authorization ? { ...extra, authorization } : extra;
+
+  return {
+    async request(method, pathAndQuery, opts = {}) {
+      try {
+        const headers = authHeaders(opts.authorization, { 'content-type': opts.contentType ?? 'application/json' });
+        return await send(method, pathAndQuery, opts.body ?? '', headers, false, opts.timeoutMs);
+      } catch (err) {
+        throw toStoreError(err, `${method} ${pathAndQuery.split('?')[0]}`);
+      }
+    },
+
+    async writeLines(pathAndQuery, lines, authorization) {
+      let answer: HttpAnswer;
+      try {
+        answer = await send(
+          'POST',
+          pathAndQuery,
+          lines,
+          authHeaders(authorization, { 'content-type': 'text/plain; charset=utf-8' }),
+          true,
+        );
+      } catch (err) {
+        throw toStoreError(err, 'write');
+      }
+      if (answer.status !== 204) {
+        throw new StoreError(
+          `InfluxDB write: expected 204 No Content, got HTTP ${answer.status} ${describe(answer.body)}`,
+          { retryable: true, status: answer.status },
+        );
+      }
+    },
+
+    async query(params, statements, authorization) {
+      const q = statements.join(';\n');
+      const search = new URLSearchParams(params);
+      // GET is what every generation accepts for SELECT; very long statement lists go in a form body.
+      const long = q.length > 6_000;
+      if (!long) search.set('q', q);
+      let answer: HttpAnswer;
+      try {
+        answer = long
+          ? await send(
+              'POST',
+              `/query?${search}`,
+              new URLSearchParams({ q }).toString(),
+              authHeaders(authorization, {
+                'content-type': 'application/x-www-form-urlencoded',
+                accept: 'application/json',
+              }),
+              false,
+            )
+          : await send(
+              'GET',
+              `/query?${search}`,
+              '',
+              authHeaders(authorization, { accept: 'application/json' }),
+              false,
+            );
+      } catch (err) {
+        throw toStoreError(err, 'query');
+      }
+      const body = answer.body as { results?: StatementResult[]; error?: string } | undefined;
+      if (!body || typeof body !== 'object')
+        throw new StoreError(`InfluxDB query: unexpected answer ${describe(answer.body)}`, { retryable: true });
+      if (body.error) throw new StoreError(`InfluxDB query: ${body.error}`, { retryable: true });
+      const results = body.results ?? [];
+      const failed = results.find((r) => r.error);
+      if (failed) {
+        const notFound = /database not found/i.test(failed.error!);
+        throw new StoreError(`InfluxDB query: ${failed.error}`, { retryable: notFound, status: notFound ? 404 : 400 });
+      }
+      return results;
+    },
+
+    close() {
+      agent.destroy();
+    },
+  };
+}

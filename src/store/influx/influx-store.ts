@@ -1,0 +1,418 @@
+/**
+ * The InfluxDB ReadingStore, for 1.x (including Debian's 1.6.7, which has no /api/v2), 2.x and 3.x.
+ *
+ * - Generation: from the `X-Influxdb-Version` header of /ping, unless `version` overrides it.
+ * - Writes: line protocol, one HTTP request per batch (precision ms), to /write?db= on 1.x and
+ *   /api/v2/write?org=&bucket= on 2.x/3.x. `write()` resolves on 204 and rejects on anything else — it never
+ *   keeps points in memory to retry them; the ingest pipeline spools what it rejects.
+ * - Queries: InfluxQL on /query?db=<bucket> everywhere (2.x maps the bucket to a database by DBRP), so one set
+ *   of statements serves every generation. See docs/adr/0001 (schema) and docs/adr/0002 (InfluxQL everywhere).
+ */
+import { randomInt } from 'node:crypto';
+import type { DataFlag } from '../../domain/flags.js';
+import type { ParameterCode } from '../../domain/parameters.js';
+import { PARAMETER_CODES } from '../../domain/parameters.js';
+import type { DeadLetter, Reading } from '../../domain/reading.js';
+import type { Logger } from '../../logger.js';
+import { mergeCells, planAggregate, type CellAggregate } from '../bucket-plan.js';
+import { checkDeadLetters, checkReadings } from '../check-readings.js';
+import { DEAD_LETTER_PAGE_DEFAULT, DEAD_LETTER_PAGE_MAX, pageSize, RAW_PAGE_DEFAULT, RAW_PAGE_MAX } from '../limits.js';
+import type {
+  AggregateQuery,
+  Bucket,
+  DeadLetterQuery,
+  LatestQuery,
+  LatestValue,
+  RawQuery,
+  ReadingStore,
+} from '../reading-store.js';
+import { byStationThenParameter, byTimeThenParameter } from '../order.js';
+import { StoreError } from '../store-error.js';
+import { createInfluxHttp, type InfluxHttp } from './influx-http.js';
+import {
+  aggregateStatements,
+  columnIndex,
+  deadLetterStatement,
+  latestStatement,
+  numberOrNull,
+  rawStatement,
+  type StatementResult,
+} from './influxql.js';
+import { deadLetterLines, readingLines } from './line-protocol.js';
+import { generationOf, versionFromPing, type InfluxGeneration } from './server-version.js';
+
+export interface InfluxStoreOptions {
+  url: string;
+  /** 2.x/3.x API token. On 1.x with authentication, `user:password`. */
+  token?: string;
+  /** 2.x organisation (ignored by 1.x and 3.x). */
+  org?: string;
+  /** 2.x bucket, 1.x/3.x database. */
+  bucket: string;
+  /** Server generation; 'auto' reads the /ping version header. */
+  version: 'auto' | InfluxGeneration;
+  logger: Logger;
+  /** Per-request timeout, ms (default 30 s). */
+  timeoutMs?: number;
+  /** Gzip write bodies above this many bytes. Default: 64 KiB for remote servers, never for loopback ones. */
+  gzipThreshold?: number;
+  /** Readings per HTTP request when a batch is larger (default 25,000, ~2 MB of line protocol). */
+  maxLinesPerRequest?: number;
+}
+
+interface Dialect {
+  generation: InfluxGeneration;
+  serverVersion: string | undefined;
+  authorization: string | undefined;
+  writePath(precision: 'ms' | 'ns'): string;
+  /** 3.x does not run several statements in one /query request: send them side by side instead. */
+  multiStatement: boolean;
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+
+function defaultGzipThreshold(url: string): number {
+  return LOOPBACK.test(new URL(url).hostname) ? Infinity : 64 * 1024;
+}
+
+function authorizationFor(generation: InfluxGeneration | 'unknown', token: string | undefined): string | undefined {
+  if (!token) return undefined;
+  // 1.x (1.6 and later) reads HTTP basic authentication; 2.x and 3.x read "Token <token>".
+  if (generation === '1') return token.includes(':') ? `Basic ${Buffer.from(token).toString('base64')}` : undefined;
+  return `Token ${token}`;
+}
+
+/** The ReadingStore, plus what it found out about the server (for logs, /readyz and tests). */
+export interface InfluxStore extends ReadingStore {
+  /** The generation in use once connected (detected or overridden); undefined before. */
+  readonly generation: InfluxGeneration | undefined;
+  /** What the server's /ping said, e.g. "1.6.7~rc0", "v2.7.11". */
+  readonly serverVersion: string | undefined;
+}
+
+export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
+  const log = options.logger.child({ component: 'store', store: 'influx' });
+  const bucket = options.bucket;
+  const maxLines = options.maxLinesPerRequest ?? 25_000;
+  let http: InfluxHttp | undefined;
+  let dialect: Dialect | undefined;
+  let connecting: Promise<Dialect> | undefined;
+  let stopped = false;
+  // Sub-millisecond part of dead-letter timestamps; random start so that two processes rarely collide.
+  let deadLetterSequence = randomInt(0, 1_000_000);
+
+  const client = (): InfluxHttp => {
+    if (stopped) throw new StoreError('the InfluxDB store is stopped', { retryable: true });
+    if (!http) throw new Error('the InfluxDB store is not started: call start() first');
+    return http;
+  };
+
+  const detectGeneration = async (): Promise<{ generation: InfluxGeneration; serverVersion: string | undefined }> => {
+    const answer = await client().request('GET', '/ping', {
+      authorization: authorizationFor('unknown', options.token),
+      timeoutMs: 10_000,
+    });
+    const serverVersion = versionFromPing(answer.headers, answer.body);
+    if (options.version !== 'auto') return { generation: options.version, serverVersion };
+    const generation = generationOf(serverVersion);
+    if (generation) return { generation, serverVersion };
+    log.warn({ serverVersion }, 'InfluxDB /ping names no known version; assuming 2.x (set INFLUX_VERSION to override)');
+    return { generation: '2', serverVersion };
+  };
+
+  /** 1.x: the database must exist before the first write. Idempotent on the server. */
+  const createDatabase = async (authorization: string | undefined) => {
+    const q = new URLSearchParams({ q: `CREATE DATABASE "${bucket.replace(/"/g, '\\"')}"` });
+    try {
+      await client().request('POST', '/query', {
+        body: q.toString(),
+        contentType: 'application/x-www-form-urlencoded',
+        authorization,
+      });
+    } catch (err) {
+      // A non-admin user cannot create databases; the database may well exist already.
+      if (!(err instanceof StoreError && (err.status === 401 || err.status === 403))) throw err;
+      log.warn({ bucket }, 'not allowed to create the InfluxDB database; assuming it exists');
+    }
+  };
+
+  /**
+   * 2.x: InfluxQL needs a database/retention-policy mapping for the bucket. 2.4 and later provide a virtual one
+   * for every bucket; older 2.x need an explicit one, which we create when the token may. Best effort: without
+   * it writes still work and queries say "database not found".
+   */
+  const ensureDbrp = async (authorization: string | undefined) => {
+    try {
+      const org = options.org ? `org=${encodeURIComponent(options.org)}&` : '';
+      const mapped = await client().request('GET', `/api/v2/dbrps?${org}db=${encodeURIComponent(bucket)}`, {
+        authorization,
+      });
+      if (((mapped.body as { content?: unknown[] } | undefined)?.content ?? []).length > 0) return;
+      const found = await client().request('GET', `/api/v2/buckets?${org}name=${encodeURIComponent(bucket)}`, {
+        authorization,
+      });
+      const match = (found.body as { buckets?: { id: string; orgID: string }[] } | undefined)?.buckets?.[0];
+      if (!match) {
+        log.error(
+          { bucket, org: options.org },
+          'InfluxDB bucket not found: create it (influx bucket create) before Qingliu writes',
+        );
+        return;
+      }
+      await client().request('POST', '/api/v2/dbrps', {
+        authorization,
+        body: JSON.stringify({
+          bucketID: match.id,
+          orgID: match.orgID,
+          database: bucket,
+          retention_policy: 'autogen',
+          default: true,
+        }),
+      });
+      log.info({ bucket }, 'created the InfluxQL mapping (DBRP) for the bucket');
+    } catch (err) {
+      // A refused token will refuse writes too: say so at start. A token that may write but not read the
+      // mappings (403) is fine if the mapping exists.
+      if (err instanceof StoreError && err.status === 401) throw err;
+      log.warn(
+        { err, bucket },
+        `could not check the bucket's InfluxQL mapping; if queries fail, run: influx v1 dbrp create --db ${bucket} --rp autogen --default --bucket-id <id>`,
+      );
+    }
+  };
+
+  const connect = async (): Promise<Dialect> => {
+    const { generation, serverVersion } = await detectGeneration();
+    const authorization = authorizationFor(generation, options.token);
+    if (generation === '1') await createDatabase(authorization);
+    if (generation === '2') await ensureDbrp(authorization);
+    const org = options.org && generation === '2' ? `org=${encodeURIComponent(options.org)}&` : '';
+    const db = encodeURIComponent(bucket);
+    const ready: Dialect = {
+      generation,
+      serverVersion,
+      authorization,
+      writePath: (precision) =>
+        generation === '1'
+          ? `/write?db=${db}&precision=${precision}`
+          : `/api/v2/write?${org}bucket=${db}&precision=${precision}`,
+      multiStatement: generation !== '3',
+    };
+    log.info({ generation, serverVersion, url: options.url, bucket }, 'connected to InfluxDB');
+    return ready;
+  };
+
+  /** Connects once; after a failure the next call tries again (the database may come back). */
+  const ready = (): Promise<Dialect> => {
+    if (dialect) return Promise.resolve(dialect);
+    client();
+    connecting ??= connect().then(
+      (d) => {
+        dialect = d;
+        connecting = undefined;
+        return d;
+      },
+      (err: unknown) => {
+        connecting = undefined;
+        throw err;
+      },
+    );
+    return connecting;
+  };
+
+  /** A write or query that says the database is gone (dropped, or a fresh 1.x data dir) reconnects next time. */
+  const forgetOnMissingDatabase = (err: unknown): never => {
+    if (err instanceof StoreError && err.status === 404) dialect = undefined;
+    throw err;
+  };
+
+  const writeBody = async (precision: 'ms' | 'ns', body: string) => {
+    const d = await ready();
+    await client().writeLines(d.writePath(precision), body, d.authorization).catch(forgetOnMissingDatabase);
+  };
+
+  const runQuery = async (statements: string[]): Promise<StatementResult[]> => {
+    const d = await ready();
+    const params = { db: bucket, epoch: 'ms' };
+    const run = (batch: string[]) => client().query(params, batch, d.authorization).catch(forgetOnMissingDatabase);
+    if (d.multiStatement || statements.length === 1) return run(statements);
+    return (await Promise.all(statements.map((s) => run([s])))).map((results) => results[0] ?? {});
+  };
+
+  return {
+    kind: 'influx',
+    get generation() {
+      return dialect?.generation;
+    },
+    get serverVersion() {
+      return dialect?.serverVersion;
+    },
+
+    async start() {
+      if (http && !stopped) return;
+      stopped = false;
+      http = createInfluxHttp({
+        url: options.url,
+        timeoutMs: options.timeoutMs ?? 30_000,
+        gzipThreshold: options.gzipThreshold ?? defaultGzipThreshold(options.url),
+      });
+      try {
+        await ready();
+      } catch (err) {
+        // A wrong token will not fix itself: fail the start. An unreachable database may come back: the
+        // service starts, ingest spools, and the next call connects.
+        if (err instanceof StoreError && (err.status === 401 || err.status === 403)) throw err;
+        log.warn({ err, url: options.url }, 'InfluxDB is not reachable yet; will connect on first use');
+      }
+    },
+
+    async stop() {
+      if (!http || stopped) return;
+      stopped = true;
+      dialect = undefined;
+      http.close();
+      http = undefined;
+      log.info('InfluxDB store stopped');
+    },
+
+    async ping() {
+      if (!http || stopped) return false;
+      try {
+        const answer = await http.request('GET', '/ping', {
+          authorization: dialect?.authorization ?? authorizationFor('unknown', options.token),
+          timeoutMs: 5_000,
+        });
+        return answer.status >= 200 && answer.status < 300;
+      } catch {
+        return false;
+      }
+    },
+
+    async write(readings: readonly Reading[]) {
+      if (readings.length === 0) return;
+      checkReadings(readings);
+      for (let i = 0; i < readings.length; i += maxLines) {
+        await writeBody('ms', readingLines(readings.slice(i, i + maxLines)));
+      }
+    },
+
+    async writeDeadLetters(letters: readonly DeadLetter[]) {
+      if (letters.length === 0) return;
+      checkDeadLetters(letters);
+      await writeBody(
+        'ns',
+        deadLetterLines(letters, () => deadLetterSequence++),
+      );
+    },
+
+    async latest(q: LatestQuery): Promise<LatestValue[]> {
+      if (q.stationIds?.length === 0 || q.parameters?.length === 0) return [];
+      const [result] = await runQuery([latestStatement(q)]);
+      const values: LatestValue[] = [];
+      for (const series of result?.series ?? []) {
+        const [t, v, f] = columnIndex(series, 'time', 'value', 'flag');
+        const row = series.values[0];
+        if (!row || !series.tags?.station || !series.tags.param) continue;
+        values.push({
+          stationId: series.tags.station,
+          parameter: series.tags.param as ParameterCode,
+          ts: row[t!] as number,
+          value: row[v!] as number,
+          flag: row[f!] as DataFlag,
+        });
+      }
+      return values.sort(byStationThenParameter);
+    },
+
+    async aggregate(q: AggregateQuery): Promise<Bucket[]> {
+      const parameters = [...new Set(q.parameters)];
+      if (parameters.length === 0 || !(q.from < q.to)) return [];
+      const plan = planAggregate(q);
+      const statements = aggregateStatements(plan, q.stationId, parameters, q.validOnly);
+      const results = await runQuery(statements.map((s) => s.text));
+      // Cells keyed by slice, parameter and start; 'counted' and 'total' statements fill different fields.
+      const cells = new Map<string, CellAggregate>();
+      results.forEach((result, i) => {
+        const statement = statements[i]!;
+        for (const series of result.series ?? []) {
+          const parameter = series.tags?.param as ParameterCode | undefined;
+          if (!parameter) continue;
+          const [t, s, n, lo, hi, total] = columnIndex(series, 'time', 's', 'n', 'lo', 'hi', 'total');
+          for (const row of series.values) {
+            const start = row[t!] as number;
+            const key = `${statement.slice}\u0000${parameter}\u0000${start}`;
+            let cell = cells.get(key);
+            if (!cell) {
+              cell = { slice: statement.slice, parameter, start, count: 0, sum: null, min: null, max: null, total: 0 };
+              cells.set(key, cell);
+            }
+            if (statement.part === 'counted') {
+              cell.count = numberOrNull(row[n!]) ?? 0;
+              cell.sum = numberOrNull(row[s!]);
+              cell.min = numberOrNull(row[lo!]);
+              cell.max = numberOrNull(row[hi!]);
+              if (!q.validOnly) cell.total = cell.count;
+            } else {
+              cell.total = numberOrNull(row[total!]) ?? 0;
+            }
+          }
+        }
+      });
+      return mergeCells(plan, [...cells.values()], parameters, q.validOnly);
+    },
+
+    async raw(q: RawQuery): Promise<Reading[]> {
+      if (q.parameters?.length === 0) return [];
+      const limit = pageSize(q.limit, RAW_PAGE_DEFAULT, RAW_PAGE_MAX);
+      // Readings sharing a timestamp (one per parameter) may be cut anywhere by LIMIT, and some at the
+      // cursor's timestamp are dropped below: fetch two timestamps' worth more than the page.
+      const perTimestamp = q.parameters?.length ?? PARAMETER_CODES.length;
+      const fetch = limit + 2 * perTimestamp;
+      const [result] = await runQuery([rawStatement(q, fetch)]);
+      const series = result?.series?.[0];
+      if (!series) return [];
+      const [t, v, f, p] = columnIndex(series, 'time', 'value', 'flag', 'param');
+      let rows = series.values.map((row) => ({
+        stationId: q.stationId,
+        parameter: row[p!] as ParameterCode,
+        ts: row[t!] as number,
+        value: row[v!] as number,
+        flag: row[f!] as DataFlag,
+      }));
+      if (series.values.length >= fetch) {
+        // The last timestamp may be incomplete: leave it for the next page.
+        const lastTs = rows[rows.length - 1]!.ts;
+        rows = rows.filter((r) => r.ts < lastTs);
+      }
+      const after = q.after;
+      if (after) rows = rows.filter((r) => r.ts > after.ts || (r.ts === after.ts && r.parameter > after.parameter));
+      rows.sort(byTimeThenParameter);
+      return rows.slice(0, limit);
+    },
+
+    async deadLetters(q: DeadLetterQuery): Promise<DeadLetter[]> {
+      const [result] = await runQuery([
+        deadLetterStatement(q, pageSize(q.limit, DEAD_LETTER_PAGE_DEFAULT, DEAD_LETTER_PAGE_MAX)),
+      ]);
+      const series = result?.series?.[0];
+      if (!series) return [];
+      const [at, station, topic, reason, detail, payload] = columnIndex(
+        series,
+        'received_at',
+        'station',
+        'topic',
+        'reason',
+        'detail',
+        'payload',
+      );
+      return series.values.map((row) => ({
+        receivedAt: row[at!] as number,
+        stationId: String(row[station!] ?? ''),
+        topic: String(row[topic!] ?? ''),
+        reason: String(row[reason!] ?? ''),
+        detail: String(row[detail!] ?? ''),
+        payload: String(row[payload!] ?? ''),
+      }));
+    },
+  };
+}
