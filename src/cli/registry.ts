@@ -7,6 +7,11 @@ import type { Command } from './command.js';
 export async function loadCommands(): Promise<Command[]> {
   const modules = await Promise.all([
     // one line per command module: import('./commands/NAME.js'),
+    import('./commands/evaluate.js'),
+    import('./commands/catalog.js'),
+    import('./commands/mqtt-auth.js'),
+    import('./commands/keys.js'),
+    import('./commands/simulate.js'),
   ]);
   return modules.map((m: { command: Command }) => m.command);
 }

@@ -18,15 +18,26 @@ export interface Mosquitto extends ManagedProcess {
  * Starts Debian's real mosquitto on a free loopback port with a temp directory.
  * Persistence is on so that a restart keeps persistent sessions and queued QoS 1 messages, as in production.
  */
-export async function startMosquitto(options: { maxQueuedMessages?: number } = {}): Promise<Mosquitto> {
+export async function startMosquitto(
+  options: {
+    maxQueuedMessages?: number;
+    /** Mosquitto password_file and acl_file: anonymous clients are then refused. */
+    auth?: { passwordFile: string; aclFile: string };
+  } = {},
+): Promise<Mosquitto> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-mosquitto-'));
+  // Started as root (CI), mosquitto drops to the `mosquitto` user: without this it cannot write its
+  // persistence file into the root-owned 0700 temp dir, and a restart silently loses sessions and queues.
+  fs.chmodSync(dir, 0o777);
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(
     conf,
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...(options.auth
+        ? ['allow_anonymous false', `password_file ${options.auth.passwordFile}`, `acl_file ${options.auth.aclFile}`]
+        : ['allow_anonymous true']),
       'persistence true',
       `persistence_location ${dir}/`,
       'autosave_interval 1',

@@ -1,0 +1,148 @@
+/**
+ * The embedded MQTT broker of `npm start` (no infrastructure needed): aedes 1.x on a TCP port.
+ *
+ * Scope, on purpose: MQTT 3.1/3.1.1 only (aedes has no MQTT 5), no shared subscriptions (`$share/…`,
+ * so one ingester), sessions and queued QoS 1 messages kept in memory for the life of the process.
+ * No authentication: it is meant for the one-machine demo; production uses Mosquitto (docs/deploy.md).
+ */
+import net from 'node:net';
+import { Aedes } from 'aedes';
+import type { Logger } from '../logger.js';
+
+export interface EmbeddedBrokerOptions {
+  /** TCP port; 0 picks a free one (tests), read it back from `port` after `start()`. */
+  port: number;
+  /** Interface to bind; defaults to loopback so a demo does not accept stations from the network by accident. */
+  host?: string;
+  logger: Logger;
+}
+
+export interface EmbeddedBroker {
+  /** Listens; rejects with a BrokerPortInUseError when the port is taken. */
+  start(): Promise<void>;
+  /** Disconnects every client and closes the port; safe to call twice or before start(). */
+  stop(): Promise<void>;
+  /** The bound port (the requested one until start() resolves). */
+  readonly port: number;
+  readonly host: string;
+  /** `mqtt://host:port` for clients of this process (the ingester, the simulator). */
+  readonly url: string;
+}
+
+/** The port cannot be bound. The message tells the operator both ways out, in Chinese and English. */
+export class BrokerPortInUseError extends Error {
+  readonly code: string;
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    cause: NodeJS.ErrnoException,
+  ) {
+    const hostForUrl = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    const why =
+      cause.code === 'EACCES'
+        ? { zh: `无权监听 MQTT 端口 ${host}:${port}`, en: `no permission to listen on MQTT port ${host}:${port}` }
+        : {
+            zh: `MQTT 端口 ${host}:${port} 已被占用（可能已有 MQTT 服务器在运行）`,
+            en: `MQTT port ${host}:${port} is already in use (probably another MQTT broker is running)`,
+          };
+    super(
+      [
+        `${why.zh}。`,
+        `  · 使用已有的服务器：设置 MQTT_URL=mqtt://${hostForUrl}:${port}（如需认证再设置 MQTT_USERNAME / MQTT_PASSWORD）`,
+        `  · 或让内置服务器换一个端口：设置 MQTT_PORT=${port === 1883 ? 1884 : port + 1}（或其他空闲端口）`,
+        `${why.en}.`,
+        `  · To use the existing broker, set MQTT_URL=mqtt://${hostForUrl}:${port} (plus MQTT_USERNAME / MQTT_PASSWORD if it needs them)`,
+        `  · Or move the embedded broker to another port: set MQTT_PORT=${port === 1883 ? 1884 : port + 1} (or any free port)`,
+      ].join('\n'),
+      { cause },
+    );
+    this.name = 'BrokerPortInUseError';
+    this.code = cause.code ?? 'EADDRINUSE';
+  }
+}
+
+export function createEmbeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
+  const log = options.logger.child({ component: 'embedded-broker' });
+  const host = options.host ?? '127.0.0.1';
+  let port = options.port;
+  let aedes: Aedes | undefined;
+  let server: net.Server | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const listen = (srv: net.Server) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        srv.off('listening', onListening);
+        reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new BrokerPortInUseError(host, port, err) : err);
+      };
+      const onListening = () => {
+        srv.off('error', onError);
+        resolve();
+      };
+      srv.once('error', onError);
+      srv.once('listening', onListening);
+      srv.listen(port, host);
+    });
+
+  const closeAedes = (instance: Aedes) => new Promise<void>((resolve) => instance.close(() => resolve()));
+  const closeServer = (srv: net.Server) =>
+    new Promise<void>((resolve) => {
+      if (!srv.listening) return resolve();
+      srv.close(() => resolve());
+    });
+
+  return {
+    get port() {
+      return port;
+    },
+    host,
+    get url() {
+      return `mqtt://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+    },
+
+    async start() {
+      if (aedes) return;
+      stopping = undefined;
+      // The broker is created here, not in the factory: aedes starts heartbeat timers as soon as it listens.
+      const broker = await Aedes.createBroker({
+        // A client that stops reading must not stall delivery to everyone else.
+        drainTimeout: 30_000,
+      });
+      broker.on('clientError', (client, err) => log.warn({ clientId: client.id, err: err.message }, 'client error'));
+      broker.on('connectionError', (client, err) =>
+        log.warn({ clientId: client.id, err: err.message }, 'connection error'),
+      );
+      broker.on('client', (client) => log.debug({ clientId: client.id, clean: client.clean }, 'client connected'));
+      broker.on('clientDisconnect', (client) => log.debug({ clientId: client.id }, 'client disconnected'));
+
+      const srv = net.createServer(broker.handle);
+      // Errors after listening (e.g. EMFILE) are logged, never thrown: a broker hiccup must not kill ingest.
+      try {
+        await listen(srv);
+      } catch (err) {
+        await closeAedes(broker);
+        throw err;
+      }
+      srv.on('error', (err) => log.error({ err }, 'broker server error'));
+      const address = srv.address();
+      if (address && typeof address === 'object') port = address.port;
+      aedes = broker;
+      server = srv;
+      log.info({ host, port }, `embedded MQTT broker on mqtt://${host}:${port}`);
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        const broker = aedes;
+        const srv = server;
+        aedes = undefined;
+        server = undefined;
+        // Each step on its own: a failure closing one must not leave the other open.
+        if (broker) await closeAedes(broker).catch((err) => log.warn({ err }, 'closing aedes failed'));
+        if (srv) await closeServer(srv).catch((err) => log.warn({ err }, 'closing the broker port failed'));
+        if (broker || srv) log.info('embedded MQTT broker stopped');
+      })();
+      return stopping;
+    },
+  };
+}
