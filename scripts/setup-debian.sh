@@ -7,5 +7,5 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends mosquitto influxdb chromium docker-compose >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends mosquitto influxdb chromium fonts-wqy-microhei docker-compose >/dev/null
 echo "setup-debian: mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}'), $(influxd version 2>/dev/null), $(chromium --version 2>/dev/null)"

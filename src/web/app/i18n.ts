@@ -1,0 +1,258 @@
+/**
+ * The dashboard's two languages: Simplified Chinese by default, English on request (remembered in
+ * localStorage). Every message exists in both — the type of MESSAGES makes a missing one a compile error.
+ * Domain terms (`term.*`) are shown with their name in the other language beside them, so a Chinese report and an
+ * English reader meet on the same words: "出境断面 outbound section".
+ */
+export type Lang = 'zh-CN' | 'en';
+export const LANG_STORAGE = 'qingliu.lang';
+
+interface Message {
+  zh: string;
+  en: string;
+}
+
+export const MESSAGES = {
+  'app.name': { zh: '清流', en: 'Qingliu' },
+  'app.subtitle': { zh: '水质监测', en: 'water-quality monitoring' },
+  'nav.overview': { zh: '总览', en: 'Overview' },
+  'nav.alerts': { zh: '告警', en: 'Alerts' },
+  'nav.compliance': { zh: '达标率', en: 'Compliance' },
+  'nav.api': { zh: 'API 文档', en: 'API docs' },
+  'lang.switch': { zh: 'English', en: '中文' },
+  'lang.switchTitle': { zh: 'Switch to English', en: '切换到中文' },
+
+  'login.title': { zh: '登录', en: 'Sign in' },
+  'login.key': { zh: 'API 密钥', en: 'API key' },
+  'login.submit': { zh: '登录', en: 'Sign in' },
+  'login.hint': {
+    zh: '向管理员索取 API 密钥（qingliu keys add）。演示模式下，管理员密钥在启动时打印在终端，并保存在 DATA_DIR/demo-admin-key。密钥只保存在本浏览器中。',
+    en: 'Ask your administrator for an API key (qingliu keys add). In the demo, the admin key is printed at start-up and kept in DATA_DIR/demo-admin-key. The key is stored in this browser only.',
+  },
+  'login.empty': { zh: '请输入 API 密钥', en: 'Enter an API key' },
+  'login.invalid': { zh: '密钥无效或已被吊销', en: 'The key is invalid or revoked' },
+  'login.signedInAs': { zh: '已登录：{name}', en: 'Signed in: {name}' },
+  'login.signOut': { zh: '退出', en: 'Sign out' },
+  'login.expired': { zh: '密钥已失效，请重新登录', en: 'The key is no longer valid; sign in again' },
+
+  'role.admin': { zh: '管理员', en: 'administrator' },
+  'role.bureau': { zh: '生态环境局', en: 'bureau' },
+  'role.operator': { zh: '运营单位', en: 'plant operator' },
+  'role.viewer': { zh: '公众查看', en: 'viewer' },
+
+  'term.section': { zh: '断面', en: 'section' },
+  'term.inbound': { zh: '入境断面', en: 'inbound section' },
+  'term.control': { zh: '控制断面', en: 'control section' },
+  'term.outbound': { zh: '出境断面', en: 'outbound section' },
+  'term.plant': { zh: '排污单位', en: 'discharging facility' },
+  'term.targetClass': { zh: '目标水质', en: 'target class' },
+  'term.currentClass': { zh: '现状水质', en: 'current class' },
+  'term.waterClass': { zh: '水质类别', en: 'water-quality class' },
+  'term.complianceRate': { zh: '达标率', en: 'compliance rate' },
+  'term.compliance': { zh: '达标情况', en: 'compliance' },
+  'term.primaryPollutants': { zh: '主要污染指标', en: 'primary pollutants' },
+  'term.exceedance': { zh: '超标倍数', en: 'exceedance multiple' },
+  'term.dischargeStandard': { zh: '排放标准', en: 'discharge standard' },
+  'term.dischargeLimit': { zh: '排放限值', en: 'discharge limit' },
+  'term.upstream': { zh: '上游', en: 'upstream' },
+  'term.grade': { zh: '水质状况', en: 'grade' },
+  'term.freshness': { zh: '数据时效', en: 'data freshness' },
+  'term.flag': { zh: '数据标记', en: 'data flag' },
+  'term.blackOdorous': { zh: '黑臭水体', en: 'black-odorous water' },
+
+  'kind.river_section': { zh: '河流断面', en: 'river section' },
+  'kind.plant_influent': { zh: '进水口', en: 'plant influent' },
+  'kind.plant_effluent': { zh: '污水处理厂出水口', en: 'plant effluent' },
+  'kind.industrial_outfall': { zh: '工业排口', en: 'industrial outfall' },
+  'kind.urban_water': { zh: '城市水体', en: 'urban water' },
+
+  'fresh.online': { zh: '在线', en: 'online' },
+  'fresh.late': { zh: '延迟', en: 'late' },
+  'fresh.offline': { zh: '离线', en: 'offline' },
+  'fresh.unknown': { zh: '无数据', en: 'no data' },
+
+  'status.compliant': { zh: '达标', en: 'compliant' },
+  'status.noncompliant': { zh: '超标', en: 'non-compliant' },
+  'status.unknown': { zh: '无法评价', en: 'not judged' },
+  'status.insufficient': { zh: '数据不足', en: 'insufficient data' },
+
+  'common.loading': { zh: '加载中…', en: 'Loading…' },
+  'common.retry': { zh: '重试', en: 'Retry' },
+  'common.error': { zh: '出错了：{message}', en: 'Something went wrong: {message}' },
+  'common.none': { zh: '无', en: 'none' },
+  'common.noData': { zh: '暂无数据', en: 'No data' },
+  'common.station': { zh: '站点', en: 'Station' },
+  'common.stations': { zh: '站点', en: 'Stations' },
+  'common.river': { zh: '河流', en: 'River' },
+  'common.time': { zh: '时间', en: 'Time' },
+  'common.value': { zh: '数值', en: 'Value' },
+  'common.latest': { zh: '最新数据', en: 'Latest readings' },
+  'common.updated': { zh: '更新于 {time}', en: 'Updated {time}' },
+  'common.all': { zh: '全部', en: 'All' },
+  'common.from': { zh: '开始', en: 'From' },
+  'common.to': { zh: '结束', en: 'To' },
+  'common.apply': { zh: '应用', en: 'Apply' },
+  'common.back': { zh: '返回', en: 'Back' },
+  'common.km': { zh: '{km} 公里', en: 'km {km}' },
+  'common.kind': { zh: '类型', en: 'Kind' },
+  'common.parameter': { zh: '指标', en: 'Parameter' },
+  'common.details': { zh: '详情', en: 'Details' },
+
+  'overview.title': { zh: '流域总览', en: 'Basin overview' },
+  'overview.map': { zh: '流域地图', en: 'Basin map' },
+  'overview.sections': { zh: '断面水质', en: 'Sections' },
+  'overview.plants': { zh: '排污单位', en: 'Discharging facilities' },
+  'overview.urban': { zh: '城市水体', en: 'Urban waters' },
+  'overview.openAlerts': { zh: '未关闭告警', en: 'Open alerts' },
+  'overview.noOpenAlerts': { zh: '当前没有未关闭的告警', en: 'No open alerts' },
+  'overview.allAlerts': { zh: '全部告警 →', en: 'All alerts →' },
+  'overview.summary': { zh: '{total} 个站点 · {offline} 个离线 · {bad} 个未达标', en: '{total} stations · {offline} offline · {bad} not meeting target' },
+  'map.legend.class': { zh: '水质类别', en: 'Class' },
+  'map.legend.plant': { zh: '排污单位 达标/超标', en: 'Facility compliant/non-compliant' },
+  'map.legend.offline': { zh: '离线（灰色）', en: 'Offline (grey)' },
+  'map.legend.meetsTarget': { zh: '达到目标', en: 'meets target' },
+
+  'station.target': { zh: '目标', en: 'target' },
+  'station.standard': { zh: '标准', en: 'standard' },
+  'station.unit': { zh: '责任单位', en: 'responsible unit' },
+  'station.range': { zh: '时间范围', en: 'Range' },
+  'station.window': { zh: '统计窗口', en: 'Window' },
+  'station.range.24h': { zh: '24 小时', en: '24 h' },
+  'station.range.7d': { zh: '7 天', en: '7 d' },
+  'station.range.30d': { zh: '30 天', en: '30 d' },
+  'station.range.custom': { zh: '自定义', en: 'Custom' },
+  'station.window.raw': { zh: '原始数据', en: 'raw readings' },
+  'station.window.1h': { zh: '1 小时均值', en: 'hourly means' },
+  'station.window.4h': { zh: '4 小时均值', en: '4-hour means' },
+  'station.window.1d': { zh: '日均值', en: 'daily means' },
+  'station.trends': { zh: '趋势', en: 'Trends' },
+  'station.timeline': { zh: '水质类别时间线', en: 'Water-class timeline' },
+  'station.timelinePlant': { zh: '达标时间线', en: 'Compliance timeline' },
+  'station.upstream': { zh: '上游站点', en: 'Upstream stations' },
+  'station.upstreamHint': { zh: '过去 {hours} 小时上游站点的读数，用于追溯超标来源', en: 'Readings upstream over the past {hours} h, to trace an exceedance to its source' },
+  'station.distance': { zh: '距离', en: 'Distance' },
+  'station.travel': { zh: '流经时间', en: 'Travel time' },
+  'station.rawTruncated': { zh: '原始数据过多，只显示前 {n} 条；请选择统计窗口', en: 'Too many raw readings: the first {n} are shown; choose a window' },
+  'station.flagsTruncated': { zh: '带标记的读数过多，仅显示前一部分', en: 'Too many flagged readings: only the first part is marked' },
+  'station.downsampled': { zh: '数据较多，已降采样显示', en: 'Large range: the data is downsampled' },
+  'station.excluded': { zh: '{n} 个带标记的读数未计入均值', en: '{n} flagged readings left out of the means' },
+  'station.flagLegend': { zh: '空心点 = 带标记的读数（不计入达标评价）', en: 'Hollow markers = flagged readings (not counted for compliance)' },
+  'station.noBands': { zh: '此指标在 GB 3838 中无类别限值', en: 'No GB 3838 class limits for this parameter' },
+  'station.limit': { zh: '限值', en: 'limit' },
+  'station.mean': { zh: '均值', en: 'mean' },
+  'station.minmax': { zh: '最小–最大', en: 'min–max' },
+  'station.flagged': { zh: '带标记', en: 'flagged' },
+  'station.min': { zh: '最小', en: 'min' },
+  'station.max': { zh: '最大', en: 'max' },
+  'station.notFound': { zh: '没有这个站点', en: 'No such station' },
+
+  'alerts.title': { zh: '告警', en: 'Alerts' },
+  'alerts.state': { zh: '状态', en: 'State' },
+  'alerts.severity': { zh: '级别', en: 'Severity' },
+  'alerts.rule': { zh: '规则', en: 'Rule' },
+  'alerts.opened': { zh: '发生时间', en: 'Opened' },
+  'alerts.count': { zh: '次数', en: 'Count' },
+  'alerts.state.open': { zh: '未确认', en: 'open' },
+  'alerts.state.acknowledged': { zh: '已确认', en: 'acknowledged' },
+  'alerts.state.resolved': { zh: '已解除', en: 'resolved' },
+  'alerts.severity.info': { zh: '提示', en: 'info' },
+  'alerts.severity.warning': { zh: '警告', en: 'warning' },
+  'alerts.severity.critical': { zh: '严重', en: 'critical' },
+  'alerts.ack': { zh: '确认', en: 'Acknowledge' },
+  'alerts.resolve': { zh: '解除', en: 'Resolve' },
+  'alerts.note': { zh: '备注', en: 'Note' },
+  'alerts.notePlaceholder': { zh: '处理情况、联系人等', en: 'What was done, who was contacted' },
+  'alerts.reasonRequired': { zh: '解除告警须填写原因', en: 'A reason is required to resolve' },
+  'alerts.timeline': { zh: '处理记录', en: 'Timeline' },
+  'alerts.none': { zh: '没有符合条件的告警', en: 'No alerts match' },
+  'alerts.live': { zh: '实时', en: 'live' },
+  'alerts.offline': { zh: '实时更新已断开，正在重连…', en: 'Live updates disconnected, reconnecting…' },
+  'alerts.unavailable': { zh: '告警接口暂不可用', en: 'The alerts API is not available' },
+  'alerts.select': { zh: '选择一条告警查看详情', en: 'Select an alert to see its details' },
+  'alerts.classReached': { zh: '达到 {cls} 类（目标 {target} 类）', en: 'Class {cls} reached (target {target})' },
+  'alerts.acknowledgedBy': { zh: '{actor} 于 {time} 确认', en: 'Acknowledged by {actor} at {time}' },
+  'alerts.resolvedBy': { zh: '{actor} 于 {time} 解除', en: 'Resolved by {actor} at {time}' },
+  'alerts.window': { zh: '评价窗口', en: 'Window' },
+  'alerts.projected': { zh: '预计 {time} 超过限值', en: 'Projected to cross the limit at {time}' },
+  'alerts.new': { zh: '新告警', en: 'new alert' },
+  'alerts.done': { zh: '已更新', en: 'Updated' },
+  'alerts.forbidden': { zh: '当前角色无权处理告警', en: 'This role may not act on alerts' },
+  'alerts.transition.opened': { zh: '发生', en: 'opened' },
+  'alerts.transition.severity_raised': { zh: '级别升高', en: 'severity raised' },
+  'alerts.transition.acknowledged': { zh: '确认', en: 'acknowledged' },
+  'alerts.transition.escalated': { zh: '逐级上报', en: 'escalated' },
+  'alerts.transition.resolved': { zh: '解除', en: 'resolved' },
+
+  'rule.section_compliance': { zh: '断面水质不达标', en: 'section below target' },
+  'rule.early_warning': { zh: '超标预警', en: 'early warning' },
+  'rule.trend_warning': { zh: '趋势预警', en: 'trend warning' },
+  'rule.effluent_hourly': { zh: '出水小时均值超标', en: 'effluent hourly exceedance' },
+  'rule.effluent_daily': { zh: '出水日均值超标', en: 'effluent daily exceedance' },
+  'rule.threshold': { zh: '阈值告警', en: 'threshold' },
+  'rule.station_offline': { zh: '站点离线', en: 'station offline' },
+  'rule.sensor_stuck': { zh: '传感器数值不变', en: 'sensor stuck' },
+  'rule.sensor_out_of_range': { zh: '数值超出物理范围', en: 'value out of range' },
+  'rule.sensor_spikes': { zh: '数值频繁突变', en: 'repeated spikes' },
+  'rule.sensor_flags': { zh: '频繁维护/校准', en: 'frequent maintenance flags' },
+
+  'compliance.title': { zh: '月度达标率', en: 'Monthly compliance' },
+  'compliance.month': { zh: '月份', en: 'Month' },
+  'compliance.scope': { zh: '范围', en: 'Scope' },
+  'compliance.scope.outbound': { zh: '出境断面', en: 'outbound sections' },
+  'compliance.scope.sections': { zh: '全部断面', en: 'all sections' },
+  'compliance.scope.plants': { zh: '排污单位', en: 'discharging facilities' },
+  'compliance.window': { zh: '评价周期', en: 'Evaluation period' },
+  'compliance.window.1d': { zh: '按日', en: 'daily' },
+  'compliance.window.1mo': { zh: '按月', en: 'monthly' },
+  'compliance.windows': { zh: '评价窗口数', en: 'Windows' },
+  'compliance.failed': { zh: '不达标窗口', en: 'Non-compliant windows' },
+  'compliance.worst': { zh: '最差类别', en: 'Worst class' },
+  'compliance.periodClass': { zh: '月均值类别', en: 'Class of the period means' },
+  'compliance.export': { zh: '导出 CSV', en: 'Export CSV' },
+  'compliance.exported': { zh: '已下载 {file}', en: 'Downloaded {file}' },
+} as const satisfies Record<string, Message>;
+
+export type MessageKey = keyof typeof MESSAGES;
+export type TermKey = Extract<MessageKey, `term.${string}`>;
+
+type LangStorage = Pick<Storage, 'getItem' | 'setItem'>;
+
+export interface I18n {
+  lang(): Lang;
+  setLang(lang: Lang): void;
+  /** The message in the current language, with `{name}` placeholders filled. */
+  t(key: MessageKey, vars?: Record<string, string | number>): string;
+  /** The message in the other language (the secondary name of a domain term). */
+  other(key: MessageKey): string;
+  /** Joins a list the way the language does: "总磷、氨氮" / "TP, NH3-N". */
+  list(items: readonly string[]): string;
+  /** A catalog name ({zh, en}) in the current language. */
+  name(n: { zh: string; en: string } | undefined, fallback?: string): string;
+}
+
+function fill(text: string, vars?: Record<string, string | number>): string {
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+/** zh-CN unless English was chosen before (the switch is remembered in localStorage). */
+export function initialLang(storage: LangStorage | undefined): Lang {
+  return storage?.getItem(LANG_STORAGE) === 'en' ? 'en' : 'zh-CN';
+}
+
+export function createI18n(storage: LangStorage | undefined, lang: Lang): I18n {
+  let current = lang;
+  const pick = (m: Message, l: Lang) => (l === 'en' ? m.en : m.zh);
+  return {
+    lang: () => current,
+    setLang(next) {
+      current = next;
+      storage?.setItem(LANG_STORAGE, next);
+    },
+    // An unknown key (a rule or state a newer server sends) shows as itself rather than breaking the page.
+    t: (key, vars) => (key in MESSAGES ? fill(pick(MESSAGES[key], current), vars) : key),
+    other: (key) => (key in MESSAGES ? pick(MESSAGES[key], current === 'en' ? 'zh-CN' : 'en') : key),
+    list: (items) => items.join(current === 'en' ? ', ' : '、'),
+    name: (n, fallback = '') => (n ? pick(n, current) : fallback),
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The real API app with the dashboard, on a free loopback port, for the browser tests: the demo catalog
+ * (sensors/catalog.yaml), an SQLite reading store in a temp dir seeded with 30 days of the seeded simulator's
+ * readings, the real alert service on its own SQLite store, API keys for three roles, the data and alerts routes.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { Registry } from 'prom-client';
+import { createSimulator } from '../../sensors/simulator/index.js';
+import { createAlertCatalog, type CatalogData } from '../../src/alerts/alert-catalog.js';
+import { createAlertService, type AlertService } from '../../src/alerts/alert-service.js';
+import { createAlertStore, type AlertStore } from '../../src/alerts/alert-store.js';
+import { defaultAlertSettings } from '../../src/alerts/settings.js';
+import { createKeyStore } from '../../src/api/auth/key-store.js';
+import { createHttpApp } from '../../src/api/http.js';
+import { register as registerAlertRoutes } from '../../src/api/routes/alerts.js';
+import { registerDataRoutes } from '../../src/api/routes/index.js';
+import { loadCatalog, type Catalog } from '../../src/catalog/index.js';
+import type { DataFlag } from '../../src/domain/flags.js';
+import type { ParameterCode } from '../../src/domain/parameters.js';
+import type { Reading } from '../../src/domain/reading.js';
+import { silentLogger } from '../../src/logger.js';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { mountDashboard } from '../../src/web/serve.js';
+import { freePort } from '../harness/free-port.js';
+
+export const KEYS = {
+  admin: 'web-admin-key-0123456789abcdef',
+  viewer: 'web-viewer-key-0123456789abcdef',
+  operator: 'web-operator-key-0123456789abcdef',
+} as const;
+
+export const CATALOG_FILE = path.resolve('sensors/catalog.yaml');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface DashboardServer {
+  base: string;
+  catalog: Catalog;
+  alerts: AlertService;
+  /** Seeded readings, for assertions. */
+  readings: number;
+  close(): Promise<void>;
+}
+
+/** 30 days of simulated history, with a station gone offline and some flagged readings on the outbound section. */
+function seedReadings(catalog: Catalog, now: number): Reading[] {
+  const simulator = createSimulator({ catalog, seed: 7 });
+  const from = now - 30 * DAY;
+  const out: Reading[] = [];
+  for (const station of catalog.stations) {
+    // Houtang River's station stops sending 12 hours ago: the map greys it out (offline after 3 × 1 h).
+    const until = station.id === 'houtanghe' ? now - 12 * HOUR : now;
+    for (const ts of simulator.slots(station.id, from, until)) {
+      const sample = simulator.sample(station.id, ts);
+      if (!sample) continue;
+      for (const [code, value] of Object.entries(sample.values)) {
+        if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+        const flag: DataFlag = sample.flags[code as ParameterCode] ?? 'N';
+        out.push({ stationId: station.id, parameter: code as ParameterCode, ts, value, flag });
+      }
+    }
+  }
+  // Two readings under maintenance and calibration at the outbound section in the last day (hollow markers),
+  // at 4-hour reporting instants 16 and 8 hours back — whether or not the simulator dropped those messages.
+  const slot = Math.floor(now / (4 * HOUR)) * 4 * HOUR;
+  for (const [ts, flag] of [[slot - 16 * HOUR, 'M'], [slot - 8 * HOUR, 'C']] as const) {
+    const found = out.find((r) => r.stationId === 'longdukou' && r.parameter === 'nh3n' && r.ts === ts);
+    if (found) found.flag = flag;
+    else out.push({ stationId: 'longdukou', parameter: 'nh3n', ts, value: 0.66, flag });
+  }
+  return out;
+}
+
+export async function startDashboardServer(): Promise<DashboardServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-web-'));
+  const logger = silentLogger();
+  const now = () => Date.now();
+  const catalog = await loadCatalog(CATALOG_FILE);
+  const store = createSqliteStore({ file: path.join(dir, 'qingliu.db'), logger, synchronous: 'normal' });
+  await store.start();
+  const readings = seedReadings(catalog, now());
+  for (let i = 0; i < readings.length; i += 5000) await store.write(readings.slice(i, i + 5000));
+
+  const alertStore: AlertStore = createAlertStore({ dataDir: dir });
+  const alerts = createAlertService({
+    store: alertStore,
+    catalog: createAlertCatalog(catalog as unknown as CatalogData),
+    readings: store,
+    settings: defaultAlertSettings(),
+    now,
+    logger,
+    timeZone: 'Asia/Shanghai',
+    lang: 'zh-CN',
+  });
+
+  const keys = createKeyStore({
+    now,
+    bootstrap: [
+      { id: 'web-admin', name: '演示管理员', role: 'admin', key: KEYS.admin },
+      { id: 'web-viewer', name: 'open data', role: 'viewer', key: KEYS.viewer },
+      { id: 'web-operator', name: '第一污水处理厂', role: 'operator', plants: ['wwtp1'], key: KEYS.operator },
+    ],
+  });
+  // Aborted at close: the open event streams end, so the server can close.
+  const streams = new AbortController();
+  const app = createHttpApp({
+    logger,
+    keys,
+    now,
+    rateLimit: { perMinute: 0, burst: 1 },
+    metrics: new Registry(),
+    routes: [
+      registerDataRoutes({ store, catalog: () => catalog, now, timeZone: 'Asia/Shanghai', maxRangeDays: 366 }),
+      (api) => registerAlertRoutes(api, { service: alerts, catalog: () => catalog, now, timeZone: 'Asia/Shanghai', signal: streams.signal }),
+    ],
+    publicRoutes: [(root) => void mountDashboard(root, { logger }).warm()],
+    openapi: { version: '0.0.0-web-test' },
+  });
+
+  const port = await freePort();
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    catalog,
+    alerts,
+    readings: readings.length,
+    async close() {
+      streams.abort();
+      // An open SSE response keeps the server from closing; closeAllConnections ends it.
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      alertStore.close();
+      await store.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,315 @@
+/**
+ * The dashboard end to end in Debian's chromium (playwright-core): the real API app — data and alerts routes —
+ * with the demo catalog, 30 days of simulated readings in SQLite and the real alert service, and the bundle served
+ * by src/web/serve.ts. Screenshots go to test-results/dashboard/ (gitignored) for people to look at.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/alerts/types.js';
+import { CLASS_COLORS } from '../../src/web/app/colors.js';
+import { KEYS, startDashboardServer, type DashboardServer } from './dashboard-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.resolve('test-results/dashboard');
+const HOUR = 3_600_000;
+
+function violation(stationId: string, nh3n: number): Finding {
+  const end = Math.floor(Date.now() / (4 * HOUR)) * 4 * HOUR;
+  return {
+    rule: 'section_compliance',
+    stationId,
+    severity: 'critical',
+    windowStart: end - 4 * HOUR,
+    windowEnd: end,
+    classReached: '劣V',
+    targetClass: 'III',
+    primaryPollutants: [{ parameter: 'nh3n', exceedance: Math.round((nh3n - 1) * 100) / 100 }],
+    items: [{ parameter: 'nh3n', value: nh3n, limit: 1, direction: 'max', class: '劣V', exceedance: Math.round((nh3n - 1) * 100) / 100 }],
+  };
+}
+
+function openAlert(server: DashboardServer, stationId: string, nh3n: number): number {
+  const finding = violation(stationId, nh3n);
+  const result = server.alerts.applyOutcome({
+    stationId,
+    rule: 'section_compliance',
+    start: finding.windowStart,
+    end: finding.windowEnd,
+    outcome: { kind: 'violation', finding },
+  });
+  return result.alert!.id;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => {
+  let server: DashboardServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const external: string[] = [];
+  const errors: string[] = [];
+  let alertId: number;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startDashboardServer();
+    alertId = openAlert(server, 'longdukou', 2.3);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN', acceptDownloads: true });
+    context.on('request', (r) => {
+      if (!r.url().startsWith(server.base) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) external.push(r.url());
+    });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      // The wrong key's 401 is logged by the browser itself; anything else is the dashboard's fault.
+      if (m.type() === 'error' && !m.text().includes('status of 401')) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function shot(name: string, target: Page = page) {
+    await target.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  it('asks for the API key in Chinese, rejects a wrong one, and shows the role once signed in', async () => {
+    await page.goto(`${server.base}/`);
+    await page.waitForSelector('#api-key');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    expect(await page.locator('.login h1').innerText()).toContain('清流');
+    await shot('01-login');
+
+    await page.fill('#api-key', 'not-a-key-0123456789abcdef');
+    await page.click('.login button[type=submit]');
+    await expect.poll(() => page.locator('.form-message').innerText()).toContain('密钥无效');
+
+    await page.fill('#api-key', KEYS.admin);
+    await page.click('.login button[type=submit]');
+    await page.waitForSelector('.map svg');
+    expect(await page.locator('.who .role').innerText()).toBe('管理员');
+    expect(await page.evaluate(() => localStorage.getItem('qingliu.apiKey'))).toBe(KEYS.admin);
+  });
+
+  it('overview: the map shows every station, coloured, the offline one grey; sections with target and current class; the open alert', async () => {
+    await page.goto(`${server.base}/#/`);
+    await page.waitForSelector('.map svg [data-station]');
+    const ids = await page.locator('.map svg [data-station]').evaluateAll((els) => els.map((e) => e.getAttribute('data-station')));
+    expect(ids.sort()).toEqual(server.catalog.stations.map((s) => s.id).sort());
+    expect(await page.getAttribute('[data-station="houtanghe"]', 'data-freshness')).toBe('offline');
+    expect(await page.getAttribute('[data-station="houtanghe"]', 'data-state')).toBe('offline');
+    // The Yunxi and its tributary the Baisha, each a line through its sections.
+    expect(await page.locator('.map polyline.river').count()).toBe(2);
+    const sectionStates = await page.locator('.map a.station.online[data-station]').evaluateAll((els) =>
+      els.filter((e) => e.querySelector('circle')).map((e) => e.getAttribute('data-state')),
+    );
+    expect(sectionStates.length).toBeGreaterThan(3);
+    for (const state of sectionStates) expect(['I', 'II', 'III', 'IV', 'V', '劣V', 'unknown']).toContain(state);
+
+    const sections = server.catalog.stations.filter((s) => s.kind === 'river_section');
+    expect(await page.locator('#sections-table tbody tr').count()).toBe(sections.length);
+    const outbound = page.locator('#sections-table tr[data-station="longdukou"]');
+    expect(await outbound.innerText()).toContain('出境断面');
+    expect(await outbound.locator('td').nth(3).innerText()).toBe('Ⅲ类');
+    expect(await page.locator(`#open-alerts li[data-alert="${alertId}"]`).innerText()).toContain('龙渡口出境断面');
+    await shot('02-overview');
+  });
+
+  it('station page: a chart per parameter with the GB 3838 class bands behind the line, flagged readings marked', async () => {
+    await page.goto(`${server.base}/#/station/longdukou`);
+    await page.waitForSelector('[data-chart="nh3n"] canvas');
+    const station = server.catalog.station('longdukou')!;
+    expect(await page.locator('[data-chart]').count()).toBe(station.parameters.length);
+    expect(await page.locator('#station-name').innerText()).toContain('龙渡口出境断面');
+
+    const nh3n = page.locator('[data-chart="nh3n"]');
+    expect(await nh3n.getAttribute('data-bands')).toBe('I,II,III,IV,V,劣V');
+    expect(Number(await nh3n.getAttribute('data-points'))).toBeGreaterThan(3);
+    // The two readings flagged at seeding (maintenance, calibration) are markers with a legend.
+    expect(Number(await nh3n.getAttribute('data-flagged'))).toBeGreaterThanOrEqual(2);
+    const flagLegend = await nh3n.locator('.flag-legend').innerText();
+    expect(flagLegend).toContain('M 维护');
+    expect(flagLegend).toContain('C 校准');
+    expect(await nh3n.locator('.limits-legend').innerText()).toContain('III ≤1.00');
+
+    // The bands are on the canvas: sample a column at the plot's left edge and find class colours in it.
+    const colours = await nh3n.evaluate((card) => {
+      const canvas = card.querySelector('canvas')!;
+      const over = card.querySelector('.u-over')!.getBoundingClientRect();
+      const box = canvas.getBoundingClientRect();
+      const ratio = canvas.width / box.width;
+      const ctx = canvas.getContext('2d')!;
+      const x = Math.round((over.left - box.left + 2) * ratio);
+      const top = Math.round((over.top - box.top) * ratio);
+      const height = Math.round(over.height * ratio);
+      const data = ctx.getImageData(x, top, 1, height).data;
+      const found = new Set<string>();
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0) found.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+      return [...found];
+    });
+    const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+    const near = (rgb: string, target: number[]) => rgb.split(',').map(Number).every((v, i) => Math.abs(v - target[i]!) <= 4);
+    const classesDrawn = Object.entries(CLASS_COLORS).filter(([, c]) => colours.some((rgb) => near(rgb, hex(c)))).map(([k]) => k);
+    expect(classesDrawn).toContain('III');
+    expect(classesDrawn.length).toBeGreaterThanOrEqual(2);
+
+    // Parameters without GB 3838 limits say so instead of drawing bands.
+    expect(await page.locator('[data-chart="conductivity"]').getAttribute('data-bands')).toBe('');
+    await page.waitForSelector('#timeline .strip span');
+    await page.waitForSelector('#upstream-table tbody tr');
+    expect(await page.locator('#upstream-table tbody tr').count()).toBe(1 + server.catalog.upstreamOf('longdukou').length);
+    await shot('03-station-section');
+  });
+
+  it('station page: range and window are selectable (7 days of hourly means, then daily means)', async () => {
+    await page.click('#range-buttons [data-range="7d"]');
+    await page.waitForFunction(() => document.querySelector('#range-buttons [data-range="7d"]')?.getAttribute('aria-pressed') === 'true');
+    await page.waitForSelector('[data-chart="nh3n"] canvas');
+    expect(await page.inputValue('#window-select')).toBe('1h');
+    expect(Number(await page.locator('[data-chart="nh3n"]').getAttribute('data-points'))).toBeGreaterThan(30);
+    await page.selectOption('#window-select', '1d');
+    await page.waitForFunction(() => Number(document.querySelector('[data-chart="nh3n"]')?.getAttribute('data-points')) > 0 && location.hash.includes('window=1d'));
+    const daily = Number(await page.locator('[data-chart="nh3n"]').getAttribute('data-points'));
+    expect(daily).toBeGreaterThanOrEqual(7);
+    expect(daily).toBeLessThanOrEqual(8);
+  });
+
+  it("plant page: the discharge limit is drawn as a line and compliance replaces the class", async () => {
+    await page.goto(`${server.base}/#/station/wwtp1-effluent`);
+    await page.waitForSelector('[data-chart="nh3n"] canvas');
+    // GB 18918-2002 class 1A NH3-N: 5 mg/L (8 at ≤ 12 °C); TP 1 mg/L for a plant built before 2006.
+    expect(await page.locator('[data-chart="nh3n"]').getAttribute('data-limit-lines')).toBe('5,8');
+    expect(await page.locator('[data-chart="tp"]').getAttribute('data-limit-lines')).toBe('1');
+    expect(await page.locator('#current-compliance').innerText()).toMatch(/达标|超标|无法评价/);
+    await page.waitForSelector('#timeline .strip span');
+    await shot('04-station-plant');
+  });
+
+  it('compliance page: the monthly table, and its CSV downloads with a BOM', async () => {
+    await page.goto(`${server.base}/#/compliance`);
+    await page.waitForSelector('#compliance-table tr[data-station="longdukou"]');
+    const rate = await page.locator('#compliance-table tr[data-station="longdukou"] td[data-rate]').getAttribute('data-rate');
+    expect(rate === '' || (Number(rate) >= 0 && Number(rate) <= 1)).toBe(true);
+    await shot('05-compliance');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    expect(download.suggestedFilename()).toMatch(/^compliance-1d-\d{4}-\d{2}-outbound\.csv$/);
+    const file = await download.path();
+    const bytes = readFileSync(file);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.toString('utf8');
+    expect(text.split('\r\n')[0]).toContain('站点编号');
+    expect(text).toContain('longdukou');
+    await expect.poll(() => page.locator('#export-status').innerText()).toContain('已下载');
+  });
+
+  it('alerts page: an alert is acknowledged from the UI with a note, and the timeline records it', async () => {
+    await page.goto(`${server.base}/#/alerts`);
+    const row = page.locator(`#alerts-table tr[data-alert="${alertId}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('open');
+    await expect.poll(() => page.getAttribute('#live-status', 'data-connected')).toBe('true');
+    await row.click();
+    await page.waitForSelector('#ack-button');
+    await page.fill('#alert-note', '已通知临江分局现场核查');
+    await page.click('#ack-button');
+    await expect.poll(() => page.locator(`#alerts-table tr[data-alert="${alertId}"]`).getAttribute('data-state')).toBe('acknowledged');
+    await page.waitForSelector('#alert-timeline li[data-kind="acknowledged"]');
+    expect(await page.locator('#alert-timeline li[data-kind="acknowledged"]').innerText()).toContain('已通知临江分局现场核查');
+
+    const stored = server.alerts.get(alertId)!.alert;
+    expect(stored.state).toBe('acknowledged');
+    expect(stored.acknowledgeNote).toBe('已通知临江分局现场核查');
+    expect(stored.acknowledgedBy).toBeTruthy();
+    await shot('06-alerts');
+  });
+
+  it('alerts page: a new alert appears live from the event stream, without a reload', async () => {
+    const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+    const id = openAlert(server, 'xinzha', 1.9);
+    const row = page.locator(`#alerts-table tr[data-alert="${id}"]`);
+    await row.waitFor({ timeout: 5000 });
+    expect(await row.innerText()).toContain('新闸');
+    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(before);
+  });
+
+  it('alerts page: resolving by hand needs a reason, then the alert is resolved', async () => {
+    const id = server.alerts.list({ stationId: 'xinzha' })[0]!.id;
+    await page.goto(`${server.base}/#/alerts?id=${id}`);
+    await page.waitForSelector(`#alert-detail [data-alert="${id}"] #resolve-button`);
+    await page.click('#resolve-button');
+    await expect.poll(() => page.locator('#alert-detail .form-message').innerText()).toContain('须填写原因');
+    expect(server.alerts.get(id)!.alert.state).toBe('open');
+    await page.fill('#alert-note', '现场核查为采样管路堵塞，已疏通');
+    await page.click('#resolve-button');
+    await expect.poll(() => page.locator(`#alerts-table tr[data-alert="${id}"]`).getAttribute('data-state')).toBe('resolved');
+    await page.waitForSelector('#alert-timeline li[data-kind="resolved"]');
+    expect(server.alerts.get(id)!.alert.resolveReason).toBe('现场核查为采样管路堵塞，已疏通');
+    expect(await page.locator('#resolve-button').count()).toBe(0);
+  });
+
+  it('switches to English, remembers it, and keeps domain terms in both languages', async () => {
+    await page.goto(`${server.base}/#/`);
+    await page.waitForSelector('#lang-switch');
+    await page.click('#lang-switch');
+    await page.waitForSelector('.map svg');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.locator('[data-nav="overview"]').innerText()).toBe('Overview');
+    await page.reload();
+    await page.waitForSelector('#sections-table');
+    expect(await page.locator('[data-nav="compliance"]').innerText()).toBe('Compliance');
+    expect(await page.locator('#sections-table tr[data-station="longdukou"]').innerText()).toContain('Longdukou outbound section');
+    // Header terms carry the Chinese name beside the English one.
+    expect(await page.locator('#sections-table thead').innerText()).toContain('target class');
+    expect(await page.locator('#sections-table thead').innerText()).toContain('目标水质');
+    await shot('07-overview-en');
+    await page.goto(`${server.base}/#/station/longdukou`);
+    await page.waitForSelector('[data-chart="nh3n"] canvas');
+    expect(await page.locator('[data-chart="nh3n"] .flag-legend').innerText()).toContain('M maintenance');
+    await shot('08-station-en');
+    await page.click('#lang-switch');
+    await page.waitForSelector('[data-chart="nh3n"]');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+  });
+
+  it('works on a phone: one column, nothing wider than the screen', async () => {
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${server.base}/#/`);
+    await phone.waitForSelector('.map svg [data-station]');
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('09-phone-overview', phone);
+    await phone.goto(`${server.base}/#/station/longdukou`);
+    await phone.waitForSelector('[data-chart="nh3n"] canvas');
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('10-phone-station', phone);
+    await phone.close();
+  });
+
+  it('a viewer key sees only the public stations and no alerts', async () => {
+    const viewer = await browser.newContext({ viewport: { width: 1200, height: 800 }, timezoneId: 'Asia/Shanghai' });
+    const p = await viewer.newPage();
+    await p.goto(`${server.base}/`);
+    await p.fill('#api-key', KEYS.viewer);
+    await p.click('.login button[type=submit]');
+    await p.waitForSelector('.map svg [data-station]');
+    const ids = await p.locator('.map svg [data-station]').evaluateAll((els) => els.map((e) => e.getAttribute('data-station')));
+    expect(ids.sort()).toEqual(server.catalog.stations.filter((s) => s.public).map((s) => s.id).sort());
+    expect(await p.locator('[data-nav="alerts"]').count()).toBe(0);
+    expect(await p.locator('.who .role').innerText()).toBe('公众查看');
+    await viewer.close();
+  });
+
+  it('fetched nothing from anywhere but this server, and logged no error', () => {
+    expect(external).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
