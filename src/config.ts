@@ -3,7 +3,10 @@
  * This is the only module that reads `process.env`; every component receives its slice of `Config`.
  */
 import path from 'node:path';
+import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { DurationError, parseDuration } from './domain/duration.js';
+import { parseWindow, TimeWindowError } from './domain/time-window.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -36,6 +39,72 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 
 const bytes = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** The components one process can run; see `hasRole` and docs/alerts.md ("Several instances"). */
+export const INSTANCE_ROLES = ['ingest', 'api', 'alerts'] as const;
+export type InstanceRole = (typeof INSTANCE_ROLES)[number];
+
+const rolesSchema = z
+  .string()
+  .default(INSTANCE_ROLES.join(','))
+  .transform((v, ctx): InstanceRole[] => {
+    const names = [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      ),
+    ];
+    const unknown = names.filter((n) => !(INSTANCE_ROLES as readonly string[]).includes(n));
+    if (unknown.length > 0 || names.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a comma-separated list of ${INSTANCE_ROLES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return names as InstanceRole[];
+  });
+
+/** A duration written `10m`, `4h`, `7d`, parsed to milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      try {
+        return parseDuration(v);
+      } catch (err) {
+        if (!(err instanceof DurationError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+        return z.NEVER;
+      }
+    });
+
+/**
+ * A five-field cron expression (minute hour day-of-month month day-of-week), read in TIMEZONE. Seconds are not
+ * accepted: the scheduler's `tick(now)` works on whole minutes.
+ */
+const cron = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) => v.trim().replace(/\s+/g, ' '))
+    .refine((v) => v.split(' ').length === 5 && isValidCron(v), {
+      message: 'must be a cron expression with five fields (minute hour day month weekday), e.g. "30 8 * * *"',
+    });
+
+const optionalList = z
+  .string()
+  .optional()
+  .transform((v) => {
+    const items = (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    return items.length > 0 ? items : undefined;
+  });
+
 export const configSchema = z.object({
   PORT: port(8080),
   HOST: z.string().default('127.0.0.1'),
@@ -44,9 +113,14 @@ export const configSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DATA_DIR: z.string().min(1).default('./data'),
   CATALOG: z.string().min(1).default('./sensors/catalog.yaml'),
-  TIMEZONE: z.string().default('Asia/Shanghai').refine(isValidTimeZone, { message: 'must be an IANA time zone, e.g. Asia/Shanghai' }),
+  TIMEZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isValidTimeZone, { message: 'must be an IANA time zone, e.g. Asia/Shanghai' }),
   /** Language of user-facing text (notifications, reports): zh-CN by default. */
   LANG_UI: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  /** What this process runs: any of ingest, api, alerts (comma-separated). Exactly one instance may run alerts. */
+  ROLES: rolesSchema,
 
   MQTT_URL: optionalUrl(['mqtt:', 'mqtts:', 'tcp:', 'tls:', 'ws:', 'wss:']),
   /** Port of the embedded broker, used only when MQTT_URL is unset. */
@@ -98,6 +172,41 @@ export const configSchema = z.object({
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   /** Sender of alert e-mails. */
   SMTP_FROM: z.string().min(1).default('Qingliu 清流 <alerts@localhost>'),
+
+  /** A window is judged this long after it closes, so readings that arrive late are in it. */
+  ALERT_EVAL_DELAY: duration('10m'),
+  /** After downtime, windows older than this are not caught up (a warning names how many were skipped). */
+  ALERT_CATCHUP_MAX: duration('7d'),
+  /** Window of the instant rules (early warning, offline, sensor health): evaluated once per window. */
+  ALERT_INSTANT_WINDOW: z
+    .string()
+    .default('15m')
+    .refine(
+      (v) => {
+        try {
+          const w = parseWindow(v);
+          return w.unit === 'minute' || w.unit === 'hour';
+        } catch (err) {
+          if (err instanceof TimeWindowError) return false;
+          throw err;
+        }
+      },
+      { message: 'must be a window of minutes or hours dividing a day, e.g. 5m, 15m, 1h' },
+    ),
+  /** Schedules (cron, in TIMEZONE) of the alert jobs; see docs/alerts.md ("Jobs"). */
+  JOB_WINDOWS_CRON: cron('*/5 * * * *'),
+  JOB_INSTANT_CRON: cron('*/5 * * * *'),
+  JOB_ESCALATION_CRON: cron('* * * * *'),
+  JOB_OUTBOX_CRON: cron('* * * * *'),
+  /** The daily compliance digest to the bureau (default 08:30 local time). */
+  DIGEST_CRON: cron('30 8 * * *'),
+  /** Language of the digest; default LANG_UI (a channel's `lang` still wins). */
+  DIGEST_LANG: z
+    .enum(['zh-CN', 'en'])
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Unit ids that get the digest; default every city-level unit of the catalog. */
+  DIGEST_UNITS: optionalList,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -130,6 +239,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** The API keys file: API_KEYS_FILE, or DATA_DIR/api-keys.json (loadConfig already fills it in). */
 export function apiKeysFile(config: Pick<Config, 'API_KEYS_FILE' | 'DATA_DIR'>): string {
   return config.API_KEYS_FILE ?? path.join(config.DATA_DIR, 'api-keys.json');
+}
+
+/** Whether this process runs a component (ROLES). The composition root asks before building each one. */
+export function hasRole(config: Pick<Config, 'ROLES'>, role: InstanceRole): boolean {
+  return config.ROLES.includes(role);
 }
 
 /** The store and broker the process uses: embedded ones unless a URL points elsewhere. */

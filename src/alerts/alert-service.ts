@@ -17,7 +17,7 @@ import {
   type LifecycleDecision,
 } from './lifecycle.js';
 import { renderMessage } from './messages.js';
-import type { Lang, Notification, NotificationEvent, OutboxEntry } from './notification.js';
+import type { Lang, Notification, NotificationEvent, OutboxEntry, OutboxMessage } from './notification.js';
 import { createRuleRunner } from './rule-runner.js';
 import { gbStandards } from './rules/standards.js';
 import type { Standards } from './rules/standards-port.js';
@@ -54,7 +54,7 @@ export interface NotificationStatus extends Pick<
   'id' | 'state' | 'attempts' | 'createdAt' | 'deliveredAt' | 'lastError'
 > {
   channel: ChannelSpec['type'];
-  event: NotificationEvent;
+  event: OutboxMessage['event'];
   unitId: string | null;
 }
 

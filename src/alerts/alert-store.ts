@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChannelSpec } from './alert-catalog.js';
-import type { Notification, OutboxEntry, OutboxState } from './notification.js';
+import type { OutboxEntry, OutboxMessage, OutboxState } from './notification.js';
 import type {
   Alert,
   AlertCategory,
@@ -192,7 +192,8 @@ export interface AlertStore {
   /** The latest processed window end for (rule, station), for catch-up after downtime. */
   lastProcessedEnd(rule: RuleId, stationId: string): number | null;
 
-  enqueue(entry: { id: string; alertId: number; channel: ChannelSpec; notification: Notification; at: number }): void;
+  /** Queues one message; digests (not about one alert) use alertId 0. */
+  enqueue(entry: { id: string; alertId: number; channel: ChannelSpec; notification: OutboxMessage; at: number }): void;
   /** Pending notifications whose next attempt is due, oldest first. */
   due(now: number, limit: number): OutboxEntry[];
   markDelivered(id: string, at: number): void;
@@ -292,7 +293,7 @@ function toEntry(r: OutboxRow): OutboxEntry {
     id: r.id,
     alertId: r.alert_id,
     channel: JSON.parse(r.channel) as ChannelSpec,
-    notification: JSON.parse(r.notification) as Notification,
+    notification: JSON.parse(r.notification) as OutboxMessage,
     state: r.state as OutboxState,
     attempts: r.attempts,
     nextAttemptAt: r.next_attempt_at,

@@ -38,6 +38,28 @@ export interface Notification {
   unit?: { id: string; name: LocalizedName };
 }
 
+/**
+ * The daily compliance digest (src/jobs/digest.ts): a report to the bureau about many stations, not about one
+ * alert. It travels through the same outbox and channels as alert notifications; `digest` is its structured
+ * content as receivers get it (snake_case JSON), built by the digest job.
+ */
+export interface DigestNotification {
+  /** Idempotency key, derived from the day and the target, so the same digest is never queued twice. */
+  id: string;
+  event: 'digest';
+  createdAt: number;
+  lang: Lang;
+  title: string;
+  /** Markdown, like alert notifications. */
+  text: string;
+  url?: string;
+  unit?: { id: string; name: LocalizedName };
+  digest: Record<string, unknown>;
+}
+
+/** Anything the outbox stores and the channels send. */
+export type OutboxMessage = Notification | DigestNotification;
+
 export const OUTBOX_STATES = ['pending', 'delivered', 'failed'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 
@@ -45,7 +67,7 @@ export interface OutboxEntry {
   id: string;
   alertId: number;
   channel: ChannelSpec;
-  notification: Notification;
+  notification: OutboxMessage;
   state: OutboxState;
   attempts: number;
   nextAttemptAt: number;

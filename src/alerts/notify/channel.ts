@@ -3,11 +3,11 @@
  * receiver accepted it and rejects with a DeliveryError otherwise (the outbox retries with backoff).
  */
 import type { ChannelSpec } from '../alert-catalog.js';
-import type { Notification } from '../notification.js';
+import type { OutboxMessage } from '../notification.js';
 
 export interface Channel {
   readonly type: ChannelSpec['type'];
-  send(notification: Notification): Promise<void>;
+  send(notification: OutboxMessage): Promise<void>;
 }
 
 /** A failed delivery. `permanent` ones (e.g. HTTP 400: the payload will never be accepted) are not retried. */

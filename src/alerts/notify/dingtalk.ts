@@ -5,7 +5,7 @@
  * custom-robot security settings. The robot answers HTTP 200 with `{"errcode":0,"errmsg":"ok"}` on success.
  */
 import { createHmac } from 'node:crypto';
-import type { Notification } from '../notification.js';
+import type { OutboxMessage } from '../notification.js';
 import {
   checkRobotAnswer,
   postJson,
@@ -28,7 +28,7 @@ export function signedDingtalkUrl(url: string, secret: string, timestampMs: stri
   return u.toString();
 }
 
-export function dingtalkPayload(n: Notification) {
+export function dingtalkPayload(n: OutboxMessage) {
   return { msgtype: 'markdown', markdown: { title: n.title, text: n.text } };
 }
 

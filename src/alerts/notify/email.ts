@@ -3,7 +3,7 @@
  * the Message-ID, so a mail system (or a person) can recognise a retried delivery.
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
-import type { Notification } from '../notification.js';
+import type { OutboxMessage } from '../notification.js';
 import { DeliveryError, type Channel } from './channel.js';
 
 export interface EmailTransportOptions {
@@ -48,13 +48,13 @@ export function markdownToText(markdown: string): string {
     .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1: $2');
 }
 
-export function emailMessage(n: Notification, to: readonly string[]): SendMailOptions {
+export function emailMessage(n: OutboxMessage, to: readonly string[]): SendMailOptions {
   return {
     to: [...to],
     subject: n.title,
     text: markdownToText(n.text),
     messageId: `<${n.id}@qingliu.alerts>`,
-    headers: { 'X-Qingliu-Event': n.event, 'X-Qingliu-Alert': String(n.alert.id) },
+    headers: { 'X-Qingliu-Event': n.event, ...(n.event === 'digest' ? {} : { 'X-Qingliu-Alert': String(n.alert.id) }) },
   };
 }
 

@@ -5,7 +5,7 @@
  * bot security settings; Feishu rejects timestamps more than an hour off. Success is `{"code":0,...}`.
  */
 import { createHmac } from 'node:crypto';
-import type { Notification } from '../notification.js';
+import type { OutboxMessage } from '../notification.js';
 import {
   checkRobotAnswer,
   postJson,
@@ -22,8 +22,10 @@ export function feishuSign(secret: string, timestampSeconds: string): string {
 
 const TEMPLATE = { critical: 'red', warning: 'orange', info: 'blue' } as const;
 
-export function feishuCard(n: Notification) {
-  const template = n.event === 'resolved' ? 'green' : TEMPLATE[n.alert.severity];
+export function feishuCard(n: OutboxMessage) {
+  const template = n.event === 'digest' ? 'blue' : n.event === 'resolved' ? 'green' : TEMPLATE[n.alert.severity];
+  const button =
+    n.event === 'digest' ? { en: 'Open dashboard', zh: '查看详情' } : { en: 'Open station', zh: '查看站点' };
   const elements: unknown[] = [{ tag: 'div', text: { tag: 'lark_md', content: n.text } }];
   if (n.url) {
     elements.push({
@@ -31,7 +33,7 @@ export function feishuCard(n: Notification) {
       actions: [
         {
           tag: 'button',
-          text: { tag: 'plain_text', content: n.lang === 'en' ? 'Open station' : '查看站点' },
+          text: { tag: 'plain_text', content: n.lang === 'en' ? button.en : button.zh },
           type: 'primary',
           url: n.url,
         },
@@ -45,7 +47,7 @@ export function feishuCard(n: Notification) {
   };
 }
 
-export function feishuPayload(n: Notification, signature?: { timestamp: string; sign: string }) {
+export function feishuPayload(n: OutboxMessage, signature?: { timestamp: string; sign: string }) {
   return { ...(signature ?? {}), msg_type: 'interactive', card: feishuCard(n) };
 }
 

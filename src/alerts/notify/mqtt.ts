@@ -1,8 +1,9 @@
 /**
  * MQTT: the notification as JSON on `wq/alerts/{stationId}`, QoS 1, not retained (an alert is an event, not a
  * state; the current state is in the API). Takes a publish function so it shares the service's connection.
+ * The daily digest goes to `wq/reports/digest` (not a station topic).
  */
-import type { Notification } from '../notification.js';
+import type { OutboxMessage } from '../notification.js';
 import { DeliveryError, type Channel } from './channel.js';
 import { notificationToWire } from './wire.js';
 
@@ -12,14 +13,16 @@ export function alertTopic(stationId: string): string {
   return `wq/alerts/${stationId}`;
 }
 
+export const DIGEST_TOPIC = 'wq/reports/digest';
+
 export function createMqttChannel(options: { publish: Publish | undefined }): Channel {
   return {
     type: 'mqtt',
-    async send(notification: Notification) {
+    async send(notification: OutboxMessage) {
       if (!options.publish) throw new DeliveryError('MQTT channel: no broker connection is configured');
       try {
         await options.publish(
-          alertTopic(notification.alert.stationId),
+          notification.event === 'digest' ? DIGEST_TOPIC : alertTopic(notification.alert.stationId),
           JSON.stringify(notificationToWire(notification)),
           { qos: 1, retain: false },
         );

@@ -9,7 +9,7 @@
  * docs/alerts.md shows how a receiver verifies it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Notification } from '../notification.js';
+import type { OutboxMessage } from '../notification.js';
 import { postJson, requireSecret, type Channel, type HttpOptions, type SecretLookup } from './channel.js';
 import { notificationToWire } from './wire.js';
 
@@ -47,7 +47,7 @@ export interface WebhookChannelOptions extends HttpOptions {
 export function createWebhookChannel(options: WebhookChannelOptions): Channel {
   return {
     type: 'webhook',
-    async send(notification: Notification) {
+    async send(notification: OutboxMessage) {
       const body = JSON.stringify(notificationToWire(notification));
       const timestamp = String(Math.floor(options.now() / 1000));
       const headers: Record<string, string> = {

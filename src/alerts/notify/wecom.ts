@@ -2,7 +2,7 @@
  * WeCom (企业微信) group robot: `{"msgtype":"markdown","markdown":{"content": "..."}}`, content at most 4096
  * bytes of UTF-8. The robot key is in the URL; there is no signed mode. Success is `{"errcode":0,"errmsg":"ok"}`.
  */
-import type { Notification } from '../notification.js';
+import type { OutboxMessage } from '../notification.js';
 import {
   checkRobotAnswer,
   postJson,
@@ -29,7 +29,7 @@ export function truncateUtf8(text: string, max: number): string {
   return `${out}…`;
 }
 
-export function wecomPayload(n: Notification) {
+export function wecomPayload(n: OutboxMessage) {
   return { msgtype: 'markdown', markdown: { content: truncateUtf8(n.text, WECOM_MARKDOWN_MAX_BYTES) } };
 }
 

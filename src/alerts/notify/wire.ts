@@ -1,5 +1,5 @@
 /** The JSON a notification takes on the wire (webhook body, MQTT payload): snake_case, ISO 8601 times. */
-import type { Notification } from '../notification.js';
+import type { DigestNotification, Notification, OutboxMessage } from '../notification.js';
 import type { Finding } from '../types.js';
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -21,7 +21,24 @@ function findingToWire(f: Finding) {
   };
 }
 
-export function notificationToWire(n: Notification) {
+/** The digest on the wire: the common envelope, then the report as the digest job built it. */
+function digestToWire(n: DigestNotification) {
+  return {
+    id: n.id,
+    event: n.event,
+    created_at: iso(n.createdAt),
+    lang: n.lang,
+    title: n.title,
+    text: n.text,
+    url: n.url ?? null,
+    unit: n.unit ?? null,
+    digest: n.digest,
+  };
+}
+
+export function notificationToWire(message: OutboxMessage) {
+  if (message.event === 'digest') return digestToWire(message);
+  const n: Notification = message;
   const a = n.alert;
   return {
     id: n.id,

@@ -1,0 +1,141 @@
+/**
+ * Wires the alert jobs for the composition root (the `alerts` role, exactly one instance): window evaluation
+ * with catch-up, the instant rules, escalation, the outbox, and the daily digest, on node-cron schedules in
+ * TIMEZONE, with their runs recorded in DATA_DIR/jobs.db.
+ *
+ *   const alerts = createAlerts({ config, catalog: alertCatalog, readings: store, logger, settings });
+ *   const jobs = createAlertJobs({ config, alerts, catalog: alertCatalog, units: catalog.units, readings: store,
+ *                                  settings, logger });
+ *   start: alerts.start(); jobs.start();          stop: await jobs.stop(); await alerts.stop();
+ *
+ * Constructors wire; start() schedules (and catches up in the background); stop() waits for running jobs and
+ * closes the job store, and may be called twice. Stop the jobs before the alert store they write to.
+ */
+import type { AlertCatalog } from '../alerts/alert-catalog.js';
+import { defaultChannels, type AlertConfig, type Alerts } from '../alerts/create-alerts.js';
+import { defaultAlertSettings, type AlertSettings } from '../alerts/settings.js';
+import type { WindowReadings } from '../alerts/window-data.js';
+import type { Config } from '../config.js';
+import { parseWindow } from '../domain/time-window.js';
+import type { Logger } from '../logger.js';
+import { createDigestJob, digestRecipients } from './digest-job.js';
+import type { Job } from './job.js';
+import { createJobStore, type JobStore } from './job-store.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { createEscalationJob, createOutboxJob } from './upkeep-jobs.js';
+import { createWindowEvaluationJob } from './window-evaluation.js';
+
+export type JobsConfig = AlertConfig &
+  Pick<
+    Config,
+    | 'ALERT_EVAL_DELAY'
+    | 'ALERT_CATCHUP_MAX'
+    | 'ALERT_INSTANT_WINDOW'
+    | 'JOB_WINDOWS_CRON'
+    | 'JOB_INSTANT_CRON'
+    | 'JOB_ESCALATION_CRON'
+    | 'JOB_OUTBOX_CRON'
+    | 'DIGEST_CRON'
+    | 'DIGEST_LANG'
+    | 'DIGEST_UNITS'
+  >;
+
+export interface AlertJobs {
+  scheduler: Scheduler;
+  store: JobStore;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface AlertJobsDeps {
+  config: JobsConfig;
+  alerts: Pick<Alerts, 'service' | 'store' | 'outbox'>;
+  catalog: AlertCatalog;
+  /** The catalog's units with their level (`catalog.units`), to find the city-level units for the digest. */
+  units: readonly { id: string; level: string }[];
+  readings: WindowReadings;
+  /** The same settings the alert service was given (they decide each station's window). */
+  settings?: AlertSettings;
+  logger: Logger;
+  now?: () => number;
+  /** Tests pass `createJobStore({ file: ':memory:' })` or a store of their own. */
+  jobStore?: JobStore;
+}
+
+/** The jobs, in the order they run at start-up: judge what was missed, escalate, then send. */
+export function alertJobs(deps: AlertJobsDeps): Job[] {
+  const { config, alerts } = deps;
+  const settings = deps.settings ?? defaultAlertSettings();
+  const instantWindow = parseWindow(config.ALERT_INSTANT_WINDOW);
+  const common = {
+    service: alerts.service,
+    catalog: deps.catalog,
+    settings,
+    timeZone: config.TIMEZONE,
+    delayMs: config.ALERT_EVAL_DELAY,
+    maxCatchUpMs: config.ALERT_CATCHUP_MAX,
+    instantWindow,
+  };
+  const recipients = digestRecipients(deps.units, deps.catalog, config.DIGEST_UNITS);
+  if (recipients.unknown.length > 0) {
+    deps.logger.warn({ unknown: recipients.unknown }, 'DIGEST_UNITS names units that are not in the catalog');
+  }
+  return [
+    createWindowEvaluationJob({
+      ...common,
+      name: 'alert-windows',
+      title: { zh: '断面与排口达标评价（含停机补评）', en: 'Compliance windows (with catch-up)' },
+      schedule: config.JOB_WINDOWS_CRON,
+      kind: 'window',
+    }),
+    createWindowEvaluationJob({
+      ...common,
+      name: 'alert-instant',
+      title: { zh: '预警、离线与仪器状态', en: 'Early warning, offline and sensor health' },
+      schedule: config.JOB_INSTANT_CRON,
+      kind: 'instant',
+    }),
+    createEscalationJob({ schedule: config.JOB_ESCALATION_CRON, service: alerts.service }),
+    createOutboxJob({ schedule: config.JOB_OUTBOX_CRON, outbox: alerts.outbox }),
+    createDigestJob({
+      schedule: config.DIGEST_CRON,
+      catalog: deps.catalog,
+      readings: deps.readings,
+      settings,
+      service: alerts.service,
+      store: alerts.store,
+      outbox: alerts.outbox,
+      recipients: recipients.units,
+      defaultChannels: defaultChannels(config),
+      lang: config.DIGEST_LANG ?? config.LANG_UI,
+      timeZone: config.TIMEZONE,
+    }),
+  ];
+}
+
+export function createAlertJobs(deps: AlertJobsDeps): AlertJobs {
+  const store = deps.jobStore ?? createJobStore({ dataDir: deps.config.DATA_DIR });
+  const scheduler = createScheduler({
+    jobs: alertJobs(deps),
+    store,
+    timeZone: deps.config.TIMEZONE,
+    now: deps.now ?? Date.now,
+    logger: deps.logger,
+  });
+  let stopped = false;
+  return {
+    scheduler,
+    store,
+    start: () => scheduler.start(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await scheduler.stop();
+      } catch (err) {
+        deps.logger.error({ err }, 'stopping the job scheduler failed');
+      }
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The daily compliance digest job (default 08:30 local time): yesterday's report (digest-report.ts) to the
+ * bureau — the catalog's city-level units, or DIGEST_UNITS — and to the deployment's default channel, queued in
+ * the alert outbox like any notification, so it is retried while a receiver is down and survives restarts.
+ *
+ * Each (day, unit, channel) is queued once: its outbox id is derived from them, so a second run for the same day
+ * (a manual run, a catch-up at start-up after the 08:30 run already happened) queues nothing new.
+ */
+import type { AlertCatalog, AlertUnit, ChannelSpec } from '../alerts/alert-catalog.js';
+import type { AlertService } from '../alerts/alert-service.js';
+import type { AlertStore } from '../alerts/alert-store.js';
+import type { DigestNotification, Lang } from '../alerts/notification.js';
+import { gbStandards } from '../alerts/rules/standards.js';
+import type { Standards } from '../alerts/rules/standards-port.js';
+import type { AlertSettings } from '../alerts/settings.js';
+import type { WindowReadings } from '../alerts/window-data.js';
+import { buildDigestReport, previousDay } from './digest-report.js';
+import { digestToJson, renderDigest } from './digest-message.js';
+import type { Job, StartPolicy } from './job.js';
+
+/** Outbox rows of digests are not about one alert; the outbox table needs a number. */
+const DIGEST_ALERT_ID = 0;
+
+/**
+ * The units that get the digest: the configured ids (DIGEST_UNITS), else every city-level unit of the catalog
+ * (the bureau, 市生态环境局, and its city-level bodies such as the monitoring centre).
+ */
+export function digestRecipients(
+  units: readonly { id: string; level: string }[],
+  catalog: Pick<AlertCatalog, 'unit'>,
+  configured?: readonly string[],
+): { units: AlertUnit[]; unknown: string[] } {
+  const ids = configured ?? units.filter((u) => u.level === 'city').map((u) => u.id);
+  const found: AlertUnit[] = [];
+  const unknown: string[] = [];
+  for (const id of ids) {
+    const unit = catalog.unit(id);
+    if (unit) found.push(unit);
+    else unknown.push(id);
+  }
+  return { units: found, unknown };
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export interface DigestJobOptions {
+  schedule: string;
+  catalog: AlertCatalog;
+  readings: WindowReadings;
+  settings: AlertSettings;
+  standards?: Standards;
+  service: Pick<AlertService, 'rulesFor' | 'list'>;
+  store: Pick<AlertStore, 'enqueue' | 'transaction'>;
+  /** Told after digests were queued, so they go out at once. */
+  outbox?: { nudge(): void };
+  /** The bureau's units (see digestRecipients). */
+  recipients: readonly AlertUnit[];
+  /** Channels that get every notification (ALERT_WEBHOOK_URL). */
+  defaultChannels: readonly ChannelSpec[];
+  /** DIGEST_LANG, else LANG_UI; a channel's own `lang` wins. */
+  lang: Lang;
+  timeZone: string;
+  onStart?: StartPolicy;
+}
+
+export function createDigestJob(options: DigestJobOptions): Job {
+  const standards = options.standards ?? gbStandards;
+  return {
+    name: 'daily-digest',
+    title: { zh: '每日水质达标日报', en: 'Daily compliance digest' },
+    schedule: options.schedule,
+    onStart: options.onStart ?? 'if-missed',
+    async run(ctx) {
+      const day = previousDay(ctx.now, options.timeZone);
+      const report = await buildDigestReport(
+        {
+          catalog: options.catalog,
+          readings: options.readings,
+          settings: options.settings,
+          standards,
+          service: options.service,
+          timeZone: options.timeZone,
+          onError: (stationId, err) =>
+            ctx.log.error({ err, stationId, day: day.day }, 'digest: readings of a station could not be read'),
+        },
+        day,
+        ctx.now,
+      );
+      const targets: { channel: ChannelSpec; unit?: AlertUnit; key: string }[] = [
+        ...options.recipients.flatMap((unit) =>
+          unit.channels.map((channel, i) => ({ channel, unit, key: `${unit.id}-${i}` })),
+        ),
+        ...options.defaultChannels.map((channel, i) => ({ channel, key: `default-${i}` })),
+      ];
+      if (targets.length === 0)
+        ctx.log.warn({ day: day.day }, 'the digest reaches no channel (no recipient unit has one)');
+      const rendered = new Map<Lang, ReturnType<typeof renderDigest>>();
+      const json = digestToJson(report);
+      let queued = 0;
+      let alreadyQueued = 0;
+      options.store.transaction(() => {
+        for (const target of targets) {
+          const lang = target.channel.lang ?? options.lang;
+          let message = rendered.get(lang);
+          if (!message) {
+            message = renderDigest(report, {
+              lang,
+              ...(options.catalog.publicUrl ? { publicUrl: options.catalog.publicUrl } : {}),
+            });
+            rendered.set(lang, message);
+          }
+          const notification: DigestNotification = {
+            id: `digest-${day.day}-${target.key}`,
+            event: 'digest',
+            createdAt: ctx.now,
+            lang,
+            title: message.title,
+            text: message.text,
+            ...(message.url ? { url: message.url } : {}),
+            ...(target.unit ? { unit: { id: target.unit.id, name: target.unit.name } } : {}),
+            digest: json,
+          };
+          try {
+            options.store.enqueue({
+              id: notification.id,
+              alertId: DIGEST_ALERT_ID,
+              channel: target.channel,
+              notification,
+              at: ctx.now,
+            });
+            queued += 1;
+          } catch (err) {
+            if (!isDuplicateKey(err)) throw err;
+            alreadyQueued += 1;
+          }
+        }
+      });
+      if (queued > 0) options.outbox?.nudge();
+      const nonCompliant = report.sections.filter((s) => s.status === 'non_compliant').length;
+      return {
+        day: day.day,
+        sections: report.sections.length,
+        non_compliant_sections: nonCompliant,
+        effluents: report.effluents.length,
+        non_compliant_effluents: report.effluents.filter((e) => e.status === 'non_compliant').length,
+        open_alerts: report.openAlerts.total,
+        targets: targets.length,
+        queued,
+        already_queued: alreadyQueued,
+      };
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The durable record of job runs: SQLite in DATA_DIR/jobs.db (its own file, beside alerts.db, so the alert
+ * store's schema stays the alert core's). A run is written when it starts and completed when it ends; a run
+ * still marked running when the file is opened again was cut short by a crash and is marked `interrupted`.
+ * Old runs are pruned: the last RUNS_KEPT of each job stay.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { JobSummary, JobTrigger } from './job.js';
+
+const SCHEMA_VERSION = 1;
+const RUNS_KEPT = 500;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS job_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job TEXT NOT NULL,
+  trigger TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  duration_ms INTEGER,
+  outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'error', 'interrupted')),
+  error TEXT,
+  summary TEXT
+);
+CREATE INDEX IF NOT EXISTS job_runs_job ON job_runs (job, id);
+`;
+
+export const JOB_OUTCOMES = ['running', 'ok', 'error', 'interrupted'] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+export interface JobRun {
+  id: number;
+  job: string;
+  trigger: JobTrigger;
+  startedAt: number;
+  finishedAt: number | null;
+  durationMs: number | null;
+  outcome: JobOutcome;
+  error: string | null;
+  summary: JobSummary | null;
+}
+
+export interface JobStore {
+  readonly file: string;
+  /** Records the start of a run; returns its id. */
+  begin(run: { job: string; trigger: JobTrigger; startedAt: number }): number;
+  finish(
+    id: number,
+    end: { finishedAt: number; durationMs: number; outcome: 'ok' | 'error'; error?: string; summary?: JobSummary },
+  ): JobRun;
+  /** The latest run of a job, whatever its outcome (a running one included). */
+  latest(job: string): JobRun | undefined;
+  /** The latest run that ended (ok, error or interrupted). */
+  lastFinished(job: string): JobRun | undefined;
+  lastSuccess(job: string): JobRun | undefined;
+  /** Newest first. */
+  history(job: string, limit?: number): JobRun[];
+  close(): void;
+}
+
+interface Row {
+  id: number;
+  job: string;
+  trigger: string;
+  started_at: number;
+  finished_at: number | null;
+  duration_ms: number | null;
+  outcome: string;
+  error: string | null;
+  summary: string | null;
+}
+
+function toRun(r: Row): JobRun {
+  return {
+    id: r.id,
+    job: r.job,
+    trigger: r.trigger as JobTrigger,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+    outcome: r.outcome as JobOutcome,
+    error: r.error,
+    summary: r.summary === null ? null : (JSON.parse(r.summary) as JobSummary),
+  };
+}
+
+/** Opens (creating if needed) `file`, default `<dataDir>/jobs.db`; `:memory:` for tests that need no file. */
+export function createJobStore(options: { dataDir?: string; file?: string }): JobStore {
+  const file = options.file ?? path.join(options.dataDir ?? '.', 'jobs.db');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
+  }
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // Runs that were going when the process died: they will never finish.
+  db.prepare("UPDATE job_runs SET outcome = 'interrupted' WHERE outcome = 'running'").run();
+
+  const stmt = {
+    begin: db.prepare(
+      "INSERT INTO job_runs (job, trigger, started_at, outcome) VALUES (@job, @trigger, @startedAt, 'running')",
+    ),
+    finish: db.prepare(
+      'UPDATE job_runs SET finished_at = @finishedAt, duration_ms = @durationMs, outcome = @outcome, error = @error, summary = @summary WHERE id = @id',
+    ),
+    get: db.prepare<[number], Row>('SELECT * FROM job_runs WHERE id = ?'),
+    latest: db.prepare<[string], Row>('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT 1'),
+    lastFinished: db.prepare<[string], Row>(
+      "SELECT * FROM job_runs WHERE job = ? AND outcome <> 'running' ORDER BY id DESC LIMIT 1",
+    ),
+    lastSuccess: db.prepare<[string], Row>(
+      "SELECT * FROM job_runs WHERE job = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
+    ),
+    history: db.prepare<[string, number], Row>('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?'),
+    prune: db.prepare<[string, string, number]>(
+      'DELETE FROM job_runs WHERE job = ? AND id <= (SELECT id FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+    ),
+  };
+
+  let closed = false;
+  return {
+    file,
+    begin: (run) => Number(stmt.begin.run(run).lastInsertRowid),
+    finish(id, end) {
+      stmt.finish.run({
+        id,
+        finishedAt: end.finishedAt,
+        durationMs: Math.round(end.durationMs),
+        outcome: end.outcome,
+        error: end.error ?? null,
+        summary: end.summary ? JSON.stringify(end.summary) : null,
+      });
+      const run = toRun(stmt.get.get(id)!);
+      stmt.prune.run(run.job, run.job, RUNS_KEPT);
+      return run;
+    },
+    latest: (job) => {
+      const row = stmt.latest.get(job);
+      return row ? toRun(row) : undefined;
+    },
+    lastFinished: (job) => {
+      const row = stmt.lastFinished.get(job);
+      return row ? toRun(row) : undefined;
+    },
+    lastSuccess: (job) => {
+      const row = stmt.lastSuccess.get(job);
+      return row ? toRun(row) : undefined;
+    },
+    history: (job, limit = 20) => stmt.history.all(job, Math.min(Math.max(limit, 1), RUNS_KEPT)).map(toRun),
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}

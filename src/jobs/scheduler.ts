@@ -1,0 +1,257 @@
+/**
+ * The job scheduler: node-cron fires each job on its schedule in the configured time zone (Asia/Shanghai by
+ * default); everything else is here and testable without a timer firing. A job never overlaps itself — a
+ * trigger while it runs (its schedule, a manual run, a `tick`) is skipped and says so — and every run is
+ * recorded durably (job-store.ts) with its trigger, duration, outcome and error, for `GET /api/v1/jobs`.
+ *
+ * start() schedules the node-cron tasks and, in the background, runs the jobs that catch up at start-up (in the
+ * order the jobs were given); stop() stops the timers, aborts the jobs' signal and waits for running jobs.
+ */
+import { performance } from 'node:perf_hooks';
+import { createTask, type ScheduledTask } from 'node-cron';
+import type { Logger } from '../logger.js';
+import { createCronSchedule, type CronSchedule } from './cron-schedule.js';
+import { PartialFailure, type Job, type JobSummary, type JobTrigger } from './job.js';
+import type { JobRun, JobStore } from './job-store.js';
+
+export interface JobStatus {
+  name: string;
+  title: { zh: string; en: string };
+  schedule: string;
+  timeZone: string;
+  /** The run in progress, if any. */
+  running: { since: number; trigger: JobTrigger; runId: number } | null;
+  /** The latest run that ended (ok, error, or interrupted by a crash). */
+  lastRun: JobRun | null;
+  lastSuccessAt: number | null;
+  /** Next scheduled time after now; null while the scheduler is stopped or the expression never matches again. */
+  nextRunAt: number | null;
+}
+
+export type Launch =
+  | { status: 'started'; runId: number; startedAt: number; done: Promise<JobRun> }
+  | { status: 'already_running'; since: number; trigger: JobTrigger; runId: number };
+
+export type RunResult =
+  | { status: 'completed'; run: JobRun }
+  | { status: 'already_running'; since: number; trigger: JobTrigger; runId: number };
+
+/** Asked to run a job after stop(): the stores it writes to are closing. */
+export class SchedulerStoppedError extends Error {
+  constructor() {
+    super('the job scheduler is stopped');
+    this.name = 'SchedulerStoppedError';
+  }
+}
+
+export class UnknownJobError extends Error {
+  constructor(readonly job: string) {
+    super(`no job named "${job}"`);
+    this.name = 'UnknownJobError';
+  }
+}
+
+export interface Scheduler {
+  readonly timeZone: string;
+  names(): string[];
+  has(name: string): boolean;
+  status(): JobStatus[];
+  /** Starts a run now unless the job is running; returns at once (the run goes on in `done`). */
+  launch(name: string, trigger: JobTrigger, at?: number): Launch;
+  /** Runs a job and waits for it (or reports that it is already running). */
+  run(name: string, trigger?: JobTrigger, at?: number): Promise<RunResult>;
+  /** Runs, one after the other, every job whose schedule matches the minute of `now`. What node-cron's timers do. */
+  tick(now: number): Promise<{ job: string; result: RunResult }[]>;
+  /** Schedules the timers and starts the start-up runs in the background. */
+  start(): void;
+  /** Resolves when no job is running (and the start-up runs are done). */
+  whenIdle(): Promise<void>;
+  /** node-cron's own next run of a started job (system clock), to check the timers agree with `status()`. */
+  cronNextRun(name: string): Date | null;
+  stop(): Promise<void>;
+}
+
+export interface SchedulerOptions {
+  jobs: readonly Job[];
+  store: JobStore;
+  /** IANA zone the cron expressions are read in (config TIMEZONE). */
+  timeZone: string;
+  now: () => number;
+  logger: Logger;
+  /** Elapsed-time source for durations (real time even when `now` is a test clock). */
+  elapsed?: () => number;
+}
+
+interface Running {
+  since: number;
+  trigger: JobTrigger;
+  runId: number;
+  done: Promise<JobRun>;
+}
+
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const log = options.logger.child({ component: 'jobs' });
+  const elapsed = options.elapsed ?? (() => performance.now());
+  const jobs = new Map<string, { job: Job; schedule: CronSchedule }>();
+  for (const job of options.jobs) {
+    if (jobs.has(job.name)) throw new Error(`two jobs are named "${job.name}"`);
+    jobs.set(job.name, { job, schedule: createCronSchedule(job.schedule, options.timeZone) });
+  }
+  const running = new Map<string, Running>();
+  const tasks = new Map<string, ScheduledTask>();
+  const abort = new AbortController();
+  let startup: Promise<void> | undefined;
+  let started = false;
+  let stopped = false;
+
+  const entry = (name: string) => {
+    const found = jobs.get(name);
+    if (!found) throw new UnknownJobError(name);
+    return found;
+  };
+
+  function launch(name: string, trigger: JobTrigger, at?: number): Launch {
+    const { job } = entry(name);
+    if (stopped) throw new SchedulerStoppedError();
+    const current = running.get(name);
+    if (current) {
+      log.warn(
+        { job: name, trigger, runningSince: new Date(current.since).toISOString(), runningTrigger: current.trigger },
+        'job is still running; this trigger is skipped',
+      );
+      return { status: 'already_running', since: current.since, trigger: current.trigger, runId: current.runId };
+    }
+    const startedAt = options.now();
+    const runId = options.store.begin({ job: name, trigger, startedAt });
+    const t0 = elapsed();
+    const runLog = log.child({ job: name, runId });
+    runLog.info({ trigger }, 'job started');
+    const done = (async (): Promise<JobRun> => {
+      let outcome: 'ok' | 'error' = 'ok';
+      let error: string | undefined;
+      let summary: JobSummary | undefined;
+      try {
+        summary = (await job.run({ now: at ?? startedAt, trigger, log: runLog, signal: abort.signal })) ?? undefined;
+      } catch (err) {
+        outcome = 'error';
+        error = err instanceof Error ? err.message : String(err);
+        if (err instanceof PartialFailure) summary = err.summary;
+        runLog.error({ err, summary }, 'job failed');
+      }
+      const run = options.store.finish(runId, {
+        finishedAt: options.now(),
+        durationMs: elapsed() - t0,
+        outcome,
+        ...(error !== undefined ? { error } : {}),
+        ...(summary ? { summary } : {}),
+      });
+      if (outcome === 'ok') runLog.info({ durationMs: run.durationMs, summary }, 'job finished');
+      return run;
+    })().finally(() => running.delete(name));
+    running.set(name, { since: startedAt, trigger, runId, done });
+    return { status: 'started', runId, startedAt, done };
+  }
+
+  async function run(name: string, trigger: JobTrigger = 'manual', at?: number): Promise<RunResult> {
+    const launched = launch(name, trigger, at);
+    if (launched.status === 'already_running') return launched;
+    return { status: 'completed', run: await launched.done };
+  }
+
+  /** Jobs that catch up when the service starts: always, or when a scheduled time passed since their last run. */
+  async function startupRuns(): Promise<void> {
+    const now = options.now();
+    for (const { job, schedule } of jobs.values()) {
+      if (stopped) return;
+      let due = job.onStart === 'always';
+      if (job.onStart === 'if-missed') {
+        const last = options.store.latest(job.name);
+        const missed = last ? schedule.nextAfter(last.startedAt) : null;
+        due = missed !== null && missed <= now;
+        if (due) log.info({ job: job.name, missed: new Date(missed!).toISOString() }, 'catching up a missed run');
+      }
+      if (due) await run(job.name, 'start');
+    }
+  }
+
+  return {
+    timeZone: options.timeZone,
+    names: () => [...jobs.keys()],
+    has: (name) => jobs.has(name),
+    status() {
+      const now = options.now();
+      return [...jobs.values()].map(({ job, schedule }) => {
+        const current = running.get(job.name);
+        return {
+          name: job.name,
+          title: job.title,
+          schedule: job.schedule,
+          timeZone: options.timeZone,
+          running: current ? { since: current.since, trigger: current.trigger, runId: current.runId } : null,
+          lastRun: options.store.lastFinished(job.name) ?? null,
+          lastSuccessAt: options.store.lastSuccess(job.name)?.finishedAt ?? null,
+          nextRunAt: started && !stopped ? schedule.nextAfter(now) : null,
+        };
+      });
+    },
+    launch,
+    run,
+    async tick(now) {
+      const results: { job: string; result: RunResult }[] = [];
+      for (const { job, schedule } of jobs.values()) {
+        if (schedule.matches(now)) results.push({ job: job.name, result: await run(job.name, 'schedule', now) });
+      }
+      return results;
+    },
+    start() {
+      if (started || stopped) return;
+      started = true;
+      const cronLog = log.child({ component: 'node-cron' });
+      for (const { job } of jobs.values()) {
+        // noOverlap in node-cron as well as our own guard: its timer does not even call a job that is running.
+        const task = createTask(job.schedule, () => run(job.name, 'schedule'), {
+          name: job.name,
+          timezone: options.timeZone,
+          noOverlap: true,
+          logger: {
+            info: (m) => cronLog.debug({ job: job.name }, m),
+            warn: (m) => cronLog.warn({ job: job.name }, m),
+            error: (m, err) => cronLog.error({ job: job.name, err: err ?? m }, 'node-cron error'),
+            debug: (m) => cronLog.debug({ job: job.name }, String(m)),
+          },
+        });
+        void task.start();
+        tasks.set(job.name, task);
+      }
+      startup = startupRuns().catch((err: unknown) => log.error({ err }, 'start-up runs failed'));
+      log.info(
+        { timeZone: options.timeZone, jobs: [...jobs.values()].map(({ job }) => `${job.name} (${job.schedule})`) },
+        'job scheduler started',
+      );
+    },
+    async whenIdle() {
+      await startup;
+      while (running.size > 0) await Promise.allSettled([...running.values()].map((r) => r.done));
+    },
+    cronNextRun: (name) => {
+      entry(name);
+      return tasks.get(name)?.getNextRun() ?? null;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const task of tasks.values()) {
+        try {
+          await task.destroy();
+        } catch (err) {
+          log.error({ err }, 'stopping a node-cron task failed');
+        }
+      }
+      tasks.clear();
+      abort.abort();
+      await startup;
+      await Promise.allSettled([...running.values()].map((r) => r.done));
+      log.info('job scheduler stopped');
+    },
+  };
+}
