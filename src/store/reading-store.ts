@@ -43,6 +43,11 @@ export interface AggregateQuery extends TimeRange {
   timeZone: string;
   /** true (the default for compliance): mean/min/max over flags N and T only. false: over every reading. */
   validOnly: boolean;
+  /**
+   * false: the caller needs no min and max (compliance means), and an adapter may leave them out (null) — on
+   * InfluxDB 1.x they cost as much as the rest of the statement. Default true.
+   */
+  extremes?: boolean;
 }
 
 /**

@@ -328,7 +328,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       const parameters = [...new Set(q.parameters)];
       if (parameters.length === 0 || !(q.from < q.to)) return [];
       const plan = planAggregate(q);
-      const statements = aggregateStatements(plan, q.stationId, parameters, q.validOnly);
+      const statements = aggregateStatements(plan, q.stationId, parameters, q.validOnly, q.extremes !== false);
       const results = await runQuery(statements.map((s) => s.text));
       // Cells keyed by slice, parameter and start; 'counted' and 'total' statements fill different fields.
       const cells = new Map<string, CellAggregate>();

@@ -64,6 +64,7 @@ export function aggregateStatements(
   stationId: string,
   parameters: readonly ParameterCode[],
   validOnly: boolean,
+  extremes = true,
 ): AggregateStatement[] {
   const statements: AggregateStatement[] = [];
   plan.slices.forEach((slice, i) => {
@@ -71,7 +72,7 @@ export function aggregateStatements(
     const groupBy = ` GROUP BY time(${slice.step}ms, ${slice.phase}ms), "param" fill(none)`;
     const counted = validOnly ? [...base, VALID] : base;
     statements.push({
-      text: `SELECT sum("value") AS "s", count("value") AS "n", min("value") AS "lo", max("value") AS "hi" FROM ${READING}${where(counted)}${groupBy}`,
+      text: `SELECT sum("value") AS "s", count("value") AS "n"${extremes ? `, min("value") AS "lo", max("value") AS "hi"` : ''} FROM ${READING}${where(counted)}${groupBy}`,
       slice: i,
       part: 'counted',
     });

@@ -1,0 +1,196 @@
+/**
+ * `GET /compliance`: the bureau's monthly question in one call — for every section (or plant) the key may see,
+ * the compliance rate (达标率) over the period, windows out of compliance, the worst class, the period's class
+ * and primary pollutants, and the items that broke the target. Sortable; CSV for the monthly report.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { StationKind } from '../../catalog/index.js';
+import { COMPLIANCE_SORT_KEYS, complianceOverview } from '../../services/compliance.js';
+import { createTimeFormatter } from '../../services/time-format.js';
+import { filterVisibleStations } from '../auth/access-policy.js';
+import { formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import { principalOf, type ApiApp } from '../env.js';
+import { problemResponses } from '../problem.js';
+import { timeRangeQuery } from '../query/time-range.js';
+import { maxSpanMs, type DataRouteDeps } from './data-route-deps.js';
+import { standardJson, stationRef, summaryJson } from './present.js';
+import { knownQuery, stationFilterFields, windowField } from './query-fields.js';
+import { INSUFFICIENT_NOTE, Standard, StationRef, Summary, Time } from './schemas.js';
+import { serviceCall } from './service-call.js';
+
+/** Without `kind`: every station judged for compliance (sections, plant effluent, industrial outfalls). */
+const JUDGED_KINDS: readonly StationKind[] = ['river_section', 'plant_effluent', 'industrial_outfall'];
+
+const ComplianceRow = Summary.extend({
+  station: StationRef.extend({
+    role: z.string().nullable(),
+    river: z.string().nullable(),
+    plant: z.string().nullable(),
+    target_class: z.string().nullable(),
+  }),
+  standard: Standard,
+  min_valid_share: z.number(),
+  period_class: z.string().nullable().openapi({ description: "GB 3838 class of the period's valid-reading means" }),
+  period_status: z.string().nullable(),
+  primary_pollutants: z
+    .array(z.string())
+    .openapi({ description: "主要污染指标 of the period's means (classes worse than III only)" }),
+}).openapi('ComplianceRow');
+
+const ComplianceResponse = z
+  .object({
+    from: Time,
+    to: Time,
+    tz: z.string(),
+    window: z.string(),
+    sort: z.string(),
+    order: z.enum(['asc', 'desc']),
+    count: z.number().int(),
+    items: z.array(ComplianceRow),
+    note: z.string(),
+  })
+  .openapi('ComplianceResponse');
+
+type Row = z.infer<typeof ComplianceRow>;
+
+const COLUMNS: CsvColumn<Row>[] = [
+  { key: 'station', label: { 'zh-CN': '站点编号', en: 'Station id' }, value: (r) => r.station.id },
+  { key: 'name', label: { 'zh-CN': '站点名称', en: 'Station' }, value: (r) => r.station.name.zh },
+  { key: 'name_en', label: { 'zh-CN': '英文名称', en: 'Name (English)' }, value: (r) => r.station.name.en },
+  { key: 'role', label: { 'zh-CN': '断面类型', en: 'Role' }, value: (r) => r.station.role },
+  { key: 'target_class', label: { 'zh-CN': '目标类别', en: 'Target class' }, value: (r) => r.station.target_class },
+  { key: 'standard', label: { 'zh-CN': '评价标准', en: 'Standard' }, value: (r) => r.standard.name?.zh },
+  { key: 'windows', label: { 'zh-CN': '时段数', en: 'Windows' } },
+  { key: 'compliant', label: { 'zh-CN': '达标时段数', en: 'Compliant' } },
+  { key: 'non_compliant', label: { 'zh-CN': '超标时段数', en: 'Non-compliant' } },
+  { key: 'insufficient_data', label: { 'zh-CN': '数据不足时段数', en: 'Insufficient data' } },
+  {
+    key: 'compliance_rate',
+    label: { 'zh-CN': '达标率(%)', en: 'Compliance rate (%)' },
+    value: (r) => (r.compliance_rate === null ? null : Math.round(r.compliance_rate * 10_000) / 100),
+  },
+  { key: 'worst_class', label: { 'zh-CN': '最差类别', en: 'Worst class' } },
+  { key: 'period_class', label: { 'zh-CN': '时段均值类别', en: 'Period class' } },
+  {
+    key: 'primary_pollutants',
+    label: { 'zh-CN': '主要污染指标', en: 'Primary pollutants' },
+    value: (r) => r.primary_pollutants.join(' '),
+  },
+  {
+    key: 'exceeding',
+    label: { 'zh-CN': '超标项目(超标时段数)', en: 'Exceeding items (windows)' },
+    value: (r) => r.exceeding.map((e) => `${e.parameter}(${e.windows})`).join(' '),
+  },
+  { key: 'excluded_readings', label: { 'zh-CN': '按标记剔除数', en: 'Excluded by flag' } },
+];
+
+export function register(app: ApiApp, deps: DataRouteDeps): void {
+  const query = timeRangeQuery(
+    { now: deps.now, defaultTimeZone: deps.timeZone, maxSpanMs: maxSpanMs(deps) },
+    {
+      ...stationFilterFields,
+      window: windowField({
+        default: '1d',
+        description: 'Window whose compliance is counted: 4h, 1d (default), 1mo …',
+      }),
+      sort: z
+        .enum(COMPLIANCE_SORT_KEYS)
+        .default('compliance_rate')
+        .openapi({ description: 'Sort key; stations without a value last' }),
+      order: z.enum(['asc', 'desc']).default('asc'),
+      format: formatField,
+    },
+  );
+  const known = [
+    'from',
+    'to',
+    'tz',
+    'kind',
+    'role',
+    'level',
+    'river',
+    'jurisdiction',
+    'plant',
+    'window',
+    'sort',
+    'order',
+    'format',
+  ];
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/compliance',
+      tags: ['data'],
+      summary:
+        'Compliance over a period for every section or plant: 达标率, windows out of compliance, worst class, primary pollutants',
+      middleware: [knownQuery(known)] as const,
+      request: { query },
+      responses: {
+        200: { description: 'One row per station', content: tableContent(ComplianceResponse) },
+        ...problemResponses(400, 401, 429, 503),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const catalog = deps.catalog();
+      const sectionOnly = q.role !== undefined || q.level !== undefined;
+      const found = catalog.findStations({
+        kind: q.kind ?? (sectionOnly ? ['river_section'] : JUDGED_KINDS),
+        ...(q.role ? { role: q.role } : {}),
+        ...(q.level ? { level: q.level } : {}),
+        ...(q.river ? { river: q.river } : {}),
+        ...(q.jurisdiction ? { jurisdiction: q.jurisdiction } : {}),
+        ...(q.plant ? { plants: [q.plant] } : {}),
+      });
+      const stations = filterVisibleStations(principalOf(c), found);
+      const results = await serviceCall(c, () =>
+        complianceOverview(
+          {
+            store: deps.store,
+            catalog,
+            now: deps.now,
+            ...(deps.minValidShare !== undefined ? { minValidShare: deps.minValidShare } : {}),
+          },
+          { stations, from: q.from, to: q.to, window: q.window, tz: q.tz, sort: q.sort, order: q.order },
+        ),
+      );
+      const fmt = createTimeFormatter(q.tz, q.from, q.to);
+      const rows: Row[] = results.map((r) => {
+        const s = r.station;
+        const period = r.period?.verdict;
+        return {
+          station: {
+            ...stationRef(s),
+            role: s.section?.role ?? null,
+            river: s.river ?? null,
+            plant: s.plant ?? null,
+            target_class: s.section?.target_class ?? null,
+          },
+          standard: standardJson(r.standard),
+          min_valid_share: r.minValidShare,
+          ...summaryJson(r.summary, fmt),
+          period_class: period?.class ?? null,
+          period_status: period?.status ?? null,
+          primary_pollutants: period?.primary_pollutants ?? [],
+        };
+      });
+      return respondTable(c, {
+        rows,
+        columns: COLUMNS,
+        filename: `compliance-${q.window.spec}`,
+        json: () => ({
+          from: fmt(q.from),
+          to: fmt(q.to),
+          tz: q.tz,
+          window: q.window.spec,
+          sort: q.sort,
+          order: q.order,
+          count: rows.length,
+          items: rows,
+          note: INSUFFICIENT_NOTE,
+        }),
+        cache: { range: { to: q.to }, now: deps.now() },
+      });
+    },
+  );
+}

@@ -1,0 +1,151 @@
+/**
+ * Service results → the JSON of schemas.ts: times as ISO 8601 in the request's zone, means rounded to two
+ * decimals more than the parameter's display precision (enough for any chart, without float noise).
+ */
+import type { Station } from '../../catalog/index.js';
+import { formatDuration } from '../../domain/duration.js';
+import { parameter as parameterInfo, type ParameterCode } from '../../domain/parameters.js';
+import type { WindowVerdict } from '../../services/judge-window.js';
+import type { QualitySummary, QualityWindow } from '../../services/quality.js';
+import type { ParameterSeries } from '../../services/series.js';
+import type { StationStandard } from '../../services/station-standard.js';
+import type { StationStatus } from '../../services/station-status.js';
+
+export type Fmt = (ts: number) => string;
+
+const decimalsCache = new Map<string, number>();
+/** Rounds a value of `code` to its display decimals + 2. */
+export function roundValue(code: ParameterCode, value: number | null): number | null {
+  if (value === null) return null;
+  let d = decimalsCache.get(code);
+  if (d === undefined) {
+    d = parameterInfo(code).decimals + 2;
+    decimalsCache.set(code, d);
+  }
+  const f = 10 ** d;
+  return Math.round(value * f) / f;
+}
+
+export function stationRef(s: Station) {
+  return { id: s.id, name: { zh: s.name.zh, en: s.name.en }, kind: s.kind };
+}
+
+export function stationInfo(s: Station) {
+  return {
+    ...stationRef(s),
+    location: { lat: s.location.lat, lon: s.location.lon },
+    river: s.river ?? null,
+    river_km: s.river_km ?? null,
+    section: s.section
+      ? {
+          role: s.section.role,
+          level: s.section.level,
+          target_class: s.section.target_class ?? null,
+          waterbody: s.section.waterbody,
+        }
+      : null,
+    plant: s.plant ?? null,
+    jurisdiction: s.jurisdiction,
+    maintainer: s.maintainer,
+    parameters: [...s.parameters],
+    interval: formatDuration(s.interval),
+    public: s.public,
+  };
+}
+
+const GB3838_NAME = {
+  zh: 'GB 3838-2002 地表水环境质量标准',
+  en: 'GB 3838-2002 Environmental quality standards for surface water',
+};
+const BLACK_ODOROUS_NAME = {
+  zh: '城市黑臭水体整治工作指南（2015）',
+  en: 'Urban black and odorous water remediation guideline (2015)',
+};
+
+export function standardJson(standard: StationStandard) {
+  switch (standard.kind) {
+    case 'gb3838':
+      return { kind: standard.kind, name: GB3838_NAME, waterbody: standard.waterbody, target_class: standard.target };
+    case 'discharge':
+      return {
+        kind: standard.kind,
+        name: standard.name,
+        id: standard.id,
+        plant: standard.plant,
+        plant_built: standard.plantBuilt,
+      };
+    case 'black-odorous':
+      return { kind: standard.kind, name: BLACK_ODOROUS_NAME, depth_cm: standard.depthCm };
+    case 'none':
+      return { kind: standard.kind, name: null };
+  }
+}
+
+export function verdictJson(v: WindowVerdict) {
+  const items: Record<string, unknown> = {};
+  for (const [code, item] of Object.entries(v.items) as [
+    ParameterCode,
+    NonNullable<WindowVerdict['items'][ParameterCode]>,
+  ][]) {
+    items[code] = { ...item, mean: roundValue(code, item.mean) };
+  }
+  return { ...v, items };
+}
+
+export function summaryJson(s: QualitySummary, fmt: Fmt) {
+  return { ...s, worst_class_window: s.worst_class_window === null ? null : fmt(s.worst_class_window) };
+}
+
+export function qualityWindowJson(w: QualityWindow, fmt: Fmt) {
+  return {
+    start: fmt(w.start),
+    end: fmt(w.end),
+    judged_from: fmt(w.judgedFrom),
+    judged_to: fmt(w.judgedTo),
+    expected: w.expected,
+    required: w.required,
+    excluded: w.excluded,
+    ...verdictJson(w.verdict),
+  };
+}
+
+export function statusJson(s: StationStatus, fmt: Fmt) {
+  const latest: Record<string, { time: string; value: number; flag: string }> = {};
+  for (const [code, r] of Object.entries(s.latest)) latest[code] = { time: fmt(r.ts), value: r.value, flag: r.flag };
+  return {
+    ...stationInfo(s.station),
+    freshness: {
+      status: s.freshness.status,
+      last_reading_at: s.freshness.lastReadingAt === null ? null : fmt(s.freshness.lastReadingAt),
+      age_minutes: s.freshness.ageMs === null ? null : Math.round(s.freshness.ageMs / 60_000),
+    },
+    latest,
+    current: s.current ? currentJson(s.current, fmt) : null,
+  };
+}
+
+function currentJson({ evaluatedAt, ...verdict }: NonNullable<StationStatus['current']>, fmt: Fmt) {
+  return { ...verdictJson(verdict), evaluated_at: evaluatedAt === null ? null : fmt(evaluatedAt) };
+}
+
+export type Aggregate = 'mean' | 'min' | 'max';
+
+export function seriesJson(series: readonly ParameterSeries[], aggregates: readonly Aggregate[], fmt: Fmt) {
+  const mean = aggregates.includes('mean');
+  const min = aggregates.includes('min');
+  const max = aggregates.includes('max');
+  return series.map((s) => ({
+    parameter: s.parameter,
+    name: s.name,
+    unit: s.unit,
+    points: s.points.map((b) => ({
+      ts: b.start,
+      start: fmt(b.start),
+      ...(mean ? { mean: roundValue(s.parameter, b.mean) } : {}),
+      ...(min ? { min: b.min } : {}),
+      ...(max ? { max: b.max } : {}),
+      count: b.count,
+      excluded: b.excluded,
+    })),
+  }));
+}
