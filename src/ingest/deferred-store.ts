@@ -1,0 +1,56 @@
+/**
+ * Lets ingest run while the store cannot start yet (InfluxDB down when the service boots): readings go to the
+ * spool and are acknowledged as usual, and every write first (re)tries `store.start()`, failing — and so being
+ * retried from the spool by the forwarder — until the store comes up.
+ */
+import type { ReadingStore } from '../store/reading-store.js';
+
+export type IngestStore = Pick<ReadingStore, 'write' | 'writeDeadLetters' | 'ping'>;
+
+export interface DeferredStartStore extends IngestStore {
+  readonly started: boolean;
+  /** Tells it that the caller started the store itself. */
+  markStarted(): void;
+}
+
+export function deferredStart(store: ReadingStore): DeferredStartStore {
+  let started = false;
+  let starting: Promise<void> | undefined;
+  const ensureStarted = async (): Promise<void> => {
+    if (started) return;
+    starting ??= store.start().then(
+      () => {
+        started = true;
+      },
+      (err: unknown) => {
+        starting = undefined;
+        throw err;
+      },
+    );
+    await starting;
+  };
+  return {
+    get started() {
+      return started;
+    },
+    markStarted() {
+      started = true;
+    },
+    async write(readings) {
+      await ensureStarted();
+      await store.write(readings);
+    },
+    async writeDeadLetters(letters) {
+      await ensureStarted();
+      await store.writeDeadLetters(letters);
+    },
+    async ping() {
+      try {
+        await ensureStarted();
+      } catch {
+        return false;
+      }
+      return store.ping();
+    },
+  };
+}

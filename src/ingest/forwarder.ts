@@ -1,0 +1,308 @@
+/**
+ * Moves the spool into the store in large batches: read from the spool's cursor, `store.write` (resolves only
+ * when durable), then commit, which advances the checkpoint and deletes drained segments.
+ *
+ * While the store is down the log grows and this loop retries with exponential backoff, so the backlog drains
+ * by itself when the store returns. A batch the store refuses for good (a non-retryable StoreError), or keeps
+ * refusing *while it answers pings*, is split in halves until the refused record is isolated, so one bad
+ * record never blocks everything behind it: a refused reading becomes a `store_rejected` dead letter, and a
+ * refused dead letter goes to `quarantine.log` in the spool directory (kept, logged, counted).
+ */
+import fs from 'node:fs';
+import type { DeadLetter, Reading } from '../domain/reading.js';
+import type { Logger } from '../logger.js';
+import type { IngestMetrics } from '../metrics.js';
+import type { ReadingStore } from '../store/reading-store.js';
+import { isStoreError } from '../store/store-error.js';
+import { encodeRecords } from './spool/spool-codec.js';
+import type { Spool, SpoolBatch } from './spool/spool.js';
+
+export interface ForwarderOptions {
+  spool: Spool;
+  store: Pick<ReadingStore, 'write' | 'writeDeadLetters' | 'ping'>;
+  logger: Logger;
+  metrics: IngestMetrics;
+  /** Where records the store refuses for good are kept. */
+  quarantineFile: string;
+  /** Bytes of spool per store write; ~40 bytes a reading, so the default is ~12,000 readings. */
+  batchBytes?: number;
+  /** After a quiet spell, wait this long for more messages before writing (bigger batches at light load). */
+  lingerMs?: number;
+  retry?: { minDelayMs: number; maxDelayMs: number };
+  /** Failed attempts, while the store answers pings, before a batch is split to find a refused record. */
+  attemptsBeforeSplit?: number;
+  /** Batches written at the same time (default 2: one being serialised while the database takes the other). */
+  maxInFlight?: number;
+}
+
+export interface Forwarder {
+  start(): void;
+  /**
+   * Stops the loop. With `drainMs` > 0 it first forwards what is in the spool, for at most that long; what is
+   * left stays in the spool for the next start. Safe to call twice.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
+  /** Resolves when everything appended so far has been stored (for tests and the benchmark). */
+  idle(): Promise<void>;
+}
+
+/** Per station, the earliest and latest reading time in a batch. */
+type Spans = Map<string, { min: number; max: number }>;
+
+function spansOf(readings: readonly Reading[]): Spans {
+  const spans: Spans = new Map();
+  for (const r of readings) {
+    const span = spans.get(r.stationId);
+    if (!span) spans.set(r.stationId, { min: r.ts, max: r.ts });
+    else if (r.ts < span.min) span.min = r.ts;
+    else if (r.ts > span.max) span.max = r.ts;
+  }
+  return spans;
+}
+
+/** True when two batches may hold the same reading (same station, intersecting time spans). */
+function overlap(a: Spans, b: Spans): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const [station, span] of small) {
+    const other = large.get(station);
+    if (other && span.min <= other.max && other.min <= span.max) return true;
+  }
+  return false;
+}
+
+interface Records {
+  readings: Reading[];
+  deadLetters: DeadLetter[];
+}
+
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const { spool, store, metrics } = options;
+  const log = options.logger.child({ component: 'forwarder' });
+  const batchBytes = options.batchBytes ?? 512 * 1024;
+  const lingerMs = options.lingerMs ?? 5;
+  const retry = options.retry ?? { minDelayMs: 200, maxDelayMs: 5_000 };
+  const attemptsBeforeSplit = options.attemptsBeforeSplit ?? 5;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+  const abort = new AbortController();
+  let draining = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let idleWaiters: (() => void)[] = [];
+  let failingSince: number | undefined;
+
+  const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (abort.signal.aborted) return resolve();
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        abort.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      abort.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  function waitForAppend(): Promise<void> {
+    return new Promise((resolve) => {
+      wake = resolve;
+    });
+  }
+
+  async function timed(write: () => Promise<void>): Promise<boolean> {
+    const end = metrics.storeWriteDuration.startTimer();
+    // A write cannot be cancelled; on a hard stop we stop waiting for it (its batch stays in the spool).
+    const outcome = await Promise.race([write().then(() => 'done' as const), aborted.then(() => 'aborted' as const)]);
+    end();
+    return outcome === 'done';
+  }
+
+  async function safePing(): Promise<boolean> {
+    try {
+      return await store.ping();
+    } catch {
+      return false;
+    }
+  }
+
+  function quarantine(records: Records, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ err, deadLetters: records.deadLetters.length, file: options.quarantineFile }, 'the store refuses a dead letter; moved to quarantine');
+    fs.appendFileSync(options.quarantineFile, `# ${new Date().toISOString()} ${message.replace(/\n/g, ' ')}\n${encodeRecords(records.readings, records.deadLetters)}`);
+    metrics.spoolQuarantined.inc(records.readings.length + records.deadLetters.length);
+  }
+
+  /** A reading the store will not take is kept as a dead letter, like any other reading we cannot store. */
+  function rejectedReading(reading: Reading, err: unknown): DeadLetter {
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ err, reading }, 'the store refuses a reading; kept as a dead letter');
+    metrics.rejected.inc({ reason: 'store_rejected' });
+    return {
+      receivedAt: Date.now(),
+      stationId: reading.stationId,
+      topic: `wq/${reading.stationId}/data`,
+      reason: 'store_rejected',
+      detail: `the store refused the reading: ${message}`,
+      payload: JSON.stringify(reading),
+    };
+  }
+
+  function halves(records: Records): Records[] {
+    const { readings, deadLetters } = records;
+    if (readings.length > 0 && deadLetters.length > 0) return [{ readings, deadLetters: [] }, { readings: [], deadLetters }];
+    const mid = (readings.length || deadLetters.length) >> 1;
+    return readings.length > 0
+      ? [{ readings: readings.slice(0, mid), deadLetters: [] }, { readings: readings.slice(mid), deadLetters: [] }]
+      : [{ readings: [], deadLetters: deadLetters.slice(0, mid) }, { readings: [], deadLetters: deadLetters.slice(mid) }];
+  }
+
+  /** Writes the records, retrying until they are stored; false only when stopped hard. */
+  async function deliver(records: Records): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      if (abort.signal.aborted) return false;
+      try {
+        if (records.readings.length > 0) {
+          if (!(await timed(() => store.write(records.readings)))) return false;
+          metrics.readingsStored.inc(records.readings.length);
+        }
+        if (records.deadLetters.length > 0) {
+          if (!(await timed(() => store.writeDeadLetters(records.deadLetters)))) return false;
+          metrics.deadLettersStored.inc(records.deadLetters.length);
+        }
+        if (failingSince !== undefined) {
+          log.info({ downForMs: Date.now() - failingSince }, 'store writes succeed again; draining the spool');
+          failingSince = undefined;
+        }
+        return true;
+      } catch (err) {
+        metrics.storeWriteFailures.inc();
+        const permanent = isStoreError(err) && !err.retryable;
+        // Shutting down: no point waiting for a store that fails; the spool keeps the rest for the next start.
+        if (draining && !permanent) {
+          log.warn({ err: (err as Error).message, pending: spool.stats() }, 'store write failed while stopping; the rest stays in the spool');
+          return false;
+        }
+        if (!permanent) {
+          if (failingSince === undefined) {
+            failingSince = Date.now();
+            log.warn({ err, pending: spool.stats() }, 'store write failed; readings stay in the spool and are retried');
+          } else if (attempt % 10 === 0) {
+            log.warn({ err: (err as Error).message, attempt, pending: spool.stats() }, 'store write still failing');
+          }
+        }
+        if (permanent || (attempt >= attemptsBeforeSplit && (await safePing()))) {
+          const { readings, deadLetters } = records;
+          if (readings.length === 1 && deadLetters.length === 0) return deliver({ readings: [], deadLetters: [rejectedReading(readings[0]!, err)] });
+          if (readings.length === 0 && deadLetters.length === 1) {
+            quarantine(records, err);
+            return true;
+          }
+          for (const half of halves(records)) if (!(await deliver(half))) return false;
+          return true;
+        }
+        await sleep(Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** Math.min(attempt - 1, 20)));
+      }
+    }
+  }
+
+  function settleIdle(): void {
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  async function run(): Promise<void> {
+    // Up to `maxInFlight` batches are written at once (our CPU work overlaps the database's); the checkpoint
+    // only ever moves over the longest prefix of stored batches, so a crash replays from the oldest unstored one.
+    const inFlight: { batch: SpoolBatch; spans: Spans; stored: boolean; settled: Promise<void> }[] = [];
+    let failed = false;
+    let quiet = true;
+    const commitStored = () => {
+      while (inFlight[0]?.stored) spool.commit(inFlight.shift()!.batch);
+    };
+    const waitForOne = async () => {
+      await Promise.race(inFlight.filter((f) => !f.stored).map((f) => f.settled));
+      commitStored();
+    };
+    while (!abort.signal.aborted && !failed) {
+      if (inFlight.length >= maxInFlight) {
+        await waitForOne();
+        continue;
+      }
+      if (quiet && !draining && lingerMs > 0 && inFlight.length === 0) await sleep(lingerMs);
+      const batch = spool.read(batchBytes);
+      if (!batch) {
+        if (inFlight.length > 0) {
+          await waitForOne();
+          continue;
+        }
+        settleIdle();
+        if (draining) return;
+        quiet = true;
+        await waitForAppend();
+        continue;
+      }
+      quiet = false;
+      if (batch.corrupt > 0) {
+        metrics.spoolCorruptLines.inc(batch.corrupt);
+        log.warn({ lines: batch.corrupt }, 'skipped spool lines that do not decode (a write torn by a power loss?)');
+      }
+      // A later write of the same reading (a correction) must land after the earlier one: a batch that may
+      // hold one waits for the batches in flight that it overlaps.
+      const spans = spansOf(batch.readings);
+      while (inFlight.some((f) => !f.stored && overlap(f.spans, spans)) && !abort.signal.aborted && !failed) await waitForOne();
+      if (abort.signal.aborted || failed) break;
+      const entry: (typeof inFlight)[number] = { batch, spans, stored: false, settled: Promise.resolve() };
+      entry.settled = deliver(batch).then((ok) => {
+        entry.stored = ok;
+        if (!ok) failed = true;
+      });
+      inFlight.push(entry);
+      // Let the MQTT socket be read between batches, even when the store answers synchronously.
+      await new Promise((resolve) => setImmediate(resolve));
+      commitStored();
+    }
+  }
+
+  return {
+    start() {
+      if (loop) return;
+      unsubscribe = spool.onAppend(() => {
+        const resolve = wake;
+        wake = undefined;
+        resolve?.();
+      });
+      loop = run().catch((err) => {
+        // Reading the spool failed (disk error): nothing is lost, it is all still on disk; say so loudly.
+        log.fatal({ err }, 'the forwarder stopped; readings stay in the spool until a restart');
+      });
+    },
+
+    async stop(stopOptions = {}) {
+      const drainMs = stopOptions.drainMs ?? 0;
+      if (!loop) return;
+      draining = true;
+      unsubscribe?.();
+      const resolve = wake;
+      wake = undefined;
+      resolve?.();
+      let timer: NodeJS.Timeout | undefined;
+      if (drainMs <= 0) abort.abort();
+      else timer = setTimeout(() => abort.abort(), drainMs);
+      await loop;
+      clearTimeout(timer);
+      abort.abort();
+      settleIdle();
+    },
+
+    idle() {
+      if (spool.stats().pendingBytes === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * What happens to one MQTT message: decode and validate, append readings and dead letters to the spool, then
+ * acknowledge (`done` → PUBACK). Nothing here waits for the database, because MQTT.js handles one message at
+ * a time until `done` is called (docs/adr/0003-delivery-guarantee.md).
+ *
+ * Group commit: with an `ackGate`, a burst of messages is acknowledged at once but the PUBACKs are *held in
+ * the process* (the socket is corked) until one write(2) has put all their records in the spool; only then do
+ * they leave. A crash before that write loses the held PUBACKs with the records, so the broker redelivers.
+ * Without a gate, each message is written before its own PUBACK.
+ *
+ * When the spool is full, or the disk refuses a write, messages are *held*: not acknowledged, so the broker
+ * keeps them (and the TCP window closes behind them) until space is freed. Nothing is dropped.
+ */
+import type { DeadLetter } from '../domain/reading.js';
+import type { Logger } from '../logger.js';
+import type { IngestMetrics } from '../metrics.js';
+import type { DecodedMessage, MessageDecoder } from './message-decoder.js';
+import type { Spool } from './spool/spool.js';
+import { isServiceTopic, stationOfTopic } from './topics.js';
+
+/** Keeps acknowledgements from leaving the process until released (the MQTT source corks its socket). */
+export interface AckGate {
+  /** Undefined when it cannot hold them (no live connection): the message is then written on its own. */
+  hold(): AckHold | undefined;
+}
+
+export interface AckHold {
+  /** The records are written: let the held acknowledgements go. */
+  release(): void;
+  /** The records could not be written: the held acknowledgements must never be sent (drop the connection). */
+  abort(reason: Error): void;
+}
+
+export interface IngestPipelineOptions {
+  decoder: MessageDecoder;
+  spool: Spool;
+  metrics: IngestMetrics;
+  logger: Logger;
+  now: () => number;
+  /** Republishes a dead letter for the station's operators (`wq/_dlq/{stationId}`). Must not throw. */
+  publishDeadLetter?: (letter: DeadLetter) => void;
+  /** Enables group commit (see above). */
+  ackGate?: AckGate;
+  /** How often a held message is retried after a disk error (space freed by the forwarder retries at once). */
+  retryMs?: number;
+}
+
+export interface IngestPipeline {
+  /** Handles one message; its PUBACK leaves the process only once its records are in the spool. */
+  handle(topic: string, payload: Uint8Array, done: () => void): void;
+  /** Writes what is staged, then stops accepting: later messages are never acknowledged (the broker keeps them). */
+  close(): void;
+  /** Messages waiting for spool space. */
+  readonly held: number;
+}
+
+interface Held {
+  topic: string;
+  payload: Uint8Array;
+  done: () => void;
+}
+
+/** A group commit bigger than this is written at once rather than at the end of the burst. */
+const MAX_GROUP = 2000;
+
+export function createIngestPipeline(options: IngestPipelineOptions): IngestPipeline {
+  const { decoder, spool, metrics, now, ackGate } = options;
+  const log = options.logger.child({ component: 'ingest' });
+  const retryMs = options.retryMs ?? 1000;
+  const held: Held[] = [];
+  let group: { messages: DecodedMessage[]; hold: AckHold } | undefined;
+  let closed = false;
+  let failing = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let lastDiskError = 0;
+
+  function decode(topic: string, payload: Uint8Array): DecodedMessage {
+    const receivedAt = now();
+    try {
+      return decoder.decode(topic, payload, receivedAt);
+    } catch (err) {
+      // A decoder bug must cost one message (kept as a dead letter), not the ingester.
+      log.error({ err, topic }, 'decoding threw; the message is kept as a dead letter');
+      const stationId = stationOfTopic(topic);
+      const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+      return {
+        stationId,
+        format: 'other',
+        readings: [],
+        deadLetters: [{ receivedAt, stationId, topic, reason: 'invalid_message', detail: `internal error: ${(err as Error).message}`, payload: text }],
+      };
+    }
+  }
+
+  function diskError(err: unknown): void {
+    if (Date.now() - lastDiskError > 10_000) log.error({ err }, 'cannot write the spool; holding messages unacknowledged until it works again');
+    lastDiskError = Date.now();
+  }
+
+  /** Counts, logs and republishes what a stored message yielded. */
+  function account(decoded: DecodedMessage): void {
+    metrics.messagesReceived.inc({ format: decoded.format });
+    if (decoded.readings.length > 0) metrics.readingsAccepted.inc(decoded.readings.length);
+    for (const letter of decoded.deadLetters) {
+      metrics.rejected.inc({ reason: letter.reason });
+      log.info({ station: letter.stationId, topic: letter.topic, reason: letter.reason, detail: letter.detail }, 'rejected');
+      try {
+        options.publishDeadLetter?.(letter);
+      } catch (err) {
+        log.warn({ err }, 'could not republish a dead letter');
+      }
+    }
+  }
+
+  /** Writes the staged group, then lets its acknowledgements go — or drops them all if the write fails. */
+  function flush(): void {
+    const g = group;
+    group = undefined;
+    if (!g) return;
+    try {
+      spool.appendGroup(g.messages);
+    } catch (err) {
+      diskError(err);
+      failing = true;
+      g.hold.abort(new Error(`spool write failed: ${(err as Error).message}`));
+      return;
+    }
+    g.hold.release();
+    for (const decoded of g.messages) account(decoded);
+  }
+
+  /** Decodes and spools one message on its own; false when the spool could not take it (it stays held). */
+  function processDirectly(message: Held): boolean {
+    if (isServiceTopic(message.topic)) {
+      message.done();
+      return true;
+    }
+    const decoded = decode(message.topic, message.payload);
+    try {
+      spool.append(decoded.readings, decoded.deadLetters);
+    } catch (err) {
+      diskError(err);
+      return false;
+    }
+    failing = false;
+    account(decoded);
+    message.done();
+    return true;
+  }
+
+  /** Adds the message to the group commit; false when acknowledgements cannot be held right now. */
+  function stage(gate: AckGate, message: Held): boolean {
+    // Our own publications (dead letters, status) that a wildcard subscription matched: not station data.
+    if (!isServiceTopic(message.topic)) {
+      if (!group) {
+        const hold = gate.hold();
+        if (!hold) return false;
+        group = { messages: [], hold };
+        // After the burst MQTT.js is handling now (its packets run as a chain of ticks).
+        setImmediate(flush);
+      }
+      group.messages.push(decode(message.topic, message.payload));
+    }
+    message.done();
+    if (group && group.messages.length >= MAX_GROUP) flush();
+    return true;
+  }
+
+  function release(): void {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = undefined;
+    while (!closed && held.length > 0 && !spool.full) {
+      if (!processDirectly(held[0]!)) break;
+      held.shift();
+    }
+    metrics.spoolBackpressure.set(held.length > 0 ? 1 : 0);
+    if (!closed && held.length > 0) {
+      retryTimer = setTimeout(release, retryMs);
+      retryTimer.unref();
+    }
+  }
+
+  const unsubscribe = spool.onFreed(() => {
+    if (held.length > 0) release();
+  });
+
+  return {
+    handle(topic, payload, done) {
+      if (closed) return;
+      const message = { topic, payload, done };
+      if (held.length === 0 && !spool.full && !failing) {
+        if (ackGate && stage(ackGate, message)) return;
+        if (processDirectly(message)) return;
+      }
+      // Full or failing: one message at a time, written before it is acknowledged, retried until it works.
+      if (held.length === 0) log.warn({ spool: spool.stats() }, 'spool full or failing: holding messages unacknowledged at the broker');
+      held.push(message);
+      release();
+    },
+
+    close() {
+      if (closed) return;
+      flush();
+      closed = true;
+      held.length = 0;
+      if (retryTimer) clearTimeout(retryTimer);
+      unsubscribe();
+      metrics.spoolBackpressure.set(0);
+    },
+
+    get held() {
+      return held.length;
+    },
+  };
+}

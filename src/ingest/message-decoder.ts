@@ -1,0 +1,216 @@
+/**
+ * One MQTT message in, readings and dead letters out — every message ends as a counted outcome, never an
+ * exception. Pure apart from the clock passed in: no I/O, so it is tested exhaustively and fuzzed.
+ *
+ * Granularity: the valid readings of a partly valid message are kept; the rejected parts become one dead
+ * letter per reason, whose detail lists every rejected item, with the whole raw payload attached.
+ */
+import { isDataFlag, type DataFlag } from '../domain/flags.js';
+import { isPlausible, resolveParameter, toCanonicalUnit, UnitError, type Parameter } from '../domain/parameters.js';
+import type { DeadLetter, Reading } from '../domain/reading.js';
+import { decodeDataPayload } from './decode-data.js';
+import { decodeSenmlPayload } from './decode-senml.js';
+import { whereOf, type DecodeContext, type DecodedPayload, type RawEntry, type RawItem } from './raw-entry.js';
+import type { Problem, RejectionReason } from './rejection.js';
+import type { StationDirectory } from './station-directory.js';
+import { parseTopic, stationOfTopic, type PayloadFormat } from './topics.js';
+
+export interface DecodedMessage {
+  stationId: string;
+  format: PayloadFormat | 'other';
+  readings: Reading[];
+  deadLetters: DeadLetter[];
+}
+
+export interface MessageDecoderOptions {
+  stations: StationDirectory;
+  maxPayloadBytes: number;
+  maxFutureSkewSeconds: number;
+}
+
+export interface MessageDecoder {
+  decode(topic: string, payload: Uint8Array, receivedAt: number): DecodedMessage;
+}
+
+/** Oversized payloads are kept only in part: enough to recognise the sender. */
+const OVERSIZED_KEEP_BYTES = 1024;
+/** A dead letter's detail lists the rejected items up to about this length. */
+const MAX_DETAIL_CHARS = 1500;
+/** Bounds the spelling cache, so a stream of random keys cannot grow memory. */
+const MAX_CACHED_SPELLINGS = 4096;
+
+export function createMessageDecoder(options: MessageDecoderOptions): MessageDecoder {
+  const maxFutureSkewMs = options.maxFutureSkewSeconds * 1000;
+  // Parameter spellings repeat in every message; folding them each time would dominate the decode cost.
+  const spellings = new Map<string, Parameter | null>();
+  const resolve = (key: string): Parameter | undefined => {
+    let found = spellings.get(key);
+    if (found === undefined) {
+      if (spellings.size >= MAX_CACHED_SPELLINGS) spellings.clear();
+      found = resolveParameter(key) ?? null;
+      spellings.set(key, found);
+    }
+    return found ?? undefined;
+  };
+
+  // Topics repeat too (one or two per station).
+  const topics = new Map<string, ReturnType<typeof parseTopic> | null>();
+  const parseTopicCached = (topic: string) => {
+    let found = topics.get(topic);
+    if (found === undefined) {
+      if (topics.size >= MAX_CACHED_SPELLINGS) topics.clear();
+      found = parseTopic(topic) ?? null;
+      topics.set(topic, found);
+    }
+    return found ?? undefined;
+  };
+
+  // Parameters already given for the entry being validated (reused: one entry at a time).
+  const seen = new Map<string, string>();
+
+  const lookup = (map: Record<string, unknown> | undefined, key: string, param: Parameter): unknown => {
+    if (map === undefined) return undefined;
+    if (Object.hasOwn(map, key)) return map[key];
+    for (const other of Object.keys(map)) if (resolve(other) === param) return map[other];
+    return undefined;
+  };
+
+  function validateItem(
+    item: RawItem,
+    entry: RawEntry,
+    ts: number,
+    stationId: string,
+    measured: readonly string[],
+    seen: Map<string, string>,
+  ): Reading | Problem {
+    const param = resolve(item.key);
+    if (!param) return { reason: 'unknown_parameter', detail: `${whereOf(entry, item)}: "${clip(item.key)}" is not a known parameter code, HJ 212 code or alias` };
+    if (!measured.includes(param.code)) {
+      return { reason: 'parameter_not_at_station', detail: `${whereOf(entry, item)}: ${param.code} (${param.nameZh}) is not among the parameters of station ${stationId} in the catalog` };
+    }
+    if (typeof item.value !== 'number' || !Number.isFinite(item.value)) {
+      return { reason: 'invalid_value', detail: `${whereOf(entry, item)}: expected a finite number, got ${describe(item.value)}` };
+    }
+    const rawFlag = item.flag ?? lookup(entry.flags, item.key, param);
+    let flag: DataFlag = 'N';
+    if (rawFlag !== undefined) {
+      const upper = typeof rawFlag === 'string' ? rawFlag.trim().toUpperCase() : '';
+      if (!isDataFlag(upper)) return { reason: 'invalid_flag', detail: `${whereOf(entry, item)}: flag ${describe(rawFlag)} is not one of N F M S D C T B` };
+      flag = upper;
+    }
+    let value = item.value;
+    const unit = item.unit ?? lookup(entry.units, item.key, param);
+    if (unit !== undefined) {
+      if (typeof unit !== 'string') return { reason: 'bad_unit', detail: `${whereOf(entry, item)}: unit must be a string, got ${describe(unit)}` };
+      try {
+        const converted = toCanonicalUnit(param, value, unit);
+        // Conversion factors like 1e-3 leave binary noise (0.42000000000000004); 12 digits is far below any sensor's.
+        value = converted === value ? value : Number(converted.toPrecision(12));
+      } catch (err) {
+        if (!(err instanceof UnitError)) throw err;
+        return { reason: 'bad_unit', detail: `${whereOf(entry, item)}: ${err.message}` };
+      }
+    }
+    if (!isPlausible(param, value)) {
+      return {
+        reason: 'implausible_value',
+        detail: `${whereOf(entry, item)}: ${value}${param.unit ? ` ${param.unit}` : ''} is outside ${param.range.min}…${param.range.max} for ${param.code} (${param.nameZh})`,
+      };
+    }
+    const earlier = seen.get(param.code);
+    if (earlier !== undefined) {
+      return { reason: 'duplicate_parameter', detail: `${whereOf(entry, item)}: ${param.code} was already given as ${clip(earlier)} for the same time; the first is kept` };
+    }
+    seen.set(param.code, item.key);
+    return { stationId, parameter: param.code, ts, value, flag };
+  }
+
+  return {
+    decode(topic, payload, receivedAt) {
+      const fail = (stationId: string, format: DecodedMessage['format'], reason: RejectionReason, detail: string, text: string): DecodedMessage => ({
+        stationId,
+        format,
+        readings: [],
+        deadLetters: [{ receivedAt, stationId, topic, reason, detail, payload: text }],
+      });
+
+      const parsed = parseTopicCached(topic);
+      if (!parsed) {
+        return fail(stationOfTopic(topic), 'other', 'invalid_topic', `topic "${clip(topic)}" is not wq/{stationId}/data or wq/{stationId}/senml`, utf8(payload, options.maxPayloadBytes));
+      }
+      const { stationId, format } = parsed;
+      if (payload.byteLength > options.maxPayloadBytes) {
+        return fail(stationId, format, 'payload_too_large', `${payload.byteLength} bytes, limit ${options.maxPayloadBytes} (first ${OVERSIZED_KEEP_BYTES} bytes kept)`, utf8(payload, OVERSIZED_KEEP_BYTES));
+      }
+      const text = utf8(payload, payload.byteLength);
+      const station = options.stations.station(stationId);
+      if (!station) return fail(stationId, format, 'unknown_station', `station "${stationId}" is not in the catalog`, text);
+
+      let json: unknown;
+      try {
+        json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      } catch (err) {
+        return fail(stationId, format, 'malformed_json', (err as Error).message, text);
+      }
+
+      const ctx: DecodeContext = { now: receivedAt, maxFutureSkewMs };
+      const decoded: DecodedPayload = format === 'data' ? decodeDataPayload(json, ctx) : decodeSenmlPayload(json, ctx);
+      const problems = decoded.problems;
+      const readings: Reading[] = [];
+      const measured = station.parameters as readonly string[];
+      for (const entry of decoded.entries) {
+        if (typeof entry.ts !== 'number') {
+          problems.push({ ...entry.ts, detail: `${entry.ts.detail} (${entry.items.length} value${entry.items.length === 1 ? '' : 's'} rejected)` });
+          continue;
+        }
+        seen.clear();
+        for (const item of entry.items) {
+          const outcome = validateItem(item, entry, entry.ts, stationId, measured, seen);
+          if ('reason' in outcome) problems.push(outcome);
+          else readings.push(outcome);
+        }
+      }
+      // Nothing to store and nothing wrong found (e.g. a SenML pack of records without names or values):
+      // still an outcome, never a silent drop.
+      if (readings.length === 0 && problems.length === 0) problems.push({ reason: 'invalid_message', detail: 'the message holds no readings' });
+      return { stationId, format, readings, deadLetters: groupProblems(problems, { receivedAt, stationId, topic, payload: text }) };
+    },
+  };
+}
+
+function groupProblems(problems: Problem[], base: Omit<DeadLetter, 'reason' | 'detail'>): DeadLetter[] {
+  if (problems.length === 0) return [];
+  const byReason = new Map<RejectionReason, string[]>();
+  for (const p of problems) {
+    const list = byReason.get(p.reason);
+    if (list) list.push(p.detail);
+    else byReason.set(p.reason, [p.detail]);
+  }
+  return [...byReason].map(([reason, details]) => ({ ...base, reason, detail: joinDetails(details) }));
+}
+
+function joinDetails(details: string[]): string {
+  let out = '';
+  for (let i = 0; i < details.length; i++) {
+    const next = out === '' ? details[i]! : `${out}; ${details[i]!}`;
+    if (next.length > MAX_DETAIL_CHARS && out !== '') return `${out}; … and ${details.length - i} more`;
+    out = next;
+  }
+  return out;
+}
+
+function utf8(payload: Uint8Array, maxBytes: number): string {
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.byteLength, maxBytes));
+  return bytes.toString('utf8');
+}
+
+function clip(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number') return String(value);
+  const json = JSON.stringify(value);
+  return json === undefined ? typeof value : clip(json);
+}

@@ -1,0 +1,203 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Reading } from '../../src/domain/reading.js';
+import { createForwarder, type Forwarder } from '../../src/ingest/forwarder.js';
+import { createSpool, type Spool } from '../../src/ingest/spool/spool.js';
+import { silentLogger } from '../../src/logger.js';
+import { StoreError } from '../../src/store/store-error.js';
+import { createMetrics } from '../../src/metrics.js';
+import { memoryStore, type MemoryStore } from './memory-store.js';
+import { tempDir } from './helpers.js';
+
+const T0 = Date.parse('2026-11-28T00:00:00Z');
+const readings = (n: number, from = 0): Reading[] =>
+  Array.from({ length: n }, (_, i) => ({ stationId: 'demo-01', parameter: 'do' as const, ts: T0 + (from + i) * 1000, value: 6 + (i % 10) / 10, flag: 'N' as const }));
+
+/** Waits for a condition the code under test brings about (no fixed sleeps). */
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+interface Rig {
+  dir: string;
+  spool: Spool;
+  store: MemoryStore;
+  forwarder: Forwarder;
+  metrics: ReturnType<typeof createMetrics>;
+}
+
+const rigs: Rig[] = [];
+function rig(options: { batchBytes?: number; dir?: string; store?: MemoryStore } = {}): Rig {
+  const dir = options.dir ?? tempDir();
+  const metrics = createMetrics({ defaultMetrics: false });
+  const spool = createSpool({ dir, maxBytes: 1 << 24, segmentBytes: 64 * 1024, fsyncIntervalMs: 1000, logger: silentLogger() });
+  spool.open();
+  const store = options.store ?? memoryStore();
+  const forwarder = createForwarder({
+    spool,
+    store,
+    logger: silentLogger(),
+    metrics: metrics.ingest,
+    quarantineFile: path.join(dir, 'quarantine.log'),
+    batchBytes: options.batchBytes,
+    lingerMs: 1,
+    retry: { minDelayMs: 5, maxDelayMs: 20 },
+    attemptsBeforeSplit: 3,
+  });
+  const r = { dir, spool, store, forwarder, metrics };
+  rigs.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await r.forwarder.stop();
+    r.spool.close();
+  }
+});
+
+describe('forwarder', () => {
+  it('forwards appended readings and dead letters to the store and empties the spool', async () => {
+    const { spool, store, forwarder, metrics } = rig();
+    forwarder.start();
+    spool.append(readings(100), [{ receivedAt: T0, stationId: 'x', topic: 'wq/x/data', reason: 'unknown_station', detail: '', payload: '{}' }]);
+    spool.append(readings(50, 100), []);
+    await forwarder.idle();
+    expect(store.readings.size).toBe(150);
+    expect(store.deadLetters).toHaveLength(1);
+    expect(spool.stats()).toMatchObject({ pendingBytes: 0, pendingReadings: 0 });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('qingliu_ingest_readings_stored_total 150');
+    expect(text).toContain('qingliu_ingest_dead_letters_stored_total 1');
+  });
+
+  it('writes in large batches, not one write per message', async () => {
+    const { spool, store, forwarder } = rig({ batchBytes: 512 * 1024 });
+    for (let i = 0; i < 2000; i++) spool.append(readings(9, i * 9), []);
+    forwarder.start();
+    await forwarder.idle();
+    expect(store.readings.size).toBe(18_000);
+    expect(store.writes).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps readings in the spool while the store is down and drains by itself when it returns', async () => {
+    const { spool, store, forwarder, metrics } = rig();
+    store.down = true;
+    forwarder.start();
+    spool.append(readings(30), []);
+    await until(() => store.failures >= 3);
+    expect(store.readings.size).toBe(0);
+    expect(spool.stats().pendingReadings).toBe(30);
+    spool.append(readings(30, 30), []);
+    store.down = false;
+    await until(() => store.readings.size === 60);
+    await forwarder.idle();
+    expect(spool.stats().pendingBytes).toBe(0);
+    expect(await metrics.registry.metrics()).toMatch(/qingliu_store_write_failures_total [3-9]/);
+  });
+
+  it('writes batches concurrently, yet a later write of the same reading (a correction) always wins', async () => {
+    const { spool, store, forwarder } = rig({ batchBytes: 4096 });
+    const original = { ...readings(1, 5)[0]!, value: 1 };
+    const correction = { ...original, value: 2, flag: 'C' as const };
+    // The first batch (with the original) is slow to write; the second (with the correction) is fast.
+    store.latency = (rs) => (rs.some((r) => r.ts === original.ts && r.value === 1) ? 80 : 10);
+    // Batches are ~8 KB (two reads of at least 4 KB): the correction lands in a later batch than the original.
+    spool.append([...readings(5), original, ...readings(400, 6)], []);
+    spool.append([correction], []);
+    let concurrent = 0;
+    let active = 0;
+    const write = store.write;
+    store.write = async (rs) => {
+      concurrent = Math.max(concurrent, ++active);
+      try {
+        await write(rs);
+      } finally {
+        active--;
+      }
+    };
+    // Another station's readings overlap nothing: their batches may go alongside.
+    spool.append(readings(900, 0).map((r) => ({ ...r, stationId: 'other-01' })), []);
+    forwarder.start();
+    await forwarder.idle();
+    expect(store.readings.get(`demo-01|do|${original.ts}`)).toEqual(correction);
+    expect(concurrent).toBe(2);
+  });
+
+  it('replays what a previous run left in the spool', async () => {
+    const first = rig();
+    first.spool.append(readings(40), []);
+    // crash before forwarding: a second process opens the same directory
+    const second = rig({ dir: first.dir });
+    second.forwarder.start();
+    await second.forwarder.idle();
+    expect(second.store.readings.size).toBe(40);
+  });
+
+  it('isolates a reading the store refuses while it answers pings, keeps it as a dead letter, and stores the rest', async () => {
+    const { spool, store, forwarder, metrics } = rig();
+    const bad = readings(1, 500)[0]!;
+    store.refuse = (r) => r.ts === bad.ts;
+    spool.append(readings(100), []);
+    spool.append([bad], []);
+    spool.append(readings(100, 101), []);
+    forwarder.start();
+    await forwarder.idle();
+    expect(store.readings.size).toBe(200);
+    expect(spool.stats().pendingBytes).toBe(0);
+    expect(store.deadLetters).toEqual([
+      expect.objectContaining({ reason: 'store_rejected', stationId: 'demo-01', payload: JSON.stringify(bad), detail: expect.stringContaining('field type conflict') }),
+    ]);
+    expect(await metrics.registry.metrics()).toContain('qingliu_ingest_rejected_total{reason="store_rejected"} 1');
+  });
+
+  it('splits at once on a non-retryable StoreError', async () => {
+    const { spool, store, forwarder } = rig();
+    const bad = readings(1, 7)[0]!;
+    store.refuse = (r) => r.ts === bad.ts;
+    store.refusal = () => new StoreError('reading 0 cannot be stored: value must be a finite number', { retryable: false });
+    spool.append(readings(20), []);
+    forwarder.start();
+    await forwarder.idle();
+    expect(store.readings.size).toBe(19);
+    expect(store.deadLetters.map((d) => d.reason)).toEqual(['store_rejected']);
+  });
+
+  it('moves a dead letter the store refuses to quarantine.log', async () => {
+    const { dir, spool, store, forwarder, metrics } = rig();
+    store.refuseLetter = (d) => d.payload === 'poison';
+    const letter = { receivedAt: T0, stationId: 'demo-01', topic: 'wq/demo-01/data', reason: 'malformed_json', detail: 'x', payload: 'poison' };
+    spool.append(readings(10), [letter, { ...letter, payload: 'fine' }]);
+    forwarder.start();
+    await forwarder.idle();
+    expect(store.readings.size).toBe(10);
+    expect(store.deadLetters.map((d) => d.payload)).toEqual(['fine']);
+    const quarantined = fs.readFileSync(path.join(dir, 'quarantine.log'), 'utf8');
+    expect(quarantined).toMatch(/^# .* 400 Bad Request: field too long\nD\t\{.*"payload":"poison"\}\n$/);
+    expect(await metrics.registry.metrics()).toContain('qingliu_spool_quarantined_total 1');
+  });
+
+  it('on stop, drains what it can within the time given; the rest stays in the spool', async () => {
+    const { spool, store, forwarder } = rig();
+    forwarder.start();
+    store.down = true;
+    spool.append(readings(10), []);
+    await forwarder.stop({ drainMs: 50 });
+    expect(store.readings.size).toBe(0);
+    expect(spool.stats().pendingReadings).toBe(10);
+    await forwarder.stop();
+  });
+
+  it('on stop with a reachable store, forwards everything first', async () => {
+    const { spool, store, forwarder } = rig();
+    forwarder.start();
+    for (let i = 0; i < 50; i++) spool.append(readings(9, i * 9), []);
+    await forwarder.stop({ drainMs: 5000 });
+    expect(store.readings.size).toBe(450);
+  });
+});
