@@ -1,31 +1,297 @@
 /**
  * Composition root: builds every component from Config and returns the HTTP app with start/stop.
  * Constructors wire; start() connects; stop() undoes in reverse order and may be called twice.
+ *
+ * Which components run depends on ROLES (ingest, api, alerts) and on what is configured:
+ * - no MQTT_URL → an embedded MQTT broker on MQTT_PORT (the no-infrastructure demo);
+ * - no INFLUX_URL → the embedded SQLite store in DATA_DIR;
+ * - neither → demo mode: the sensor simulator publishes for every station of the catalog.
  */
-import { Hono } from 'hono';
-import type { Config } from './config.js';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { createAlertCatalog } from './alerts/alert-catalog.js';
+import { createAlerts, type Alerts } from './alerts/create-alerts.js';
+import { prepareApiKeys, isDemoMode } from './api/auth/startup.js';
+import type { KeyStore } from './api/auth/key-store.js';
+import type { ApiApp, RegisterRoutes } from './api/env.js';
+import { createHttpApp } from './api/http.js';
+import { register as registerAlertRoutes } from './api/routes/alerts.js';
+import { registerDataRoutes } from './api/routes/index.js';
+import { register as registerJobRoutes } from './api/routes/jobs.js';
+import { createEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
+import { loadCatalog, type Catalog } from './catalog/index.js';
+import { apiKeysFile, hasRole, type Config } from './config.js';
+import { createDemoFeed, type DemoFeed } from './demo/demo-feed.js';
+import { deferredStart } from './ingest/deferred-store.js';
+import { createIngester, type Ingester } from './ingest/ingester.js';
+import type { StationDirectory } from './ingest/station-directory.js';
+import { createAlertJobs, type AlertJobs } from './jobs/create-jobs.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createStore } from './store/create-store.js';
+import type { ReadingStore } from './store/reading-store.js';
+import { mountDashboard, type Dashboard } from './web/serve.js';
 
 export interface App {
-  http: Hono;
+  http: ApiApp;
+  metrics: Metrics;
+  /** Present after start() when this instance ingests. */
+  readonly ingester: Ingester | undefined;
+  /** The generated admin key of demo mode (printed at start-up), once started. */
+  readonly demoAdminKey: string | undefined;
+  /** The MQTT URL this instance ingests from (the embedded broker's when MQTT_URL is unset). */
+  readonly mqttUrl: string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function createApp(deps: { config: Config; logger: Logger }): App {
-  const log = deps.logger.child({ component: 'app' });
-  const http = new Hono();
-  http.get('/healthz', (c) => c.json({ status: 'ok' }));
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  now?: () => number;
+  /** Tests inject these; otherwise they come from Config (createStore) and the CATALOG file. */
+  store?: ReadingStore;
+  stations?: StationDirectory;
+  /** Run the sensor simulator (default: in demo mode, i.e. neither MQTT_URL nor INFLUX_URL is set). */
+  demoFeed?: boolean;
+  /** Where the demo's backfill progress bar is drawn. */
+  progress?: NodeJS.WritableStream & { isTTY?: boolean };
+}
 
+const DEMO_BACKFILL_MS = 30 * 86_400_000;
+
+export function createApp(deps: AppDeps): App {
+  const { config } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'app' });
+  const roles = { ingest: hasRole(config, 'ingest'), api: hasRole(config, 'api'), alerts: hasRole(config, 'alerts') };
+  const demo = deps.demoFeed ?? isDemoMode(config);
+  const metrics = createMetrics();
+  const store = deps.store ?? createStore(config, deps.logger);
+  const ingestStore = deferredStart(store);
+
+  let catalog: Catalog | undefined;
+  let keyStore: KeyStore | undefined;
+  let demoAdminKey: string | undefined;
+  let broker: EmbeddedBroker | undefined;
+  let ingester: Ingester | undefined;
+  let alerts: Alerts | undefined;
+  let jobs: AlertJobs | undefined;
+  let feed: DemoFeed | undefined;
+  let alertPublisher: MqttClient | undefined;
+  let dashboard: Dashboard | undefined;
+  const shutdown = new AbortController();
+
+  const catalogNow = (): Catalog => {
+    if (!catalog) throw new Error('the catalog is not loaded yet');
+    return catalog;
+  };
+
+  const routes: RegisterRoutes[] = [];
+  const publicRoutes: RegisterRoutes[] = [];
+  if (roles.api) {
+    routes.push(
+      registerDataRoutes({ store, catalog: catalogNow, now, timeZone: config.TIMEZONE, maxRangeDays: config.API_MAX_RANGE_DAYS }),
+      // The alert routes answer 503 while this instance has no alerts role (or before start()).
+      (app) =>
+        registerAlertRoutes(app, {
+          service: () => alerts?.service,
+          catalog: catalogNow,
+          now,
+          timeZone: config.TIMEZONE,
+          signal: shutdown.signal,
+        }),
+      (app) => registerJobRoutes(app, { scheduler: () => jobs?.scheduler }),
+    );
+    publicRoutes.push((app) => {
+      dashboard = mountDashboard(app, { logger: deps.logger });
+    });
+  }
+
+  const http = createHttpApp({
+    logger: deps.logger,
+    keys: {
+      authenticate: async (key) => {
+        if (!keyStore) return { ok: false, reason: 'unknown' } as Awaited<ReturnType<KeyStore['authenticate']>>;
+        return keyStore.authenticate(key);
+      },
+    },
+    now,
+    rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
+    metrics: metrics.registry,
+    readiness: [
+      { name: 'store', check: () => ingestStore.ping() },
+      ...(roles.ingest ? [{ name: 'broker', check: async () => ingester?.brokerConnected ?? false }] : []),
+    ],
+    routes,
+    publicRoutes,
+    openapi: { version: '0.1.0' },
+  });
+
+  async function startIngest(): Promise<void> {
+    let url = config.MQTT_URL;
+    if (!url) {
+      broker = createEmbeddedBroker({ port: config.MQTT_PORT, logger: deps.logger });
+      await broker.start();
+      url = broker.url;
+      log.info({ url }, 'embedded MQTT broker listening (set MQTT_URL to use an external broker)');
+    }
+    const stations: StationDirectory = deps.stations ?? catalogNow();
+    ingester = createIngester({
+      mqtt: {
+        url,
+        clientId: config.MQTT_CLIENT_ID,
+        username: config.MQTT_USERNAME,
+        password: config.MQTT_PASSWORD,
+        shareGroup: config.MQTT_SHARE_GROUP,
+      },
+      spool: {
+        dir: path.join(config.DATA_DIR, 'spool'),
+        maxBytes: config.SPOOL_MAX_BYTES,
+        segmentBytes: config.SPOOL_SEGMENT_BYTES,
+        fsyncIntervalMs: config.SPOOL_FSYNC_MS,
+      },
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+      maxFutureSkewSeconds: config.MAX_FUTURE_SKEW_SECONDS,
+      stations,
+      store: ingestStore,
+      logger: deps.logger,
+      metrics: metrics.ingest,
+      now,
+    });
+    await ingester.start();
+  }
+
+  /** Demo mode: publish the simulated history and wait until the ingester has stored it, so jobs see it. */
+  async function startDemoFeed(): Promise<void> {
+    if (!ingester) return;
+    feed = createDemoFeed({
+      catalog: catalogNow(),
+      mqttUrl: broker?.url ?? config.MQTT_URL ?? '',
+      store,
+      logger: deps.logger,
+      backfillMs: DEMO_BACKFILL_MS,
+      timeZone: config.TIMEZONE,
+      ...(deps.progress && { progress: deps.progress }),
+    });
+    await feed.start();
+    const deadline = Date.now() + 120_000;
+    while (ingester.spool.stats().pendingReadings > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async function startAlerts(): Promise<void> {
+    // Alerts published on wq/alerts/{station} (QoS 1) go through a connection of their own; mqtt.js buffers
+    // while it reconnects, and the outbox retries what fails.
+    const mqttUrl = config.MQTT_URL ?? broker?.url;
+    if (mqttUrl) {
+      alertPublisher = mqtt.connect(mqttUrl, {
+        clientId: `${config.MQTT_CLIENT_ID}-alerts`,
+        ...(config.MQTT_USERNAME && { username: config.MQTT_USERNAME }),
+        ...(config.MQTT_PASSWORD && { password: config.MQTT_PASSWORD }),
+      });
+      alertPublisher.on('error', (err) => log.warn({ err }, 'alert MQTT connection error'));
+    }
+    const alertCatalog = createAlertCatalog(catalogNow());
+    alerts = createAlerts({
+      config,
+      catalog: alertCatalog,
+      readings: store,
+      logger: deps.logger,
+      now,
+      ...(alertPublisher && {
+        publish: async (topic: string, payload: string, options: { qos: 1; retain: false }) => {
+          await alertPublisher!.publishAsync(topic, payload, options);
+        },
+      }),
+    });
+    jobs = createAlertJobs({
+      config,
+      alerts,
+      catalog: alertCatalog,
+      units: catalogNow().units,
+      readings: store,
+      logger: deps.logger,
+      now,
+    });
+    alerts.start();
+    await jobs.start();
+  }
+
+  let started = false;
   let stopped = false;
   return {
     http,
+    metrics,
+    get ingester() {
+      return ingester;
+    },
+    get demoAdminKey() {
+      return demoAdminKey;
+    },
+    get mqttUrl() {
+      return config.MQTT_URL ?? broker?.url;
+    },
     async start() {
-      log.info({ dataDir: deps.config.DATA_DIR }, 'started');
+      if (started) return;
+      started = true;
+      // A bad catalog stops start-up here with the file, the path and what is wrong.
+      catalog = await loadCatalog(config.CATALOG);
+      if (roles.api) {
+        const keys = await prepareApiKeys({
+          keysFile: apiKeysFile(config),
+          adminApiKey: config.ADMIN_API_KEY,
+          dataDir: config.DATA_DIR,
+          demo,
+          now,
+          logger: deps.logger,
+        });
+        if (!keys.ok) throw new Error(keys.error);
+        keyStore = keys.store;
+        demoAdminKey = keys.demoAdminKey;
+      }
+      try {
+        await store.start();
+        ingestStore.markStarted();
+      } catch (err) {
+        // Ingest must not depend on the database at boot: the spool holds readings until it answers.
+        if (!roles.ingest) throw err;
+        log.warn({ err, store: store.kind }, 'the store does not answer yet; ingest spools readings and retries');
+      }
+      if (roles.ingest) await startIngest();
+      else log.info('ingest is off in this instance (ROLES)');
+      if (demo) await startDemoFeed();
+      if (roles.alerts) await startAlerts();
+      await dashboard?.warm();
+      log.info(
+        { dataDir: config.DATA_DIR, store: store.kind, roles, demo, mqtt: config.MQTT_URL ?? broker?.url },
+        'started',
+      );
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      shutdown.abort();
+      // Reverse order: simulator, jobs, alerts, then MQTT (nothing more is acknowledged), the spool is flushed
+      // to the store, the broker closes, and the store closes last.
+      const steps: [string, (() => Promise<void>) | undefined][] = [
+        ['demo feed', feed && (() => feed!.stop())],
+        ['jobs', jobs && (() => jobs!.stop())],
+        ['alerts', alerts && (() => alerts!.stop())],
+        ['alert MQTT connection', alertPublisher && (() => alertPublisher!.endAsync())],
+        ['ingest', ingester && (() => ingester!.stop())],
+        ['embedded broker', broker && (() => broker!.stop())],
+        ['store', () => store.stop()],
+      ];
+      for (const [name, step] of steps) {
+        if (!step) continue;
+        try {
+          await step();
+        } catch (err) {
+          log.error({ err }, `stopping ${name} failed`);
+        }
+      }
       log.info('stopped');
     },
   };

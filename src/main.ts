@@ -16,23 +16,46 @@ try {
 }
 
 const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-const app = createApp({ config, logger });
+const app = createApp({ config, logger, progress: process.stderr });
 
 try {
   await app.start();
 } catch (err) {
+  // Start-up errors (a bad catalog, a taken port, missing API keys) are written for a person to act on.
+  const message = err instanceof Error ? err.message : String(err);
   logger.fatal({ err }, 'start-up failed');
+  process.stderr.write(`\nqingliu: start-up failed\n${message}\n`);
   await app.stop().catch(() => undefined);
   process.exit(1);
 }
 
 const server = serve({ fetch: app.http.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-  logger.info(`HTTP on http://${config.HOST}:${info.port}`);
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${info.port}/`;
+  logger.info({ url }, 'HTTP listening');
+  const lines = [
+    '',
+    `  清流 Qingliu is running`,
+    `  仪表盘 Dashboard:      ${url}`,
+    `  API reference:        ${url}docs`,
+    ...(app.mqttUrl ? [`  MQTT:                 ${app.mqttUrl}`] : []),
+    ...(app.demoAdminKey ? [`  管理员密钥 Admin key: ${app.demoAdminKey}`] : []),
+    '  Ctrl-C 停止 to stop',
+    '',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+});
+server.on('error', (err: NodeJS.ErrnoException) => {
+  process.stderr.write(`qingliu: cannot listen on ${config.HOST}:${config.PORT}: ${err.message}. Set PORT to a free port.\n`);
+  void app.stop().finally(() => process.exit(1));
 });
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
+  if (shuttingDown) {
+    // A second signal means "now": what is not yet stored stays in the spool for the next start.
+    logger.warn({ signal }, 'second signal: exiting without waiting');
+    process.exit(1);
+  }
   shuttingDown = true;
   logger.info({ signal }, 'shutting down');
   server.close();

@@ -1,0 +1,82 @@
+/**
+ * The demo's data source: the sensor simulator publishing for every station of the catalog through the
+ * broker, as real stations would. On start it backfills what the store is missing (the last 30 days on a
+ * first start, the downtime gap after a restart) as fast as the broker takes it, then runs in real time.
+ */
+import type { Logger } from '../logger.js';
+import type { ReadingStore } from '../store/reading-store.js';
+import {
+  backfill,
+  connectMqttPublisher,
+  createProgressLine,
+  createSimulator,
+  runRealtime,
+  type ConnectedPublisher,
+  type SimCatalog,
+} from '../../sensors/simulator/index.js';
+
+export interface DemoFeedOptions {
+  catalog: SimCatalog;
+  mqttUrl: string;
+  store: Pick<ReadingStore, 'latest'>;
+  logger: Logger;
+  /** History published on a first start. */
+  backfillMs: number;
+  seed?: number;
+  timeZone: string;
+  /** Where the backfill progress bar is drawn (the terminal). */
+  progress?: NodeJS.WritableStream & { isTTY?: boolean };
+  now?: () => number;
+}
+
+export interface DemoFeed {
+  /** Resolves when the backfill is acknowledged by the broker; the live feed then runs in the background. */
+  start(): Promise<{ backfilledMessages: number; from: number; to: number }>;
+  stop(): Promise<void>;
+}
+
+export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
+  const log = options.logger.child({ component: 'demo-feed' });
+  const now = options.now ?? Date.now;
+  const simulator = createSimulator({ catalog: options.catalog, seed: options.seed ?? 2026, timeZone: options.timeZone });
+  const abort = new AbortController();
+  let publisher: ConnectedPublisher | undefined;
+  let live: Promise<unknown> | undefined;
+
+  return {
+    async start() {
+      publisher = await connectMqttPublisher({ url: options.mqttUrl, clientId: `qingliu-demo-sim-${process.pid}` });
+      const to = now();
+      // Resume from the newest stored reading, so a restart fills only the gap and publishes nothing twice.
+      const latest = await options.store.latest({}).catch(() => []);
+      const newest = latest.reduce((max, r) => Math.max(max, r.ts), 0);
+      const from = Math.max(to - options.backfillMs, newest);
+      const bar = options.progress ? createProgressLine(options.progress, '模拟历史数据 simulated history') : undefined;
+      const result = await backfill({
+        simulator,
+        publisher,
+        from,
+        to,
+        signal: abort.signal,
+        onProgress: (p) => bar?.update(p.done, p.total, `${p.messages} msgs`),
+      });
+      bar?.finish(`模拟历史数据 simulated history: ${result.messages} messages, ${result.readings} readings in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+      log.info({ messages: result.messages, readings: result.readings, from, to }, 'demo backfill published');
+      live = runRealtime({
+        simulator,
+        publisher,
+        from: to,
+        signal: abort.signal,
+        onError: (err) => log.warn({ err }, 'demo publish failed'),
+      }).catch((err: unknown) => {
+        if (!abort.signal.aborted) log.error({ err }, 'demo feed stopped');
+      });
+      return { backfilledMessages: result.messages, from, to };
+    },
+    async stop() {
+      abort.abort();
+      await live?.catch(() => undefined);
+      await publisher?.close().catch(() => undefined);
+    },
+  };
+}
