@@ -21,6 +21,7 @@ import { register as registerJobRoutes } from './api/routes/jobs.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
 import { loadCatalog, type Catalog } from './catalog/index.js';
 import { apiKeysFile, hasRole, type Config } from './config.js';
+import { judgeDemoHistory } from './demo/alert-history.js';
 import { createDemoFeed, type DemoFeed } from './demo/demo-feed.js';
 import { deferredStart } from './ingest/deferred-store.js';
 import { createIngester, type Ingester } from './ingest/ingester.js';
@@ -79,6 +80,8 @@ export function createApp(deps: AppDeps): App {
   let jobs: AlertJobs | undefined;
   let feed: DemoFeed | undefined;
   let alertPublisher: MqttClient | undefined;
+  /** The simulated history published at this start, whose windows the demo judges before the jobs start. */
+  let demoHistory: { from: number; to: number } | undefined;
   let dashboard: Dashboard | undefined;
   const shutdown = new AbortController();
 
@@ -174,7 +177,8 @@ export function createApp(deps: AppDeps): App {
       timeZone: config.TIMEZONE,
       ...(deps.progress && { progress: deps.progress }),
     });
-    await feed.start();
+    const backfilled = await feed.start();
+    demoHistory = { from: backfilled.from, to: backfilled.to };
     const deadline = Date.now() + 120_000;
     while (ingester.spool.stats().pendingReadings > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -216,6 +220,17 @@ export function createApp(deps: AppDeps): App {
       now,
     });
     alerts.start();
+    if (demoHistory) {
+      await judgeDemoHistory({
+        service: alerts.service,
+        catalog: alertCatalog,
+        from: demoHistory.from,
+        to: demoHistory.to,
+        timeZone: config.TIMEZONE,
+        instantWindow: config.ALERT_INSTANT_WINDOW,
+        logger: deps.logger,
+      });
+    }
     await jobs.start();
   }
 

@@ -8,7 +8,7 @@
 import type { Logger } from '../logger.js';
 import type { AlertStore, OutboxStats } from './alert-store.js';
 import type { OutboxEntry } from './notification.js';
-import { DeliveryError } from './notify/channel.js';
+import { ChannelNotConfiguredError, DeliveryError } from './notify/channel.js';
 import type { ChannelFactory } from './notify/channels.js';
 
 export interface BackoffOptions {
@@ -71,6 +71,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const batchSize = options.batchSize ?? 50;
   const concurrency = options.concurrency ?? 4;
   const pollMs = options.pollMs ?? 5_000;
+  const reportedUnconfigured = new Set<string>();
   let running: Promise<DispatchResult> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let started = false;
@@ -101,6 +102,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const next = now + backoffDelay(attempts, backoff, options.random);
       options.store.markRetry(entry.id, attempts, next, message);
       result.retried += 1;
+      // An unconfigured channel is reported once per process; its retries would otherwise flood the log.
+      const unconfigured = err instanceof ChannelNotConfiguredError;
+      if (unconfigured && reportedUnconfigured.has(message)) return;
+      if (unconfigured) reportedUnconfigured.add(message);
       log.warn(
         {
           id: entry.id,

@@ -22,6 +22,17 @@ export class DeliveryError extends Error {
   }
 }
 
+/**
+ * The channel lacks its configuration (an unset environment variable, no SMTP server). Retried like an outage, since
+ * a restart with the variable set delivers what waits, but logged once per process rather than at every retry.
+ */
+export class ChannelNotConfiguredError extends DeliveryError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChannelNotConfiguredError';
+  }
+}
+
 /** Reads a named secret or token-bearing URL (catalog `secret_env`, `url_env`); wired to the environment by config. */
 export type SecretLookup = (name: string) => string | undefined;
 
@@ -36,7 +47,7 @@ export interface HttpOptions {
 export function requireSecret(secrets: SecretLookup, name: string | undefined, what: string): string | undefined {
   if (name === undefined) return undefined;
   const value = secrets(name);
-  if (value === undefined || value === '') throw new DeliveryError(`${what}: environment variable ${name} is not set`);
+  if (value === undefined || value === '') throw new ChannelNotConfiguredError(`${what}: environment variable ${name} is not set`);
   return value;
 }
 

@@ -4,7 +4,7 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { OutboxMessage } from '../notification.js';
-import { DeliveryError, type Channel } from './channel.js';
+import { ChannelNotConfiguredError, DeliveryError, type Channel } from './channel.js';
 
 export interface EmailTransportOptions {
   /** smtp://user:pass@host:port or smtps://… */
@@ -62,7 +62,7 @@ export function createEmailChannel(options: { mailer: Mailer | undefined; to: re
   return {
     type: 'email',
     async send(notification) {
-      if (!options.mailer) throw new DeliveryError('e-mail channel: SMTP_URL is not configured');
+      if (!options.mailer) throw new ChannelNotConfiguredError('e-mail channel: SMTP_URL is not configured');
       try {
         await options.mailer.sendMail(emailMessage(notification, options.to));
       } catch (err) {
