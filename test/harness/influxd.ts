@@ -25,8 +25,13 @@ async function waitForPing(url: string, timeoutMs = 30_000): Promise<void> {
   }
 }
 
+export interface InfluxdOptions {
+  /** Extra settings of the `[data]` section, e.g. `cache-snapshot-write-cold-duration = "2s"` (benchmarks). */
+  data?: string[];
+}
+
 /** Starts Debian's real influxd (1.6.7, v1 HTTP API) on free loopback ports with a temp data directory. */
-export async function startInfluxd(): Promise<Influxd> {
+export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influxd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-influxd-'));
   const port = await freePort();
   const rpcPort = await freePort();
@@ -43,7 +48,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   wal-dir = "${dir}/wal"
   query-log-enabled = false
   index-version = "inmem"
-[monitor]
+${(options.data ?? []).map((line) => `  ${line}\n`).join('')}[monitor]
   store-enabled = false
 [http]
   bind-address = "127.0.0.1:${port}"
