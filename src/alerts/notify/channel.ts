@@ -47,7 +47,8 @@ export interface HttpOptions {
 export function requireSecret(secrets: SecretLookup, name: string | undefined, what: string): string | undefined {
   if (name === undefined) return undefined;
   const value = secrets(name);
-  if (value === undefined || value === '') throw new ChannelNotConfiguredError(`${what}: environment variable ${name} is not set`);
+  if (value === undefined || value === '')
+    throw new ChannelNotConfiguredError(`${what}: environment variable ${name} is not set`);
   return value;
 }
 
@@ -102,4 +103,24 @@ export function checkRobotAnswer(text: string, service: string): void {
     const message = answer.errmsg ?? answer.msg ?? answer.StatusMessage ?? '';
     throw new DeliveryError(`${service} refused the message: ${String(code)} ${String(message)}`);
   }
+}
+
+/**
+ * A group-robot channel (DingTalk, Feishu, WeCom) from its catalog spec: the URL (it carries the robot's token)
+ * and the optional signing secret are read from the environment at send time, never stored in the catalog.
+ */
+export function robotFromSpec(
+  type: ChannelSpec['type'],
+  label: string,
+  create: (options: HttpOptions & { url: string; secret?: string }) => Channel,
+) {
+  return (spec: { url_env?: string; secret_env?: string }, secrets: SecretLookup, http: HttpOptions): Channel => ({
+    type,
+    async send(notification) {
+      const url = requireSecret(secrets, spec.url_env, `${label} robot URL`);
+      if (!url) throw new Error(`${type} channel without url_env`);
+      const secret = requireSecret(secrets, spec.secret_env, `${label} robot secret`);
+      await create({ ...http, url, ...(secret ? { secret } : {}) }).send(notification);
+    },
+  });
 }

@@ -6,14 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { OutboxMessage } from '../notification.js';
-import {
-  checkRobotAnswer,
-  postJson,
-  requireSecret,
-  type Channel,
-  type HttpOptions,
-  type SecretLookup,
-} from './channel.js';
+import { checkRobotAnswer, postJson, robotFromSpec, type Channel, type HttpOptions } from './channel.js';
 import { IDEMPOTENCY_HEADER } from './webhook.js';
 
 /** The base64 signature, before URL encoding. */
@@ -48,18 +41,4 @@ export function createDingtalkChannel(options: HttpOptions & { url: string; secr
   };
 }
 
-export function dingtalkFromSpec(
-  spec: { url_env?: string; secret_env?: string },
-  secrets: SecretLookup,
-  http: HttpOptions,
-): Channel {
-  return {
-    type: 'dingtalk',
-    async send(notification) {
-      const url = requireSecret(secrets, spec.url_env, 'DingTalk robot URL');
-      if (!url) throw new Error('dingtalk channel without url_env');
-      const secret = requireSecret(secrets, spec.secret_env, 'DingTalk robot secret');
-      await createDingtalkChannel({ ...http, url, ...(secret ? { secret } : {}) }).send(notification);
-    },
-  };
-}
+export const dingtalkFromSpec = robotFromSpec('dingtalk', 'DingTalk', createDingtalkChannel);

@@ -6,14 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { OutboxMessage } from '../notification.js';
-import {
-  checkRobotAnswer,
-  postJson,
-  requireSecret,
-  type Channel,
-  type HttpOptions,
-  type SecretLookup,
-} from './channel.js';
+import { checkRobotAnswer, postJson, robotFromSpec, type Channel, type HttpOptions } from './channel.js';
 import { IDEMPOTENCY_HEADER } from './webhook.js';
 
 export function feishuSign(secret: string, timestampSeconds: string): string {
@@ -68,18 +61,4 @@ export function createFeishuChannel(options: HttpOptions & { url: string; secret
   };
 }
 
-export function feishuFromSpec(
-  spec: { url_env?: string; secret_env?: string },
-  secrets: SecretLookup,
-  http: HttpOptions,
-): Channel {
-  return {
-    type: 'feishu',
-    async send(notification) {
-      const url = requireSecret(secrets, spec.url_env, 'Feishu robot URL');
-      if (!url) throw new Error('feishu channel without url_env');
-      const secret = requireSecret(secrets, spec.secret_env, 'Feishu robot secret');
-      await createFeishuChannel({ ...http, url, ...(secret ? { secret } : {}) }).send(notification);
-    },
-  };
-}
+export const feishuFromSpec = robotFromSpec('feishu', 'Feishu', createFeishuChannel);

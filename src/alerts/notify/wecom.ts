@@ -3,14 +3,7 @@
  * bytes of UTF-8. The robot key is in the URL; there is no signed mode. Success is `{"errcode":0,"errmsg":"ok"}`.
  */
 import type { OutboxMessage } from '../notification.js';
-import {
-  checkRobotAnswer,
-  postJson,
-  requireSecret,
-  type Channel,
-  type HttpOptions,
-  type SecretLookup,
-} from './channel.js';
+import { checkRobotAnswer, postJson, robotFromSpec, type Channel, type HttpOptions } from './channel.js';
 import { IDEMPOTENCY_HEADER } from './webhook.js';
 
 export const WECOM_MARKDOWN_MAX_BYTES = 4096;
@@ -48,13 +41,4 @@ export function createWecomChannel(options: HttpOptions & { url: string }): Chan
   };
 }
 
-export function wecomFromSpec(spec: { url_env?: string }, secrets: SecretLookup, http: HttpOptions): Channel {
-  return {
-    type: 'wecom',
-    async send(notification) {
-      const url = requireSecret(secrets, spec.url_env, 'WeCom robot URL');
-      if (!url) throw new Error('wecom channel without url_env');
-      await createWecomChannel({ ...http, url }).send(notification);
-    },
-  };
-}
+export const wecomFromSpec = robotFromSpec('wecom', 'WeCom', createWecomChannel);
