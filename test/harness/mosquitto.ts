@@ -23,6 +23,8 @@ export async function startMosquitto(
     maxQueuedMessages?: number;
     /** Mosquitto password_file and acl_file: anonymous clients are then refused. */
     auth?: { passwordFile: string; aclFile: string };
+    /** Seconds between persistence saves (default 1; deploy/mosquitto/mosquitto.conf uses 30). */
+    autosaveIntervalSeconds?: number;
   } = {},
 ): Promise<Mosquitto> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-mosquitto-'));
@@ -40,7 +42,7 @@ export async function startMosquitto(
         : ['allow_anonymous true']),
       'persistence true',
       `persistence_location ${dir}/`,
-      'autosave_interval 1',
+      `autosave_interval ${options.autosaveIntervalSeconds ?? 1}`,
       // The default of 1000 queued messages per offline client would drop readings during an ingester outage.
       `max_queued_messages ${options.maxQueuedMessages ?? 0}`,
       'max_inflight_messages 0',

@@ -36,8 +36,11 @@ export function reasons(decoded: DecodedMessage): string[] {
   return decoded.deadLetters.map((d) => d.reason);
 }
 
+/** A fresh temp directory, removed when the test process exits. */
 export function tempDir(prefix = 'qingliu-ingest-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** A logger that keeps its lines in memory, for asserting what was logged. */
