@@ -28,9 +28,9 @@ import { ApiProblem, problemResponses, PROBLEM_MEDIA_TYPE, ProblemSchema } from 
 import { cursorField, encodeCursor, limitField, nextPageUrl, pageSchema } from '../query/pagination.js';
 import { stationIdSchema } from '../query/station-id.js';
 import { parseTimeInput, resolveTimeInput, type TimeInput } from '../query/time-range.js';
-import { isValidTimeZone } from '../query/zoned-time.js';
 import { bilingualIssue } from '../validation.js';
 import { registerAlertStream } from './alert-stream.js';
+import { tzField } from './query-fields.js';
 import {
   AlertDetailSchema,
   AlertSchema,
@@ -169,24 +169,6 @@ function timeField(name: 'from' | 'to') {
     });
 }
 
-function tzField(defaultTimeZone: string) {
-  return z
-    .string()
-    .default(defaultTimeZone)
-    .superRefine((tz, ctx) => {
-      if (!isValidTimeZone(tz)) {
-        bilingualIssue(ctx, {
-          reason: 'invalid_value',
-          zh: `"${tz.slice(0, 60)}" 不是 IANA 时区，例如 Asia/Shanghai`,
-          en: `"${tz.slice(0, 60)}" is not an IANA time zone, e.g. Asia/Shanghai`,
-        });
-      }
-    })
-    .openapi({
-      description: `Time zone of the times in the response and of local times in from/to (default ${defaultTimeZone})`,
-    });
-}
-
 const idParams = z.object({
   id: z.coerce
     .number()
@@ -244,7 +226,10 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
       station: stationIdSchema.optional(),
       from: timeField('from'),
       to: timeField('to'),
-      tz: tzField(deps.timeZone),
+      tz: tzField(
+        deps.timeZone,
+        `Time zone of the times in the response and of local times in from/to (default ${deps.timeZone})`,
+      ),
       limit: limitField({ default: 100, max: 500 }),
       cursor: cursorField(z.object({ before: z.number().int().positive() })),
       format: formatField,

@@ -100,7 +100,10 @@ export function knownQuery(allowed: readonly string[]): MiddlewareHandler<ApiEnv
 }
 
 /** `tz` for routes without a time range (the frame's `timeRangeQuery` has its own). */
-export function tzField(defaultTimeZone: string) {
+export function tzField(
+  defaultTimeZone: string,
+  description = `IANA time zone of the times in the response (default ${defaultTimeZone})`,
+) {
   return z
     .string()
     .default(defaultTimeZone)
@@ -113,8 +116,5 @@ export function tzField(defaultTimeZone: string) {
         });
       }
     })
-    .openapi({
-      description: `IANA time zone of the times in the response (default ${defaultTimeZone})`,
-      example: 'Asia/Shanghai',
-    });
+    .openapi({ description, example: 'Asia/Shanghai' });
 }
