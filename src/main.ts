@@ -23,7 +23,9 @@ try {
 } catch (err) {
   // Start-up errors (a bad catalog, a taken port, missing API keys) are written for a person to act on.
   const message = err instanceof Error ? err.message : String(err);
-  logger.fatal({ err }, 'start-up failed');
+  // The message says what to do; the stack is for developers (LOG_LEVEL=debug).
+  logger.debug({ err }, 'start-up failed');
+  logger.fatal({ reason: message }, 'start-up failed');
   process.stderr.write(`\nqingliu: start-up failed\n${message}\n`);
   await app.stop().catch(() => undefined);
   process.exit(1);
