@@ -5,19 +5,11 @@
 import path from 'node:path';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { isValidTimeZone } from './domain/time-window.js';
 import { DurationError, parseDuration } from './domain/duration.js';
 import { parseWindow, TimeWindowError } from './domain/time-window.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const optionalUrl = (protocols: readonly string[]) =>
   z

@@ -129,6 +129,16 @@ export interface Zone {
   offsetAt(ts: number): number;
 }
 
+/** True for a zone name Intl knows (IANA, e.g. Asia/Shanghai). */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves an IANA zone name. Throws TimeWindowError for an unknown zone. */
 export function zone(timeZone: string | Zone): Zone {
   if (typeof timeZone !== 'string') return timeZone;

@@ -3,6 +3,10 @@
  * written without an offset as local time, and to write times back with their offset.
  */
 
+import { isValidTimeZone, utcOffset } from '../../domain/time-window.js';
+
+export { isValidTimeZone };
+
 interface WallClock {
   year: number;
   month: number;
@@ -13,24 +17,9 @@ interface WallClock {
   millisecond: number;
 }
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-}
-
 /** The zone's offset from UTC at an instant, in ms (Asia/Shanghai: +8 h). */
 export function zoneOffsetMs(epochMs: number, timeZone: string): number {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(epochMs).map((p) => [p.type, p.value]));
-  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-  return wall - (epochMs - (((epochMs % 1000) + 1000) % 1000));
+  return utcOffset(epochMs, timeZone);
 }
 
 /** The instant a wall-clock time denotes in `timeZone`. In a DST gap or overlap the earlier offset wins. */
@@ -39,15 +28,6 @@ export function wallClockToEpoch(wall: WallClock, timeZone: string): number {
   const first = asUtc - zoneOffsetMs(asUtc, timeZone);
   const offset = zoneOffsetMs(first, timeZone);
   return asUtc - offset;
-}
-
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** ISO 8601 with the zone's offset: `2024-05-01T08:00:00+08:00` (milliseconds only when not zero). */
