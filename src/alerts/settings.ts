@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
 import { DATA_FLAGS } from '../domain/flags.js';
 import { PARAMETER_CODES, type ParameterCode } from '../domain/parameters.js';
+import { DEFAULT_MIN_VALID_SHARE } from '../domain/window-sufficiency.js';
 
 /** A duration written '30m' / '4h' / '1d' in files, or milliseconds in code. */
 const durationSchema = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
@@ -28,7 +29,7 @@ export const alertSettingsSchema = z.object({
   /** Length of the compliance window (aligned to local time by the jobs). */
   sectionWindow: durationSchema.default(4 * 3_600_000),
   /** A window is judged only when each parameter has at least this share of its expected valid readings. */
-  minValidShare: share.default(0.75),
+  minValidShare: share.default(DEFAULT_MIN_VALID_SHARE),
   /** Consecutive compliant windows before an alert resolves by itself. */
   hysteresisWindows: z.number().int().min(1).default(2),
   earlyWarning: z

@@ -47,10 +47,7 @@ export function expectedCount(windowMs: number, intervalMs: number): number {
   return Math.max(1, Math.floor(windowMs / intervalMs));
 }
 
-/** Valid readings needed to judge a parameter: the minimum share of the expected count, at least one. */
-export function requiredCount(expected: number, minValidShare: number): number {
-  return Math.max(1, Math.ceil(expected * minValidShare - 1e-9));
-}
+export { requiredCount } from '../../domain/window-sufficiency.js';
 
 export interface Sufficiency {
   /** Means of the parameters with enough valid readings. */
