@@ -3,7 +3,9 @@
  * and its current verdict — the latest valid reading of each item judged by the station's standard, as
  * automatic-station publication systems show a "real-time class". Items whose latest valid reading is older
  * than the offline gap are left out of the verdict (a week-old value says nothing about the water now).
- * Two `latest` queries answer any number of stations.
+ * Two `latest` queries answer any number of stations, both bounded in time: without a bound InfluxDB 1.x reads
+ * every series' whole history to find its last point. Only series silent for longer than RECENT_MS (a
+ * station offline for a week, a broken sensor) are looked up without a bound, and only for their stations.
  */
 import type { Catalog, Station } from '../catalog/index.js';
 import type { DataFlag } from '../domain/flags.js';
@@ -45,14 +47,29 @@ function byStation(values: readonly LatestValue[]): Map<string, LatestValue[]> {
   return out;
 }
 
+/** How far back the station list first looks for latest readings. */
+export const RECENT_MS = 7 * 86_400_000;
+
+/** Latest readings of every parameter the stations measure: the last RECENT_MS first, then whenever for the rest. */
+async function latestOfAll(deps: StationStatusDeps, stations: readonly Station[], now: number): Promise<LatestValue[]> {
+  const recent = await deps.store.latest({ stationIds: stations.map((s) => s.id), since: now - RECENT_MS });
+  const found = new Set(recent.map((v) => `${v.stationId}\u0000${v.parameter}`));
+  const silent = stations.filter((s) => s.parameters.some((p) => !found.has(`${s.id}\u0000${p}`))).map((s) => s.id);
+  if (silent.length === 0) return recent;
+  const older = await deps.store.latest({ stationIds: silent });
+  return [...recent.filter((v) => !silent.includes(v.stationId)), ...older];
+}
+
 export async function stationStatuses(deps: StationStatusDeps, stations: readonly Station[]): Promise<StationStatus[]> {
   if (stations.length === 0) return [];
   const ids = stations.map((s) => s.id);
-  const [all, valid] = await Promise.all([
-    deps.store.latest({ stationIds: ids }),
-    deps.store.latest({ stationIds: ids, validOnly: true }),
-  ]);
   const now = deps.now();
+  // The verdict reads valid readings no older than each station's offline gap: nothing before the earliest.
+  const verdictSince = Math.min(...stations.map((s) => now - offlineAfterMs(s)));
+  const [all, valid] = await Promise.all([
+    latestOfAll(deps, stations, now),
+    deps.store.latest({ stationIds: ids, validOnly: true, since: verdictSince }),
+  ]);
   const allBy = byStation(all);
   const validBy = byStation(valid);
   return stations.map((station) => {

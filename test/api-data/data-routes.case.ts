@@ -71,8 +71,11 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
           class: 'V',
           primary_pollutants: ['nh3n'],
         });
-        // control: nothing since June 1 → offline, and no recent valid reading to judge.
+        // control: nothing since June 1 → offline, and no recent valid reading to judge. Silent for more than a
+        // week, its last reading is still shown (looked up without a time bound, for it alone).
         expect(byId.control.freshness.status).toBe('offline');
+        expect(byId.control.freshness.last_reading_at).toBe('2024-06-01T00:30:00+08:00');
+        expect(byId.control.latest.nh3n).toEqual({ time: '2024-06-01T00:30:00+08:00', value: 3, flag: 'N' });
         expect(byId.control.current.status).toBe('insufficient_data');
         expect(byId['trib-section'].freshness).toEqual({ status: 'offline', last_reading_at: null, age_minutes: null });
         // wwtp1 effluent: temp 18 °C → NH3-N limit 5; 6 exceeds.

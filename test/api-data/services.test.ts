@@ -154,3 +154,26 @@ describe('dead-letter pages', () => {
     expect(seen).toEqual(['same-4', 'same-3', 'same-2', 'same-1', 'same-0', 'b', 'a']);
   });
 });
+
+describe('station statuses', () => {
+  it('bound every latest query in time, and look further back only for series silent for longer', async () => {
+    const { stationStatuses, RECENT_MS } = await import('../../src/services/station-status.js');
+    const catalog = testCatalog();
+    const now = sh(2024, 6, 15, 12);
+    const calls: { stationIds?: string[]; validOnly?: boolean; since?: number }[] = [];
+    const recentOnly = catalog.stations.filter((s) => s.id !== 'control');
+    const store = {
+      latest: async (q: { stationIds?: string[]; validOnly?: boolean; since?: number }) => {
+        calls.push(q);
+        // Every measured parameter of every station but `control` reported an hour ago.
+        if (q.since === undefined) return [{ stationId: 'control', parameter: 'nh3n', ts: sh(2024, 6, 1), value: 3, flag: 'N' }];
+        return recentOnly.flatMap((s) => s.parameters.map((parameter) => ({ stationId: s.id, parameter, ts: now - H, value: 1, flag: 'N' })));
+      },
+    } as unknown as ReadingStore;
+    const statuses = await stationStatuses({ store, catalog, now: () => now }, catalog.stations);
+    expect(calls.filter((c) => c.since === undefined)).toEqual([{ stationIds: ['control'] }]);
+    expect(calls.find((c) => !c.validOnly && c.since !== undefined)!.since).toBe(now - RECENT_MS);
+    expect(calls.find((c) => c.validOnly)!.since).toBeGreaterThanOrEqual(now - RECENT_MS);
+    expect(statuses.find((s) => s.station.id === 'control')!.latest.nh3n).toEqual({ ts: sh(2024, 6, 1), value: 3, flag: 'N' });
+  });
+});
