@@ -1,7 +1,9 @@
 /**
  * Reads a catalog file (YAML, or JSON by extension), validates it and builds the Catalog.
  * Every problem becomes one line `FILE: path.to.field: what is wrong (line L, column C)`; positions come from
- * the YAML parser's source map, so an error found by a cross-reference check still points at its line.
+ * the YAML parser's source map, so an error found by a cross-reference check still points at its line. A JSON
+ * catalog is read with JSON.parse and located by a scan of its text instead (json-source.ts), unless it has a
+ * syntax error or a duplicate key: those are reported through the YAML parser as well.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,7 +21,8 @@ import {
 } from 'yaml';
 import { createCatalog, type Catalog } from './catalog.js';
 import { CatalogError, type CatalogIssue } from './catalog-error.js';
-import { validateCatalog, type ProblemPath } from './validate.js';
+import { hasDuplicateKey, jsonPositions, linePosition, lineStarts } from './json-source.js';
+import { validateCatalog, type CatalogProblem, type ProblemPath } from './validate.js';
 
 /** Reads and validates the catalog at `file`. Throws CatalogError listing every problem. */
 export async function loadCatalog(file: string): Promise<Catalog> {
@@ -53,28 +56,62 @@ export function parseCatalog(text: string, file: string): Catalog {
   }
   // Editors on Windows like to start UTF-8 files with a byte-order mark.
   const source = text.replace(/^\uFEFF/, '');
+  const { raw, positions } = (format === 'json' && fastJson(source)) || parseWithSourceMap(source, format, file);
+
+  const result = validateCatalog(raw);
+  const located = (problems: readonly CatalogProblem[]): CatalogIssue[] => {
+    const at = positions(problems.map((p) => p.path));
+    return sortByPosition(problems.map((p, i) => ({ path: formatPath(p.path), message: p.message, ...at[i] })));
+  };
+  if (!result.data) throw new CatalogError(file, located(result.problems));
+  return createCatalog({ data: result.data, file, warnings: located(result.warnings) });
+}
+
+type Position = { line?: number; column?: number };
+
+interface Parsed {
+  raw: unknown;
+  /** Line and column of each path's deepest node present in the source (see `positionOf`). */
+  positions(paths: readonly ProblemPath[]): Position[];
+}
+
+/**
+ * A valid JSON catalog without duplicate keys: `JSON.parse`, and positions from a scan of the text (json-source.ts)
+ * — no YAML document, which for a large catalog costs tens of MB and seconds. Undefined for anything else: the
+ * YAML reading then finds the syntax error or the duplicate key and says where.
+ */
+function fastJson(source: string): Parsed | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(source);
+    if (hasDuplicateKey(source)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return {
+    raw,
+    positions(paths) {
+      if (paths.length === 0) return [];
+      let offsets: (number | undefined)[];
+      try {
+        offsets = jsonPositions(source, paths);
+      } catch {
+        // Cannot happen for text JSON.parse accepted; if it does, the YAML source map still answers.
+        return parseWithSourceMap(source, 'json', '').positions(paths);
+      }
+      const starts = lineStarts(source);
+      return offsets.map((offset) => (offset === undefined ? {} : linePosition(starts, offset)));
+    },
+  };
+}
+
+/** YAML, or JSON read as YAML (a superset of JSON) for the positions of syntax errors and duplicate keys. */
+function parseWithSourceMap(source: string, format: Format, file: string): Parsed {
   const lineCounter = new LineCounter();
   // merge: YAML 1.1 merge keys (`<<: *defaults`) let a catalog share common station fields.
   const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: true, merge: true });
   const raw = format === 'json' ? parseJson(source, doc, lineCounter, file) : parseYaml(doc, file);
-
-  const result = validateCatalog(raw);
-  if (!result.data) {
-    const issues = result.problems.map((p) => ({
-      path: formatPath(p.path),
-      message: p.message,
-      ...positionOf(doc, lineCounter, p.path),
-    }));
-    throw new CatalogError(file, sortByPosition(issues));
-  }
-  const warnings = sortByPosition(
-    result.warnings.map((w) => ({
-      path: formatPath(w.path),
-      message: w.message,
-      ...positionOf(doc, lineCounter, w.path),
-    })),
-  );
-  return createCatalog({ data: result.data, file, warnings });
+  return { raw, positions: (paths) => paths.map((p) => positionOf(doc, lineCounter, p)) };
 }
 
 /** In file order, as a reader goes through them; issues without a position (whole-file ones) first. */
@@ -132,7 +169,7 @@ export function formatPath(p: ProblemPath): string {
 }
 
 /** Line and column of the deepest node of `p` present in the document (the field, or the entry missing it). */
-function positionOf(doc: Document, lineCounter: LineCounter, p: ProblemPath): { line?: number; column?: number } {
+function positionOf(doc: Document, lineCounter: LineCounter, p: ProblemPath): Position {
   let node: unknown = doc.contents;
   let found: Node | undefined = isNodeWithRange(node) ? node : undefined;
   for (const seg of p) {
