@@ -16,7 +16,7 @@ try {
 }
 
 const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-const app = createApp({ config, logger, progress: process.stderr });
+const app = await createApp({ config, logger, progress: process.stderr });
 
 try {
   await app.start();

@@ -5,7 +5,7 @@
  */
 import type { ReadingStore } from '../store/reading-store.js';
 
-export type IngestStore = Pick<ReadingStore, 'write' | 'writeDeadLetters' | 'ping'>;
+export type IngestStore = Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'ping'>;
 
 export interface DeferredStartStore extends IngestStore {
   readonly started: boolean;
@@ -40,6 +40,13 @@ export function deferredStart(store: ReadingStore): DeferredStartStore {
       await ensureStarted();
       await store.write(readings);
     },
+    // The store's fast path, when it has one.
+    ...(store.writeEncoded && {
+      async writeEncoded(batch) {
+        await ensureStarted();
+        await store.writeEncoded!(batch);
+      },
+    }),
     async writeDeadLetters(letters) {
       await ensureStarted();
       await store.writeDeadLetters(letters);

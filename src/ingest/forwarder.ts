@@ -12,6 +12,13 @@ import fs from 'node:fs';
 import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
+import {
+  decodeEncodedReadings,
+  decodeReadingLine,
+  forEachLine,
+  indexOfByte,
+  type EncodedReadings,
+} from '../store/encoded-readings.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { isStoreError } from '../store/store-error.js';
 import { encodeRecords } from './spool/spool-codec.js';
@@ -19,7 +26,8 @@ import type { Spool, SpoolBatch } from './spool/spool.js';
 
 export interface ForwarderOptions {
   spool: Spool;
-  store: Pick<ReadingStore, 'write' | 'writeDeadLetters' | 'ping'>;
+  /** With `writeEncoded`, batches go to the store as the spool's bytes; otherwise as Reading objects. */
+  store: Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'ping'>;
   logger: Logger;
   metrics: IngestMetrics;
   /** Where records the store refuses for good are kept. */
@@ -46,34 +54,74 @@ export interface Forwarder {
   idle(): Promise<void>;
 }
 
-/** Per station, the earliest and latest reading time in a batch. */
-type Spans = Map<string, { min: number; max: number }>;
+/**
+ * Per station, the earliest and latest reading time in a batch. Stations are told apart by a hash of their id's
+ * bytes: two stations with the same hash count as one, which can only make a batch wait when it need not.
+ */
+interface Spans {
+  index: Map<number, number>;
+  min: number[];
+  max: number[];
+}
 
-function spansOf(readings: readonly Reading[]): Spans {
-  const spans: Spans = new Map();
-  for (const r of readings) {
-    const span = spans.get(r.stationId);
-    if (!span) spans.set(r.stationId, { min: r.ts, max: r.ts });
-    else if (r.ts < span.min) span.min = r.ts;
-    else if (r.ts > span.max) span.max = r.ts;
-  }
+function spansOf(batch: EncodedReadings): Spans {
+  const spans: Spans = { index: new Map(), min: [], max: [] };
+  const b = batch.bytes;
+  forEachLine(b, (start, end) => {
+    // Every line decodes (encoded-readings.ts): station, parameter and ts are its first three fields.
+    const stationEnd = indexOfByte(b, 9, start + 2, end);
+    const t2 = stationEnd < 0 ? -1 : indexOfByte(b, 9, stationEnd + 1, end);
+    const t3 = t2 < 0 ? -1 : indexOfByte(b, 9, t2 + 1, end);
+    if (t3 < 0) return;
+    let ts = 0;
+    let i = t2 + 1;
+    for (; i < t3 && b[i]! >= 48 && b[i]! <= 57; i++) ts = ts * 10 + (b[i]! - 48);
+    if (i < t3 || i === t2 + 1) {
+      // Not plain digits (a negative time): let the decoder read it.
+      const text = b.toString('utf8', start, end);
+      ts = decodeReadingLine(text, 0, text.length)?.ts ?? ts;
+    }
+    // FNV-1a over the station id's bytes.
+    let hash = 0x811c9dc5;
+    for (let i = start + 2; i < stationEnd; i++) hash = Math.imul(hash ^ b[i]!, 0x01000193);
+    const k = spans.index.get(hash);
+    if (k === undefined) {
+      spans.index.set(hash, spans.min.length);
+      spans.min.push(ts);
+      spans.max.push(ts);
+    } else if (ts < spans.min[k]!) spans.min[k] = ts;
+    else if (ts > spans.max[k]!) spans.max[k] = ts;
+  });
   return spans;
 }
 
 /** True when two batches may hold the same reading (same station, intersecting time spans). */
 function overlap(a: Spans, b: Spans): boolean {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  for (const [station, span] of small) {
-    const other = large.get(station);
-    if (other && span.min <= other.max && other.min <= span.max) return true;
+  const [small, large] = a.index.size <= b.index.size ? [a, b] : [b, a];
+  for (const [station, i] of small.index) {
+    const j = large.index.get(station);
+    if (j !== undefined && small.min[i]! <= large.max[j]! && large.min[j]! <= small.max[i]!) return true;
   }
   return false;
 }
 
 interface Records {
+  /** As read from the spool; as objects once they had to be decoded (a store without `writeEncoded`, a split). */
+  readings: EncodedReadings | Reading[];
+  deadLetters: DeadLetter[];
+}
+
+interface DecodedRecords {
   readings: Reading[];
   deadLetters: DeadLetter[];
 }
+
+function decoded(records: Records): DecodedRecords {
+  const { readings, deadLetters } = records;
+  return Array.isArray(readings) ? { readings, deadLetters } : { readings: decodeEncodedReadings(readings), deadLetters };
+}
+
+const readingCount = (records: Records) => (Array.isArray(records.readings) ? records.readings.length : records.readings.count);
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const { spool, store, metrics } = options;
@@ -130,7 +178,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     }
   }
 
-  function quarantine(records: Records, err: unknown): void {
+  function quarantine(records: DecodedRecords, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     log.error({ err, deadLetters: records.deadLetters.length, file: options.quarantineFile }, 'the store refuses a dead letter; moved to quarantine');
     fs.appendFileSync(options.quarantineFile, `# ${new Date().toISOString()} ${message.replace(/\n/g, ' ')}\n${encodeRecords(records.readings, records.deadLetters)}`);
@@ -152,7 +200,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     };
   }
 
-  function halves(records: Records): Records[] {
+  function halves(records: DecodedRecords): Records[] {
     const { readings, deadLetters } = records;
     if (readings.length > 0 && deadLetters.length > 0) return [{ readings, deadLetters: [] }, { readings: [], deadLetters }];
     const mid = (readings.length || deadLetters.length) >> 1;
@@ -162,13 +210,25 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   }
 
   /** Writes the records, retrying until they are stored; false only when stopped hard. */
-  async function deliver(records: Records): Promise<boolean> {
+  async function deliver(batch: Records): Promise<boolean> {
+    let records = batch;
+    const count = readingCount(records);
     for (let attempt = 1; ; attempt++) {
       if (abort.signal.aborted) return false;
       try {
-        if (records.readings.length > 0) {
-          if (!(await timed(() => store.write(records.readings)))) return false;
-          metrics.readingsStored.inc(records.readings.length);
+        if (count > 0) {
+          const { readings } = records;
+          let write: () => Promise<void>;
+          if (Array.isArray(readings)) write = () => store.write(readings);
+          else if (store.writeEncoded) write = () => store.writeEncoded!(readings);
+          else {
+            // A store without the fast path: decode once, for every attempt.
+            const objects = decodeEncodedReadings(readings);
+            records = { readings: objects, deadLetters: records.deadLetters };
+            write = () => store.write(objects);
+          }
+          if (!(await timed(write))) return false;
+          metrics.readingsStored.inc(count);
         }
         if (records.deadLetters.length > 0) {
           if (!(await timed(() => store.writeDeadLetters(records.deadLetters)))) return false;
@@ -196,13 +256,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           }
         }
         if (permanent || (attempt >= attemptsBeforeSplit && (await safePing()))) {
-          const { readings, deadLetters } = records;
+          const split = decoded(records);
+          const { readings, deadLetters } = split;
           if (readings.length === 1 && deadLetters.length === 0) return deliver({ readings: [], deadLetters: [rejectedReading(readings[0]!, err)] });
           if (readings.length === 0 && deadLetters.length === 1) {
-            quarantine(records, err);
+            quarantine(split, err);
             return true;
           }
-          for (const half of halves(records)) if (!(await deliver(half))) return false;
+          for (const half of halves(split)) if (!(await deliver(half))) return false;
           return true;
         }
         await sleep(Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** Math.min(attempt - 1, 20)));
@@ -254,11 +315,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       }
       // A later write of the same reading (a correction) must land after the earlier one: a batch that may
       // hold one waits for the batches in flight that it overlaps.
-      const spans = spansOf(batch.readings);
+      const spans = spansOf(batch.encoded);
       while (inFlight.some((f) => !f.stored && overlap(f.spans, spans)) && !abort.signal.aborted && !failed) await waitForOne();
       if (abort.signal.aborted || failed) break;
       const entry: (typeof inFlight)[number] = { batch, spans, stored: false, settled: Promise.resolve() };
-      entry.settled = deliver(batch).then((ok) => {
+      entry.settled = deliver({ readings: batch.encoded, deadLetters: batch.deadLetters }).then((ok) => {
         entry.stored = ok;
         if (!ok) failed = true;
       });

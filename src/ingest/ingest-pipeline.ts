@@ -15,6 +15,7 @@ import type { DeadLetter } from '../domain/reading.js';
 import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { DecodedMessage, MessageDecoder } from './message-decoder.js';
+import { RecordGroup } from './spool/spool-codec.js';
 import type { Spool } from './spool/spool.js';
 import { isServiceTopic, stationOfTopic } from './topics.js';
 
@@ -60,6 +61,21 @@ interface Held {
   done: () => void;
 }
 
+/** What a group of messages yielded, for the metrics and the dead-letter notices. */
+interface Tally {
+  formats: Map<DecodedMessage['format'], number>;
+  readings: number;
+  deadLetters: DeadLetter[];
+}
+
+const newTally = (): Tally => ({ formats: new Map(), readings: 0, deadLetters: [] });
+
+function count(tally: Tally, decoded: DecodedMessage): void {
+  tally.formats.set(decoded.format, (tally.formats.get(decoded.format) ?? 0) + 1);
+  tally.readings += decoded.readings.length;
+  for (const letter of decoded.deadLetters) tally.deadLetters.push(letter);
+}
+
 /** A group commit bigger than this is written at once rather than at the end of the burst. */
 const MAX_GROUP = 2000;
 
@@ -68,7 +84,9 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   const log = options.logger.child({ component: 'ingest' });
   const retryMs = options.retryMs ?? 1000;
   const held: Held[] = [];
-  let group: { messages: DecodedMessage[]; hold: AckHold } | undefined;
+  /** The group being staged: its records already encoded (the decoded messages die young), what to count. */
+  let group: { tally: Tally; hold: AckHold } | undefined;
+  const records = new RecordGroup();
   let closed = false;
   let failing = false;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -97,11 +115,15 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     lastDiskError = Date.now();
   }
 
-  /** Counts, logs and republishes what a stored message yielded. */
-  function account(decoded: DecodedMessage): void {
-    metrics.messagesReceived.inc({ format: decoded.format });
-    if (decoded.readings.length > 0) metrics.readingsAccepted.inc(decoded.readings.length);
-    for (const letter of decoded.deadLetters) {
+  /** Counts, logs and republishes what stored messages yielded (counters once per group: labels cost). */
+  function account(tally: Tally): void {
+    for (const [format, count] of tally.formats) metrics.messagesReceived.inc({ format }, count);
+    if (tally.readings > 0) metrics.readingsAccepted.inc(tally.readings);
+    dead(tally.deadLetters);
+  }
+
+  function dead(letters: readonly DeadLetter[]): void {
+    for (const letter of letters) {
       metrics.rejected.inc({ reason: letter.reason });
       log.info({ station: letter.stationId, topic: letter.topic, reason: letter.reason, detail: letter.detail }, 'rejected');
       try {
@@ -118,15 +140,17 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     group = undefined;
     if (!g) return;
     try {
-      spool.appendGroup(g.messages);
+      spool.appendGroup(records);
     } catch (err) {
       diskError(err);
       failing = true;
       g.hold.abort(new Error(`spool write failed: ${(err as Error).message}`));
       return;
+    } finally {
+      records.clear();
     }
     g.hold.release();
-    for (const decoded of g.messages) account(decoded);
+    account(g.tally);
   }
 
   /** Decodes and spools one message on its own; false when the spool could not take it (it stays held). */
@@ -143,7 +167,9 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       return false;
     }
     failing = false;
-    account(decoded);
+    const tally = newTally();
+    count(tally, decoded);
+    account(tally);
     message.done();
     return true;
   }
@@ -155,14 +181,16 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       if (!group) {
         const hold = gate.hold();
         if (!hold) return false;
-        group = { messages: [], hold };
+        group = { tally: newTally(), hold };
         // After the burst MQTT.js is handling now (its packets run as a chain of ticks).
         setImmediate(flush);
       }
-      group.messages.push(decode(message.topic, message.payload));
+      const decoded = decode(message.topic, message.payload);
+      records.add(decoded.readings, decoded.deadLetters);
+      count(group.tally, decoded);
     }
     message.done();
-    if (group && group.messages.length >= MAX_GROUP) flush();
+    if (group && records.messages >= MAX_GROUP) flush();
     return true;
   }
 

@@ -21,7 +21,7 @@ export interface IngesterOptions {
   maxPayloadBytes: number;
   maxFutureSkewSeconds: number;
   stations: StationDirectory;
-  store: Pick<ReadingStore, 'write' | 'writeDeadLetters' | 'ping'>;
+  store: Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'ping'>;
   logger: Logger;
   metrics: IngestMetrics;
   now: () => number;

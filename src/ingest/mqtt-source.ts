@@ -92,7 +92,12 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
           options.onMessage(packet.topic, packet.payload as Buffer, () => {
             if (called) return;
             called = true;
-            callback();
+            // PUBACKs the socket cannot send yet (the broker is slow to read them) stay in the process: at full
+            // speed, 150,000 write requests and 100 MB of heap within a second. Take the next message only once
+            // they have left: MQTT.js stops reading, and TCP holds the broker back (it queues for the session).
+            const stream = c.stream as (typeof c.stream & { writableNeedDrain?: boolean }) | undefined;
+            if (stream?.writableNeedDrain && !stream.destroyed) stream.once('drain', callback);
+            else callback();
           });
         } catch (err) {
           // Not acknowledged: the broker redelivers it after the next reconnection. Never crash the client loop.

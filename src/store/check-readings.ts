@@ -23,10 +23,13 @@ function problem(reading: Reading): string | undefined {
 }
 
 export function checkReadings(readings: readonly Reading[]): void {
-  for (let i = 0; i < readings.length; i++) {
-    const why = problem(readings[i]!);
-    if (why) throw new StoreError(`reading ${i} cannot be stored: ${why}`, { retryable: false });
-  }
+  for (let i = 0; i < readings.length; i++) checkReading(readings[i]!, i);
+}
+
+/** `checkReadings` for the reading at `index` of a batch. */
+export function checkReading(reading: Reading, index: number): void {
+  const why = problem(reading);
+  if (why) throw new StoreError(`reading ${index} cannot be stored: ${why}`, { retryable: false });
 }
 
 export function checkDeadLetters(letters: readonly DeadLetter[]): void {

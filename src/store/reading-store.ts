@@ -7,6 +7,7 @@ import type { DataFlag } from '../domain/flags.js';
 import type { ParameterCode } from '../domain/parameters.js';
 import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { TimeWindow } from '../domain/time-window.js';
+import type { EncodedReadings } from './encoded-readings.js';
 
 export interface TimeRange {
   /** Inclusive, epoch ms. */
@@ -102,6 +103,12 @@ export interface ReadingStore {
    * A non-retryable StoreError means the batch holds a reading no store will take (e.g. a NaN value).
    */
   write(readings: readonly Reading[]): Promise<void>;
+  /**
+   * Optional fast path of `write` for the ingest forwarder: the same readings in the compact form the spool
+   * keeps them in (encoded-readings.ts), stored without building a Reading object per line. Same contract as
+   * `write`. Adapters without it are given `write(decodeEncodedReadings(batch))` instead.
+   */
+  writeEncoded?(batch: EncodedReadings): Promise<void>;
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   /** One value per (station, parameter), ordered by station id, then parameter. */
   latest(query: LatestQuery): Promise<LatestValue[]>;

@@ -30,7 +30,7 @@ describe('app', () => {
       MQTT_CLIENT_ID: 'app-endpoints',
       CATALOG: writeCatalog(dir, ['st-1'], ['ph']),
     });
-    const app = createApp({ config, logger: silentLogger() });
+    const app = await createApp({ config, logger: silentLogger() });
     await app.start();
     try {
       expect(app.ingester).toBeDefined();
@@ -61,7 +61,7 @@ describe('app', () => {
       INFLUX_URL: `http://127.0.0.1:${deadPort}`,
       CATALOG: writeCatalog(dir, ['st-1'], ['ph']),
     });
-    const app = createApp({ config, logger: silentLogger() });
+    const app = await createApp({ config, logger: silentLogger() });
     await app.start();
     try {
       await until(() => app.ingester!.brokerConnected, 10_000, 'connected');
@@ -84,7 +84,7 @@ describe('app', () => {
       MQTT_CLIENT_ID: 'app-graceful',
       CATALOG: writeCatalog(dir, ['st-1', 'st-2'], ['ph', 'do']),
     });
-    const app = createApp({ config, logger: silentLogger() });
+    const app = await createApp({ config, logger: silentLogger() });
     await app.start();
     await until(() => app.ingester!.brokerConnected, 10_000, 'connected');
     const T0 = Date.parse('2026-05-01T00:00:00Z');

@@ -36,7 +36,7 @@ describe('broker restart mid-stream', () => {
       DATA_DIR: path.join(dir, 'data'),
       CATALOG: writeCatalog(dir, STATIONS, PARAMETERS),
     });
-    app = createApp({ config, logger: silentLogger() });
+    app = await createApp({ config, logger: silentLogger() });
     await app.start();
     reader = createSqliteStore({ file: sqliteFile(config), logger: silentLogger() });
     await reader.start();

@@ -51,7 +51,7 @@ describe.each(['sqlite', 'influx'] as const)('10,000 random payloads into the %s
       MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD),
       ...(kind === 'influx' ? { INFLUX_URL: influx.url, INFLUX_BUCKET: 'fuzz' } : {}),
     });
-    app = createApp({ config, logger: silentLogger(), now: () => (clock += TICK) });
+    app = await createApp({ config, logger: silentLogger(), now: () => (clock += TICK) });
     await app.start();
     reader =
       kind === 'influx'

@@ -40,7 +40,7 @@ describe('InfluxDB outage of 30 s mid-stream', () => {
       DATA_DIR: path.join(dir, 'data'),
       CATALOG: writeCatalog(dir, STATIONS, PARAMETERS),
     });
-    app = createApp({ config, logger: silentLogger() });
+    app = await createApp({ config, logger: silentLogger() });
     await app.start();
     reader = createInfluxStore({ url: influx.url, bucket: 'outage', version: 'auto', logger: silentLogger() });
     await reader.start();

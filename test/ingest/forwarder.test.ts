@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/domain/reading.js';
 import { createForwarder, type Forwarder } from '../../src/ingest/forwarder.js';
 import { createSpool, type Spool } from '../../src/ingest/spool/spool.js';
@@ -32,12 +32,14 @@ interface Rig {
 }
 
 const rigs: Rig[] = [];
+/** Whether the rigs' stores have the fast path `writeEncoded` (the suite runs both ways). */
+let fastPath = false;
 function rig(options: { batchBytes?: number; dir?: string; store?: MemoryStore } = {}): Rig {
   const dir = options.dir ?? tempDir();
   const metrics = createMetrics({ defaultMetrics: false });
   const spool = createSpool({ dir, maxBytes: 1 << 24, segmentBytes: 64 * 1024, fsyncIntervalMs: 1000, logger: silentLogger() });
   spool.open();
-  const store = options.store ?? memoryStore();
+  const store = options.store ?? memoryStore({ encoded: fastPath });
   const forwarder = createForwarder({
     spool,
     store,
@@ -61,7 +63,14 @@ afterEach(async () => {
   }
 });
 
-describe('forwarder', () => {
+describe.each([
+  ['write', false],
+  ['writeEncoded', true],
+])('forwarder, store taking batches through %s', (_name, encoded) => {
+  beforeEach(() => {
+    fastPath = encoded;
+  });
+
   it('forwards appended readings and dead letters to the store and empties the spool', async () => {
     const { spool, store, forwarder, metrics } = rig();
     forwarder.start();
@@ -69,6 +78,7 @@ describe('forwarder', () => {
     spool.append(readings(50, 100), []);
     await forwarder.idle();
     expect(store.readings.size).toBe(150);
+    expect(store.encodedWrites > 0).toBe(encoded);
     expect(store.deadLetters).toHaveLength(1);
     expect(spool.stats()).toMatchObject({ pendingBytes: 0, pendingReadings: 0 });
     const text = await metrics.registry.metrics();

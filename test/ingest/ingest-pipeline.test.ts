@@ -135,9 +135,9 @@ describe('ingest pipeline', () => {
       };
       const rig = setup({ ackGate: gate });
       const appendGroup = rig.spool.appendGroup.bind(rig.spool);
-      rig.spool.appendGroup = (groups) => {
-        appendGroup(groups);
-        events.push(`write ${groups.length}`);
+      rig.spool.appendGroup = (group) => {
+        appendGroup(group);
+        events.push(`write ${group.messages}`);
       };
       const append = rig.spool.append.bind(rig.spool);
       rig.spool.append = (r, d) => {

@@ -1,5 +1,6 @@
 import type { DeadLetter, Reading } from '../../src/domain/reading.js';
 import type { IngestStore } from '../../src/ingest/deferred-store.js';
+import { decodeEncodedReadings } from '../../src/store/encoded-readings.js';
 
 /**
  * A stand-in for the store where the store is not the point (forwarder and pipeline unit tests): keeps
@@ -9,6 +10,8 @@ export interface MemoryStore extends IngestStore {
   readings: Map<string, Reading>;
   deadLetters: DeadLetter[];
   writes: number;
+  /** Batches given to `writeEncoded` (the forwarder's fast path), when the store has it. */
+  encodedWrites: number;
   failures: number;
   /** While true, writes reject and ping answers false (the database is down). */
   down: boolean;
@@ -24,11 +27,13 @@ export interface MemoryStore extends IngestStore {
 
 export const readingKey = (r: Pick<Reading, 'stationId' | 'parameter' | 'ts'>) => `${r.stationId}|${r.parameter}|${r.ts}`;
 
-export function memoryStore(): MemoryStore {
+/** `encoded`: with `writeEncoded`, like the InfluxDB adapter (it decodes, then behaves as `write`). */
+export function memoryStore(options: { encoded?: boolean } = {}): MemoryStore {
   const store: MemoryStore = {
     readings: new Map(),
     deadLetters: [],
     writes: 0,
+    encodedWrites: 0,
     failures: 0,
     down: false,
     async write(readings) {
@@ -43,6 +48,12 @@ export function memoryStore(): MemoryStore {
       store.writes++;
       for (const r of readings) store.readings.set(readingKey(r), r);
     },
+    ...(options.encoded && {
+      async writeEncoded(batch) {
+        store.encodedWrites++;
+        await store.write(decodeEncodedReadings(batch));
+      },
+    }),
     async writeDeadLetters(letters) {
       await Promise.resolve();
       if (store.down) throw new Error('connect ECONNREFUSED 127.0.0.1:8086');

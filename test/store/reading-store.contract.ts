@@ -7,6 +7,7 @@ import type { DataFlag } from '../../src/domain/flags.js';
 import type { ParameterCode } from '../../src/domain/parameters.js';
 import type { DeadLetter, Reading } from '../../src/domain/reading.js';
 import { parseWindow } from '../../src/domain/time-window.js';
+import { decodeEncodedReadings, encodeReadings } from '../../src/store/encoded-readings.js';
 import { DEAD_LETTER_PAYLOAD_MAX_BYTES } from '../../src/store/limits.js';
 import type { Bucket, ReadingStore } from '../../src/store/reading-store.js';
 import { StoreError } from '../../src/store/store-error.js';
@@ -138,6 +139,59 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         await store.write(batch);
         const s0 = await store.raw({ stationId: 'ST000', from: sh(2026, 11, 1), to: sh(2026, 12, 1), limit: 10_000 });
         expect(s0).toHaveLength(10 * params.length);
+      });
+    });
+
+    describe('writeEncoded (the ingest forwarder\'s fast path; without it, the forwarder writes the decoded readings)', () => {
+      // What the forwarder does with a batch read from the spool.
+      const writeEncoded = (readings: Reading[]) => {
+        const batch = encodeReadings(readings);
+        return store.writeEncoded ? store.writeEncoded(batch) : store.write(decodeEncodedReadings(batch));
+      };
+
+      it('stores exactly what write stores: values, flags, unusual station ids, and upserts by identity', async () => {
+        const ts = sh(2026, 11, 28, 9);
+        const values: Reading[] = [
+          reading('S1', 'hg', ts, 0.00005),
+          reading('S1', 'orp', ts, -123.4, 'T'),
+          reading('S1', 'fcoli', ts, 24000, 'S'),
+          reading('S1', 'ph', ts, 7.3, 'C'),
+          reading('S1', 'do', ts, 6.8, 'D'),
+          reading('S1', 'tp', ts, 0.1 + 0.2, 'F'),
+          reading('S1', 'tn', ts, 1.5, 'B'),
+          reading('S1', 'cod', ts, 15, 'M'),
+          reading('S1', 'nh3n', ts, 5e-7),
+        ];
+        const odd = [reading('站点 1,a=b', 'ph', ts, 7.1), reading('back\\slash', 'ph', ts, 7.2)];
+        await writeEncoded([...values, ...odd]);
+        await writeEncoded([values[0]!]);
+        expect(await store.raw({ stationId: 'S1', from: ts, to: ts + 1 })).toEqual(
+          [...values].sort((a, b) => (a.parameter < b.parameter ? -1 : 1)),
+        );
+        for (const r of odd) expect(await store.raw({ stationId: r.stationId, from: ts, to: ts + 1 })).toEqual([r]);
+        const corrected = { ...values[3]!, value: 7.4, flag: 'N' as const };
+        await writeEncoded([corrected]);
+        expect(await store.latest({ stationIds: ['S1'], parameters: ['ph'] })).toEqual([corrected]);
+      });
+
+      it('rejects a batch holding a reading no store can hold, with a non-retryable StoreError, and stores none of it', async () => {
+        const ts = sh(2026, 11, 28, 10);
+        const err = await writeEncoded([reading('S1', 'nh3n', ts, 1), reading('S\u0001', 'tp', ts, 2)]).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(StoreError);
+        expect((err as StoreError).retryable).toBe(false);
+        expect((err as StoreError).message).toMatch(/reading 1/);
+        expect(await store.raw({ stationId: 'S1', from: ts, to: ts + 1 })).toEqual([]);
+      });
+
+      it('writes a batch of a few thousand readings', async () => {
+        const params: ParameterCode[] = ['ph', 'do', 'nh3n', 'tp', 'tn', 'codmn', 'temp', 'turbidity', 'conductivity'];
+        const batch: Reading[] = [];
+        for (let i = 0; i < 500; i++)
+          for (const p of params)
+            batch.push(reading(`ST${String(i % 50).padStart(3, '0')}`, p, sh(2026, 11, 1) + i * 5 * MIN, i / 10));
+        await writeEncoded(batch);
+        const s0 = await store.raw({ stationId: 'ST000', from: sh(2026, 11, 1), to: sh(2026, 12, 1), limit: 10_000 });
+        expect(s0).toEqual(batch.filter((r) => r.stationId === 'ST000').sort((a, b) => a.ts - b.ts || (a.parameter < b.parameter ? -1 : 1)));
       });
     });
 

@@ -4,17 +4,63 @@
  * JSON escapes newlines, so a record never spans lines):
  *   R\t{stationId}\t{parameter}\t{ts}\t{value}\t{flag}\n
  *   D\t{"receivedAt":…,"stationId":…,"topic":…,"reason":…,"detail":…,"payload":…}\n
+ * The reading lines are the store's compact form of readings (src/store/encoded-readings.ts): the forwarder
+ * reads them as bytes (`RecordCollector`) and hands them to the store as they are, without decoding them.
  * A line that does not decode (a write torn by a power loss) is skipped and counted, never fatal.
  */
-import { DATA_FLAGS, type DataFlag } from '../../domain/flags.js';
-import { PARAMETER_CODES, type ParameterCode } from '../../domain/parameters.js';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
+import {
+  decodeReadingLine,
+  encodeReading,
+  indexOfByte,
+  lineFields,
+  plainReadingLine,
+  type EncodedReadings,
+} from '../../store/encoded-readings.js';
 
 export function encodeRecords(readings: readonly Reading[], deadLetters: readonly DeadLetter[]): string {
   let out = '';
-  for (const r of readings) out += `R\t${r.stationId}\t${r.parameter}\t${r.ts}\t${r.value}\t${r.flag}\n`;
+  for (const r of readings) out += encodeReading(r);
   for (const d of deadLetters) out += `D\t${JSON.stringify(d)}\n`;
   return out;
+}
+
+/**
+ * The records of several messages, encoded as each message is added, for one write: the pipeline's group
+ * commit. The decoded messages need not live until the write (they would survive into V8's old space). Reused
+ * after `clear()`.
+ */
+export class RecordGroup {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private length = 0;
+  messages = 0;
+  readings = 0;
+
+  add(readings: readonly Reading[], deadLetters: readonly DeadLetter[]): void {
+    const text = encodeRecords(readings, deadLetters);
+    const most = text.length * 3;
+    if (this.length + most > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + most));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.length += this.buffer.write(text, this.length, 'utf8');
+    this.messages++;
+    this.readings += readings.length;
+  }
+
+  /** The encoded records; valid until the next `add` or `clear`. */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.messages = 0;
+    this.readings = 0;
+    // A burst can grow it a lot; do not keep that for good.
+    if (this.buffer.length > 4 * 1024 * 1024) this.buffer = Buffer.allocUnsafe(64 * 1024);
+  }
 }
 
 export interface DecodedRecords {
@@ -30,54 +76,118 @@ export function decodeRecords(text: string, into: DecodedRecords): DecodedRecord
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    if (end > start) decodeLine(text, start, end, into);
+    if (end > start) {
+      const kind = text.charCodeAt(start);
+      const reading = kind === 82 /* R */ ? decodeReadingLine(text, start, end) : undefined;
+      const letter = kind === 68 /* D */ ? decodeDeadLetterLine(text, start, end) : undefined;
+      if (reading) into.readings.push(reading);
+      else if (letter) into.deadLetters.push(letter);
+      else into.corrupt++;
+    }
     start = end + 1;
   }
   return into;
 }
 
-const PARAMETERS = new Set<string>(PARAMETER_CODES);
-const FLAGS = new Set<string>(DATA_FLAGS);
-
-function decodeLine(text: string, start: number, end: number, into: DecodedRecords): void {
-  const kind = text.charCodeAt(start);
-  if (kind === 82 /* R */ && text.charCodeAt(start + 1) === 9) {
-    // Hand-rolled split: the forwarder decodes every reading, and slice+split+checks cost ~3x as much.
-    const t1 = text.indexOf('\t', start + 2);
-    const t2 = t1 < 0 ? -1 : text.indexOf('\t', t1 + 1);
-    const t3 = t2 < 0 ? -1 : text.indexOf('\t', t2 + 1);
-    const t4 = t3 < 0 ? -1 : text.indexOf('\t', t3 + 1);
-    // Four tabs inside this line; a fifth would end up in the flag, which then is not a flag.
-    if (t4 > 0 && t4 < end) {
-      const stationId = text.slice(start + 2, t1);
-      const parameter = text.slice(t1 + 1, t2);
-      const ts = Number(text.slice(t2 + 1, t3));
-      const valueText = text.slice(t3 + 1, t4);
-      const value = Number(valueText);
-      const flag = text.slice(t4 + 1, end);
-      if (stationId !== '' && PARAMETERS.has(parameter) && Number.isSafeInteger(ts) && valueText !== '' && Number.isFinite(value) && FLAGS.has(flag)) {
-        into.readings.push({ stationId, parameter: parameter as ParameterCode, ts, value, flag: flag as DataFlag });
-        return;
-      }
+function decodeDeadLetterLine(text: string, start: number, end: number): DeadLetter | undefined {
+  if (text.charCodeAt(start) !== 68 /* D */ || text.charCodeAt(start + 1) !== 9) return undefined;
+  try {
+    const d = JSON.parse(text.slice(start + 2, end)) as Partial<DeadLetter>;
+    if (
+      typeof d === 'object' &&
+      d !== null &&
+      typeof d.receivedAt === 'number' &&
+      typeof d.stationId === 'string' &&
+      typeof d.topic === 'string' &&
+      typeof d.reason === 'string' &&
+      typeof d.detail === 'string' &&
+      typeof d.payload === 'string'
+    ) {
+      return {
+        receivedAt: d.receivedAt,
+        stationId: d.stationId,
+        topic: d.topic,
+        reason: d.reason,
+        detail: d.detail,
+        payload: d.payload,
+      };
     }
-  } else if (kind === 68 /* D */ && text.charCodeAt(start + 1) === 9) {
-    try {
-      const d = JSON.parse(text.slice(start + 2, end)) as Partial<DeadLetter>;
-      if (
-        typeof d === 'object' && d !== null &&
-        typeof d.receivedAt === 'number' &&
-        typeof d.stationId === 'string' &&
-        typeof d.topic === 'string' &&
-        typeof d.reason === 'string' &&
-        typeof d.detail === 'string' &&
-        typeof d.payload === 'string'
-      ) {
-        into.deadLetters.push({ receivedAt: d.receivedAt, stationId: d.stationId, topic: d.topic, reason: d.reason, detail: d.detail, payload: d.payload });
-        return;
+  } catch {
+    // not a dead letter: counted by the caller
+  }
+  return undefined;
+}
+
+/**
+ * The read side of the spool: collects the reading lines of what it is given as bytes (plain lines are copied
+ * in runs, others decoded and written again in the same format), and the dead letters as objects. Decodes the
+ * same records as `decodeRecords` would, without a string or an object per reading.
+ */
+export class RecordCollector {
+  /** `buffer`: where to collect (a recycled one; it grows if needed). */
+  constructor(private buffer?: Buffer) {}
+
+  private length = 0;
+  private readonly fields = lineFields();
+  count = 0;
+  corrupt = 0;
+  readonly deadLetters: DeadLetter[] = [];
+
+  /** Decodes the lines of `b[start, end)`; `end` is just after a '\n'. */
+  add(b: Buffer, start: number, end: number): void {
+    // A run of plain reading lines, copied at once when it ends.
+    let run = -1;
+    let s = start;
+    while (s < end) {
+      let e = indexOfByte(b, 10, s, end);
+      if (e < 0) e = end;
+      if (e > s) {
+        if (plainReadingLine(b, s, e, this.fields)) {
+          if (run < 0) run = s;
+          this.count++;
+        } else {
+          if (run >= 0) this.append(b, run, s);
+          run = -1;
+          this.decodeLine(b.toString('utf8', s, e));
+        }
       }
-    } catch {
-      // counted below
+      s = e + 1;
+    }
+    if (run >= 0) {
+      this.append(b, run, Math.min(s, end));
+      if (b[end - 1] !== 10) this.append(NEWLINE, 0, 1);
     }
   }
-  into.corrupt++;
+
+  /** The reading lines collected so far. */
+  readings(): EncodedReadings {
+    return { bytes: this.buffer ? this.buffer.subarray(0, this.length) : Buffer.alloc(0), count: this.count };
+  }
+
+  private decodeLine(line: string): void {
+    const kind = line.charCodeAt(0);
+    const reading = kind === 82 /* R */ ? decodeReadingLine(line, 0, line.length) : undefined;
+    if (reading) {
+      const bytes = Buffer.from(encodeReading(reading), 'utf8');
+      this.append(bytes, 0, bytes.length);
+      this.count++;
+      return;
+    }
+    const letter = kind === 68 /* D */ ? decodeDeadLetterLine(line, 0, line.length) : undefined;
+    if (letter) this.deadLetters.push(letter);
+    else this.corrupt++;
+  }
+
+  private append(b: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (!this.buffer || this.length + n > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.length + n, (this.buffer?.length ?? 0) * 2, 4096));
+      this.buffer?.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.buffer.set(b.subarray(start, end), this.length);
+    this.length += n;
+  }
 }
+
+const NEWLINE = Buffer.from('\n');

@@ -15,7 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
-import { decodeRecords, encodeRecords } from './spool-codec.js';
+import { decodeEncodedReadings, type EncodedReadings } from '../../store/encoded-readings.js';
+import { encodeRecords, RecordCollector, type RecordGroup } from './spool-codec.js';
 
 export interface SpoolPosition {
   segment: number;
@@ -23,7 +24,10 @@ export interface SpoolPosition {
 }
 
 export interface SpoolBatch {
-  readings: Reading[];
+  /** The batch's readings as read, in the store's compact form: what the forwarder hands to the store. */
+  encoded: EncodedReadings;
+  /** The same readings as objects (decoded when first asked for). */
+  readonly readings: Reading[];
   deadLetters: DeadLetter[];
   /** Undecodable lines skipped in this batch. */
   corrupt: number;
@@ -58,7 +62,7 @@ export interface Spool {
   /** Writes the records durably enough to acknowledge (see above). Throws on I/O errors, leaving the log intact. */
   append(readings: readonly Reading[], deadLetters: readonly DeadLetter[]): void;
   /** The records of several messages with one write (and at most one fdatasync): a group commit. */
-  appendGroup(groups: readonly { readings: readonly Reading[]; deadLetters: readonly DeadLetter[] }[]): void;
+  appendGroup(group: RecordGroup): void;
   /** Up to about `maxBytes` of records from the read cursor; undefined when everything has been read. */
   read(maxBytes: number): SpoolBatch | undefined;
   /** Marks everything up to `batch.end` as stored. */
@@ -107,6 +111,11 @@ export function createSpool(options: SpoolOptions): Spool {
   let opened = false;
   let closed = false;
   let readBuffer = Buffer.alloc(1024 * 1024);
+  // The buffers of committed batches, collected into again: a batch's bytes live until the store has them,
+  // long enough for V8 to promote them, and fresh ones would pile up as external memory until a full GC.
+  const recycled: Buffer[] = [];
+  /** The batches read and not yet committed, with the buffer each was collected into. */
+  const uncommitted = new WeakMap<SpoolBatch, Buffer>();
   const appendListeners = new Set<() => void>();
   const freedListeners = new Set<() => void>();
 
@@ -251,15 +260,12 @@ export function createSpool(options: SpoolOptions): Spool {
     }
   }
 
-  function appendGroup(groups: readonly { readings: readonly Reading[]; deadLetters: readonly DeadLetter[] }[]): void {
+  function appendGroup(group: RecordGroup): void {
+    appendBytes(group.bytes(), group.readings);
+  }
+
+  function appendBytes(bytes: Buffer, readingCount: number): void {
     if (closed || writeFd === undefined || active === undefined) throw new Error('spool is not open');
-    let text = '';
-    let readingCount = 0;
-    for (const g of groups) {
-      text += encodeRecords(g.readings, g.deadLetters);
-      readingCount += g.readings.length;
-    }
-    const bytes = Buffer.from(text, 'utf8');
     if (bytes.length === 0) return;
     const seg = active;
     let written = 0;
@@ -330,16 +336,14 @@ export function createSpool(options: SpoolOptions): Spool {
     },
 
     append(readings, deadLetters) {
-      appendGroup([{ readings, deadLetters }]);
+      appendBytes(Buffer.from(encodeRecords(readings, deadLetters), 'utf8'), readings.length);
     },
 
     appendGroup,
 
     read(maxBytes) {
       if (!opened || closed) return undefined;
-      const readings: Reading[] = [];
-      const deadLetters: DeadLetter[] = [];
-      const into = { readings, deadLetters, corrupt: 0 };
+      const into = new RecordCollector(recycled.pop());
       let pos = normalise(cursor);
       let bytes = 0;
       while (bytes < maxBytes) {
@@ -372,19 +376,39 @@ export function createSpool(options: SpoolOptions): Spool {
           pos = { segment: pos.segment, offset: seg.size };
           continue;
         }
-        decodeRecords(readBuffer.toString('utf8', 0, lastNewline + 1), into);
+        into.add(readBuffer, 0, lastNewline + 1);
         bytes += lastNewline + 1;
         pos = { segment: pos.segment, offset: pos.offset + lastNewline + 1 };
       }
       if (bytes === 0) return undefined;
       cursor = pos;
-      return { readings, deadLetters, corrupt: into.corrupt, end: pos, bytes };
+      const encoded = into.readings();
+      let readings: Reading[] | undefined;
+      const batch: SpoolBatch = {
+        encoded,
+        get readings() {
+          if (!readings && encoded.count > 0 && !uncommitted.has(batch)) throw new Error('a committed batch cannot be read: its buffer is reused');
+          return (readings ??= decodeEncodedReadings(encoded));
+        },
+        deadLetters: into.deadLetters,
+        corrupt: into.corrupt,
+        end: pos,
+        bytes,
+      };
+      uncommitted.set(batch, encoded.bytes);
+      return batch;
     },
 
     commit(batch) {
+      const buffer = uncommitted.get(batch);
+      uncommitted.delete(batch);
+      // The whole allocation (RecordCollector allocates its own, never a slice of Node's pool).
+      if (buffer && buffer.byteOffset === 0 && buffer.buffer.byteLength > 0 && recycled.length < 4) {
+        recycled.push(Buffer.from(buffer.buffer));
+      }
       if (closed) return;
       checkpoint = normalise(batch.end);
-      pendingReadings = Math.max(0, pendingReadings - batch.readings.length);
+      pendingReadings = Math.max(0, pendingReadings - batch.encoded.count);
       writeCheckpoint();
       if (deleteDrained()) fire(freedListeners);
     },

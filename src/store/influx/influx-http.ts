@@ -6,6 +6,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';
 import { StoreError } from '../store-error.js';
 import type { StatementResult } from './influxql.js';
@@ -31,8 +33,8 @@ export interface InfluxHttp {
     pathAndQuery: string,
     options?: { body?: string; contentType?: string; authorization?: string; timeoutMs?: number },
   ): Promise<HttpAnswer>;
-  /** Posts line protocol; resolves only on 204 No Content (the write is acknowledged). */
-  writeLines(pathAndQuery: string, lines: string, authorization: string | undefined): Promise<void>;
+  /** Posts line protocol (text, or its UTF-8 bytes); resolves only on 204 No Content (the write is acknowledged). */
+  writeLines(pathAndQuery: string, lines: string | Buffer, authorization: string | undefined): Promise<void>;
   /** InfluxQL on /query; one result per statement, or the first statement error as a StoreError. */
   query(
     params: Record<string, string>,
@@ -70,6 +72,8 @@ export function toStoreError(err: unknown, what: string): StoreError {
   const e = err as Error & { code?: string };
   return new StoreError(`InfluxDB ${what}: ${e.code ? `${e.code} ` : ''}${e.message}`, { retryable: true, cause: err });
 }
+
+const gzipAsync = promisify(zlib.gzip);
 
 export function createInfluxHttp(options: InfluxHttpOptions): InfluxHttp {
   const secure = new URL(options.url).protocol === 'https:';
@@ -110,6 +114,68 @@ export function createInfluxHttp(options: InfluxHttpOptions): InfluxHttp {
     return { status, headers: responseHeaders, body: answer };
   };
 
+  /**
+   * A POST of bytes, on our agent without the transport: the transport's `request` would JSON-encode anything
+   * but a string, and its `send` copies the body. The body is written as it is (gzipped above the threshold);
+   * it is not referenced any more once this settles, so the caller may reuse it.
+   */
+  const base = new URL(options.url);
+  const sendBytes = async (
+    pathAndQuery: string,
+    bytes: Buffer,
+    headers: Record<string, string>,
+  ): Promise<HttpAnswer> => {
+    const gzip = bytes.length > options.gzipThreshold;
+    const body = gzip ? await gzipAsync(bytes) : bytes;
+    return new Promise((resolve, reject) => {
+      // Settled on 'close' only: by then the request has let go of the body (an early answer, say a 413, can
+      // come while the body is still being written).
+      let outcome: { answer: HttpAnswer } | { error: Error } | undefined;
+      const url = new URL(base.pathname.replace(/\/$/, '') + pathAndQuery, base);
+      const req = (secure ? https : http).request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { ...headers, 'content-length': String(body.length), ...(gzip && { 'content-encoding': 'gzip' }) },
+          timeout: options.timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (error) => (outcome ??= { error }));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const text = Buffer.concat(chunks).toString('utf8');
+            const header = (name: string) => {
+              const value = res.headers[name];
+              return Array.isArray(value) ? value[0] : value;
+            };
+            outcome ??=
+              status >= 300
+                ? {
+                    error: new HttpError(
+                      status,
+                      res.statusMessage,
+                      text || header('x-influxdb-error'),
+                      header('retry-after'),
+                      header('content-type'),
+                    ),
+                  }
+                : { answer: { status, headers: res.headers, body: text } };
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`request timed out after ${options.timeoutMs} ms`)));
+      req.on('error', (error) => (outcome ??= { error }));
+      req.on('close', () => {
+        if (outcome && 'answer' in outcome) resolve(outcome.answer);
+        else reject(outcome?.error ?? new Error('the connection closed before an answer'));
+      });
+      req.end(body);
+    });
+  };
+
   const authHeaders = (authorization: string | undefined, extra: Record<string, string>) =>
     authorization ? { ...extra, authorization } : extra;
 
@@ -126,13 +192,11 @@ export function createInfluxHttp(options: InfluxHttpOptions): InfluxHttp {
     async writeLines(pathAndQuery, lines, authorization) {
       let answer: HttpAnswer;
       try {
-        answer = await send(
-          'POST',
-          pathAndQuery,
-          lines,
-          authHeaders(authorization, { 'content-type': 'text/plain; charset=utf-8' }),
-          true,
-        );
+        const headers = authHeaders(authorization, { 'content-type': 'text/plain; charset=utf-8' });
+        answer =
+          typeof lines === 'string'
+            ? await send('POST', pathAndQuery, lines, headers, true)
+            : await sendBytes(pathAndQuery, lines, headers);
       } catch (err) {
         throw toStoreError(err, 'write');
       }

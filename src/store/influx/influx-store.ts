@@ -26,6 +26,7 @@ import type {
   RawQuery,
   ReadingStore,
 } from '../reading-store.js';
+import type { EncodedReadings } from '../encoded-readings.js';
 import { byStationThenParameter, byTimeThenParameter } from '../order.js';
 import { StoreError } from '../store-error.js';
 import { createInfluxHttp, type InfluxHttp } from './influx-http.js';
@@ -38,7 +39,7 @@ import {
   rawStatement,
   type StatementResult,
 } from './influxql.js';
-import { deadLetterLines, readingLines } from './line-protocol.js';
+import { deadLetterLines, encodedReadingLines, readingLines, recycleLines } from './line-protocol.js';
 import { generationOf, versionFromPing, type InfluxGeneration } from './server-version.js';
 
 export interface InfluxStoreOptions {
@@ -226,7 +227,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     throw err;
   };
 
-  const writeBody = async (precision: 'ms' | 'ns', body: string) => {
+  const writeBody = async (precision: 'ms' | 'ns', body: string | Buffer) => {
     const d = await ready();
     await client().writeLines(d.writePath(precision), body, d.authorization).catch(forgetOnMissingDatabase);
   };
@@ -293,6 +294,17 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       checkReadings(readings);
       for (let i = 0; i < readings.length; i += maxLines) {
         await writeBody('ms', readingLines(readings.slice(i, i + maxLines)));
+      }
+    },
+
+    // The forwarder's fast path: the spool's bytes straight to line protocol (line-protocol.ts).
+    async writeEncoded(batch: EncodedReadings) {
+      if (batch.count === 0) return;
+      const bodies = encodedReadingLines(batch, maxLines);
+      try {
+        for (const body of bodies) await writeBody('ms', body);
+      } finally {
+        recycleLines(bodies);
       }
     },
 

@@ -1,0 +1,183 @@
+/**
+ * Readings in a compact text form: UTF-8, one reading per line, tab-separated,
+ *   R\t{stationId}\t{parameter}\t{ts}\t{value}\t{flag}\n
+ * This is the spool's record format for readings (src/ingest/spool/spool-codec.ts, docs/adr/0003), and the form
+ * in which the ingest forwarder hands a batch it read from the spool to a store that can take it as is
+ * (`ReadingStore.writeEncoded`): no `Reading` object per line, no JavaScript string per field. That is most of
+ * the ingester's garbage under load, and batches in flight live long enough to be promoted to the old space.
+ *
+ * Every line of an `EncodedReadings` decodes (`decodeReadingLine`). Most lines are also *plain*
+ * (`plainReadingLine`): the station id is printable ASCII without space, comma, equals sign or backslash, and
+ * the numbers are written the way JavaScript writes them — such a line can be turned into another text format
+ * (line protocol) by copying its bytes. Other lines are valid too, just slower to handle: decode them.
+ */
+import { DATA_FLAGS, type DataFlag } from '../domain/flags.js';
+import { PARAMETER_CODES, type ParameterCode } from '../domain/parameters.js';
+import type { Reading } from '../domain/reading.js';
+
+export interface EncodedReadings {
+  /** Whole reading lines, each ending with '\n'. */
+  readonly bytes: Buffer;
+  /** How many lines (readings) `bytes` holds. */
+  readonly count: number;
+}
+
+/** One reading as a line (with its '\n'). */
+export function encodeReading(r: Reading): string {
+  return `R\t${r.stationId}\t${r.parameter}\t${r.ts}\t${r.value}\t${r.flag}\n`;
+}
+
+export function encodeReadings(readings: readonly Reading[]): EncodedReadings {
+  let text = '';
+  for (const r of readings) text += encodeReading(r);
+  return { bytes: Buffer.from(text, 'utf8'), count: readings.length };
+}
+
+const PARAMETERS = new Set<string>(PARAMETER_CODES);
+const FLAGS = new Set<string>(DATA_FLAGS);
+
+/** The reading in `text` between `start` and `end` (the line without its '\n'), or undefined if it is not one. */
+export function decodeReadingLine(text: string, start: number, end: number): Reading | undefined {
+  if (text.charCodeAt(start) !== 82 /* R */ || text.charCodeAt(start + 1) !== 9) return undefined;
+  // Hand-rolled split: slice+split+checks cost ~3x as much.
+  const t1 = text.indexOf('\t', start + 2);
+  const t2 = t1 < 0 ? -1 : text.indexOf('\t', t1 + 1);
+  const t3 = t2 < 0 ? -1 : text.indexOf('\t', t2 + 1);
+  const t4 = t3 < 0 ? -1 : text.indexOf('\t', t3 + 1);
+  // Four tabs inside this line; a fifth would end up in the flag, which then is not a flag.
+  if (!(t4 > 0 && t4 < end)) return undefined;
+  const stationId = text.slice(start + 2, t1);
+  const parameter = text.slice(t1 + 1, t2);
+  const ts = Number(text.slice(t2 + 1, t3));
+  const valueText = text.slice(t3 + 1, t4);
+  const value = Number(valueText);
+  const flag = text.slice(t4 + 1, end);
+  if (
+    stationId === '' ||
+    !PARAMETERS.has(parameter) ||
+    !Number.isSafeInteger(ts) ||
+    valueText === '' ||
+    !Number.isFinite(value) ||
+    !FLAGS.has(flag)
+  ) {
+    return undefined;
+  }
+  return { stationId, parameter: parameter as ParameterCode, ts, value, flag: flag as DataFlag };
+}
+
+/** The readings of a batch as objects (for stores without a fast path, and to isolate a refused reading). */
+export function decodeEncodedReadings(batch: EncodedReadings): Reading[] {
+  const text = batch.bytes.toString('utf8');
+  const readings: Reading[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const reading = decodeReadingLine(text, start, end);
+      if (!reading)
+        throw new Error(`not a reading line: ${JSON.stringify(text.slice(start, Math.min(end, start + 200)))}`);
+      readings.push(reading);
+    }
+    start = end + 1;
+  }
+  return readings;
+}
+
+/** Parameter codes by a hash of their bytes, for matching without making a string (`paramHash`). */
+const CODES_BY_HASH = new Map<number, Buffer>();
+const paramHash = (h: number, c: number) => (Math.imul(h, 31) + c) | 0;
+for (const code of PARAMETER_CODES) {
+  const bytes = Buffer.from(code, 'latin1');
+  let h = 0;
+  for (const c of bytes) h = paramHash(h, c);
+  if (CODES_BY_HASH.has(h)) throw new Error(`parameter codes ${code} and ${CODES_BY_HASH.get(h)} collide`);
+  CODES_BY_HASH.set(h, bytes);
+}
+
+const FLAG_BYTES = new Uint8Array(128);
+for (const flag of DATA_FLAGS) FLAG_BYTES[flag.charCodeAt(0)] = 1;
+
+/** Printable ASCII that no text format we convert to needs to escape: not space , = \ or a control character. */
+const PLAIN_STATION_BYTE = new Uint8Array(256);
+for (let c = 0x21; c < 0x7f; c++) PLAIN_STATION_BYTE[c] = c === 0x2c || c === 0x3d || c === 0x5c ? 0 : 1;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * Where the fields of a plain line are: tabs[0..3] are the offsets of the four tabs after the station id.
+ * Reused by the callers of `plainReadingLine` (one line at a time).
+ */
+export type LineFields = Int32Array;
+export const lineFields = (): LineFields => new Int32Array(4);
+
+/**
+ * True when the line `b[start, end)` (without its '\n') is a reading line in plain form (see the module
+ * comment); `fields` then holds its tabs. Every plain line decodes to the same reading with `decodeReadingLine`.
+ */
+export function plainReadingLine(b: Uint8Array, start: number, end: number, fields: LineFields): boolean {
+  if (end - start < 11 || b[start] !== 82 /* R */ || b[start + 1] !== 9) return false;
+  // Station id: one or more plain bytes.
+  let i = start + 2;
+  while (i < end && PLAIN_STATION_BYTE[b[i]!] === 1) i++;
+  if (i === start + 2 || i >= end || b[i] !== 9) return false;
+  fields[0] = i;
+  // Parameter: one of the codes.
+  const p = ++i;
+  let h = 0;
+  for (; i < end && b[i] !== 9; i++) h = paramHash(h, b[i]!);
+  if (i >= end) return false;
+  const code = CODES_BY_HASH.get(h);
+  if (code === undefined || code.length !== i - p) return false;
+  for (let k = 0; k < code.length; k++) if (code[k] !== b[p + k]) return false;
+  fields[1] = i;
+  // Timestamp: a safe integer written without leading zeros.
+  i++;
+  const t = b[i] === 45 /* - */ ? i + 1 : i;
+  let ts = 0;
+  for (i = t; i < end && isDigit(b[i]!); i++) ts = ts * 10 + (b[i]! - 48);
+  if (i === t || i - t > 16 || (b[t] === 48 && i - t > 1) || ts > Number.MAX_SAFE_INTEGER || i >= end || b[i] !== 9) {
+    return false;
+  }
+  fields[2] = i;
+  // Value: -?digits(.digits)?(e[+-]?d{1,2})? — always finite.
+  i++;
+  if (b[i] === 45) i++;
+  const mantissa = i;
+  while (i < end && isDigit(b[i]!)) i++;
+  if (i === mantissa || i - mantissa > 21) return false;
+  if (b[i] === 46 /* . */) {
+    const fraction = ++i;
+    while (i < end && isDigit(b[i]!)) i++;
+    if (i === fraction || i - fraction > 30) return false;
+  }
+  if (b[i] === 101 /* e */) {
+    i++;
+    if (b[i] === 43 || b[i] === 45) i++;
+    const exponent = i;
+    while (i < end && isDigit(b[i]!)) i++;
+    if (i === exponent || i - exponent > 2) return false;
+  }
+  if (i >= end || b[i] !== 9) return false;
+  fields[3] = i;
+  // Flag: one letter, and the line ends.
+  return i + 2 === end && FLAG_BYTES[b[i + 1]!] === 1;
+}
+
+/** The offset of the first byte `c` in `b[from, end)`, or -1 (lines are short: a loop beats a native call). */
+export function indexOfByte(b: Uint8Array, c: number, from: number, end: number = b.length): number {
+  for (let i = from; i < end; i++) if (b[i] === c) return i;
+  return -1;
+}
+
+/** Calls `line(start, end)` for each line of `bytes` (`end` is the offset of its '\n', or the end). */
+export function forEachLine(bytes: Uint8Array, line: (start: number, end: number) => void): void {
+  let start = 0;
+  while (start < bytes.length) {
+    let end = indexOfByte(bytes, 10, start);
+    if (end < 0) end = bytes.length;
+    if (end > start) line(start, end);
+    start = end + 1;
+  }
+}
+
