@@ -6,32 +6,32 @@
  * - no MQTT_URL → an embedded MQTT broker on MQTT_PORT (the no-infrastructure demo);
  * - no INFLUX_URL → the embedded SQLite store in DATA_DIR;
  * - neither → demo mode: the sensor simulator publishes for every station of the catalog.
+ * The modules of roles this instance does not run are never loaded (see the dynamic imports below).
  */
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { createAlertCatalog } from './alerts/alert-catalog.js';
-import { createAlerts, type Alerts } from './alerts/create-alerts.js';
-import { prepareApiKeys, isDemoMode } from './api/auth/startup.js';
+import type { Alerts } from './alerts/create-alerts.js';
+import { isDemoMode, prepareApiKeys } from './api/auth/startup.js';
 import type { KeyStore } from './api/auth/key-store.js';
 import type { ApiApp, RegisterRoutes } from './api/env.js';
 import { createHttpApp } from './api/http.js';
-import { register as registerAlertRoutes } from './api/routes/alerts.js';
-import { registerDataRoutes } from './api/routes/index.js';
-import { register as registerJobRoutes } from './api/routes/jobs.js';
-import { createEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
+import type { EmbeddedBroker } from './broker/embedded-broker.js';
 import { loadCatalog, type Catalog } from './catalog/index.js';
 import { apiKeysFile, hasRole, type Config } from './config.js';
-import { judgeDemoHistory } from './demo/alert-history.js';
-import { createDemoFeed, type DemoFeed } from './demo/demo-feed.js';
+import type { DemoFeed } from './demo/demo-feed.js';
 import { deferredStart } from './ingest/deferred-store.js';
 import { createIngester, type Ingester } from './ingest/ingester.js';
 import type { StationDirectory } from './ingest/station-directory.js';
-import { createAlertJobs, type AlertJobs } from './jobs/create-jobs.js';
+import type { AlertJobs } from './jobs/create-jobs.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createStore } from './store/create-store.js';
 import type { ReadingStore } from './store/reading-store.js';
-import { mountDashboard, type Dashboard } from './web/serve.js';
+import type { Dashboard } from './web/serve.js';
+
+// The API routes, the dashboard, the alerts, the jobs, the embedded broker and the demo are imported only by
+// the instances that run them (dynamic import): an ingest-only process (ROLES=ingest) never loads their
+// modules, which keeps its memory to what ingest needs (docs/benchmarks.md, "Memory").
 
 export interface App {
   http: ApiApp;
@@ -61,7 +61,8 @@ export interface AppDeps {
 
 const DEMO_BACKFILL_MS = 30 * 86_400_000;
 
-export function createApp(deps: AppDeps): App {
+/** Builds the app; async because it loads the modules of the roles this instance runs. */
+export async function createApp(deps: AppDeps): Promise<App> {
   const { config } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'app' });
@@ -93,6 +94,13 @@ export function createApp(deps: AppDeps): App {
   const routes: RegisterRoutes[] = [];
   const publicRoutes: RegisterRoutes[] = [];
   if (roles.api) {
+    const [{ registerDataRoutes }, { register: registerAlertRoutes }, { register: registerJobRoutes }, { mountDashboard }] =
+      await Promise.all([
+        import('./api/routes/index.js'),
+        import('./api/routes/alerts.js'),
+        import('./api/routes/jobs.js'),
+        import('./web/serve.js'),
+      ]);
     routes.push(
       registerDataRoutes({ store, catalog: catalogNow, now, timeZone: config.TIMEZONE, maxRangeDays: config.API_MAX_RANGE_DAYS }),
       // The alert routes answer 503 while this instance has no alerts role (or before start()).
@@ -134,6 +142,7 @@ export function createApp(deps: AppDeps): App {
   async function startIngest(): Promise<void> {
     let url = config.MQTT_URL;
     if (!url) {
+      const { createEmbeddedBroker } = await import('./broker/embedded-broker.js');
       broker = createEmbeddedBroker({ port: config.MQTT_PORT, logger: deps.logger });
       await broker.start();
       url = broker.url;
@@ -168,6 +177,7 @@ export function createApp(deps: AppDeps): App {
   /** Demo mode: publish the simulated history and wait until the ingester has stored it, so jobs see it. */
   async function startDemoFeed(): Promise<void> {
     if (!ingester) return;
+    const { createDemoFeed } = await import('./demo/demo-feed.js');
     feed = createDemoFeed({
       catalog: catalogNow(),
       mqttUrl: broker?.url ?? config.MQTT_URL ?? '',
@@ -186,6 +196,12 @@ export function createApp(deps: AppDeps): App {
   }
 
   async function startAlerts(): Promise<void> {
+    const [{ createAlertCatalog }, { createAlerts }, { createAlertJobs }, { judgeDemoHistory }] = await Promise.all([
+      import('./alerts/alert-catalog.js'),
+      import('./alerts/create-alerts.js'),
+      import('./jobs/create-jobs.js'),
+      import('./demo/alert-history.js'),
+    ]);
     // Alerts published on wq/alerts/{station} (QoS 1) go through a connection of their own; mqtt.js buffers
     // while it reconnects, and the outbox retries what fails.
     const mqttUrl = config.MQTT_URL ?? broker?.url;
