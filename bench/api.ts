@@ -2,10 +2,13 @@
  * `npm run bench:api` — the data API against a real influxd (Debian's 1.6.7 from the test harness).
  *
  * 1. Seeds 60 stations × 9 parameters × 90 days at 5-minute resolution (≈ 14 M points) as large line-protocol
- *    batches, a few requests in flight, and reports how long that took.
+ *    batches, a few requests in flight, and reports how long that took. Then computes the hourly rollups of
+ *    those readings as an ingest process would have (docs/adr/0006), and reports how long that took.
  * 2. Measures p50/p99 of representative API calls over HTTP — a 90-day hourly series of 3 parameters, one
  *    month of daily quality for one section, one month of daily compliance for every section — and, in the same
  *    run and interleaved with them, the bare InfluxQL queries that answer the same questions over HTTP.
+ *    The bare queries read the raw readings (what an analyst would type); the same questions asked of the
+ *    rollups are timed too ("bare rollup").
  * 3. Prints one JSON line per figure (stdout) and a summary against the targets (stderr).
  *
  * Also the station list (latest readings of every station), for information.
@@ -15,6 +18,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { serve, type ServerType } from '@hono/node-server';
 import { pino } from 'pino';
@@ -241,6 +245,45 @@ async function seedInflux(influxUrl: string, stations: BenchStation[]): Promise<
   });
 }
 
+/**
+ * The seeding wrote around the ingester, so it does what an ingest process does for what it writes (and what
+ * `qingliu store rollup` does after an upgrade): computes the rollups of every station-hour, then publishes a
+ * writer state saying they are current.
+ */
+async function rollUp(influxUrl: string, stations: BenchStation[], now: number, stateFile: string): Promise<void> {
+  const writer = createInfluxStore({
+    url: influxUrl,
+    bucket: DB,
+    version: 'auto',
+    logger: pino({ level: 'silent' }),
+    rollups: { now: () => now, writer: { instance: 'bench-seed', stateFile } },
+  });
+  await writer.start();
+  note('computing the hourly rollups of every station-hour…');
+  const started = performance.now();
+  const done = await writer.rollups.backfill(
+    stations.map((s) => s.id),
+    T0,
+    now,
+  );
+  await writer.rollups.pass();
+  const seconds = (performance.now() - started) / 1000;
+  const status = await writer.rollups.status();
+  await writer.stop();
+  if (!status.trusted || status.trusted.from > T0 || status.trusted.to < T_END) {
+    throw new Error(`the rollups do not cover the data: ${JSON.stringify(status)}`);
+  }
+  const points = stations.reduce((n, s) => n + s.params.length, 0) * DAYS * (DAY / MIN5);
+  emit({
+    phase: 'rollup',
+    station_hours: done.hours,
+    rollups: done.rollups,
+    queries: done.queries,
+    seconds: Number(seconds.toFixed(1)),
+    readings_per_second: Math.round(points / seconds),
+  });
+}
+
 // ---- measuring ---------------------------------------------------------------------------------------------
 
 interface Call {
@@ -249,6 +292,8 @@ interface Call {
   bare: () => Promise<unknown>;
   /** The bare query without the excluded-by-flag counts (one statement): the smallest possible answer. */
   bareMinimal: () => Promise<unknown>;
+  /** The same question asked of the hourly rollups (reading_1h), where they can answer it. */
+  bareRollup?: () => Promise<unknown>;
   /** Issue 4: the 90-day hourly series must answer within 200 ms at p99. */
   p99TargetMs?: number;
 }
@@ -269,17 +314,20 @@ async function measure(call: Call): Promise<void> {
     await call.api();
     await call.bare();
     await call.bareMinimal();
+    await call.bareRollup?.();
   }
   const api: number[] = [];
   const bare: number[] = [];
   const minimal: number[] = [];
+  const rollup: number[] = [];
   // Interleaved, so that background compaction or a GC pause hits both sides alike.
   for (let i = 0; i < RUNS; i++) {
     api.push(await time(call.api));
     bare.push(await time(call.bare));
     minimal.push(await time(call.bareMinimal));
+    if (call.bareRollup) rollup.push(await time(call.bareRollup));
   }
-  for (const list of [api, bare, minimal]) list.sort((a, b) => a - b);
+  for (const list of [api, bare, minimal, rollup]) list.sort((a, b) => a - b);
   const r = (x: number) => Number(x.toFixed(2));
   emit({
     call: call.name,
@@ -291,6 +339,9 @@ async function measure(call: Call): Promise<void> {
     bare_minimal_p50_ms: r(percentile(minimal, 50)),
     ratio_p50: r(percentile(api, 50) / percentile(bare, 50)),
     ratio_p50_vs_minimal: r(percentile(api, 50) / percentile(minimal, 50)),
+    ...(rollup.length > 0
+      ? { bare_rollup_p50_ms: r(percentile(rollup, 50)), ratio_p50_vs_rollup: r(percentile(api, 50) / percentile(rollup, 50)) }
+      : {}),
     meets_ratio_target: percentile(api, 50) <= 1.5 * percentile(bare, 50),
     ...(call.p99TargetMs !== undefined ? { meets_p99_target: percentile(api, 99) < call.p99TargetMs } : {}),
   });
@@ -305,14 +356,24 @@ async function main(): Promise<void> {
   const { catalog, stations } = benchCatalog();
   const influx = await startBenchInfluxd();
   let server: ServerType | undefined;
-  const store = createInfluxStore({ url: influx.url, bucket: DB, version: 'auto', logger: pino({ level: 'silent' }) });
+  // The API's clock: half past the hour after the data end. The store reads the rollup writers' state with it.
+  const now = T_END + HOUR + 30 * 60_000;
+  const store = createInfluxStore({
+    url: influx.url,
+    bucket: DB,
+    version: 'auto',
+    logger: pino({ level: 'silent' }),
+    rollups: { now: () => now },
+  });
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-rollups-'));
   try {
     await store.start(); // creates the database
     await seedInflux(influx.url, stations);
     note('waiting for influxd to write its caches and compact the shards…');
     emit({ phase: 'compaction', seconds: Number((await waitForCompactions(influx.url, DB)).toFixed(1)) });
+    await rollUp(influx.url, stations, now, path.join(stateDir, 'rollup-dirty.json'));
+    emit({ phase: 'compaction', after: 'rollups', seconds: Number((await waitForCompactions(influx.url, DB)).toFixed(1)) });
 
-    const now = T_END + HOUR;
     const keys = createKeyStore({
       now: () => now,
       bootstrap: [{ id: 'bench', name: 'bench', role: 'admin', key: KEY }],
@@ -366,6 +427,9 @@ async function main(): Promise<void> {
         bareMinimal: bare([
           `SELECT mean("value"), min("value"), max("value") FROM "reading" WHERE "station" = '${section.id}' AND ${threeParams} AND ${VALID} AND ${range(T0, T_END)} GROUP BY time(1h), "param" fill(none)`,
         ]),
+        bareRollup: bare([
+          `SELECT "s", "n", "lo", "hi", "total" FROM "reading_1h" WHERE "station" = '${section.id}' AND ${threeParams} AND ${range(T0, T_END)} GROUP BY "param"`,
+        ]),
         p99TargetMs: 200,
       },
       {
@@ -380,6 +444,9 @@ async function main(): Promise<void> {
         bareMinimal: bare([
           `SELECT mean("value") FROM "reading" WHERE "station" = '${section.id}' AND ${VALID} AND ${range(monthFrom, monthTo)} GROUP BY ${dayGroup}, "param" fill(none)`,
         ]),
+        bareRollup: bare([
+          `SELECT sum("s"), sum("n"), sum("total") FROM "reading_1h" WHERE "station" = '${section.id}' AND ${range(monthFrom, monthTo)} GROUP BY ${dayGroup}, "param" fill(none)`,
+        ]),
       },
       {
         name: `compliance_${sectionIds.length}_sections_30d_1d`,
@@ -392,6 +459,9 @@ async function main(): Promise<void> {
         ]),
         bareMinimal: bare([
           `SELECT mean("value") FROM "reading" WHERE "station" =~ ${sectionRegex} AND ${VALID} AND ${range(monthFrom, monthTo)} GROUP BY ${dayGroup}, "station", "param" fill(none)`,
+        ]),
+        bareRollup: bare([
+          `SELECT sum("s"), sum("n"), sum("total") FROM "reading_1h" WHERE "station" =~ ${sectionRegex} AND ${range(monthFrom, monthTo)} GROUP BY ${dayGroup}, "station", "param" fill(none)`,
         ]),
       },
     ];
@@ -418,6 +488,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await store.stop();
     await influx.process.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
     if (KEEP) note(`influxd data kept in ${influx.dir}`);
     else fs.rmSync(influx.dir, { recursive: true, force: true });
   }

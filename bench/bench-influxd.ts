@@ -25,7 +25,7 @@ export async function startBenchInfluxd(): Promise<BenchInfluxd> {
   return { url: influxd.url, dir: influxd.dir, process: influxd };
 }
 
-/** Waits until every shard's cache is on disk and no compaction is queued or running (eight polls in a row, 1 s apart). */
+/** Waits until every shard's cache is on disk and no compaction is running (eight polls in a row, 1 s apart). */
 export async function waitForCompactions(url: string, db: string): Promise<number> {
   const started = performance.now();
   let quiet = 0;
@@ -41,7 +41,9 @@ export async function waitForCompactions(url: string, db: string): Promise<numbe
       if (series.tags?.database !== db) continue;
       series.columns.forEach((column, i) => {
         const v = series.values[0]?.[i] ?? 0;
-        if (series.name === 'tsm1_engine' && /(Active|Queue)$/.test(column)) busy += v;
+        // Running compactions only: 1.6.7 can report an optimize compaction as queued for good on a shard whose
+        // one file is already fully compacted (seen after a busy seed), and never run it.
+        if (series.name === 'tsm1_engine' && /Active$/.test(column)) busy += v;
         if (series.name === 'tsm1_cache' && column === 'memBytes') busy += v;
       });
     }

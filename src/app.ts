@@ -26,6 +26,7 @@ import type { AlertJobs } from './jobs/create-jobs.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createStore } from './store/create-store.js';
+import type { InfluxStore } from './store/influx/influx-store.js';
 import type { ReadingStore } from './store/reading-store.js';
 import type { Dashboard } from './web/serve.js';
 
@@ -70,6 +71,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const demo = deps.demoFeed ?? isDemoMode(config);
   const metrics = createMetrics();
   const store = deps.store ?? createStore(config, deps.logger);
+  // The InfluxDB store of an ingest process owes hourly rollups (docs/adr/0006): how many, on /metrics.
+  const rollups = (store as Partial<InfluxStore>).rollups;
+  if (roles.ingest && rollups) metrics.ingest.observeRollups(() => rollups.pending);
   const ingestStore = deferredStart(store);
 
   let catalog: Catalog | undefined;

@@ -132,6 +132,13 @@ export const configSchema = z.object({
   INFLUX_BUCKET: z.string().min(1).default('qingliu'),
   /** Server generation; `auto` reads the version header of /ping. */
   INFLUX_VERSION: z.enum(['auto', '1', '2', '3']).default('auto'),
+  /**
+   * Hourly rollups (docs/adr/0006): `on` keeps them current in ingest processes and answers long aggregates from
+   * them; `off` neither maintains nor reads them (every aggregate from the raw readings).
+   */
+  INFLUX_ROLLUPS: z.enum(['on', 'off']).default('on'),
+  /** Seconds between two rollup passes of an ingest process. */
+  INFLUX_ROLLUP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 
   /** Disk budget for the local spool that holds readings while the store is unreachable. */
   SPOOL_MAX_BYTES: bytes(1024 * 1024 * 1024),

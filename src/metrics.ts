@@ -31,6 +31,9 @@ export interface IngestMetrics {
   mqttConnects: Counter;
   /** Makes the spool gauges read `stats()` at every scrape (they describe a state, not events). */
   observeSpool(stats: () => { pendingBytes: number; pendingReadings: number; diskBytes: number }): void;
+  /** Station-hours whose hourly rollup this ingest process still owes (InfluxDB store, docs/adr/0006). */
+  rollupPending: Gauge;
+  observeRollups(pending: () => number): void;
 }
 
 export interface Metrics {
@@ -44,6 +47,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let spoolStats: (() => { pendingBytes: number; pendingReadings: number; diskBytes: number }) | undefined;
+  let rollupPending: (() => number) | undefined;
 
   const ingest: IngestMetrics = {
     messagesReceived: new Counter({
@@ -135,6 +139,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     observeSpool(stats) {
       spoolStats = stats;
+    },
+    rollupPending: new Gauge({
+      name: 'qingliu_rollup_pending_station_hours',
+      help: 'Station-hours whose hourly rollup this ingest process has yet to recompute (InfluxDB store)',
+      registers,
+      collect() {
+        if (rollupPending) this.set(rollupPending());
+      },
+    }),
+    observeRollups(pending) {
+      rollupPending = pending;
     },
   };
   return { registry, ingest };

@@ -12,6 +12,7 @@ export async function loadCommands(): Promise<Command[]> {
     import('./commands/mqtt-auth.js'),
     import('./commands/keys.js'),
     import('./commands/simulate.js'),
+    import('./commands/store.js'),
   ]);
   return modules.map((m: { command: Command }) => m.command);
 }

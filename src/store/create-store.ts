@@ -3,7 +3,7 @@
  * file `DATA_DIR/qingliu.db`. Constructs only; the caller start()s it.
  */
 import path from 'node:path';
-import { isEmbeddedStore, type Config } from '../config.js';
+import { hasRole, isEmbeddedStore, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createInfluxStore } from './influx/influx-store.js';
 import type { ReadingStore } from './reading-store.js';
@@ -16,8 +16,14 @@ export function sqliteFile(config: Pick<Config, 'DATA_DIR'>): string {
   return path.join(config.DATA_DIR, SQLITE_FILE_NAME);
 }
 
+/** Where an ingest process keeps the hours whose rollups it owes (docs/adr/0006). */
+export function rollupStateFile(config: Pick<Config, 'DATA_DIR'>): string {
+  return path.join(config.DATA_DIR, 'rollup-dirty.json');
+}
+
 export function createStore(config: Config, logger: Logger): ReadingStore {
   if (isEmbeddedStore(config)) return createSqliteStore({ file: sqliteFile(config), logger });
+  const rollups = config.INFLUX_ROLLUPS === 'on';
   return createInfluxStore({
     url: config.INFLUX_URL!,
     token: config.INFLUX_TOKEN,
@@ -25,5 +31,18 @@ export function createStore(config: Config, logger: Logger): ReadingStore {
     bucket: config.INFLUX_BUCKET,
     version: config.INFLUX_VERSION,
     logger,
+    rollups: {
+      read: rollups,
+      // Only processes that write readings maintain rollups; each names its state after its MQTT client id,
+      // which is unique per ingest instance anyway.
+      writer:
+        rollups && hasRole(config, 'ingest')
+          ? {
+              instance: config.MQTT_CLIENT_ID,
+              stateFile: rollupStateFile(config),
+              intervalMs: config.INFLUX_ROLLUP_INTERVAL_SECONDS * 1000,
+            }
+          : undefined,
+    },
   });
 }

@@ -5,26 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseCredentialsCsv } from '../../src/broker/mosquitto-auth.js';
-import { runCli } from '../../src/cli/run-cli.js';
 import { startMosquitto, type Mosquitto } from '../harness/mosquitto.js';
+import { cli } from '../harness/cli.js';
 
 const CATALOG = fileURLToPath(new URL('./fixtures/mqtt-auth-catalog.yaml', import.meta.url));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await runCli(args, { stdin: new PassThrough(), stdout, stderr, env: {} });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
 
 describe('qingliu mqtt-auth with a real Mosquitto', () => {
   let dir: string;

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { displayWidth, formatTable } from '../../src/cli/commands/catalog.js';
+import { cli } from '../harness/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../sensors/catalog.yaml', import.meta.url));
@@ -36,16 +35,6 @@ const DEMO_IDS = [
   'houtanghe',
 ];
 
-async function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await runCli(args, { stdin: new PassThrough(), stdout, stderr, env });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
 
 describe('qingliu catalog check', () => {
   it('prints a one-line summary for a valid catalog (zh-CN by default)', async () => {

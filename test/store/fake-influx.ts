@@ -30,6 +30,8 @@ export interface FakeInfluxOptions {
   authorization?: string;
   /** 2.x: whether GET /api/v2/dbrps lists a mapping for the bucket already. */
   dbrpExists?: boolean;
+  /** Statements matching this get a statement error, as a server without the feature answers. */
+  refuse?: RegExp;
 }
 
 export async function startFakeInflux(options: FakeInfluxOptions): Promise<FakeInflux> {
@@ -68,7 +70,11 @@ export async function startFakeInflux(options: FakeInfluxOptions): Promise<FakeI
       if (url.pathname === '/query') {
         const q = url.searchParams.get('q') ?? new URLSearchParams(body).get('q') ?? '';
         const statements = q.split(';').filter((s) => s.trim() !== '');
-        return json(200, { results: statements.map((_, i) => ({ statement_id: i })) });
+        return json(200, {
+          results: statements.map((statement, i) =>
+            options.refuse?.test(statement) ? { statement_id: i, error: `not supported: ${statement.trim().slice(0, 40)}` } : { statement_id: i },
+          ),
+        });
       }
       if (url.pathname === '/api/v2/dbrps' && req.method === 'GET') {
         return json(200, {

@@ -241,8 +241,10 @@ describe('InfluxDB 2.x and 3.x request shapes (a fake server: these generations 
 
     fake.requests.length = 0;
     await store.aggregate(berlinAggregate);
-    expect(fake.requests).toHaveLength(1);
-    const query = fake.requests[0]!;
+    // First which hours the hourly rollups may answer (docs/adr/0006: none here), then the aggregates.
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[0]!.query.q).toMatch(/^SELECT last\("clean_before"\)[\s\S]*;\s*SELECT last\("covered_from"\)/);
+    const query = fake.requests[1]!;
     expect(`${query.method} ${query.path}`).toBe('GET /query');
     expect(query.query.db).toBe('water');
     expect(query.query.epoch).toBe('ms');
@@ -330,7 +332,7 @@ describe('InfluxDB 2.x and 3.x request shapes (a fake server: these generations 
 
     fake.requests.length = 0;
     await store.aggregate(berlinAggregate);
-    expect(fake.requests).toHaveLength(4);
+    expect(fake.requests).toHaveLength(6); // 2 for the rollup state (docs/adr/0006), 4 aggregate statements
     for (const r of fake.requests) {
       expect(`${r.method} ${r.path}`).toBe('GET /query');
       expect(r.query.db).toBe('water');

@@ -16,6 +16,7 @@ import type { DeadLetter, Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
 import { mergeCells, planAggregate, type CellAggregate } from '../bucket-plan.js';
 import { checkDeadLetters, checkReadings } from '../check-readings.js';
+import type { EncodedReadings } from '../encoded-readings.js';
 import { DEAD_LETTER_PAGE_DEFAULT, DEAD_LETTER_PAGE_MAX, pageSize, RAW_PAGE_DEFAULT, RAW_PAGE_MAX } from '../limits.js';
 import type {
   AggregateQuery,
@@ -26,7 +27,6 @@ import type {
   RawQuery,
   ReadingStore,
 } from '../reading-store.js';
-import type { EncodedReadings } from '../encoded-readings.js';
 import { byStationThenParameter, byTimeThenParameter } from '../order.js';
 import { StoreError } from '../store-error.js';
 import { createInfluxHttp, type InfluxHttp } from './influx-http.js';
@@ -39,7 +39,19 @@ import {
   rawStatement,
   type StatementResult,
 } from './influxql.js';
+import { DirtyHours, HOUR, planRecompute, rollupAggregateStatement, splitPlan, type RollupStatus } from './hourly-rollup.js';
 import { deadLetterLines, encodedReadingLines, readingLines, recycleLines } from './line-protocol.js';
+import {
+  createRollupMaintainer,
+  extendCoverage,
+  isRefusedQuery,
+  readRollupStatus,
+  recompute,
+  type PassSummary,
+  type RollupIo,
+  type RollupMaintainer,
+  type RollupWriterOptions,
+} from './rollup-maintainer.js';
 import { generationOf, versionFromPing, type InfluxGeneration } from './server-version.js';
 
 export interface InfluxStoreOptions {
@@ -59,6 +71,15 @@ export interface InfluxStoreOptions {
   gzipThreshold?: number;
   /** Readings per HTTP request when a batch is larger (default 25,000, ~2 MB of line protocol). */
   maxLinesPerRequest?: number;
+  /** Hourly rollups (docs/adr/0006-hourly-rollups.md). */
+  rollups?: {
+    /** Answer valid-only aggregates from the rollups where all writers say they are current (default true). */
+    read?: boolean;
+    /** Keep the rollups current for what this store writes (ingest processes). */
+    writer?: RollupWriterOptions;
+    /** The clock (tests inject one). */
+    now?: () => number;
+  };
 }
 
 interface Dialect {
@@ -89,6 +110,21 @@ export interface InfluxStore extends ReadingStore {
   readonly generation: InfluxGeneration | undefined;
   /** What the server's /ping said, e.g. "1.6.7~rc0", "v2.7.11". */
   readonly serverVersion: string | undefined;
+  readonly rollups: RollupControl;
+}
+
+export interface RollupControl {
+  /** Station-hours this writer has yet to recompute (0 when it is no writer). */
+  readonly pending: number;
+  /** Recomputes this writer's dirty hours that have ended and publishes its state; undefined when it is no writer. */
+  pass(): Promise<PassSummary | undefined>;
+  /**
+   * Recomputes the rollups of these stations over [from, to) (whole hours) and extends the coverage mark to
+   * `from` when the range joins it: how readings written before rollups existed are covered.
+   */
+  backfill(stationIds: readonly string[], from: number, to: number): Promise<{ hours: number; rollups: number; queries: number }>;
+  /** The covered range, the writers' states, and so the hours readers answer from the rollups. */
+  status(): Promise<RollupStatus>;
 }
 
 export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
@@ -240,6 +276,26 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     return (await Promise.all(statements.map((s) => run([s])))).map((results) => results[0] ?? {});
   };
 
+  const now = options.rollups?.now ?? Date.now;
+  const readRollups = options.rollups?.read !== false;
+  const rollupIo: RollupIo = { query: runQuery, write: (lines) => writeBody('ms', lines) };
+  let warnedRefused = false;
+  /** The hours the rollups may answer now; none when the server refuses the state query (say so once). */
+  const trustedRollups = async () => {
+    try {
+      return (await readRollupStatus(rollupIo, now())).trusted;
+    } catch (err) {
+      if (!isRefusedQuery(err)) throw err;
+      if (!warnedRefused) log.warn({ err }, 'InfluxDB refuses the hourly-rollup state query; aggregating raw readings');
+      warnedRefused = true;
+      return undefined;
+    }
+  };
+  const writerOptions = options.rollups?.writer;
+  const maintainer: RollupMaintainer | undefined = writerOptions
+    ? createRollupMaintainer(rollupIo, { ...writerOptions, now, logger: log })
+    : undefined;
+
   return {
     kind: 'influx',
     get generation() {
@@ -247,6 +303,24 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     },
     get serverVersion() {
       return dialect?.serverVersion;
+    },
+
+    rollups: {
+      get pending() {
+        return maintainer?.pending ?? 0;
+      },
+      pass: async () => maintainer?.pass(),
+      async backfill(stationIds, from, to) {
+        const start = Math.floor(from / HOUR) * HOUR;
+        const end = Math.ceil(to / HOUR) * HOUR;
+        const range = new DirtyHours();
+        for (const station of stationIds) for (let h = start; h < end; h += HOUR) range.mark(station, h);
+        const snapshot = range.snapshot(end);
+        const done = await recompute(rollupIo, planRecompute(snapshot), 2);
+        await extendCoverage(rollupIo, start, end);
+        return { hours: range.size, ...done };
+      },
+      status: () => readRollupStatus(rollupIo, now()),
     },
 
     async start() {
@@ -259,6 +333,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       });
       try {
         await ready();
+        await maintainer?.start();
       } catch (err) {
         // A wrong token will not fix itself: fail the start. An unreachable database may come back: the
         // service starts, ingest spools, and the next call connects.
@@ -269,6 +344,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
 
     async stop() {
       if (!http || stopped) return;
+      await maintainer?.stop();
       stopped = true;
       dialect = undefined;
       http.close();
@@ -292,17 +368,24 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     async write(readings: readonly Reading[]) {
       if (readings.length === 0) return;
       checkReadings(readings);
+      await maintainer?.beforeWrite(readings);
+      const started = performance.now();
       for (let i = 0; i < readings.length; i += maxLines) {
         await writeBody('ms', readingLines(readings.slice(i, i + maxLines)));
       }
+      maintainer?.wrote(performance.now() - started);
     },
 
-    // The forwarder's fast path: the spool's bytes straight to line protocol (line-protocol.ts).
+    // The forwarder's fast path: the spool's bytes straight to line protocol (line-protocol.ts), as `write` does
+    // it otherwise. One reading per station and time marks the same rollup hours as all of them.
     async writeEncoded(batch: EncodedReadings) {
       if (batch.count === 0) return;
       const bodies = encodedReadingLines(batch, maxLines);
       try {
+        await maintainer?.beforeWrite(batch);
+        const started = performance.now();
         for (const body of bodies) await writeBody('ms', body);
+        maintainer?.wrote(performance.now() - started);
       } finally {
         recycleLines(bodies);
       }
@@ -340,9 +423,20 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       const parameters = [...new Set(q.parameters)];
       if (parameters.length === 0 || !(q.from < q.to)) return [];
       const plan = planAggregate(q);
-      const statements = aggregateStatements(plan, q.stationId, parameters, q.validOnly, q.extremes !== false);
+      const extremes = q.extremes !== false;
+      // Rollups hold valid-only figures on whole UTC hours: worth asking for once the range spans one.
+      const hourly = plan.slices.some((s) => s.step % HOUR === 0 && s.phase % HOUR === 0);
+      const trusted =
+        readRollups && q.validOnly && hourly && q.to - q.from >= 2 * HOUR
+          ? await trustedRollups()
+          : undefined;
+      const statements = splitPlan(plan, trusted).flatMap((part) =>
+        part.source === 'rollup'
+          ? [{ text: rollupAggregateStatement(part, q.stationId, parameters, extremes), slice: part.slice, part: 'rollup' as const }]
+          : aggregateStatements(part, q.stationId, parameters, q.validOnly, extremes),
+      );
       const results = await runQuery(statements.map((s) => s.text));
-      // Cells keyed by slice, parameter and start; 'counted' and 'total' statements fill different fields.
+      // Cells keyed by slice, parameter and start; the pieces of a slice (raw and rollup) add up.
       const cells = new Map<string, CellAggregate>();
       results.forEach((result, i) => {
         const statement = statements[i]!;
@@ -358,15 +452,20 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
               cell = { slice: statement.slice, parameter, start, count: 0, sum: null, min: null, max: null, total: 0 };
               cells.set(key, cell);
             }
-            if (statement.part === 'counted') {
-              cell.count = numberOrNull(row[n!]) ?? 0;
-              cell.sum = numberOrNull(row[s!]);
-              cell.min = numberOrNull(row[lo!]);
-              cell.max = numberOrNull(row[hi!]);
-              if (!q.validOnly) cell.total = cell.count;
-            } else {
-              cell.total = numberOrNull(row[total!]) ?? 0;
+            if (statement.part !== 'total') {
+              const count = numberOrNull(row[n!]) ?? 0;
+              // A rollup cell without a valid reading carries sentinel extremes: not read (hourly-rollup.ts).
+              if (count > 0) {
+                cell.count += count;
+                cell.sum = (cell.sum ?? 0) + (numberOrNull(row[s!]) ?? 0);
+                const min = numberOrNull(row[lo!]);
+                const max = numberOrNull(row[hi!]);
+                if (min !== null) cell.min = cell.min === null ? min : Math.min(cell.min, min);
+                if (max !== null) cell.max = cell.max === null ? max : Math.max(cell.max, max);
+              }
+              if (!q.validOnly) cell.total += count;
             }
+            if (statement.part !== 'counted') cell.total += numberOrNull(row[total!]) ?? 0;
           }
         }
       });

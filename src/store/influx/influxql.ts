@@ -4,7 +4,6 @@
  * milliseconds ("1767196800000ms"), durations in ms, identifiers double-quoted, strings single-quoted.
  */
 import type { ParameterCode } from '../../domain/parameters.js';
-import type { AggregatePlan } from '../bucket-plan.js';
 import type { DeadLetterQuery, LatestQuery, RawQuery } from '../reading-store.js';
 import { DEAD_LETTER_MEASUREMENT, READING_MEASUREMENT } from './line-protocol.js';
 
@@ -45,44 +44,50 @@ export function latestStatement(query: LatestQuery): string {
   return `SELECT last("value") AS "value", "flag" FROM ${READING}${where(conditions)} GROUP BY "station", "param"`;
 }
 
-export type AggregatePart = 'counted' | 'total';
-
 export interface AggregateStatement {
   text: string;
   slice: number;
-  /** counted: sum/count/min/max of the readings that count; total: count of all readings. */
-  part: AggregatePart;
+  /** counted: sum/count/min/max of the readings that count; total: count of all readings; rollup: both at once. */
+  part: 'counted' | 'total' | 'rollup';
+}
+
+/** The grid of one piece of a plan slice (hourly-rollup.ts `PlanPart`). */
+export interface GridPart {
+  slice: number;
+  from: number;
+  to: number;
+  step: number;
+  phase: number;
 }
 
 /**
- * Per constant-offset slice of the plan: one statement over the readings that count (flags N and T when
- * validOnly) and, when validOnly, one count of every reading, for `excluded`. Sums rather than means, so
- * that cells cut by a slice edge and the days of a month add up (mean = Σsum / Σcount).
+ * For one piece of a plan slice: one statement over the readings that count (flags N and T when validOnly)
+ * and, when validOnly, one count of every reading, for `excluded`. Sums rather than means, so that cells cut
+ * by a slice edge, the days of a month and the pieces of a slice add up (mean = Σsum / Σcount).
  */
 export function aggregateStatements(
-  plan: AggregatePlan,
+  part: GridPart,
   stationId: string,
   parameters: readonly ParameterCode[],
   validOnly: boolean,
   extremes = true,
 ): AggregateStatement[] {
-  const statements: AggregateStatement[] = [];
-  plan.slices.forEach((slice, i) => {
-    const base = [`"station" = ${str(stationId)}`, anyOf('param', parameters), ...timeRange(slice.from, slice.to)];
-    const groupBy = ` GROUP BY time(${slice.step}ms, ${slice.phase}ms), "param" fill(none)`;
-    const counted = validOnly ? [...base, VALID] : base;
-    statements.push({
+  const base = [`"station" = ${str(stationId)}`, anyOf('param', parameters), ...timeRange(part.from, part.to)];
+  const groupBy = ` GROUP BY time(${part.step}ms, ${part.phase}ms), "param" fill(none)`;
+  const counted = validOnly ? [...base, VALID] : base;
+  const statements: AggregateStatement[] = [
+    {
       text: `SELECT sum("value") AS "s", count("value") AS "n"${extremes ? `, min("value") AS "lo", max("value") AS "hi"` : ''} FROM ${READING}${where(counted)}${groupBy}`,
-      slice: i,
+      slice: part.slice,
       part: 'counted',
+    },
+  ];
+  if (validOnly)
+    statements.push({
+      text: `SELECT count("value") AS "total" FROM ${READING}${where(base)}${groupBy}`,
+      slice: part.slice,
+      part: 'total',
     });
-    if (validOnly)
-      statements.push({
-        text: `SELECT count("value") AS "total" FROM ${READING}${where(base)}${groupBy}`,
-        slice: i,
-        part: 'total',
-      });
-  });
   return statements;
 }
 
