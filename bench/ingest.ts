@@ -16,7 +16,8 @@
  * `--rollup-interval` seconds (default 5 instead of 60, so that the bench does not wait a minute per round);
  * passes wait while the store is busy writing, and for an hour to settle (30 s). After each round the bench
  * waits until the ingester has rolled up the round's readings, and reports how long that took: so the next
- * round's raw ceilings are measured on a machine that is not recomputing rollups.
+ * round's raw ceilings are measured on a machine that is not recomputing rollups. `--rollups off` runs the
+ * ingester without them (INFLUX_ROLLUPS=off), to see what they cost.
  * Steps 1–3 run `--rounds` times (default 3) back to back; the figures are the rounds' medians, each round's
  * ratio to C computed within the round (same background load), because a shared machine's load swings.
  * Prints one JSON line on stdout (progress on stderr). Options: --messages N per round (default 100000),
@@ -58,6 +59,9 @@ const REPEAT = Math.round(option('rounds', 3));
 const NODE_OPTIONS = process.argv.includes('--node-options') ? (process.argv[process.argv.indexOf('--node-options') + 1] ?? '') : '';
 const LATENCY_SECONDS = option('latency-seconds', 15);
 const ROLLUP_INTERVAL_SECONDS = option('rollup-interval', 5);
+/** `--rollups off`: the ingester without hourly rollups (INFLUX_ROLLUPS=off), to see what they cost. */
+const ROLLUPS = process.argv.includes('--rollups') ? process.argv[process.argv.indexOf('--rollups') + 1] : 'on';
+if (ROLLUPS !== 'on' && ROLLUPS !== 'off') throw new Error('--rollups expects on or off');
 
 const log = (msg: string) => process.stderr.write(`[bench:ingest] ${msg}\n`);
 const stationId = (i: number) => `st-${String(i % STATIONS).padStart(4, '0')}`;
@@ -256,6 +260,7 @@ async function main(): Promise<void> {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         LOG_FORMAT: 'json',
+        INFLUX_ROLLUPS: ROLLUPS,
         INFLUX_ROLLUP_INTERVAL_SECONDS: String(ROLLUP_INTERVAL_SECONDS),
       },
     });
@@ -294,7 +299,7 @@ async function main(): Promise<void> {
       const inRange = `WHERE time >= ${base}ms AND time < ${base + spanMs}ms`;
       const doneAt = await until(async () => (await countReadings(influx.url, 'bench', inRange)) >= expected, 600_000, 50, 'every reading in the database');
       const e2e = expected / ((doneAt - run.firstAt) / 1000);
-      const rolledUpAt = await until(() => rollupsCurrent(doneAt), 600_000, 200, "the round's hourly rollups");
+      const rolledUpAt = ROLLUPS === 'on' ? await until(() => rollupsCurrent(doneAt), 600_000, 200, "the round's hourly rollups") : doneAt;
       const rollupS = (rolledUpAt - doneAt) / 1000;
       rounds.push({ M, W, C, e2e, ratio: e2e / R / C, rollupS });
       log(`round ${k + 1}/${REPEAT}: end to end ${Math.round(e2e)} readings/s (${Math.round(e2e / R)} messages/s) = ${(e2e / R / C).toFixed(2)} × C; rollups current ${rollupS.toFixed(1)} s later`);
@@ -371,6 +376,7 @@ async function main(): Promise<void> {
         e2e_vs_ceiling: Number(r.ratio.toFixed(3)),
         rollups_current_after_s: Number(r.rollupS.toFixed(1)),
       })),
+      rollups: ROLLUPS,
       rollup_interval_s: ROLLUP_INTERVAL_SECONDS,
       latency_rate_messages_per_s: Math.round(rate),
       latency_samples: latencies.length,

@@ -431,15 +431,27 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
           ? await trustedRollups()
           : undefined;
       const statements = splitPlan(plan, trusted).flatMap((part) =>
-        part.source === 'rollup'
-          ? [{ text: rollupAggregateStatement(part, q.stationId, parameters, extremes), slice: part.slice, part: 'rollup' as const }]
-          : aggregateStatements(part, q.stationId, parameters, q.validOnly, extremes),
+        part.source !== 'rollup'
+          ? aggregateStatements(part, q.stationId, parameters, q.validOnly, extremes)
+          : // Hourly rollups read as they are: one statement per parameter, sent side by side below.
+            (part.step === HOUR ? parameters.map((p) => [p]) : [parameters]).map((params) => ({
+              text: rollupAggregateStatement(part, q.stationId, params, extremes),
+              slice: part.slice,
+              part: 'rollup' as const,
+            })),
       );
-      const results = await runQuery(statements.map((s) => s.text));
+      // The raw statements in one request; rollup statements each in their own, in parallel: influxd runs the
+      // statements of one request one after the other, and encoding thousands of rows is most of their time.
+      const shared = statements.filter((s) => s.part !== 'rollup');
+      const alone = statements.filter((s) => s.part === 'rollup');
+      const batches = [...(shared.length > 0 ? [shared] : []), ...alone.map((s) => [s])];
+      const answers = await Promise.all(batches.map((batch) => runQuery(batch.map((s) => s.text))));
+      const ordered = batches.flat();
+      const results = answers.flat();
       // Cells keyed by slice, parameter and start; the pieces of a slice (raw and rollup) add up.
       const cells = new Map<string, CellAggregate>();
       results.forEach((result, i) => {
-        const statement = statements[i]!;
+        const statement = ordered[i]!;
         for (const series of result.series ?? []) {
           const parameter = series.tags?.param as ParameterCode | undefined;
           if (!parameter) continue;
