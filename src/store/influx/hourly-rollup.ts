@@ -169,15 +169,15 @@ export class DirtyHours {
   }
 
   /**
-   * The marks of hours before `before` (ready ones only, when `ready` is given), with their versions: what a
-   * pass recomputes.
+   * The marks of hours before `before` (ready ones only, when `ready` is given; last touched before version
+   * `touchedBefore`), with their versions: what a pass recomputes.
    */
-  snapshot(before: number, ready?: Readiness): DirtySnapshot {
+  snapshot(before: number, ready?: Readiness, touchedBefore = Infinity): DirtySnapshot {
     const out: DirtySnapshot = new Map();
     for (const [station, hours] of this.stations) {
       const taken = new Map<number, number>();
       for (const [h, m] of hours) {
-        if (h >= before) continue;
+        if (h >= before || m.version >= touchedBefore) continue;
         if (ready && ready.now - m.last < ready.settleMs && ready.now - m.first < ready.maxDelayMs) continue;
         taken.set(h, m.version);
       }

@@ -368,12 +368,15 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     async write(readings: readonly Reading[]) {
       if (readings.length === 0) return;
       checkReadings(readings);
-      await maintainer?.beforeWrite(readings);
+      const ticket = await maintainer?.beforeWrite(readings);
       const started = performance.now();
-      for (let i = 0; i < readings.length; i += maxLines) {
-        await writeBody('ms', readingLines(readings.slice(i, i + maxLines)));
+      try {
+        for (let i = 0; i < readings.length; i += maxLines) {
+          await writeBody('ms', readingLines(readings.slice(i, i + maxLines)));
+        }
+      } finally {
+        if (ticket !== undefined) maintainer?.afterWrite(ticket, performance.now() - started);
       }
-      maintainer?.wrote(performance.now() - started);
     },
 
     // The forwarder's fast path: the spool's bytes straight to line protocol (line-protocol.ts), as `write` does
@@ -381,12 +384,13 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     async writeEncoded(batch: EncodedReadings) {
       if (batch.count === 0) return;
       const bodies = encodedReadingLines(batch, maxLines);
+      let ticket: number | undefined;
+      const started = performance.now();
       try {
-        await maintainer?.beforeWrite(batch);
-        const started = performance.now();
+        ticket = await maintainer?.beforeWrite(batch);
         for (const body of bodies) await writeBody('ms', body);
-        maintainer?.wrote(performance.now() - started);
       } finally {
+        if (ticket !== undefined) maintainer?.afterWrite(ticket, performance.now() - started);
         recycleLines(bodies);
       }
     },

@@ -70,14 +70,21 @@ export interface PassSummary {
   cleanBefore: number;
 }
 
+/** Names one write between `beforeWrite` and `afterWrite`. */
+export type WriteTicket = number;
+
 export interface RollupMaintainer {
   /**
    * Marks the readings' hours dirty (on disk) and republishes the state if readers must stop trusting one.
    * Takes readings, or a batch in the spool's line form (store/encoded-readings.ts) as the forwarder hands it.
    */
-  beforeWrite(readings: readonly Reading[] | { readonly bytes: Uint8Array }): Promise<void>;
-  /** How long a write of readings took, ms: how busy ingest is. */
-  wrote(ms: number): void;
+  beforeWrite(readings: readonly Reading[] | { readonly bytes: Uint8Array }): Promise<WriteTicket>;
+  /**
+   * The write of the readings given to `beforeWrite` is over (stored or failed), after `ms`. Until then a pass
+   * leaves the hours it marked dirty: recomputed before the readings are in the database, they would be clean
+   * and wrong.
+   */
+  afterWrite(ticket: WriteTicket, ms: number): void;
   /**
    * Recomputes every dirty hour that has ended, settled or not (the timer's passes wait for hours to settle),
    * and publishes `clean_before`.
@@ -218,6 +225,8 @@ export function createRollupMaintainer(
   let lastPassAt = options.now();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<PassSummary> | undefined;
+  /** The tickets (mark versions) of writes between beforeWrite and afterWrite. */
+  const writing = new Set<WriteTicket>();
 
   const cleanBefore = () => Math.min(dirty.earliest() ?? Infinity, hourStart(options.now()));
 
@@ -305,9 +314,11 @@ export function createRollupMaintainer(
     const started = options.now();
     if (disabled) return { hours: 0, rollups: 0, queries: 0, ms: 0, cleanBefore: hourStart(started) };
     const t0 = performance.now();
+    // Marks a write still in flight has touched stay dirty: their readings may not be in the database yet.
     const snapshot: DirtySnapshot = dirty.snapshot(
       hourStart(started),
       settled ? { now: started, settleMs, maxDelayMs } : undefined,
+      writing.size > 0 ? Math.min(...writing) : Infinity,
     );
     const tasks = planRecompute(snapshot, limits);
     let hours = 0;
@@ -343,13 +354,14 @@ export function createRollupMaintainer(
       return dirty.size;
     },
 
-    wrote(ms) {
+    afterWrite(ticket, ms) {
+      writing.delete(ticket);
       writingMs += ms;
     },
 
     async beforeWrite(readings) {
       await init();
-      if (disabled) return;
+      if (disabled) return 0;
       const now = options.now();
       const added = Array.isArray(readings)
         ? dirty.markReadings(readings as readonly Reading[], now)
@@ -362,7 +374,15 @@ export function createRollupMaintainer(
       // Wait until the marks these readings need — new ones, or ones another batch made a moment ago and is
       // still saving — are on disk (and published); in steady state they are, and this returns at once.
       const needed = dirty.lastTouched;
-      while (secureVersion < needed) await secure();
+      const ticket = dirty.currentVersion;
+      writing.add(ticket);
+      try {
+        while (secureVersion < needed) await secure();
+      } catch (err) {
+        writing.delete(ticket);
+        throw err;
+      }
+      return ticket;
     },
 
     pass: () => runPass(false),
