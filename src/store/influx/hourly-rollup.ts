@@ -15,8 +15,8 @@
 import type { ParameterCode } from '../../domain/parameters.js';
 import type { Reading } from '../../domain/reading.js';
 import type { AggregatePlan } from '../bucket-plan.js';
-import { indexOfByte } from '../encoded-readings.js';
-import { ident, str, type StatementResult } from './influxql.js';
+import { forEachLine, indexOfByte } from '../encoded-readings.js';
+import { columnIndex, ident, numberOrNull, str, type StatementResult } from './influxql.js';
 import { READING_MEASUREMENT } from './line-protocol.js';
 
 export const ROLLUP_MEASUREMENT = 'reading_1h';
@@ -124,26 +124,20 @@ export class DirtyHours {
     let stationId = '';
     this.version++;
     this.touched = 0;
-    let i = 0;
-    const n = bytes.length;
-    while (i < n) {
-      const lineStart = i;
-      let lineEnd = indexOfByte(bytes, 10, i);
-      if (lineEnd < 0) lineEnd = n;
-      i = lineEnd + 1;
-      if (bytes[lineStart] !== 82 /* R */ || bytes[lineStart + 1] !== 9) continue;
+    forEachLine(bytes, (lineStart, lineEnd) => {
+      if (bytes[lineStart] !== 82 /* R */ || bytes[lineStart + 1] !== 9) return;
       const sStart = lineStart + 2;
       const sEnd = indexOfByte(bytes, 9, sStart, lineEnd);
-      if (sEnd < 0) continue;
+      if (sEnd < 0) return;
       const pEnd = indexOfByte(bytes, 9, sEnd + 1, lineEnd);
-      if (pEnd < 0) continue;
+      if (pEnd < 0) return;
       let ts = 0;
       let k = pEnd + 1;
       const negative = bytes[k] === 45; /* - */
       if (negative) k++;
       const digits = k;
       for (; k < lineEnd && bytes[k]! >= 48 && bytes[k]! <= 57; k++) ts = ts * 10 + (bytes[k]! - 48);
-      if (k === digits || bytes[k] !== 9) continue;
+      if (k === digits || bytes[k] !== 9) return;
       if (negative) ts = -ts;
       if (!sameBytes(bytes, sStart, sEnd, prevStart, prevEnd)) {
         stationId = Buffer.from(bytes.buffer, bytes.byteOffset + sStart, sEnd - sStart).toString('utf8');
@@ -152,7 +146,7 @@ export class DirtyHours {
         hours = this.hoursOf(stationId);
       }
       this.markAt(hours!, stationId, hourStart(ts), now, added);
-    }
+    });
     return added;
   }
 
@@ -313,10 +307,6 @@ export interface HourRollup {
   total: number;
 }
 
-function numberAt(row: unknown[], i: number | undefined): number | undefined {
-  const v = i === undefined || i < 0 ? undefined : row[i];
-  return typeof v === 'number' ? v : undefined;
-}
 
 /** The rollups of every (station, parameter, hour) with at least one reading, from the two statements' answers. */
 export function rollupsFromResults(results: readonly StatementResult[]): HourRollup[] {
@@ -335,19 +325,18 @@ export function rollupsFromResults(results: readonly StatementResult[]): HourRol
       const stationId = series.tags?.station;
       const parameter = series.tags?.param;
       if (!stationId || !parameter) continue;
-      const col = (name: string) => series.columns.indexOf(name);
-      const [t, s, n, lo, hi, total] = [col('time'), col('s'), col('n'), col('lo'), col('hi'), col('total')];
+      const [t, s, n, lo, hi, total] = columnIndex(series, 'time', 's', 'n', 'lo', 'hi', 'total');
       for (const row of series.values) {
-        const hour = numberAt(row, t);
-        if (hour === undefined) continue;
+        const hour = numberOrNull(row[t!]);
+        if (hour === null) continue;
         const c = cell(stationId, parameter, hour);
         if (statement === 0) {
-          c.count = numberAt(row, n) ?? 0;
-          c.sum = numberAt(row, s) ?? 0;
-          c.min = numberAt(row, lo) ?? Number.MAX_VALUE;
-          c.max = numberAt(row, hi) ?? -Number.MAX_VALUE;
+          c.count = numberOrNull(row[n!]) ?? 0;
+          c.sum = numberOrNull(row[s!]) ?? 0;
+          c.min = numberOrNull(row[lo!]) ?? Number.MAX_VALUE;
+          c.max = numberOrNull(row[hi!]) ?? -Number.MAX_VALUE;
         } else {
-          c.total = numberAt(row, total) ?? 0;
+          c.total = numberOrNull(row[total!]) ?? 0;
         }
       }
     }
@@ -382,7 +371,7 @@ export function coverageLine(coveredFrom: number): string {
 /** How long a writer's state counts: a writer silent for longer is taken to be gone (ADR 0006). */
 export const STATE_TTL_MS = 7 * 24 * HOUR;
 
-/** The two statements that say which hours the rollups may answer for (see `trustedRange`). */
+/** The two statements that say which hours the rollups may answer for (see `rollupStatus`). */
 export function coverageStatements(now: number): [string, string] {
   return [
     `SELECT last("clean_before") AS "clean_before" FROM ${ident(ROLLUP_STATE_MEASUREMENT)} WHERE time >= ${now - STATE_TTL_MS}ms GROUP BY "instance"`,
@@ -406,18 +395,15 @@ export interface RollupStatus {
 export function rollupStatus(results: readonly StatementResult[]): RollupStatus {
   const writers: RollupStatus['writers'] = [];
   for (const series of results[0]?.series ?? []) {
-    const cleanBefore = numberAt(series.values[0] ?? [], series.columns.indexOf('clean_before'));
-    if (cleanBefore !== undefined) writers.push({ instance: series.tags?.instance ?? '', cleanBefore });
+    const [col] = columnIndex(series, 'clean_before');
+    const cleanBefore = numberOrNull(series.values[0]?.[col!]);
+    if (cleanBefore !== null) writers.push({ instance: series.tags?.instance ?? '', cleanBefore });
   }
   const coverage = results[1]?.series?.[0];
-  const coveredFrom = coverage ? numberAt(coverage.values[0] ?? [], coverage.columns.indexOf('covered_from')) : undefined;
+  const coveredFrom = (coverage && numberOrNull(coverage.values[0]?.[columnIndex(coverage, 'covered_from')[0]!])) ?? undefined;
   const to = writers.length > 0 ? Math.min(...writers.map((w) => w.cleanBefore)) : undefined;
   const trusted = to !== undefined && coveredFrom !== undefined && coveredFrom < to ? { from: coveredFrom, to } : undefined;
   return { coveredFrom, writers, trusted };
-}
-
-export function trustedRange(results: readonly StatementResult[]): { from: number; to: number } | undefined {
-  return rollupStatus(results).trusted;
 }
 
 /**

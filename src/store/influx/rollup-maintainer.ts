@@ -140,7 +140,7 @@ async function saveDirty(file: string, instance: string, dirty: DirtyHours): Pro
  * the run reads the state when it starts, so it covers what the caller did before calling. Under bursts
  * (every station's first reading of an hour) one save or publish then serves many batches.
  */
-export function coalescing(task: () => Promise<void>): () => Promise<void> {
+function coalescing(task: () => Promise<void>): () => Promise<void> {
   let tail: Promise<void> = Promise.resolve();
   let queued: Promise<void> | undefined;
   return () => {
@@ -198,10 +198,7 @@ export async function readRollupStatus(io: RollupIo, now: number): Promise<Rollu
 
 /** Lowers the coverage mark to `from` when [from, to) joins what is covered (or nothing is yet). */
 export async function extendCoverage(io: RollupIo, from: number, to: number): Promise<number> {
-  const [, coverage] = await io.query(coverageStatements(0));
-  const series = coverage?.series?.[0];
-  const current = series?.values[0]?.[series.columns.indexOf('covered_from')];
-  const covered = typeof current === 'number' ? current : undefined;
+  const covered = (await readRollupStatus(io, 0)).coveredFrom;
   const next = covered === undefined || (from < covered && to >= covered) ? from : covered;
   if (next !== covered) await io.write(coverageLine(next));
   return next;
@@ -263,8 +260,7 @@ export function createRollupMaintainer(
   });
 
   const establishCoverage = async () => {
-    const [, coverage] = await io.query(coverageStatements(0));
-    if ((coverage?.series?.length ?? 0) > 0) return;
+    if ((await readRollupStatus(io, 0)).coveredFrom !== undefined) return;
     // A database without readings is covered from the start; one with readings from before rollups existed is
     // covered from the next hour, whose readings all come through a writer like this one. `qingliu store
     // rollup` covers the history. A server that cannot list measurements is taken to hold readings.

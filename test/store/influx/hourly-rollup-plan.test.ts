@@ -10,7 +10,7 @@ import {
   planRecompute,
   rollupsFromResults,
   splitPlan,
-  trustedRange,
+  rollupStatus,
 } from '../../../src/store/influx/hourly-rollup.js';
 
 const T0 = Date.UTC(2026, 10, 28, 0);
@@ -191,9 +191,9 @@ describe('answers of InfluxDB', () => {
       series: values.map(([instance, v]) => ({ name: 'rollup_state', tags: { instance }, columns: ['time', 'clean_before'], values: [[0, v]] })),
     });
     const coverage = (v: number) => ({ series: [{ name: 'rollup_coverage', columns: ['time', 'covered_from'], values: [[0, v]] }] });
-    expect(trustedRange([state([['a', 50], ['b', 30]]), coverage(10)])).toEqual({ from: 10, to: 30 });
-    expect(trustedRange([state([]), coverage(10)])).toBeUndefined();
-    expect(trustedRange([state([['a', 50]]), {}])).toBeUndefined();
-    expect(trustedRange([state([['a', 5]]), coverage(10)])).toBeUndefined();
+    expect(rollupStatus([state([['a', 50], ['b', 30]]), coverage(10)]).trusted).toEqual({ from: 10, to: 30 });
+    expect(rollupStatus([state([]), coverage(10)]).trusted).toBeUndefined();
+    expect(rollupStatus([state([['a', 50]]), {}]).trusted).toBeUndefined();
+    expect(rollupStatus([state([['a', 5]]), coverage(10)]).trusted).toBeUndefined();
   });
 });
