@@ -87,7 +87,8 @@ export function resolveTimeInput(input: TimeInput, ctx: { now: number; timeZone:
   }
 }
 
-const timeInputField = (name: 'from' | 'to') =>
+/** An optional time query parameter (ISO 8601, epoch ms or now-…), parsed into a TimeInput with a bilingual error. */
+export const timeInputField = (openapi: { description: string; example: string }) =>
   z
     .string()
     .optional()
@@ -98,13 +99,16 @@ const timeInputField = (name: 'from' | 'to') =>
       bilingualIssue(ctx, { reason: 'invalid_format', zh: parsed.zh, en: parsed.en });
       return z.NEVER;
     })
-    .openapi({
-      description:
-        name === 'from'
-          ? 'Start (inclusive): ISO 8601 (local time in `tz` when no offset), epoch ms, or `now-7d`'
-          : 'End (exclusive): ISO 8601 (local time in `tz` when no offset), epoch ms, or `now`',
-      example: name === 'from' ? '2024-05-01T00:00:00+08:00' : '2024-06-01T00:00:00+08:00',
-    });
+    .openapi(openapi);
+
+const rangeField = (name: 'from' | 'to') =>
+  timeInputField({
+    description:
+      name === 'from'
+        ? 'Start (inclusive): ISO 8601 (local time in `tz` when no offset), epoch ms, or `now-7d`'
+        : 'End (exclusive): ISO 8601 (local time in `tz` when no offset), epoch ms, or `now`',
+    example: name === 'from' ? '2024-05-01T00:00:00+08:00' : '2024-06-01T00:00:00+08:00',
+  });
 
 export interface TimeRangeOptions {
   now: () => number;
@@ -136,8 +140,8 @@ function formatSpan(ms: number, lang: 'zh' | 'en'): string {
 export function timeRangeQuery<S extends z.ZodRawShape = Record<never, never>>(options: TimeRangeOptions, extra?: S) {
   const base = z.object({
     ...(extra ?? ({} as S)),
-    from: timeInputField('from'),
-    to: timeInputField('to'),
+    from: rangeField('from'),
+    to: rangeField('to'),
     tz: z
       .string()
       .optional()

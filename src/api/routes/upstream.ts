@@ -13,28 +13,17 @@ import { principalOf, type ApiApp } from '../env.js';
 import { problemResponses } from '../problem.js';
 import { parameterListSchema } from '../query/parameter-list.js';
 import { stationIdParams } from '../query/station-id.js';
-import { parseTimeInput, resolveTimeInput, type TimeInput } from '../query/time-range.js';
-import { bilingualIssue } from '../validation.js';
+import { resolveTimeInput, timeInputField } from '../query/time-range.js';
 import type { DataRouteDeps } from './data-route-deps.js';
 import { seriesJson, standardJson, stationRef, type Fmt } from './present.js';
 import { tzField, windowField } from './query-fields.js';
 import { LimitBand, Series, Standard, StationRef, Time } from './schemas.js';
 import { serviceCall } from './service-call.js';
 
-const atField = z
-  .string()
-  .optional()
-  .transform((raw, ctx): TimeInput | undefined => {
-    if (raw === undefined) return undefined;
-    const parsed = parseTimeInput(raw);
-    if (parsed.ok) return parsed.value;
-    bilingualIssue(ctx, { reason: 'invalid_format', zh: parsed.zh, en: parsed.en });
-    return z.NEVER;
-  })
-  .openapi({
-    description: 'End of the look-back (default now): ISO 8601, epoch ms or now-6h',
-    example: '2024-05-20T14:00:00+08:00',
-  });
+const atField = timeInputField({
+  description: 'End of the look-back (default now): ISO 8601, epoch ms or now-6h',
+  example: '2024-05-20T14:00:00+08:00',
+});
 
 const Traced = z
   .object({
