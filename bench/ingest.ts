@@ -56,7 +56,9 @@ const N = Math.round(option('messages', 100_000));
 const USE_TSX = process.argv.includes('--tsx');
 const REPEAT = Math.round(option('rounds', 3));
 /** V8 flags for the ingester: none by default, as production runs it (docs/benchmarks.md, "Memory"). */
-const NODE_OPTIONS = process.argv.includes('--node-options') ? (process.argv[process.argv.indexOf('--node-options') + 1] ?? '') : '';
+const NODE_OPTIONS = process.argv.includes('--node-options')
+  ? (process.argv[process.argv.indexOf('--node-options') + 1] ?? '')
+  : '';
 const LATENCY_SECONDS = option('latency-seconds', 15);
 const ROLLUP_INTERVAL_SECONDS = option('rollup-interval', 5);
 /** `--rollups off`: the ingester without hourly rollups (INFLUX_ROLLUPS=off), to see what they cost. */
@@ -82,7 +84,9 @@ function valuesFor(i: number): Record<string, number> {
 
 /** Messages i = 0…n-1: stations round-robin, each station's messages a minute apart from `base`. */
 function payloads(n: number, base: number, spacing: (i: number) => number): Buffer[] {
-  return Array.from({ length: n }, (_, i) => Buffer.from(JSON.stringify({ ts: base + spacing(i), values: valuesFor(i) })));
+  return Array.from({ length: n }, (_, i) =>
+    Buffer.from(JSON.stringify({ ts: base + spacing(i), values: valuesFor(i) })),
+  );
 }
 
 interface PublishResult {
@@ -92,7 +96,12 @@ interface PublishResult {
 }
 
 /** QoS 1 at full speed (or `perSecond`), `window` unacknowledged at a time. */
-async function publish(url: string, topicOf: (i: number) => string, messages: Buffer[], options: { window: number; perSecond?: number }): Promise<PublishResult> {
+async function publish(
+  url: string,
+  topicOf: (i: number) => string,
+  messages: Buffer[],
+  options: { window: number; perSecond?: number },
+): Promise<PublishResult> {
   const client = await mqtt.connectAsync(url, { clientId: `bench-pub-${process.pid}-${Date.now()}`, clean: true });
   client.on('error', () => undefined);
   const publishedAt = new Float64Array(messages.length);
@@ -106,10 +115,13 @@ async function publish(url: string, topicOf: (i: number) => string, messages: Bu
       while (inFlight < options.window && next < messages.length) {
         const due = options.perSecond ? firstAt + (next / options.perSecond) * 1000 : 0;
         if (due > Date.now()) {
-          timer ??= setTimeout(() => {
-            timer = undefined;
-            pump();
-          }, Math.max(1, due - Date.now()));
+          timer ??= setTimeout(
+            () => {
+              timer = undefined;
+              pump();
+            },
+            Math.max(1, due - Date.now()),
+          );
           return;
         }
         const i = next++;
@@ -149,9 +161,13 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function measureRawMqtt(url: string, messages: Buffer[]): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/raw-mqtt-subscriber.ts'), url, 'raw/+/data', String(messages.length)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO, 'bench/raw-mqtt-subscriber.ts'), url, 'raw/+/data', String(messages.length)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   try {
     const done = new Promise<{ firstAt: number; lastAt: number }>((resolve, reject) => {
       child.on('message', (m: { done?: boolean; firstAt: number; lastAt: number }) => m.done && resolve(m));
@@ -212,14 +228,42 @@ function compileIngester(): string {
   const outDir = path.join(REPO, 'node_modules/.cache/qingliu-bench');
   fs.rmSync(outDir, { recursive: true, force: true });
   const tsc = path.join(REPO, 'node_modules/typescript/bin/tsc');
-  const flags = ['--outDir', outDir, '--rootDir', REPO, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022'];
-  execFileSync(process.execPath, [tsc, path.join(REPO, 'src/main.ts'), ...flags, '--skipLibCheck', '--esModuleInterop', '--resolveJsonModule', '--noCheck'], {
-    stdio: 'inherit',
-  });
+  const flags = [
+    '--outDir',
+    outDir,
+    '--rootDir',
+    REPO,
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+  ];
+  execFileSync(
+    process.execPath,
+    [
+      tsc,
+      path.join(REPO, 'src/main.ts'),
+      ...flags,
+      '--skipLibCheck',
+      '--esModuleInterop',
+      '--resolveJsonModule',
+      '--noCheck',
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
   return path.join(outDir, 'src/main.js');
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number, intervalMs: number, what: string): Promise<number> {
+async function until(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs: number,
+  what: string,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // A query that fails under load (a reset connection, a timeout) is asked again, not fatal.
@@ -237,13 +281,23 @@ async function main(): Promise<void> {
   // Mosquitto saves its persistence file every autosave interval, with every message queued for a persistent
   // session (the ingester's): the harness's 1 s (for the tests) would bill the pipeline a save per second that
   // the raw MQTT ceiling (a clean session) never pays. The production configuration's 30 s is the fair setting.
-  const [broker, influx] = await Promise.all([startMosquitto({ autosaveIntervalSeconds: AUTOSAVE_SECONDS }), startInfluxd()]);
+  const [broker, influx] = await Promise.all([
+    startMosquitto({ autosaveIntervalSeconds: AUTOSAVE_SECONDS }),
+    startInfluxd(),
+  ]);
   let ingester: ChildProcess | undefined;
   try {
     const day = 86_400_000;
     const port = await freePort();
-    const entry = [...NODE_OPTIONS.split(' ').filter(Boolean), ...(USE_TSX ? ['--import', 'tsx', path.join(REPO, 'src/main.ts')] : [compileIngester()])];
-    const catalog = writeCatalog(dir, Array.from({ length: STATIONS }, (_, i) => stationId(i)), PARAMETERS);
+    const entry = [
+      ...NODE_OPTIONS.split(' ').filter(Boolean),
+      ...(USE_TSX ? ['--import', 'tsx', path.join(REPO, 'src/main.ts')] : [compileIngester()]),
+    ];
+    const catalog = writeCatalog(
+      dir,
+      Array.from({ length: STATIONS }, (_, i) => stationId(i)),
+      PARAMETERS,
+    );
     ingester = spawn(process.execPath, entry, {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
@@ -266,10 +320,18 @@ async function main(): Promise<void> {
     });
     const pid = ingester.pid!;
     const http = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${http}/readyz`).catch(() => undefined))?.status === 200, 60_000, 100, 'the ingester to be ready');
+    await until(
+      async () => (await fetch(`${http}/readyz`).catch(() => undefined))?.status === 200,
+      60_000,
+      100,
+      'the ingester to be ready',
+    );
     const idleRss = peakRssMb(pid);
     log(`ingester ready: RSS ${Math.round(idleRss.current)} MB (peak so far ${Math.round(idleRss.peak)} MB)`);
-    const stored = async () => Number(/^qingliu_ingest_readings_stored_total (\S+)$/m.exec(await (await fetch(`${http}/metrics`)).text())?.[1] ?? 0);
+    const stored = async () =>
+      Number(
+        /^qingliu_ingest_readings_stored_total (\S+)$/m.exec(await (await fetch(`${http}/metrics`)).text())?.[1] ?? 0,
+      );
 
     // Rounds of M, W and the pipeline back to back, so that each round's three figures share the machine's
     // background load; each round writes its own time range (the first one also creates the 18,000 series).
@@ -279,9 +341,15 @@ async function main(): Promise<void> {
     // The ingester's rollups are current once it publishes, after doneAt, a clean_before at its current hour:
     // nothing before that hour is dirty (the rounds' readings are 400 days old).
     const rollupsCurrent = async (after: number) => {
-      const state = await influxQuery(influx.url, 'bench', `SELECT last("clean_before") FROM "rollup_state" WHERE "instance" = 'bench-ingest'`);
+      const state = await influxQuery(
+        influx.url,
+        'bench',
+        `SELECT last("clean_before") FROM "rollup_state" WHERE "instance" = 'bench-ingest'`,
+      );
       const [time, cleanBefore] = (state.series?.[0]?.values[0] ?? []) as number[];
-      return time !== undefined && cleanBefore !== undefined && time > after && cleanBefore >= time - (time % 3_600_000);
+      return (
+        time !== undefined && cleanBefore !== undefined && time > after && cleanBefore >= time - (time % 3_600_000)
+      );
     };
     for (let k = 0; k < REPEAT; k++) {
       const base = Date.now() - (400 + 10 * k) * day;
@@ -291,18 +359,35 @@ async function main(): Promise<void> {
       log(`round ${k + 1}/${REPEAT}: raw InfluxDB write ceiling (W)…`);
       const W = await measureRawInflux(influx.url, N, base, spanMs);
       const C = 1 / (1 / M + R / W);
-      log(`round ${k + 1}/${REPEAT}: M = ${Math.round(M)} messages/s, W = ${Math.round(W)} points/s, C = ${Math.round(C)} messages/s; pipeline at full speed…`);
+      log(
+        `round ${k + 1}/${REPEAT}: M = ${Math.round(M)} messages/s, W = ${Math.round(W)} points/s, C = ${Math.round(C)} messages/s; pipeline at full speed…`,
+      );
       const storedBefore = await stored();
       const run = await publish(broker.url, (i) => `wq/${stationId(i)}/data`, messages, { window: PUBLISH_WINDOW });
       // Cheap metric polling first; the database count (the measure) once the end is near.
-      await until(async () => (await stored()) - storedBefore >= expected * 0.95, 600_000, 100, 'the ingester to store 95 %');
+      await until(
+        async () => (await stored()) - storedBefore >= expected * 0.95,
+        600_000,
+        100,
+        'the ingester to store 95 %',
+      );
       const inRange = `WHERE time >= ${base}ms AND time < ${base + spanMs}ms`;
-      const doneAt = await until(async () => (await countReadings(influx.url, 'bench', inRange)) >= expected, 600_000, 50, 'every reading in the database');
+      const doneAt = await until(
+        async () => (await countReadings(influx.url, 'bench', inRange)) >= expected,
+        600_000,
+        50,
+        'every reading in the database',
+      );
       const e2e = expected / ((doneAt - run.firstAt) / 1000);
-      const rolledUpAt = ROLLUPS === 'on' ? await until(() => rollupsCurrent(doneAt), 600_000, 200, "the round's hourly rollups") : doneAt;
+      const rolledUpAt =
+        ROLLUPS === 'on'
+          ? await until(() => rollupsCurrent(doneAt), 600_000, 200, "the round's hourly rollups")
+          : doneAt;
       const rollupS = (rolledUpAt - doneAt) / 1000;
       rounds.push({ M, W, C, e2e, ratio: e2e / R / C, rollupS });
-      log(`round ${k + 1}/${REPEAT}: end to end ${Math.round(e2e)} readings/s (${Math.round(e2e / R)} messages/s) = ${(e2e / R / C).toFixed(2)} × C; rollups current ${rollupS.toFixed(1)} s later`);
+      log(
+        `round ${k + 1}/${REPEAT}: end to end ${Math.round(e2e)} readings/s (${Math.round(e2e / R)} messages/s) = ${(e2e / R / C).toFixed(2)} × C; rollups current ${rollupS.toFixed(1)} s later`,
+      );
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
     const e2eReadingsPerSecond = median(rounds.map((r) => r.e2e));
@@ -324,7 +409,11 @@ async function main(): Promise<void> {
     const poller = (async () => {
       let since = latencyBase - 1;
       while (polling) {
-        const result = await influxQuery(influx.url, 'bench', `SELECT value FROM reading WHERE param='ph' AND (${probes}) AND time > ${since}ms`).catch(() => ({ series: undefined }));
+        const result = await influxQuery(
+          influx.url,
+          'bench',
+          `SELECT value FROM reading WHERE param='ph' AND (${probes}) AND time > ${since}ms`,
+        ).catch(() => ({ series: undefined }));
         const now = Date.now();
         let newest = since;
         for (const row of result.series?.[0]?.values ?? []) {
@@ -341,24 +430,41 @@ async function main(): Promise<void> {
       }
     })();
     log(`latency at ${Math.round(rate)} messages/s for ${LATENCY_SECONDS} s…`);
-    const latencyRun = await publish(broker.url, (i) => `wq/${stationId(i)}/data`, probeMessages, { window: PUBLISH_WINDOW, perSecond: rate });
-    const probeCount = Array.from({ length: latencyMessages }, (_, i) => i).filter((i) => i % STATIONS < PROBE_STATIONS).length;
+    const latencyRun = await publish(broker.url, (i) => `wq/${stationId(i)}/data`, probeMessages, {
+      window: PUBLISH_WINDOW,
+      perSecond: rate,
+    });
+    const probeCount = Array.from({ length: latencyMessages }, (_, i) => i).filter(
+      (i) => i % STATIONS < PROBE_STATIONS,
+    ).length;
     await until(async () => seen >= probeCount, 120_000, 50, 'every probe reading');
     polling = false;
     await poller;
     const latencies: number[] = [];
-    for (let i = 0; i < latencyMessages; i++) if (i % STATIONS < PROBE_STATIONS) latencies.push(seenAt[i]! - latencyRun.publishedAt[i]!);
+    for (let i = 0; i < latencyMessages; i++)
+      if (i % STATIONS < PROBE_STATIONS) latencies.push(seenAt[i]! - latencyRun.publishedAt[i]!);
     latencies.sort((a, b) => a - b);
 
     const totalExpected = REPEAT * expected + latencyMessages * R;
-    await until(async () => (await countReadings(influx.url, 'bench')) >= totalExpected, 120_000, 200, 'the latency run stored');
+    await until(
+      async () => (await countReadings(influx.url, 'bench')) >= totalExpected,
+      120_000,
+      200,
+      'the latency run stored',
+    );
     const totalStored = await countReadings(influx.url, 'bench');
     const rss = peakRssMb(pid);
 
     const result = {
       benchmark: 'ingest',
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, load_1m_before: Number(loadBefore.toFixed(2)), load_1m_after: Number(os.loadavg()[0]!.toFixed(2)) },
+      machine: {
+        cpus: os.cpus().length,
+        cpu: os.cpus()[0]?.model,
+        node: process.version,
+        load_1m_before: Number(loadBefore.toFixed(2)),
+        load_1m_after: Number(os.loadavg()[0]!.toFixed(2)),
+      },
       stations: STATIONS,
       readings_per_message: R,
       messages: N,
