@@ -26,7 +26,16 @@ function violation(stationId: string, nh3n: number): Finding {
     classReached: '劣V',
     targetClass: 'III',
     primaryPollutants: [{ parameter: 'nh3n', exceedance: Math.round((nh3n - 1) * 100) / 100 }],
-    items: [{ parameter: 'nh3n', value: nh3n, limit: 1, direction: 'max', class: '劣V', exceedance: Math.round((nh3n - 1) * 100) / 100 }],
+    items: [
+      {
+        parameter: 'nh3n',
+        value: nh3n,
+        limit: 1,
+        direction: 'max',
+        class: '劣V',
+        exceedance: Math.round((nh3n - 1) * 100) / 100,
+      },
+    ],
   };
 }
 
@@ -60,9 +69,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN', acceptDownloads: true });
+    context = await browser.newContext({
+      viewport: { width: 1366, height: 900 },
+      timezoneId: 'Asia/Shanghai',
+      locale: 'zh-CN',
+      acceptDownloads: true,
+    });
     context.on('request', (r) => {
-      if (!r.url().startsWith(server.base) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) external.push(r.url());
+      if (!r.url().startsWith(server.base) && !r.url().startsWith('blob:') && !r.url().startsWith('data:'))
+        external.push(r.url());
     });
     page = await context.newPage();
     page.on('console', (m) => {
@@ -102,15 +117,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
   it('overview: the map shows every station, coloured, the offline one grey; sections with target and current class; the open alert', async () => {
     await page.goto(`${server.base}/#/`);
     await page.waitForSelector('.map svg [data-station]');
-    const ids = await page.locator('.map svg [data-station]').evaluateAll((els) => els.map((e) => e.getAttribute('data-station')));
+    const ids = await page
+      .locator('.map svg [data-station]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-station')));
     expect(ids.sort()).toEqual(server.catalog.stations.map((s) => s.id).sort());
     expect(await page.getAttribute('[data-station="houtanghe"]', 'data-freshness')).toBe('offline');
     expect(await page.getAttribute('[data-station="houtanghe"]', 'data-state')).toBe('offline');
     // The Yunxi and its tributary the Baisha, each a line through its sections.
     expect(await page.locator('.map polyline.river').count()).toBe(2);
-    const sectionStates = await page.locator('.map a.station.online[data-station]').evaluateAll((els) =>
-      els.filter((e) => e.querySelector('circle')).map((e) => e.getAttribute('data-state')),
-    );
+    const sectionStates = await page
+      .locator('.map a.station.online[data-station]')
+      .evaluateAll((els) => els.filter((e) => e.querySelector('circle')).map((e) => e.getAttribute('data-state')));
     expect(sectionStates.length).toBeGreaterThan(3);
     for (const state of sectionStates) expect(['I', 'II', 'III', 'IV', 'V', '劣V', 'unknown']).toContain(state);
 
@@ -152,12 +169,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
       const height = Math.round(over.height * ratio);
       const data = ctx.getImageData(x, top, 1, height).data;
       const found = new Set<string>();
-      for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0) found.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i + 3]! > 0) found.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
       return [...found];
     });
     const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
-    const near = (rgb: string, target: number[]) => rgb.split(',').map(Number).every((v, i) => Math.abs(v - target[i]!) <= 4);
-    const classesDrawn = Object.entries(CLASS_COLORS).filter(([, c]) => colours.some((rgb) => near(rgb, hex(c)))).map(([k]) => k);
+    const near = (rgb: string, target: number[]) =>
+      rgb
+        .split(',')
+        .map(Number)
+        .every((v, i) => Math.abs(v - target[i]!) <= 4);
+    const classesDrawn = Object.entries(CLASS_COLORS)
+      .filter(([, c]) => colours.some((rgb) => near(rgb, hex(c))))
+      .map(([k]) => k);
     expect(classesDrawn).toContain('III');
     expect(classesDrawn.length).toBeGreaterThanOrEqual(2);
 
@@ -165,24 +189,32 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     expect(await page.locator('[data-chart="conductivity"]').getAttribute('data-bands')).toBe('');
     await page.waitForSelector('#timeline .strip span');
     await page.waitForSelector('#upstream-table tbody tr');
-    expect(await page.locator('#upstream-table tbody tr').count()).toBe(1 + server.catalog.upstreamOf('longdukou').length);
+    expect(await page.locator('#upstream-table tbody tr').count()).toBe(
+      1 + server.catalog.upstreamOf('longdukou').length,
+    );
     await shot('03-station-section');
   });
 
   it('station page: range and window are selectable (7 days of hourly means, then daily means)', async () => {
     await page.click('#range-buttons [data-range="7d"]');
-    await page.waitForFunction(() => document.querySelector('#range-buttons [data-range="7d"]')?.getAttribute('aria-pressed') === 'true');
+    await page.waitForFunction(
+      () => document.querySelector('#range-buttons [data-range="7d"]')?.getAttribute('aria-pressed') === 'true',
+    );
     await page.waitForSelector('[data-chart="nh3n"] canvas');
     expect(await page.inputValue('#window-select')).toBe('1h');
     expect(Number(await page.locator('[data-chart="nh3n"]').getAttribute('data-points'))).toBeGreaterThan(30);
     await page.selectOption('#window-select', '1d');
-    await page.waitForFunction(() => Number(document.querySelector('[data-chart="nh3n"]')?.getAttribute('data-points')) > 0 && location.hash.includes('window=1d'));
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-chart="nh3n"]')?.getAttribute('data-points')) > 0 &&
+        location.hash.includes('window=1d'),
+    );
     const daily = Number(await page.locator('[data-chart="nh3n"]').getAttribute('data-points'));
     expect(daily).toBeGreaterThanOrEqual(7);
     expect(daily).toBeLessThanOrEqual(8);
   });
 
-  it("plant page: the discharge limit is drawn as a line and compliance replaces the class", async () => {
+  it('plant page: the discharge limit is drawn as a line and compliance replaces the class', async () => {
     await page.goto(`${server.base}/#/station/wwtp1-effluent`);
     await page.waitForSelector('[data-chart="nh3n"] canvas');
     // GB 18918-2002 class 1A NH3-N: 5 mg/L (8 at ≤ 12 °C); TP 1 mg/L for a plant built before 2006.
@@ -196,7 +228,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
   it('compliance page: the monthly table, and its CSV downloads with a BOM', async () => {
     await page.goto(`${server.base}/#/compliance`);
     await page.waitForSelector('#compliance-table tr[data-station="longdukou"]');
-    const rate = await page.locator('#compliance-table tr[data-station="longdukou"] td[data-rate]').getAttribute('data-rate');
+    const rate = await page
+      .locator('#compliance-table tr[data-station="longdukou"] td[data-rate]')
+      .getAttribute('data-rate');
     expect(rate === '' || (Number(rate) >= 0 && Number(rate) <= 1)).toBe(true);
     await shot('05-compliance');
 
@@ -221,9 +255,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     await page.waitForSelector('#ack-button');
     await page.fill('#alert-note', '已通知临江分局现场核查');
     await page.click('#ack-button');
-    await expect.poll(() => page.locator(`#alerts-table tr[data-alert="${alertId}"]`).getAttribute('data-state')).toBe('acknowledged');
+    await expect
+      .poll(() => page.locator(`#alerts-table tr[data-alert="${alertId}"]`).getAttribute('data-state'))
+      .toBe('acknowledged');
     await page.waitForSelector('#alert-timeline li[data-kind="acknowledged"]');
-    expect(await page.locator('#alert-timeline li[data-kind="acknowledged"]').innerText()).toContain('已通知临江分局现场核查');
+    expect(await page.locator('#alert-timeline li[data-kind="acknowledged"]').innerText()).toContain(
+      '已通知临江分局现场核查',
+    );
 
     const stored = server.alerts.get(alertId)!.alert;
     expect(stored.state).toBe('acknowledged');
@@ -250,7 +288,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     expect(server.alerts.get(id)!.alert.state).toBe('open');
     await page.fill('#alert-note', '现场核查为采样管路堵塞，已疏通');
     await page.click('#resolve-button');
-    await expect.poll(() => page.locator(`#alerts-table tr[data-alert="${id}"]`).getAttribute('data-state')).toBe('resolved');
+    await expect
+      .poll(() => page.locator(`#alerts-table tr[data-alert="${id}"]`).getAttribute('data-state'))
+      .toBe('resolved');
     await page.waitForSelector('#alert-timeline li[data-kind="resolved"]');
     expect(server.alerts.get(id)!.alert.resolveReason).toBe('现场核查为采样管路堵塞，已疏通');
     expect(await page.locator('#resolve-button').count()).toBe(0);
@@ -266,7 +306,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     await page.reload();
     await page.waitForSelector('#sections-table');
     expect(await page.locator('[data-nav="compliance"]').innerText()).toBe('Compliance');
-    expect(await page.locator('#sections-table tr[data-station="longdukou"]').innerText()).toContain('Longdukou outbound section');
+    expect(await page.locator('#sections-table tr[data-station="longdukou"]').innerText()).toContain(
+      'Longdukou outbound section',
+    );
     // Header terms carry the Chinese name beside the English one.
     expect(await page.locator('#sections-table thead').innerText()).toContain('target class');
     expect(await page.locator('#sections-table thead').innerText()).toContain('目标水质');
@@ -301,8 +343,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     await p.fill('#api-key', KEYS.viewer);
     await p.click('.login button[type=submit]');
     await p.waitForSelector('.map svg [data-station]');
-    const ids = await p.locator('.map svg [data-station]').evaluateAll((els) => els.map((e) => e.getAttribute('data-station')));
-    expect(ids.sort()).toEqual(server.catalog.stations.filter((s) => s.public).map((s) => s.id).sort());
+    const ids = await p
+      .locator('.map svg [data-station]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-station')));
+    expect(ids.sort()).toEqual(
+      server.catalog.stations
+        .filter((s) => s.public)
+        .map((s) => s.id)
+        .sort(),
+    );
     expect(await p.locator('[data-nav="alerts"]').count()).toBe(0);
     expect(await p.locator('.who .role').innerText()).toBe('公众查看');
     await viewer.close();

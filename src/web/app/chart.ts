@@ -88,7 +88,8 @@ function drawBands(u: uPlot, bands: Limits['bands']): void {
   ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
   ctx.clip();
   const scale = u.scales.y;
-  if (scale?.min === undefined || scale.max === undefined || scale.min === null || scale.max === null) return ctx.restore();
+  if (scale?.min === undefined || scale.max === undefined || scale.min === null || scale.max === null)
+    return ctx.restore();
   const pxRatio = devicePixelRatio || 1;
   ctx.font = `${11 * pxRatio}px system-ui, sans-serif`;
   ctx.textAlign = 'right';
@@ -109,7 +110,12 @@ function drawBands(u: uPlot, bands: Limits['bands']): void {
   ctx.restore();
 }
 
-function drawLimitLines(u: uPlot, lines: readonly LimitLine[], labels: { limit: string; cold: string }, decimals: number): void {
+function drawLimitLines(
+  u: uPlot,
+  lines: readonly LimitLine[],
+  labels: { limit: string; cold: string },
+  decimals: number,
+): void {
   const { ctx, bbox } = u;
   const pxRatio = devicePixelRatio || 1;
   ctx.save();
@@ -128,7 +134,10 @@ function drawLimitLines(u: uPlot, lines: readonly LimitLine[], labels: { limit: 
     ctx.moveTo(bbox.left, y);
     ctx.lineTo(bbox.left + bbox.width, y);
     ctx.stroke();
-    const label = line.note === 'cold' ? `${labels.cold} ${line.value.toFixed(decimals)}` : `${labels.limit} ${line.value.toFixed(decimals)}`;
+    const label =
+      line.note === 'cold'
+        ? `${labels.cold} ${line.value.toFixed(decimals)}`
+        : `${labels.limit} ${line.value.toFixed(decimals)}`;
     ctx.fillText(label, bbox.left + bbox.width - 4 * pxRatio, y - 2 * pxRatio);
   }
   ctx.restore();
@@ -162,22 +171,47 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
   const data = alignSeries(series, options.gapMs);
   const hasSpread = series.min !== undefined && series.max !== undefined;
   const flaggedIdx = hasSpread ? 4 : 2;
-  const allValues = [...series.values, ...(series.min ?? []), ...(series.max ?? []), ...series.flagged.map((p) => p.v)].filter(
-    (v): v is number => v !== null,
-  );
+  const allValues = [
+    ...series.values,
+    ...(series.min ?? []),
+    ...(series.max ?? []),
+    ...series.flagged.map((p) => p.v),
+  ].filter((v): v is number => v !== null);
   const range = yRange(allValues, options.limits);
   const fmt = (v: number | null) => (v === null || v === undefined ? '—' : v.toFixed(options.decimals));
   const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
   const color = options.color ?? LINE_COLOR;
 
   const seriesOpts: uPlot.Series[] = [
-    { label: options.labels.time, value: (_u, ts) => (ts === null || ts === undefined ? '—' : fmtDateTime(ts, timeZone)) },
-    { label: options.label, stroke: color, width: 1.6, value: (_u, v) => fmt(v), spanGaps: false, points: { show: series.times.length < 80 } },
+    {
+      label: options.labels.time,
+      value: (_u, ts) => (ts === null || ts === undefined ? '—' : fmtDateTime(ts, timeZone)),
+    },
+    {
+      label: options.label,
+      stroke: color,
+      width: 1.6,
+      value: (_u, v) => fmt(v),
+      spanGaps: false,
+      points: { show: series.times.length < 80 },
+    },
   ];
   if (hasSpread) {
     seriesOpts.push(
-      { label: options.labels.min, stroke: `${color}55`, width: 0.8, value: (_u, v) => fmt(v), points: { show: false } },
-      { label: options.labels.max, stroke: `${color}55`, width: 0.8, value: (_u, v) => fmt(v), points: { show: false } },
+      {
+        label: options.labels.min,
+        stroke: `${color}55`,
+        width: 0.8,
+        value: (_u, v) => fmt(v),
+        points: { show: false },
+      },
+      {
+        label: options.labels.max,
+        stroke: `${color}55`,
+        width: 0.8,
+        value: (_u, v) => fmt(v),
+        points: { show: false },
+      },
     );
   }
   seriesOpts.push({
@@ -214,7 +248,8 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
         grid: { stroke: '#0000000f' },
         ticks: { stroke: '#00000026' },
         size: 52,
-        values: (_u, splits) => splits.map((v) => (Math.abs(v) >= 1000 ? v.toFixed(0) : String(+v.toFixed(Math.max(options.decimals, 1))))),
+        values: (_u, splits) =>
+          splits.map((v) => (Math.abs(v) >= 1000 ? v.toFixed(0) : String(+v.toFixed(Math.max(options.decimals, 1))))),
       },
     ],
     bands: hasSpread ? [{ series: [3, 2], fill: `${color}1f` }] : [],
@@ -224,7 +259,12 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
       drawClear: [(u) => drawBands(u, options.limits.bands)],
       draw: [
         (u) => {
-          drawLimitLines(u, options.limits.lines, { limit: options.limitLabel, cold: options.coldLabel }, options.decimals);
+          drawLimitLines(
+            u,
+            options.limits.lines,
+            { limit: options.limitLabel, cold: options.coldLabel },
+            options.decimals,
+          );
           drawFlagLetters(u, series.flagged, flaggedIdx);
         },
       ],
