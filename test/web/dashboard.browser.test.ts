@@ -142,7 +142,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
 
   it('station page: a chart per parameter with the GB 3838 class bands behind the line, flagged readings marked', async () => {
     await page.goto(`${server.base}/#/station/longdukou`);
-    await page.waitForSelector('[data-chart="nh3n"] canvas');
+    await page.waitForSelector('[data-chart="nh3n"] [data-drawn]');
     const station = server.catalog.station('longdukou')!;
     expect(await page.locator('[data-chart]').count()).toBe(station.parameters.length);
     expect(await page.locator('#station-name').innerText()).toContain('龙渡口出境断面');
@@ -157,33 +157,36 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     expect(flagLegend).toContain('C 校准');
     expect(await nh3n.locator('.limits-legend').innerText()).toContain('III ≤1.00');
 
-    // The bands are on the canvas: sample a column at the plot's left edge and find class colours in it.
-    const colours = await nh3n.evaluate((card) => {
-      const canvas = card.querySelector('canvas')!;
-      const over = card.querySelector('.u-over')!.getBoundingClientRect();
-      const box = canvas.getBoundingClientRect();
-      const ratio = canvas.width / box.width;
-      const ctx = canvas.getContext('2d')!;
-      const x = Math.round((over.left - box.left + 2) * ratio);
-      const top = Math.round((over.top - box.top) * ratio);
-      const height = Math.round(over.height * ratio);
-      const data = ctx.getImageData(x, top, 1, height).data;
-      const found = new Set<string>();
-      for (let i = 0; i < data.length; i += 4)
-        if (data[i + 3]! > 0) found.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
-      return [...found];
-    });
+    // The bands are on the canvas: sample a column at the plot's left edge and find class colours in it. Polled
+    // for a while: once in CI a single sample, taken when the canvas had appeared, found no colour at all.
     const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
     const near = (rgb: string, target: number[]) =>
       rgb
         .split(',')
         .map(Number)
         .every((v, i) => Math.abs(v - target[i]!) <= 4);
-    const classesDrawn = Object.entries(CLASS_COLORS)
-      .filter(([, c]) => colours.some((rgb) => near(rgb, hex(c))))
-      .map(([k]) => k);
-    expect(classesDrawn).toContain('III');
-    expect(classesDrawn.length).toBeGreaterThanOrEqual(2);
+    const classesDrawn = async () => {
+      const colours = await nh3n.evaluate((card) => {
+        const canvas = card.querySelector('canvas')!;
+        const over = card.querySelector('.u-over')!.getBoundingClientRect();
+        const box = canvas.getBoundingClientRect();
+        const ratio = canvas.width / box.width;
+        const ctx = canvas.getContext('2d')!;
+        const x = Math.round((over.left - box.left + 2) * ratio);
+        const top = Math.round((over.top - box.top) * ratio);
+        const height = Math.round(over.height * ratio);
+        const data = ctx.getImageData(x, top, 1, height).data;
+        const found = new Set<string>();
+        for (let i = 0; i < data.length; i += 4)
+          if (data[i + 3]! > 0) found.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+        return [...found];
+      });
+      return Object.entries(CLASS_COLORS)
+        .filter(([, c]) => colours.some((rgb) => near(rgb, hex(c))))
+        .map(([k]) => k);
+    };
+    await expect.poll(classesDrawn, { timeout: 5000 }).toContain('III');
+    expect((await classesDrawn()).length).toBeGreaterThanOrEqual(2);
 
     // Parameters without GB 3838 limits say so instead of drawing bands.
     expect(await page.locator('[data-chart="conductivity"]').getAttribute('data-bands')).toBe('');
@@ -200,7 +203,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     await page.waitForFunction(
       () => document.querySelector('#range-buttons [data-range="7d"]')?.getAttribute('aria-pressed') === 'true',
     );
-    await page.waitForSelector('[data-chart="nh3n"] canvas');
+    await page.waitForSelector('[data-chart="nh3n"] [data-drawn]');
     expect(await page.inputValue('#window-select')).toBe('1h');
     expect(Number(await page.locator('[data-chart="nh3n"]').getAttribute('data-points'))).toBeGreaterThan(30);
     await page.selectOption('#window-select', '1d');
@@ -216,7 +219,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
 
   it('plant page: the discharge limit is drawn as a line and compliance replaces the class', async () => {
     await page.goto(`${server.base}/#/station/wwtp1-effluent`);
-    await page.waitForSelector('[data-chart="nh3n"] canvas');
+    await page.waitForSelector('[data-chart="nh3n"] [data-drawn]');
     // GB 18918-2002 class 1A NH3-N: 5 mg/L (8 at ≤ 12 °C); TP 1 mg/L for a plant built before 2006.
     expect(await page.locator('[data-chart="nh3n"]').getAttribute('data-limit-lines')).toBe('5,8');
     expect(await page.locator('[data-chart="tp"]').getAttribute('data-limit-lines')).toBe('1');
@@ -314,7 +317,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     expect(await page.locator('#sections-table thead').innerText()).toContain('目标水质');
     await shot('07-overview-en');
     await page.goto(`${server.base}/#/station/longdukou`);
-    await page.waitForSelector('[data-chart="nh3n"] canvas');
+    await page.waitForSelector('[data-chart="nh3n"] [data-drawn]');
     expect(await page.locator('[data-chart="nh3n"] .flag-legend').innerText()).toContain('M maintenance');
     await shot('08-station-en');
     await page.click('#lang-switch');
@@ -330,7 +333,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('09-phone-overview', phone);
     await phone.goto(`${server.base}/#/station/longdukou`);
-    await phone.waitForSelector('[data-chart="nh3n"] canvas');
+    await phone.waitForSelector('[data-chart="nh3n"] [data-drawn]');
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('10-phone-station', phone);
     await phone.close();
