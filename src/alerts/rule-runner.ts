@@ -169,9 +169,10 @@ export function createRuleRunner(deps: {
       const valid = validOnly(points).length;
       let lastSeenAt: number | null = null;
       if (valid === 0 && readings.latest) {
-        const latest = await readings.latest({ stationIds: [station.id], validOnly: true });
-        const before = latest.map((l) => l.ts).filter((ts) => ts < end);
-        lastSeenAt = before.length > 0 ? Math.max(...before) : null;
+        // As of the window's end: a reading that came in later (the station is back) must not hide the last
+        // one before the gap.
+        const latest = await readings.latest({ stationIds: [station.id], validOnly: true, before: end });
+        lastSeenAt = latest.length > 0 ? Math.max(...latest.map((l) => l.ts)) : null;
       }
       return evaluateOffline({
         stationId: station.id,

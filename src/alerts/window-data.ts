@@ -32,6 +32,7 @@ export interface WindowReadings {
     stationIds?: string[];
     parameters?: ParameterCode[];
     validOnly?: boolean;
+    before?: number;
   }): Promise<{ parameter: ParameterCode; ts: number }[]>;
   deadLetters?(query: {
     stationId?: string;

@@ -26,6 +26,11 @@ export interface LatestQuery {
    * series' whole history to find its last point. Series with nothing since then are left out.
    */
   since?: number;
+  /**
+   * Only readings before this instant (epoch ms, exclusive): the latest as of then, for a judgement about the
+   * past (an alert window that ended before newer readings came in).
+   */
+  before?: number;
 }
 
 export interface LatestValue {

@@ -179,6 +179,21 @@ describe('alert service on real stores', () => {
     expect(receiver.requests.map((r) => r.url).sort()).toEqual(['/default', '/unit?unit=ops']);
   });
 
+  it('an offline window judged after the station came back still names its last reading before the gap', async () => {
+    await rig.write('out-1', T0 - 6 * HOUR, 2, GOOD);
+    // Back after the window's end, before the window is judged.
+    await rig.write('out-1', T0 + W + 5 * MIN, 1, GOOD);
+    rig.clock.set(T0 + W + 10 * MIN);
+    const offline = await rig.service.evaluateWindow({
+      stationId: 'out-1',
+      rule: 'station_offline',
+      start: T0 + W - 15 * MIN,
+      end: T0 + W,
+    });
+    expect(offline.decision).toBe('open');
+    expect(offline.alert!.latest.lastSeenAt).toBe(T0 - 5 * HOUR);
+  });
+
   it('escalates an unacknowledged alert along the responsibility chain after the delay for its severity', async () => {
     const { alert } = await window(0, { ...GOOD, nh3n: 1.8 }); // critical: 30 min at the district office
     const openedAt = alert!.openedAt;

@@ -142,7 +142,7 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
       });
     });
 
-    describe('writeEncoded (the ingest forwarder\'s fast path; without it, the forwarder writes the decoded readings)', () => {
+    describe("writeEncoded (the ingest forwarder's fast path; without it, the forwarder writes the decoded readings)", () => {
       // What the forwarder does with a batch read from the spool.
       const writeEncoded = (readings: Reading[]) => {
         const batch = encodeReadings(readings);
@@ -176,7 +176,9 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
 
       it('rejects a batch holding a reading no store can hold, with a non-retryable StoreError, and stores none of it', async () => {
         const ts = sh(2026, 11, 28, 10);
-        const err = await writeEncoded([reading('S1', 'nh3n', ts, 1), reading('S\u0001', 'tp', ts, 2)]).catch((e: unknown) => e);
+        const err = await writeEncoded([reading('S1', 'nh3n', ts, 1), reading('S\u0001', 'tp', ts, 2)]).catch(
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(StoreError);
         expect((err as StoreError).retryable).toBe(false);
         expect((err as StoreError).message).toMatch(/reading 1/);
@@ -191,7 +193,11 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
             batch.push(reading(`ST${String(i % 50).padStart(3, '0')}`, p, sh(2026, 11, 1) + i * 5 * MIN, i / 10));
         await writeEncoded(batch);
         const s0 = await store.raw({ stationId: 'ST000', from: sh(2026, 11, 1), to: sh(2026, 12, 1), limit: 10_000 });
-        expect(s0).toEqual(batch.filter((r) => r.stationId === 'ST000').sort((a, b) => a.ts - b.ts || (a.parameter < b.parameter ? -1 : 1)));
+        expect(s0).toEqual(
+          batch
+            .filter((r) => r.stationId === 'ST000')
+            .sort((a, b) => a.ts - b.ts || (a.parameter < b.parameter ? -1 : 1)),
+        );
       });
     });
 
@@ -247,6 +253,24 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         ]);
         expect(await store.latest({ since: t1 + 1, validOnly: true })).toEqual([]);
         expect(await store.latest({ since: t3, validOnly: true, stationIds: ['S2'] })).toEqual([
+          { stationId: 'S2', parameter: 'nh3n', ts: t3, value: 0.3, flag: 'T' },
+        ]);
+      });
+
+      it('gives the latest as of `before` (exclusive), leaving out series with nothing older', async () => {
+        expect(await store.latest({ before: t2 })).toEqual([
+          { stationId: 'S1', parameter: 'nh3n', ts: t1, value: 0.5, flag: 'N' },
+          { stationId: 'S1', parameter: 'tp', ts: t1, value: 0.1, flag: 'N' },
+          { stationId: 'S2', parameter: 'nh3n', ts: t3, value: 0.3, flag: 'T' },
+        ]);
+        expect(await store.latest({ before: t1 })).toEqual([
+          { stationId: 'S2', parameter: 'nh3n', ts: t3, value: 0.3, flag: 'T' },
+        ]);
+        expect(await store.latest({ before: t3, stationIds: ['S2'] })).toEqual([
+          { stationId: 'S2', parameter: 'nh3n', ts: t3 - H, value: 0.2, flag: 'N' },
+        ]);
+        expect(await store.latest({ since: t3, before: t2 + 1, validOnly: true, parameters: ['nh3n'] })).toEqual([
+          { stationId: 'S1', parameter: 'nh3n', ts: t1, value: 0.5, flag: 'N' },
           { stationId: 'S2', parameter: 'nh3n', ts: t3, value: 0.3, flag: 'T' },
         ]);
       });

@@ -40,7 +40,7 @@ export function latestStatement(query: LatestQuery): string {
   if (query.stationIds) conditions.push(anyOf('station', query.stationIds));
   if (query.parameters) conditions.push(anyOf('param', query.parameters));
   if (query.validOnly) conditions.push(VALID);
-  conditions.push(...timeRange(query.since, undefined));
+  conditions.push(...timeRange(query.since, query.before));
   return `SELECT last("value") AS "value", "flag" FROM ${READING}${where(conditions)} GROUP BY "station", "param"`;
 }
 

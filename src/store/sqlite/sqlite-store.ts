@@ -192,13 +192,14 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
           parameter: ParameterCode;
         }[];
         const last = prepare(
-          `SELECT ts, value, flag FROM readings WHERE station = ? AND parameter = ? AND ts >= ?
+          `SELECT ts, value, flag FROM readings WHERE station = ? AND parameter = ? AND ts >= ? AND ts < ?
            ${query.validOnly ? `AND ${VALID_SQL}` : ''} ORDER BY ts DESC LIMIT 1`,
         );
         const since = query.since ?? Number.MIN_SAFE_INTEGER;
+        const before = query.before ?? Number.MAX_SAFE_INTEGER;
         const values: LatestValue[] = [];
         for (const s of series) {
-          const row = last.get(s.station, s.parameter, since) as
+          const row = last.get(s.station, s.parameter, since, before) as
             { ts: number; value: number; flag: DataFlag } | undefined;
           if (row)
             values.push({ stationId: s.station, parameter: s.parameter, ts: row.ts, value: row.value, flag: row.flag });
