@@ -6,7 +6,8 @@
  *   2. W: raw InfluxDB write rate — batched line protocol (same schema, same series) to the same influxd;
  *   3. the pipeline — the real `src/main.ts` in a child process, 2,000 catalog stations, messages of 9
  *      readings round-robin, QoS 1, published at full speed; readings/s from the first publish until the last
- *      reading is counted in the database;
+ *      reading is counted in the database (asked once the ingester reports every write acknowledged: the count
+ *      is too costly to poll), and the ingester's CPU time per message;
  *   4. latency publish → queryable at half that rate (probe stations' readings polled in the database);
  *   5. the ingester's peak RSS (VmHWM).
  * The ingester runs compiled to JavaScript, as in production (`node dist/main.js` in the Docker image): the
