@@ -11,7 +11,7 @@ function usage(commands: Command[]): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `qingliu <command> --help` for a command\'s options.',
+    "Run `qingliu <command> --help` for a command's options.",
     '',
   ].join('\n');
 }

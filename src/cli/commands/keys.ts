@@ -64,13 +64,25 @@ function parse(args: string[]): { sub: string | undefined; positionals: string[]
 /** Terminal columns: CJK and full-width characters take two. */
 function displayWidth(text: string): number {
   let width = 0;
-  for (const ch of text) width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  for (const ch of text)
+    width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch)
+      ? 2
+      : 1;
   return width;
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? ''))));
-  return rows.map((r) => r.map((cell, i) => cell + ' '.repeat(widths[i]! - displayWidth(cell))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => cell + ' '.repeat(widths[i]! - displayWidth(cell)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** Refuses plant ids the catalog does not know (a typo would make a key that sees nothing); skips when no catalog loads. */
@@ -80,12 +92,16 @@ async function checkPlants(plants: string[], catalogFile: string, io: CliIo): Pr
   try {
     known = (await loadCatalog(catalogFile)).plants.map((p) => p.id);
   } catch (err) {
-    io.stderr.write(`warning: cannot read the catalog ${catalogFile} to check --plants (${(err as Error).message.split('\n')[0]})\n`);
+    io.stderr.write(
+      `warning: cannot read the catalog ${catalogFile} to check --plants (${(err as Error).message.split('\n')[0]})\n`,
+    );
     return;
   }
   const unknown = plants.filter((p) => !known.includes(p));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown plant${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in ${catalogFile}; known plants: ${known.join(', ') || '(none)'}`);
+    throw new UsageError(
+      `unknown plant${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in ${catalogFile}; known plants: ${known.join(', ') || '(none)'}`,
+    );
   }
 }
 
@@ -101,11 +117,12 @@ export const command: Command = {
     const { sub, positionals, values } = parse(args);
     if (sub === undefined) throw new UsageError(`a sub-command is required: add, list or revoke\n\n${HELP}`);
 
-    const [{ loadConfig, apiKeysFile }, { createKeyFile, KeyFileError }, { ROLES, roleSchema, ID_PATTERN }] = await Promise.all([
-      import('../../config.js'),
-      import('../../api/auth/key-file.js'),
-      import('../../api/auth/principal.js'),
-    ]);
+    const [{ loadConfig, apiKeysFile }, { createKeyFile, KeyFileError }, { ROLES, roleSchema, ID_PATTERN }] =
+      await Promise.all([
+        import('../../config.js'),
+        import('../../api/auth/key-file.js'),
+        import('../../api/auth/principal.js'),
+      ]);
     const config = loadConfig(io.env);
     const keyFile = createKeyFile({ path: values.file ?? apiKeysFile(config), now: Date.now });
 
@@ -113,18 +130,29 @@ export const command: Command = {
       switch (sub) {
         case 'add': {
           if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-          if (!values.name?.trim()) throw new UsageError('--name is required: who or what uses the key, e.g. --name "第一污水厂运维"');
+          if (!values.name?.trim())
+            throw new UsageError('--name is required: who or what uses the key, e.g. --name "第一污水厂运维"');
           const role = roleSchema.safeParse(values.role);
-          if (!role.success) throw new UsageError(`--role must be one of ${ROLES.join(', ')}${values.role ? `, not "${values.role}"` : ''}`);
-          const plants = (values.plants ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
-          if (role.data === 'operator' && plants.length === 0) throw new UsageError('an operator key needs --plants with at least one plant id');
-          if (role.data !== 'operator' && plants.length > 0) throw new UsageError(`--plants applies to operator keys only, not ${role.data}`);
+          if (!role.success)
+            throw new UsageError(
+              `--role must be one of ${ROLES.join(', ')}${values.role ? `, not "${values.role}"` : ''}`,
+            );
+          const plants = (values.plants ?? '')
+            .split(',')
+            .map((p) => p.trim())
+            .filter((p) => p !== '');
+          if (role.data === 'operator' && plants.length === 0)
+            throw new UsageError('an operator key needs --plants with at least one plant id');
+          if (role.data !== 'operator' && plants.length > 0)
+            throw new UsageError(`--plants applies to operator keys only, not ${role.data}`);
           const bad = plants.filter((p) => !ID_PATTERN.test(p));
-          if (bad.length > 0) throw new UsageError(`malformed plant id ${bad.join(', ')}: lowercase letters, digits and hyphens`);
+          if (bad.length > 0)
+            throw new UsageError(`malformed plant id ${bad.join(', ')}: lowercase letters, digits and hyphens`);
           let rateLimitPerMinute: number | undefined;
           if (values['rate-limit'] !== undefined) {
             rateLimitPerMinute = Number(values['rate-limit']);
-            if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0) throw new UsageError('--rate-limit must be a whole number of requests per minute (0 = unlimited)');
+            if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0)
+              throw new UsageError('--rate-limit must be a whole number of requests per minute (0 = unlimited)');
           }
           if (plants.length > 0) await checkPlants(plants, values.catalog ?? config.CATALOG, io);
           const { record, key } = await keyFile.add({
@@ -154,7 +182,14 @@ export const command: Command = {
           }
           const rows = [['ID', 'ROLE', 'NAME', 'PLANTS', 'CREATED', 'REVOKED']];
           for (const k of data.keys) {
-            rows.push([k.id, k.role, k.name, k.plants.join(',') || '-', k.createdAt.slice(0, 19) + 'Z', k.revokedAt ? k.revokedAt.slice(0, 19) + 'Z' : '-']);
+            rows.push([
+              k.id,
+              k.role,
+              k.name,
+              k.plants.join(',') || '-',
+              k.createdAt.slice(0, 19) + 'Z',
+              k.revokedAt ? k.revokedAt.slice(0, 19) + 'Z' : '-',
+            ]);
           }
           io.stdout.write(table(rows));
           return 0;

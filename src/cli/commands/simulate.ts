@@ -109,7 +109,11 @@ function parse(args: string[]) {
   }
 }
 
-function number(name: string, text: string | undefined, check: (n: number) => boolean = Number.isFinite): number | undefined {
+function number(
+  name: string,
+  text: string | undefined,
+  check: (n: number) => boolean = Number.isFinite,
+): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name}: "${text}" is not a valid number here`);
@@ -165,7 +169,10 @@ async function scenarioFrom(v: Values) {
   if (incidentRate !== undefined) input.incidentsPerMonth = incidentRate;
   if (rainRate !== undefined) input.rainEventsPerMonth = rainRate;
   const parsed = scenarioSchema.safeParse(input);
-  if (!parsed.success) throw new UsageError(`--scenario: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'scenario'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new UsageError(
+      `--scenario: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'scenario'}: ${i.message}`).join('; ')}`,
+    );
   const faults = number('fault-rate', v['fault-rate'], (n) => n >= 0);
   return faults === undefined ? parsed.data : scaleFaults(parsed.data, faults);
 }
@@ -234,8 +241,12 @@ async function runSimulation(v: Values, ctx: RunContext & { timeZone: string }):
   const { loadCatalog } = await import('../../catalog/index.js');
   const { io, report, say, signal } = ctx;
   const catalog = await loadCatalog(ctx.catalogFile);
-  const stations = v.stations?.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const id of stations ?? []) if (!catalog.station(id)) throw new UsageError(`--stations: "${id}" is not a station of ${ctx.catalogFile}`);
+  const stations = v.stations
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const id of stations ?? [])
+    if (!catalog.station(id)) throw new UsageError(`--stations: "${id}" is not a station of ${ctx.catalogFile}`);
   const now = Date.now();
   let incidents;
   try {
@@ -263,7 +274,8 @@ async function runSimulation(v: Values, ctx: RunContext & { timeZone: string }):
     const rate = number('rate', v.rate.replace(/\/s$/, ''), (n) => n > 0)!;
     const count = number('count', v.count, (n) => Number.isInteger(n) && n >= 1);
     const publisher = await ctx.connect();
-    if (count === undefined && durationMs === undefined) io.stderr.write(say('按 Ctrl-C 停止。\n', 'Press Ctrl-C to stop.\n'));
+    if (count === undefined && durationMs === undefined)
+      io.stderr.write(say('按 Ctrl-C 停止。\n', 'Press Ctrl-C to stop.\n'));
     const result = await sim.runAtRate({
       simulator,
       publisher,
@@ -285,13 +297,18 @@ async function runSimulation(v: Values, ctx: RunContext & { timeZone: string }):
   }
   if (v.count !== undefined) throw new UsageError('--count goes with --rate');
   if (speed !== undefined && backfillMs === undefined) {
-    throw new UsageError('--speed needs --backfill D: accelerated time replays the past and catches up with the present (timestamps are never in the future)');
+    throw new UsageError(
+      '--speed needs --backfill D: accelerated time replays the past and catches up with the present (timestamps are never in the future)',
+    );
   }
 
   const publisher = await ctx.connect();
   let liveFrom = now;
   if (backfillMs !== undefined && backfillMs > 0 && speed === undefined) {
-    const bar = sim.createProgressLine(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, say('回填历史 backfill', 'backfill'));
+    const bar = sim.createProgressLine(
+      io.stderr as NodeJS.WritableStream & { isTTY?: boolean },
+      say('回填历史 backfill', 'backfill'),
+    );
     const result = await sim.backfill({
       simulator,
       publisher,
@@ -346,7 +363,8 @@ async function runReplay(v: Values, ctx: RunContext): Promise<number> {
   const { io, report, zone, say, signal } = ctx;
   const file = v.replay!;
   const format = (v.format ?? 'auto') as (typeof rp.REPLAY_FORMATS)[number];
-  if (!rp.REPLAY_FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${rp.REPLAY_FORMATS.join(', ')}`);
+  if (!rp.REPLAY_FORMATS.includes(format))
+    throw new UsageError(`--format: expected one of ${rp.REPLAY_FORMATS.join(', ')}`);
   let mapping;
   try {
     mapping = await rp.loadMapping(v.map);

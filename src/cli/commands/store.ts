@@ -67,16 +67,21 @@ export const command: Command = {
       return 0;
     }
     const { sub, rest, values } = parse(args);
-    if (sub !== 'rollup' && sub !== 'status') throw new UsageError(`a sub-command is required: rollup or status\n\n${HELP}`);
+    if (sub !== 'rollup' && sub !== 'status')
+      throw new UsageError(`a sub-command is required: rollup or status\n\n${HELP}`);
     if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
 
-    const [{ loadConfig, isEmbeddedStore }, { silentLogger }, { createInfluxStore }, { parseTimeInput, resolveTimeInput }] =
-      await Promise.all([
-        import('../../config.js'),
-        import('../../logger.js'),
-        import('../../store/influx/influx-store.js'),
-        import('../../api/query/time-range.js'),
-      ]);
+    const [
+      { loadConfig, isEmbeddedStore },
+      { silentLogger },
+      { createInfluxStore },
+      { parseTimeInput, resolveTimeInput },
+    ] = await Promise.all([
+      import('../../config.js'),
+      import('../../logger.js'),
+      import('../../store/influx/influx-store.js'),
+      import('../../api/query/time-range.js'),
+    ]);
     const config = loadConfig(io.env);
     if (isEmbeddedStore(config)) {
       throw new UsageError('INFLUX_URL is not set: the embedded SQLite store needs no rollups');
@@ -101,7 +106,9 @@ export const command: Command = {
         if (values.json) {
           io.stdout.write(`${JSON.stringify(status)}\n`);
         } else {
-          io.stdout.write(`covered from:   ${status.coveredFrom === undefined ? '(nothing yet)' : iso(status.coveredFrom)}\n`);
+          io.stdout.write(
+            `covered from:   ${status.coveredFrom === undefined ? '(nothing yet)' : iso(status.coveredFrom)}\n`,
+          );
           for (const w of status.writers) io.stdout.write(`writer ${w.instance}: clean before ${iso(w.cleanBefore)}\n`);
           if (status.writers.length === 0) io.stdout.write('writers:        (none in the last 7 days)\n');
           io.stdout.write(
@@ -112,11 +119,15 @@ export const command: Command = {
         }
         return 0;
       }
-      if (values.from === undefined) throw new UsageError('--from is required, e.g. --from 2024-01-01 or --from now-90d');
+      if (values.from === undefined)
+        throw new UsageError('--from is required, e.g. --from 2024-01-01 or --from now-90d');
       const from = time('from', values.from);
       const to = values.to === undefined ? Date.now() : time('to', values.to);
       if (!(from < to)) throw new UsageError('--from must be before --to');
-      let stations = (values.stations ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      let stations = (values.stations ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (stations.length === 0) {
         const { loadCatalog } = await import('../../catalog/index.js');
         stations = (await loadCatalog(values.catalog ?? config.CATALOG)).stations.map((s) => s.id);
