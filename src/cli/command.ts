@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** The shape of a `qingliu` sub-command: pure of process globals so tests can run it with their own streams. */
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -21,6 +23,16 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** `parseArgs`, its complaint (an unknown option, a missing value) turned into a UsageError, followed by `help` if given. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T, help?: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new UsageError(help === undefined ? message : `${message}\n\n${help}`);
   }
 }
 

@@ -1,7 +1,7 @@
 /** `qingliu catalog check|list|schema`: validate the station catalog and show what it holds. */
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
+import type { ParseArgsConfig } from 'node:util';
+import { parseCommandArgs, UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
 import type { Catalog, Station, StationKind } from '../../catalog/index.js';
 
 type Lang = 'zh-CN' | 'en';
@@ -99,11 +99,7 @@ async function resolveFile(arg: string | undefined, env: CliIo['env']): Promise<
 }
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandArgs({ args, options, allowPositionals: true, strict: true });
 }
 
 /** Terminal columns a string takes: CJK and full-width characters take two. */

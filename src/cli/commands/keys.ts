@@ -2,8 +2,7 @@
  * `qingliu keys add|list|revoke`: manages the API keys file (hashes only; the key is printed once by `add`).
  * The running server notices changes to the file within seconds — no restart.
  */
-import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
+import { parseCommandArgs, UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
 
 const HELP = `Usage: qingliu keys <add|list|revoke> [options]
 
@@ -27,39 +26,6 @@ Options for every sub-command:
   --catalog FILE     catalog to check --plants against (default: CATALOG)
   -h, --help         this help
 `;
-
-interface Values {
-  name?: string;
-  role?: string;
-  plants?: string;
-  'rate-limit'?: string;
-  json?: boolean;
-  file?: string;
-  catalog?: string;
-}
-
-function parse(args: string[]): { sub: string | undefined; positionals: string[]; values: Values } {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        name: { type: 'string' },
-        role: { type: 'string' },
-        plants: { type: 'string' },
-        'rate-limit': { type: 'string' },
-        json: { type: 'boolean' },
-        file: { type: 'string' },
-        catalog: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-    const [sub, ...rest] = positionals;
-    return { sub, positionals: rest, values };
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${HELP}`);
-  }
-}
 
 /** Terminal columns: CJK and full-width characters take two. */
 function displayWidth(text: string): number {
@@ -114,7 +80,26 @@ export const command: Command = {
       io.stdout.write(HELP);
       return 0;
     }
-    const { sub, positionals, values } = parse(args);
+    const {
+      values,
+      positionals: [sub, ...positionals],
+    } = parseCommandArgs(
+      {
+        args,
+        options: {
+          name: { type: 'string' },
+          role: { type: 'string' },
+          plants: { type: 'string' },
+          'rate-limit': { type: 'string' },
+          json: { type: 'boolean' },
+          file: { type: 'string' },
+          catalog: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: true,
+      },
+      HELP,
+    );
     if (sub === undefined) throw new UsageError(`a sub-command is required: add, list or revoke\n\n${HELP}`);
 
     const [{ loadConfig, apiKeysFile }, { createKeyFile, KeyFileError }, { ROLES, roleSchema, ID_PATTERN }] =

@@ -5,8 +5,7 @@
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
+import { parseCommandArgs, UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
 
 const HELP = `Usage: qingliu mqtt-auth --out DIR [--catalog FILE] [options]
 
@@ -58,9 +57,8 @@ export const command: Command = {
       io.stdout.write(HELP);
       return 0;
     }
-    let values: { catalog?: string; out?: string; 'service-user'?: string; simulator?: boolean; rotate?: string };
-    try {
-      ({ values } = parseArgs({
+    const { values } = parseCommandArgs(
+      {
         args,
         options: {
           catalog: { type: 'string' },
@@ -71,10 +69,9 @@ export const command: Command = {
         },
         strict: true,
         allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${HELP}`);
-    }
+      },
+      HELP,
+    );
     if (!values.out) throw new UsageError(`--out DIR is required\n\n${HELP}`);
 
     const [{ loadConfig }, { loadCatalog }, auth] = await Promise.all([

@@ -4,9 +4,8 @@
  * only turns options into calls and progress into text.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Publisher, Zone } from '../../../sensors/simulator/index.js';
-import { UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
+import { parseCommandArgs, UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
 
 const HELP = `Usage: qingliu simulate [options]
        qingliu simulate --replay FILE.csv --map MAPPING [options]
@@ -102,11 +101,7 @@ const OPTIONS = {
 type Values = ReturnType<typeof parse>;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }).values;
 }
 
 function number(

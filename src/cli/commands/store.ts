@@ -3,8 +3,7 @@
  * for readings written before they existed (after an upgrade, or after loading data around the ingester);
  * `status` says which hours readers currently answer from them.
  */
-import { parseArgs } from 'node:util';
-import { UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
+import { parseCommandArgs, UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
 
 const HELP = `Usage: qingliu store <rollup|status> [options]
 
@@ -26,35 +25,6 @@ Options:
 Uses INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET and INFLUX_VERSION like the service.
 `;
 
-interface Values {
-  from?: string;
-  to?: string;
-  stations?: string;
-  catalog?: string;
-  json?: boolean;
-}
-
-function parse(args: string[]): { sub: string | undefined; rest: string[]; values: Values } {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        stations: { type: 'string' },
-        catalog: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-    const [sub, ...rest] = positionals;
-    return { sub, rest, values };
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${HELP}`);
-  }
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export const command: Command = {
@@ -66,7 +36,24 @@ export const command: Command = {
       io.stdout.write(HELP);
       return 0;
     }
-    const { sub, rest, values } = parse(args);
+    const {
+      values,
+      positionals: [sub, ...rest],
+    } = parseCommandArgs(
+      {
+        args,
+        options: {
+          from: { type: 'string' },
+          to: { type: 'string' },
+          stations: { type: 'string' },
+          catalog: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        strict: true,
+        allowPositionals: true,
+      },
+      HELP,
+    );
     if (sub !== 'rollup' && sub !== 'status')
       throw new UsageError(`a sub-command is required: rollup or status\n\n${HELP}`);
     if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
