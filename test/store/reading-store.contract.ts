@@ -56,6 +56,35 @@ const bucket = (
   excluded,
 });
 
+/** One reading per flag, with tiny, negative and integral values, at `ts` for station S1. */
+const everyFlag = (ts: number): Reading[] => [
+  reading('S1', 'hg', ts, 0.00005),
+  reading('S1', 'orp', ts, -123.4, 'T'),
+  reading('S1', 'fcoli', ts, 24000, 'S'),
+  reading('S1', 'ph', ts, 7.3, 'C'),
+  reading('S1', 'do', ts, 6.8, 'D'),
+  reading('S1', 'tp', ts, 0.1 + 0.2, 'F'),
+  reading('S1', 'tn', ts, 1.5, 'B'),
+  reading('S1', 'cod', ts, 15, 'M'),
+];
+
+/** 4,500 readings: 500 times every 5 minutes from 2026-11-01 × 9 parameters, stations ST000…ST049 in turn. */
+function fewThousandReadings(): Reading[] {
+  const params: ParameterCode[] = ['ph', 'do', 'nh3n', 'tp', 'tn', 'codmn', 'temp', 'turbidity', 'conductivity'];
+  const batch: Reading[] = [];
+  for (let i = 0; i < 500; i++)
+    for (const p of params)
+      batch.push(reading(`ST${String(i % 50).padStart(3, '0')}`, p, sh(2026, 11, 1) + i * 5 * MIN, i / 10));
+  return batch;
+}
+
+/** A write refused for good: a non-retryable StoreError naming the second reading of the batch. */
+function expectRefusedAtReading1(err: unknown): void {
+  expect(err).toBeInstanceOf(StoreError);
+  expect((err as StoreError).retryable).toBe(false);
+  expect((err as StoreError).message).toMatch(/reading 1/);
+}
+
 export function describeReadingStoreContract(name: string, makeStore: StoreFactory): void {
   describe(`ReadingStore contract: ${name}`, () => {
     let store: ReadingStore;
@@ -100,16 +129,7 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
 
       it('stores values exactly, including tiny, negative and integral ones, and every flag', async () => {
         const ts = sh(2026, 11, 28, 9);
-        const values: Reading[] = [
-          reading('S1', 'hg', ts, 0.00005),
-          reading('S1', 'orp', ts, -123.4, 'T'),
-          reading('S1', 'fcoli', ts, 24000, 'S'),
-          reading('S1', 'ph', ts, 7.3, 'C'),
-          reading('S1', 'do', ts, 6.8, 'D'),
-          reading('S1', 'tp', ts, 0.1 + 0.2, 'F'),
-          reading('S1', 'tn', ts, 1.5, 'B'),
-          reading('S1', 'cod', ts, 15, 'M'),
-        ];
+        const values = everyFlag(ts);
         await store.write(values);
         const stored = await store.raw({ stationId: 'S1', from: ts, to: ts + 1 });
         expect(stored).toEqual([...values].sort((a, b) => (a.parameter < b.parameter ? -1 : 1)));
@@ -124,21 +144,15 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         const ts = sh(2026, 11, 28, 10);
         const bad = [reading('S1', 'nh3n', ts, 1), reading('S1', 'tp', ts, Number.NaN)];
         const err = await store.write(bad).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(StoreError);
-        expect((err as StoreError).retryable).toBe(false);
-        expect((err as StoreError).message).toMatch(/reading 1/);
+        expectRefusedAtReading1(err);
         expect(await store.raw({ stationId: 'S1', from: ts, to: ts + 1 })).toEqual([]);
       });
 
       it('writes a batch of a few thousand readings', async () => {
-        const params: ParameterCode[] = ['ph', 'do', 'nh3n', 'tp', 'tn', 'codmn', 'temp', 'turbidity', 'conductivity'];
-        const batch: Reading[] = [];
-        for (let i = 0; i < 500; i++)
-          for (const p of params)
-            batch.push(reading(`ST${String(i % 50).padStart(3, '0')}`, p, sh(2026, 11, 1) + i * 5 * MIN, i / 10));
+        const batch = fewThousandReadings();
         await store.write(batch);
         const s0 = await store.raw({ stationId: 'ST000', from: sh(2026, 11, 1), to: sh(2026, 12, 1), limit: 10_000 });
-        expect(s0).toHaveLength(10 * params.length);
+        expect(s0).toHaveLength(10 * 9); // ST000 has every 50th of the 500 times, 9 parameters each
       });
     });
 
@@ -151,17 +165,7 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
 
       it('stores exactly what write stores: values, flags, unusual station ids, and upserts by identity', async () => {
         const ts = sh(2026, 11, 28, 9);
-        const values: Reading[] = [
-          reading('S1', 'hg', ts, 0.00005),
-          reading('S1', 'orp', ts, -123.4, 'T'),
-          reading('S1', 'fcoli', ts, 24000, 'S'),
-          reading('S1', 'ph', ts, 7.3, 'C'),
-          reading('S1', 'do', ts, 6.8, 'D'),
-          reading('S1', 'tp', ts, 0.1 + 0.2, 'F'),
-          reading('S1', 'tn', ts, 1.5, 'B'),
-          reading('S1', 'cod', ts, 15, 'M'),
-          reading('S1', 'nh3n', ts, 5e-7),
-        ];
+        const values = [...everyFlag(ts), reading('S1', 'nh3n', ts, 5e-7)];
         const odd = [reading('站点 1,a=b', 'ph', ts, 7.1), reading('back\\slash', 'ph', ts, 7.2)];
         await writeEncoded([...values, ...odd]);
         await writeEncoded([values[0]!]);
@@ -179,18 +183,12 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         const err = await writeEncoded([reading('S1', 'nh3n', ts, 1), reading('S\u0001', 'tp', ts, 2)]).catch(
           (e: unknown) => e,
         );
-        expect(err).toBeInstanceOf(StoreError);
-        expect((err as StoreError).retryable).toBe(false);
-        expect((err as StoreError).message).toMatch(/reading 1/);
+        expectRefusedAtReading1(err);
         expect(await store.raw({ stationId: 'S1', from: ts, to: ts + 1 })).toEqual([]);
       });
 
       it('writes a batch of a few thousand readings', async () => {
-        const params: ParameterCode[] = ['ph', 'do', 'nh3n', 'tp', 'tn', 'codmn', 'temp', 'turbidity', 'conductivity'];
-        const batch: Reading[] = [];
-        for (let i = 0; i < 500; i++)
-          for (const p of params)
-            batch.push(reading(`ST${String(i % 50).padStart(3, '0')}`, p, sh(2026, 11, 1) + i * 5 * MIN, i / 10));
+        const batch = fewThousandReadings();
         await writeEncoded(batch);
         const s0 = await store.raw({ stationId: 'ST000', from: sh(2026, 11, 1), to: sh(2026, 12, 1), limit: 10_000 });
         expect(s0).toEqual(
