@@ -31,6 +31,10 @@ describe('alert service on real stores', () => {
     return rig.service.evaluateWindow({ stationId: 'out-1', rule: 'section_compliance', start, end: start + W });
   }
 
+  /** The offline check of out-1's last 15 minutes before T0 + W (the readings and the clock are the caller's). */
+  const offlineAtT0PlusW = () =>
+    rig.service.evaluateWindow({ stationId: 'out-1', rule: 'station_offline', start: T0 + W - 15 * MIN, end: T0 + W });
+
   it('opens exactly one alert when the outbound section crosses its target, and a real receiver gets a correctly signed webhook', async () => {
     const first = await window(0, { ...GOOD, nh3n: 1.8 });
     expect(first).toMatchObject({ status: 'processed', decision: 'open' });
@@ -165,12 +169,7 @@ describe('alert service on real stores', () => {
       end: T0 + W,
     });
     expect(section.outcome?.kind).toBe('insufficient');
-    const offline = await rig.service.evaluateWindow({
-      stationId: 'out-1',
-      rule: 'station_offline',
-      start: T0 + W - 15 * MIN,
-      end: T0 + W,
-    });
+    const offline = await offlineAtT0PlusW();
     expect(offline.decision).toBe('open');
     expect(offline.alert).toMatchObject({ rule: 'station_offline', category: 'offline' });
     expect(offline.alert!.latest.lastSeenAt).toBe(T0 - 5 * HOUR);
@@ -184,12 +183,7 @@ describe('alert service on real stores', () => {
     // Back after the window's end, before the window is judged.
     await rig.write('out-1', T0 + W + 5 * MIN, 1, GOOD);
     rig.clock.set(T0 + W + 10 * MIN);
-    const offline = await rig.service.evaluateWindow({
-      stationId: 'out-1',
-      rule: 'station_offline',
-      start: T0 + W - 15 * MIN,
-      end: T0 + W,
-    });
+    const offline = await offlineAtT0PlusW();
     expect(offline.decision).toBe('open');
     expect(offline.alert!.latest.lastSeenAt).toBe(T0 - 5 * HOUR);
   });
