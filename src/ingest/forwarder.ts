@@ -118,10 +118,13 @@ interface DecodedRecords {
 
 function decoded(records: Records): DecodedRecords {
   const { readings, deadLetters } = records;
-  return Array.isArray(readings) ? { readings, deadLetters } : { readings: decodeEncodedReadings(readings), deadLetters };
+  return Array.isArray(readings)
+    ? { readings, deadLetters }
+    : { readings: decodeEncodedReadings(readings), deadLetters };
 }
 
-const readingCount = (records: Records) => (Array.isArray(records.readings) ? records.readings.length : records.readings.count);
+const readingCount = (records: Records) =>
+  Array.isArray(records.readings) ? records.readings.length : records.readings.count;
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const { spool, store, metrics } = options;
@@ -139,7 +142,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let idleWaiters: (() => void)[] = [];
   let failingSince: number | undefined;
 
-  const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+  const aborted = new Promise<void>((resolve) =>
+    abort.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -180,8 +185,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   function quarantine(records: DecodedRecords, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
-    log.error({ err, deadLetters: records.deadLetters.length, file: options.quarantineFile }, 'the store refuses a dead letter; moved to quarantine');
-    fs.appendFileSync(options.quarantineFile, `# ${new Date().toISOString()} ${message.replace(/\n/g, ' ')}\n${encodeRecords(records.readings, records.deadLetters)}`);
+    log.error(
+      { err, deadLetters: records.deadLetters.length, file: options.quarantineFile },
+      'the store refuses a dead letter; moved to quarantine',
+    );
+    fs.appendFileSync(
+      options.quarantineFile,
+      `# ${new Date().toISOString()} ${message.replace(/\n/g, ' ')}\n${encodeRecords(records.readings, records.deadLetters)}`,
+    );
     metrics.spoolQuarantined.inc(records.readings.length + records.deadLetters.length);
   }
 
@@ -202,11 +213,21 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   function halves(records: DecodedRecords): Records[] {
     const { readings, deadLetters } = records;
-    if (readings.length > 0 && deadLetters.length > 0) return [{ readings, deadLetters: [] }, { readings: [], deadLetters }];
+    if (readings.length > 0 && deadLetters.length > 0)
+      return [
+        { readings, deadLetters: [] },
+        { readings: [], deadLetters },
+      ];
     const mid = (readings.length || deadLetters.length) >> 1;
     return readings.length > 0
-      ? [{ readings: readings.slice(0, mid), deadLetters: [] }, { readings: readings.slice(mid), deadLetters: [] }]
-      : [{ readings: [], deadLetters: deadLetters.slice(0, mid) }, { readings: [], deadLetters: deadLetters.slice(mid) }];
+      ? [
+          { readings: readings.slice(0, mid), deadLetters: [] },
+          { readings: readings.slice(mid), deadLetters: [] },
+        ]
+      : [
+          { readings: [], deadLetters: deadLetters.slice(0, mid) },
+          { readings: [], deadLetters: deadLetters.slice(mid) },
+        ];
   }
 
   /** Writes the records, retrying until they are stored; false only when stopped hard. */
@@ -244,7 +265,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         const permanent = isStoreError(err) && !err.retryable;
         // Shutting down: no point waiting for a store that fails; the spool keeps the rest for the next start.
         if (draining && !permanent) {
-          log.warn({ err: (err as Error).message, pending: spool.stats() }, 'store write failed while stopping; the rest stays in the spool');
+          log.warn(
+            { err: (err as Error).message, pending: spool.stats() },
+            'store write failed while stopping; the rest stays in the spool',
+          );
           return false;
         }
         if (!permanent) {
@@ -258,7 +282,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         if (permanent || (attempt >= attemptsBeforeSplit && (await safePing()))) {
           const split = decoded(records);
           const { readings, deadLetters } = split;
-          if (readings.length === 1 && deadLetters.length === 0) return deliver({ readings: [], deadLetters: [rejectedReading(readings[0]!, err)] });
+          if (readings.length === 1 && deadLetters.length === 0)
+            return deliver({ readings: [], deadLetters: [rejectedReading(readings[0]!, err)] });
           if (readings.length === 0 && deadLetters.length === 1) {
             quarantine(split, err);
             return true;
@@ -316,7 +341,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       // A later write of the same reading (a correction) must land after the earlier one: a batch that may
       // hold one waits for the batches in flight that it overlaps.
       const spans = spansOf(batch.encoded);
-      while (inFlight.some((f) => !f.stored && overlap(f.spans, spans)) && !abort.signal.aborted && !failed) await waitForOne();
+      while (inFlight.some((f) => !f.stored && overlap(f.spans, spans)) && !abort.signal.aborted && !failed)
+        await waitForOne();
       if (abort.signal.aborted || failed) break;
       const entry: (typeof inFlight)[number] = { batch, spans, stored: false, settled: Promise.resolve() };
       entry.settled = deliver({ readings: batch.encoded, deadLetters: batch.deadLetters }).then((ok) => {

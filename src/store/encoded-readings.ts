@@ -180,4 +180,3 @@ export function forEachLine(bytes: Uint8Array, line: (start: number, end: number
     start = end + 1;
   }
 }
-

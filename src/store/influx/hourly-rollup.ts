@@ -73,7 +73,13 @@ export class DirtyHours {
     return this.touched;
   }
 
-  private markAt(hours: Map<number, Mark>, stationId: string, hour: number, now: number, added: { stationId: string; hour: number }[]): void {
+  private markAt(
+    hours: Map<number, Mark>,
+    stationId: string,
+    hour: number,
+    now: number,
+    added: { stationId: string; hour: number }[],
+  ): void {
     const mark = hours.get(hour);
     if (mark) {
       mark.version = this.version;
@@ -307,7 +313,6 @@ export interface HourRollup {
   total: number;
 }
 
-
 /** The rollups of every (station, parameter, hour) with at least one reading, from the two statements' answers. */
 export function rollupsFromResults(results: readonly StatementResult[]): HourRollup[] {
   const cells = new Map<string, HourRollup>();
@@ -358,7 +363,12 @@ export function rollupLines(rollups: readonly HourRollup[], escapeTag: (value: s
     .join('\n');
 }
 
-export function stateLine(instance: string, cleanBefore: number, at: number, escapeTag: (value: string) => string): string {
+export function stateLine(
+  instance: string,
+  cleanBefore: number,
+  at: number,
+  escapeTag: (value: string) => string,
+): string {
   return `${ROLLUP_STATE_MEASUREMENT},instance=${escapeTag(instance)} clean_before=${cleanBefore}i ${at}`;
 }
 
@@ -400,9 +410,11 @@ export function rollupStatus(results: readonly StatementResult[]): RollupStatus 
     if (cleanBefore !== null) writers.push({ instance: series.tags?.instance ?? '', cleanBefore });
   }
   const coverage = results[1]?.series?.[0];
-  const coveredFrom = (coverage && numberOrNull(coverage.values[0]?.[columnIndex(coverage, 'covered_from')[0]!])) ?? undefined;
+  const coveredFrom =
+    (coverage && numberOrNull(coverage.values[0]?.[columnIndex(coverage, 'covered_from')[0]!])) ?? undefined;
   const to = writers.length > 0 ? Math.min(...writers.map((w) => w.cleanBefore)) : undefined;
-  const trusted = to !== undefined && coveredFrom !== undefined && coveredFrom < to ? { from: coveredFrom, to } : undefined;
+  const trusted =
+    to !== undefined && coveredFrom !== undefined && coveredFrom < to ? { from: coveredFrom, to } : undefined;
   return { coveredFrom, writers, trusted };
 }
 
@@ -447,7 +459,14 @@ export interface PlanPart {
  */
 export function splitPlan(plan: AggregatePlan, trusted: { from: number; to: number } | undefined): PlanPart[] {
   return plan.slices.flatMap((slice, i): PlanPart[] => {
-    const whole: PlanPart = { slice: i, from: slice.from, to: slice.to, step: slice.step, phase: slice.phase, source: 'raw' };
+    const whole: PlanPart = {
+      slice: i,
+      from: slice.from,
+      to: slice.to,
+      step: slice.step,
+      phase: slice.phase,
+      source: 'raw',
+    };
     if (!trusted || slice.step % HOUR !== 0 || slice.phase % HOUR !== 0) return [whole];
     const a = hourStart(Math.max(slice.from, trusted.from) + HOUR - 1);
     const b = hourStart(Math.min(slice.to, trusted.to));
