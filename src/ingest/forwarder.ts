@@ -14,10 +14,10 @@ import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
 import {
   decodeEncodedReadings,
-  decodeReadingLine,
   forEachLine,
-  indexOfByte,
+  readLineKey,
   type EncodedReadings,
+  type LineKey,
 } from '../store/encoded-readings.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { isStoreError } from '../store/store-error.js';
@@ -67,20 +67,11 @@ interface Spans {
 function spansOf(batch: EncodedReadings): Spans {
   const spans: Spans = { index: new Map(), min: [], max: [] };
   const b = batch.bytes;
+  const key: LineKey = { stationEnd: 0, ts: 0 };
   forEachLine(b, (start, end) => {
-    // Every line decodes (encoded-readings.ts): station, parameter and ts are its first three fields.
-    const stationEnd = indexOfByte(b, 9, start + 2, end);
-    const t2 = stationEnd < 0 ? -1 : indexOfByte(b, 9, stationEnd + 1, end);
-    const t3 = t2 < 0 ? -1 : indexOfByte(b, 9, t2 + 1, end);
-    if (t3 < 0) return;
-    let ts = 0;
-    let i = t2 + 1;
-    for (; i < t3 && b[i]! >= 48 && b[i]! <= 57; i++) ts = ts * 10 + (b[i]! - 48);
-    if (i < t3 || i === t2 + 1) {
-      // Not plain digits (a negative time): let the decoder read it.
-      const text = b.toString('utf8', start, end);
-      ts = decodeReadingLine(text, 0, text.length)?.ts ?? ts;
-    }
+    // Every line decodes (encoded-readings.ts), so none is skipped here.
+    if (!readLineKey(b, start, end, key)) return;
+    const { stationEnd, ts } = key;
     // FNV-1a over the station id's bytes.
     let hash = 0x811c9dc5;
     for (let i = start + 2; i < stationEnd; i++) hash = Math.imul(hash ^ b[i]!, 0x01000193);

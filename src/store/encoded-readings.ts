@@ -164,6 +164,40 @@ export function plainReadingLine(b: Uint8Array, start: number, end: number, fiel
   return i + 2 === end && FLAG_BYTES[b[i + 1]!] === 1;
 }
 
+/** Where a reading line's station id ends, and its timestamp: filled in by `readLineKey` (one object, reused). */
+export interface LineKey {
+  stationEnd: number;
+  ts: number;
+}
+
+/**
+ * The station id (the bytes from `start + 2` to `key.stationEnd`) and the timestamp of the line `b[start, end)`,
+ * without decoding the line; false when it is not a reading line. A timestamp written as JavaScript writes an
+ * integer is read from its digits; any other form is left to `decodeReadingLine`.
+ */
+export function readLineKey(b: Uint8Array, start: number, end: number, key: LineKey): boolean {
+  if (b[start] !== 82 /* R */ || b[start + 1] !== 9) return false;
+  const stationEnd = indexOfByte(b, 9, start + 2, end);
+  const parameterEnd = stationEnd < 0 ? -1 : indexOfByte(b, 9, stationEnd + 1, end);
+  if (parameterEnd < 0) return false;
+  let i = parameterEnd + 1;
+  const negative = b[i] === 45; /* - */
+  if (negative) i++;
+  const digits = i;
+  let ts = 0;
+  for (; i < end && isDigit(b[i]!); i++) ts = ts * 10 + (b[i]! - 48);
+  if (i > digits && b[i] === 9) {
+    key.ts = negative ? -ts : ts;
+  } else {
+    const text = Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8');
+    const reading = decodeReadingLine(text, 0, text.length);
+    if (!reading) return false;
+    key.ts = reading.ts;
+  }
+  key.stationEnd = stationEnd;
+  return true;
+}
+
 /** The offset of the first byte `c` in `b[from, end)`, or -1 (lines are short: a loop beats a native call). */
 export function indexOfByte(b: Uint8Array, c: number, from: number, end: number = b.length): number {
   for (let i = from; i < end; i++) if (b[i] === c) return i;

@@ -16,6 +16,8 @@ import {
   encodeReadings,
   lineFields,
   plainReadingLine,
+  readLineKey,
+  type LineKey,
 } from '../../src/store/encoded-readings.js';
 import { encodedReadingLines, readingLines } from '../../src/store/influx/line-protocol.js';
 import { StoreError } from '../../src/store/store-error.js';
@@ -86,6 +88,50 @@ describe('plain reading lines', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('the station and time of a line, without decoding it (readLineKey)', () => {
+  const key: LineKey = { stationEnd: 0, ts: 0 };
+  const keyOf = (line: string) => {
+    const bytes = Buffer.from(line, 'utf8');
+    if (!readLineKey(bytes, 0, bytes.length, key)) return undefined;
+    return { stationId: bytes.toString('utf8', 2, key.stationEnd), ts: key.ts };
+  };
+
+  it('agrees with the string decoder on every line encodeReading writes', () => {
+    fc.assert(
+      fc.property(readingArb, (r) => {
+        expect(keyOf(encodeReading(r).slice(0, -1))).toEqual({ stationId: r.stationId, ts: r.ts });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('agrees with the string decoder on any line it reads, whatever form the time takes', () => {
+    const field = fc.oneof(
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom('7', '-0', '-12', '007', '1e3', '0x10', ' 7', '7.', '.5', '+5', '12.0', ''),
+    );
+    fc.assert(
+      fc.property(
+        fc.tuple(field, fc.constantFrom(...PARAMETER_CODES), field, field, fc.constantFrom(...DATA_FLAGS)),
+        ([s, p, ts, v, f]) => {
+          const line = `R\t${s}\t${p}\t${ts}\t${v}\t${f}`;
+          const decoded = decodeReadingLine(line, 0, line.length);
+          if (decoded) expect(keyOf(line)).toEqual({ stationId: decoded.stationId, ts: decoded.ts });
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // Forms JavaScript never writes for an integer are read by the decoder, not skipped.
+    expect(keyOf('R\tS1\tph\t1e3\t7\tN')).toEqual({ stationId: 'S1', ts: 1000 });
+    expect(keyOf('R\tS1\tph\t-12\t7\tN')).toEqual({ stationId: 'S1', ts: -12 });
+  });
+
+  it('is false for what is not a reading line', () => {
+    for (const line of ['D\t{}', 'R\tS1', 'R\tS1\tph', 'R\tS1\tph\tsoon\t7\tN', 'X\tS1\tph\t1\t7\tN'])
+      expect(keyOf(line)).toBeUndefined();
   });
 });
 
@@ -172,4 +218,3 @@ describe('line protocol from encoded readings', () => {
     expect((err as StoreError).message).toMatch(/^reading 1 cannot be stored: stationId/);
   });
 });
-

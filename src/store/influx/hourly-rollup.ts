@@ -15,7 +15,7 @@
 import type { ParameterCode } from '../../domain/parameters.js';
 import type { Reading } from '../../domain/reading.js';
 import type { AggregatePlan } from '../bucket-plan.js';
-import { forEachLine, indexOfByte } from '../encoded-readings.js';
+import { forEachLine, readLineKey, type LineKey } from '../encoded-readings.js';
 import { columnIndex, ident, numberOrNull, str, type StatementResult } from './influxql.js';
 import { READING_MEASUREMENT } from './line-protocol.js';
 
@@ -119,8 +119,8 @@ export class DirtyHours {
   /**
    * Marks the hours of readings in the spool's line form (`R\t{station}\t{param}\t{ts}\t…\n`, see
    * store/encoded-readings.ts) without decoding them: the station id becomes a string only where it changes
-   * (once per message), the timestamp is read from its digits. Lines that are not reading lines are skipped
-   * (the store refuses them anyway).
+   * (once per message), the timestamp is read from its digits (`readLineKey`). Lines that are not reading lines
+   * are skipped (the store refuses them anyway).
    */
   markEncoded(bytes: Uint8Array, now = 0): { stationId: string; hour: number }[] {
     const added: { stationId: string; hour: number }[] = [];
@@ -128,30 +128,20 @@ export class DirtyHours {
     let prevEnd = -1;
     let hours: Map<number, Mark> | undefined;
     let stationId = '';
+    const key: LineKey = { stationEnd: 0, ts: 0 };
     this.version++;
     this.touched = 0;
     forEachLine(bytes, (lineStart, lineEnd) => {
-      if (bytes[lineStart] !== 82 /* R */ || bytes[lineStart + 1] !== 9) return;
+      if (!readLineKey(bytes, lineStart, lineEnd, key)) return;
       const sStart = lineStart + 2;
-      const sEnd = indexOfByte(bytes, 9, sStart, lineEnd);
-      if (sEnd < 0) return;
-      const pEnd = indexOfByte(bytes, 9, sEnd + 1, lineEnd);
-      if (pEnd < 0) return;
-      let ts = 0;
-      let k = pEnd + 1;
-      const negative = bytes[k] === 45; /* - */
-      if (negative) k++;
-      const digits = k;
-      for (; k < lineEnd && bytes[k]! >= 48 && bytes[k]! <= 57; k++) ts = ts * 10 + (bytes[k]! - 48);
-      if (k === digits || bytes[k] !== 9) return;
-      if (negative) ts = -ts;
+      const sEnd = key.stationEnd;
       if (!sameBytes(bytes, sStart, sEnd, prevStart, prevEnd)) {
         stationId = Buffer.from(bytes.buffer, bytes.byteOffset + sStart, sEnd - sStart).toString('utf8');
         prevStart = sStart;
         prevEnd = sEnd;
         hours = this.hoursOf(stationId);
       }
-      this.markAt(hours!, stationId, hourStart(ts), now, added);
+      this.markAt(hours!, stationId, hourStart(key.ts), now, added);
     });
     return added;
   }
