@@ -105,13 +105,23 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         stationId,
         format: 'other',
         readings: [],
-        deadLetters: [{ receivedAt, stationId, topic, reason: 'invalid_message', detail: `internal error: ${(err as Error).message}`, payload: text }],
+        deadLetters: [
+          {
+            receivedAt,
+            stationId,
+            topic,
+            reason: 'invalid_message',
+            detail: `internal error: ${(err as Error).message}`,
+            payload: text,
+          },
+        ],
       };
     }
   }
 
   function diskError(err: unknown): void {
-    if (Date.now() - lastDiskError > 10_000) log.error({ err }, 'cannot write the spool; holding messages unacknowledged until it works again');
+    if (Date.now() - lastDiskError > 10_000)
+      log.error({ err }, 'cannot write the spool; holding messages unacknowledged until it works again');
     lastDiskError = Date.now();
   }
 
@@ -125,7 +135,10 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   function dead(letters: readonly DeadLetter[]): void {
     for (const letter of letters) {
       metrics.rejected.inc({ reason: letter.reason });
-      log.info({ station: letter.stationId, topic: letter.topic, reason: letter.reason, detail: letter.detail }, 'rejected');
+      log.info(
+        { station: letter.stationId, topic: letter.topic, reason: letter.reason, detail: letter.detail },
+        'rejected',
+      );
       try {
         options.publishDeadLetter?.(letter);
       } catch (err) {
@@ -221,7 +234,8 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         if (processDirectly(message)) return;
       }
       // Full or failing: one message at a time, written before it is acknowledged, retried until it works.
-      if (held.length === 0) log.warn({ spool: spool.stats() }, 'spool full or failing: holding messages unacknowledged at the broker');
+      if (held.length === 0)
+        log.warn({ spool: spool.stats() }, 'spool full or failing: holding messages unacknowledged at the broker');
       held.push(message);
       release();
     },

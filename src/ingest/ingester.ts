@@ -16,7 +16,14 @@ import type { StationDirectory } from './station-directory.js';
 import { deadLetterTopic } from './topics.js';
 
 export interface IngesterOptions {
-  mqtt: { url: string; clientId: string; username?: string; password?: string; shareGroup?: string; keepaliveSeconds?: number };
+  mqtt: {
+    url: string;
+    clientId: string;
+    username?: string;
+    password?: string;
+    shareGroup?: string;
+    keepaliveSeconds?: number;
+  };
   spool: { dir: string; maxBytes: number; segmentBytes?: number; fsyncIntervalMs: number };
   maxPayloadBytes: number;
   maxFutureSkewSeconds: number;
@@ -70,7 +77,13 @@ export function createIngester(options: IngesterOptions): Ingester {
     publishDeadLetter: (letter) =>
       mqttSource.publish(
         deadLetterTopic(letter.stationId),
-        JSON.stringify({ reason: letter.reason, detail: letter.detail, topic: letter.topic, receivedAt: new Date(letter.receivedAt).toISOString(), payload: letter.payload }),
+        JSON.stringify({
+          reason: letter.reason,
+          detail: letter.detail,
+          topic: letter.topic,
+          receivedAt: new Date(letter.receivedAt).toISOString(),
+          payload: letter.payload,
+        }),
       ),
   });
   const mqttSource: MqttSource = createMqttSource({
@@ -89,7 +102,10 @@ export function createIngester(options: IngesterOptions): Ingester {
       spool.open();
       forwarder.start();
       await mqttSource.start();
-      log.info({ broker: options.mqtt.url.replace(/\/\/[^@/]*@/, '//***@'), spool: options.spool.dir }, 'ingest started');
+      log.info(
+        { broker: options.mqtt.url.replace(/\/\/[^@/]*@/, '//***@'), spool: options.spool.dir },
+        'ingest started',
+      );
     },
 
     async stop() {

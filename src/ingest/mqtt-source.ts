@@ -60,7 +60,8 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
         return;
       }
       const refused = (granted ?? []).filter((g) => g.qos === 128);
-      if (refused.length > 0) log.error({ topics: refused.map((g) => g.topic) }, 'the broker refused subscriptions (ACL?)');
+      if (refused.length > 0)
+        log.error({ topics: refused.map((g) => g.topic) }, 'the broker refused subscriptions (ACL?)');
       else log.info({ topics }, 'subscribed');
     });
   }
@@ -124,7 +125,9 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
       c.on('offline', () => log.debug('offline'));
       c.on('disconnect', (packet) => log.warn({ reasonCode: packet.reasonCode }, 'the broker sent DISCONNECT'));
       // Never rethrow: an 'error' without a listener would crash the process; MQTT.js reconnects by itself.
-      c.on('error', (err) => log.error({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'MQTT error'));
+      c.on('error', (err) =>
+        log.error({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'MQTT error'),
+      );
     },
 
     async stop() {
@@ -171,7 +174,10 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
         abort(reason) {
           if (settled) return;
           settled = true;
-          log.error({ err: reason }, 'dropping the connection without sending held acknowledgements; the broker redelivers');
+          log.error(
+            { err: reason },
+            'dropping the connection without sending held acknowledgements; the broker redelivers',
+          );
           stream.destroy();
         },
       };

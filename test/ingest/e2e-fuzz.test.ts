@@ -73,7 +73,10 @@ describe.each(['sqlite', 'influx'] as const)('10,000 random payloads into the %s
     const scrape = async () => (await app.http.request('/metrics')).text();
     const received = async () => {
       const text = await scrape();
-      return [...text.matchAll(/^qingliu_ingest_messages_received_total\{format="[a-z]+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      return [...text.matchAll(/^qingliu_ingest_messages_received_total\{format="[a-z]+"\} (\d+)$/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
     };
     await until(async () => (await received()) === MESSAGES, 60_000, 'every message received');
     await until(async () => metric(await scrape(), 'qingliu_spool_pending_bytes') === 0, 60_000, 'the spool to drain');
@@ -106,10 +109,17 @@ describe.each(['sqlite', 'influx'] as const)('10,000 random payloads into the %s
     for (const m of messages) {
       if (m.reasons?.size === 0) continue;
       invalid++;
-      const text = m.reasons?.has('payload_too_large') ? m.payload.subarray(0, 1024).toString('utf8') : m.payload.toString('utf8');
+      const text = m.reasons?.has('payload_too_large')
+        ? m.payload.subarray(0, 1024).toString('utf8')
+        : m.payload.toString('utf8');
       const candidates = storedByIdentity.get(identity(m.topic, text)) ?? [];
-      const found = candidates.findIndex((reasons) => (m.reasons ? [...m.reasons].every((r) => reasons.has(r)) && reasons.size === m.reasons.size : reasons.size > 0));
-      if (found < 0) problems.push(`${m.topic} ${text.slice(0, 80)}: expected ${m.reasons ? [...m.reasons].join(',') : 'any reason'}, stored ${candidates.map((c) => [...c].join(',')).join(' | ') || 'nothing'}`);
+      const found = candidates.findIndex((reasons) =>
+        m.reasons ? [...m.reasons].every((r) => reasons.has(r)) && reasons.size === m.reasons.size : reasons.size > 0,
+      );
+      if (found < 0)
+        problems.push(
+          `${m.topic} ${text.slice(0, 80)}: expected ${m.reasons ? [...m.reasons].join(',') : 'any reason'}, stored ${candidates.map((c) => [...c].join(',')).join(' | ') || 'nothing'}`,
+        );
       else candidates.splice(found, 1);
     }
     expect(problems.slice(0, 10)).toEqual([]);

@@ -22,7 +22,12 @@ afterEach(async () => {
 });
 
 function source(options: Partial<MqttSourceOptions> & Pick<MqttSourceOptions, 'onMessage' | 'clientId'>): MqttSource {
-  const s = createMqttSource({ url: broker.url, logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }).ingest, ...options });
+  const s = createMqttSource({
+    url: broker.url,
+    logger: silentLogger(),
+    metrics: createMetrics({ defaultMetrics: false }).ingest,
+    ...options,
+  });
   sources.push(s);
   return s;
 }
@@ -44,7 +49,10 @@ async function publish(topics: [string, string][]): Promise<void> {
 describe('MQTT source', () => {
   it('subscribes wq/+/data and wq/+/senml with a persistent session: messages sent while it was away arrive', async () => {
     const received: string[] = [];
-    const first = source({ clientId: 'ingest-a', onMessage: (t, p, done) => (received.push(`${t} ${p.toString()}`), done()) });
+    const first = source({
+      clientId: 'ingest-a',
+      onMessage: (t, p, done) => (received.push(`${t} ${p.toString()}`), done()),
+    });
     await first.start();
     await until(() => first.connected);
     await publish([['wq/s1/data', '1']]);
@@ -52,8 +60,15 @@ describe('MQTT source', () => {
     await first.stop();
     sources.length = 0;
     // Away: the broker queues for the session.
-    await publish([['wq/s1/data', '2'], ['wq/s2/senml', '3'], ['other/s1/data', 'x']]);
-    const second = source({ clientId: 'ingest-a', onMessage: (t, p, done) => (received.push(`${t} ${p.toString()}`), done()) });
+    await publish([
+      ['wq/s1/data', '2'],
+      ['wq/s2/senml', '3'],
+      ['other/s1/data', 'x'],
+    ]);
+    const second = source({
+      clientId: 'ingest-a',
+      onMessage: (t, p, done) => (received.push(`${t} ${p.toString()}`), done()),
+    });
     await second.start();
     await until(() => received.length === 3);
     expect(received).toEqual(['wq/s1/data 1', 'wq/s1/data 2', 'wq/s2/senml 3']);
@@ -120,8 +135,16 @@ describe('MQTT source', () => {
   it('splits the load between instances of a shared subscription group', async () => {
     const a: string[] = [];
     const b: string[] = [];
-    const one = source({ clientId: 'ingest-c1', shareGroup: 'qingliu', onMessage: (_t, p, done) => (a.push(p.toString()), done()) });
-    const two = source({ clientId: 'ingest-c2', shareGroup: 'qingliu', onMessage: (_t, p, done) => (b.push(p.toString()), done()) });
+    const one = source({
+      clientId: 'ingest-c1',
+      shareGroup: 'qingliu',
+      onMessage: (_t, p, done) => (a.push(p.toString()), done()),
+    });
+    const two = source({
+      clientId: 'ingest-c2',
+      shareGroup: 'qingliu',
+      onMessage: (_t, p, done) => (b.push(p.toString()), done()),
+    });
     await Promise.all([one.start(), two.start()]);
     await until(() => one.connected && two.connected);
     await new Promise((r) => setTimeout(r, 200)); // let both SUBSCRIBEs reach the broker
