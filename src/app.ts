@@ -19,6 +19,7 @@ import type { EmbeddedBroker } from './broker/embedded-broker.js';
 import { loadCatalog, type Catalog } from './catalog/index.js';
 import { apiKeysFile, hasRole, type Config } from './config.js';
 import type { DemoFeed } from './demo/demo-feed.js';
+import { ingestClientId } from './ingest/client-id.js';
 import { deferredStart } from './ingest/deferred-store.js';
 import { createIngester, type Ingester } from './ingest/ingester.js';
 import type { StationDirectory } from './ingest/station-directory.js';
@@ -70,7 +71,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const roles = { ingest: hasRole(config, 'ingest'), api: hasRole(config, 'api'), alerts: hasRole(config, 'alerts') };
   const demo = deps.demoFeed ?? isDemoMode(config);
   const metrics = createMetrics();
-  const store = deps.store ?? createStore(config, deps.logger);
+  // The MQTT client id of this instance's sessions: MQTT_CLIENT_ID, or a random one kept in DATA_DIR.
+  const clientId =
+    roles.ingest || roles.alerts ? ingestClientId({ configured: config.MQTT_CLIENT_ID, dataDir: config.DATA_DIR }) : undefined;
+  const store = deps.store ?? createStore(config, deps.logger, { ...(clientId && { ingestClientId: clientId }) });
   // The InfluxDB store of an ingest process owes hourly rollups (docs/adr/0006): how many, on /metrics.
   const rollups = (store as Partial<InfluxStore>).rollups;
   if (roles.ingest && rollups) metrics.ingest.observeRollups(() => rollups.pending);
@@ -153,10 +157,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
       log.info({ url }, 'embedded MQTT broker listening (set MQTT_URL to use an external broker)');
     }
     const stations: StationDirectory = deps.stations ?? catalogNow();
+    // Behind deploy/mosquitto/mosquitto.conf a station's session is named after its username: an ingester whose
+    // client id is a station id would share that station's session.
+    if (catalogNow().station(clientId!)) {
+      throw new Error(`MQTT_CLIENT_ID "${clientId}" is the id of a station in the catalog; choose another (or unset it)`);
+    }
     ingester = createIngester({
       mqtt: {
         url,
-        clientId: config.MQTT_CLIENT_ID,
+        clientId: clientId!,
         username: config.MQTT_USERNAME,
         password: config.MQTT_PASSWORD,
         shareGroup: config.MQTT_SHARE_GROUP,
@@ -211,7 +220,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const mqttUrl = config.MQTT_URL ?? broker?.url;
     if (mqttUrl) {
       alertPublisher = mqtt.connect(mqttUrl, {
-        clientId: `${config.MQTT_CLIENT_ID}-alerts`,
+        clientId: `${clientId!}-alerts`,
         ...(config.MQTT_USERNAME && { username: config.MQTT_USERNAME }),
         ...(config.MQTT_PASSWORD && { password: config.MQTT_PASSWORD }),
       });

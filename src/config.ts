@@ -119,7 +119,8 @@ export const configSchema = z.object({
   MQTT_PORT: port(1883),
   MQTT_USERNAME: optionalString,
   MQTT_PASSWORD: optionalString,
-  MQTT_CLIENT_ID: z.string().min(1).default('qingliu-ingest'),
+  /** The ingester's persistent session; unset: a random id kept in DATA_DIR (src/ingest/client-id.ts). */
+  MQTT_CLIENT_ID: optionalString,
   MQTT_SHARE_GROUP: optionalString,
   /** Messages larger than this go to the dead-letter store unread. */
   MAX_PAYLOAD_BYTES: bytes(256 * 1024),

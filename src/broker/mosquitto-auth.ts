@@ -23,16 +23,16 @@ export interface AclRule {
 }
 
 /**
- * What the Qingliu service user may do: read every station's readings (also through a shared subscription
- * `$share/{group}/wq/+/data`, which Mosquitto authorises against the plain topic), publish dead letters,
- * alerts and its online status (retained, with a last will).
+ * What the Qingliu service user may do: read everything under `wq/` (the ingester subscribes to `wq/#`, also
+ * through a shared subscription `$share/{group}/wq/#`, which Mosquitto authorises against the plain topic, so
+ * that a message on a topic outside the contract becomes an `invalid_topic` dead letter instead of vanishing),
+ * and publish dead letters, alerts and its online status (retained, with a last will).
  */
 export const SERVICE_ACL: readonly AclRule[] = [
-  { access: 'read', topic: 'wq/+/data' },
-  { access: 'read', topic: 'wq/+/senml' },
-  { access: 'readwrite', topic: 'wq/_dlq/#' },
-  { access: 'readwrite', topic: 'wq/alerts/#' },
-  { access: 'readwrite', topic: 'wq/_status/#' },
+  { access: 'read', topic: 'wq/#' },
+  { access: 'write', topic: 'wq/_dlq/#' },
+  { access: 'write', topic: 'wq/alerts/#' },
+  { access: 'write', topic: 'wq/_status/#' },
 ];
 
 /** The optional simulator user (`qingliu simulate` against the production broker) publishes for every station. */
@@ -51,6 +51,26 @@ export const DEFAULT_SIMULATOR_USER = 'qingliu-simulator';
 export const RESERVED_STATION_IDS: readonly string[] = ['alerts', '_dlq', '_status'];
 
 export type MqttUserRole = 'station' | 'service' | 'simulator';
+
+/**
+ * The two listeners of deploy/mosquitto/mosquitto.conf (`per_listener_settings true`), each with its own password
+ * and ACL file. `stations` (1883, 8883 with TLS) sets `use_username_as_clientid`: whatever client id a station
+ * sends, Mosquitto replaces it with the station's username, so station credentials can never take over another
+ * client's session — in particular the ingester's persistent session and the QoS 1 messages queued for it.
+ * `service` (1884, inside the deployment's network) is the only one Qingliu's own users can log in to, and station
+ * users cannot: their names are not in its password file. docs/security.md, "A hostile station".
+ */
+export type MqttListener = 'stations' | 'service';
+
+export const LISTENER_FILES: Record<MqttListener, { passwords: string; acl: string }> = {
+  stations: { passwords: 'passwordfile', acl: 'aclfile' },
+  service: { passwords: 'service-passwordfile', acl: 'service-aclfile' },
+};
+
+/** The listener a user logs in to: the service user on the service listener, stations and the simulator on theirs. */
+export function listenerOf(user: Pick<MqttUserSpec, 'role'>): MqttListener {
+  return user.role === 'service' ? 'service' : 'stations';
+}
 
 export interface MqttUserSpec {
   username: string;
@@ -180,7 +200,8 @@ export function renderAclFile(users: readonly MqttUser[] | readonly MqttUserSpec
 }
 
 function describeUser(user: MqttUserSpec): string {
-  if (user.role === 'service') return 'Qingliu service: reads every station, publishes dead letters, alerts, status';
+  if (user.role === 'service')
+    return 'Qingliu service: reads everything under wq/, publishes dead letters, alerts, status';
   if (user.role === 'simulator') return 'sensor simulator: publishes for every station (demo and load tests only)';
   const name = user.station?.name;
   return `station ${user.username}${name ? ` ${name.zh} / ${name.en}` : ''}: publishes its own topics only`;

@@ -21,7 +21,11 @@ export function rollupStateFile(config: Pick<Config, 'DATA_DIR'>): string {
   return path.join(config.DATA_DIR, 'rollup-dirty.json');
 }
 
-export function createStore(config: Config, logger: Logger): ReadingStore {
+/**
+ * `ingestClientId`: the ingest process's MQTT client id (src/ingest/client-id.ts), which names its rollup state;
+ * required for an ingest process on InfluxDB with rollups on.
+ */
+export function createStore(config: Config, logger: Logger, options: { ingestClientId?: string } = {}): ReadingStore {
   if (isEmbeddedStore(config)) return createSqliteStore({ file: sqliteFile(config), logger });
   const rollups = config.INFLUX_ROLLUPS === 'on';
   return createInfluxStore({
@@ -38,7 +42,7 @@ export function createStore(config: Config, logger: Logger): ReadingStore {
       writer:
         rollups && hasRole(config, 'ingest')
           ? {
-              instance: config.MQTT_CLIENT_ID,
+              instance: options.ingestClientId ?? config.MQTT_CLIENT_ID ?? 'qingliu-ingest',
               stateFile: rollupStateFile(config),
               intervalMs: config.INFLUX_ROLLUP_INTERVAL_SECONDS * 1000,
             }

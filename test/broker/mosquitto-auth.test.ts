@@ -7,6 +7,7 @@ import {
   assignPasswords,
   generatePassword,
   hashPassword,
+  listenerOf,
   MqttAuthError,
   parseCredentialsCsv,
   parseCsv,
@@ -66,6 +67,16 @@ describe('Mosquitto password hashes ($7$, PBKDF2-SHA512)', () => {
 });
 
 describe('users and ACL from the catalog', () => {
+  it('puts the service user on the service listener, stations and the simulator on the station listener', () => {
+    const users = planMqttUsers(STATIONS, { simulatorUser: 'qingliu-simulator' });
+    expect(users.map((u) => [u.username, listenerOf(u)])).toEqual([
+      ['qingliu', 'service'],
+      ['qingliu-simulator', 'stations'],
+      ['xi-inbound', 'stations'],
+      ['xi-outbound', 'stations'],
+    ]);
+  });
+
   it('plans the service user first, then one user per station limited to its own two topics', () => {
     const users = planMqttUsers(STATIONS);
     expect(users.map((u) => [u.username, u.role])).toEqual([
@@ -85,13 +96,12 @@ describe('users and ACL from the catalog', () => {
       [
         '# generated',
         '',
-        '# Qingliu service: reads every station, publishes dead letters, alerts, status',
+        '# Qingliu service: reads everything under wq/, publishes dead letters, alerts, status',
         'user qingliu',
-        'topic read wq/+/data',
-        'topic read wq/+/senml',
-        'topic readwrite wq/_dlq/#',
-        'topic readwrite wq/alerts/#',
-        'topic readwrite wq/_status/#',
+        'topic read wq/#',
+        'topic write wq/_dlq/#',
+        'topic write wq/alerts/#',
+        'topic write wq/_status/#',
         '',
         '# sensor simulator: publishes for every station (demo and load tests only)',
         'user qingliu-simulator',
@@ -110,12 +120,18 @@ describe('users and ACL from the catalog', () => {
         '',
       ].join('\n'),
     );
-    // Every granted topic is a literal or a single-level wildcard, except the service's own publish trees.
-    const topics = acl
+    // Every granted topic is a literal or a single-level wildcard, except the service's: it reads everything
+    // under wq/ (to see topics outside the contract) and publishes its own trees.
+    const grants = acl
       .split('\n')
       .filter((l) => l.startsWith('topic '))
-      .map((l) => l.split(' ')[2]!);
-    expect(topics.filter((t) => t.includes('#'))).toEqual(['wq/_dlq/#', 'wq/alerts/#', 'wq/_status/#']);
+      .map((l) => l.split(' ').slice(1).join(' '));
+    expect(grants.filter((t) => t.includes('#'))).toEqual([
+      'read wq/#',
+      'write wq/_dlq/#',
+      'write wq/alerts/#',
+      'write wq/_status/#',
+    ]);
   });
 
   it('refuses station ids that collide with Qingliu topics or users', () => {

@@ -1,6 +1,7 @@
 /**
- * `qingliu mqtt-auth` end to end: generate the files from a catalog, start a real Mosquitto with them,
- * and check what each user can and cannot do.
+ * `qingliu mqtt-auth` end to end: generate the files from a catalog, start a real Mosquitto with them and the
+ * production configuration (deploy/mosquitto/mosquitto.conf: a station listener and a service listener), and
+ * check what each user can and cannot do.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,23 +9,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { parseCredentialsCsv } from '../../src/broker/mosquitto-auth.js';
-import { startMosquitto, type Mosquitto } from '../harness/mosquitto.js';
+import { parseCredentialsCsv, parsePasswordFile } from '../../src/broker/mosquitto-auth.js';
+import { startProductionMosquitto, type ProductionMosquitto } from '../harness/mosquitto.js';
 import { cli } from '../harness/cli.js';
 
 const CATALOG = fileURLToPath(new URL('./fixtures/mqtt-auth-catalog.yaml', import.meta.url));
-
+const AUTH_FILES = ['credentials.csv', 'passwordfile', 'aclfile', 'service-passwordfile', 'service-aclfile'];
 
 describe('qingliu mqtt-auth with a real Mosquitto', () => {
   let dir: string;
   let outDir: string;
-  let broker: Mosquitto;
+  let broker: ProductionMosquitto;
   let passwords: Map<string, string>;
   let modesAsWritten: Record<string, number>;
   const clients: MqttClient[] = [];
 
+  /** The service user connects to the service listener, everyone else to the station listener. */
   async function connect(username: string | undefined, password: string | undefined, opts: mqtt.IClientOptions = {}) {
-    const client = await mqtt.connectAsync(broker.url, {
+    const client = await mqtt.connectAsync(username === 'qingliu' ? broker.serviceUrl : broker.stationUrl, {
       reconnectPeriod: 0,
       connectTimeout: 5_000,
       protocolVersion: 5,
@@ -36,10 +38,14 @@ describe('qingliu mqtt-auth with a real Mosquitto', () => {
     return client;
   }
 
-  function shareWithBroker() {
-    for (const d of [dir, outDir]) fs.chmodSync(d, 0o755);
-    for (const f of ['passwordfile', 'aclfile']) fs.chmodSync(path.join(outDir, f), 0o644);
-  }
+  const connectTo = (url: string, username: string) =>
+    mqtt.connectAsync(url, {
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+      protocolVersion: 5,
+      username,
+      password: passwords.get(username)!,
+    });
 
   const as = (username: string, opts: mqtt.IClientOptions = {}) => connect(username, passwords.get(username)!, opts);
 
@@ -68,15 +74,9 @@ describe('qingliu mqtt-auth with a real Mosquitto', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     passwords = parseCredentialsCsv(fs.readFileSync(path.join(outDir, 'credentials.csv'), 'utf8'));
-    // Started as root (as in CI), Mosquitto drops to the "mosquitto" user before reading these files: make
-    // them readable to it, as docs/deploy.md tells operators to (the modes as written are checked below).
-    modesAsWritten = Object.fromEntries(
-      ['credentials.csv', 'passwordfile', 'aclfile'].map((f) => [f, fs.statSync(path.join(outDir, f)).mode & 0o777]),
-    );
-    shareWithBroker();
-    broker = await startMosquitto({
-      auth: { passwordFile: path.join(outDir, 'passwordfile'), aclFile: path.join(outDir, 'aclfile') },
-    });
+    modesAsWritten = Object.fromEntries(AUTH_FILES.map((f) => [f, fs.statSync(path.join(outDir, f)).mode & 0o777]));
+    // The harness copies the files where the broker can read them, as the compose service does.
+    broker = await startProductionMosquitto({ authDir: outDir });
   });
 
   afterAll(async () => {
@@ -85,17 +85,33 @@ describe('qingliu mqtt-auth with a real Mosquitto', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes the three files, with the plaintext sheet readable only by its owner', () => {
+  it('writes the five files, with the plaintext sheet readable only by its owner and each user on one listener', () => {
     expect([...passwords.keys()]).toEqual(['qingliu', 'xi-inbound', 'xi-outbound', 'lotus-pond']);
-    expect(modesAsWritten).toEqual({ 'credentials.csv': 0o600, passwordfile: 0o640, aclfile: 0o640 });
+    expect(modesAsWritten).toEqual({
+      'credentials.csv': 0o600,
+      passwordfile: 0o640,
+      aclfile: 0o640,
+      'service-passwordfile': 0o640,
+      'service-aclfile': 0o640,
+    });
+    const users = (file: string) => [...parsePasswordFile(fs.readFileSync(path.join(outDir, file), 'utf8')).keys()];
+    expect(users('passwordfile')).toEqual(['xi-inbound', 'xi-outbound', 'lotus-pond']);
+    expect(users('service-passwordfile')).toEqual(['qingliu']);
     const passwordFile = fs.readFileSync(path.join(outDir, 'passwordfile'), 'utf8');
     expect(passwordFile).not.toContain(passwords.get('xi-inbound'));
+  });
+
+  it('refuses each user on the other listener', async () => {
+    const on = (url: string, username: string) => connectTo(url, username);
+    await expect(on(broker.serviceUrl, 'xi-inbound')).rejects.toThrow(/Bad User Name or Password|Not authorized/i);
+    await expect(on(broker.stationUrl, 'qingliu')).rejects.toThrow(/Bad User Name or Password|Not authorized/i);
   });
 
   it('lets a station publish to its own topics, and the service user receives them through a shared subscription', async () => {
     const service = await as('qingliu');
     const got = inbox(service);
-    await service.subscribeAsync(['$share/qingliu/wq/+/data', '$share/qingliu/wq/+/senml'], { qos: 1 });
+    const granted = await service.subscribeAsync('$share/qingliu/wq/#', { qos: 1 });
+    expect(granted.map((g) => g.qos)).toEqual([1]);
     const station = await as('xi-inbound');
     await station.publishAsync('wq/xi-inbound/data', '{"ts":0,"values":{"ph":7.1}}', { qos: 1 });
     await station.publishAsync('wq/xi-inbound/senml', '[{"n":"ph","v":7.1}]', { qos: 1 });
@@ -167,7 +183,6 @@ describe('qingliu mqtt-auth with a real Mosquitto', () => {
     const rotated = await cli(['mqtt-auth', '--catalog', CATALOG, '--out', outDir, '--rotate', 'xi-inbound']);
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toContain('rotated: 1 (xi-inbound)');
-    shareWithBroker();
     const fresh = parseCredentialsCsv(fs.readFileSync(path.join(outDir, 'credentials.csv'), 'utf8'));
     expect(fresh.get('xi-inbound')).not.toBe(passwords.get('xi-inbound'));
     expect(fresh.get('xi-outbound')).toBe(passwords.get('xi-outbound'));
@@ -185,7 +200,6 @@ describe('qingliu mqtt-auth with a real Mosquitto', () => {
   it('adds a simulator user on request, allowed to publish for every station', async () => {
     const result = await cli(['mqtt-auth', '--catalog', CATALOG, '--out', outDir, '--simulator']);
     expect(result.code).toBe(0);
-    shareWithBroker();
     passwords = parseCredentialsCsv(fs.readFileSync(path.join(outDir, 'credentials.csv'), 'utf8'));
     await broker.restart();
     const sim = await as('qingliu-simulator');

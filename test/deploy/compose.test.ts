@@ -112,7 +112,8 @@ describe('docker-compose.yml', () => {
     expect(qingliu!.build).toBeDefined();
     expect(qingliu!.environment).toMatchObject({
       HOST: '0.0.0.0',
-      MQTT_URL: 'mqtt://mosquitto:1883',
+      // Qingliu's own listener (deploy/mosquitto/mosquitto.conf), never published to the host.
+      MQTT_URL: 'mqtt://mosquitto:1884',
       MQTT_USERNAME: 'qingliu',
       MQTT_PASSWORD: SECRETS.MQTT_PASSWORD,
       INFLUX_URL: 'http://influxdb:8086',
@@ -155,6 +156,8 @@ describe('docker-compose.yml', () => {
     expect(ports('grafana')).toEqual(['127.0.0.1:3000:3000']);
     expect(ports('influxdb')).toEqual(['127.0.0.1:8086:8086']);
     expect(ports('mosquitto')).toEqual(['1883:1883', '8883:8883']);
+    // The service listener stays inside the compose network.
+    expect(ports('mosquitto').some((p) => p.endsWith(':1884'))).toBe(false);
   });
 
   it('refuses to start without each required secret, naming it', () => {
@@ -200,8 +203,10 @@ describe('docker-compose.yml', () => {
     for (const src of sources) expect(fs.existsSync(path.join(ROOT, src)), src).toBe(true);
     expect(fs.existsSync(path.join(ROOT, 'sensors/catalog.yaml'))).toBe(true);
     expect(fs.existsSync(path.join(ROOT, 'deploy/mosquitto/certs'))).toBe(true);
-    // The plaintext credentials sheet is never mounted, only the two files Mosquitto reads.
+    // The plaintext credentials sheet is never mounted, only the four files Mosquitto reads.
     expect(text).not.toContain('credentials.csv:');
+    for (const f of ['passwordfile', 'aclfile', 'service-passwordfile', 'service-aclfile'])
+      expect(text).toContain(`/${f}:/qingliu-auth/${f}:ro`);
     expect(fs.readFileSync(path.join(ROOT, 'deploy/.gitignore'), 'utf8')).toMatch(/^mqtt-auth\/$/m);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * deploy/mosquitto/mosquitto.conf, the production broker configuration, run by the real Mosquitto with the
- * files `qingliu mqtt-auth` generates: container paths mapped to a temp directory, the listener moved to a
- * free loopback port. Checks authentication, persistence with a queue deeper than Mosquitto's default, and
- * (when the openssl CLI is there) the TLS listener exactly as docs/deploy.md tells operators to set it up.
+ * files `qingliu mqtt-auth` generates (test/harness/mosquitto.ts startProductionMosquitto: container paths mapped
+ * to a temp directory, the listeners moved to free loopback ports). Checks authentication on both listeners,
+ * persistence with a queue deeper than Mosquitto's default, and (when the openssl CLI is there) the TLS listener
+ * exactly as docs/deploy.md tells operators to set it up. The session-takeover defence: test/broker/session-takeover.test.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,8 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseCredentialsCsv } from '../../src/broker/mosquitto-auth.js';
 import { runCli } from '../../src/cli/run-cli.js';
-import { freePort, waitForPort } from '../harness/free-port.js';
-import { managedProcess, type ManagedProcess } from '../harness/process.js';
+import { startProductionMosquitto, type ProductionMosquitto } from '../harness/mosquitto.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CATALOG = path.join(ROOT, 'test/broker/fixtures/mqtt-auth-catalog.yaml');
@@ -23,17 +23,13 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 describe('deploy/mosquitto/mosquitto.conf on a real Mosquitto', () => {
   let dir: string;
-  let port: number;
-  let tlsPort: number;
-  let broker: ManagedProcess;
+  let broker: ProductionMosquitto;
   let passwords: Map<string, string>;
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-prod-mosquitto-'));
-    port = await freePort();
-    tlsPort = await freePort();
-    for (const sub of ['auth', 'data', 'certs']) fs.mkdirSync(path.join(dir, sub));
+    fs.mkdirSync(path.join(dir, 'certs'));
 
     const out = new PassThrough();
     const code = await runCli(['mqtt-auth', '--catalog', CATALOG, '--out', path.join(dir, 'auth')], {
@@ -47,35 +43,16 @@ describe('deploy/mosquitto/mosquitto.conf on a real Mosquitto', () => {
 
     if (hasOpenssl) makeCertificates(path.join(dir, 'certs'));
     // Started as root, Mosquitto drops to the "mosquitto" user: the compose service chowns; here, open up.
-    for (const d of [dir, path.join(dir, 'auth'), path.join(dir, 'certs')]) fs.chmodSync(d, 0o755);
-    fs.chmodSync(path.join(dir, 'data'), 0o777);
-    for (const f of ['auth/passwordfile', 'auth/aclfile']) fs.chmodSync(path.join(dir, f), 0o644);
-
-    let conf = fs
-      .readFileSync(path.join(ROOT, 'deploy/mosquitto/mosquitto.conf'), 'utf8')
-      .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-      .replaceAll('/mosquitto/', `${dir}/`);
-    if (hasOpenssl) {
-      // The first lines of the commented TLS block, as docs/deploy.md says to enable them.
-      conf = conf
-        .replace(/^#listener 8883$/m, `listener ${tlsPort} 127.0.0.1`)
-        .replace(/^#(certfile .*)$/m, '$1')
-        .replace(/^#(keyfile .*)$/m, '$1')
-        .replace(/^#(tls_version .*)$/m, '$1');
-    }
-    fs.writeFileSync(path.join(dir, 'mosquitto.conf'), conf);
-    broker = managedProcess({
-      command: '/usr/sbin/mosquitto',
-      args: ['-c', path.join(dir, 'mosquitto.conf')],
-      logFile: path.join(dir, 'mosquitto.log'),
-      ready: () => waitForPort(port),
+    for (const d of [dir, path.join(dir, 'certs')]) fs.chmodSync(d, 0o755);
+    broker = await startProductionMosquitto({
+      authDir: path.join(dir, 'auth'),
+      ...(hasOpenssl ? { tls: { certsDir: path.join(dir, 'certs') } } : {}),
     });
-    await broker.start();
   });
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
-    await broker?.stop();
+    await broker?.dispose();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -129,29 +106,45 @@ describe('deploy/mosquitto/mosquitto.conf on a real Mosquitto', () => {
     fs.chmodSync(path.join(certs, 'server.key'), 0o644);
   }
 
+  /** Stations (and anonymous clients) on the station listener, the service user on its own. */
   async function connect(username: string | undefined, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
-    const client = await mqtt.connectAsync(
-      opts.protocol === 'mqtts' ? `mqtts://127.0.0.1:${tlsPort}` : `mqtt://127.0.0.1:${port}`,
-      {
-        reconnectPeriod: 0,
-        connectTimeout: 5_000,
-        ...(username ? { username, password: passwords.get(username) } : {}),
-        ...opts,
-      },
-    );
+    const url =
+      opts.protocol === 'mqtts'
+        ? `mqtts://127.0.0.1:${broker.tlsPort}`
+        : username === 'qingliu'
+          ? broker.serviceUrl
+          : broker.stationUrl;
+    const client = await mqtt.connectAsync(url, {
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+      ...(username ? { username, password: passwords.get(username) } : {}),
+      ...opts,
+    });
     clients.push(client);
     return client;
   }
 
-  it('refuses anonymous clients and accepts the generated users', async () => {
+  it('refuses anonymous clients and accepts the generated users, each on its own listener', async () => {
     await expect(connect(undefined)).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
     const station = await connect('xi-inbound');
     expect(station.connected).toBe(true);
+    const service = await connect('qingliu');
+    expect(service.connected).toBe(true);
+    // Neither kind of user can log in on the other's listener.
+    const cross = (url: string, username: string) =>
+      mqtt.connectAsync(url, {
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+        username,
+        password: passwords.get(username),
+      });
+    await expect(cross(broker.serviceUrl, 'xi-inbound')).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
+    await expect(cross(broker.stationUrl, 'qingliu')).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
   });
 
   it('keeps a persistent session and more queued QoS 1 readings than the default limit across a restart', async () => {
     const ingest = await connect('qingliu', { clientId: 'qingliu-ingest', clean: false });
-    await ingest.subscribeAsync('$share/qingliu/wq/+/data', { qos: 1 });
+    await ingest.subscribeAsync('$share/qingliu/wq/#', { qos: 1 });
     await ingest.endAsync();
 
     // Mosquitto's default max_queued_messages is 1000: queue more while the ingester is away.
@@ -166,7 +159,7 @@ describe('deploy/mosquitto/mosquitto.conf on a real Mosquitto', () => {
     await broker.start();
 
     const got = new Set<string>();
-    const back = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    const back = mqtt.connect(broker.serviceUrl, {
       clientId: 'qingliu-ingest',
       clean: false,
       reconnectPeriod: 0,

@@ -74,3 +74,98 @@ export async function startMosquitto(
     },
   });
 }
+
+const PRODUCTION_CONF = path.resolve(import.meta.dirname, '../../deploy/mosquitto/mosquitto.conf');
+/** The files `qingliu mqtt-auth` writes for the two listeners (src/broker/mosquitto-auth.ts LISTENER_FILES). */
+const AUTH_FILES = ['passwordfile', 'aclfile', 'service-passwordfile', 'service-aclfile'];
+
+export interface ProductionMosquitto extends ManagedProcess {
+  dir: string;
+  /** The station listener (1883 in production): client ids are replaced by usernames. */
+  stationPort: number;
+  stationUrl: string;
+  /** Qingliu's own listener (1884 in production). */
+  servicePort: number;
+  serviceUrl: string;
+  /** The TLS station listener (8883 in production), when `tls` was given. */
+  tlsPort: number | undefined;
+  /** Copies the auth files again (after a regeneration), then stops and starts the broker on the same ports. */
+  restart(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Runs deploy/mosquitto/mosquitto.conf itself — the production broker configuration — with the files that
+ * `qingliu mqtt-auth` wrote to `authDir`. Container paths are mapped to a temp directory and each listener moves
+ * to a free loopback port. The auth files are copied in, readable by the `mosquitto` user the broker drops to
+ * when started as root (the compose service does the same copy). With `tls`, the commented TLS listener block is
+ * enabled the way docs/deploy.md tells operators to (server.crt and server.key in `tls.certsDir`).
+ */
+export async function startProductionMosquitto(options: {
+  authDir: string;
+  tls?: { certsDir: string };
+}): Promise<ProductionMosquitto> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-prod-mosquitto-'));
+  fs.chmodSync(dir, 0o755);
+  const authCopy = path.join(dir, 'auth');
+  fs.mkdirSync(authCopy, { mode: 0o755 });
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.chmodSync(path.join(dir, 'data'), 0o777);
+  const copyAuth = () => {
+    for (const name of AUTH_FILES) {
+      fs.copyFileSync(path.join(options.authDir, name), path.join(authCopy, name));
+      fs.chmodSync(path.join(authCopy, name), 0o644);
+    }
+  };
+  copyAuth();
+  const [stationPort, servicePort] = [await freePort(), await freePort()];
+  const tlsPort = options.tls ? await freePort() : undefined;
+  const source = fs.readFileSync(PRODUCTION_CONF, 'utf8');
+  let conf = source
+    .replace(/^listener 1883$/m, `listener ${stationPort} 127.0.0.1`)
+    .replace(/^listener 1884$/m, `listener ${servicePort} 127.0.0.1`)
+    .replaceAll('/mosquitto/auth/', `${authCopy}/`)
+    .replaceAll('/mosquitto/data/', `${dir}/data/`)
+    .replaceAll('/mosquitto/certs/', `${options.tls?.certsDir ?? path.join(dir, 'certs')}/`);
+  if (conf === source || !conf.includes(`listener ${servicePort} `))
+    throw new Error(`${PRODUCTION_CONF}: listeners 1883 and 1884 not found`);
+  if (options.tls) {
+    // The TLS block: from "#listener 8883" up to its last authentication line (the client-certificate lines stay off).
+    conf = conf.replace(
+      /^#listener 8883\n(?:#(?:certfile|keyfile|tls_version|allow_anonymous|use_username_as_clientid|password_file|acl_file) .*\n)+/m,
+      (block) => block.replace(/^#/gm, '').replace('listener 8883', `listener ${tlsPort} 127.0.0.1`),
+    );
+    if (!conf.includes(`listener ${tlsPort} `))
+      throw new Error(`${PRODUCTION_CONF}: the TLS listener block was not found`);
+  }
+  const confFile = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(confFile, conf);
+  const proc = managedProcess({
+    command: '/usr/sbin/mosquitto',
+    args: ['-c', confFile],
+    logFile: path.join(dir, 'mosquitto.log'),
+    ready: async () => {
+      await waitForPort(stationPort);
+      await waitForPort(servicePort);
+      if (tlsPort) await waitForPort(tlsPort);
+    },
+  });
+  await proc.start();
+  return Object.assign(proc, {
+    dir,
+    stationPort,
+    stationUrl: `mqtt://127.0.0.1:${stationPort}`,
+    servicePort,
+    serviceUrl: `mqtt://127.0.0.1:${servicePort}`,
+    tlsPort,
+    async restart() {
+      await proc.stop();
+      copyAuth();
+      await proc.start();
+    },
+    async dispose() {
+      await proc.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
