@@ -13,6 +13,8 @@ export interface IngestMetrics {
   readingsStored: Counter;
   /** Dead letters, one per message and reason. */
   rejected: Counter<'reason'>;
+  /** Messages acknowledged without reading them, by reason (ingest-pipeline.ts `IgnoredReason`). */
+  ignored: Counter<'reason'>;
   deadLettersStored: Counter;
   /** Bytes and readings in the spool not yet confirmed by the store. */
   spoolPendingBytes: Gauge;
@@ -69,6 +71,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     rejected: new Counter({
       name: 'qingliu_ingest_rejected_total',
       help: 'Dead letters (one per message and reason), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    ignored: new Counter({
+      name: 'qingliu_ingest_ignored_total',
+      help: 'MQTT messages acknowledged without being read: retained replays, empty payloads, our own publications',
       labelNames: ['reason'],
       registers,
     }),

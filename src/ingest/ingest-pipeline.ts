@@ -46,9 +46,38 @@ export interface IngestPipelineOptions {
   retryMs?: number;
 }
 
+/** How the broker delivered a message (from the PUBLISH packet). */
+export interface Delivery {
+  /**
+   * The RETAIN flag. To an MQTT 3.1.1 subscriber the broker sets it only on a retained message sent because a
+   * subscription was (re)made — a replay of an old publication, whose live delivery (flag 0) was already ingested.
+   */
+  retained?: boolean;
+}
+
+/**
+ * Messages acknowledged without being read (docs/mqtt.md, "Retained messages"):
+ * - `retained_replay`: the broker's copy of a retained message, sent again at every (re)subscription. Storing it
+ *   would put an old value back over a later correction of the same reading.
+ * - `empty_payload`: a zero-length message is how MQTT clears a retained message; it carries no reading.
+ * - `own_topic`: what Qingliu itself publishes under `wq/` (dead letters, alerts, status).
+ */
+export type IgnoredReason = 'retained_replay' | 'empty_payload' | 'own_topic';
+
+export function ignoredReason(
+  topic: string,
+  payload: Uint8Array,
+  delivery: Delivery | undefined,
+): IgnoredReason | undefined {
+  if (isServiceTopic(topic)) return 'own_topic';
+  if (delivery?.retained) return 'retained_replay';
+  if (payload.byteLength === 0) return 'empty_payload';
+  return undefined;
+}
+
 export interface IngestPipeline {
   /** Handles one message; its PUBACK leaves the process only once its records are in the spool. */
-  handle(topic: string, payload: Uint8Array, done: () => void): void;
+  handle(topic: string, payload: Uint8Array, done: () => void, delivery?: Delivery): void;
   /** Writes what is staged, then stops accepting: later messages are never acknowledged (the broker keeps them). */
   close(): void;
   /** Messages waiting for spool space. */
@@ -168,10 +197,6 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
 
   /** Decodes and spools one message on its own; false when the spool could not take it (it stays held). */
   function processDirectly(message: Held): boolean {
-    if (isServiceTopic(message.topic)) {
-      message.done();
-      return true;
-    }
     const decoded = decode(message.topic, message.payload);
     try {
       spool.append(decoded.readings, decoded.deadLetters);
@@ -189,21 +214,18 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
 
   /** Adds the message to the group commit; false when acknowledgements cannot be held right now. */
   function stage(gate: AckGate, message: Held): boolean {
-    // Our own publications (dead letters, status) that a wildcard subscription matched: not station data.
-    if (!isServiceTopic(message.topic)) {
-      if (!group) {
-        const hold = gate.hold();
-        if (!hold) return false;
-        group = { tally: newTally(), hold };
-        // After the burst MQTT.js is handling now (its packets run as a chain of ticks).
-        setImmediate(flush);
-      }
-      const decoded = decode(message.topic, message.payload);
-      records.add(decoded.readings, decoded.deadLetters);
-      count(group.tally, decoded);
+    if (!group) {
+      const hold = gate.hold();
+      if (!hold) return false;
+      group = { tally: newTally(), hold };
+      // After the burst MQTT.js is handling now (its packets run as a chain of ticks).
+      setImmediate(flush);
     }
+    const decoded = decode(message.topic, message.payload);
+    records.add(decoded.readings, decoded.deadLetters);
+    count(group.tally, decoded);
     message.done();
-    if (group && records.messages >= MAX_GROUP) flush();
+    if (records.messages >= MAX_GROUP) flush();
     return true;
   }
 
@@ -226,9 +248,17 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   });
 
   return {
-    handle(topic, payload, done) {
+    handle(topic, payload, done, delivery) {
       if (closed) return;
-      const message = { topic, payload, done };
+      const ignored = ignoredReason(topic, payload, delivery);
+      if (ignored) {
+        // Acknowledged at once: nothing of it is kept, so nothing needs to reach the spool first.
+        metrics.ignored.inc({ reason: ignored });
+        if (ignored !== 'own_topic') log.debug({ topic, reason: ignored }, 'message ignored');
+        done();
+        return;
+      }
+      const message: Held = { topic, payload, done };
       if (held.length === 0 && !spool.full && !failing) {
         if (ackGate && stage(ackGate, message)) return;
         if (processDirectly(message)) return;

@@ -90,7 +90,7 @@ export function createIngester(options: IngesterOptions): Ingester {
     ...options.mqtt,
     logger: options.logger,
     metrics: options.metrics,
-    onMessage: (topic, payload, done) => pipeline.handle(topic, payload, done),
+    onMessage: (topic, payload, done, delivery) => pipeline.handle(topic, payload, done, delivery),
   });
 
   let started = false;

@@ -10,7 +10,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
-import type { AckHold } from './ingest-pipeline.js';
+import type { AckHold, Delivery } from './ingest-pipeline.js';
 import { statusTopic as defaultStatusTopic, subscriptionTopics } from './topics.js';
 
 export interface MqttSourceOptions {
@@ -21,7 +21,7 @@ export interface MqttSourceOptions {
   shareGroup?: string;
   logger: Logger;
   metrics: IngestMetrics;
-  onMessage(topic: string, payload: Uint8Array, done: () => void): void;
+  onMessage(topic: string, payload: Uint8Array, done: () => void, delivery: Delivery): void;
   /** Retained `online`/`offline`; default `wq/_status/{clientId}` (the service ACL of src/broker/mosquitto-auth.ts allows it). */
   statusTopic?: string;
   keepaliveSeconds?: number;
@@ -90,16 +90,21 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
       c.handleMessage = (packet, callback) => {
         let called = false;
         try {
-          options.onMessage(packet.topic, packet.payload as Buffer, () => {
-            if (called) return;
-            called = true;
-            // PUBACKs the socket cannot send yet (the broker is slow to read them) stay in the process: at full
-            // speed, 150,000 write requests and 100 MB of heap within a second. Take the next message only once
-            // they have left: MQTT.js stops reading, and TCP holds the broker back (it queues for the session).
-            const stream = c.stream as (typeof c.stream & { writableNeedDrain?: boolean }) | undefined;
-            if (stream?.writableNeedDrain && !stream.destroyed) stream.once('drain', callback);
-            else callback();
-          });
+          options.onMessage(
+            packet.topic,
+            packet.payload as Buffer,
+            () => {
+              if (called) return;
+              called = true;
+              // PUBACKs the socket cannot send yet (the broker is slow to read them) stay in the process: at full
+              // speed, 150,000 write requests and 100 MB of heap within a second. Take the next message only once
+              // they have left: MQTT.js stops reading, and TCP holds the broker back (it queues for the session).
+              const stream = c.stream as (typeof c.stream & { writableNeedDrain?: boolean }) | undefined;
+              if (stream?.writableNeedDrain && !stream.destroyed) stream.once('drain', callback);
+              else callback();
+            },
+            { retained: packet.retain === true },
+          );
         } catch (err) {
           // Not acknowledged: the broker redelivers it after the next reconnection. Never crash the client loop.
           log.error({ err, topic: packet.topic }, 'message handler threw; message left unacknowledged');

@@ -38,11 +38,12 @@ export function stationOfTopic(topic: string): string {
 }
 
 /**
- * Topics Qingliu itself publishes under `wq/` (`wq/_dlq/…`, `wq/_status/…`): a `wq/+/data` subscription
- * matches `wq/_dlq/data`, and such a message is not station data.
+ * Topics Qingliu itself publishes under `wq/` (`wq/_dlq/…`, `wq/_status/…`, `wq/alerts/…`; the second level
+ * starting with `_` is the service's namespace): the `wq/#` subscription receives them, and they are neither
+ * station data nor a station's mistake.
  */
 export function isServiceTopic(topic: string): boolean {
-  return topic.startsWith('wq/_');
+  return topic.startsWith('wq/_') || topic === 'wq/alerts' || topic.startsWith('wq/alerts/');
 }
 
 export function statusTopic(clientId: string): string {
@@ -53,8 +54,13 @@ export function deadLetterTopic(stationId: string): string {
   return `${DLQ_PREFIX}${stationId}`;
 }
 
-/** Subscriptions, through a shared subscription when several ingesters split the load. */
+/**
+ * Subscriptions, through a shared subscription when several ingesters split the load. Everything under `wq/`,
+ * not only `wq/+/data` and `wq/+/senml`: a message on any other topic (`wq/{id}/status`, `wq/{id}/data/extra`, a
+ * station id with a `/`) then reaches the decoder and becomes an `invalid_topic` dead letter, as docs/mqtt.md
+ * promises, instead of vanishing at the broker. Our own publications arrive too and are skipped (isServiceTopic).
+ */
 export function subscriptionTopics(shareGroup: string | undefined): string[] {
-  const topics = ['wq/+/data', 'wq/+/senml'];
+  const topics = ['wq/#'];
   return shareGroup ? topics.map((t) => `$share/${shareGroup}/${t}`) : topics;
 }
