@@ -10,7 +10,13 @@ import { tempDir } from './helpers.js';
 const T0 = Date.parse('2026-11-28T00:00:00Z');
 
 function readings(n: number, from = 0, stationId = 'demo-01'): Reading[] {
-  return Array.from({ length: n }, (_, i) => ({ stationId, parameter: 'ph' as const, ts: T0 + (from + i) * 1000, value: 7 + ((from + i) % 100) / 100, flag: 'N' as const }));
+  return Array.from({ length: n }, (_, i) => ({
+    stationId,
+    parameter: 'ph' as const,
+    ts: T0 + (from + i) * 1000,
+    value: 7 + ((from + i) % 100) / 100,
+    flag: 'N' as const,
+  }));
 }
 
 const LETTER: DeadLetter = {
@@ -42,7 +48,11 @@ function drain(s: Spool) {
   return out;
 }
 
-const segmentFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+const segmentFiles = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.seg'))
+    .sort();
 
 afterEach(() => {
   for (const s of open.splice(0)) s.close();
@@ -57,11 +67,16 @@ describe('spool codec', () => {
     ];
     const text = encodeRecords(rs, [LETTER]);
     expect(text.split('\n')).toHaveLength(5);
-    expect(decodeRecords(text, { readings: [], deadLetters: [], corrupt: 0 })).toEqual({ readings: rs, deadLetters: [LETTER], corrupt: 0 });
+    expect(decodeRecords(text, { readings: [], deadLetters: [], corrupt: 0 })).toEqual({
+      readings: rs,
+      deadLetters: [LETTER],
+      corrupt: 0,
+    });
   });
 
   it('counts lines that do not decode instead of failing', () => {
-    const text = 'R\tdemo\tph\t1\t7\tN\nR\tdemo\tnope\t1\t7\tN\n\u0000\u0000\u0000\nD\t{"broken"\nR\tdemo\tph\tx\t7\tN\nR\tdemo\tph\t1\t\tN\nR\tdemo\tph\t1\t7\tQ\n';
+    const text =
+      'R\tdemo\tph\t1\t7\tN\nR\tdemo\tnope\t1\t7\tN\n\u0000\u0000\u0000\nD\t{"broken"\nR\tdemo\tph\tx\t7\tN\nR\tdemo\tph\t1\t\tN\nR\tdemo\tph\t1\t7\tQ\n';
     const out = decodeRecords(text, { readings: [], deadLetters: [], corrupt: 0 });
     expect(out.readings).toHaveLength(1);
     expect(out.corrupt).toBe(6);
@@ -98,7 +113,13 @@ describe('spool', () => {
 
   it('resumes from the checkpoint: committed batches are not replayed', () => {
     const dir = tempDir();
-    const first = createSpool({ dir, maxBytes: 1 << 20, segmentBytes: 4096, fsyncIntervalMs: 1000, logger: silentLogger() });
+    const first = createSpool({
+      dir,
+      maxBytes: 1 << 20,
+      segmentBytes: 4096,
+      fsyncIntervalMs: 1000,
+      logger: silentLogger(),
+    });
     first.open();
     for (let i = 0; i < 40; i++) first.append(readings(5, i * 5), []);
     const batch = first.read(1)!;

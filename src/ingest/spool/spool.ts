@@ -96,7 +96,10 @@ export function createSpool(options: SpoolOptions): Spool {
   const log = options.logger.child({ component: 'spool' });
   const dir = options.dir;
   // A segment larger than a quarter of the budget could keep the spool full with nothing left to delete.
-  const segmentBytes = Math.max(4096, Math.min(options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, Math.floor(options.maxBytes / 4)));
+  const segmentBytes = Math.max(
+    4096,
+    Math.min(options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, Math.floor(options.maxBytes / 4)),
+  );
   const segments: Segment[] = [];
   let active: Segment | undefined;
   let writeFd: number | undefined;
@@ -270,7 +273,8 @@ export function createSpool(options: SpoolOptions): Spool {
     const seg = active;
     let written = 0;
     try {
-      while (written < bytes.length) written += fs.writeSync(writeFd, bytes, written, bytes.length - written, seg.size + written);
+      while (written < bytes.length)
+        written += fs.writeSync(writeFd, bytes, written, bytes.length - written, seg.size + written);
       if (options.fsyncIntervalMs === 0) fs.fdatasyncSync(writeFd);
       else dirty = true;
     } catch (err) {
@@ -309,7 +313,10 @@ export function createSpool(options: SpoolOptions): Spool {
       checkpoint = saved && first && saved.segment >= first.seq ? saved : { segment: first?.seq ?? 0, offset: 0 };
       checkpoint = normalise(checkpoint);
       deleteDrained();
-      checkpointFd = fs.openSync(path.join(dir, CHECKPOINT_FILE), fs.existsSync(path.join(dir, CHECKPOINT_FILE)) ? 'r+' : 'w+');
+      checkpointFd = fs.openSync(
+        path.join(dir, CHECKPOINT_FILE),
+        fs.existsSync(path.join(dir, CHECKPOINT_FILE)) ? 'r+' : 'w+',
+      );
       pendingReadings = countPendingReadings();
       startSegment();
       checkpoint = normalise(checkpoint);
@@ -332,7 +339,10 @@ export function createSpool(options: SpoolOptions): Spool {
         timer.unref();
       }
       const stats = { pendingBytes: pendingBytes(), pendingReadings, segments: segments.length };
-      log.info({ dir, ...stats, checkpoint }, stats.pendingBytes > 0 ? 'spool opened; replaying the backlog' : 'spool opened');
+      log.info(
+        { dir, ...stats, checkpoint },
+        stats.pendingBytes > 0 ? 'spool opened; replaying the backlog' : 'spool opened',
+      );
     },
 
     append(readings, deadLetters) {
@@ -387,7 +397,8 @@ export function createSpool(options: SpoolOptions): Spool {
       const batch: SpoolBatch = {
         encoded,
         get readings() {
-          if (!readings && encoded.count > 0 && !uncommitted.has(batch)) throw new Error('a committed batch cannot be read: its buffer is reused');
+          if (!readings && encoded.count > 0 && !uncommitted.has(batch))
+            throw new Error('a committed batch cannot be read: its buffer is reused');
           return (readings ??= decodeEncodedReadings(encoded));
         },
         deadLetters: into.deadLetters,
