@@ -188,6 +188,26 @@ describe('spool', () => {
     expect(out.corrupt).toBe(1);
   });
 
+  it('brings the pending-readings count back to zero once corrupt reading lines are skipped (issue 12 item 14)', () => {
+    const dir = tempDir();
+    const crashed = createSpool({ dir, maxBytes: 1 << 20, fsyncIntervalMs: 1000, logger: silentLogger() });
+    crashed.open();
+    crashed.append(readings(3), []);
+    const [segment] = segmentFiles(dir);
+    // Lines that start like readings but do not decode (a torn or garbled write), then a torn tail.
+    fs.appendFileSync(path.join(dir, segment!), 'R\tdemo-01\tph\tnot-a-time\t7\tN\nR\tgarbage\n');
+    fs.appendFileSync(path.join(dir, segment!), 'R\tdemo-01\tph\t17948');
+    const s = spool(dir);
+    // On open, the gauge counts every line that looks like a reading: it cannot know yet which are broken.
+    expect(s.stats().pendingReadings).toBe(6);
+    s.append(readings(2, 3), []);
+    expect(s.stats().pendingReadings).toBe(8);
+    const out = drain(s);
+    expect(out.readings).toEqual(readings(5));
+    expect(out.corrupt).toBe(3);
+    expect(s.stats()).toMatchObject({ pendingReadings: 0, pendingBytes: 0 });
+  });
+
   it('survives a checkpoint file that is missing or garbage by replaying everything', () => {
     const dir = tempDir();
     const first = createSpool({ dir, maxBytes: 1 << 20, fsyncIntervalMs: 1000, logger: silentLogger() });

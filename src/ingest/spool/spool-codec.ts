@@ -131,6 +131,11 @@ export class RecordCollector {
   private readonly fields = lineFields();
   count = 0;
   corrupt = 0;
+  /**
+   * Of the corrupt lines, those that start like a reading (`R`). The spool counts pending readings by that first
+   * byte, before it can know which lines decode; what it skips must come off that count too.
+   */
+  corruptReadings = 0;
   readonly deadLetters: DeadLetter[] = [];
 
   /** Decodes the lines of `b[start, end)`; `end` is just after a '\n'. */
@@ -175,7 +180,13 @@ export class RecordCollector {
     }
     const letter = kind === 68 /* D */ ? decodeDeadLetterLine(line, 0, line.length) : undefined;
     if (letter) this.deadLetters.push(letter);
-    else this.corrupt++;
+    else this.skip(kind);
+  }
+
+  /** Counts a line that does not decode; `firstByte` is its first character code. */
+  skip(firstByte: number | undefined): void {
+    this.corrupt++;
+    if (firstByte === 82 /* R */) this.corruptReadings++;
   }
 
   private append(b: Uint8Array, start: number, end: number): void {

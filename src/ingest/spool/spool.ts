@@ -31,6 +31,8 @@ export interface SpoolBatch {
   deadLetters: DeadLetter[];
   /** Undecodable lines skipped in this batch. */
   corrupt: number;
+  /** Of those, the lines that started like a reading (they were counted as pending when the spool opened). */
+  corruptReadings: number;
   /** Where the batch ends; pass the batch to `commit` once the store confirmed it. */
   end: SpoolPosition;
   bytes: number;
@@ -381,7 +383,7 @@ export function createSpool(options: SpoolOptions): Spool {
           // No newline before the segment's end: a torn tail from a crash during a write (or a file cut
           // short). Nothing after it in this segment; move on.
           if (seg === active) break;
-          into.corrupt++;
+          into.skip(n > 0 ? readBuffer[0] : undefined);
           bytes += seg.size - pos.offset;
           pos = { segment: pos.segment, offset: seg.size };
           continue;
@@ -403,6 +405,7 @@ export function createSpool(options: SpoolOptions): Spool {
         },
         deadLetters: into.deadLetters,
         corrupt: into.corrupt,
+        corruptReadings: into.corruptReadings,
         end: pos,
         bytes,
       };
@@ -419,7 +422,8 @@ export function createSpool(options: SpoolOptions): Spool {
       }
       if (closed) return;
       checkpoint = normalise(batch.end);
-      pendingReadings = Math.max(0, pendingReadings - batch.encoded.count);
+      // Skipped lines that looked like readings were counted when the spool opened (countPendingReadings).
+      pendingReadings = Math.max(0, pendingReadings - batch.encoded.count - batch.corruptReadings);
       writeCheckpoint();
       if (deleteDrained()) fire(freedListeners);
     },
