@@ -10,6 +10,7 @@ import type { AlertStore, OutboxStats } from './alert-store.js';
 import type { OutboxEntry } from './notification.js';
 import { ChannelNotConfiguredError, DeliveryError } from './notify/channel.js';
 import type { ChannelFactory } from './notify/channels.js';
+import { redactUrlsIn } from './notify/url-redaction.js';
 
 export interface BackoffOptions {
   /** First retry after this long… */
@@ -87,7 +88,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
         'notification delivered',
       );
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // Stored as last_error (an operator key reads it) and logged: never with a channel URL's path or query.
+      const message = redactUrlsIn(err instanceof Error ? err.message : String(err));
       const now = options.now();
       const permanent = err instanceof DeliveryError && err.permanent;
       if (permanent || now - entry.createdAt >= backoff.maxAgeMs) {

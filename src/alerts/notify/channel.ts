@@ -4,6 +4,7 @@
  */
 import type { ChannelSpec } from '../alert-catalog.js';
 import type { OutboxMessage } from '../notification.js';
+import { redactUrl, scrubUrl } from './url-redaction.js';
 
 export interface Channel {
   readonly type: ChannelSpec['type'];
@@ -69,24 +70,43 @@ export async function postJson(
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
   } catch (err) {
-    throw new DeliveryError(`POST ${redact(url)} failed: ${(err as Error).message}`, false, { cause: err });
+    // fetch's own message may name the URL (an invalid one, a redirect): scrubbed like the reply below.
+    throw new DeliveryError(scrubUrl(`POST ${redactUrl(url)} failed: ${describeFetchError(err)}`, url), false, {
+      cause: err,
+    });
   }
   const text = await response.text().catch(() => '');
   if (!response.ok) {
     const permanent =
       response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
-    throw new DeliveryError(`POST ${redact(url)} answered ${response.status}: ${text.slice(0, 200)}`, permanent);
+    throw new DeliveryError(
+      `POST ${redactUrl(url)} answered ${response.status}: ${scrubUrl(text.slice(0, 200), url)}`,
+      permanent,
+    );
   }
   return text;
 }
 
-/** Robot URLs carry access tokens in the query string: never log them. */
-export function redact(url: string): string {
+/** `fetch failed` says little; its cause (ECONNREFUSED 127.0.0.1:8080, a TLS error) says what happened. */
+function describeFetchError(err: unknown): string {
+  const message = (err as Error).message;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message !== message ? `${message} (${cause.message})` : message;
+}
+
+/**
+ * Runs a delivery to `url` and scrubs the URL's secret parts from whatever error comes out of it (a receiver's
+ * reply, a robot's `errmsg`, a library's message), keeping whether it is permanent.
+ */
+export async function scrubbingErrors(url: string, send: () => Promise<void>): Promise<void> {
   try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
-  } catch {
-    return '(invalid URL)';
+    await send();
+  } catch (err) {
+    if (!(err instanceof Error)) throw err;
+    const message = scrubUrl(err.message, url);
+    if (message === err.message) throw err;
+    if (err instanceof ChannelNotConfiguredError) throw new ChannelNotConfiguredError(message);
+    throw new DeliveryError(message, err instanceof DeliveryError && err.permanent, { cause: err });
   }
 }
 
@@ -120,7 +140,7 @@ export function robotFromSpec(
       const url = requireSecret(secrets, spec.url_env, `${label} robot URL`);
       if (!url) throw new Error(`${type} channel without url_env`);
       const secret = requireSecret(secrets, spec.secret_env, `${label} robot secret`);
-      await create({ ...http, url, ...(secret ? { secret } : {}) }).send(notification);
+      await scrubbingErrors(url, () => create({ ...http, url, ...(secret ? { secret } : {}) }).send(notification));
     },
   });
 }

@@ -10,7 +10,14 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { OutboxMessage } from '../notification.js';
-import { postJson, requireSecret, type Channel, type HttpOptions, type SecretLookup } from './channel.js';
+import {
+  postJson,
+  requireSecret,
+  scrubbingErrors,
+  type Channel,
+  type HttpOptions,
+  type SecretLookup,
+} from './channel.js';
 import { notificationToWire } from './wire.js';
 
 export const SIGNATURE_HEADER = 'x-qingliu-signature';
@@ -73,7 +80,9 @@ export function webhookFromSpec(
       const url = spec.url ?? requireSecret(secrets, spec.url_env, 'webhook URL');
       if (!url) throw new Error('webhook channel without url or url_env');
       const secret = requireSecret(secrets, spec.secret_env, 'webhook secret');
-      await createWebhookChannel({ ...http, url, ...(secret ? { secret } : {}) }).send(notification);
+      await scrubbingErrors(url, () =>
+        createWebhookChannel({ ...http, url, ...(secret ? { secret } : {}) }).send(notification),
+      );
     },
   };
 }

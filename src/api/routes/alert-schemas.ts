@@ -7,6 +7,7 @@ import { z } from '@hono/zod-openapi';
 import type { AlertDetail, NotificationStatus } from '../../alerts/alert-service.js';
 import { RULE_TITLE } from '../../alerts/messages.js';
 import { NOTIFICATION_EVENTS, OUTBOX_STATES } from '../../alerts/notification.js';
+import { redactUrlsIn } from '../../alerts/notify/url-redaction.js';
 import {
   ALERT_STATES,
   RULE_IDS,
@@ -112,7 +113,10 @@ export const NotificationStatusSchema = z
     attempts: z.number().int(),
     created_at: Time,
     delivered_at: Time.nullable(),
-    last_error: z.string().nullable(),
+    last_error: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why the last attempt failed; channel URLs appear as their origin only' }),
   })
   .openapi('AlertNotification');
 
@@ -215,7 +219,8 @@ function notificationJson(n: NotificationStatus, tz: string): z.infer<typeof Not
     attempts: n.attempts,
     created_at: time(n.createdAt, tz),
     delivered_at: maybeTime(n.deliveredAt, tz),
-    last_error: n.lastError,
+    // Errors stored by an older release may still hold a channel URL's path or query (its token).
+    last_error: n.lastError === null ? null : redactUrlsIn(n.lastError),
   };
 }
 
