@@ -32,7 +32,10 @@ export type RegisterRoutes = (app: ApiApp) => void;
 export function principalOf(c: ApiContext): Principal {
   const principal = c.get('principal');
   if (!principal) {
-    throw new ApiProblem({ code: 'authentication-required', detail: text('缺少 API 密钥', 'No API key was presented') });
+    throw new ApiProblem({
+      code: 'authentication-required',
+      detail: text('缺少 API 密钥', 'No API key was presented'),
+    });
   }
   return principal;
 }

@@ -64,7 +64,10 @@ export function rateLimit(deps: { limiter: TokenBucketLimiter; defaults: RateLim
     const limit: RateLimit =
       principal.rateLimitPerMinute === undefined
         ? deps.defaults
-        : { perMinute: principal.rateLimitPerMinute, burst: Math.min(deps.defaults.burst, Math.max(1, principal.rateLimitPerMinute)) };
+        : {
+            perMinute: principal.rateLimitPerMinute,
+            burst: Math.min(deps.defaults.burst, Math.max(1, principal.rateLimitPerMinute)),
+          };
     const result = deps.limiter.take(principal.keyId, limit);
     if (!result.allowed) {
       const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));

@@ -89,10 +89,19 @@ describe('API key format and hashing', () => {
 
   it('names every problem of a damaged keys file', async () => {
     const file = path.join(dir, 'k.json');
-    await writeFile(file, JSON.stringify({ version: 1, keys: [{ id: 'Bad', name: '', role: 'root', hash: 'md5:x', createdAt: 'yesterday' }] }));
-    const err = await createKeyFile({ path: file, now: Date.now }).read().catch((e: Error) => e);
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        keys: [{ id: 'Bad', name: '', role: 'root', hash: 'md5:x', createdAt: 'yesterday' }],
+      }),
+    );
+    const err = await createKeyFile({ path: file, now: Date.now })
+      .read()
+      .catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    for (const field of ['keys.0.id', 'keys.0.name', 'keys.0.role', 'keys.0.hash', 'keys.0.createdAt']) expect((err as Error).message).toContain(field);
+    for (const field of ['keys.0.id', 'keys.0.name', 'keys.0.role', 'keys.0.hash', 'keys.0.createdAt'])
+      expect((err as Error).message).toContain(field);
   });
 });
 
@@ -162,7 +171,13 @@ describe('qingliu keys (CLI)', () => {
 
   it('a key added by the CLI authenticates against the server, and stops after revoke', async () => {
     const key = (await cli(['keys', 'add', '--name', 'bureau', '--role', 'bureau'])).stdout.trim();
-    const prepared = await prepareApiKeys({ keysFile: path.join(dir, 'api-keys.json'), dataDir: dir, demo: false, now: () => 0, reloadIntervalMs: 0 });
+    const prepared = await prepareApiKeys({
+      keysFile: path.join(dir, 'api-keys.json'),
+      dataDir: dir,
+      demo: false,
+      now: () => 0,
+      reloadIntervalMs: 0,
+    });
     if (!prepared.ok) throw new Error(prepared.error);
     const app = appWith(prepared.store, () => 0);
     expect((await app.request('/api/v1/me', { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
@@ -171,17 +186,32 @@ describe('qingliu keys (CLI)', () => {
   });
 
   it('refuses bad input with exit code 2 and a precise message', async () => {
-    expect(await cli(['keys', 'add', '--role', 'admin'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--name is required') });
-    expect(await cli(['keys', 'add', '--name', 'x', '--role', 'root'])).toMatchObject({ code: 2, stderr: expect.stringContaining('admin, bureau, operator, viewer') });
-    expect(await cli(['keys', 'add', '--name', 'x', '--role', 'operator'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--plants') });
+    expect(await cli(['keys', 'add', '--role', 'admin'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--name is required'),
+    });
+    expect(await cli(['keys', 'add', '--name', 'x', '--role', 'root'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('admin, bureau, operator, viewer'),
+    });
+    expect(await cli(['keys', 'add', '--name', 'x', '--role', 'operator'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--plants'),
+    });
     expect(await cli(['keys', 'add', '--name', 'x', '--role', 'operator', '--plants', 'no-such-plant'])).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('unknown plant no-such-plant'),
     });
     expect(await cli(['keys', 'revoke'])).toMatchObject({ code: 2 });
-    expect(await cli(['keys', 'revoke', 'zzzzzzzz'])).toMatchObject({ code: 1, stderr: expect.stringContaining('no key with id "zzzzzzzz"') });
+    expect(await cli(['keys', 'revoke', 'zzzzzzzz'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no key with id "zzzzzzzz"'),
+    });
     expect(await cli(['keys', 'frobnicate'])).toMatchObject({ code: 2 });
-    expect(await cli(['keys', '--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('qingliu keys add') });
+    expect(await cli(['keys', '--help'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('qingliu keys add'),
+    });
   });
 
   it('honours API_KEYS_FILE and --file', async () => {
@@ -189,7 +219,9 @@ describe('qingliu keys (CLI)', () => {
     await cli(['keys', 'add', '--name', 'a', '--role', 'admin'], { API_KEYS_FILE: elsewhere });
     await cli(['keys', 'add', '--name', 'b', '--role', 'viewer', '--file', path.join(dir, 'other.json')]);
     expect((await createKeyFile({ path: elsewhere, now: Date.now }).read()).keys.map((k) => k.name)).toEqual(['a']);
-    expect((await createKeyFile({ path: path.join(dir, 'other.json'), now: Date.now }).read()).keys.map((k) => k.name)).toEqual(['b']);
+    expect(
+      (await createKeyFile({ path: path.join(dir, 'other.json'), now: Date.now }).read()).keys.map((k) => k.name),
+    ).toEqual(['b']);
   });
 });
 
@@ -223,7 +255,13 @@ describe('start-up rule and bootstrap keys', () => {
 
   it('ADMIN_API_KEY bootstraps one admin key, never written anywhere', async () => {
     const adminApiKey = 'automation-key-with-enough-entropy-123';
-    const prepared = await prepareApiKeys({ keysFile: keysFile(), adminApiKey, dataDir: dir, demo: false, now: () => 0 });
+    const prepared = await prepareApiKeys({
+      keysFile: keysFile(),
+      adminApiKey,
+      dataDir: dir,
+      demo: false,
+      now: () => 0,
+    });
     if (!prepared.ok) throw new Error(prepared.error);
     const app = appWith(prepared.store, () => 0);
     const res = await app.request('/api/v1/me', { headers: { authorization: `Bearer ${adminApiKey}` } });
@@ -241,11 +279,19 @@ describe('start-up rule and bootstrap keys', () => {
     const second = await prepareApiKeys({ keysFile: keysFile(), dataDir: dir, demo: true, now: () => 0 });
     expect(second.ok && second.demoAdminKey).toBe(first.demoAdminKey);
     const app = appWith(first.store, () => 0);
-    expect(await (await app.request('/api/v1/me', { headers: { authorization: `Bearer ${first.demoAdminKey}` } })).json()).toMatchObject({ role: 'admin' });
+    expect(
+      await (await app.request('/api/v1/me', { headers: { authorization: `Bearer ${first.demoAdminKey}` } })).json(),
+    ).toMatchObject({ role: 'admin' });
   });
 
   it('demo mode with ADMIN_API_KEY set uses that key and generates none', async () => {
-    const prepared = await prepareApiKeys({ keysFile: keysFile(), adminApiKey: 'x'.repeat(30), dataDir: dir, demo: true, now: () => 0 });
+    const prepared = await prepareApiKeys({
+      keysFile: keysFile(),
+      adminApiKey: 'x'.repeat(30),
+      dataDir: dir,
+      demo: true,
+      now: () => 0,
+    });
     expect(prepared.ok && prepared.demoAdminKey).toBeUndefined();
     expect(await readdir(dir)).toEqual([]);
   });

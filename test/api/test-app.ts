@@ -48,7 +48,8 @@ export function createTestApp(options: TestAppOptions = {}) {
     { level: 'debug' },
     new Writable({
       write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n')) if (line.trim()) logLines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of String(chunk).split('\n'))
+          if (line.trim()) logLines.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     }),
@@ -58,7 +59,13 @@ export function createTestApp(options: TestAppOptions = {}) {
     bootstrap: [
       { id: 'test-admin', name: 'test admin', role: 'admin', key: TEST_KEYS.admin },
       { id: 'test-bureau', name: '市生态环境局', role: 'bureau', key: TEST_KEYS.bureau },
-      { id: 'test-operator', name: '第一污水处理厂', role: 'operator', plants: OPERATOR_PLANTS, key: TEST_KEYS.operator },
+      {
+        id: 'test-operator',
+        name: '第一污水处理厂',
+        role: 'operator',
+        plants: OPERATOR_PLANTS,
+        key: TEST_KEYS.operator,
+      },
       { id: 'test-viewer', name: 'open data', role: 'viewer', key: TEST_KEYS.viewer },
       ...(options.extraKeys ?? []),
     ],
@@ -79,7 +86,11 @@ export function createTestApp(options: TestAppOptions = {}) {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     const as = init.as === undefined ? 'admin' : init.as;
     if (as !== null) headers.authorization ??= `Bearer ${TEST_KEYS[as]}`;
-    return app.request(path, { method: init.method ?? 'GET', headers, ...(init.body !== undefined && { body: init.body }) });
+    return app.request(path, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body !== undefined && { body: init.body }),
+    });
   }
 
   return { app, clock, logLines, metrics, request };

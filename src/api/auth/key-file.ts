@@ -26,7 +26,11 @@ export const keyRecordSchema = z
       ctx.addIssue({ code: 'custom', path: ['plants'], message: 'an operator key needs at least one plant' });
     }
     if (record.role !== 'operator' && record.plants.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['plants'], message: `plants apply to operator keys only, not ${record.role}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['plants'],
+        message: `plants apply to operator keys only, not ${record.role}`,
+      });
     }
   });
 
@@ -37,7 +41,8 @@ export const keyFileSchema = z
   .superRefine((data, ctx) => {
     const seen = new Set<string>();
     data.keys.forEach((k, i) => {
-      if (seen.has(k.id)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'id'], message: `duplicate key id ${k.id}` });
+      if (seen.has(k.id))
+        ctx.addIssue({ code: 'custom', path: ['keys', i, 'id'], message: `duplicate key id ${k.id}` });
       seen.add(k.id);
     });
   });

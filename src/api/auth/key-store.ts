@@ -81,7 +81,8 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     const stamp = await stampOf(keyFile.path);
     const data = await keyFile.read();
     const next = new Map<string, Entry>();
-    for (const record of data.keys) next.set(record.hash, { principal: toPrincipal(record), revoked: record.revokedAt !== null });
+    for (const record of data.keys)
+      next.set(record.hash, { principal: toPrincipal(record), revoked: record.revokedAt !== null });
     fromFile = next;
     fileStamp = stamp;
   }

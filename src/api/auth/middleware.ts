@@ -17,7 +17,10 @@ export function authenticate(deps: { keys: Pick<KeyStore, 'authenticate'> }): Mi
     if (header === undefined || header.trim() === '') {
       throw new ApiProblem({
         code: 'authentication-required',
-        detail: text('缺少 API 密钥：请在请求头中发送 "Authorization: Bearer <密钥>"', 'No API key: send the header "Authorization: Bearer <key>"'),
+        detail: text(
+          '缺少 API 密钥：请在请求头中发送 "Authorization: Bearer <密钥>"',
+          'No API key: send the header "Authorization: Bearer <key>"',
+        ),
         headers: { 'WWW-Authenticate': REALM },
       });
     }
@@ -51,7 +54,11 @@ export function requirePermission(permission: Permission): MiddlewareHandler<Api
   return async (c, next) => {
     const principal = c.get('principal');
     if (!principal) {
-      throw new ApiProblem({ code: 'authentication-required', detail: text('缺少 API 密钥', 'No API key was presented'), headers: { 'WWW-Authenticate': REALM } });
+      throw new ApiProblem({
+        code: 'authentication-required',
+        detail: text('缺少 API 密钥', 'No API key was presented'),
+        headers: { 'WWW-Authenticate': REALM },
+      });
     }
     if (!can(principal, permission)) throw forbidden(principal, permission);
     await next();
