@@ -119,6 +119,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
           now,
           timeZone: config.TIMEZONE,
           signal: shutdown.signal,
+          maxStreamsPerKey: config.ALERT_STREAMS_PER_KEY,
         }),
       (app) => registerJobRoutes(app, { scheduler: () => jobs?.scheduler }),
     );

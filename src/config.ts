@@ -161,6 +161,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().nonnegative().default(600),
   /** Requests a key may make at once after a quiet spell (token bucket size). */
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(60),
+  /** Alert event streams one API key may hold open at once, per API instance. */
+  ALERT_STREAMS_PER_KEY: z.coerce.number().int().positive().default(10),
   /** Longest time range one API request may ask for (days). */
   API_MAX_RANGE_DAYS: z.coerce.number().int().positive().default(366),
 

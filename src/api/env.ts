@@ -2,6 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Logger } from '../logger.js';
+import type { AuthResult } from './auth/key-store.js';
 import type { Principal } from './auth/principal.js';
 import type { Lang } from './i18n.js';
 import { ApiProblem } from './problem.js';
@@ -15,6 +16,8 @@ export interface ApiEnv {
     log: Logger;
     /** Set by the auth middleware on `/api/v1/*`; absent on public endpoints. */
     principal?: Principal;
+    /** Authenticates the request's key again (it may have been revoked, expired or changed since). */
+    reauthenticate?: () => Promise<AuthResult>;
   };
 }
 

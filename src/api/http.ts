@@ -7,7 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import { authenticate } from './auth/middleware.js';
+import { authenticate, DEFAULT_INVALID_KEY_LIMIT } from './auth/middleware.js';
 import type { KeyStore } from './auth/key-store.js';
 import { registerDocsPage } from './docs-page.js';
 import type { ApiApp, ApiEnv, RegisterRoutes } from './env.js';
@@ -31,6 +31,8 @@ export interface HttpAppDeps {
   now: () => number;
   /** Default per-key limit (RATE_LIMIT_PER_MINUTE, RATE_LIMIT_BURST). */
   rateLimit: RateLimit;
+  /** Invalid API keys per client address (middleware.ts InvalidKeyThrottle); default DEFAULT_INVALID_KEY_LIMIT. */
+  invalidKeyLimit?: RateLimit;
   /** The process's prom-client registry; `/metrics` exposes it and HTTP metrics are added to it. */
   metrics: Registry;
   /** Named checks for `/readyz` (broker, store …). */
@@ -66,7 +68,16 @@ export function createHttpApp(deps: HttpAppDeps): ApiApp {
 
   const maxSize = deps.maxBodyBytes ?? 1024 * 1024;
   const api = createRouter();
-  api.use('*', authenticate({ keys: deps.keys }));
+  api.use(
+    '*',
+    authenticate({
+      keys: deps.keys,
+      invalidKeys: {
+        limiter: createTokenBucketLimiter({ now: deps.now }),
+        limit: deps.invalidKeyLimit ?? DEFAULT_INVALID_KEY_LIMIT,
+      },
+    }),
+  );
   api.use('*', rateLimit({ limiter: createTokenBucketLimiter({ now: deps.now }), defaults: deps.rateLimit }));
   api.use(
     '*',

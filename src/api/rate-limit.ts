@@ -25,34 +25,40 @@ export interface TakeResult {
 
 export interface TokenBucketLimiter {
   take(key: string, limit: RateLimit): TakeResult;
+  /** What `take` would answer, without taking a token. */
+  peek(key: string, limit: RateLimit): TakeResult;
 }
 
 export function createTokenBucketLimiter(deps: { now: () => number; maxBuckets?: number }): TokenBucketLimiter {
   const maxBuckets = deps.maxBuckets ?? 10_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
 
+  function attempt(key: string, limit: RateLimit, consume: boolean): TakeResult {
+    if (limit.perMinute <= 0) return { allowed: true, remaining: Number.POSITIVE_INFINITY, retryAfterMs: 0 };
+    const now = deps.now();
+    const perMs = limit.perMinute / 60_000;
+    const capacity = Math.max(1, limit.burst);
+    const existing = buckets.get(key);
+    const bucket = existing ?? { tokens: capacity, at: now };
+    // A clock that steps backwards must not mint tokens; it just refills nothing.
+    const elapsed = Math.max(0, now - bucket.at);
+    bucket.tokens = Math.min(capacity, bucket.tokens + elapsed * perMs);
+    bucket.at = now;
+    if (!existing && consume) {
+      // Bounded memory: buckets are per API key, but drop the oldest if keys ever churn heavily.
+      if (buckets.size >= maxBuckets) buckets.delete(buckets.keys().next().value as string);
+      buckets.set(key, bucket);
+    }
+    if (bucket.tokens >= 1) {
+      if (consume) bucket.tokens -= 1;
+      return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterMs: 0 };
+    }
+    return { allowed: false, remaining: 0, retryAfterMs: Math.ceil((1 - bucket.tokens) / perMs) };
+  }
+
   return {
-    take(key, limit) {
-      if (limit.perMinute <= 0) return { allowed: true, remaining: Number.POSITIVE_INFINITY, retryAfterMs: 0 };
-      const now = deps.now();
-      const perMs = limit.perMinute / 60_000;
-      const capacity = Math.max(1, limit.burst);
-      const bucket = buckets.get(key) ?? { tokens: capacity, at: now };
-      // A clock that steps backwards must not mint tokens; it just refills nothing.
-      const elapsed = Math.max(0, now - bucket.at);
-      bucket.tokens = Math.min(capacity, bucket.tokens + elapsed * perMs);
-      bucket.at = now;
-      if (!buckets.has(key)) {
-        // Bounded memory: buckets are per API key, but drop the oldest if keys ever churn heavily.
-        if (buckets.size >= maxBuckets) buckets.delete(buckets.keys().next().value as string);
-        buckets.set(key, bucket);
-      }
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
-        return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterMs: 0 };
-      }
-      return { allowed: false, remaining: 0, retryAfterMs: Math.ceil((1 - bucket.tokens) / perMs) };
-    },
+    take: (key, limit) => attempt(key, limit, true),
+    peek: (key, limit) => attempt(key, limit, false),
   };
 }
 

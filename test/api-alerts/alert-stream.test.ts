@@ -1,7 +1,6 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_KEYS } from '../api/test-app.js';
-import { freePort } from '../harness/free-port.js';
+import { serveOnFreePort, type ServedApp } from '../harness/http-server.js';
 import { bearer, createAlertApi, OWN_KEY, type AlertApi } from './setup.js';
 
 interface SseEvent {
@@ -62,23 +61,17 @@ function eventReader(body: ReadableStream<Uint8Array>) {
 
 describe('GET /alerts/stream (server-sent events over a real HTTP server)', () => {
   let api: AlertApi;
-  let server: ServerType;
+  let server: ServedApp;
   let base: string;
 
   beforeEach(async () => {
     api = await createAlertApi({ heartbeatMs: 50 });
-    const port = await freePort();
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: api.t.app.fetch, port, hostname: '127.0.0.1' }, () => resolve());
-    });
-    base = `http://127.0.0.1:${port}/api/v1`;
+    server = await serveOnFreePort(api.t.app);
+    base = `${server.origin}/api/v1`;
   });
   afterEach(async () => {
     await api.close();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-    });
+    await server.close();
   });
 
   const open = async (headers: Record<string, string>, query = '') => {

@@ -10,7 +10,7 @@ import { catalogData, HOUR, MIN, T0 } from '../alerts/helpers/fixtures.js';
 import type { AlertRouteDeps, AlertRouteService, AlertRouteStation } from '../../src/api/routes/alerts.js';
 import { register as registerAlerts } from '../../src/api/routes/alerts.js';
 import { register as registerJobs } from '../../src/api/routes/jobs.js';
-import { createTestApp, type TestApp } from '../api/test-app.js';
+import { createTestApp, createTestAppWithKeysFile, type TestApp, type TestAppOptions } from '../api/test-app.js';
 import { createJobsRig, type JobsRig } from '../jobs/helpers/jobs-rig.js';
 
 export const OWN_KEY = 'test-operator-own-key-0123456789abcdef';
@@ -33,7 +33,9 @@ export interface AlertApi {
   close(): Promise<void>;
 }
 
-export async function createAlertApi(options: { heartbeatMs?: number } = {}): Promise<AlertApi> {
+export async function createAlertApi(
+  options: Pick<AlertRouteDeps, 'heartbeatMs' | 'recheckMs' | 'maxStreamsPerKey'> & { keysFile?: string } = {},
+): Promise<AlertApi> {
   const jr = await createJobsRig();
   const data = catalogData();
   const stations: AlertRouteStation[] = data.stations.map((s) => ({
@@ -64,15 +66,20 @@ export async function createAlertApi(options: { heartbeatMs?: number } = {}): Pr
     timeZone: 'Asia/Shanghai',
     signal: shutdown.signal,
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
+    ...(options.maxStreamsPerKey !== undefined ? { maxStreamsPerKey: options.maxStreamsPerKey } : {}),
   };
-  const t = createTestApp({
+  const appOptions = {
     startAt: T0,
     routes: [(app) => registerAlerts(app, deps), (app) => registerJobs(app, { scheduler: () => jr.jobs.scheduler })],
     extraKeys: [
       { id: 'op-own', name: '第一污水处理厂运维', role: 'operator', plants: ['wwtp-1'], key: OWN_KEY },
       { id: 'op-other', name: '第二污水处理厂运维', role: 'operator', plants: ['wwtp-2'], key: OTHER_KEY },
     ],
-  });
+  } satisfies TestAppOptions;
+  const t: TestApp = options.keysFile
+    ? await createTestAppWithKeysFile({ ...appOptions, keysFile: options.keysFile })
+    : createTestApp(appOptions);
 
   const { rig } = jr;
   await rig.write('out-1', T0, 4, { ...GOOD, nh3n: 1.8 });

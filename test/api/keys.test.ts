@@ -214,6 +214,47 @@ describe('qingliu keys (CLI)', () => {
     });
   });
 
+  it('add --expires sets an expiry that list shows and the server enforces (issue 12, also noticed)', async () => {
+    const before = Date.now();
+    const added = await cli(['keys', 'add', '--name', 'contractor', '--role', 'viewer', '--expires', '90d']);
+    expect(added.code).toBe(0);
+    expect(added.stderr).toMatch(/valid until \d{4}-\d\d-\d\dT/);
+    const key = added.stdout.trim();
+    const [record] = JSON.parse((await cli(['keys', 'list', '--json'])).stdout) as { expiresAt: string }[];
+    const expiresAt = Date.parse(record!.expiresAt);
+    expect(expiresAt - before).toBeGreaterThanOrEqual(90 * 86_400_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(90 * 86_400_000);
+    expect((await cli(['keys', 'list'])).stdout).toMatch(/EXPIRES[\s\S]*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+
+    const clock = { now: expiresAt - 1 };
+    const prepared = await prepareApiKeys({
+      keysFile: path.join(dir, 'api-keys.json'),
+      dataDir: dir,
+      demo: false,
+      now: () => clock.now,
+      reloadIntervalMs: 0,
+    });
+    if (!prepared.ok) throw new Error(prepared.error);
+    const app = appWith(prepared.store, () => clock.now);
+    const me = () => app.request('/api/v1/me', { headers: { authorization: `Bearer ${key}` } });
+    expect((await me()).status).toBe(200);
+    clock.now = expiresAt;
+    const expired = await me();
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toMatchObject({ code: 'invalid-api-key', detail: '该 API 密钥已过期' });
+    expect(prepared.store.activeCount()).toBe(0);
+    clock.now = Date.now();
+    expect((await cli(['keys', 'list'])).stdout).not.toContain('(expired)');
+
+    expect(await cli(['keys', 'add', '--name', 'x', '--role', 'viewer', '--expires', '90'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--expires: "90" has no unit'),
+    });
+    expect(await cli(['keys', 'add', '--name', 'x', '--role', 'viewer', '--expires', '3mo'])).toMatchObject({
+      code: 2,
+    });
+  });
+
   it('honours API_KEYS_FILE and --file', async () => {
     const elsewhere = path.join(dir, 'elsewhere.json');
     await cli(['keys', 'add', '--name', 'a', '--role', 'admin'], { API_KEYS_FILE: elsewhere });

@@ -31,6 +31,10 @@ export interface TestAppOptions {
   /** Start of the injected clock (epoch ms). */
   startAt?: number;
   extraKeys?: BootstrapKey[];
+  /** A real keys file (`qingliu keys` writes it), re-read when it changes (every request: reloadIntervalMs 0). */
+  keysFile?: string;
+  /** Invalid API keys per client address; default the production limit. */
+  invalidKeyLimit?: RateLimit;
 }
 
 export interface RequestOptions {
@@ -41,6 +45,19 @@ export interface RequestOptions {
 }
 
 export function createTestApp(options: TestAppOptions = {}) {
+  if (options.keysFile !== undefined)
+    throw new Error('a keys file needs createTestAppWithKeysFile (it reads the file)');
+  return build(options);
+}
+
+/** `createTestApp` whose key store also reads a real keys file. */
+export async function createTestAppWithKeysFile(options: TestAppOptions & { keysFile: string }) {
+  const t = build(options);
+  await t.keys.load();
+  return t;
+}
+
+function build(options: TestAppOptions) {
   const clock = { now: options.startAt ?? Date.parse('2024-06-15T04:00:00Z') };
   const now = () => clock.now;
   const logLines: Array<Record<string, unknown>> = [];
@@ -56,6 +73,7 @@ export function createTestApp(options: TestAppOptions = {}) {
   );
   const keys = createKeyStore({
     now,
+    ...(options.keysFile !== undefined && { file: options.keysFile, reloadIntervalMs: 0 }),
     bootstrap: [
       { id: 'test-admin', name: 'test admin', role: 'admin', key: TEST_KEYS.admin },
       { id: 'test-bureau', name: '市生态环境局', role: 'bureau', key: TEST_KEYS.bureau },
@@ -76,6 +94,7 @@ export function createTestApp(options: TestAppOptions = {}) {
     keys,
     now,
     rateLimit: options.rateLimit ?? { perMinute: 0, burst: 1 },
+    ...(options.invalidKeyLimit && { invalidKeyLimit: options.invalidKeyLimit }),
     metrics,
     readiness: options.readiness ?? [],
     routes: options.routes ?? [],
@@ -93,7 +112,7 @@ export function createTestApp(options: TestAppOptions = {}) {
     });
   }
 
-  return { app, clock, logLines, metrics, request };
+  return { app, clock, logLines, metrics, request, keys };
 }
 
 export type TestApp = ReturnType<typeof createTestApp>;

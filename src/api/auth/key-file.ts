@@ -20,6 +20,8 @@ export const keyRecordSchema = z
     rateLimitPerMinute: z.number().int().nonnegative().optional(),
     createdAt: z.iso.datetime(),
     revokedAt: z.iso.datetime().nullable().default(null),
+    /** After this instant the key no longer authenticates (`qingliu keys add --expires 90d`); null: never. */
+    expiresAt: z.iso.datetime().nullable().default(null),
   })
   .superRefine((record, ctx) => {
     if (record.role === 'operator' && record.plants.length === 0) {
@@ -31,6 +33,9 @@ export const keyRecordSchema = z
         path: ['plants'],
         message: `plants apply to operator keys only, not ${record.role}`,
       });
+    }
+    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= Date.parse(record.createdAt)) {
+      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be later than createdAt' });
     }
   });
 
@@ -61,6 +66,8 @@ export interface NewKey {
   role: Role;
   plants?: string[];
   rateLimitPerMinute?: number;
+  /** How long the key works from now (ms); omitted: until revoked. */
+  expiresInMs?: number;
 }
 
 export interface KeyFile {
@@ -148,6 +155,7 @@ export function createKeyFile(deps: { path: string; now: () => number; random?: 
         ...(input.rateLimitPerMinute !== undefined && { rateLimitPerMinute: input.rateLimitPerMinute }),
         createdAt: new Date(deps.now()).toISOString(),
         revokedAt: null,
+        expiresAt: input.expiresInMs === undefined ? null : new Date(deps.now() + input.expiresInMs).toISOString(),
       });
       if (!parsed.success) {
         throw new KeyFileError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));

@@ -19,13 +19,13 @@ export interface BootstrapKey {
   rateLimitPerMinute?: number;
 }
 
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'unknown' | 'revoked' };
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
 
 export interface KeyStore {
   /** Reads the keys file; throws KeyFileError naming every problem. Call once before serving. */
   load(): Promise<void>;
   authenticate(key: string): Promise<AuthResult>;
-  /** How many keys can authenticate now (bootstrap keys and unrevoked file keys). */
+  /** How many keys can authenticate now (bootstrap keys and file keys neither revoked nor expired). */
   activeCount(): number;
 }
 
@@ -41,6 +41,8 @@ export interface KeyStoreOptions {
 interface Entry {
   principal: Principal;
   revoked: boolean;
+  /** Epoch ms after which the key no longer authenticates; undefined: never. */
+  expiresAt?: number;
 }
 
 function toPrincipal(record: Pick<KeyRecord, 'id' | 'name' | 'role' | 'plants' | 'rateLimitPerMinute'>): Principal {
@@ -81,8 +83,13 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     const stamp = await stampOf(keyFile.path);
     const data = await keyFile.read();
     const next = new Map<string, Entry>();
-    for (const record of data.keys)
-      next.set(record.hash, { principal: toPrincipal(record), revoked: record.revokedAt !== null });
+    for (const record of data.keys) {
+      next.set(record.hash, {
+        principal: toPrincipal(record),
+        revoked: record.revokedAt !== null,
+        ...(record.expiresAt !== null && { expiresAt: Date.parse(record.expiresAt) }),
+      });
+    }
     fromFile = next;
     fileStamp = stamp;
   }
@@ -120,10 +127,15 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       const entry = bootstrap.get(hash) ?? fromFile.get(hash);
       if (!entry) return { ok: false, reason: 'unknown' };
       if (entry.revoked) return { ok: false, reason: 'revoked' };
+      if (entry.expiresAt !== undefined && options.now() >= entry.expiresAt) return { ok: false, reason: 'expired' };
       return { ok: true, principal: entry.principal };
     },
     activeCount() {
-      return bootstrap.size + [...fromFile.values()].filter((e) => !e.revoked).length;
+      const now = options.now();
+      return (
+        bootstrap.size +
+        [...fromFile.values()].filter((e) => !e.revoked && (e.expiresAt === undefined || now < e.expiresAt)).length
+      );
     },
   };
 }

@@ -3,15 +3,52 @@
  * header: query-string keys end up in proxy and access logs.
  */
 import type { MiddlewareHandler } from 'hono';
+import { clientAddress } from '../client-address.js';
 import type { ApiEnv } from '../env.js';
 import { text } from '../i18n.js';
 import { ApiProblem } from '../problem.js';
+import type { RateLimit, TokenBucketLimiter } from '../rate-limit.js';
 import { can, forbidden, type Permission } from './access-policy.js';
-import type { KeyStore } from './key-store.js';
+import type { AuthResult, KeyStore } from './key-store.js';
 
 const REALM = 'Bearer realm="qingliu"';
 
-export function authenticate(deps: { keys: Pick<KeyStore, 'authenticate'> }): MiddlewareHandler<ApiEnv> {
+/**
+ * Invalid keys (unknown, revoked, expired) cost each client address a token of this bucket; once it is empty the
+ * address gets 429 *before* its key is looked at, so online guessing (of a weak ADMIN_API_KEY, say) runs at
+ * `perMinute` at most, and a scanner cannot fill the logs. Valid keys never take a token.
+ */
+export interface InvalidKeyThrottle {
+  limiter: TokenBucketLimiter;
+  limit: RateLimit;
+}
+
+/** 30 invalid keys a minute per address, 10 at once: no person mistyping a key ever meets it. */
+export const DEFAULT_INVALID_KEY_LIMIT: RateLimit = { perMinute: 30, burst: 10 };
+
+const FAILURE_DETAIL: Record<Exclude<AuthResult, { ok: true }>['reason'], ReturnType<typeof text>> = {
+  unknown: text('API 密钥无效', 'The API key is not valid'),
+  revoked: text('该 API 密钥已被吊销', 'This API key has been revoked'),
+  expired: text('该 API 密钥已过期', 'This API key has expired'),
+};
+
+function throttled(retryAfterMs: number): ApiProblem {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new ApiProblem({
+    code: 'rate-limited',
+    detail: text(
+      `来自此地址的无效 API 密钥过多；请在 ${seconds} 秒后重试`,
+      `Too many invalid API keys from this address; retry in ${seconds} s`,
+    ),
+    headers: { 'Retry-After': String(seconds) },
+    extensions: { retryAfterSeconds: seconds },
+  });
+}
+
+export function authenticate(deps: {
+  keys: Pick<KeyStore, 'authenticate'>;
+  invalidKeys?: InvalidKeyThrottle;
+}): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header === undefined || header.trim() === '') {
@@ -32,18 +69,25 @@ export function authenticate(deps: { keys: Pick<KeyStore, 'authenticate'> }): Mi
         headers: { 'WWW-Authenticate': `${REALM}, error="invalid_request"` },
       });
     }
-    const result = await deps.keys.authenticate(match[1]);
+    const key = match[1];
+    const throttle = deps.invalidKeys;
+    const address = throttle ? clientAddress(c) : '';
+    if (throttle) {
+      const allowed = throttle.limiter.peek(address, throttle.limit);
+      if (!allowed.allowed) throw throttled(allowed.retryAfterMs);
+    }
+    const result = await deps.keys.authenticate(key);
     if (!result.ok) {
+      throttle?.limiter.take(address, throttle.limit);
       throw new ApiProblem({
         code: 'invalid-api-key',
-        detail:
-          result.reason === 'revoked'
-            ? text('该 API 密钥已被吊销', 'This API key has been revoked')
-            : text('API 密钥无效', 'The API key is not valid'),
+        detail: FAILURE_DETAIL[result.reason],
         headers: { 'WWW-Authenticate': `${REALM}, error="invalid_token"` },
       });
     }
     c.set('principal', result.principal);
+    // Long-lived responses (the alert stream) ask again, so a revoked or changed key does not outlive its change.
+    c.set('reauthenticate', () => deps.keys.authenticate(key));
     c.set('log', c.get('log').child({ keyId: result.principal.keyId }));
     await next();
   };

@@ -61,6 +61,10 @@ export interface AlertRouteDeps {
   timeZone: string;
   /** Keep-alive comment interval of the event stream (default 15 s). */
   heartbeatMs?: number;
+  /** How often an open event stream checks that its key is still valid and unchanged (default 2 s). */
+  recheckMs?: number;
+  /** Event streams one API key may hold open at once on this instance (default 10; ALERT_STREAMS_PER_KEY). */
+  maxStreamsPerKey?: number;
   /** Aborted at shutdown: every open event stream ends. */
   signal?: AbortSignal;
 }

@@ -8,7 +8,7 @@ const HELP = `Usage: qingliu keys <add|list|revoke> [options]
 
 Manages API keys (管理 API 密钥). The keys file holds only SHA-256 hashes; a key is shown once, when added.
 
-  qingliu keys add --name NAME --role ROLE [--plants a,b] [--rate-limit N]
+  qingliu keys add --name NAME --role ROLE [--plants a,b] [--rate-limit N] [--expires 90d]
       Creates a key and prints it once (打印一次，请妥善保存).
       ROLE: admin    everything (全部权限)
             bureau   reads everything, acknowledges alerts (生态环境局)
@@ -16,8 +16,10 @@ Manages API keys (管理 API 密钥). The keys file holds only SHA-256 hashes; a
             viewer   public stations only (公众/数据共享)
       --plants       comma-separated plant ids from the catalog (operators only)
       --rate-limit   requests per minute for this key (default: RATE_LIMIT_PER_MINUTE)
+      --expires      the key stops working after this long: 90d, 12w, 36h (default: until revoked)
+                     (有效期；到期后密钥失效，打开的告警事件流随即关闭)
   qingliu keys list [--json]
-      Lists keys: id, name, role, plants, created, revoked (never the keys).
+      Lists keys: id, name, role, plants, created, expires, revoked (never the keys).
   qingliu keys revoke ID
       Revokes a key; the server rejects it within seconds.
 
@@ -91,6 +93,7 @@ export const command: Command = {
           role: { type: 'string' },
           plants: { type: 'string' },
           'rate-limit': { type: 'string' },
+          expires: { type: 'string' },
           json: { type: 'boolean' },
           file: { type: 'string' },
           catalog: { type: 'string' },
@@ -139,16 +142,29 @@ export const command: Command = {
             if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0)
               throw new UsageError('--rate-limit must be a whole number of requests per minute (0 = unlimited)');
           }
+          let expiresInMs: number | undefined;
+          if (values.expires !== undefined) {
+            const { parseDuration, DurationError } = await import('../../domain/duration.js');
+            try {
+              expiresInMs = parseDuration(values.expires);
+            } catch (err) {
+              if (!(err instanceof DurationError)) throw err;
+              throw new UsageError(`--expires: ${err.message}`);
+            }
+            if (expiresInMs <= 0) throw new UsageError('--expires must be a positive duration, e.g. 90d');
+          }
           if (plants.length > 0) await checkPlants(plants, values.catalog ?? config.CATALOG, io);
           const { record, key } = await keyFile.add({
             name: values.name.trim(),
             role: role.data,
             plants,
             ...(rateLimitPerMinute !== undefined && { rateLimitPerMinute }),
+            ...(expiresInMs !== undefined && { expiresInMs }),
           });
           io.stdout.write(`${key}\n`);
           io.stderr.write(
-            `Created key ${record.id} (${record.role}${plants.length ? `: ${plants.join(', ')}` : ''}) in ${keyFile.path}.\n` +
+            `Created key ${record.id} (${record.role}${plants.length ? `: ${plants.join(', ')}` : ''}) in ${keyFile.path}` +
+              `${record.expiresAt ? `, valid until ${record.expiresAt}` : ''}.\n` +
               'This is the only time the key is shown; store it now. 密钥只显示这一次，请立即妥善保存。\n' +
               'Use it as: Authorization: Bearer <key>\n',
           );
@@ -165,15 +181,18 @@ export const command: Command = {
             io.stdout.write(`No keys in ${keyFile.path}. Add one with: qingliu keys add --name NAME --role admin\n`);
             return 0;
           }
-          const rows = [['ID', 'ROLE', 'NAME', 'PLANTS', 'CREATED', 'REVOKED']];
+          const rows = [['ID', 'ROLE', 'NAME', 'PLANTS', 'CREATED', 'EXPIRES', 'REVOKED']];
+          const now = Date.now();
+          const stamp = (iso: string) => iso.slice(0, 19) + 'Z';
           for (const k of data.keys) {
             rows.push([
               k.id,
               k.role,
               k.name,
               k.plants.join(',') || '-',
-              k.createdAt.slice(0, 19) + 'Z',
-              k.revokedAt ? k.revokedAt.slice(0, 19) + 'Z' : '-',
+              stamp(k.createdAt),
+              k.expiresAt ? `${stamp(k.expiresAt)}${Date.parse(k.expiresAt) <= now ? ' (expired)' : ''}` : 'never',
+              k.revokedAt ? stamp(k.revokedAt) : '-',
             ]);
           }
           io.stdout.write(table(rows));
