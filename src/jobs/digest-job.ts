@@ -5,6 +5,12 @@
  *
  * Each (day, unit, channel) is queued once: its outbox id is derived from them, so a second run for the same day
  * (a manual run, a catch-up at start-up after the 08:30 run already happened) queues nothing new.
+ *
+ * A digest is never built on data that could not be read (issue 12 item 4: a database outage used to read as
+ * "0 non-compliant"). If the readings of any station could not be read, the run queues nothing and fails, and the
+ * scheduler retries it for the same day (DIGEST_RETRY_DELAYS_MS, about four hours in all). Only the last attempt
+ * sends what it has, marked incomplete with the unknown figures named, under ids of its own
+ * (`…-incomplete`), so the complete digest of a later manual run is not blocked by them.
  */
 import type { AlertCatalog, AlertUnit, ChannelSpec } from '../alerts/alert-catalog.js';
 import type { AlertService } from '../alerts/alert-service.js';
@@ -16,10 +22,13 @@ import type { AlertSettings } from '../alerts/settings.js';
 import type { WindowReadings } from '../alerts/window-data.js';
 import { buildDigestReport, previousDay } from './digest-report.js';
 import { digestToJson, renderDigest } from './digest-message.js';
-import type { Job, StartPolicy } from './job.js';
+import { PartialFailure, type Job, type StartPolicy } from './job.js';
 
 /** Outbox rows of digests are not about one alert; the outbox table needs a number. */
 const DIGEST_ALERT_ID = 0;
+
+/** After a run that could not read all the data: 1, 2, 5, 10, 15, 30 min, then hourly three times (~4 h). */
+export const DIGEST_RETRY_DELAYS_MS: readonly number[] = [1, 2, 5, 10, 15, 30, 60, 60, 60].map((m) => m * 60_000);
 
 /**
  * The units that get the digest: the configured ids (DIGEST_UNITS), else every city-level unit of the catalog
@@ -63,6 +72,8 @@ export interface DigestJobOptions {
   lang: Lang;
   timeZone: string;
   onStart?: StartPolicy;
+  /** Default DIGEST_RETRY_DELAYS_MS. */
+  retryDelaysMs?: readonly number[];
 }
 
 export function createDigestJob(options: DigestJobOptions): Job {
@@ -72,6 +83,7 @@ export function createDigestJob(options: DigestJobOptions): Job {
     title: { zh: '每日水质达标日报', en: 'Daily compliance digest' },
     schedule: options.schedule,
     onStart: options.onStart ?? 'if-missed',
+    retry: { delaysMs: options.retryDelaysMs ?? DIGEST_RETRY_DELAYS_MS },
     async run(ctx) {
       const day = previousDay(ctx.now, options.timeZone);
       const report = await buildDigestReport(
@@ -88,6 +100,30 @@ export function createDigestJob(options: DigestJobOptions): Job {
         day,
         ctx.now,
       );
+      const unavailable = {
+        sections: report.sections.filter((s) => s.status === 'unavailable').length,
+        effluents: report.effluents.filter((e) => e.status === 'unavailable').length,
+      };
+      const complete = unavailable.sections + unavailable.effluents === 0;
+      const counts = {
+        day: day.day,
+        sections: report.sections.length,
+        non_compliant_sections: report.sections.filter((s) => s.status === 'non_compliant').length,
+        unavailable_sections: unavailable.sections,
+        effluents: report.effluents.length,
+        non_compliant_effluents: report.effluents.filter((e) => e.status === 'non_compliant').length,
+        unavailable_effluents: unavailable.effluents,
+        open_alerts: report.openAlerts.total,
+        complete,
+      };
+      const unreadable = `the readings of ${unavailable.sections + unavailable.effluents} station(s) could not be read`;
+      if (!complete && !ctx.finalAttempt) {
+        throw new PartialFailure(`${unreadable}; nothing was sent, the digest of ${day.day} is retried`, {
+          ...counts,
+          queued: 0,
+        });
+      }
+      const idSuffix = complete ? '' : '-incomplete';
       const targets: { channel: ChannelSpec; unit?: AlertUnit; key: string }[] = [
         ...options.recipients.flatMap((unit) =>
           unit.channels.map((channel, i) => ({ channel, unit, key: `${unit.id}-${i}` })),
@@ -112,7 +148,7 @@ export function createDigestJob(options: DigestJobOptions): Job {
             rendered.set(lang, message);
           }
           const notification: DigestNotification = {
-            id: `digest-${day.day}-${target.key}`,
+            id: `digest-${day.day}-${target.key}${idSuffix}`,
             event: 'digest',
             createdAt: ctx.now,
             lang,
@@ -138,18 +174,11 @@ export function createDigestJob(options: DigestJobOptions): Job {
         }
       });
       if (queued > 0) options.outbox?.nudge();
-      const nonCompliant = report.sections.filter((s) => s.status === 'non_compliant').length;
-      return {
-        day: day.day,
-        sections: report.sections.length,
-        non_compliant_sections: nonCompliant,
-        effluents: report.effluents.length,
-        non_compliant_effluents: report.effluents.filter((e) => e.status === 'non_compliant').length,
-        open_alerts: report.openAlerts.total,
-        targets: targets.length,
-        queued,
-        already_queued: alreadyQueued,
-      };
+      const summary = { ...counts, targets: targets.length, queued, already_queued: alreadyQueued };
+      // The last attempt sent what it had, saying which figures are unknown; the run still counts as failed.
+      if (!complete)
+        throw new PartialFailure(`${unreadable}; sent the digest of ${day.day} marked incomplete`, summary);
+      return summary;
     },
   };
 }

@@ -103,10 +103,21 @@ export function renderDigest(
 ): { title: string; text: string; url?: string } {
   const { lang } = options;
   const en = lang === 'en';
+  // Figures that could not be read are unknown, never counted as compliant (issue 12 item 4).
+  const unknownSections = report.sections.filter((s) => s.status === 'unavailable').length;
+  const unknownEffluents = report.effluents.filter((e) => e.status === 'unavailable').length;
+  const incomplete = unknownSections + unknownEffluents > 0;
   const title = en
-    ? `[DIGEST] Daily water-quality compliance digest (水质日报) · ${report.day}`
-    : `【日报】水质达标情况 · ${report.day}`;
+    ? `[DIGEST${incomplete ? ', INCOMPLETE' : ''}] Daily water-quality compliance digest (水质日报) · ${report.day}`
+    : `【日报${incomplete ? '·数据不完整' : ''}】水质达标情况 · ${report.day}`;
   const lines: string[] = [`### ${title}`];
+  if (incomplete) {
+    lines.push(
+      en
+        ? `> The readings of ${unknownSections + unknownEffluents} station(s) could not be read: their figures are unknown, and the counts below leave them out.`
+        : `> ${unknownSections + unknownEffluents}个站点的数据读取失败：其结果未知，以下统计不含这些站点。`,
+    );
+  }
   const from = formatTime(report.start, report.timeZone);
   const to = formatTime(report.end, report.timeZone);
   lines.push(
@@ -116,17 +127,25 @@ export function renderDigest(
   );
 
   const bad = report.sections.filter((s) => s.status === 'non_compliant');
+  const unknownNote = (n: number) =>
+    n === 0 ? '' : en ? `, ${n} unknown (data could not be read)` : `，${n}个数据读取失败、结果未知`;
   lines.push(
     '',
     en
-      ? `#### Sections (断面): ${bad.length} of ${report.sections.length} not compliant`
-      : `#### 断面水质类别（共${report.sections.length}个，不达标${bad.length}个）`,
+      ? `#### Sections (断面): ${bad.length} of ${report.sections.length} not compliant${unknownNote(unknownSections)}`
+      : `#### 断面水质类别（共${report.sections.length}个，不达标${bad.length}个${unknownNote(unknownSections)}）`,
   );
   if (report.sections.length === 0) lines.push(en ? '- No section with a target class' : '- 无设定水质目标的断面');
   for (const s of report.sections) lines.push(sectionLine(s, lang));
 
   lines.push('', en ? '#### Non-compliant sections (不达标断面)' : '#### 不达标断面');
-  if (bad.length === 0) lines.push(en ? '- None' : '- 无');
+  if (bad.length === 0 && unknownSections > 0) {
+    lines.push(
+      en
+        ? '- None known; the sections whose data could not be read may be'
+        : '- 无已知不达标断面；数据读取失败的断面情况未知',
+    );
+  } else if (bad.length === 0) lines.push(en ? '- None' : '- 无');
   for (const s of bad) {
     const items = s.exceeding.map((i) => itemText(i, lang));
     lines.push(
@@ -139,10 +158,14 @@ export function renderDigest(
   lines.push(
     '',
     en
-      ? `#### Plants and outfalls (污水处理厂与排口), daily means: ${badEffluents.length} of ${report.effluents.length} not compliant`
-      : `#### 污水处理厂与排口（日均值，共${report.effluents.length}个，不达标${badEffluents.length}个）`,
+      ? `#### Plants and outfalls (污水处理厂与排口), daily means: ${badEffluents.length} of ${report.effluents.length} not compliant${unknownNote(unknownEffluents)}`
+      : `#### 污水处理厂与排口（日均值，共${report.effluents.length}个，不达标${badEffluents.length}个${unknownNote(unknownEffluents)}）`,
   );
   if (report.effluents.length === 0) lines.push(en ? '- None monitored' : '- 无');
+  else if (badEffluents.length === 0 && unknownEffluents > 0)
+    lines.push(
+      en ? '- None known; those whose data could not be read may be' : '- 无已知不达标；数据读取失败的情况未知',
+    );
   else if (badEffluents.length === 0) lines.push(en ? '- All compliant or without enough data' : '- 无不达标');
   for (const e of badEffluents) {
     const plant = e.plantName ? `${name(e.plantName, lang)} · ` : '';
@@ -152,9 +175,16 @@ export function renderDigest(
     );
     lines.push(`- ${plant}${name(e.name, lang)}${en ? ': ' : '：'}${items}`);
   }
-  const insufficient = counts('insufficient_data') + counts('unavailable');
+  const insufficient = counts('insufficient_data');
   if (insufficient > 0) {
     lines.push(en ? `- Without enough valid data: ${insufficient}` : `- 有效数据不足：${insufficient}个`);
+  }
+  if (unknownEffluents > 0) {
+    lines.push(
+      en
+        ? `- Data could not be read (unknown): ${unknownEffluents}`
+        : `- 数据读取失败（结果未知）：${unknownEffluents}个`,
+    );
   }
 
   const open = report.openAlerts;
@@ -194,6 +224,10 @@ export function digestToJson(report: DigestReport): Record<string, unknown> {
     end: iso(report.end),
     time_zone: report.timeZone,
     generated_at: iso(report.generatedAt),
+    // false when some stations' readings could not be read: their status is "unavailable" (unknown).
+    complete:
+      report.sections.every((s) => s.status !== 'unavailable') &&
+      report.effluents.every((e) => e.status !== 'unavailable'),
     sections: report.sections.map((s) => ({
       station_id: s.stationId,
       station_name: s.name,

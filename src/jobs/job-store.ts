@@ -9,7 +9,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobSummary, JobTrigger } from './job.js';
 
-const SCHEMA_VERSION = 1;
+/** 2: `at` (the instant a run is for) and `attempt`, for the retries of Job.retry. */
+const SCHEMA_VERSION = 2;
 const RUNS_KEPT = 500;
 
 const SCHEMA = `
@@ -22,9 +23,17 @@ CREATE TABLE IF NOT EXISTS job_runs (
   duration_ms INTEGER,
   outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'error', 'interrupted')),
   error TEXT,
-  summary TEXT
+  summary TEXT,
+  at INTEGER,
+  attempt INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS job_runs_job ON job_runs (job, id);
+`;
+
+/** From schema 1: the columns of the retries; old runs count as first attempts for their start time. */
+const MIGRATE_1_TO_2 = `
+ALTER TABLE job_runs ADD COLUMN at INTEGER;
+ALTER TABLE job_runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
 `;
 
 export const JOB_OUTCOMES = ['running', 'ok', 'error', 'interrupted'] as const;
@@ -40,12 +49,16 @@ export interface JobRun {
   outcome: JobOutcome;
   error: string | null;
   summary: JobSummary | null;
+  /** The instant the run was for (JobContext.now). */
+  at: number;
+  /** 1, or the retry's number. */
+  attempt: number;
 }
 
 export interface JobStore {
   readonly file: string;
   /** Records the start of a run; returns its id. */
-  begin(run: { job: string; trigger: JobTrigger; startedAt: number }): number;
+  begin(run: { job: string; trigger: JobTrigger; startedAt: number; at?: number; attempt?: number }): number;
   finish(
     id: number,
     end: { finishedAt: number; durationMs: number; outcome: 'ok' | 'error'; error?: string; summary?: JobSummary },
@@ -70,6 +83,8 @@ interface Row {
   outcome: string;
   error: string | null;
   summary: string | null;
+  at: number | null;
+  attempt: number;
 }
 
 function toRun(r: Row): JobRun {
@@ -83,6 +98,8 @@ function toRun(r: Row): JobRun {
     outcome: r.outcome as JobOutcome,
     error: r.error,
     summary: r.summary === null ? null : (JSON.parse(r.summary) as JobSummary),
+    at: r.at ?? r.started_at,
+    attempt: r.attempt,
   };
 }
 
@@ -98,6 +115,7 @@ export function createJobStore(options: { dataDir?: string; file?: string }): Jo
     db.close();
     throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
   }
+  if (version === 1) db.exec(MIGRATE_1_TO_2);
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   // Runs that were going when the process died: they will never finish.
@@ -105,7 +123,7 @@ export function createJobStore(options: { dataDir?: string; file?: string }): Jo
 
   const stmt = {
     begin: db.prepare(
-      "INSERT INTO job_runs (job, trigger, started_at, outcome) VALUES (@job, @trigger, @startedAt, 'running')",
+      "INSERT INTO job_runs (job, trigger, started_at, outcome, at, attempt) VALUES (@job, @trigger, @startedAt, 'running', @at, @attempt)",
     ),
     finish: db.prepare(
       'UPDATE job_runs SET finished_at = @finishedAt, duration_ms = @durationMs, outcome = @outcome, error = @error, summary = @summary WHERE id = @id',
@@ -127,7 +145,8 @@ export function createJobStore(options: { dataDir?: string; file?: string }): Jo
   let closed = false;
   return {
     file,
-    begin: (run) => Number(stmt.begin.run(run).lastInsertRowid),
+    begin: (run) =>
+      Number(stmt.begin.run({ ...run, at: run.at ?? run.startedAt, attempt: run.attempt ?? 1 }).lastInsertRowid),
     finish(id, end) {
       stmt.finish.run({
         id,

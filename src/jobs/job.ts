@@ -5,12 +5,17 @@
  */
 import type { Logger } from '../logger.js';
 
-export type JobTrigger = 'schedule' | 'start' | 'manual';
+/** `retry`: a failed run of a job with a retry policy, run again for the same instant (Job.retry). */
+export type JobTrigger = 'schedule' | 'start' | 'manual' | 'retry';
 
 export interface JobContext {
   /** The instant this run is for (the scheduler's clock, or the minute a `tick` stands for), epoch ms. */
   now: number;
   trigger: JobTrigger;
+  /** 1 for a run, 2… for its retries (same `now`). */
+  attempt: number;
+  /** No retry follows if this run fails (no retry policy, or the last one): the job's last chance to say something. */
+  finalAttempt: boolean;
   log: Logger;
   /** Aborted when the scheduler stops: a long catch-up stops between two windows. */
   signal: AbortSignal;
@@ -33,6 +38,12 @@ export interface Job {
   /** Five-field cron expression (minute hour day month weekday), in the scheduler's time zone. */
   schedule: string;
   onStart: StartPolicy;
+  /**
+   * A failed run is run again for the same instant after each of these delays in turn (the clock of the
+   * scheduler), until one succeeds; the next scheduled run supersedes the retries. A retry still due when the
+   * process stops is run at the next start. Without it, a failed run waits for the next schedule.
+   */
+  retry?: { delaysMs: readonly number[] };
   run(ctx: JobContext): Promise<JobSummary | void>;
 }
 

@@ -6,6 +6,10 @@
  *
  * start() schedules the node-cron tasks and, in the background, runs the jobs that catch up at start-up (in the
  * order the jobs were given); stop() stops the timers, aborts the jobs' signal and waits for running jobs.
+ *
+ * A job with a retry policy (Job.retry) that fails is run again for the same instant after each delay in turn,
+ * on a timer, by `tick` when the injected clock reaches the retry, and at start-up when the process stopped
+ * with a retry still owed. The next scheduled run supersedes pending retries.
  */
 import { performance } from 'node:perf_hooks';
 import { createTask, type ScheduledTask } from 'node-cron';
@@ -26,6 +30,8 @@ export interface JobStatus {
   lastSuccessAt: number | null;
   /** Next scheduled time after now; null while the scheduler is stopped or the expression never matches again. */
   nextRunAt: number | null;
+  /** When a failed run is retried next (Job.retry); null when no retry is owed. */
+  retryAt: number | null;
 }
 
 export type Launch =
@@ -57,10 +63,13 @@ export interface Scheduler {
   has(name: string): boolean;
   status(): JobStatus[];
   /** Starts a run now unless the job is running; returns at once (the run goes on in `done`). */
-  launch(name: string, trigger: JobTrigger, at?: number): Launch;
+  launch(name: string, trigger: JobTrigger, at?: number, attempt?: number): Launch;
   /** Runs a job and waits for it (or reports that it is already running). */
   run(name: string, trigger?: JobTrigger, at?: number): Promise<RunResult>;
-  /** Runs, one after the other, every job whose schedule matches the minute of `now`. What node-cron's timers do. */
+  /**
+   * Runs, one after the other, every job whose schedule matches the minute of `now` (what node-cron's timers do),
+   * and every retry due by `now` (what the retry timers do).
+   */
   tick(now: number): Promise<{ job: string; result: RunResult }[]>;
   /** Schedules the timers and starts the start-up runs in the background. */
   start(): void;
@@ -89,6 +98,14 @@ interface Running {
   done: Promise<JobRun>;
 }
 
+/** A retry owed for a failed run: when, for which instant, which attempt. */
+interface Retry {
+  dueAt: number;
+  at: number;
+  attempt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const log = options.logger.child({ component: 'jobs' });
   const elapsed = options.elapsed ?? (() => performance.now());
@@ -98,6 +115,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     jobs.set(job.name, { job, schedule: createCronSchedule(job.schedule, options.timeZone) });
   }
   const running = new Map<string, Running>();
+  const retries = new Map<string, Retry>();
   const tasks = new Map<string, ScheduledTask>();
   const abort = new AbortController();
   let startup: Promise<void> | undefined;
@@ -110,7 +128,38 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return found;
   };
 
-  function launch(name: string, trigger: JobTrigger, at?: number): Launch {
+  function cancelRetry(name: string): void {
+    const retry = retries.get(name);
+    if (retry?.timer) clearTimeout(retry.timer);
+    retries.delete(name);
+  }
+
+  /** After a failed run: owe the next retry, if the policy has one left. */
+  function oweRetry(job: Job, run: JobRun): void {
+    const delays = job.retry?.delaysMs ?? [];
+    const delay = delays[run.attempt - 1];
+    if (delay === undefined) return;
+    const dueAt = (run.finishedAt ?? options.now()) + delay;
+    const retry: Retry = { dueAt, at: run.at, attempt: run.attempt + 1, timer: undefined };
+    retries.set(job.name, retry);
+    log.warn(
+      { job: job.name, attempt: run.attempt, retryAt: new Date(dueAt).toISOString() },
+      'job failed; it will be retried',
+    );
+    if (!started || stopped) return;
+    // The real timer, for production; tests move the injected clock and call tick().
+    retry.timer = setTimeout(() => {
+      if (retries.get(job.name) === retry && !stopped) launchRetry(job.name, retry);
+    }, delay);
+    retry.timer.unref();
+  }
+
+  function launchRetry(name: string, retry: Retry): Launch {
+    retries.delete(name);
+    return launch(name, 'retry', retry.at, retry.attempt);
+  }
+
+  function launch(name: string, trigger: JobTrigger, at?: number, attempt = 1): Launch {
     const { job } = entry(name);
     if (stopped) throw new SchedulerStoppedError();
     const current = running.get(name);
@@ -122,16 +171,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return { status: 'already_running', since: current.since, trigger: current.trigger, runId: current.runId };
     }
     const startedAt = options.now();
-    const runId = options.store.begin({ job: name, trigger, startedAt });
+    // A run of its own supersedes the retries of an earlier failure; a retry is this run.
+    if (trigger !== 'retry') cancelRetry(name);
+    const runAt = at ?? startedAt;
+    const runId = options.store.begin({ job: name, trigger, startedAt, at: runAt, attempt });
     const t0 = elapsed();
-    const runLog = log.child({ job: name, runId });
+    const runLog = log.child({ job: name, runId, ...(attempt > 1 && { attempt }) });
     runLog.info({ trigger }, 'job started');
+    const finalAttempt = attempt > (job.retry?.delaysMs.length ?? 0);
     const done = (async (): Promise<JobRun> => {
       let outcome: 'ok' | 'error' = 'ok';
       let error: string | undefined;
       let summary: JobSummary | undefined;
       try {
-        summary = (await job.run({ now: at ?? startedAt, trigger, log: runLog, signal: abort.signal })) ?? undefined;
+        summary =
+          (await job.run({ now: runAt, trigger, attempt, finalAttempt, log: runLog, signal: abort.signal })) ??
+          undefined;
       } catch (err) {
         outcome = 'error';
         error = err instanceof Error ? err.message : String(err);
@@ -146,6 +201,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         ...(summary ? { summary } : {}),
       });
       if (outcome === 'ok') runLog.info({ durationMs: run.durationMs, summary }, 'job finished');
+      else if (!stopped) oweRetry(job, run);
       return run;
     })().finally(() => running.delete(name));
     running.set(name, { since: startedAt, trigger, runId, done });
@@ -163,9 +219,25 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const now = options.now();
     for (const { job, schedule } of jobs.values()) {
       if (stopped) return;
+      const last = options.store.latest(job.name);
+      // The process stopped while a retry was owed: run it now, for the instant that failed.
+      if (
+        job.retry &&
+        last &&
+        last.outcome !== 'ok' &&
+        last.outcome !== 'running' &&
+        last.attempt <= job.retry.delaysMs.length
+      ) {
+        log.info(
+          { job: job.name, at: new Date(last.at).toISOString(), attempt: last.attempt + 1 },
+          'retrying a run that failed before the restart',
+        );
+        const retried = launch(job.name, 'retry', last.at, last.attempt + 1);
+        if (retried.status === 'started') await retried.done;
+        continue;
+      }
       let due = job.onStart === 'always';
       if (job.onStart === 'if-missed') {
-        const last = options.store.latest(job.name);
         const missed = last ? schedule.nextAfter(last.startedAt) : null;
         due = missed !== null && missed <= now;
         if (due) log.info({ job: job.name, missed: new Date(missed!).toISOString() }, 'catching up a missed run');
@@ -191,6 +263,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           lastRun: options.store.lastFinished(job.name) ?? null,
           lastSuccessAt: options.store.lastSuccess(job.name)?.finishedAt ?? null,
           nextRunAt: started && !stopped ? schedule.nextAfter(now) : null,
+          retryAt: retries.get(job.name)?.dueAt ?? null,
         };
       });
     },
@@ -199,7 +272,19 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async tick(now) {
       const results: { job: string; result: RunResult }[] = [];
       for (const { job, schedule } of jobs.values()) {
-        if (schedule.matches(now)) results.push({ job: job.name, result: await run(job.name, 'schedule', now) });
+        if (schedule.matches(now)) {
+          results.push({ job: job.name, result: await run(job.name, 'schedule', now) });
+          continue;
+        }
+        const retry = retries.get(job.name);
+        if (retry && retry.dueAt <= now && !running.has(job.name)) {
+          if (retry.timer) clearTimeout(retry.timer);
+          const launched = launchRetry(job.name, retry);
+          results.push({
+            job: job.name,
+            result: launched.status === 'started' ? { status: 'completed', run: await launched.done } : launched,
+          });
+        }
       }
       return results;
     },
@@ -248,6 +333,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
       }
       tasks.clear();
+      for (const name of [...retries.keys()]) cancelRetry(name);
       abort.abort();
       await startup;
       await Promise.allSettled([...running.values()].map((r) => r.done));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { silentLogger } from '../../src/logger.js';
 import type { Job, JobContext } from '../../src/jobs/job.js';
 import { PartialFailure } from '../../src/jobs/job.js';
@@ -198,6 +199,77 @@ describe('job scheduler', () => {
     expect(every5.getUTCMinutes() % 5).toBe(0);
     await s.stop();
     expect(s.cronNextRun('digest')).toBeNull();
+  });
+
+  it('retries a failed run of a job with a retry policy for the same instant, and after a restart', async () => {
+    const seen: { at: number; attempt: number; final: boolean; trigger: string }[] = [];
+    let failing = true;
+    const flaky: Job = {
+      ...job('flaky', '30 8 * * *', async (ctx) => {
+        seen.push({ at: ctx.now, attempt: ctx.attempt, final: ctx.finalAttempt, trigger: ctx.trigger });
+        if (failing) throw new Error('the store did not answer');
+      }),
+      retry: { delaysMs: [120_000, 180_000] },
+    };
+    make([flaky]);
+    expect((await scheduler!.tick(T))[0]!.result).toMatchObject({ run: { outcome: 'error', attempt: 1, at: T } });
+    expect(scheduler!.status()[0]!.retryAt).toBe(T + 120_000);
+    // Not due yet (08:31): nothing runs.
+    clock.t = T + 60_000;
+    expect(await scheduler!.tick(clock.t)).toEqual([]);
+    clock.t = T + 120_000;
+    expect((await scheduler!.tick(clock.t))[0]!.result).toMatchObject({ run: { trigger: 'retry', attempt: 2, at: T } });
+
+    // The process stops with the last retry owed; at the next start it is run for the same instant.
+    await scheduler!.stop();
+    failing = false;
+    clock.t = T + 3 * 3_600_000;
+    make([flaky]);
+    scheduler!.start();
+    await scheduler!.whenIdle();
+    expect(seen).toEqual([
+      { at: T, attempt: 1, final: false, trigger: 'schedule' },
+      { at: T, attempt: 2, final: false, trigger: 'retry' },
+      { at: T, attempt: 3, final: true, trigger: 'retry' },
+    ]);
+    expect(store.latest('flaky')).toMatchObject({ outcome: 'ok', attempt: 3, at: T });
+    expect(scheduler!.status()[0]!.retryAt).toBeNull();
+  });
+
+  it('lets the next scheduled run supersede pending retries, and gives up after the last one', async () => {
+    const flaky: Job = {
+      ...job('flaky', '30 8 * * *', async () => {
+        throw new Error('down');
+      }),
+      retry: { delaysMs: [60_000] },
+    };
+    make([flaky]);
+    await scheduler!.tick(T);
+    expect(scheduler!.status()[0]!.retryAt).toBe(T + 60_000);
+    clock.t = T + 60_000;
+    expect((await scheduler!.tick(clock.t))[0]!.result).toMatchObject({ run: { attempt: 2 } });
+    expect(scheduler!.status()[0]!.retryAt).toBeNull();
+    await scheduler!.run('flaky', 'manual');
+    expect(scheduler!.status()[0]!.retryAt).toBe(clock.t + 60_000);
+    const next = at('2026-11-29T08:30:00+08:00');
+    clock.t = next;
+    expect((await scheduler!.tick(next))[0]!.result).toMatchObject({
+      run: { trigger: 'schedule', attempt: 1, at: next },
+    });
+  });
+
+  it('opens a jobs.db of schema 1, adding the retry columns (old runs: first attempts at their start)', () => {
+    store.close();
+    const file = path.join(dir, 'old.db');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE job_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, trigger TEXT NOT NULL,
+      started_at INTEGER NOT NULL, finished_at INTEGER, duration_ms INTEGER,
+      outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'error', 'interrupted')), error TEXT, summary TEXT);
+      INSERT INTO job_runs (job, trigger, started_at, finished_at, duration_ms, outcome) VALUES ('daily-digest', 'schedule', ${T}, ${T + 5}, 5, 'ok');
+      PRAGMA user_version = 1;`);
+    old.close();
+    store = createJobStore({ file });
+    expect(store.latest('daily-digest')).toMatchObject({ outcome: 'ok', at: T, attempt: 1 });
   });
 
   it('stop() aborts the jobs signal, waits for the running ones, and may be called twice', async () => {

@@ -35,7 +35,7 @@ function schedulerOf(deps: JobRouteDeps): JobRouteScheduler {
   return scheduler;
 }
 
-const TRIGGERS = ['schedule', 'start', 'manual'] as const;
+const TRIGGERS = ['schedule', 'start', 'manual', 'retry'] as const;
 const Time = z
   .string()
   .openapi({ example: '2026-11-28T08:30:00+08:00', description: 'ISO 8601 in the jobs’ time zone' });
@@ -43,7 +43,11 @@ const Time = z
 const JobRunSchema = z
   .object({
     id: z.number().int(),
-    trigger: z.enum(TRIGGERS).openapi({ description: 'schedule (node-cron), start (catch-up at start-up) or manual' }),
+    trigger: z.enum(TRIGGERS).openapi({
+      description: 'schedule (node-cron), start (catch-up at start-up), manual, or retry (of a failed run)',
+    }),
+    attempt: z.number().int().openapi({ description: '1, or the number of the retry' }),
+    at: Time.openapi({ description: 'The instant the run was for (a retry keeps the failed run’s)' }),
     started_at: Time,
     finished_at: Time.nullable(),
     duration_ms: z.number().int().nullable(),
@@ -71,6 +75,7 @@ const JobSchema = z
     last_run: JobRunSchema.nullable(),
     last_success_at: Time.nullable(),
     next_run_at: Time.nullable(),
+    retry_at: Time.nullable().openapi({ description: 'When a failed run is retried next (the daily digest retries)' }),
   })
   .openapi('Job');
 
@@ -78,6 +83,8 @@ function runJson(run: JobRun, tz: string): z.infer<typeof JobRunSchema> {
   return {
     id: run.id,
     trigger: run.trigger,
+    attempt: run.attempt,
+    at: formatInZone(run.at, tz),
     started_at: formatInZone(run.startedAt, tz),
     finished_at: run.finishedAt === null ? null : formatInZone(run.finishedAt, tz),
     duration_ms: run.durationMs,
@@ -100,6 +107,7 @@ function jobJson(s: JobStatus, lang: Lang): z.infer<typeof JobSchema> {
     last_run: s.lastRun ? runJson(s.lastRun, tz) : null,
     last_success_at: s.lastSuccessAt === null ? null : formatInZone(s.lastSuccessAt, tz),
     next_run_at: s.nextRunAt === null ? null : formatInZone(s.nextRunAt, tz),
+    retry_at: s.retryAt === null ? null : formatInZone(s.retryAt, tz),
   };
 }
 

@@ -42,12 +42,19 @@ export interface Rig {
 }
 
 export async function createRig(
-  options: { hookUrl?: string; defaultHook?: string; settings?: AlertSettingsInput; catalog?: CatalogData } = {},
+  options: {
+    hookUrl?: string;
+    defaultHook?: string;
+    settings?: AlertSettingsInput;
+    catalog?: CatalogData;
+    /** A reading store of the test's own (started by the rig, stopped on close); default in-memory SQLite. */
+    readings?: ReadingStore;
+  } = {},
 ): Promise<Rig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-alerts-'));
   const c = clock();
   const logger = silentLogger();
-  const readings = createSqliteStore({ file: ':memory:', logger });
+  const readings = options.readings ?? createSqliteStore({ file: ':memory:', logger });
   await readings.start();
   const catalog = createAlertCatalog(options.catalog ?? catalogData(options.hookUrl));
   const defaultChannels: ChannelSpec[] = options.defaultHook

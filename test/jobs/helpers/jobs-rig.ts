@@ -9,6 +9,7 @@ import { createAlertCatalog } from '../../../src/alerts/alert-catalog.js';
 import { defaultAlertSettings, type AlertSettingsInput } from '../../../src/alerts/settings.js';
 import type { RuleId } from '../../../src/alerts/types.js';
 import { loadConfig } from '../../../src/config.js';
+import type { ReadingStore } from '../../../src/store/reading-store.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createAlertJobs, type AlertJobs, type JobsConfig } from '../../../src/jobs/create-jobs.js';
 import { catalogData } from '../../alerts/helpers/fixtures.js';
@@ -45,6 +46,7 @@ export async function createJobsRig(
     settings?: AlertSettingsInput;
     catalog?: CatalogData;
     env?: Record<string, string>;
+    readings?: ReadingStore;
   } = {},
 ): Promise<JobsRig> {
   const catalog = options.catalog ?? catalogData(options.hookUrl);
@@ -52,6 +54,7 @@ export async function createJobsRig(
     ...(options.hookUrl ? { hookUrl: options.hookUrl } : {}),
     ...(options.defaultHook ? { defaultHook: options.defaultHook } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.readings ? { readings: options.readings } : {}),
     catalog,
   });
   const config = loadConfig({
