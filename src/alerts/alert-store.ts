@@ -8,9 +8,9 @@
  * (`transaction(fn)`), so an alert is never opened without its notifications queued. See
  * docs/adr/0005-alert-store-and-outbox.md.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateSqliteFile } from '../fs/private-files.js';
 import type { ChannelSpec } from './alert-catalog.js';
 import type { OutboxEntry, OutboxMessage, OutboxState } from './notification.js';
 import type {
@@ -332,7 +332,8 @@ function asList<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
  */
 export function createAlertStore(options: { dataDir?: string; file?: string }): AlertStore {
   const file = options.file ?? path.join(options.dataDir ?? '.', 'alerts.db');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // It holds webhook URLs (tokens) and who acknowledged what: readable by the service user only.
+  preparePrivateSqliteFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -8,9 +8,9 @@
  * record never blocks everything behind it: a refused reading becomes a `store_rejected` dead letter, and a
  * refused dead letter goes to `quarantine.log` in the spool directory (kept, logged, counted).
  */
-import fs from 'node:fs';
 import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { Logger } from '../logger.js';
+import { appendPrivateSync } from '../fs/private-files.js';
 import type { IngestMetrics } from '../metrics.js';
 import {
   decodeEncodedReadings,
@@ -180,7 +180,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       { err, deadLetters: records.deadLetters.length, file: options.quarantineFile },
       'the store refuses a dead letter; moved to quarantine',
     );
-    fs.appendFileSync(
+    appendPrivateSync(
       options.quarantineFile,
       `# ${new Date().toISOString()} ${message.replace(/\n/g, ' ')}\n${encodeRecords(records.readings, records.deadLetters)}`,
     );

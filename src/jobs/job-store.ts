@@ -4,9 +4,9 @@
  * still marked running when the file is opened again was cut short by a crash and is marked `interrupted`.
  * Old runs are pruned: the last RUNS_KEPT of each job stay.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateSqliteFile } from '../fs/private-files.js';
 import type { JobSummary, JobTrigger } from './job.js';
 
 /** 2: `at` (the instant a run is for) and `attempt`, for the retries of Job.retry. */
@@ -106,7 +106,7 @@ function toRun(r: Row): JobRun {
 /** Opens (creating if needed) `file`, default `<dataDir>/jobs.db`; `:memory:` for tests that need no file. */
 export function createJobStore(options: { dataDir?: string; file?: string }): JobStore {
   const file = options.file ?? path.join(options.dataDir ?? '.', 'jobs.db');
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  preparePrivateSqliteFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');

@@ -4,9 +4,10 @@
  * sees half a file. `qingliu keys` edits it; the server re-reads it when it changes (see key-store.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { ensurePrivateDir } from '../../fs/private-files.js';
 import { generateApiKey, hashApiKey, HASH_PATTERN } from './api-key.js';
 import { ID_PATTERN, roleSchema, type Role } from './principal.js';
 
@@ -97,7 +98,7 @@ export function parseKeyFile(text: string, file: string): KeyFileData {
 
 /** temp + fsync + rename: readers see the old file or the new one, never a torn write. */
 export async function writeFileAtomic(file: string, content: string, mode = 0o600): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temp, 'w', mode);
   try {

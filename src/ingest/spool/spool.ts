@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
+import { ensurePrivateDir, openPrivateSync, PRIVATE_FILE_MODE } from '../../fs/private-files.js';
 import { decodeEncodedReadings, type EncodedReadings } from '../../store/encoded-readings.js';
 import { encodeRecords, RecordCollector, type RecordGroup } from './spool-codec.js';
 
@@ -154,7 +155,7 @@ export function createSpool(options: SpoolOptions): Spool {
   function startSegment(): void {
     const seq = (segments.at(-1)?.seq ?? 0) + 1;
     const file = segmentFile(seq);
-    writeFd = fs.openSync(file, 'wx');
+    writeFd = openPrivateSync(file, 'wx');
     active = { seq, file, size: 0 };
     segments.push(active);
     fsyncDir();
@@ -301,13 +302,16 @@ export function createSpool(options: SpoolOptions): Spool {
     open() {
       if (opened) return;
       opened = true;
-      fs.mkdirSync(dir, { recursive: true });
+      // Segments hold raw station payloads: the directory and its files are the service user's only.
+      ensurePrivateDir(dir);
       for (const name of fs.readdirSync(dir).sort()) {
         if (!name.endsWith(SEGMENT_SUFFIX)) continue;
         const seq = Number(name.slice(0, -SEGMENT_SUFFIX.length));
         if (!Number.isSafeInteger(seq) || seq <= 0) continue;
         const file = path.join(dir, name);
-        segments.push({ seq, file, size: fs.statSync(file).size });
+        const st = fs.statSync(file);
+        if ((st.mode & 0o077) !== 0) fs.chmodSync(file, PRIVATE_FILE_MODE); // written by an older release
+        segments.push({ seq, file, size: st.size });
       }
       segments.sort((a, b) => a.seq - b.seq);
       const saved = readCheckpoint();
@@ -315,7 +319,7 @@ export function createSpool(options: SpoolOptions): Spool {
       checkpoint = saved && first && saved.segment >= first.seq ? saved : { segment: first?.seq ?? 0, offset: 0 };
       checkpoint = normalise(checkpoint);
       deleteDrained();
-      checkpointFd = fs.openSync(
+      checkpointFd = openPrivateSync(
         path.join(dir, CHECKPOINT_FILE),
         fs.existsSync(path.join(dir, CHECKPOINT_FILE)) ? 'r+' : 'w+',
       );

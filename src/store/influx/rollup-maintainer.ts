@@ -11,6 +11,7 @@ import path from 'node:path';
 import { escape } from '@influxdata/influxdb-client';
 import type { Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../fs/private-files.js';
 import { StoreError } from '../store-error.js';
 import type { StatementResult } from './influxql.js';
 import { READING_MEASUREMENT } from './line-protocol.js';
@@ -125,8 +126,9 @@ async function saveDirty(file: string, instance: string, dirty: DirtyHours): Pro
   // The text is taken now, synchronously: a save includes every mark made before it was called.
   const text = JSON.stringify({ version: 1, instance, dirty: dirty.toJSON() } satisfies StateFile);
   const tmp = `${file}.tmp`;
-  const handle = await fs.promises.open(tmp, 'w');
+  const handle = await fs.promises.open(tmp, 'w', PRIVATE_FILE_MODE);
   try {
+    await handle.chmod(PRIVATE_FILE_MODE);
     await handle.writeFile(text);
     await handle.sync();
   } finally {
@@ -385,7 +387,7 @@ export function createRollupMaintainer(
 
     /** Starts the passes; rejects if the database cannot be reached yet (the first write or pass tries again). */
     async start() {
-      fs.mkdirSync(path.dirname(options.stateFile), { recursive: true });
+      ensurePrivateDir(path.dirname(options.stateFile));
       timer ??= setInterval(tick, intervalMs);
       timer.unref();
       await init();

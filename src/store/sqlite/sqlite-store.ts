@@ -6,9 +6,9 @@
  * per batch. better-sqlite3 is synchronous: a batch of a few thousand readings blocks the event loop for a
  * few milliseconds, which is cheaper than a worker thread's copying.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateSqliteFile } from '../../fs/private-files.js';
 import type { DataFlag } from '../../domain/flags.js';
 import type { ParameterCode } from '../../domain/parameters.js';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
@@ -95,7 +95,7 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
 
     async start() {
       if (db) return;
-      if (options.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+      if (options.file !== ':memory:') preparePrivateSqliteFile(path.resolve(options.file));
       const opened = new Database(options.file);
       try {
         opened.pragma('journal_mode = WAL');
