@@ -70,10 +70,13 @@ describe.each(['sqlite', 'influx'] as const)('files under DATA_DIR (%s store)', 
       await until(() => app.ingester!.spool.stats().pendingBytes === 0, 10_000, 'the spool drained');
       if (kind === 'influx')
         await until(() => fs.existsSync(path.join(dataDir, 'rollup-dirty.json')), 10_000, 'rollup state');
+      // While running: SQLite's -wal and -shm files exist only now.
+      running = modes(dataDir);
     } finally {
       await app.stop();
     }
-    const found = modes(dataDir);
+    const found = new Map([...running, ...modes(dataDir)]);
+    expect([...running.keys()]).toContain('alerts.db-wal');
     const expected = [
       'api-keys.json',
       'mqtt-client-id',
