@@ -72,7 +72,9 @@ export async function startFakeInflux(options: FakeInfluxOptions): Promise<FakeI
         const statements = q.split(';').filter((s) => s.trim() !== '');
         return json(200, {
           results: statements.map((statement, i) =>
-            options.refuse?.test(statement) ? { statement_id: i, error: `not supported: ${statement.trim().slice(0, 40)}` } : { statement_id: i },
+            options.refuse?.test(statement)
+              ? { statement_id: i, error: `not supported: ${statement.trim().slice(0, 40)}` }
+              : { statement_id: i },
           ),
         });
       }

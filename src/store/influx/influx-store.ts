@@ -39,7 +39,14 @@ import {
   rawStatement,
   type StatementResult,
 } from './influxql.js';
-import { DirtyHours, HOUR, planRecompute, rollupAggregateStatement, splitPlan, type RollupStatus } from './hourly-rollup.js';
+import {
+  DirtyHours,
+  HOUR,
+  planRecompute,
+  rollupAggregateStatement,
+  splitPlan,
+  type RollupStatus,
+} from './hourly-rollup.js';
 import { deadLetterLines, encodedReadingLines, readingLines, recycleLines } from './line-protocol.js';
 import {
   createRollupMaintainer,
@@ -122,7 +129,11 @@ export interface RollupControl {
    * Recomputes the rollups of these stations over [from, to) (whole hours) and extends the coverage mark to
    * `from` when the range joins it: how readings written before rollups existed are covered.
    */
-  backfill(stationIds: readonly string[], from: number, to: number): Promise<{ hours: number; rollups: number; queries: number }>;
+  backfill(
+    stationIds: readonly string[],
+    from: number,
+    to: number,
+  ): Promise<{ hours: number; rollups: number; queries: number }>;
   /** The covered range, the writers' states, and so the hours readers answer from the rollups. */
   status(): Promise<RollupStatus>;
 }
@@ -431,9 +442,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       // Rollups hold valid-only figures on whole UTC hours: worth asking for once the range spans one.
       const hourly = plan.slices.some((s) => s.step % HOUR === 0 && s.phase % HOUR === 0);
       const trusted =
-        readRollups && q.validOnly && hourly && q.to - q.from >= 2 * HOUR
-          ? await trustedRollups()
-          : undefined;
+        readRollups && q.validOnly && hourly && q.to - q.from >= 2 * HOUR ? await trustedRollups() : undefined;
       const statements = splitPlan(plan, trusted).flatMap((part) =>
         part.source !== 'rollup'
           ? aggregateStatements(part, q.stationId, parameters, q.validOnly, extremes)
