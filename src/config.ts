@@ -141,6 +141,8 @@ export const configSchema = z.object({
   /** Seconds between two rollup passes of an ingest process. */
   INFLUX_ROLLUP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 
+  /** Dead letters older than this are deleted (daily, by the alerts instance); `0d` keeps them forever. */
+  DEAD_LETTER_RETENTION: duration('90d'),
   /** Disk budget for the local spool that holds readings while the store is unreachable. */
   SPOOL_MAX_BYTES: bytes(1024 * 1024 * 1024),
   /**

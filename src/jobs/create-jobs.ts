@@ -18,11 +18,12 @@ import type { WindowReadings } from '../alerts/window-data.js';
 import type { Config } from '../config.js';
 import { parseWindow } from '../domain/time-window.js';
 import type { Logger } from '../logger.js';
+import type { ReadingStore } from '../store/reading-store.js';
 import { createDigestJob, digestRecipients } from './digest-job.js';
 import type { Job } from './job.js';
 import { createJobStore, type JobStore } from './job-store.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
-import { createEscalationJob, createOutboxJob } from './upkeep-jobs.js';
+import { createDeadLetterRetentionJob, createEscalationJob, createOutboxJob } from './upkeep-jobs.js';
 import { createWindowEvaluationJob } from './window-evaluation.js';
 
 export type JobsConfig = AlertConfig &
@@ -38,6 +39,7 @@ export type JobsConfig = AlertConfig &
     | 'DIGEST_CRON'
     | 'DIGEST_LANG'
     | 'DIGEST_UNITS'
+    | 'DEAD_LETTER_RETENTION'
   >;
 
 export interface AlertJobs {
@@ -53,7 +55,8 @@ export interface AlertJobsDeps {
   catalog: AlertCatalog;
   /** The catalog's units with their level (`catalog.units`), to find the city-level units for the digest. */
   units: readonly { id: string; level: string }[];
-  readings: WindowReadings;
+  /** The reading store: windows and the digest read it, the dead-letter retention prunes it. */
+  readings: WindowReadings & Pick<ReadingStore, 'pruneDeadLetters'>;
   /** The same settings the alert service was given (they decide each station's window). */
   settings?: AlertSettings;
   logger: Logger;
@@ -110,6 +113,10 @@ export function alertJobs(deps: AlertJobsDeps): Job[] {
       lang: config.DIGEST_LANG ?? config.LANG_UI,
       timeZone: config.TIMEZONE,
     }),
+    // DEAD_LETTER_RETENTION=0d keeps dead letters forever.
+    ...(config.DEAD_LETTER_RETENTION > 0
+      ? [createDeadLetterRetentionJob({ retentionMs: config.DEAD_LETTER_RETENTION, store: deps.readings })]
+      : []),
   ];
 }
 

@@ -123,4 +123,10 @@ export interface ReadingStore {
   raw(query: RawQuery): Promise<Reading[]>;
   /** Newest first (by receivedAt, then by the order they were written). */
   deadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  /**
+   * Deletes the dead letters received before `before` (epoch ms): the retention of DEAD_LETTER_RETENTION.
+   * Resolves with how many were deleted when the database says (SQLite), undefined when it does not (InfluxDB)
+   * or cannot delete by time (InfluxDB 3: set a retention period on the database instead).
+   */
+  pruneDeadLetters(before: number): Promise<number | undefined>;
 }

@@ -86,6 +86,10 @@ export async function startFakeInflux(options: FakeInfluxOptions): Promise<FakeI
       if (url.pathname === '/api/v2/buckets')
         return json(200, { buckets: [{ id: 'bucket-id-1', orgID: 'org-id-1', name: url.searchParams.get('name') }] });
       if (url.pathname === '/api/v2/dbrps' && req.method === 'POST') return json(201, { id: 'd2' });
+      if (url.pathname === '/api/v2/delete' && req.method === 'POST') {
+        res.writeHead(204);
+        return res.end();
+      }
       return json(404, { code: 'not found', message: `no ${url.pathname}` });
     });
   });

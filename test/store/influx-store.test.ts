@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from '../../src/store/influx/influx-store.js';
 import { StoreError } from '../../src/store/store-error.js';
 import { startInfluxd, type Influxd } from '../harness/influxd.js';
+import { memoryLogger } from '../ingest/helpers.js';
 import { startFakeInflux, type FakeInflux } from './fake-influx.js';
 import { describeReadingStoreContract, reading, sh } from './reading-store.contract.js';
 
@@ -339,6 +340,41 @@ describe('InfluxDB 2.x and 3.x request shapes (a fake server: these generations 
       expect(r.query.q!.split(';')).toHaveLength(1);
     }
     await store.stop();
+  });
+
+  it('prunes dead letters: 2.x through /api/v2/delete with a measurement predicate; 3.x cannot and says so', async () => {
+    fake = await startFakeInflux({ version: 'v2.7.11', dbrpExists: true });
+    const v2 = createInfluxStore({
+      url: fake.url,
+      token: 't',
+      org: 'qingliu',
+      bucket: 'water',
+      version: 'auto',
+      logger: silentLogger(),
+    });
+    await v2.start();
+    fake.requests.length = 0;
+    expect(await v2.pruneDeadLetters(Date.parse('2026-08-30T00:00:00Z'))).toBeUndefined();
+    const [del] = fake.requests;
+    expect(`${del!.method} ${del!.path}`).toBe('POST /api/v2/delete');
+    expect(del!.query).toEqual({ org: 'qingliu', bucket: 'water' });
+    expect(JSON.parse(del!.body)).toEqual({
+      start: '1970-01-01T00:00:00Z',
+      stop: '2026-08-30T00:00:00.000Z',
+      predicate: '_measurement="dead_letter"',
+    });
+    await v2.stop();
+    await fake.close();
+
+    fake = await startFakeInflux({ version: '3.0.1' });
+    const { logger, lines } = memoryLogger();
+    const v3 = createInfluxStore({ url: fake.url, bucket: 'water', version: 'auto', logger });
+    await v3.start();
+    fake.requests.length = 0;
+    expect(await v3.pruneDeadLetters(Date.now())).toBeUndefined();
+    expect(fake.requests).toEqual([]);
+    expect(lines().some((l) => /retention period/.test(String(l.msg)))).toBe(true);
+    await v3.stop();
   });
 
   it('1.x with authentication: basic auth from "user:password", /write?db=&precision=ms, CREATE DATABASE', async () => {

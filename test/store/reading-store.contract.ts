@@ -591,6 +591,20 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         expect(await store.deadLetters({ stationId: 'nobody' })).toEqual([]);
       });
 
+      it('deletes the letters received before a cutoff and keeps the rest (DEAD_LETTER_RETENTION)', async () => {
+        const day = 86_400_000;
+        const old = letter(t - 100 * day, 'S1', 'a hundred days old');
+        const justBefore = letter(t - 90 * day - 1, '_unknown', 'a millisecond too old');
+        const atCutoff = letter(t - 90 * day, 'S1', 'exactly at the cutoff');
+        const recent = letter(t - day, 'S2', 'yesterday');
+        await store.writeDeadLetters([old, justBefore, atCutoff, recent]);
+        const deleted = await store.pruneDeadLetters(t - 90 * day);
+        // SQLite says how many; InfluxDB does not.
+        expect([2, undefined]).toContain(deleted);
+        expect(await store.deadLetters({})).toEqual([recent, atCutoff]);
+        expect(await store.pruneDeadLetters(t - 90 * day)).not.toBe(1);
+      });
+
       it('caps a huge payload at 32 KiB of UTF-8 without splitting a character', async () => {
         const payload = '水'.repeat(20_000); // 3 bytes each: 60,000 bytes
         await store.writeDeadLetters([letter(t, 'S1', payload)]);

@@ -47,7 +47,13 @@ import {
   splitPlan,
   type RollupStatus,
 } from './hourly-rollup.js';
-import { deadLetterLines, encodedReadingLines, readingLines, recycleLines } from './line-protocol.js';
+import {
+  DEAD_LETTER_MEASUREMENT,
+  deadLetterLines,
+  encodedReadingLines,
+  readingLines,
+  recycleLines,
+} from './line-protocol.js';
 import {
   createRollupMaintainer,
   extendCoverage,
@@ -291,6 +297,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
   const readRollups = options.rollups?.read !== false;
   const rollupIo: RollupIo = { query: runQuery, write: (lines) => writeBody('ms', lines) };
   let warnedRefused = false;
+  let warnedNoDelete = false;
   /** The hours the rollups may answer now; none when the server refuses the state query (say so once). */
   const trustedRollups = async () => {
     try {
@@ -413,6 +420,42 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
         'ns',
         deadLetterLines(letters, () => deadLetterSequence++),
       );
+    },
+
+    async pruneDeadLetters(before: number): Promise<undefined> {
+      const d = await ready();
+      const cutoff = Math.floor(before);
+      if (d.generation === '1') {
+        // DELETE is refused over GET; its error comes back inside a 200 answer.
+        const answer = await client()
+          .request('POST', `/query?db=${encodeURIComponent(bucket)}`, {
+            body: new URLSearchParams({
+              q: `DELETE FROM "${DEAD_LETTER_MEASUREMENT}" WHERE time < ${cutoff}ms`,
+            }).toString(),
+            contentType: 'application/x-www-form-urlencoded',
+            authorization: d.authorization,
+          })
+          .catch(forgetOnMissingDatabase);
+        const failed = (answer.body as { results?: { error?: string }[] } | undefined)?.results?.find((r) => r.error);
+        if (failed) throw new StoreError(`InfluxDB delete: ${failed.error}`, { retryable: true });
+      } else if (d.generation === '2') {
+        const org = options.org ? `org=${encodeURIComponent(options.org)}&` : '';
+        await client().request('POST', `/api/v2/delete?${org}bucket=${encodeURIComponent(bucket)}`, {
+          body: JSON.stringify({
+            start: '1970-01-01T00:00:00Z',
+            stop: new Date(cutoff).toISOString(),
+            predicate: `_measurement="${DEAD_LETTER_MEASUREMENT}"`,
+          }),
+          authorization: d.authorization,
+        });
+      } else if (!warnedNoDelete) {
+        warnedNoDelete = true;
+        log.warn(
+          { bucket },
+          'InfluxDB 3 cannot delete dead letters by age: set a retention period on the database to bound them',
+        );
+      }
+      return undefined;
     },
 
     async latest(q: LatestQuery): Promise<LatestValue[]> {

@@ -171,6 +171,12 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
       });
     },
 
+    pruneDeadLetters(before: number) {
+      return guarded('pruneDeadLetters', () =>
+        Number(prepare('DELETE FROM dead_letters WHERE received_at < ?').run(Math.floor(before)).changes),
+      );
+    },
+
     latest(query: LatestQuery) {
       return guarded('latest', () => {
         const where: string[] = [];
