@@ -59,7 +59,7 @@ describe.each(['sqlite', 'influx'] as const)('files under DATA_DIR (%s store)', 
     expect((await cli(['keys', 'add', '--name', 'ops', '--role', 'admin'], env)).code).toBe(0);
     const app = await createApp({ config: loadConfig(env), logger: silentLogger() });
     await app.start();
-    let running = new Map<string, number>();
+    let running: Map<string, number> | undefined;
     try {
       await until(() => app.ingester!.brokerConnected, 10_000, 'connected');
       const T = Date.parse('2026-11-28T08:00:00+08:00');
@@ -75,8 +75,8 @@ describe.each(['sqlite', 'influx'] as const)('files under DATA_DIR (%s store)', 
     } finally {
       await app.stop();
     }
-    const found = new Map([...running, ...modes(dataDir)]);
-    expect([...running.keys()]).toContain('alerts.db-wal');
+    const found = new Map([...(running ?? []), ...modes(dataDir)]);
+    expect([...(running?.keys() ?? [])]).toContain('alerts.db-wal');
     const expected = [
       'api-keys.json',
       'mqtt-client-id',
