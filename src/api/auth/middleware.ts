@@ -9,14 +9,18 @@ import { text } from '../i18n.js';
 import { ApiProblem } from '../problem.js';
 import type { RateLimit, TokenBucketLimiter } from '../rate-limit.js';
 import { can, forbidden, type Permission } from './access-policy.js';
+import { keyIdOf } from './api-key.js';
 import type { AuthResult, KeyStore } from './key-store.js';
 
 const REALM = 'Bearer realm="qingliu"';
 
 /**
- * Invalid keys (unknown, revoked, expired) cost each client address a token of this bucket; once it is empty the
- * address gets 429 *before* its key is looked at, so online guessing (of a weak ADMIN_API_KEY, say) runs at
- * `perMinute` at most, and a scanner cannot fill the logs. Valid keys never take a token.
+ * Invalid keys (unknown, revoked, expired) cost each client address a token of this bucket; an address out of
+ * tokens gets 429 instead of 401, so a scanner cannot fill the logs. A key that is not a generated `qlk_` key —
+ * in practice only the human-chosen ADMIN_API_KEY — is not even looked at while its address is out of tokens,
+ * so guessing it online runs at `perMinute` at most. Generated keys (≈238 random bits: nothing to guess) are
+ * always checked, and valid keys never take a token: people behind the same proxy or NAT as a scanner keep
+ * working.
  */
 export interface InvalidKeyThrottle {
   limiter: TokenBucketLimiter;
@@ -72,13 +76,14 @@ export function authenticate(deps: {
     const key = match[1];
     const throttle = deps.invalidKeys;
     const address = throttle ? clientAddress(c) : '';
-    if (throttle) {
+    if (throttle && keyIdOf(key) === undefined) {
       const allowed = throttle.limiter.peek(address, throttle.limit);
       if (!allowed.allowed) throw throttled(allowed.retryAfterMs);
     }
     const result = await deps.keys.authenticate(key);
     if (!result.ok) {
-      throttle?.limiter.take(address, throttle.limit);
+      const spent = throttle?.limiter.take(address, throttle.limit);
+      if (spent && !spent.allowed) throw throttled(spent.retryAfterMs);
       throw new ApiProblem({
         code: 'invalid-api-key',
         detail: FAILURE_DETAIL[result.reason],
