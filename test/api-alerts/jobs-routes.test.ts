@@ -30,6 +30,7 @@ describe('jobs API', () => {
       ['alert-escalation', '* * * * *'],
       ['alert-outbox', '* * * * *'],
       ['daily-digest', '30 8 * * *'],
+      ['dead-letter-retention', '17 3 * * *'],
     ]);
     expect(before.body.items[4]).toMatchObject({
       title: '每日水质达标日报',
