@@ -220,13 +220,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     for (const { job, schedule } of jobs.values()) {
       if (stopped) return;
       const last = options.store.latest(job.name);
-      // The process stopped while a retry was owed: run it now, for the instant that failed.
+      // The process stopped while a retry was owed: run it now, for the instant that failed — unless a scheduled
+      // time has passed since that instant, which supersedes the retry as it would have while running.
+      const nextScheduled = last ? schedule.nextAfter(last.at) : null;
       if (
         job.retry &&
         last &&
         last.outcome !== 'ok' &&
         last.outcome !== 'running' &&
-        last.attempt <= job.retry.delaysMs.length
+        last.attempt <= job.retry.delaysMs.length &&
+        (nextScheduled === null || nextScheduled > now)
       ) {
         log.info(
           { job: job.name, at: new Date(last.at).toISOString(), attempt: last.attempt + 1 },

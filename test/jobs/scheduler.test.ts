@@ -236,6 +236,36 @@ describe('job scheduler', () => {
     expect(scheduler!.status()[0]!.retryAt).toBeNull();
   });
 
+  it('at start, runs the missed schedule instead of a retry that a scheduled time has superseded', async () => {
+    const seen: { at: number; trigger: string }[] = [];
+    let failing = true;
+    const flaky: Job = {
+      ...job(
+        'flaky',
+        '30 8 * * *',
+        async (ctx) => {
+          seen.push({ at: ctx.now, trigger: ctx.trigger });
+          if (failing) throw new Error('down');
+        },
+        'if-missed',
+      ),
+      retry: { delaysMs: [120_000] },
+    };
+    make([flaky]);
+    await scheduler!.tick(T);
+    await scheduler!.stop();
+    // Down for two days: the 08:30 of the next days passed; the old retry is not run, the missed run is.
+    failing = false;
+    clock.t = T + 2 * 86_400_000 + 3_600_000;
+    make([flaky]);
+    scheduler!.start();
+    await scheduler!.whenIdle();
+    expect(seen).toEqual([
+      { at: T, trigger: 'schedule' },
+      { at: clock.t, trigger: 'start' },
+    ]);
+  });
+
   it('lets the next scheduled run supersede pending retries, and gives up after the last one', async () => {
     const flaky: Job = {
       ...job('flaky', '30 8 * * *', async () => {
