@@ -17,7 +17,9 @@ describe('test harness: real services on free ports', () => {
     expect(broker.port).not.toBe(1883);
     const client = await mqtt.connectAsync(broker.url);
     await client.subscribeAsync('harness/#', { qos: 1 });
-    const received = new Promise<string>((resolve) => client.on('message', (_t, payload) => resolve(payload.toString())));
+    const received = new Promise<string>((resolve) =>
+      client.on('message', (_t, payload) => resolve(payload.toString())),
+    );
     await client.publishAsync('harness/x', 'hello', { qos: 1 });
     expect(await received).toBe('hello');
     await client.endAsync();
@@ -27,7 +29,10 @@ describe('test harness: real services on free ports', () => {
     const ping = await fetch(`${influx.url}/ping`);
     expect(ping.headers.get('x-influxdb-version')).toMatch(/^1\./);
     await fetch(`${influx.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE h' }) });
-    const write = await fetch(`${influx.url}/write?db=h&precision=ms`, { method: 'POST', body: 'm,t=a v=1 1700000000000' });
+    const write = await fetch(`${influx.url}/write?db=h&precision=ms`, {
+      method: 'POST',
+      body: 'm,t=a v=1 1700000000000',
+    });
     expect(write.status).toBe(204);
     const res = await fetch(`${influx.url}/query?db=h&q=${encodeURIComponent('SELECT v FROM m')}`);
     const body = (await res.json()) as { results: { series?: { values: unknown[][] }[] }[] };

@@ -8,7 +8,17 @@ import { stationDirectory } from '../../src/ingest/station-directory.js';
 import type { Logger } from '../../src/logger.js';
 
 /** The automatic surface-water station set ("9+X"). */
-export const SURFACE_PARAMETERS: ParameterCode[] = ['temp', 'ph', 'do', 'conductivity', 'turbidity', 'codmn', 'nh3n', 'tp', 'tn'];
+export const SURFACE_PARAMETERS: ParameterCode[] = [
+  'temp',
+  'ph',
+  'do',
+  'conductivity',
+  'turbidity',
+  'codmn',
+  'nh3n',
+  'tp',
+  'tn',
+];
 export const PLANT_PARAMETERS: ParameterCode[] = ['cod', 'nh3n', 'tp', 'tn', 'ph', 'flow', 'temp'];
 
 export const STATIONS = stationDirectory([
@@ -47,5 +57,13 @@ export function tempDir(prefix = 'qingliu-ingest-'): string {
 export function memoryLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (chunk: string) => void chunks.push(chunk) });
-  return { logger, lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    logger,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
