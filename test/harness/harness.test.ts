@@ -46,3 +46,13 @@ describe('test harness: real services on free ports', () => {
     await client.endAsync();
   });
 });
+
+describe('test helpers', () => {
+  it('tempDir adds one exit listener however many directories a file makes (no MaxListenersExceededWarning)', async () => {
+    const { tempDir } = await import('../ingest/helpers.js');
+    const before = process.listenerCount('exit');
+    const dirs = Array.from({ length: 25 }, () => tempDir('qingliu-harness-'));
+    expect(new Set(dirs).size).toBe(25);
+    expect(process.listenerCount('exit') - before).toBeLessThanOrEqual(1);
+  });
+});

@@ -46,10 +46,21 @@ export function reasons(decoded: DecodedMessage): string[] {
   return decoded.deadLetters.map((d) => d.reason);
 }
 
-/** A fresh temp directory, removed when the test process exits. */
+/** Every directory tempDir made in this test process: one exit listener removes them all. */
+const tempDirs = new Set<string>();
+
+function removeTempDirs(): void {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A fresh temp directory, removed when the test process exits. One 'exit' listener serves every directory
+ * (a listener per directory tripped MaxListenersExceededWarning in files that make more than ten).
+ */
 export function tempDir(prefix = 'qingliu-ingest-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  if (tempDirs.size === 0) process.once('exit', removeTempDirs);
+  tempDirs.add(dir);
   return dir;
 }
 
