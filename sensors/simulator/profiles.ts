@@ -184,7 +184,13 @@ const URBAN: Values = {
   fcoli: 60_000,
 };
 
-const TABLES: Record<ProfileFamily, Values> = { surface: SURFACE, effluent: EFFLUENT, influent: INFLUENT, industrial: INDUSTRIAL, urban: URBAN };
+const TABLES: Record<ProfileFamily, Values> = {
+  surface: SURFACE,
+  effluent: EFFLUENT,
+  influent: INFLUENT,
+  industrial: INDUSTRIAL,
+  urban: URBAN,
+};
 
 /** Design capacity when the catalog gives none: a mid-sized town plant. */
 export const DEFAULT_PLANT_CAPACITY_M3_PER_DAY = 50_000;

@@ -31,7 +31,8 @@ beforeAll(async () => {
   subscriber.on('message', (topic, payload) => {
     const stationId = topic.split('/')[1]!;
     const parsed = JSON.parse(payload.toString()) as Entry | Entry[];
-    for (const entry of Array.isArray(parsed) ? parsed : [parsed]) received.push({ stationId, entry, bytes: payload.length });
+    for (const entry of Array.isArray(parsed) ? parsed : [parsed])
+      received.push({ stationId, entry, bytes: payload.length });
   });
   await subscriber.subscribeAsync('wq/+/data', { qos: 1 });
 });
@@ -59,7 +60,10 @@ describe('through a real mosquitto', () => {
     const expected = simulator.stations.flatMap((s) => simulator.samples(s.id, from, to));
     expect(result.messages).toBe(expected.length);
     expect(lastProgress.done).toBe(lastProgress.total);
-    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(expected.length), { timeout: 20_000, interval: 50 });
+    await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(expected.length), {
+      timeout: 20_000,
+      interval: 50,
+    });
     const got = take(() => true);
     expect(got).toHaveLength(expected.length);
     const zone = simulator.zone;
@@ -84,12 +88,27 @@ describe('through a real mosquitto', () => {
     out.on('data', (c: Buffer) => (stdout += c.toString()));
     err.on('data', (c: Buffer) => (stderr += c.toString()));
     const before = Date.now();
-    const code = await runCli(['simulate', '--mqtt', broker.url, '--stations', ids.join(','), '--backfill', '2d', '--duration', '0', '--seed', '5'], {
-      stdin: new PassThrough(),
-      stdout: out,
-      stderr: err,
-      env: { CATALOG: catalogFile, LANG_UI: 'en' },
-    });
+    const code = await runCli(
+      [
+        'simulate',
+        '--mqtt',
+        broker.url,
+        '--stations',
+        ids.join(','),
+        '--backfill',
+        '2d',
+        '--duration',
+        '0',
+        '--seed',
+        '5',
+      ],
+      {
+        stdin: new PassThrough(),
+        stdout: out,
+        stderr: err,
+        env: { CATALOG: catalogFile, LANG_UI: 'en' },
+      },
+    );
     const after = Date.now();
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('backfill done: 3 stations');
@@ -100,7 +119,10 @@ describe('through a real mosquitto', () => {
     const atLeast = count(after - 2 * DAY, before);
     const atMost = count(before - 2 * DAY, after);
     expect(atLeast).toBeGreaterThan(20);
-    await vi.waitFor(() => expect(received.filter((r) => ids.includes(r.stationId)).length).toBeGreaterThanOrEqual(atLeast), { timeout: 20_000, interval: 50 });
+    await vi.waitFor(
+      () => expect(received.filter((r) => ids.includes(r.stationId)).length).toBeGreaterThanOrEqual(atLeast),
+      { timeout: 20_000, interval: 50 },
+    );
     await new Promise((r) => setTimeout(r, 200));
     const got = take((r) => ids.includes(r.stationId));
     expect(got.length).toBeLessThanOrEqual(atMost);
@@ -112,22 +134,28 @@ describe('through a real mosquitto', () => {
     }
   });
 
-  it.skipIf(!REAL_DATA_AVAILABLE)(`replays the real plant CSV, shifted to now (skipped when ${REAL_DATA_DIR} is absent)`, async () => {
-    const file = path.join(REAL_DATA_DIR, 'wwtp1_hourly_2024-06-07_to_06-12.csv');
-    const data = readReplayCsv(fs.readFileSync(file, 'utf8'), {
-      mapping: parseInlineMapping('effluent=wwtp1-effluent,influent=wwtp1-influent'),
-      fileName: file,
-    });
-    const publisher = await connectMqttPublisher({ url: broker.url, clientId: 'sensors-test-replay' });
-    const before = Date.now();
-    const result = await replay({ messages: data.messages, publisher, zone: createZone(), shiftTo: 'now' });
-    await publisher.close();
-    expect(result.messages).toBe(200);
-    await vi.waitFor(() => expect(received.filter((r) => r.stationId.startsWith('wwtp1-')).length).toBe(200), { timeout: 20_000, interval: 50 });
-    const got = take((r) => r.stationId.startsWith('wwtp1-'));
-    const last = Math.max(...got.map((r) => Date.parse(r.entry.ts)));
-    expect(last).toBeGreaterThanOrEqual(before - 1000);
-    expect(last).toBeLessThanOrEqual(Date.now());
-    expect(got.filter((r) => r.stationId === 'wwtp1-influent')[0]!.entry.values).toHaveProperty('ss');
-  });
+  it.skipIf(!REAL_DATA_AVAILABLE)(
+    `replays the real plant CSV, shifted to now (skipped when ${REAL_DATA_DIR} is absent)`,
+    async () => {
+      const file = path.join(REAL_DATA_DIR, 'wwtp1_hourly_2024-06-07_to_06-12.csv');
+      const data = readReplayCsv(fs.readFileSync(file, 'utf8'), {
+        mapping: parseInlineMapping('effluent=wwtp1-effluent,influent=wwtp1-influent'),
+        fileName: file,
+      });
+      const publisher = await connectMqttPublisher({ url: broker.url, clientId: 'sensors-test-replay' });
+      const before = Date.now();
+      const result = await replay({ messages: data.messages, publisher, zone: createZone(), shiftTo: 'now' });
+      await publisher.close();
+      expect(result.messages).toBe(200);
+      await vi.waitFor(() => expect(received.filter((r) => r.stationId.startsWith('wwtp1-')).length).toBe(200), {
+        timeout: 20_000,
+        interval: 50,
+      });
+      const got = take((r) => r.stationId.startsWith('wwtp1-'));
+      const last = Math.max(...got.map((r) => Date.parse(r.entry.ts)));
+      expect(last).toBeGreaterThanOrEqual(before - 1000);
+      expect(last).toBeLessThanOrEqual(Date.now());
+      expect(got.filter((r) => r.stationId === 'wwtp1-influent')[0]!.entry.values).toHaveProperty('ss');
+    },
+  );
 });

@@ -3,7 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createZone, manualClock, memoryPublisher } from '../../sensors/simulator/index.js';
-import { loadMapping, parseCsv, parseInlineMapping, parseLocalTime, readReplayCsv, replay, replayMappingSchema, shiftFor } from '../../sensors/replay/index.js';
+import {
+  loadMapping,
+  parseCsv,
+  parseInlineMapping,
+  parseLocalTime,
+  readReplayCsv,
+  replay,
+  replayMappingSchema,
+  shiftFor,
+} from '../../sensors/replay/index.js';
 import { HOUR, REAL_DATA_AVAILABLE, REAL_DATA_DIR } from './fixtures.js';
 
 const zone = createZone('Asia/Shanghai');
@@ -42,14 +51,21 @@ describe('time parsing', () => {
 describe('mapping', () => {
   it('reads the inline forms', () => {
     expect(parseInlineMapping('wwtp1-effluent').station).toBe('wwtp1-effluent');
-    expect(parseInlineMapping('吴淞口=longdukou, 七效港西桥=huangnidu').stations).toEqual({ 吴淞口: 'longdukou', 七效港西桥: 'huangnidu' });
+    expect(parseInlineMapping('吴淞口=longdukou, 七效港西桥=huangnidu').stations).toEqual({
+      吴淞口: 'longdukou',
+      七效港西桥: 'huangnidu',
+    });
     expect(() => parseInlineMapping('a=,b')).toThrow(/NAME=STATION_ID/);
   });
   it('reads a YAML mapping file and rejects unknown keys', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-map-'));
     const good = path.join(dir, 'map.yaml');
     fs.writeFileSync(good, 'stations: { 吴淞口: longdukou }\ncolumns: { 藻密度: null }\nyear: 2021\n');
-    expect(await loadMapping(good)).toMatchObject({ stations: { 吴淞口: 'longdukou' }, year: 2021, utc_offset: '+08:00' });
+    expect(await loadMapping(good)).toMatchObject({
+      stations: { 吴淞口: 'longdukou' },
+      year: 2021,
+      utc_offset: '+08:00',
+    });
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ station: 'x', colums: {} }));
     await expect(loadMapping(bad)).rejects.toThrow(/colums/);
@@ -59,7 +75,8 @@ describe('mapping', () => {
 
 describe('generic CSV', () => {
   it('resolves parameter columns by name or alias, converts units, and needs a station', () => {
-    const csv = 'time,氨氮(mg/L),TP,DO (mg/L),叶绿素a(mg/L),remark\n2026-01-01 00:00,0.5,0.1,--,0.004,x\n2026-01-01 01:00,*,0.12,7.5,,y\n';
+    const csv =
+      'time,氨氮(mg/L),TP,DO (mg/L),叶绿素a(mg/L),remark\n2026-01-01 00:00,0.5,0.1,--,0.004,x\n2026-01-01 01:00,*,0.12,7.5,,y\n';
     const mapping = replayMappingSchema.parse({ station: 'lake-1' });
     const data = readReplayCsv(csv, { mapping });
     expect(data.format).toBe('generic');
@@ -102,8 +119,19 @@ describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} 
     const keys = data.messages.map((m) => `${m.stationId}@${m.ts}`);
     expect(new Set(keys).size).toBe(keys.length);
     // 吴淞口 04-01 20:00 under 维护: TP "--", every published value flagged M.
-    const wusong = data.messages.find((m) => m.stationId === 'longdukou' && m.ts === Date.parse('2021-04-01T20:00:00+08:00'))!;
-    expect(wusong.values).toEqual({ temp: 17.4, ph: 7.32, do: 5.2, conductivity: 591.8, turbidity: 171.9, codmn: 3.36, nh3n: 0.39, tn: 6.14 });
+    const wusong = data.messages.find(
+      (m) => m.stationId === 'longdukou' && m.ts === Date.parse('2021-04-01T20:00:00+08:00'),
+    )!;
+    expect(wusong.values).toEqual({
+      temp: 17.4,
+      ph: 7.32,
+      do: 5.2,
+      conductivity: 591.8,
+      turbidity: 171.9,
+      codmn: 3.36,
+      nh3n: 0.39,
+      tn: 6.14,
+    });
     expect(new Set(Object.values(wusong.flags!))).toEqual(new Set(['M']));
     expect(Object.keys(wusong.flags!)).toEqual(Object.keys(wusong.values));
     // Normal rows carry no flags; all of 2021.
@@ -114,7 +142,10 @@ describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} 
 
   it('tells apart sections of the same name in different provinces (省份/断面名称)', () => {
     const text = fs.readFileSync(CNEMC, 'utf8');
-    const qualified = readReplayCsv(text, { mapping: parseInlineMapping('四川省/南渡=sichuan,湖南省/南渡=hunan'), fileName: CNEMC });
+    const qualified = readReplayCsv(text, {
+      mapping: parseInlineMapping('四川省/南渡=sichuan,湖南省/南渡=hunan'),
+      fileName: CNEMC,
+    });
     const of = (id: string) => qualified.messages.filter((m) => m.stationId === id);
     expect(of('sichuan').length).toBeGreaterThan(20);
     expect(of('hunan').length).toBeGreaterThan(20);
@@ -123,7 +154,10 @@ describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} 
   });
 
   it('replays paced at a speed-up with --shift-to now: ends in the present, never stamped in the future', async () => {
-    const data = readReplayCsv(fs.readFileSync(WWTP, 'utf8'), { mapping: parseInlineMapping('wwtp1-effluent'), fileName: WWTP });
+    const data = readReplayCsv(fs.readFileSync(WWTP, 'utf8'), {
+      mapping: parseInlineMapping('wwtp1-effluent'),
+      fileName: WWTP,
+    });
     expect(data.messages).toHaveLength(100);
     const start = Date.parse('2026-03-01T10:00:00+08:00');
     const clock = manualClock(start);
@@ -155,7 +189,14 @@ describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} 
     });
     const publisher = memoryPublisher();
     const now = Date.parse('2026-03-01T10:00:00+08:00');
-    const result = await replay({ messages: data.messages, zone, shiftTo: 'now', publisher, now: () => now, batchSize: 30 });
+    const result = await replay({
+      messages: data.messages,
+      zone,
+      shiftTo: 'now',
+      publisher,
+      now: () => now,
+      batchSize: 30,
+    });
     expect(result.messages).toBe(200);
     expect(result.last).toBe(now);
     expect(publisher.messages).toHaveLength(8);

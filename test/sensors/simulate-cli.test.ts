@@ -14,7 +14,12 @@ async function simulate(args: string[], env: Record<string, string> = {}) {
   let stderr = '';
   out.on('data', (c: Buffer) => (stdout += c.toString()));
   err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const code = await runCli(['simulate', ...args], { stdin: new PassThrough(), stdout: out, stderr: err, env: { CATALOG, LANG_UI: 'en', ...env } });
+  const code = await runCli(['simulate', ...args], {
+    stdin: new PassThrough(),
+    stdout: out,
+    stderr: err,
+    env: { CATALOG, LANG_UI: 'en', ...env },
+  });
   return { code, stdout, stderr };
 }
 
@@ -22,13 +27,26 @@ describe('qingliu simulate', () => {
   it('prints its help, and is listed among the commands', async () => {
     const help = await simulate(['--help']);
     expect(help.code).toBe(0);
-    for (const option of ['--backfill', '--speed', '--rate', '--duration', '--stations', '--seed', '--replay', '--map', '--shift-to', '--incident']) {
+    for (const option of [
+      '--backfill',
+      '--speed',
+      '--rate',
+      '--duration',
+      '--stations',
+      '--seed',
+      '--replay',
+      '--map',
+      '--shift-to',
+      '--incident',
+    ]) {
       expect(help.stdout).toContain(option);
     }
     const out = new PassThrough();
     let listing = '';
     out.on('data', (c: Buffer) => (listing += c.toString()));
-    expect(await runCli(['--help'], { stdin: new PassThrough(), stdout: out, stderr: new PassThrough(), env: {} })).toBe(0);
+    expect(
+      await runCli(['--help'], { stdin: new PassThrough(), stdout: out, stderr: new PassThrough(), env: {} }),
+    ).toBe(0);
     expect(listing).toMatch(/simulate\s+simulated stations/);
   });
 
@@ -52,7 +70,15 @@ describe('qingliu simulate', () => {
   });
 
   it('publishes a load test at a rate, one message per line with --print', async () => {
-    const r = await simulate(['--rate', '2000/s', '--count', '40', '--print', '--stations', 'longdukou,wwtp2-effluent']);
+    const r = await simulate([
+      '--rate',
+      '2000/s',
+      '--count',
+      '40',
+      '--print',
+      '--stations',
+      'longdukou,wwtp2-effluent',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(40);
@@ -69,39 +95,75 @@ describe('qingliu simulate', () => {
   it('schedules an incident from the command line and shows it at the plant effluent', async () => {
     const at = new Date(Date.now() - 6 * 3_600_000);
     const iso = at.toISOString();
-    const calm = ['--scenario', 'incidentsPerMonth=0,spikeRate=0,maintenancePerMonth=0,calibrationEveryDays=0', '--fault-rate', '0'];
-    const r = await simulate(['--print', '--backfill', '12h', '--duration', '0', '--stations', 'wwtp2-effluent', ...calm, '--incident', `source=wwtp2,at=${iso},for=3h,nh3n=12`]);
+    const calm = [
+      '--scenario',
+      'incidentsPerMonth=0,spikeRate=0,maintenancePerMonth=0,calibrationEveryDays=0',
+      '--fault-rate',
+      '0',
+    ];
+    const r = await simulate([
+      '--print',
+      '--backfill',
+      '12h',
+      '--duration',
+      '0',
+      '--stations',
+      'wwtp2-effluent',
+      ...calm,
+      '--incident',
+      `source=wwtp2,at=${iso},for=3h,nh3n=12`,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const entries = r.stdout
       .trim()
       .split('\n')
       .flatMap((line) => JSON.parse(line.slice(line.indexOf(' ') + 1)) as { ts: string; values: { nh3n: number } }[]);
-    const during = entries.filter((e) => Date.parse(e.ts) > at.getTime() + 3_600_000 && Date.parse(e.ts) < at.getTime() + 2.5 * 3_600_000);
+    const during = entries.filter(
+      (e) => Date.parse(e.ts) > at.getTime() + 3_600_000 && Date.parse(e.ts) < at.getTime() + 2.5 * 3_600_000,
+    );
     const before = entries.filter((e) => Date.parse(e.ts) < at.getTime() - 3_600_000);
     expect(during.length).toBeGreaterThan(0);
     expect(Math.min(...during.map((e) => e.values.nh3n))).toBeGreaterThan(10);
     expect(Math.max(...before.map((e) => e.values.nh3n))).toBeLessThan(5);
   });
 
-  it.skipIf(!REAL_DATA_AVAILABLE)(`replays the CNEMC file with a station mapping (skipped when ${REAL_DATA_DIR} is absent)`, async () => {
-    const file = path.join(REAL_DATA_DIR, 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
-    const r = await simulate(['--print', '--replay', file, '--map', '吴淞口=longdukou,七效港西桥=huangnidu', '--shift-to', 'now']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('replay done (cnemc format): 2 stations');
-    expect(r.stderr).toMatch(/skipped: .*unmapped_station/);
-    const arrays = r.stdout.trim().split('\n');
-    expect(arrays.map((l) => l.split(' ')[0]).sort()).toEqual(['wq/huangnidu/data', 'wq/longdukou/data']);
-    const last = Math.max(...arrays.flatMap((l) => (JSON.parse(l.slice(l.indexOf(' ') + 1)) as { ts: string }[]).map((e) => Date.parse(e.ts))));
-    expect(Math.abs(last - Date.now())).toBeLessThan(60_000);
-  });
+  it.skipIf(!REAL_DATA_AVAILABLE)(
+    `replays the CNEMC file with a station mapping (skipped when ${REAL_DATA_DIR} is absent)`,
+    async () => {
+      const file = path.join(REAL_DATA_DIR, 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
+      const r = await simulate([
+        '--print',
+        '--replay',
+        file,
+        '--map',
+        '吴淞口=longdukou,七效港西桥=huangnidu',
+        '--shift-to',
+        'now',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('replay done (cnemc format): 2 stations');
+      expect(r.stderr).toMatch(/skipped: .*unmapped_station/);
+      const arrays = r.stdout.trim().split('\n');
+      expect(arrays.map((l) => l.split(' ')[0]).sort()).toEqual(['wq/huangnidu/data', 'wq/longdukou/data']);
+      const last = Math.max(
+        ...arrays.flatMap((l) =>
+          (JSON.parse(l.slice(l.indexOf(' ') + 1)) as { ts: string }[]).map((e) => Date.parse(e.ts)),
+        ),
+      );
+      expect(Math.abs(last - Date.now())).toBeLessThan(60_000);
+    },
+  );
 
-  it.skipIf(!REAL_DATA_AVAILABLE)('says so when no row maps to a station, or one id would merge many stations', async () => {
-    const file = path.join(REAL_DATA_DIR, 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
-    const none = await simulate(['--print', '--replay', file, '--map', '不存在的断面=longdukou']);
-    expect(none.code).toBe(1);
-    expect(none.stderr).toContain('nothing to publish');
-    const merged = await simulate(['--print', '--replay', file, '--map', 'longdukou']);
-    expect(merged.code).toBe(2);
-    expect(merged.stderr).toMatch(/holds \d+ stations/);
-  });
+  it.skipIf(!REAL_DATA_AVAILABLE)(
+    'says so when no row maps to a station, or one id would merge many stations',
+    async () => {
+      const file = path.join(REAL_DATA_DIR, 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
+      const none = await simulate(['--print', '--replay', file, '--map', '不存在的断面=longdukou']);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('nothing to publish');
+      const merged = await simulate(['--print', '--replay', file, '--map', 'longdukou']);
+      expect(merged.code).toBe(2);
+      expect(merged.stderr).toMatch(/holds \d+ stations/);
+    },
+  );
 });
