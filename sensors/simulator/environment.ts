@@ -20,7 +20,7 @@ export function seasonal(dayOfYear: number, peakDay: number): number {
 
 /**
  * Water temperature of a river in the lower Yangtze region: about 8–9 °C in January, 27–28 °C in late July
- * (the Qiantang River at 闸口 in shared/data/real reads within that band).
+ * (the Qiantang River at 闸口 in test/fixtures/real reads within that band).
  */
 export function riverTemperature(dayOfYear: number): number {
   return 18 + 9.5 * seasonal(dayOfYear, 205);

@@ -81,7 +81,7 @@ const SATURATION_BY_CLASS: Record<string, number> = { I: 0.98, II: 0.94, III: 0.
  * Effluent of a GB 18918-2002 class 1A plant (limits, Table 1, standards.md §3: COD 50, BOD5 10, SS 10,
  * NH3-N 5 (8), TP 0.5 (built from 2006), TN 15, pH 6–9, fecal coliform 10³ 个/L, petroleum 1,
  * animal oil 1, LAS 0.5, colour 30). A well-run plant reads about half its limits; the values sit close to
- * the real plant data in shared/data/real/wwtp1_hourly_… (NH3-N ≈ 0.2, TP ≈ 0.2, TN ≈ 10).
+ * the real plant data in test/fixtures/real/wwtp1_hourly_… (NH3-N ≈ 0.2, TP ≈ 0.2, TN ≈ 10).
  */
 const EFFLUENT: Values = {
   cod: 22,
@@ -106,7 +106,7 @@ const EFFLUENT: Values = {
 
 /**
  * Raw sewage of a Chinese municipal plant (dilute by international standards: combined sewers and
- * infiltration). The real plant in shared/data/real reads NH3-N 12–13, TP 1.6–2.6, TN 16–17 mg/L.
+ * infiltration). The real plant in test/fixtures/real reads NH3-N 12–13, TP 1.6–2.6, TN 16–17 mg/L.
  */
 const INFLUENT: Values = {
   cod: 260,

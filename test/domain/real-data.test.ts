@@ -1,7 +1,6 @@
 /**
  * The engine against official classes computed by the national system (CNEMC, 中国环境监测总站) from real data.
- * Data: shared/data/real/ (see its SOURCES.md), a sibling of the repository — `../shared/data/real/` from the
- * repository root, in CI too.
+ * Data: test/fixtures/real/ (vendored, gzipped; origin and licence in its SOURCES.md).
  *
  * Measured (2021-04-01 … 04-05, 4-hourly, all 1,698 national automatic stations; rows with 站点情况 正常, an
  * official class, de-duplicated on station + time: 37,199 rows):
@@ -16,13 +15,12 @@
  *   (only 15 % of rows are at 00:00) — a publication artefact.
  * - with the optional 2020 rounding: 34,561 (92.91 %): real-time classes are not computed on rounded values.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { classLimits, type SectionClass } from '../../src/domain/gb3838.js';
 import { evaluateSection, type ParameterValues } from '../../src/domain/gb3838-section.js';
-
-const DATA = fileURLToPath(new URL('../../../shared/data/real/', import.meta.url));
+import { readRealBytes, readRealCsv, REAL_DATA_DIR, REAL_DATA_FILES } from '../fixtures/real/real-data.js';
 
 const ROMAN: Record<string, SectionClass> = { Ⅰ: 'I', Ⅱ: 'II', Ⅲ: 'III', Ⅳ: 'IV', Ⅴ: 'V', 劣Ⅴ: '劣V' };
 const COLUMNS: Record<string, keyof ParameterValues> = {
@@ -43,9 +41,7 @@ interface Row {
 }
 
 function readCnemc(): Row[] {
-  const lines = readFileSync(`${DATA}cnemc_4h_2021-04-01_to_04-05_1698stations.csv`, 'utf8')
-    .split(/\r?\n/)
-    .filter(Boolean);
+  const lines = readRealCsv('cnemc_4h_2021-04-01_to_04-05_1698stations.csv').split(/\r?\n/).filter(Boolean);
   const header = lines[0]!.split(',');
   const col = (name: string) => header.indexOf(name);
   const seen = new Set<string>();
@@ -68,6 +64,22 @@ function readCnemc(): Row[] {
 }
 
 const pct = (n: number, of: number) => (100 * n) / of;
+
+describe('the vendored real data (test/fixtures/real)', () => {
+  it('holds the published bytes: each file has the sha256 its SOURCES.md inventory lists', () => {
+    const sources = readFileSync(`${REAL_DATA_DIR}/SOURCES.md`, 'utf8');
+    expect(REAL_DATA_FILES.length).toBeGreaterThanOrEqual(10);
+    for (const name of REAL_DATA_FILES) {
+      const listed = new RegExp(`^\\| ${name.replaceAll('.', '\\.')} \\| (\\d+) \\| \`([0-9a-f]{64})\` \\|$`, 'm').exec(
+        sources,
+      );
+      expect(listed, `${name} in the SOURCES.md inventory`).not.toBeNull();
+      const bytes = readRealBytes(name);
+      expect(bytes.length, name).toBe(Number(listed![1]));
+      expect(createHash('sha256').update(bytes).digest('hex'), name).toBe(listed![2]);
+    }
+  });
+});
 
 describe('agreement with official CNEMC classes (real data)', () => {
   const rows = readCnemc();
@@ -124,7 +136,7 @@ describe('agreement with official CNEMC classes (real data)', () => {
 
 describe('agreement with an uploader-labelled Qiantang station (secondary check)', () => {
   it('reproduces 1,807 of 2,124 labels (85 %); 310 of the rest are labelled III where every item is class I–II', () => {
-    const lines = readFileSync(`${DATA}qiantang_project_station_4h_2021_with_class.csv`, 'utf8')
+    const lines = readRealCsv('qiantang_project_station_4h_2021_with_class.csv')
       .split(/\r?\n/)
       .filter(Boolean)
       .slice(1);

@@ -6,7 +6,6 @@
  *   plus a lake-type section, an industrial outfall, and an urban water body on its own creek.
  */
 import path from 'node:path';
-import fs from 'node:fs';
 import type { SimCatalog } from '../../sensors/simulator/index.js';
 
 const surface9 = ['temp', 'ph', 'do', 'conductivity', 'turbidity', 'codmn', 'nh3n', 'tp', 'tn'];
@@ -106,6 +105,3 @@ export const DAY = 24 * HOUR;
 export const JULY_15 = Date.parse('2026-07-15T00:00:00+08:00');
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-/** Real monitoring data shipped beside the repository (see its SOURCES.md); absent in some checkouts. */
-export const REAL_DATA_DIR = path.resolve(REPO_ROOT, '../shared/data/real');
-export const REAL_DATA_AVAILABLE = fs.existsSync(path.join(REAL_DATA_DIR, 'SOURCES.md'));

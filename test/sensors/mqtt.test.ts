@@ -2,7 +2,6 @@
  * Through a real mosquitto (test/harness): an accelerated 30-day backfill, the `qingliu simulate` command, and a
  * replay of real data, each received complete by a subscriber.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -12,7 +11,8 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { backfill, connectMqttPublisher, createSimulator, createZone } from '../../sensors/simulator/index.js';
 import { parseInlineMapping, readReplayCsv, replay } from '../../sensors/replay/index.js';
 import { startMosquitto, type Mosquitto } from '../harness/mosquitto.js';
-import { DAY, REAL_DATA_AVAILABLE, REAL_DATA_DIR, REPO_ROOT, testCatalog } from './fixtures.js';
+import { readRealCsv } from '../fixtures/real/real-data.js';
+import { DAY, REPO_ROOT, testCatalog } from './fixtures.js';
 
 interface Entry {
   ts: string;
@@ -134,28 +134,25 @@ describe('through a real mosquitto', () => {
     }
   });
 
-  it.skipIf(!REAL_DATA_AVAILABLE)(
-    `replays the real plant CSV, shifted to now (skipped when ${REAL_DATA_DIR} is absent)`,
-    async () => {
-      const file = path.join(REAL_DATA_DIR, 'wwtp1_hourly_2024-06-07_to_06-12.csv');
-      const data = readReplayCsv(fs.readFileSync(file, 'utf8'), {
-        mapping: parseInlineMapping('effluent=wwtp1-effluent,influent=wwtp1-influent'),
-        fileName: file,
-      });
-      const publisher = await connectMqttPublisher({ url: broker.url, clientId: 'sensors-test-replay' });
-      const before = Date.now();
-      const result = await replay({ messages: data.messages, publisher, zone: createZone(), shiftTo: 'now' });
-      await publisher.close();
-      expect(result.messages).toBe(200);
-      await vi.waitFor(() => expect(received.filter((r) => r.stationId.startsWith('wwtp1-')).length).toBe(200), {
-        timeout: 20_000,
-        interval: 50,
-      });
-      const got = take((r) => r.stationId.startsWith('wwtp1-'));
-      const last = Math.max(...got.map((r) => Date.parse(r.entry.ts)));
-      expect(last).toBeGreaterThanOrEqual(before - 1000);
-      expect(last).toBeLessThanOrEqual(Date.now());
-      expect(got.filter((r) => r.stationId === 'wwtp1-influent')[0]!.entry.values).toHaveProperty('ss');
-    },
-  );
+  it('replays the real plant CSV, shifted to now', async () => {
+    const file = 'wwtp1_hourly_2024-06-07_to_06-12.csv';
+    const data = readReplayCsv(readRealCsv(file), {
+      mapping: parseInlineMapping('effluent=wwtp1-effluent,influent=wwtp1-influent'),
+      fileName: file,
+    });
+    const publisher = await connectMqttPublisher({ url: broker.url, clientId: 'sensors-test-replay' });
+    const before = Date.now();
+    const result = await replay({ messages: data.messages, publisher, zone: createZone(), shiftTo: 'now' });
+    await publisher.close();
+    expect(result.messages).toBe(200);
+    await vi.waitFor(() => expect(received.filter((r) => r.stationId.startsWith('wwtp1-')).length).toBe(200), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    const got = take((r) => r.stationId.startsWith('wwtp1-'));
+    const last = Math.max(...got.map((r) => Date.parse(r.entry.ts)));
+    expect(last).toBeGreaterThanOrEqual(before - 1000);
+    expect(last).toBeLessThanOrEqual(Date.now());
+    expect(got.filter((r) => r.stationId === 'wwtp1-influent')[0]!.entry.values).toHaveProperty('ss');
+  });
 });

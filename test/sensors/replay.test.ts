@@ -13,11 +13,12 @@ import {
   replayMappingSchema,
   shiftFor,
 } from '../../sensors/replay/index.js';
-import { HOUR, REAL_DATA_AVAILABLE, REAL_DATA_DIR } from './fixtures.js';
+import { readRealCsv } from '../fixtures/real/real-data.js';
+import { HOUR } from './fixtures.js';
 
 const zone = createZone('Asia/Shanghai');
-const WWTP = path.join(REAL_DATA_DIR, 'wwtp1_hourly_2024-06-07_to_06-12.csv');
-const CNEMC = path.join(REAL_DATA_DIR, 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
+const WWTP = 'wwtp1_hourly_2024-06-07_to_06-12.csv';
+const CNEMC = 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv';
 
 describe('CSV reader', () => {
   it('handles a BOM, CRLF, quoted fields with commas, quotes and line breaks, and blank lines', () => {
@@ -89,9 +90,9 @@ describe('generic CSV', () => {
   });
 });
 
-describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} is absent)`, () => {
+describe('real data (test/fixtures/real)', () => {
   it('reads the plant file: influent and effluent per row, flow from m³/d to L/s', () => {
-    const data = readReplayCsv(fs.readFileSync(WWTP, 'utf8'), {
+    const data = readReplayCsv(readRealCsv(WWTP), {
       mapping: parseInlineMapping('effluent=wwtp1-effluent,influent=wwtp1-influent'),
       fileName: WWTP,
     });
@@ -109,7 +110,7 @@ describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} 
   });
 
   it('reads the CNEMC 4-hourly file: mapped sections, -- and * left out, 维护 → M, repeats removed', () => {
-    const data = readReplayCsv(fs.readFileSync(CNEMC, 'utf8'), {
+    const data = readReplayCsv(readRealCsv(CNEMC), {
       mapping: parseInlineMapping('吴淞口=longdukou,七效港西桥=huangnidu,三沙洪交汇口=xinzha'),
       fileName: CNEMC,
     });
@@ -141,7 +142,7 @@ describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} 
   });
 
   it('tells apart sections of the same name in different provinces (省份/断面名称)', () => {
-    const text = fs.readFileSync(CNEMC, 'utf8');
+    const text = readRealCsv(CNEMC);
     const qualified = readReplayCsv(text, {
       mapping: parseInlineMapping('四川省/南渡=sichuan,湖南省/南渡=hunan'),
       fileName: CNEMC,
@@ -154,10 +155,7 @@ describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} 
   });
 
   it('replays paced at a speed-up with --shift-to now: ends in the present, never stamped in the future', async () => {
-    const data = readReplayCsv(fs.readFileSync(WWTP, 'utf8'), {
-      mapping: parseInlineMapping('wwtp1-effluent'),
-      fileName: WWTP,
-    });
+    const data = readReplayCsv(readRealCsv(WWTP), { mapping: parseInlineMapping('wwtp1-effluent'), fileName: WWTP });
     expect(data.messages).toHaveLength(100);
     const start = Date.parse('2026-03-01T10:00:00+08:00');
     const clock = manualClock(start);
@@ -183,7 +181,7 @@ describe.skipIf(!REAL_DATA_AVAILABLE)(`real data (skipped when ${REAL_DATA_DIR} 
   });
 
   it('replays as fast as possible in batches, shifted so the last row is now', async () => {
-    const data = readReplayCsv(fs.readFileSync(WWTP, 'utf8'), {
+    const data = readReplayCsv(readRealCsv(WWTP), {
       mapping: parseInlineMapping('effluent=wwtp1-effluent,influent=wwtp1-influent'),
       fileName: WWTP,
     });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
-import { REAL_DATA_AVAILABLE, REAL_DATA_DIR, REPO_ROOT } from './fixtures.js';
+import { realDataPath } from '../fixtures/real/real-data.js';
+import { REPO_ROOT } from './fixtures.js';
 
 const CATALOG = path.join(REPO_ROOT, 'sensors/catalog.yaml');
 
@@ -127,43 +128,37 @@ describe('qingliu simulate', () => {
     expect(Math.max(...before.map((e) => e.values.nh3n))).toBeLessThan(5);
   });
 
-  it.skipIf(!REAL_DATA_AVAILABLE)(
-    `replays the CNEMC file with a station mapping (skipped when ${REAL_DATA_DIR} is absent)`,
-    async () => {
-      const file = path.join(REAL_DATA_DIR, 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
-      const r = await simulate([
-        '--print',
-        '--replay',
-        file,
-        '--map',
-        '吴淞口=longdukou,七效港西桥=huangnidu',
-        '--shift-to',
-        'now',
-      ]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toContain('replay done (cnemc format): 2 stations');
-      expect(r.stderr).toMatch(/skipped: .*unmapped_station/);
-      const arrays = r.stdout.trim().split('\n');
-      expect(arrays.map((l) => l.split(' ')[0]).sort()).toEqual(['wq/huangnidu/data', 'wq/longdukou/data']);
-      const last = Math.max(
-        ...arrays.flatMap((l) =>
-          (JSON.parse(l.slice(l.indexOf(' ') + 1)) as { ts: string }[]).map((e) => Date.parse(e.ts)),
-        ),
-      );
-      expect(Math.abs(last - Date.now())).toBeLessThan(60_000);
-    },
-  );
+  it('replays the CNEMC file (gzipped) with a station mapping', async () => {
+    const file = realDataPath('cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
+    const r = await simulate([
+      '--print',
+      '--replay',
+      file,
+      '--map',
+      '吴淞口=longdukou,七效港西桥=huangnidu',
+      '--shift-to',
+      'now',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('replay done (cnemc format): 2 stations');
+    expect(r.stderr).toMatch(/skipped: .*unmapped_station/);
+    const arrays = r.stdout.trim().split('\n');
+    expect(arrays.map((l) => l.split(' ')[0]).sort()).toEqual(['wq/huangnidu/data', 'wq/longdukou/data']);
+    const last = Math.max(
+      ...arrays.flatMap((l) =>
+        (JSON.parse(l.slice(l.indexOf(' ') + 1)) as { ts: string }[]).map((e) => Date.parse(e.ts)),
+      ),
+    );
+    expect(Math.abs(last - Date.now())).toBeLessThan(60_000);
+  });
 
-  it.skipIf(!REAL_DATA_AVAILABLE)(
-    'says so when no row maps to a station, or one id would merge many stations',
-    async () => {
-      const file = path.join(REAL_DATA_DIR, 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
-      const none = await simulate(['--print', '--replay', file, '--map', '不存在的断面=longdukou']);
-      expect(none.code).toBe(1);
-      expect(none.stderr).toContain('nothing to publish');
-      const merged = await simulate(['--print', '--replay', file, '--map', 'longdukou']);
-      expect(merged.code).toBe(2);
-      expect(merged.stderr).toMatch(/holds \d+ stations/);
-    },
-  );
+  it('says so when no row maps to a station, or one id would merge many stations', async () => {
+    const file = realDataPath('cnemc_4h_2021-04-01_to_04-05_1698stations.csv');
+    const none = await simulate(['--print', '--replay', file, '--map', '不存在的断面=longdukou']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('nothing to publish');
+    const merged = await simulate(['--print', '--replay', file, '--map', 'longdukou']);
+    expect(merged.code).toBe(2);
+    expect(merged.stderr).toMatch(/holds \d+ stations/);
+  });
 });

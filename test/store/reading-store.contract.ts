@@ -403,7 +403,7 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
       });
 
       it('computes daily and 4-hourly means of real data (闸口 station, Qiantang River, DO on 2020-01-02)', async () => {
-        // shared/data/real/zhejiang_zhakou_hourly_2020.csv, 溶解氧(mg/L), 检测时间 2020-01-02 00 … 23 (UTC+08:00).
+        // test/fixtures/real/zhejiang_zhakou_hourly_2020.csv(.gz), 溶解氧(mg/L), 检测时间 2020-01-02 00 … 23 (UTC+08:00).
         const values = [
           12.83, 13.39, 13.31, 13.18, 12.66, 13.31, 13.29, 13.23, 12.7, 13.69, 13.73, 13.71, 13.22, 13.64, 13.47, 13.21,
           13.05, 13.57, 13.33, 13.11, 12.84, 13.13, 12.99, 13.15,

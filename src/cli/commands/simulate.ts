@@ -51,7 +51,8 @@ Backfill tuning:
   --in-flight N         payloads awaiting PUBACK at once (default: 8 for batches, 64 live, 256 at --rate)
 
 Replay of real readings:
-  --replay FILE.csv     publish the rows of the CSV (formats: cnemc, wwtp, generic — sensors/SIMULATOR.md)
+  --replay FILE.csv     publish the rows of the CSV, gzipped or not (formats: cnemc, wwtp, generic —
+                        sensors/SIMULATOR.md)
   --map MAPPING         NAME=STATION_ID,… (CSV station names, or effluent=/influent= for a plant file),
                         a single STATION_ID, or a .json/.yaml mapping file (stations, columns, year …)
   --format F            auto (default), cnemc, wwtp or generic
@@ -64,7 +65,7 @@ Examples:
   qingliu simulate --backfill 30d
   qingliu simulate --incident source=wwtp2,at=14:00,for=3h,nh3n=12 --backfill 1d
   qingliu simulate --rate 500/s --duration 60s --print > /dev/null
-  qingliu simulate --replay ../shared/data/real/wwtp1_hourly_2024-06-07_to_06-12.csv \\
+  qingliu simulate --replay test/fixtures/real/wwtp1_hourly_2024-06-07_to_06-12.csv.gz \\
                    --map effluent=wwtp1-effluent,influent=wwtp1-influent --shift-to now
 `;
 
@@ -370,13 +371,15 @@ async function runReplay(v: Values, ctx: RunContext): Promise<number> {
   if (year !== undefined) mapping = { ...mapping, year };
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    const bytes = await fs.readFile(file);
+    // Exported monitoring data often travels gzipped: read FILE.csv.gz as it is.
+    text = (isGzip(bytes) ? (await import('node:zlib')).gunzipSync(bytes) : bytes).toString('utf8');
   } catch (err) {
     throw new UsageError(`--replay: cannot read ${file}: ${(err as Error).message}`);
   }
   let data;
   try {
-    data = rp.readReplayCsv(text, { mapping, format, fileName: path.basename(file) });
+    data = rp.readReplayCsv(text, { mapping, format, fileName: path.basename(file).replace(/\.gz$/i, '') });
   } catch (err) {
     if (err instanceof rp.ReplayError) throw new UsageError(`--replay ${file}: ${err.message}`);
     throw err;
@@ -432,6 +435,11 @@ async function runReplay(v: Values, ctx: RunContext): Promise<number> {
   );
   report.write(`${fmt(result.messages)} ${say('条消息已发布', 'messages published')}\n`);
   return 0;
+}
+
+/** The gzip magic number (RFC 1952 §2.3.1). */
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 /** Replayed readings for stations the catalog does not know would all be dead-lettered by the ingester: say so. */
