@@ -9,5 +9,13 @@ export {
   type ReplayMappingInput,
   type ColumnTarget,
 } from './mapping.js';
-export { readReplayCsv, parseLocalTime, ReplayError, REPLAY_FORMATS, type ReplayData, type ReplayFormat, type ReadReplayOptions } from './read-replay.js';
+export {
+  readReplayCsv,
+  parseLocalTime,
+  ReplayError,
+  REPLAY_FORMATS,
+  type ReplayData,
+  type ReplayFormat,
+  type ReadReplayOptions,
+} from './read-replay.js';
 export { replay, shiftFor, type ReplayOptions, type ReplayResult } from './replay.js';

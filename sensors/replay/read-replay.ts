@@ -46,7 +46,18 @@ export class ReplayError extends Error {
 /** Cells that mean "no value" in the sources we know (CNEMC markers, spreadsheet exports). */
 const MISSING = new Set(['', '--', '-', '*', '<null>', 'null', 'NaN', 'nan', 'N/A', '极值过滤', '当天质控不合格']);
 
-const TIME_COLUMNS = ['ts', 'time', 'timestamp', 'datetime', 'date_time_iso_local', '监测时间', '检测时间', 'monitorTime', 'date', 'date_time'];
+const TIME_COLUMNS = [
+  'ts',
+  'time',
+  'timestamp',
+  'datetime',
+  'date_time_iso_local',
+  '监测时间',
+  '检测时间',
+  'monitorTime',
+  'date',
+  'date_time',
+];
 const STATION_COLUMNS = ['station', 'station_id', 'stationId', '断面名称', '站点名称'];
 /** CNEMC station status: 维护 (maintenance) → M; a station that cannot run → F (instrument stopped). */
 const STATUS_COLUMN = '站点情况';
@@ -61,7 +72,7 @@ const PRESET_COLUMNS: Record<'cnemc' | 'wwtp' | 'generic', Record<string, Column
     所属河流: null,
     水质类别: null,
     source_file: null,
-    '叶绿素α': { parameter: 'chla', unit: 'mg/L' },
+    叶绿素α: { parameter: 'chla', unit: 'mg/L' },
     藻密度: null,
   },
   wwtp: {
@@ -78,7 +89,8 @@ const PRESET_COLUMNS: Record<'cnemc' | 'wwtp' | 'generic', Record<string, Column
 
 function detectFormat(header: string[]): Exclude<ReplayFormat, 'auto'> {
   if (header.includes('断面名称') && header.includes('监测时间')) return 'cnemc';
-  if (header.includes('date_time_iso_local') || (header.includes('date_time') && header.some((h) => /_in$/i.test(h)))) return 'wwtp';
+  if (header.includes('date_time_iso_local') || (header.includes('date_time') && header.some((h) => /_in$/i.test(h))))
+    return 'wwtp';
   return 'generic';
 }
 
@@ -129,7 +141,8 @@ export function parseLocalTime(
     return Date.UTC(y, mo - 1, d, h, mi, sec) - ctx.offsetMs;
   };
   let m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2})(?::(\d{2})(?::(\d{2})(?:\.\d+)?)?)?)?$/.exec(s);
-  if (m) return local(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  if (m)
+    return local(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
   m = /^(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{2})$/.exec(s);
   if (m) {
     if (!ctx.year) return undefined;
@@ -163,7 +176,10 @@ export function readReplayCsv(text: string, options: ReadReplayOptions): ReplayD
   const columnsMap: Record<string, ColumnTarget> = { ...PRESET_COLUMNS[format], ...mapping.columns };
 
   const timeIndex = findColumn(header, mapping.time_column, TIME_COLUMNS);
-  if (timeIndex < 0) throw new ReplayError(`no time column found; name it with time_column in the mapping (columns: ${header.join(', ')})`);
+  if (timeIndex < 0)
+    throw new ReplayError(
+      `no time column found; name it with time_column in the mapping (columns: ${header.join(', ')})`,
+    );
   const stationIndex = format === 'wwtp' ? -1 : findColumn(header, mapping.station_column, STATION_COLUMNS);
   const statusIndex = header.indexOf(STATUS_COLUMN);
 
@@ -216,14 +232,19 @@ export function readReplayCsv(text: string, options: ReadReplayOptions): ReplayD
     // One station id for a file of many stations would merge their readings: refuse instead of guessing.
     const names = new Set(rows.map((r) => r[stationIndex]?.trim()).filter((n) => n !== undefined && n !== ''));
     if (names.size > 1) {
-      throw new ReplayError(`the file holds ${names.size} stations (${[...names].slice(0, 3).join(', ')} …): map each name to a station id, --map NAME=STATION_ID,…`);
+      throw new ReplayError(
+        `the file holds ${names.size} stations (${[...names].slice(0, 3).join(', ')} …): map each name to a station id, --map NAME=STATION_ID,…`,
+      );
     }
   }
   if (format === 'wwtp' && !plans.some((p) => stationFor(undefined, p.role) !== undefined)) {
     throw new ReplayError('map the plant file to stations: --map effluent=STATION_ID,influent=STATION_ID');
   }
 
-  const ctx = { offsetMs: offsetMs(mapping.utc_offset), year: mapping.year ? { year: mapping.year, month: 12 } : yearFromFileName(options.fileName) };
+  const ctx = {
+    offsetMs: offsetMs(mapping.utc_offset),
+    year: mapping.year ? { year: mapping.year, month: 12 } : yearFromFileName(options.fileName),
+  };
   const skipped: Record<string, number> = {};
   const skip = (reason: string, n = 1) => (skipped[reason] = (skipped[reason] ?? 0) + n);
   const unmappedStations: Record<string, number> = {};
@@ -233,7 +254,8 @@ export function readReplayCsv(text: string, options: ReadReplayOptions): ReplayD
   const provinceIndex = format === 'cnemc' ? header.indexOf('省份') : -1;
   for (const row of rows) {
     const plainName = stationIndex >= 0 ? row[stationIndex]?.trim() : undefined;
-    const qualified = provinceIndex >= 0 && plainName !== undefined ? `${row[provinceIndex]?.trim()}/${plainName}` : undefined;
+    const qualified =
+      provinceIndex >= 0 && plainName !== undefined ? `${row[provinceIndex]?.trim()}/${plainName}` : undefined;
     const stationName = qualified !== undefined && qualified in mapping.stations ? qualified : plainName;
     if (stationIndex >= 0 && stationName !== undefined && stationFor(stationName, undefined) === undefined) {
       unmappedStations[stationName] = (unmappedStations[stationName] ?? 0) + 1;
@@ -280,10 +302,14 @@ export function readReplayCsv(text: string, options: ReadReplayOptions): ReplayD
         skip('duplicate');
         continue;
       }
-      byKey.set(key, { stationId, ts, values: entry.values, ...(Object.keys(entry.flags).length > 0 ? { flags: entry.flags } : {}) });
+      byKey.set(key, {
+        stationId,
+        ts,
+        values: entry.values,
+        ...(Object.keys(entry.flags).length > 0 ? { flags: entry.flags } : {}),
+      });
     }
   }
   const messages = [...byKey.values()].sort((a, b) => a.ts - b.ts || a.stationId.localeCompare(b.stationId));
   return { format, messages, skipped, ignoredColumns, unmappedStations };
 }
-

@@ -20,11 +20,25 @@ import {
   type IncidentSource,
   type Link,
 } from './incidents.js';
-import { activeAt, instrumentEvents, messageLost, spikeDraw, type InstrumentContext, type InstrumentEvent } from './instrument.js';
+import {
+  activeAt,
+  instrumentEvents,
+  messageLost,
+  spikeDraw,
+  type InstrumentContext,
+  type InstrumentEvent,
+} from './instrument.js';
 import { calibrationValue, DEFAULT_PLANT_CAPACITY_M3_PER_DAY, familyOf, type Values } from './profiles.js';
 import { gaussian, hashOf, hashString } from './random.js';
 import { scenarioSchema, type IncidentSpec, type Scenario, type ScenarioInput } from './scenario.js';
-import { intervalMsOf, parametersOf, STATION_KINDS, type SimCatalog, type SimRiver, type SimStation } from './sim-catalog.js';
+import {
+  intervalMsOf,
+  parametersOf,
+  STATION_KINDS,
+  type SimCatalog,
+  type SimRiver,
+  type SimStation,
+} from './sim-catalog.js';
 import { waterAt, type WaterStation } from './water.js';
 import { alignedSlot, countSlots, createZone, slotsBetween, type Zone } from './zone.js';
 
@@ -298,7 +312,13 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       const source = sourceById.get(sourceId) ?? resolveSource(sourceId, sources);
       const link = model(stationId).links.find((l) => l.source.id === source.id);
       if (!link) return undefined;
-      return { sourceId: source.id, stationId, distanceKm: link.distanceKm, hours: link.lagMs / 3_600_000, attenuation: link.attenuation };
+      return {
+        sourceId: source.id,
+        stationId,
+        distanceKm: link.distanceKm,
+        hours: link.lagMs / 3_600_000,
+        attenuation: link.attenuation,
+      };
     },
   };
   return sim;

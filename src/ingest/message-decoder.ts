@@ -94,24 +94,39 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
     seen: Seen,
   ): Reading | Problem {
     const param = resolve(item.key);
-    if (!param) return { reason: 'unknown_parameter', detail: `${whereOf(entry, item)}: "${clip(item.key)}" is not a known parameter code, HJ 212 code or alias` };
+    if (!param)
+      return {
+        reason: 'unknown_parameter',
+        detail: `${whereOf(entry, item)}: "${clip(item.key)}" is not a known parameter code, HJ 212 code or alias`,
+      };
     if (!measured.includes(param.code)) {
-      return { reason: 'parameter_not_at_station', detail: `${whereOf(entry, item)}: ${param.code} (${param.nameZh}) is not among the parameters of station ${stationId} in the catalog` };
+      return {
+        reason: 'parameter_not_at_station',
+        detail: `${whereOf(entry, item)}: ${param.code} (${param.nameZh}) is not among the parameters of station ${stationId} in the catalog`,
+      };
     }
     if (typeof item.value !== 'number' || !Number.isFinite(item.value)) {
-      return { reason: 'invalid_value', detail: `${whereOf(entry, item)}: expected a finite number, got ${describe(item.value)}` };
+      return {
+        reason: 'invalid_value',
+        detail: `${whereOf(entry, item)}: expected a finite number, got ${describe(item.value)}`,
+      };
     }
     const rawFlag = item.flag ?? lookup(entry.flags, item.key, param);
     let flag: DataFlag = 'N';
     if (rawFlag !== undefined) {
       const upper = typeof rawFlag === 'string' ? rawFlag.trim().toUpperCase() : '';
-      if (!isDataFlag(upper)) return { reason: 'invalid_flag', detail: `${whereOf(entry, item)}: flag ${describe(rawFlag)} is not one of N F M S D C T B` };
+      if (!isDataFlag(upper))
+        return {
+          reason: 'invalid_flag',
+          detail: `${whereOf(entry, item)}: flag ${describe(rawFlag)} is not one of N F M S D C T B`,
+        };
       flag = upper;
     }
     let value = item.value;
     const unit = item.unit ?? lookup(entry.units, item.key, param);
     if (unit !== undefined) {
-      if (typeof unit !== 'string') return { reason: 'bad_unit', detail: `${whereOf(entry, item)}: unit must be a string, got ${describe(unit)}` };
+      if (typeof unit !== 'string')
+        return { reason: 'bad_unit', detail: `${whereOf(entry, item)}: unit must be a string, got ${describe(unit)}` };
       try {
         const converted = toCanonicalUnit(param, value, unit);
         // Conversion factors like 1e-3 leave binary noise (0.42000000000000004); 12 digits is far below any sensor's.
@@ -129,7 +144,10 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
     }
     if (seen.inEntry.get(param.code) === seen.entry) {
       const earlier = seen.spelling.get(param.code)!;
-      return { reason: 'duplicate_parameter', detail: `${whereOf(entry, item)}: ${param.code} was already given as ${clip(earlier)} for the same time; the first is kept` };
+      return {
+        reason: 'duplicate_parameter',
+        detail: `${whereOf(entry, item)}: ${param.code} was already given as ${clip(earlier)} for the same time; the first is kept`,
+      };
     }
     seen.inEntry.set(param.code, seen.entry);
     seen.spelling.set(param.code, item.key);
@@ -138,7 +156,13 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
 
   return {
     decode(topic, payload, receivedAt) {
-      const fail = (stationId: string, format: DecodedMessage['format'], reason: RejectionReason, detail: string, text: string): DecodedMessage => ({
+      const fail = (
+        stationId: string,
+        format: DecodedMessage['format'],
+        reason: RejectionReason,
+        detail: string,
+        text: string,
+      ): DecodedMessage => ({
         stationId,
         format,
         readings: [],
@@ -147,15 +171,28 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
 
       const parsed = parseTopicCached(topic);
       if (!parsed) {
-        return fail(stationOfTopic(topic), 'other', 'invalid_topic', `topic "${clip(topic)}" is not wq/{stationId}/data or wq/{stationId}/senml`, utf8(payload, options.maxPayloadBytes));
+        return fail(
+          stationOfTopic(topic),
+          'other',
+          'invalid_topic',
+          `topic "${clip(topic)}" is not wq/{stationId}/data or wq/{stationId}/senml`,
+          utf8(payload, options.maxPayloadBytes),
+        );
       }
       const { stationId, format } = parsed;
       if (payload.byteLength > options.maxPayloadBytes) {
-        return fail(stationId, format, 'payload_too_large', `${payload.byteLength} bytes, limit ${options.maxPayloadBytes} (first ${OVERSIZED_KEEP_BYTES} bytes kept)`, utf8(payload, OVERSIZED_KEEP_BYTES));
+        return fail(
+          stationId,
+          format,
+          'payload_too_large',
+          `${payload.byteLength} bytes, limit ${options.maxPayloadBytes} (first ${OVERSIZED_KEEP_BYTES} bytes kept)`,
+          utf8(payload, OVERSIZED_KEEP_BYTES),
+        );
       }
       const text = utf8(payload, payload.byteLength);
       const station = options.stations.station(stationId);
-      if (!station) return fail(stationId, format, 'unknown_station', `station "${stationId}" is not in the catalog`, text);
+      if (!station)
+        return fail(stationId, format, 'unknown_station', `station "${stationId}" is not in the catalog`, text);
 
       let json: unknown;
       try {
@@ -171,7 +208,10 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
       const measured = station.parameters as readonly string[];
       for (const entry of decoded.entries) {
         if (typeof entry.ts !== 'number') {
-          problems.push({ ...entry.ts, detail: `${entry.ts.detail} (${entry.items.length} value${entry.items.length === 1 ? '' : 's'} rejected)` });
+          problems.push({
+            ...entry.ts,
+            detail: `${entry.ts.detail} (${entry.items.length} value${entry.items.length === 1 ? '' : 's'} rejected)`,
+          });
           continue;
         }
         seen.entry++;
@@ -183,8 +223,14 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
       }
       // Nothing to store and nothing wrong found (e.g. a SenML pack of records without names or values):
       // still an outcome, never a silent drop.
-      if (readings.length === 0 && problems.length === 0) problems.push({ reason: 'invalid_message', detail: 'the message holds no readings' });
-      return { stationId, format, readings, deadLetters: groupProblems(problems, { receivedAt, stationId, topic, payload: text }) };
+      if (readings.length === 0 && problems.length === 0)
+        problems.push({ reason: 'invalid_message', detail: 'the message holds no readings' });
+      return {
+        stationId,
+        format,
+        readings,
+        deadLetters: groupProblems(problems, { receivedAt, stationId, topic, payload: text }),
+      };
     },
   };
 }

@@ -100,7 +100,10 @@ describe('surface water (gb3838)', () => {
   });
 
   it('accepts the Chinese names used in reports and HJ 212 code tables', () => {
-    const r = evaluate({ standard: 'gb3838', readings: { pH值: 7, 六价铬: 0.01, 总汞: 0.00001, 高锰酸盐指数: 3, 溶解氧: 8 } }) as unknown as {
+    const r = evaluate({
+      standard: 'gb3838',
+      readings: { pH值: 7, 六价铬: 0.01, 总汞: 0.00001, 高锰酸盐指数: 3, 溶解氧: 8 },
+    }) as unknown as {
       items: Record<string, unknown>;
     };
     expect(Object.keys(r.items)).toEqual(['ph', 'do', 'codmn', 'hg', 'cr6']);

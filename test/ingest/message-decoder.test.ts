@@ -52,7 +52,10 @@ describe('JSON data messages', () => {
       'not an object',
       { ts: '2026-11-28T04:00:00+08:00', values: { ph: 7.3 } },
     ]);
-    expect(out.readings.map((r) => new Date(r.ts).toISOString())).toEqual(['2026-11-27T16:00:00.000Z', '2026-11-27T20:00:00.000Z']);
+    expect(out.readings.map((r) => new Date(r.ts).toISOString())).toEqual([
+      '2026-11-27T16:00:00.000Z',
+      '2026-11-27T20:00:00.000Z',
+    ]);
     expect(reasons(out).sort()).toEqual(['invalid_message', 'invalid_timestamp']);
     const ts = out.deadLetters.find((d) => d.reason === 'invalid_timestamp')!;
     expect(ts.detail).toContain('[1] ts "yesterday"');
@@ -68,10 +71,17 @@ describe('JSON data messages', () => {
     const unknown = out.deadLetters[0]!;
     expect(unknown.detail).toContain('"chloride"');
     expect(unknown.detail).toContain('"foo"');
-    expect(out.deadLetters[2]!.detail).toMatch(/values\.tp: expected a finite number, got "0\.08"; values\.nh3n: expected a finite number, got null/);
+    expect(out.deadLetters[2]!.detail).toMatch(
+      /values\.tp: expected a finite number, got "0\.08"; values\.nh3n: expected a finite number, got null/,
+    );
     expect(out.deadLetters[1]!.detail).toContain('-3 mg/L is outside 0…25 for do (溶解氧)');
     for (const d of out.deadLetters) {
-      expect(d).toMatchObject({ stationId: 'demo-01', topic: 'wq/demo-01/data', receivedAt: NOW, payload: JSON.stringify(payload) });
+      expect(d).toMatchObject({
+        stationId: 'demo-01',
+        topic: 'wq/demo-01/data',
+        receivedAt: NOW,
+        payload: JSON.stringify(payload),
+      });
     }
   });
 
@@ -89,7 +99,11 @@ describe('JSON data messages', () => {
   });
 
   it('rejects bad units: unknown, of another dimension, or not a string', () => {
-    const out = decode('wq/demo-01/data', { ts: TS, values: { nh3n: 1, temp: 12, tp: 0.1 }, units: { nh3n: 'furlongs', temp: 'mg/L', tp: 3 } });
+    const out = decode('wq/demo-01/data', {
+      ts: TS,
+      values: { nh3n: 1, temp: 12, tp: 0.1 },
+      units: { nh3n: 'furlongs', temp: 'mg/L', tp: 3 },
+    });
     expect(out.readings).toEqual([]);
     expect(reasons(out)).toEqual(['bad_unit']);
     expect(out.deadLetters[0]!.detail).toContain('unknown unit "furlongs"');
@@ -114,7 +128,17 @@ describe('JSON data messages', () => {
   });
 
   it('rejects messages of the wrong shape', () => {
-    for (const payload of [42, 'text', null, [], {}, { ts: TS }, { ts: TS, values: [] }, { ts: TS, values: {} }, { ts: TS, values: 7 }]) {
+    for (const payload of [
+      42,
+      'text',
+      null,
+      [],
+      {},
+      { ts: TS },
+      { ts: TS, values: [] },
+      { ts: TS, values: {} },
+      { ts: TS, values: 7 },
+    ]) {
       const out = decode('wq/demo-01/data', JSON.stringify(payload));
       expect(out.readings, JSON.stringify(payload)).toEqual([]);
       expect(reasons(out), JSON.stringify(payload)).toEqual(['invalid_message']);
@@ -126,7 +150,9 @@ describe('JSON data messages', () => {
   });
 
   it('accepts a UTF-8 byte-order mark', () => {
-    expect(decode('wq/demo-01/data', `\ufeff${JSON.stringify({ ts: TS, values: { ph: 7 } })}`).readings).toHaveLength(1);
+    expect(decode('wq/demo-01/data', `\ufeff${JSON.stringify({ ts: TS, values: { ph: 7 } })}`).readings).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -192,7 +218,13 @@ describe('message-level rejections', () => {
   });
 
   it('rejects a topic outside the contract', () => {
-    for (const topic of ['wq/demo-01/status', 'wq/demo 01/data', 'wq/demo-01/data/extra', 'other/demo-01/data', 'wq/_x/data']) {
+    for (const topic of [
+      'wq/demo-01/status',
+      'wq/demo 01/data',
+      'wq/demo-01/data/extra',
+      'other/demo-01/data',
+      'wq/_x/data',
+    ]) {
       const out = decode(topic, { ts: TS, values: { ph: 7 } });
       expect(reasons(out), topic).toEqual(['invalid_topic']);
     }
@@ -202,7 +234,12 @@ describe('message-level rejections', () => {
 
   it('never throws and always yields a known reason for garbage bytes', () => {
     const d = decoder();
-    for (const bytes of [Buffer.from([0xff, 0xfe, 0x00]), Buffer.alloc(0), Buffer.from('\u0000'), Buffer.from('[[[[[[')]) {
+    for (const bytes of [
+      Buffer.from([0xff, 0xfe, 0x00]),
+      Buffer.alloc(0),
+      Buffer.from('\u0000'),
+      Buffer.from('[[[[[['),
+    ]) {
       const out = d.decode('wq/demo-01/data', bytes, NOW);
       expect(out.readings).toEqual([]);
       expect(out.deadLetters.length).toBeGreaterThan(0);
@@ -241,7 +278,10 @@ describe('SenML (RFC 8428)', () => {
   });
 
   it('treats times below 2^28 as relative to now, and a missing time as now (RFC 8428 §4.5.3)', () => {
-    const out = decode('wq/demo-01/senml', [{ n: 'ph', v: 7 }, { n: 'do', v: 6, t: -600 }]);
+    const out = decode('wq/demo-01/senml', [
+      { n: 'ph', v: 7 },
+      { n: 'do', v: 6, t: -600 },
+    ]);
     expect(out.readings.map((r) => r.ts)).toEqual([NOW, NOW - 600_000]);
   });
 
@@ -276,7 +316,15 @@ describe('SenML (RFC 8428)', () => {
     ]);
     expect(out.readings).toEqual([]);
     expect(reasons(out).sort()).toEqual(
-      ['unknown_parameter', 'parameter_not_at_station', 'bad_unit', 'invalid_flag', 'implausible_value', 'future_timestamp', 'invalid_timestamp'].sort(),
+      [
+        'unknown_parameter',
+        'parameter_not_at_station',
+        'bad_unit',
+        'invalid_flag',
+        'implausible_value',
+        'future_timestamp',
+        'invalid_timestamp',
+      ].sort(),
     );
   });
 
@@ -288,7 +336,11 @@ describe('SenML (RFC 8428)', () => {
   });
 
   it('rejects a record that repeats a parameter at the same time', () => {
-    const out = decode('wq/demo-01/senml', [{ bt: BT, n: 'ph', v: 7 }, { n: 'ph', v: 7.1 }, { n: 'ph', v: 7.2, t: 1 }]);
+    const out = decode('wq/demo-01/senml', [
+      { bt: BT, n: 'ph', v: 7 },
+      { n: 'ph', v: 7.1 },
+      { n: 'ph', v: 7.2, t: 1 },
+    ]);
     expect(out.readings.map((r) => r.value)).toEqual([7, 7.2]);
     expect(reasons(out)).toEqual(['duplicate_parameter']);
   });
@@ -300,6 +352,8 @@ describe('SenML (RFC 8428)', () => {
     expect(decode('wq/demo-01/senml', [{ bt: BT, n: 'ph', v: 7 }, { bn: 5 }]).readings).toEqual([]);
     expect(reasons(decode('wq/demo-01/senml', { n: 'ph', v: 7 }))).toEqual(['invalid_message']);
     expect(reasons(decode('wq/demo-01/senml', []))).toEqual(['invalid_message']);
-    expect(reasons(decode('wq/demo-01/senml', [{ bt: BT, n: 'ph', v: 7 }, 3, { n: 5, v: 1 }]))).toEqual(['invalid_message']);
+    expect(reasons(decode('wq/demo-01/senml', [{ bt: BT, n: 'ph', v: 7 }, 3, { n: 5, v: 1 }]))).toEqual([
+      'invalid_message',
+    ]);
   });
 });

@@ -23,7 +23,8 @@ type TimeKind = 'valid' | 'missing' | 'invalid' | 'future';
 type ValueKind = 'valid' | 'string' | 'null' | 'bool' | 'implausible';
 type FlagKind = 'none' | 'valid' | 'lower' | 'invalid';
 type UnitKind = 'none' | 'canonical' | 'bad';
-type Key = { kind: 'measured' | 'elsewhere'; code: ParameterCode; spelling: 0 | 1 | 2 } | { kind: 'unknown'; name: string };
+type Key =
+  { kind: 'measured' | 'elsewhere'; code: ParameterCode; spelling: 0 | 1 | 2 } | { kind: 'unknown'; name: string };
 
 interface ItemSpec {
   key: Key;
@@ -54,14 +55,34 @@ const ELSEWHERE: ParameterCode[] = ['cod', 'flow', 'bod5', 'cu'];
 const UNKNOWN_NAMES = ['chloride', 'salinity', 'foo_bar', 'w99999', 'ph2'];
 
 const keyArb: fc.Arbitrary<Key> = fc.oneof(
-  { weight: 40, arbitrary: fc.record({ kind: fc.constant('measured' as const), code: fc.constantFrom(...SURFACE_PARAMETERS), spelling: fc.constantFrom(0 as const, 1 as const, 2 as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('elsewhere' as const), code: fc.constantFrom(...ELSEWHERE), spelling: fc.constant(0 as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('unknown' as const), name: fc.constantFrom(...UNKNOWN_NAMES) }) },
+  {
+    weight: 40,
+    arbitrary: fc.record({
+      kind: fc.constant('measured' as const),
+      code: fc.constantFrom(...SURFACE_PARAMETERS),
+      spelling: fc.constantFrom(0 as const, 1 as const, 2 as const),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('elsewhere' as const),
+      code: fc.constantFrom(...ELSEWHERE),
+      spelling: fc.constant(0 as const),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('unknown' as const), name: fc.constantFrom(...UNKNOWN_NAMES) }),
+  },
 );
 
 /** Mostly the common case, now and then each kind of mistake. */
 function mostly<T>(common: T[], rare: T[]): fc.Arbitrary<T> {
-  return fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...common) }, { weight: 1, arbitrary: fc.constantFrom(...rare) });
+  return fc.oneof(
+    { weight: 30, arbitrary: fc.constantFrom(...common) },
+    { weight: 1, arbitrary: fc.constantFrom(...rare) },
+  );
 }
 
 const itemArb: fc.Arbitrary<ItemSpec> = fc.record({
@@ -80,10 +101,30 @@ const entryArb: fc.Arbitrary<EntrySpec> = fc.record({
 });
 
 export const messageSpecArb: fc.Arbitrary<MessageSpec> = fc.record({
-  station: fc.constantFrom<'known' | 'unknown'>('known', 'known', 'known', 'known', 'known', 'known', 'known', 'known', 'known', 'unknown'),
+  station: fc.constantFrom<'known' | 'unknown'>(
+    'known',
+    'known',
+    'known',
+    'known',
+    'known',
+    'known',
+    'known',
+    'known',
+    'known',
+    'unknown',
+  ),
   format: fc.constantFrom<'data' | 'senml'>('data', 'data', 'data', 'senml'),
-  damage: fc.constantFrom<MessageSpec['damage']>(...(Array(16).fill('none') as 'none'[]), 'truncate', 'garbage', 'oversize'),
-  garbage: fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.json({ maxDepth: 2 })),
+  damage: fc.constantFrom<MessageSpec['damage']>(
+    ...(Array(16).fill('none') as 'none'[]),
+    'truncate',
+    'garbage',
+    'oversize',
+  ),
+  garbage: fc.oneof(
+    fc.string({ maxLength: 60 }),
+    fc.string({ unit: 'binary', maxLength: 60 }),
+    fc.json({ maxDepth: 2 }),
+  ),
   cut: fc.double({ min: 0, max: 0.99, noNaN: true }),
   asArray: fc.boolean(),
   entries: fc.array(entryArb, { minLength: 1, maxLength: 3 }),
@@ -131,12 +172,27 @@ export function buildMessage(spec: MessageSpec, slot: number, now: number, maxPa
       seen.add(code ?? name);
       const param = code ? parameter(code) : undefined;
       const value =
-        item.value === 'valid' ? (code ? plausible(code, item.fraction) : 1)
-        : item.value === 'string' ? '7.1'
-        : item.value === 'null' ? null
-        : item.value === 'bool' ? true
-        : param ? param.range.max * 2 + 1 : 1;
-      const flag = item.flag === 'valid' ? item.flagLetter : item.flag === 'lower' ? item.flagLetter.toLowerCase() : item.flag === 'invalid' ? 'X' : undefined;
+        item.value === 'valid'
+          ? code
+            ? plausible(code, item.fraction)
+            : 1
+          : item.value === 'string'
+            ? '7.1'
+            : item.value === 'null'
+              ? null
+              : item.value === 'bool'
+                ? true
+                : param
+                  ? param.range.max * 2 + 1
+                  : 1;
+      const flag =
+        item.flag === 'valid'
+          ? item.flagLetter
+          : item.flag === 'lower'
+            ? item.flagLetter.toLowerCase()
+            : item.flag === 'invalid'
+              ? 'X'
+              : undefined;
       const unit = item.unit === 'canonical' ? (param?.unit ?? 'mg/L') : item.unit === 'bad' ? 'furlong' : undefined;
       values[name] = value;
       if (flag !== undefined) flags[name] = flag;
@@ -166,7 +222,14 @@ export function buildMessage(spec: MessageSpec, slot: number, now: number, maxPa
       else if (item.unit === 'bad') reason = 'bad_unit';
       else if (item.value === 'implausible') reason = 'implausible_value';
       if (reason) reasons.add(reason);
-      else readings.push({ stationId, parameter: code!, ts, value: value as number, flag: (flag?.toUpperCase() ?? 'N') as Reading['flag'] });
+      else
+        readings.push({
+          stationId,
+          parameter: code!,
+          ts,
+          value: value as number,
+          flag: (flag?.toUpperCase() ?? 'N') as Reading['flag'],
+        });
     }
     const object: Record<string, unknown> = { values };
     if (time === 'valid') object.ts = entry.iso ? isoPlus8(ts) : ts;
@@ -177,8 +240,12 @@ export function buildMessage(spec: MessageSpec, slot: number, now: number, maxPa
     entriesJson.push(object);
   });
 
-  let text = spec.format === 'senml' ? JSON.stringify(senml) : JSON.stringify(spec.asArray || entriesJson.length > 1 ? entriesJson : entriesJson[0]);
-  if (spec.damage === 'none' && spec.station === 'unknown') return { topic, payload: Buffer.from(text), readings: [], reasons: new Set(['unknown_station']) };
+  let text =
+    spec.format === 'senml'
+      ? JSON.stringify(senml)
+      : JSON.stringify(spec.asArray || entriesJson.length > 1 ? entriesJson : entriesJson[0]);
+  if (spec.damage === 'none' && spec.station === 'unknown')
+    return { topic, payload: Buffer.from(text), readings: [], reasons: new Set(['unknown_station']) };
   switch (spec.damage) {
     case 'none':
       return { topic, payload: Buffer.from(text), readings, reasons };
@@ -187,9 +254,19 @@ export function buildMessage(spec: MessageSpec, slot: number, now: number, maxPa
       return { topic, payload: Buffer.from(text), readings: [], reasons: new Set(['payload_too_large']) };
     case 'truncate':
       text = text.slice(0, Math.floor(text.length * spec.cut));
-      return { topic, payload: Buffer.from(text), readings: [], reasons: new Set([spec.station === 'unknown' ? 'unknown_station' : 'malformed_json']) };
+      return {
+        topic,
+        payload: Buffer.from(text),
+        readings: [],
+        reasons: new Set([spec.station === 'unknown' ? 'unknown_station' : 'malformed_json']),
+      };
     case 'garbage':
-      return { topic, payload: Buffer.from(spec.garbage), readings: [], reasons: spec.station === 'unknown' ? new Set(['unknown_station']) : undefined };
+      return {
+        topic,
+        payload: Buffer.from(spec.garbage),
+        readings: [],
+        reasons: spec.station === 'unknown' ? new Set(['unknown_station']) : undefined,
+      };
   }
 }
 

@@ -69,7 +69,8 @@ describe('daily cycles', () => {
 
   it('is warmer in summer than in winter', () => {
     const january = Date.parse('2026-01-15T00:00:00+08:00');
-    const mean = (from: number) => hourlyMeans(7, from, (t) => sim.truth('outbound', t).temp!).reduce((a, b) => a + b) / 24;
+    const mean = (from: number) =>
+      hourlyMeans(7, from, (t) => sim.truth('outbound', t).temp!).reduce((a, b) => a + b) / 24;
     expect(mean(JULY_15)).toBeGreaterThan(24);
     expect(mean(january)).toBeLessThan(12);
   });
@@ -132,13 +133,18 @@ describe('pollution incidents', () => {
   it('lists scheduled incidents with the random ones', () => {
     const listed = hit.incidents(start - HOUR, start + HOUR);
     expect(listed).toEqual([expect.objectContaining({ sourceId: 'p1', start, scheduled: true, excess: { nh3n: 10 } })]);
-    const random = createSimulator({ catalog: testCatalog, seed: 5, scenario: { incidentsPerMonth: 3 } }).incidents(JULY_15, JULY_15 + 60 * DAY);
+    const random = createSimulator({ catalog: testCatalog, seed: 5, scenario: { incidentsPerMonth: 3 } }).incidents(
+      JULY_15,
+      JULY_15 + 60 * DAY,
+    );
     expect(random.length).toBeGreaterThan(10);
     expect(new Set(random.map((i) => i.sourceId))).not.toContain('outbound');
   });
 
   it('refuses an incident at an unknown place', () => {
-    expect(() => createSimulator({ catalog: testCatalog, incidents: [{ ...incident, source: 'nowhere' }] })).toThrow(/nowhere/);
+    expect(() => createSimulator({ catalog: testCatalog, incidents: [{ ...incident, source: 'nowhere' }] })).toThrow(
+      /nowhere/,
+    );
   });
 });
 
@@ -146,7 +152,13 @@ describe('instrument behaviour', () => {
   const busy = createSimulator({
     catalog: testCatalog,
     seed: 11,
-    scenario: { ...CALM_SCENARIO, maintenancePerMonth: 8, calibrationEveryDays: 3, stuckPerMonth: 6, dropoutsPerMonth: 6 },
+    scenario: {
+      ...CALM_SCENARIO,
+      maintenancePerMonth: 8,
+      calibrationEveryDays: 3,
+      stuckPerMonth: 6,
+      dropoutsPerMonth: 6,
+    },
   });
   const from = JULY_15;
   const to = from + 30 * DAY;
@@ -213,7 +225,13 @@ describe('plausibility over a simulated month', () => {
     const sim = createSimulator({
       catalog: testCatalog,
       seed: 99,
-      scenario: { incidentsPerMonth: 6, rainEventsPerMonth: 15, spikeRate: 0.02, stuckPerMonth: 3, maintenancePerMonth: 4 },
+      scenario: {
+        incidentsPerMonth: 6,
+        rainEventsPerMonth: 15,
+        spikeRate: 0.02,
+        stuckPerMonth: 3,
+        maintenancePerMonth: 4,
+      },
     });
     const from = Date.parse('2026-01-01T00:00:00+08:00');
     let readings = 0;
@@ -224,7 +242,8 @@ describe('plausibility over a simulated month', () => {
         for (const [code, value] of Object.entries(sample.values) as [ParameterCode, number][]) {
           readings += 1;
           expect(station.parameters).toContain(code);
-          if (!isPlausible(parameter(code), value)) throw new Error(`${sample.stationId} ${code}=${value} at ${sim.zone.iso(sample.ts)}`);
+          if (!isPlausible(parameter(code), value))
+            throw new Error(`${sample.stationId} ${code}=${value} at ${sim.zone.iso(sample.ts)}`);
         }
         for (const flag of Object.values(sample.flags)) expect(DATA_FLAGS).toContain(flag);
       }
