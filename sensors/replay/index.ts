@@ -12,10 +12,17 @@ export {
 export {
   readReplayCsv,
   parseLocalTime,
+  planColumns,
+  specialColumns,
+  cellValue,
   ReplayError,
   REPLAY_FORMATS,
+  type ColumnPlan,
   type ReplayData,
   type ReplayFormat,
+  type ReplayMessage,
+  type ReplaySource,
   type ReadReplayOptions,
 } from './read-replay.js';
 export { replay, shiftFor, type ReplayOptions, type ReplayResult } from './replay.js';
+export { valueRanges, NO_STATUS, type FileRanges, type ValueRange } from './value-ranges.js';

@@ -31,6 +31,13 @@ export const replayMappingSchema = z
     stations: z.record(z.string(), z.string().min(1)).default({}),
     /** Every row belongs to this station (files without a station column; the effluent of a plant file). */
     station: z.string().min(1).optional(),
+    /**
+     * Every station of the file under an id of its own, `s0001`, `s0002` … in order of first appearance (a plant
+     * file's roles keep their names: `effluent`, `influent`). For `--check`, which judges a whole national file.
+     */
+    every_station: z.boolean().default(false),
+    /** The column holding an official water-quality class (Roman Ⅰ–劣Ⅴ or 1–6), compared by `--check`. */
+    class_column: z.string().min(1).optional(),
     /** Column → parameter (code, HJ 212 code or alias), `{parameter, unit, role}`, or null to ignore it. */
     columns: z.record(z.string(), columnTarget).default({}),
     /** UTC offset of the file's local times. Default +08:00: Chinese monitoring data is in Beijing time. */
@@ -67,8 +74,12 @@ function validate(input: unknown, where: string): ReplayMapping {
   return result.data;
 }
 
-/** `七效港西桥=sec-1,吴淞口=sec-2` or `effluent=wwtp1-effluent,influent=wwtp1-influent` or a single `station-id`. */
+/**
+ * `七效港西桥=sec-1,吴淞口=sec-2` or `effluent=wwtp1-effluent,influent=wwtp1-influent`, a single `station-id`, or
+ * `*` for every station of the file under an id of its own.
+ */
 export function parseInlineMapping(text: string): ReplayMapping {
+  if (text.trim() === '*') return validate({ every_station: true }, '--map');
   const parts = text
     .split(',')
     .map((p) => p.trim())

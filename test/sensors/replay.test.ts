@@ -82,8 +82,18 @@ describe('generic CSV', () => {
     const data = readReplayCsv(csv, { mapping });
     expect(data.format).toBe('generic');
     expect(data.messages).toEqual([
-      { stationId: 'lake-1', ts: Date.parse('2026-01-01T00:00:00+08:00'), values: { nh3n: 0.5, tp: 0.1, chla: 4 } },
-      { stationId: 'lake-1', ts: Date.parse('2026-01-01T01:00:00+08:00'), values: { tp: 0.12, do: 7.5 } },
+      {
+        stationId: 'lake-1',
+        ts: Date.parse('2026-01-01T00:00:00+08:00'),
+        values: { nh3n: 0.5, tp: 0.1, chla: 4 },
+        source: { row: 1 },
+      },
+      {
+        stationId: 'lake-1',
+        ts: Date.parse('2026-01-01T01:00:00+08:00'),
+        values: { tp: 0.12, do: 7.5 },
+        source: { row: 2 },
+      },
     ]);
     expect(data.ignoredColumns.map((c) => c.column)).toEqual(['remark']);
     expect(() => readReplayCsv(csv, { mapping: replayMappingSchema.parse({}) })).toThrow(/--map STATION_ID/);
