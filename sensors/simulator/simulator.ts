@@ -5,7 +5,7 @@
  */
 import type { WaterbodyType } from '../../src/domain/gb3838.js';
 import type { DataFlag } from '../../src/domain/flags.js';
-import { isPlausible, parameter, type ParameterCode } from '../../src/domain/parameters.js';
+import { isPossible, parameter, type ParameterCode } from '../../src/domain/parameters.js';
 import {
   addExcess,
   asRiverExcess,
@@ -120,11 +120,11 @@ function seedOf(seed: number | string | undefined): number {
 function finish(code: ParameterCode, value: number, fallback: number): number {
   const p = parameter(code);
   let v = Number.isFinite(value) ? value : fallback;
-  v = Math.min(Math.max(v, p.range.min), p.range.max);
+  v = Math.min(Math.max(v, p.possible.min), p.possible.max);
   const factor = 10 ** p.decimals;
   v = Math.round(v * factor) / factor;
   // `+ 0` turns −0 into 0: JSON would print it as 0 anyway, and replays must compare equal.
-  return isPlausible(p, v) ? v + 0 : p.range.min;
+  return isPossible(p, v) ? v + 0 : p.possible.min;
 }
 
 /** An outlier that a real analyser might produce: several times the value, or a jump in pH or temperature. */
@@ -145,9 +145,10 @@ function spiked(code: ParameterCode, value: number, draw: { up: boolean; size: n
     default:
       v = draw.up ? value * (3 + 7 * draw.size) : value * (0.1 + 0.2 * draw.size);
   }
-  // Stay physically possible: an outlier, not a unit mistake (those belong to the ingest tests).
-  const span = p.range.max - p.range.min;
-  return Math.min(Math.max(v, p.range.min), p.range.min + 0.9 * span);
+  // Stay inside the usual range: an outlier for the spike rule, not a unit mistake (those belong to the ingest
+  // tests) nor a value the range rule would flag.
+  const range = p.usual ?? p.possible;
+  return Math.min(Math.max(v, range.min), range.min + 0.9 * (range.max - range.min));
 }
 
 export function createSimulator(options: SimulatorOptions): Simulator {
@@ -249,7 +250,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     const values: Values = {};
     const flags: Flags = {};
     for (const code of m.water.parameters) {
-      const fallback = parameter(code).range.min;
+      const fallback = parameter(code).possible.min;
       const calibrating = active.find((e) => e.kind === 'calibration' && e.parameter === code);
       const stuck = active.find((e) => e.kind === 'stuck' && e.parameter === code);
       let v = raw[code] ?? fallback;

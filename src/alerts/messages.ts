@@ -25,7 +25,10 @@ export const RULE_TITLE: Record<RuleId, Text> = {
   threshold: { 'zh-CN': '超过自定义告警限值', en: 'Custom alert limit exceeded' },
   station_offline: { 'zh-CN': '站点离线（无有效数据）', en: 'Station offline (站点离线): no valid data' },
   sensor_stuck: { 'zh-CN': '仪器数值长时间不变', en: 'Sensor stuck: identical readings' },
-  sensor_out_of_range: { 'zh-CN': '监测值超出物理可能范围', en: 'Readings outside the physical range' },
+  sensor_out_of_range: {
+    'zh-CN': '监测值异常：超出常见范围或物理上不可能',
+    en: 'Readings unusual or physically impossible',
+  },
   sensor_spikes: { 'zh-CN': '监测值频繁突跳', en: 'Repeated spikes' },
   sensor_flags: { 'zh-CN': '频繁维护/校准/故障标记', en: 'Frequent maintenance / calibration / fault flags' },
 };

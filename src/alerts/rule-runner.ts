@@ -16,7 +16,11 @@ import { settingsForStation, type AlertSettings } from './settings.js';
 import type { RuleId, RuleOutcome } from './types.js';
 import { rawReadings, validOnly, windowMeans, type WindowReadings } from './window-data.js';
 
-/** Dead-letter reasons of ingest (src/ingest/rejection.ts) that mean "physically impossible value". */
+/**
+ * Dead-letter reasons of ingest (src/ingest/rejection.ts) that mean "physically impossible value": such values
+ * never reach the store, so the out-of-range rule counts their dead letters; unusual values are stored and it
+ * sees them among the readings.
+ */
 const PHYSICAL_RANGE_REJECTIONS = new Set(['implausible_value']);
 
 /** Rules judged on a window's means; the others look back from the window's end over their own span. */

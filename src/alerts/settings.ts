@@ -81,7 +81,7 @@ export const alertSettingsSchema = z.object({
       /** Share of readings in the span carrying a maintenance-type flag that makes a maintenance alert. */
       flagShare: share.default(0.3),
       flags: z.array(z.enum(DATA_FLAGS)).default(['M', 'C', 'D']),
-      /** Per-parameter physical range narrower than the registry's (e.g. the installed sensor's range). */
+      /** Per-parameter range that replaces the registry's usual range (e.g. the installed sensor's range). */
       ranges: z.partialRecord(parameterCode, z.object({ min: z.number(), max: z.number() })).default({}),
     })
     .prefault({}),

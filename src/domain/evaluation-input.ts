@@ -8,7 +8,7 @@ import { BLACK_ODOROUS_GRADES } from './black-odorous.js';
 import { BUILTIN_DISCHARGE_STANDARDS, customDischargeStandardSchema } from './discharge-standard-definition.js';
 import { WATERBODY_TYPES, WATER_CLASSES } from './gb3838.js';
 import type { ParameterValues } from './gb3838-section.js';
-import { isPlausible, resolveParameter, toCanonicalUnit, type ParameterCode } from './parameters.js';
+import { isPossible, parameter, resolveParameter, toCanonicalUnit, type ParameterCode } from './parameters.js';
 import { ROUNDING_MODES } from './rounding.js';
 import { convertUnit, UnitError } from './units.js';
 
@@ -61,8 +61,8 @@ export const basinInputSchema = z
   .strict();
 
 const effluentConditions = {
-  /** Effluent water temperature, °C (the NH3-N 12 °C rule). */
-  water_temp_c: z.number().min(-5).max(50).optional(),
+  /** Effluent water temperature, °C (the NH3-N 12 °C rule), within water temperature's possible range. */
+  water_temp_c: z.number().min(parameter('temp').possible.min).max(parameter('temp').possible.max).optional(),
   /** Plant construction date (the TP 2006-01-01 rule). */
   plant_built: isoDate.optional(),
   readings: readingsSchema,
@@ -240,11 +240,12 @@ export function resolveReadings(
       issues.push({ path: at, message: `单位无效 / ${err instanceof UnitError ? err.message : String(err)}` });
       continue;
     }
-    if (!isPlausible(p, value)) {
+    if (!isPossible(p, value)) {
       const u = p.unit === '' ? '' : ` ${p.unit}`;
+      const { min, max } = p.possible;
       issues.push({
         path: at,
-        message: `${p.nameZh} ${value}${u} 超出合理范围 ${p.range.min}–${p.range.max}${u} / ${p.nameEn} ${value}${u} is outside the plausible range ${p.range.min}–${p.range.max}${u}`,
+        message: `${p.nameZh} ${value}${u} 在物理上不可能（可能范围 ${min}–${max}${u}） / ${p.nameEn} ${value}${u} is physically impossible (possible range ${min}–${max}${u})`,
       });
       continue;
     }

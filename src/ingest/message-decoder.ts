@@ -6,7 +6,7 @@
  * letter per reason, whose detail lists every rejected item, with the whole raw payload attached.
  */
 import { isDataFlag, type DataFlag } from '../domain/flags.js';
-import { isPlausible, resolveParameter, toCanonicalUnit, UnitError, type Parameter } from '../domain/parameters.js';
+import { isPossible, resolveParameter, toCanonicalUnit, UnitError, type Parameter } from '../domain/parameters.js';
 import type { DeadLetter, Reading } from '../domain/reading.js';
 import { decodeDataPayload } from './decode-data.js';
 import { decodeSenmlPayload } from './decode-senml.js';
@@ -136,10 +136,11 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
         return { reason: 'bad_unit', detail: `${whereOf(entry, item)}: ${err.message}` };
       }
     }
-    if (!isPlausible(param, value)) {
+    // Impossible values are refused; unusual ones are kept and left to sensor health (docs/standards.md).
+    if (!isPossible(param, value)) {
       return {
         reason: 'implausible_value',
-        detail: `${whereOf(entry, item)}: ${value}${param.unit ? ` ${param.unit}` : ''} is outside ${param.range.min}…${param.range.max} for ${param.code} (${param.nameZh})`,
+        detail: `${whereOf(entry, item)}: ${value}${param.unit ? ` ${param.unit}` : ''} is physically impossible for ${param.code} (${param.nameZh}), possible ${param.possible.min}…${param.possible.max}`,
       };
     }
     if (seen.inEntry.get(param.code) === seen.entry) {

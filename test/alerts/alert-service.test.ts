@@ -427,7 +427,7 @@ describe('instant rules through the service (early warning, trend, sensor health
     ]);
     const result = await evaluate('sensor_out_of_range');
     expect(result.alert).toMatchObject({ rule: 'sensor_out_of_range', category: 'maintenance' });
-    expect(result.alert!.latest.note).toBe('1 messages rejected as out of range');
+    expect(result.alert!.latest.note).toBe('1 messages refused as physically impossible');
   });
 
   it('sends maintenance alerts (frequent M/C flags, stuck sensor) to the maintainer', async () => {

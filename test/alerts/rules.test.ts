@@ -378,14 +378,25 @@ describe('sensor health', () => {
     ).toEqual({ kind: 'compliant' });
   });
 
-  it('finds values outside the physical range (registry or station range) and rejected out-of-range messages', () => {
-    const out = evaluateOutOfRange({ ...base, readings: series('ph', [7, 7.1, 15]), ranges: {} });
+  it('finds stored values outside the usual range (registry or station range) and refused impossible messages', () => {
+    const out = evaluateOutOfRange({ ...base, readings: series('ph', [7, 7.1, 12.5]), ranges: {} });
     expect(out.kind === 'violation' && out.finding.items[0]).toMatchObject({
       parameter: 'ph',
-      value: 15,
-      limit: 14,
+      value: 12.5,
+      limit: 12,
       direction: 'max',
+      note: '1 readings outside the usual range',
     });
+    // 闸口, February 2020 (test/fixtures/real): an NH3-N analyser fault far beyond the HJ 101-2019 range.
+    const fault = evaluateOutOfRange({ ...base, readings: series('nh3n', [0.28, 1601, 70_765, 0.13]), ranges: {} });
+    expect(fault.kind === 'violation' && fault.finding.items[0]).toMatchObject({ value: 70_765, limit: 150 });
+    // DO supersaturated under an algal bloom, as national stations published it: usual enough.
+    expect(evaluateOutOfRange({ ...base, readings: series('do', [12, 29.95, 27]), ranges: {} }).kind).toBe('compliant');
+    // No usual range for mercury: only an installed range flags it.
+    expect(evaluateOutOfRange({ ...base, readings: series('hg', [0.5, 3]), ranges: {} }).kind).toBe('compliant');
+    expect(
+      evaluateOutOfRange({ ...base, readings: series('hg', [0.5, 3]), ranges: { hg: { min: 0, max: 1 } } }).kind,
+    ).toBe('violation');
     const narrow = evaluateOutOfRange({
       ...base,
       readings: series('nh3n', [0.5, 12]),

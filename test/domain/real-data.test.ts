@@ -20,7 +20,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classLimits, type SectionClass } from '../../src/domain/gb3838.js';
 import { evaluateSection, type ParameterValues } from '../../src/domain/gb3838-section.js';
-import { readRealBytes, readRealCsv, REAL_DATA_DIR, REAL_DATA_FILES } from '../fixtures/real/real-data.js';
+import { parameter } from '../../src/domain/parameters.js';
+import { NO_STATUS, valueRanges } from '../../sensors/replay/index.js';
+import {
+  readRealBytes,
+  readRealCsv,
+  realDataMapping,
+  REAL_DATA_DIR,
+  REAL_DATA_FILES,
+} from '../fixtures/real/real-data.js';
 
 const ROMAN: Record<string, SectionClass> = { Ⅰ: 'I', Ⅱ: 'II', Ⅲ: 'III', Ⅳ: 'IV', Ⅴ: 'V', 劣Ⅴ: '劣V' };
 const COLUMNS: Record<string, keyof ParameterValues> = {
@@ -64,6 +72,43 @@ function readCnemc(): Row[] {
 }
 
 const pct = (n: number, of: number) => (100 * n) / of;
+
+describe('parameter ranges against every real file (docs/standards.md §8)', () => {
+  it('holds no physically impossible value: every reading, normal or not, is inside its possible range', async () => {
+    let judged = 0;
+    for (const name of REAL_DATA_FILES) {
+      const { ranges } = valueRanges(readRealCsv(name), await realDataMapping(name));
+      for (const [code, byStatus] of ranges) {
+        const { possible } = parameter(code);
+        for (const [status, r] of byStatus) {
+          const where = `${name} ${code} ${status || 'no status'}`;
+          expect(r.min, where).toBeGreaterThanOrEqual(possible.min);
+          expect(r.max, where).toBeLessThanOrEqual(possible.max);
+          judged += r.count;
+        }
+      }
+    }
+    expect(judged).toBeGreaterThan(700_000);
+  });
+
+  it('puts the national normal readings that were refused before inside the usual range (DO up to 29.95 mg/L)', async () => {
+    for (const name of REAL_DATA_FILES.filter((n) => n.startsWith('cnemc_'))) {
+      const doRange = valueRanges(readRealCsv(name), await realDataMapping(name)).ranges.get('do')!;
+      const normal = doRange.get('正常') ?? doRange.get(NO_STATUS)!;
+      expect(normal.max, name).toBeGreaterThan(25);
+      expect(normal.max, name).toBeLessThanOrEqual(parameter('do').usual!.max);
+    }
+  });
+
+  it('puts the 闸口 NH3-N analyser fault outside the usual range', async () => {
+    const name = 'zhejiang_zhakou_hourly_2020.csv';
+    const nh3n = valueRanges(readRealCsv(name), await realDataMapping(name))
+      .ranges.get('nh3n')!
+      .get(NO_STATUS)!;
+    expect(nh3n.max).toBe(70_765);
+    expect(nh3n.max).toBeGreaterThan(parameter('nh3n').usual!.max);
+  });
+});
 
 describe('the vendored real data (test/fixtures/real)', () => {
   it('holds the published bytes: each file has the sha256 its SOURCES.md inventory lists', () => {

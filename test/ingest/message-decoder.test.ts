@@ -74,7 +74,9 @@ describe('JSON data messages', () => {
     expect(out.deadLetters[2]!.detail).toMatch(
       /values\.tp: expected a finite number, got "0\.08"; values\.nh3n: expected a finite number, got null/,
     );
-    expect(out.deadLetters[1]!.detail).toContain('-3 mg/L is outside 0…25 for do (溶解氧)');
+    expect(out.deadLetters[1]!.detail).toContain(
+      'values.do: -3 mg/L is physically impossible for do (溶解氧), possible 0…70',
+    );
     for (const d of out.deadLetters) {
       expect(d).toMatchObject({
         stationId: 'demo-01',
@@ -122,9 +124,29 @@ describe('JSON data messages', () => {
     expect(reasons(decode('wq/demo-01/data', { ts: TS, values: { ph: 7 }, units: 'mg/L' }))).toEqual(['bad_unit']);
   });
 
-  it('checks the range after conversion', () => {
-    const out = decode('wq/demo-01/data', { ts: TS, values: { nh3n: 2 }, units: { nh3n: 'g/L' } });
+  it('checks the possible range after conversion', () => {
+    // 0.1 g/L of oxygen is more than pure O2 dissolves (69.7 mg/L at 0 °C).
+    const out = decode('wq/demo-01/data', { ts: TS, values: { do: 0.1 }, units: { do: 'g/L' } });
     expect(reasons(out)).toEqual(['implausible_value']);
+  });
+
+  it("keeps unusual but possible values: DO supersaturated under an algal bloom, a faulty analyser's NH3-N", () => {
+    // National automatic stations published DO 29.95 mg/L as normal; 闸口's NH3-N analyser read 70,765 mg/L in
+    // February 2020 (test/fixtures/real): both are stored, and sensor health flags what is outside the usual range.
+    const out = decode('wq/demo-01/data', { ts: TS, values: { do: 29.95, nh3n: 70_765, ph: 11.36 } });
+    expect(out.deadLetters).toEqual([]);
+    expect(out.readings.map((r) => [r.parameter, r.value])).toEqual([
+      ['do', 29.95],
+      ['nh3n', 70_765],
+      ['ph', 11.36],
+    ]);
+  });
+
+  it('refuses what no water can hold: negative amounts, pH outside 0–14, DO above 70 mg/L, below −5 °C', () => {
+    const out = decode('wq/demo-01/data', { ts: TS, values: { nh3n: -0.01, ph: 14.2, do: 75, temp: -8, tp: 0 } });
+    expect(out.readings.map((r) => r.parameter)).toEqual(['tp']);
+    expect(reasons(out)).toEqual(['implausible_value']);
+    for (const code of ['nh3n', 'ph', 'do', 'temp']) expect(out.deadLetters[0]!.detail).toContain(`values.${code}:`);
   });
 
   it('rejects messages of the wrong shape', () => {

@@ -139,7 +139,7 @@ function spellingOf(code: ParameterCode, spelling: 0 | 1 | 2): string {
 
 /** A value inside the parameter's plausible range that survives JSON unchanged. */
 function plausible(code: ParameterCode, fraction: number): number {
-  const { min, max } = parameter(code).range;
+  const { min, max } = parameter(code).possible;
   return Number((min + (Math.min(max, 1e6) - min) * fraction).toPrecision(6));
 }
 
@@ -183,7 +183,7 @@ export function buildMessage(spec: MessageSpec, slot: number, now: number, maxPa
               : item.value === 'bool'
                 ? true
                 : param
-                  ? param.range.max * 2 + 1
+                  ? param.possible.max * 2 + 1
                   : 1;
       const flag =
         item.flag === 'valid'

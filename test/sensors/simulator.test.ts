@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DATA_FLAGS } from '../../src/domain/flags.js';
-import { isPlausible, parameter, type ParameterCode } from '../../src/domain/parameters.js';
+import { isPossible, parameter, type ParameterCode } from '../../src/domain/parameters.js';
 import { CALM_SCENARIO, createSimulator, type Sample, type Simulator } from '../../sensors/simulator/index.js';
 import { calibrationValue, familyOf } from '../../sensors/simulator/profiles.js';
 import { DAY, HOUR, JULY_15, testCatalog } from './fixtures.js';
@@ -242,7 +242,7 @@ describe('plausibility over a simulated month', () => {
         for (const [code, value] of Object.entries(sample.values) as [ParameterCode, number][]) {
           readings += 1;
           expect(station.parameters).toContain(code);
-          if (!isPlausible(parameter(code), value))
+          if (!isPossible(parameter(code), value))
             throw new Error(`${sample.stationId} ${code}=${value} at ${sim.zone.iso(sample.ts)}`);
         }
         for (const flag of Object.values(sample.flags)) expect(DATA_FLAGS).toContain(flag);

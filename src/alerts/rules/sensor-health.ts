@@ -2,13 +2,14 @@
  * Sensor health: signs that an instrument, not the water, is wrong. Each check is its own rule (one open alert
  * per rule and station) and goes to the maintainer as a maintenance alert:
  * - stuck: the same valid value repeated over a long span;
- * - out of range: values outside the physically possible (or the installed sensor's) range;
+ * - out of range: stored values outside the usual range (or the installed sensor's), and messages ingest refused
+ *   as physically impossible (docs/standards.md, "Parameter ranges");
  * - spikes: isolated jumps that come straight back, repeated;
  * - flags: a large share of readings flagged maintenance / calibration / fault.
  */
 import type { DataFlag } from '../../domain/flags.js';
 import { countsForCompliance } from '../../domain/flags.js';
-import { parameter as parameterInfo, type ParameterCode } from '../../domain/parameters.js';
+import { parameter as parameterInfo, usualRange, type ParameterCode } from '../../domain/parameters.js';
 import type { FindingItem, RuleId, RuleOutcome, Severity } from '../types.js';
 
 export interface RawPoint {
@@ -82,13 +83,14 @@ export function evaluateStuck(
 export function evaluateOutOfRange(
   input: HealthInput & {
     ranges: Partial<Record<ParameterCode, { min: number; max: number }>>;
-    /** Dead letters rejected as physically impossible in the span (they never reached the store). */
+    /** Dead letters `implausible_value` in the span: values ingest refused as physically impossible. */
     rejectedOutOfRange?: number;
   },
 ): RuleOutcome {
   const worst = new Map<ParameterCode, { value: number; count: number; limit: number; direction: 'max' | 'min' }>();
   for (const r of input.readings) {
-    const range = input.ranges[r.parameter] ?? parameterInfo(r.parameter).range;
+    const range = usualRange(parameterInfo(r.parameter), input.ranges[r.parameter]);
+    if (!range) continue;
     const above = r.value > range.max;
     const below = r.value < range.min;
     if (!above && !below && Number.isFinite(r.value)) continue;
@@ -105,7 +107,7 @@ export function evaluateOutOfRange(
     value: w.value,
     limit: w.limit,
     direction: w.direction,
-    note: `${w.count} readings outside the physical range`,
+    note: `${w.count} readings outside the usual range`,
   }));
   const rejected = input.rejectedOutOfRange ?? 0;
   if (items.length === 0 && rejected === 0) {
@@ -113,7 +115,7 @@ export function evaluateOutOfRange(
   }
   const outcome = violation('sensor_out_of_range', input, input.spanMs, items);
   if (outcome.kind === 'violation' && rejected > 0) {
-    outcome.finding.note = `${rejected} messages rejected as out of range`;
+    outcome.finding.note = `${rejected} messages refused as physically impossible`;
   }
   return outcome;
 }

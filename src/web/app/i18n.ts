@@ -206,7 +206,7 @@ export const MESSAGES = {
   'rule.threshold': { zh: '阈值告警', en: 'threshold' },
   'rule.station_offline': { zh: '站点离线', en: 'station offline' },
   'rule.sensor_stuck': { zh: '传感器数值不变', en: 'sensor stuck' },
-  'rule.sensor_out_of_range': { zh: '数值超出物理范围', en: 'value out of range' },
+  'rule.sensor_out_of_range': { zh: '数值异常（超出常见范围）', en: 'unusual value' },
   'rule.sensor_spikes': { zh: '数值频繁突变', en: 'repeated spikes' },
   'rule.sensor_flags': { zh: '频繁维护/校准', en: 'frequent maintenance flags' },
 
