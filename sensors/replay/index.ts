@@ -26,3 +26,11 @@ export {
 } from './read-replay.js';
 export { replay, shiftFor, type ReplayOptions, type ReplayResult } from './replay.js';
 export { valueRanges, NO_STATUS, type FileRanges, type ValueRange } from './value-ranges.js';
+export {
+  checkReplay,
+  officialClass,
+  type CheckOptions,
+  type CheckTally,
+  type ClassComparison,
+  type ReplayCheck,
+} from './check.js';

@@ -1,4 +1,6 @@
 /** `qingliu simulate` options and output, without a broker (`--print` writes the messages to stdout). */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -160,5 +162,41 @@ describe('qingliu simulate', () => {
     const merged = await simulate(['--print', '--replay', file, '--map', 'longdukou']);
     expect(merged.code).toBe(2);
     expect(merged.stderr).toMatch(/holds \d+ stations/);
+  });
+
+  it("--check: judges a file with the ingester's decoder, publishes nothing, exits 1 when readings are refused", async () => {
+    const plant = await simulate([
+      '--replay',
+      realDataPath('wwtp1_hourly_2024-06-07_to_06-12.csv'),
+      '--map',
+      '*',
+      '--check',
+      '--json',
+    ]);
+    expect(plant.code, plant.stderr).toBe(0);
+    expect(JSON.parse(plant.stdout)).toMatchObject({
+      messages: 200,
+      readings: 1200,
+      accepted: 1200,
+      refused: {},
+      stations: 2,
+    });
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-check-'));
+    const file = path.join(dir, 'readings.csv');
+    fs.writeFileSync(file, 'time,DO(mg/L),pH\n2026-11-01 08:00,29.95,7.1\n2026-11-01 12:00,75,7.2\n');
+    const bad = await simulate(['--replay', file, '--map', 'x1', '--check']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('readings 4: accepted 3 (75.00 %), refused 1 (implausible_value 1)');
+    expect(bad.stdout).toContain('refused: row 2 x1: implausible_value — values.do: 75 mg/L is physically impossible');
+    expect(bad.stdout).toContain('1 not in the catalog: judged by what they report');
+
+    const misuse = await simulate(['--print', '--replay', file, '--map', 'x1', '--json']);
+    expect(misuse.code).toBe(2);
+    expect(misuse.stderr).toContain('--json goes with --check');
+    const noReplay = await simulate(['--print', '--check']);
+    expect(noReplay.code).toBe(2);
+    expect(noReplay.stderr).toContain('--check goes with --replay FILE');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

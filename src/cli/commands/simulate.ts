@@ -4,6 +4,7 @@
  * only turns options into calls and progress into text.
  */
 import path from 'node:path';
+import type { ReplayCheck } from '../../../sensors/replay/index.js';
 import type { Publisher, Zone } from '../../../sensors/simulator/index.js';
 import { parseCommandArgs, UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
 
@@ -54,17 +55,24 @@ Replay of real readings:
   --replay FILE.csv     publish the rows of the CSV, gzipped or not (formats: cnemc, wwtp, generic —
                         sensors/SIMULATOR.md)
   --map MAPPING         NAME=STATION_ID,… (CSV station names, or effluent=/influent= for a plant file),
-                        a single STATION_ID, or a .json/.yaml mapping file (stations, columns, year …)
+                        a single STATION_ID, '*' for every station of the file under an id of its own
+                        (s0001 …), or a .json/.yaml mapping file (stations, columns, year …)
   --format F            auto (default), cnemc, wwtp or generic
   --shift-to T          now: move all timestamps so that the replay ends in the present; or an ISO time
                         for the first row
   --speed X             replay at X × the original spacing (default: as fast as possible, batched)
   --year Y              year for dates without one (CNEMC MM-DD; default from the file name)
+  --check               publish nothing: run each message through the ingester's decoder and report what it
+                        accepts, refuses (with the reason) and finds unusual, by the file's station status
+                        (站点情况), and Qingliu's class against the file's official class (水质类别).
+                        Exit 0 when every reading is accepted, 1 when some are refused
+  --json                with --check: the report as one JSON object
 
 Examples:
   qingliu simulate --backfill 30d
   qingliu simulate --incident source=wwtp2,at=14:00,for=3h,nh3n=12 --backfill 1d
   qingliu simulate --rate 500/s --duration 60s --print > /dev/null
+  qingliu simulate --replay test/fixtures/real/cnemc_4h_2021-04-01_to_04-05_1698stations.csv.gz --map '*' --check
   qingliu simulate --replay test/fixtures/real/wwtp1_hourly_2024-06-07_to_06-12.csv.gz \\
                    --map effluent=wwtp1-effluent,influent=wwtp1-influent --shift-to now
 `;
@@ -96,6 +104,8 @@ const OPTIONS = {
   format: { type: 'string' },
   'shift-to': { type: 'string' },
   year: { type: 'string' },
+  check: { type: 'boolean' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -211,7 +221,19 @@ export const command: Command = {
     };
     // Summaries go to stdout, except with --print where stdout carries the messages.
     const report = v.print ? io.stderr : io.stdout;
-    const ctx = { io, report, connect, zone, say, signal: interrupt.signal, catalogFile: v.catalog ?? config.CATALOG };
+    const ctx = {
+      io,
+      report,
+      connect,
+      zone,
+      say,
+      signal: interrupt.signal,
+      catalogFile: v.catalog ?? config.CATALOG,
+      decoderLimits: {
+        maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+        maxFutureSkewSeconds: config.MAX_FUTURE_SKEW_SECONDS,
+      },
+    };
     try {
       if (v.replay !== undefined) return await runReplay(v, ctx);
       return await runSimulation(v, { ...ctx, timeZone });
@@ -223,6 +245,8 @@ export const command: Command = {
 };
 
 interface RunContext {
+  /** The ingester's own limits, for --check. */
+  decoderLimits: { maxPayloadBytes: number; maxFutureSkewSeconds: number };
   io: CliIo;
   report: NodeJS.WritableStream;
   connect: () => Promise<Publisher>;
@@ -236,6 +260,7 @@ async function runSimulation(v: Values, ctx: RunContext & { timeZone: string }):
   const sim = await import('../../../sensors/simulator/index.js');
   const { loadCatalog } = await import('../../catalog/index.js');
   const { io, report, say, signal } = ctx;
+  if (v.check || v.json) throw new UsageError(`--${v.check ? 'check' : 'json'} goes with --replay FILE`);
   const catalog = await loadCatalog(ctx.catalogFile);
   const stations = v.stations
     ?.split(',')
@@ -358,6 +383,7 @@ async function runReplay(v: Values, ctx: RunContext): Promise<number> {
   const rp = await import('../../../sensors/replay/index.js');
   const { io, report, zone, say, signal } = ctx;
   const file = v.replay!;
+  if (v.json && !v.check) throw new UsageError('--json goes with --check');
   const format = (v.format ?? 'auto') as (typeof rp.REPLAY_FORMATS)[number];
   if (!rp.REPLAY_FORMATS.includes(format))
     throw new UsageError(`--format: expected one of ${rp.REPLAY_FORMATS.join(', ')}`);
@@ -408,6 +434,19 @@ async function runReplay(v: Values, ctx: RunContext): Promise<number> {
   const speed = number('speed', v.speed, (n) => n > 0);
   const batchSize = number('batch', v.batch, (n) => Number.isInteger(n) && n >= 1);
   const inFlight = number('in-flight', v['in-flight'], (n) => Number.isInteger(n) && n >= 1);
+  if (v.check) {
+    const now = Date.now();
+    const report = rp.checkReplay({
+      messages: data.messages,
+      zone,
+      now,
+      shiftMs: rp.shiftFor(data.messages, shiftTo, now, speed ?? Infinity),
+      ...ctx.decoderLimits,
+      ...(await catalogOrNothing(ctx.catalogFile)),
+    });
+    io.stdout.write(v.json ? `${JSON.stringify(report)}\n` : checkText(report, data.format, say));
+    return Object.keys(report.refused).length > 0 ? 1 : 0;
+  }
   await warnUnknownStations(data.messages, ctx);
   const publisher = await ctx.connect();
   const bar = (await import('../../../sensors/simulator/index.js')).createProgressLine(
@@ -435,6 +474,69 @@ async function runReplay(v: Values, ctx: RunContext): Promise<number> {
   );
   report.write(`${fmt(result.messages)} ${say('条消息已发布', 'messages published')}\n`);
   return 0;
+}
+
+/** The catalog for --check, when one can be loaded (stations it lacks are judged by what they report). */
+async function catalogOrNothing(file: string) {
+  const { loadCatalog } = await import('../../catalog/index.js');
+  try {
+    return { catalog: await loadCatalog(file) };
+  } catch {
+    return {};
+  }
+}
+
+const pct = (n: number, of: number) => (of === 0 ? '—' : `${((100 * n) / of).toFixed(2)} %`);
+
+/** The --check report for people: the ingester's outcome, by station status, and the official classes. */
+function checkText(r: ReplayCheck, format: string, say: (zh: string, en: string) => string): string {
+  const reasons = (refused: Record<string, number | undefined>) =>
+    Object.entries(refused)
+      .map(([reason, n]) => `${reason} ${fmt(n!)}`)
+      .join(', ') || '0';
+  const refusedTotal = (refused: Record<string, number | undefined>) =>
+    Object.values(refused).reduce((a: number, b) => a + (b ?? 0), 0);
+  const lines = [
+    say(
+      `回放检查（${format} 格式，接收端解码器判定，不经过代理和数据库）：${fmt(r.messages)} 条消息，${fmt(r.stations)} 个站点` +
+        (r.stationsNotInCatalog > 0 ? `（${fmt(r.stationsNotInCatalog)} 个不在目录中，按其上报的项目判定）` : ''),
+      `replay check (${format} format, judged by the ingester's decoder, no broker or store): ${fmt(r.messages)} messages, ${fmt(r.stations)} stations` +
+        (r.stationsNotInCatalog > 0
+          ? ` (${fmt(r.stationsNotInCatalog)} not in the catalog: judged by what they report)`
+          : ''),
+    ),
+    say(
+      `读数 ${fmt(r.readings)}：接收 ${fmt(r.accepted)}（${pct(r.accepted, r.readings)}），拒收 ${fmt(refusedTotal(r.refused))}（${reasons(r.refused)}）`,
+      `readings ${fmt(r.readings)}: accepted ${fmt(r.accepted)} (${pct(r.accepted, r.readings)}), refused ${fmt(refusedTotal(r.refused))} (${reasons(r.refused)})`,
+    ),
+    say(
+      `  其中超出常见范围（已接收，由传感器健康告警）：${fmt(r.unusual)}`,
+      `  of which unusual (accepted; sensor health flags them): ${fmt(r.unusual)}`,
+    ) + (r.unusual > 0 ? ` — ${reasons(r.unusualByParameter)}` : ''),
+    say('按站点情况：', 'by station status (站点情况):'),
+    ...Object.entries(r.byStatus).map(
+      ([status, t]) =>
+        `  ${(status || say('（无）', '(none)')).padEnd(8)} ${say('消息', 'messages')} ${fmt(t.messages)}, ${say('读数', 'readings')} ${fmt(t.readings)}, ${say('接收', 'accepted')} ${fmt(t.accepted)}, ${say('拒收', 'refused')} ${fmt(refusedTotal(t.refused))}${refusedTotal(t.refused) > 0 ? ` (${reasons(t.refused)})` : ''}, ${say('超出常见范围', 'unusual')} ${fmt(t.unusual)}`,
+    ),
+  ];
+  if (r.classes) {
+    const c = r.classes;
+    lines.push(
+      say(
+        `官方水质类别：${fmt(c.compared)} 条有类别和有效评价项目的消息；按已接收的有效读数计算，河流标准一致 ${fmt(c.river)}（${pct(c.river, c.compared)}），河流或湖库标准一致 ${fmt(c.riverOrLake)}（${pct(c.riverOrLake, c.compared)}）`,
+        `official class (水质类别): ${fmt(c.compared)} messages with a class and a valid evaluation item; Qingliu's class from the accepted valid readings agrees for ${fmt(c.river)} (${pct(c.river, c.compared)}) with river limits, ${fmt(c.riverOrLake)} (${pct(c.riverOrLake, c.compared)}) with river or lake limits`,
+      ),
+    );
+  }
+  for (const e of r.examples.refused)
+    lines.push(
+      `  ${say('拒收', 'refused')}: ${say('第', 'row ')}${e.row}${say(' 行', '')} ${e.name ?? e.stationId}: ${e.reason} — ${e.detail}`,
+    );
+  for (const e of r.examples.unusual)
+    lines.push(
+      `  ${say('超出常见范围', 'unusual')}: ${say('第', 'row ')}${e.row}${say(' 行', '')} ${e.name ?? e.stationId}: ${e.parameter} ${e.value}`,
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 /** The gzip magic number (RFC 1952 §2.3.1). */
