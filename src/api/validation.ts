@@ -40,7 +40,15 @@ function fromMap(map: typeof EN_DEFAULT, issue: Issue): string | undefined {
 
 /** Adds a custom issue whose message exists in both languages. Use inside `superRefine`/`transform`. */
 export function bilingualIssue(
-  ctx: { addIssue(issue: { code: 'custom'; message: string; path?: PropertyKey[]; params?: Record<string, unknown>; input?: unknown }): void },
+  ctx: {
+    addIssue(issue: {
+      code: 'custom';
+      message: string;
+      path?: PropertyKey[];
+      params?: Record<string, unknown>;
+      input?: unknown;
+    }): void;
+  },
   message: { zh: string; en: string; path?: PropertyKey[]; reason?: string },
 ): void {
   ctx.addIssue({
@@ -65,12 +73,16 @@ function issueMessage(issue: Issue, input: unknown): { code: string; detail: Loc
   if (issue.code === 'custom') {
     const params = issue.params as { zh?: unknown; en?: unknown; reason?: unknown } | undefined;
     const reason = typeof params?.reason === 'string' ? params.reason : 'invalid_value';
-    if (typeof params?.zh === 'string' && typeof params.en === 'string') return { code: reason, detail: text(params.zh, params.en) };
+    if (typeof params?.zh === 'string' && typeof params.en === 'string')
+      return { code: reason, detail: text(params.zh, params.en) };
     return { code: reason, detail: issue.message };
   }
   if (isMissing(issue, input)) return { code: 'required', detail: text('必须提供', 'is required') };
   if (issue.code === 'invalid_type') {
-    return { code: issue.code, detail: text(`类型无效，应为 ${issue.expected}`, `invalid type; expected ${issue.expected}`) };
+    return {
+      code: issue.code,
+      detail: text(`类型无效，应为 ${issue.expected}`, `invalid type; expected ${issue.expected}`),
+    };
   }
   if (issue.code !== 'unrecognized_keys' && issue.message !== fromMap(EN_DEFAULT, issue)) {
     // A message the schema author wrote: more precise than any default, so keep it.
