@@ -51,6 +51,19 @@ export function createRouter(): ApiApp {
   return new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 }
 
+/** Refuses a body larger than `maxSize` bytes with a 413 problem naming the limit (routes may set a lower one). */
+export function limitBody(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiProblem({
+        code: 'payload-too-large',
+        detail: text(`请求体超过 ${maxSize} 字节的上限`, `The request body exceeds the limit of ${maxSize} bytes`),
+      });
+    },
+  });
+}
+
 export function createHttpApp(deps: HttpAppDeps): ApiApp {
   const app = createRouter();
   app.onError(errorHandler(deps.logger));
@@ -79,18 +92,7 @@ export function createHttpApp(deps: HttpAppDeps): ApiApp {
     }),
   );
   api.use('*', rateLimit({ limiter: createTokenBucketLimiter({ now: deps.now }), defaults: deps.rateLimit }));
-  api.use(
-    '*',
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new ApiProblem({
-          code: 'payload-too-large',
-          detail: text(`请求体超过 ${maxSize} 字节的上限`, `The request body exceeds the limit of ${maxSize} bytes`),
-        });
-      },
-    }),
-  );
+  api.use('*', limitBody(maxSize));
   registerMe(api);
   for (const register of deps.routes ?? []) register(api);
   // Mount after the routes are registered: route() copies their OpenAPI definitions at this moment.

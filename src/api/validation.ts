@@ -130,9 +130,10 @@ export function fieldErrors(error: ZodError, target: Target, input: unknown): Fi
 }
 
 /** A 400 problem listing every error; the detail names each parameter so a one-line client log suffices. */
-export function validationProblem(errors: FieldError[]): ApiProblem {
+/** A 400 listing `errors`; `total` counts errors beyond those listed (a capped list), for the summary line. */
+export function validationProblem(errors: FieldError[], total = errors.length): ApiProblem {
   const shown = errors.slice(0, 5);
-  const more = errors.length - shown.length;
+  const more = total - shown.length;
   const line = (lang: 'zh-CN' | 'en') =>
     shown
       .map((e) => {

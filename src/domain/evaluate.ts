@@ -24,16 +24,19 @@ import {
   blackOdorousPointInputSchema,
   blackOdorousSampleInputSchema,
   blackOdorousWaterBodyInputSchema,
+  CLI_EVALUATION_LIMITS,
   customEffluentInputSchema,
   effluentInputSchema,
   EvaluationInputError,
   isObject,
+  limitIssue,
   joinPath,
   parseWith,
   resolveReadings,
   sampleReadings,
   STANDARDS,
   surfaceWaterInputSchema,
+  type EvaluationLimits,
   type InputIssue,
 } from './evaluation-input.js';
 import type { BuiltinDischargeStandard } from './discharge-standard-definition.js';
@@ -45,6 +48,8 @@ import { resolveParameter, type ParameterCode } from './parameters.js';
 
 // The API imports the schemas and the error from here, next to the function they describe.
 export {
+  API_EVALUATION_LIMITS,
+  CLI_EVALUATION_LIMITS,
   basinInputSchema,
   blackOdorousPointInputSchema,
   blackOdorousSampleInputSchema,
@@ -59,6 +64,7 @@ export {
   STANDARDS,
   surfaceWaterInputSchema,
   type EvaluationInput,
+  type EvaluationLimits,
   type InputIssue,
   type ReadingValue,
 } from './evaluation-input.js';
@@ -102,9 +108,11 @@ function blackOdorousSample(
   const { values, extras } = resolveReadings(raw, path, issues, ['depth']);
   const split = splitBlackOdorous(values);
   split.ignored.forEach((c) => ignored.add(c));
-  const namesIndicator = (name: string) =>
-    (BLACK_ODOROUS_INDICATORS as readonly string[]).includes(resolveParameter(name)?.code ?? '');
-  if (isObject(raw) && issues.length === before && !Object.keys(raw).some(namesIndicator)) {
+  // An indicator given as null (not measured) does not count: grading needs a value (a malformed one is
+  // reported by the schema).
+  const givesIndicator = ([name, value]: [string, unknown]) =>
+    value !== null && (BLACK_ODOROUS_INDICATORS as readonly string[]).includes(resolveParameter(name)?.code ?? '');
+  if (isObject(raw) && issues.length === before && !Object.entries(raw).some(givesIndicator)) {
     issues.push({
       path,
       message: '至少需要透明度、溶解氧、氧化还原电位或氨氮之一 / needs at least one of transparency, do, orp, nh3n',
@@ -253,18 +261,65 @@ function evaluateOne(input: unknown, prefix: string, issues: InputIssue[]): Eval
   return evaluateDischarge(input, prefix, issues);
 }
 
+/** One input judged on its own: its verdict, or every problem found in it (paths start with `prefix`). */
+export type ItemOutcome = { result: EvaluationResult; issues?: undefined } | { result?: undefined; issues: InputIssue[] };
+
+/**
+ * Evaluates one input object. An input beyond `limits` is refused with one issue naming where, before anything
+ * else is done with it, so that no input costs more than the limits allow.
+ */
+export function evaluateItem(
+  input: unknown,
+  prefix = '',
+  limits: EvaluationLimits = CLI_EVALUATION_LIMITS,
+): ItemOutcome {
+  const tooLarge = limitIssue(input, prefix, limits);
+  if (tooLarge) return { issues: [tooLarge] };
+  const issues: InputIssue[] = [];
+  const result = evaluateOne(input, prefix, issues);
+  if (issues.length > 0 || result === undefined) return { issues };
+  return { result };
+}
+
+/** A batch judged item by item: verdicts in input order (null where the item is invalid) and every item's issues. */
+export interface BatchOutcome {
+  results: (EvaluationResult | null)[];
+  /** Paths start with the item's index: `[3].readings.do`. */
+  issues: InputIssue[];
+  evaluated: number;
+  invalid: number;
+}
+
+export function evaluateBatch(items: readonly unknown[], limits: EvaluationLimits = CLI_EVALUATION_LIMITS): BatchOutcome {
+  const outcome: BatchOutcome = { results: [], issues: [], evaluated: 0, invalid: 0 };
+  items.forEach((item, i) => addToBatch(outcome, evaluateItem(item, `[${i}]`, limits)));
+  return outcome;
+}
+
+/** Adds one item's outcome to a batch (for callers that evaluate the items one at a time). */
+export function addToBatch(batch: BatchOutcome, outcome: ItemOutcome): void {
+  if (outcome.result !== undefined) {
+    batch.results.push(outcome.result);
+    batch.evaluated += 1;
+  } else {
+    batch.results.push(null);
+    batch.issues.push(...outcome.issues);
+    batch.invalid += 1;
+  }
+}
+
 /**
  * Evaluates one input object, or each object of an array (results in the same order). Throws
- * `EvaluationInputError` with every problem of every element when any input is invalid.
+ * `EvaluationInputError` with every problem of every element when any input is invalid; `evaluateBatch` answers
+ * a batch item by item instead.
  */
 export function evaluate(input: unknown): EvaluationResult | EvaluationResult[] {
-  const issues: InputIssue[] = [];
   if (Array.isArray(input)) {
-    const results = input.map((one, i) => evaluateOne(one, `[${i}]`, issues));
-    if (issues.length > 0) throw new EvaluationInputError(issues);
-    return results as EvaluationResult[];
+    const batch = evaluateBatch(input);
+    if (batch.invalid > 0) throw new EvaluationInputError(batch.issues);
+    return batch.results as EvaluationResult[];
   }
-  const result = evaluateOne(input, '', issues);
-  if (issues.length > 0 || result === undefined) throw new EvaluationInputError(issues);
-  return result;
+  const outcome = evaluateItem(input);
+  if (outcome.result === undefined) throw new EvaluationInputError(outcome.issues);
+  return outcome.result;
 }

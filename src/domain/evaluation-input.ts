@@ -177,6 +177,78 @@ export function parseWith<S extends z.ZodType>(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Size limits: what one input may hold, checked before it is parsed, so that the cost of judging an input is
+// bounded by limits rather than by what a caller sends (issue 12, item 5).
+
+export interface EvaluationLimits {
+  /** Items of a batch (a top-level array). */
+  maxItems: number;
+  /** Keys of any one object in an item: a readings object names at most the 33 parameters. */
+  maxKeys: number;
+  /** Entries of any one array in an item (sections, samples, points). */
+  maxEntries: number;
+  /** Characters of a key: the longest parameter name is 41 ("five-day biochemical oxygen demand (BOD5)"). */
+  maxKeyLength: number;
+  /** Nesting depth of an item: the deepest valid input (points → samples → readings → {value}) is 6. */
+  maxDepth: number;
+}
+
+/** `POST /api/v1/evaluate`: a shared server, where one request must not tie up the CPU. */
+export const API_EVALUATION_LIMITS: EvaluationLimits = {
+  maxItems: 1000,
+  maxKeys: 64,
+  maxEntries: 1000,
+  maxKeyLength: 128,
+  maxDepth: 10,
+};
+
+/** `qingliu evaluate`: the user's own machine and data; a national file is tens of thousands of items. */
+export const CLI_EVALUATION_LIMITS: EvaluationLimits = {
+  ...API_EVALUATION_LIMITS,
+  maxItems: Number.POSITIVE_INFINITY,
+  maxEntries: 100_000,
+};
+
+/**
+ * The first place where an item exceeds the limits, as an input issue; undefined when it does not. Walks the item
+ * without recursion and stops at the first excess, so its cost is bounded by the item's size however it nests.
+ */
+export function limitIssue(input: unknown, prefix: string, limits: EvaluationLimits): InputIssue | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: prefix, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= limits.maxDepth) {
+      return { path, message: `嵌套超过 ${limits.maxDepth} 层 / nested deeper than ${limits.maxDepth} levels` };
+    }
+    if (Array.isArray(value)) {
+      if (value.length > limits.maxEntries) {
+        return {
+          path,
+          message: `数组有 ${value.length} 项，最多 ${limits.maxEntries} 项 / ${value.length} entries, at most ${limits.maxEntries}`,
+        };
+      }
+      value.forEach((v, i) => stack.push({ value: v, path: joinPath(path, [i]), depth: depth + 1 }));
+      continue;
+    }
+    const keys = Object.keys(value);
+    if (keys.length > limits.maxKeys) {
+      return { path, message: `对象有 ${keys.length} 个键，最多 ${limits.maxKeys} 个 / ${keys.length} keys, at most ${limits.maxKeys}` };
+    }
+    for (const key of keys) {
+      if (key.length > limits.maxKeyLength) {
+        return {
+          path,
+          message: `键长 ${key.length} 个字符，最多 ${limits.maxKeyLength} 个 / a key of ${key.length} characters, at most ${limits.maxKeyLength}`,
+        };
+      }
+      stack.push({ value: (value as Record<string, unknown>)[key], path: joinPath(path, [key]), depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Readings: names → canonical codes, units → canonical units. Resolved from the raw input even when other
 // parts of it are invalid, so that one run reports every problem.
 

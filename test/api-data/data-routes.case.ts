@@ -664,7 +664,7 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
           { standard: 'gb18918-1a', water_temp_c: 10, readings: { nh3n: 6 } },
           { standard: 'gb18918-1a', water_temp_c: 20, readings: { nh3n: 6 } },
         ]);
-        expect(((await many.json()) as J[]).map((r) => r.compliant)).toEqual([true, false]);
+        expect(((await many.json()) as J).results.map((r: J) => r.compliant)).toEqual([true, false]);
       });
 
       it('400 naming every problem with its JSON pointer', async () => {

@@ -40,7 +40,18 @@ describe('/openapi.json with every data route registered', () => {
       expect(op.responses[400].content['application/problem+json']).toBeDefined();
     }
     expect(paths['/api/v1/stations/{id}']!.get.responses[404]).toBeDefined();
-    expect(paths['/api/v1/evaluate']!.post.requestBody.content['application/json'].schema).toBeDefined();
+    const evaluate = paths['/api/v1/evaluate']!.post;
+    expect(evaluate.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/EvaluationRequest',
+    });
+    const schemas = (await doc()).components.schemas;
+    // One input (seven shapes), or an array of them.
+    expect(schemas.EvaluationRequest.anyOf.map((s: Record<string, unknown>) => s.type)).toContain('array');
+    expect(schemas.EvaluationBatch.required).toEqual(['results', 'errors', 'evaluated', 'invalid']);
+    expect(evaluate.responses[200].content['application/json'].schema.anyOf).toContainEqual({
+      $ref: '#/components/schemas/EvaluationBatch',
+    });
+    for (const status of ['400', '413', '503']) expect(evaluate.responses[status]).toBeDefined();
   });
 
   it('documents the query parameters from the validating schemas', async () => {

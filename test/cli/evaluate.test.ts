@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseInlineMapping, readReplayCsv } from '../../sensors/replay/index.js';
 import { runCli } from '../../src/cli/run-cli.js';
+import { readRealCsv } from '../fixtures/real/real-data.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -66,6 +68,45 @@ describe('qingliu evaluate (in-memory streams)', () => {
     expect(r.stderr).toContain('- readings.foo: 未知参数 "foo" / unknown parameter "foo"');
     expect(r.stderr).toContain('- readings.bar:');
   });
+
+  it('answers a batch item by item: exit 3 when partly evaluated, null in place of each invalid item', async () => {
+    const input = [
+      { standard: 'gb3838', readings: { DO: 29.95, pH: 7.2 } },
+      { standard: 'gb3838', readings: { DO: 75, foo: 1 } },
+      { standard: 'gb18918-1a', readings: { cod: 60 } },
+    ];
+    const r = await run(['--compact'], JSON.stringify(input));
+    expect(r.code).toBe(3);
+    const out = JSON.parse(r.stdout) as (Record<string, unknown> | null)[];
+    expect(out.map((v) => (v === null ? null : v.standard))).toEqual(['gb3838', null, 'gb18918-1a']);
+    expect(r.stderr).toContain('1 of 3 items invalid');
+    expect(r.stderr).toContain('- [1].readings.DO: 溶解氧 75 mg/L 在物理上不可能');
+    expect(r.stderr).toContain('- [1].readings.foo: 未知参数 "foo"');
+  });
+
+  it('exits 2 when no item of a batch can be evaluated, 0 for an empty batch', async () => {
+    const none = await run([], JSON.stringify([{ standard: 'gb3838', readings: { nh3n: -1 } }, 7]));
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('2 of 2 items invalid');
+    const empty = await run(['--compact'], '[]');
+    expect([empty.code, empty.stdout]).toEqual([0, '[]\n']);
+  });
+
+  it('evaluates the national 4-hourly file as one batch: every normal row, DO up to 29.22 mg/L (issue 11)', async () => {
+    const name = 'cnemc_4h_2021-04-01_to_04-05_1698stations.csv';
+    const { messages } = readReplayCsv(readRealCsv(name), { mapping: parseInlineMapping('*'), fileName: name });
+    const items = messages
+      .filter((m) => m.source.status === '正常')
+      .map((m) => ({ standard: 'gb3838', readings: m.values }));
+    expect(items.length).toBe(37_332);
+    const r = await run(['--compact'], JSON.stringify(items));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { items: { do?: { value: number } } }[];
+    expect(out).toHaveLength(items.length);
+    expect(Math.max(...out.map((v) => v.items.do?.value ?? 0))).toBe(29.22);
+  }, 60_000);
 
   it('exits 2 on malformed JSON and on empty input', async () => {
     const bad = await run([], '{"standard": ');

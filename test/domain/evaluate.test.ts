@@ -377,6 +377,10 @@ describe('invalid input', () => {
     expect(issuesOf({ standard: 'black-odorous', readings: { temp: 20 } })).toEqual([
       { path: 'readings', message: expect.stringMatching(/needs at least one of transparency, do, orp, nh3n/) },
     ]);
+    // Found by the batch property test: a lone indicator given as null threw a RangeError (HTTP 500).
+    expect(issuesOf({ standard: 'black-odorous', readings: { nh3n: null } })).toEqual([
+      { path: 'readings', message: expect.stringMatching(/needs at least one of transparency, do, orp, nh3n/) },
+    ]);
     expect(issuesOf({ standard: 'black-odorous', readings: { do: 1, depth: -5 } }).map((i) => i.path)).toEqual([
       'readings.depth',
     ]);

@@ -8,8 +8,15 @@ const HELP = `qingliu evaluate — 按国家标准评价水质 / evaluate water 
 
 Usage: qingliu evaluate [--compact] < input.json
 
-Reads one JSON object, or an array of them, on stdin and writes the verdict(s) as JSON on stdout.
-Exit codes: 0 evaluated; 2 invalid input (every problem is listed on stderr with its path).
+Reads one JSON object, or an array of them (a batch), on stdin and writes the verdict(s) as JSON on stdout.
+A batch is answered item by item: the verdicts in input order, null for an invalid item, and every problem of
+every invalid item on stderr with its path ([3].readings.do).
+
+Exit codes:
+  0  every input evaluated
+  3  partly evaluated: some items of the batch are invalid (listed on stderr; null on stdout)
+  2  nothing evaluated: the input, or every item of the batch, is invalid; or a usage error
+  1  an unexpected failure
 
 Parameter names may be canonical codes (nh3n), HJ 212 codes (w21003) or common short forms
 (pH, DO, CODMn, NH3-N, NH3N, TP, 氨氮 …), case-insensitive. Values are in mg/L (pH dimensionless,
@@ -67,17 +74,31 @@ export const command: Command = {
       );
     }
 
-    const { evaluate, EvaluationInputError } = await import('../../domain/evaluate.js');
-    try {
-      const result = evaluate(input);
-      io.stdout.write(`${compact ? JSON.stringify(result) : JSON.stringify(result, null, 2)}\n`);
-      return 0;
-    } catch (err) {
-      if (err instanceof EvaluationInputError) {
-        io.stderr.write(`qingliu evaluate: ${err.message}\n`);
-        return 2;
+    const { evaluateBatch, evaluateItem, EvaluationInputError } = await import('../../domain/evaluate.js');
+    const print = (value: unknown) =>
+      io.stdout.write(`${compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`);
+    if (!Array.isArray(input)) {
+      const outcome = evaluateItem(input);
+      if (outcome.result === undefined) {
+        io.stderr.write(`qingliu evaluate: ${new EvaluationInputError(outcome.issues).message}\n`);
+        return EXIT.NONE;
       }
-      throw err;
+      print(outcome.result);
+      return EXIT.ALL;
     }
+    const batch = evaluateBatch(input);
+    if (batch.invalid > 0) {
+      const total = input.length;
+      io.stderr.write(
+        `qingliu evaluate: ${total} 项中 ${batch.invalid} 项无效 / ${batch.invalid} of ${total} items invalid — ` +
+          `${new EvaluationInputError(batch.issues).message}\n`,
+      );
+    }
+    if (batch.evaluated === 0 && input.length > 0) return EXIT.NONE;
+    print(batch.results);
+    return batch.invalid > 0 ? EXIT.PARTIAL : EXIT.ALL;
   },
 };
+
+/** Exit status: all evaluated, partly (a batch with invalid items), nothing (see HELP). */
+const EXIT = { ALL: 0, NONE: 2, PARTIAL: 3 } as const;
