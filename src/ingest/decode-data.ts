@@ -10,7 +10,10 @@ import { readTimestamp } from './timestamp.js';
 
 function decodeObject(raw: unknown, where: string, ctx: DecodeContext, problems: Problem[]): RawEntry | undefined {
   if (!isPlainObject(raw)) {
-    problems.push({ reason: 'invalid_message', detail: `${where}expected an object {"ts": …, "values": {…}}, got ${describeType(raw)}` });
+    problems.push({
+      reason: 'invalid_message',
+      detail: `${where}expected an object {"ts": …, "values": {…}}, got ${describeType(raw)}`,
+    });
     return undefined;
   }
   const { values, flags, units } = raw;
@@ -29,11 +32,17 @@ function decodeObject(raw: unknown, where: string, ctx: DecodeContext, problems:
   // A malformed flags or units object makes every value of the entry unusable: storing them as "normal"
   // or in canonical units would be a guess.
   if (flags !== undefined && !isPlainObject(flags)) {
-    problems.push({ reason: 'invalid_flag', detail: `${where}"flags" must be an object of parameter → flag letter, got ${describeType(flags)}` });
+    problems.push({
+      reason: 'invalid_flag',
+      detail: `${where}"flags" must be an object of parameter → flag letter, got ${describeType(flags)}`,
+    });
     return undefined;
   }
   if (units !== undefined && !isPlainObject(units)) {
-    problems.push({ reason: 'bad_unit', detail: `${where}"units" must be an object of parameter → unit, got ${describeType(units)}` });
+    problems.push({
+      reason: 'bad_unit',
+      detail: `${where}"units" must be an object of parameter → unit, got ${describeType(units)}`,
+    });
     return undefined;
   }
   return {
@@ -64,5 +73,7 @@ export function decodeDataPayload(json: unknown, ctx: DecodeContext): DecodedPay
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)?.slice(0, 40) ?? ''}`.trim();
+  return typeof value === 'object'
+    ? 'an object'
+    : `${typeof value} ${JSON.stringify(value)?.slice(0, 40) ?? ''}`.trim();
 }
