@@ -4,7 +4,13 @@
  * or an array of such objects (backfill). Each object is judged on its own, so one bad element of a backfill
  * does not hold back the others. Unknown top-level keys are ignored (room for station-side additions).
  */
-import { isPlainObject, type DecodeContext, type DecodedPayload, type RawEntry } from './raw-entry.js';
+import {
+  isPlainObject,
+  MAX_KEYS_PER_ENTRY,
+  type DecodeContext,
+  type DecodedPayload,
+  type RawEntry,
+} from './raw-entry.js';
 import type { Problem } from './rejection.js';
 import { readTimestamp } from './timestamp.js';
 
@@ -28,6 +34,21 @@ function decodeObject(raw: unknown, where: string, ctx: DecodeContext, problems:
   if (keys.length === 0) {
     problems.push({ reason: 'invalid_message', detail: `${where}"values" is empty` });
     return undefined;
+  }
+  // Counted before anything is resolved: the cost of refusing stays linear in the payload.
+  for (const [name, map] of [
+    ['values', values],
+    ['flags', flags],
+    ['units', units],
+  ] as const) {
+    const count = isPlainObject(map) ? Object.keys(map).length : 0;
+    if (count > MAX_KEYS_PER_ENTRY) {
+      problems.push({
+        reason: 'invalid_message',
+        detail: `${where}"${name}" has ${count} keys, at most ${MAX_KEYS_PER_ENTRY} (${keys.length} values rejected)`,
+      });
+      return undefined;
+    }
   }
   // A malformed flags or units object makes every value of the entry unusable: storing them as "normal"
   // or in canonical units would be a guess.

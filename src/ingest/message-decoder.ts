@@ -8,12 +8,20 @@
 import { isDataFlag, type DataFlag } from '../domain/flags.js';
 import { isPossible, resolveParameter, toCanonicalUnit, UnitError, type Parameter } from '../domain/parameters.js';
 import type { DeadLetter, Reading } from '../domain/reading.js';
-import { decodeDataPayload } from './decode-data.js';
+import { createBoundedMemo } from './bounded-memo.js';
+import { decodeDataPayload, describeType } from './decode-data.js';
 import { decodeSenmlPayload } from './decode-senml.js';
-import { whereOf, type DecodeContext, type DecodedPayload, type RawEntry, type RawItem } from './raw-entry.js';
+import {
+  MAX_KEYS_PER_ENTRY,
+  whereOf,
+  type DecodeContext,
+  type DecodedPayload,
+  type RawEntry,
+  type RawItem,
+} from './raw-entry.js';
 import type { Problem, RejectionReason } from './rejection.js';
 import type { StationDirectory } from './station-directory.js';
-import { parseTopic, stationOfTopic, type PayloadFormat } from './topics.js';
+import { parseTopic, stationOfTopic, type ParsedTopic, type PayloadFormat } from './topics.js';
 
 export interface DecodedMessage {
   stationId: string;
@@ -32,12 +40,36 @@ export interface MessageDecoder {
   decode(topic: string, payload: Uint8Array, receivedAt: number): DecodedMessage;
 }
 
+export interface MemoizingDecoder extends MessageDecoder {
+  /** What the decoder's memos hold: bounded whatever stations send (issue 12, item 6). */
+  memoStats(): { spellings: number; topics: number; bytes: number };
+}
+
 /** Oversized payloads are kept only in part: enough to recognise the sender. */
 const OVERSIZED_KEEP_BYTES = 1024;
 /** A dead letter's detail lists the rejected items up to about this length. */
 const MAX_DETAIL_CHARS = 1500;
-/** Bounds the spelling cache, so a stream of random keys cannot grow memory. */
-const MAX_CACHED_SPELLINGS = 4096;
+/**
+ * The memos: parameter spellings (only those that name a parameter, 64 characters at most) and topics (only those
+ * of catalog stations). Together under half a megabyte whatever stations invent.
+ */
+const SPELLING_MEMO = { maxBytes: 256 * 1024, maxKeyLength: 64 };
+const TOPIC_MEMO = { maxBytes: 256 * 1024, maxKeyLength: 160 };
+/**
+ * No parameter is spelled longer (the longest name is 41 characters, "five-day biochemical oxygen demand (BOD5)");
+ * a longer key is an unknown parameter without being folded.
+ */
+const MAX_SPELLING_LENGTH = 128;
+
+/** Parameter → the first other spelling under which a map (flags or units) gives it; built when first needed. */
+interface SpellingIndex {
+  byParameter?: Map<string, string>;
+}
+
+interface EntryIndexes {
+  flags: SpellingIndex;
+  units: SpellingIndex;
+}
 
 interface Seen {
   /** Numbers the entries validated. */
@@ -47,30 +79,27 @@ interface Seen {
   inEntry: Map<string, number>;
 }
 
-export function createMessageDecoder(options: MessageDecoderOptions): MessageDecoder {
+export function createMessageDecoder(options: MessageDecoderOptions): MemoizingDecoder {
   const maxFutureSkewMs = options.maxFutureSkewSeconds * 1000;
-  // Parameter spellings repeat in every message; folding them each time would dominate the decode cost.
-  const spellings = new Map<string, Parameter | null>();
+  // Parameter spellings repeat in every message; folding them each time would dominate the decode cost. Only
+  // spellings that name a parameter are remembered: what a station invents is folded again, never kept.
+  const spellings = createBoundedMemo<Parameter>(SPELLING_MEMO);
   const resolve = (key: string): Parameter | undefined => {
-    let found = spellings.get(key);
-    if (found === undefined) {
-      if (spellings.size >= MAX_CACHED_SPELLINGS) spellings.clear();
-      found = resolveParameter(key) ?? null;
-      spellings.set(key, found);
-    }
-    return found ?? undefined;
+    const known = spellings.get(key);
+    if (known !== undefined || key.length > MAX_SPELLING_LENGTH) return known;
+    const found = resolveParameter(key);
+    if (found) spellings.remember(key, found);
+    return found;
   };
 
-  // Topics repeat too (one or two per station).
-  const topics = new Map<string, ReturnType<typeof parseTopic> | null>();
-  const parseTopicCached = (topic: string) => {
-    let found = topics.get(topic);
-    if (found === undefined) {
-      if (topics.size >= MAX_CACHED_SPELLINGS) topics.clear();
-      found = parseTopic(topic) ?? null;
-      topics.set(topic, found);
-    }
-    return found ?? undefined;
+  // Topics repeat too (one or two per station): only those of catalog stations are remembered.
+  const topics = createBoundedMemo<ParsedTopic>(TOPIC_MEMO);
+  const parseTopicCached = (topic: string): ParsedTopic | undefined => {
+    const known = topics.get(topic);
+    if (known !== undefined) return known;
+    const parsed = parseTopic(topic);
+    if (parsed && options.stations.station(parsed.stationId)) topics.remember(topic, parsed);
+    return parsed;
   };
 
   // Parameters already given for the entry being validated: the spelling, and the entry it was seen in. The
@@ -78,16 +107,34 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
   // allocates a new table, which in the group commit outlived scavenges: ~20 % of the old-space garbage).
   const seen: Seen = { entry: 0, spelling: new Map(), inEntry: new Map() };
 
-  const lookup = (map: Record<string, unknown> | undefined, key: string, param: Parameter): unknown => {
+  /**
+   * The unit or flag given for an item: under its own spelling, else under another spelling of the same parameter
+   * (the first one). The index of the other spellings is built once per entry, when first needed, so that the
+   * cost is linear in the keys (walking every key for every value was quadratic: issue 12, item 2).
+   */
+  const lookup = (
+    map: Record<string, unknown> | undefined,
+    index: SpellingIndex,
+    key: string,
+    param: Parameter,
+  ): unknown => {
     if (map === undefined) return undefined;
     if (Object.hasOwn(map, key)) return map[key];
-    for (const other of Object.keys(map)) if (resolve(other) === param) return map[other];
-    return undefined;
+    if (index.byParameter === undefined) {
+      index.byParameter = new Map();
+      for (const other of Object.keys(map)) {
+        const p = resolve(other);
+        if (p && !index.byParameter.has(p.code)) index.byParameter.set(p.code, other);
+      }
+    }
+    const other = index.byParameter.get(param.code);
+    return other === undefined ? undefined : map[other];
   };
 
   function validateItem(
     item: RawItem,
     entry: RawEntry,
+    indexes: EntryIndexes,
     ts: number,
     stationId: string,
     measured: readonly string[],
@@ -111,7 +158,7 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
         detail: `${whereOf(entry, item)}: expected a finite number, got ${describe(item.value)}`,
       };
     }
-    const rawFlag = item.flag ?? lookup(entry.flags, item.key, param);
+    const rawFlag = item.flag ?? lookup(entry.flags, indexes.flags, item.key, param);
     let flag: DataFlag = 'N';
     if (rawFlag !== undefined) {
       const upper = typeof rawFlag === 'string' ? rawFlag.trim().toUpperCase() : '';
@@ -123,7 +170,7 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
       flag = upper;
     }
     let value = item.value;
-    const unit = item.unit ?? lookup(entry.units, item.key, param);
+    const unit = item.unit ?? lookup(entry.units, indexes.units, item.key, param);
     if (unit !== undefined) {
       if (typeof unit !== 'string')
         return { reason: 'bad_unit', detail: `${whereOf(entry, item)}: unit must be a string, got ${describe(unit)}` };
@@ -156,6 +203,7 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
   }
 
   return {
+    memoStats: () => ({ spellings: spellings.size, topics: topics.size, bytes: spellings.bytes + topics.bytes }),
     decode(topic, payload, receivedAt) {
       const fail = (
         stationId: string,
@@ -215,9 +263,18 @@ export function createMessageDecoder(options: MessageDecoderOptions): MessageDec
           });
           continue;
         }
+        if (entry.items.length > MAX_KEYS_PER_ENTRY) {
+          // More parameters than exist for one time: a real logger never sends that (docs/mqtt.md, limits).
+          problems.push({
+            reason: 'invalid_message',
+            detail: `${entry.where ?? ''}${entry.items.length} values for one time, at most ${MAX_KEYS_PER_ENTRY} (all rejected)`,
+          });
+          continue;
+        }
         seen.entry++;
+        const indexes: EntryIndexes = { flags: {}, units: {} };
         for (const item of entry.items) {
-          const outcome = validateItem(item, entry, entry.ts, stationId, measured, seen);
+          const outcome = validateItem(item, entry, indexes, entry.ts, stationId, measured, seen);
           if ('reason' in outcome) problems.push(outcome);
           else readings.push(outcome);
         }
@@ -266,9 +323,13 @@ function clip(text: string): string {
   return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
+/**
+ * A value for a dead letter's detail. Objects and arrays are named, not serialised: a value nested 50,000 levels
+ * deep must cost its own item, not overflow the stack and lose the message (issue 12, item 10).
+ */
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'number') return String(value);
-  const json = JSON.stringify(value);
-  return json === undefined ? typeof value : clip(json);
+  if (typeof value === 'string') return clip(JSON.stringify(value));
+  return describeType(value);
 }

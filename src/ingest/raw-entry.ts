@@ -38,6 +38,12 @@ export interface DecodeContext {
   maxFutureSkewMs: number;
 }
 
+/**
+ * Keys of `values`, `flags` or `units` for one time, and SenML records for one time: there are 33 parameters, so
+ * a real logger never sends more than 64; beyond it the entry is refused whole (docs/mqtt.md, "Limits").
+ */
+export const MAX_KEYS_PER_ENTRY = 64;
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { REJECTION_REASON_CODES } from '../../src/ingest/rejection.js';
+import { MAX_KEYS_PER_ENTRY } from '../../src/ingest/raw-entry.js';
 import { decode, decoder, NOW, reasons } from './helpers.js';
+import { deeplyNested, hugeUnknownKey, nh3nSpellings, spellingFlood } from './hostile-payloads.js';
 
 const TS = '2026-11-28T08:00:00+08:00';
 const TS_MS = Date.parse(TS);
@@ -270,10 +272,107 @@ describe('message-level rejections', () => {
   });
 
   it('caps a long detail and says how many more items there were', () => {
-    const values = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`unknown${i}`, i]));
-    const out = decode('wq/demo-01/data', { ts: TS, values });
+    const entry = (e: number) => ({
+      ts: new Date(Date.parse(TS) - e * 60_000).toISOString(),
+      values: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`unknown${i}`, i])),
+    });
+    const out = decode(
+      'wq/demo-01/data',
+      Array.from({ length: 5 }, (_, e) => entry(e)),
+    );
     expect(out.deadLetters[0]!.detail.length).toBeLessThan(1700);
     expect(out.deadLetters[0]!.detail).toMatch(/… and \d+ more$/);
+  });
+});
+
+describe('hostile payloads (issue 12, items 2, 6 and 10)', () => {
+  it(`refuses an entry of more than ${MAX_KEYS_PER_ENTRY} keys in values, flags or units, at once and whole`, () => {
+    const many = (prefix: string, value: unknown) =>
+      Object.fromEntries(Array.from({ length: MAX_KEYS_PER_ENTRY + 1 }, (_, i) => [`${prefix}${i}`, value]));
+    for (const [payload, name] of [
+      [{ ts: TS, values: many('v', 1) }, 'values'],
+      [{ ts: TS, values: { ph: 7 }, flags: many('f', 'N') }, 'flags'],
+      [{ ts: TS, values: { ph: 7 }, units: many('u', 'mg/L') }, 'units'],
+    ] as const) {
+      const out = decode('wq/demo-01/data', payload);
+      expect(out.readings).toEqual([]);
+      expect(reasons(out)).toEqual(['invalid_message']);
+      expect(out.deadLetters[0]!.detail).toContain(`"${name}" has 65 keys, at most ${MAX_KEYS_PER_ENTRY}`);
+    }
+    // A backfill's other entries are kept.
+    const mixed = decode('wq/demo-01/data', [
+      { ts: TS, values: { ph: 7.1 } },
+      { ts: TS, values: many('v', 1) },
+    ]);
+    expect(mixed.readings.map((r) => r.value)).toEqual([7.1]);
+    // The same limit for SenML records of one time.
+    const pack = Array.from({ length: MAX_KEYS_PER_ENTRY + 1 }, (_, i) => ({
+      n: `x${i}`,
+      v: 1,
+      t: Date.parse(TS) / 1000,
+    }));
+    expect(decode('wq/demo-01/senml', pack).deadLetters[0]!.detail).toContain('65 values for one time, at most 64');
+  });
+
+  it('decodes the 2,500-spelling, 5,000-flag flood in milliseconds (it took seconds: quadratic lookups, a thrashing memo)', () => {
+    const d = decoder();
+    const payload = Buffer.from(spellingFlood(TS));
+    const t0 = performance.now();
+    const out = d.decode('wq/demo-01/data', payload, NOW);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(reasons(out)).toEqual(['invalid_message']);
+  });
+
+  it('decodes a backfill within the limits in time linear in its entries (60 spellings, 64 invented flags each)', () => {
+    const spellings = nh3nSpellings(60);
+    const entries = (n: number) =>
+      Buffer.from(
+        JSON.stringify(
+          Array.from({ length: n }, (_, e) => ({
+            ts: new Date(Date.parse(TS) - e * 60_000).toISOString(),
+            values: Object.fromEntries(spellings.map((s) => [s, 0.5])),
+            flags: Object.fromEntries(Array.from({ length: 64 }, (_, k) => [`e${e}-flag-${k}`, 'N'])),
+          })),
+        ),
+      );
+    // Up to 4 MB: beyond the default payload limit, to show the cost of decoding itself.
+    const d = decoder({ maxPayloadBytes: 64 << 20 });
+    const best = (payload: Buffer) => {
+      let ms = Infinity;
+      for (let run = 0; run < 3; run++) {
+        const t0 = performance.now();
+        const out = d.decode('wq/demo-01/data', payload, NOW);
+        ms = Math.min(ms, performance.now() - t0);
+        expect(out.readings).toHaveLength(payload === small ? 250 : 2000);
+      }
+      return ms;
+    };
+    const small = entries(250);
+    const large = entries(2000);
+    // Eight times the entries: linear is about 8 times the time, quadratic 64 times.
+    expect(best(large) / best(small)).toBeLessThan(20);
+    // No memo of what the station invented: the spellings of NH3-N and pH only.
+    expect(d.memoStats().spellings).toBeLessThanOrEqual(61);
+  });
+
+  it('keeps no memory of names a station invents: 800 messages with a 250 KB unknown key', () => {
+    const d = decoder();
+    for (let i = 0; i < 800; i++) {
+      const out = d.decode('wq/demo-01/data', Buffer.from(hugeUnknownKey(TS, 250_000, i)), NOW);
+      expect(out.readings).toHaveLength(1);
+    }
+    for (let i = 0; i < 200; i++) d.decode(`wq/ghost-${i}/data`, Buffer.from('{}'), NOW);
+    const stats = d.memoStats();
+    expect(stats.spellings).toBe(1); // ph
+    expect(stats.topics).toBe(1); // wq/demo-01/data: a catalog station's
+    expect(stats.bytes).toBeLessThan(1024);
+  });
+
+  it('a value nested 50,000 levels deep costs that value only: the readings beside it are kept', () => {
+    const out = decode('wq/demo-01/data', deeplyNested(TS));
+    expect(out.readings.map((r) => r.parameter)).toEqual(['ph', 'do']);
+    expect(reasons(out)).toEqual(['invalid_value']);
+    expect(out.deadLetters[0]!.detail).toBe('values.nh3n: expected a finite number, got an array');
   });
 });
 
