@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 
-const BENCHMARKS = ['bench:ingest', 'bench:api'];
+const BENCHMARKS = ['bench:ingest', 'bench:api', 'bench:hostile'];
 
 let failed = 0;
 for (const name of BENCHMARKS) {

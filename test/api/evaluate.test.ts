@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, MAX_REPORTED_ERRORS, register } from '../../src/api/routes/evaluate.js';
 import { API_EVALUATION_LIMITS } from '../../src/domain/evaluate.js';
 import { freePort } from '../harness/free-port.js';
-import { createTestApp, TEST_KEYS } from './test-app.js';
+import { healthzUnderLoad } from './healthz-under-load.js';
+import { createTestApp } from './test-app.js';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -148,36 +149,14 @@ describe('POST /api/v1/evaluate against the real HTTP server: hostile requests d
         Array.from({ length: 1000 }, () => ({ ...item, readings: { ...item.readings, nh3n: -1, x1: 1 } })),
       ),
     ];
-    const probe = async () => {
-      const t0 = performance.now();
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
-      return performance.now() - t0;
-    };
-    // The machine's own noise (a shared CPU), measured the same way just before.
-    const idle: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      idle.push(await probe());
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const latencies: number[] = [];
-    let running = true;
-    const poll = (async () => {
-      while (running) {
-        latencies.push(await probe());
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        fetch(`${base}/api/v1/evaluate`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${TEST_KEYS.viewer}`, 'content-type': 'application/json' },
-          body: hostile[i % 2],
-        }).then(async (r) => ({ status: r.status, bytes: (await r.text()).length })),
-      ),
+    const {
+      answers,
+      idle,
+      loaded: latencies,
+    } = await healthzUnderLoad(
+      base,
+      Array.from({ length: 20 }, (_, i) => hostile[i % 2]!),
     );
-    running = false;
-    await poll;
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([400]));
     expect(Math.max(...answers.map((a) => a.bytes))).toBeLessThan(20_000);
     const worst = Math.max(...latencies);
