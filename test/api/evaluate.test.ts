@@ -115,7 +115,7 @@ describe('POST /api/v1/evaluate: limits (issue 12, item 5)', () => {
     const none = (await (await post(items.slice(0, 300))).json()) as J;
     expect(none.errors).toHaveLength(MAX_REPORTED_ERRORS);
     expect(none.errors_omitted).toBe(300 - MAX_REPORTED_ERRORS);
-    expect(none.detail).toContain('and 295 more'.replace('and 295 more', '另有 295 处错误'));
+    expect(none.detail).toContain('另有 295 处错误'); // the summary counts every problem, listed or not
   });
 });
 

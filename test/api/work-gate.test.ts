@@ -5,26 +5,26 @@ describe('work gate', () => {
   it('runs at most `concurrency` at a time, in arrival order, and turns away beyond `maxWaiting`', async () => {
     const gate = createWorkGate({ concurrency: 2, maxWaiting: 2 });
     const started: number[] = [];
-    const release: (() => void)[] = [];
+    const finish = new Map<number, () => void>();
     const job = (id: number) =>
       gate.run(async () => {
         started.push(id);
-        await new Promise<void>((resolve) => release.push(resolve));
+        await new Promise<void>((resolve) => finish.set(id, resolve));
         return id;
       });
+    const tick = () => new Promise((r) => setTimeout(r, 0));
     const runs = [job(1), job(2), job(3), job(4)];
     await expect(job(5)).rejects.toBeInstanceOf(GateFullError);
-    await Promise.resolve();
+    await tick();
     expect(started).toEqual([1, 2]);
     expect([gate.active, gate.waiting]).toEqual([2, 2]);
-    release.shift()!();
-    await new Promise((r) => setTimeout(r, 0));
+    finish.get(2)!();
+    await tick();
     expect(started).toEqual([1, 2, 3]);
-    while (release.length > 0 || started.length < 4) {
-      release.shift()?.();
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    release.forEach((r) => r());
+    for (const id of [1, 3]) finish.get(id)!();
+    await tick();
+    expect(started).toEqual([1, 2, 3, 4]);
+    finish.get(4)!();
     expect(await Promise.all(runs)).toEqual([1, 2, 3, 4]);
     expect([gate.active, gate.waiting]).toEqual([0, 0]);
   });
