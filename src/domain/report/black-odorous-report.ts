@@ -52,7 +52,9 @@ export function judgeUrbanPoint(station: UrbanStation, data: PeriodPieces, timeZ
 }
 
 /** A water body from its graded points in order along it; null when none of them has a grade. */
-export function judgeWaterBody(points: readonly PointVerdict[]): { grade: BlackOdorousGrade; severe_points: number } | null {
+export function judgeWaterBody(
+  points: readonly PointVerdict[],
+): { grade: BlackOdorousGrade; severe_points: number } | null {
   const graded = points.filter((p): p is PointVerdict & { grade: BlackOdorousGrade } => p.grade !== null);
   if (graded.length === 0) return null;
   const body = gradeWaterBody(graded.map((p) => ({ grade: p.grade })));

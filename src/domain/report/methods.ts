@@ -35,7 +35,7 @@ export const REPORT_METHODS: readonly MethodNote[] = [
   },
   {
     id: 'primary-pollutants',
-    zh: '主要污染指标：劣于Ⅲ类时取类别最差的前三项，类别相同按超Ⅲ类标准倍数排序，氰化物和重金属优先；超标倍数 = (C − Cⅲ)/Cⅲ，水温、pH、溶解氧不计',
+    zh: '主要污染指标：劣于III类时取类别最差的前三项，类别相同按超III类标准倍数排序，氰化物和重金属优先；超标倍数 = (C − Cⅲ)/Cⅲ，水温、pH、溶解氧不计',
     en: 'Primary pollutants: when worse than class III, the three worst items by class, then by multiple over class III, cyanide and heavy metals first; multiple = (C − C_III)/C_III, none for temperature, pH and DO',
     source: '环办[2011]22号 (standards.md §2); decisions 2, 3',
     confidence: 'C2',
@@ -49,14 +49,14 @@ export const REPORT_METHODS: readonly MethodNote[] = [
   },
   {
     id: 'shares',
-    zh: '达标率 = 达到目标的断面数 / 有目标的评价断面数；优良比例 = Ⅰ–Ⅲ类断面数 / 评价断面数；劣Ⅴ类比例同理；变化以百分点计',
+    zh: '达标率 = 达到目标的断面数 / 有目标的评价断面数；优良比例 = I–III类断面数 / 评价断面数；劣V类比例同理；变化以百分点计',
     en: 'Compliance rate = sections meeting their target / evaluated sections with a target; I–III share = class I–III sections / evaluated sections; 劣V share likewise; changes in percentage points',
     source: 'standards.md §7',
     confidence: 'C2',
   },
   {
     id: 'cwqi',
-    zh: 'CWQI：各评价项目 Cᵢ/Sᵢ（Sᵢ 为Ⅲ类限值，湖库总磷 0.05）、溶解氧 5/C、pH ≤7 时 7−pH、>7 时 (pH−7)/2，断面 CWQI 为各项之和；状态排名按 CWQI 升序（4 位小数）',
+    zh: 'CWQI：各评价项目 Cᵢ/Sᵢ（Sᵢ 为III类限值，湖库总磷 0.05）、溶解氧 5/C、pH ≤7 时 7−pH、>7 时 (pH−7)/2，断面 CWQI 为各项之和；状态排名按 CWQI 升序（4 位小数）',
     en: 'CWQI: Cᵢ/Sᵢ per evaluation item (Sᵢ the class III limit; lake TP 0.05), DO 5/C, pH 7 − pH at ≤ 7 and (pH − 7)/2 above; a section’s CWQI is the sum; status ranking ascending at 4 decimals',
     source: '环办监测〔2017〕51号 as reproduced (standards.md §7)',
     confidence: 'C2',
@@ -70,14 +70,14 @@ export const REPORT_METHODS: readonly MethodNote[] = [
   },
   {
     id: 'cwqi-change',
-    zh: 'ΔCWQI = (本期 − 上年同期)/上年同期 × 100%，负值为改善，升序排名；两期均为Ⅱ类及以上且达标的不参与变化排名',
+    zh: 'ΔCWQI = (本期 − 上年同期)/上年同期 × 100%，负值为改善，升序排名；两期均为II类及以上且达标的不参与变化排名',
     en: 'ΔCWQI = (now − same period last year) / same period last year × 100 %, negative is better, ranked ascending; units whose sections are all class II or better and meet their targets in both periods are left out of the change ranking',
     source: '环办监测〔2017〕51号 as reproduced (standards.md §7)',
     confidence: 'U',
   },
   {
     id: 'trend-wording',
-    zh: '水质变化：ΔG − ΔD（优良比例与劣Ⅴ类比例变化之差，百分点）> 20 明显好转，10–20 有所好转，≤ 10 无明显变化（变差同理）',
+    zh: '水质变化：ΔG − ΔD（优良比例与劣V类比例变化之差，百分点）> 20 明显好转，10–20 有所好转，≤ 10 无明显变化（变差同理）',
     en: 'Change wording: ΔG − ΔD (change of the I–III share minus that of the 劣V share, points) > 20 significantly better, 10–20 slightly better, ≤ 10 no obvious change (worse likewise)',
     source: '环办[2011]22号 (standards.md §7)',
     confidence: 'S',

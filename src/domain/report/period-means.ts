@@ -119,7 +119,8 @@ export function stationPeriod(input: StationPeriodInput): StationPeriod {
   const deciding = input.deciding ?? input.parameters;
   let validDays = 0;
   for (const key of dayKeys) {
-    if (deciding.length > 0 && deciding.every((code) => (items[code]?.days.get(key)?.count ?? 0) >= requiredPerDay)) validDays++;
+    if (deciding.length > 0 && deciding.every((code) => (items[code]?.days.get(key)?.count ?? 0) >= requiredPerDay))
+      validDays++;
   }
   return { items, days: dayKeys.size, validDays, requiredPerDay };
 }

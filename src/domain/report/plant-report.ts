@@ -62,7 +62,8 @@ export function judgePlant(station: PlantStation, data: PeriodPieces, timeZone: 
   });
   const dayKeys = new Set<string>();
   for (const code of deciding) for (const key of period.items[code]?.days.keys() ?? []) dayKeys.add(key);
-  const enough = (code: ParameterCode, key: string) => (period.items[code]?.days.get(key)?.count ?? 0) >= period.requiredPerDay;
+  const enough = (code: ParameterCode, key: string) =>
+    (period.items[code]?.days.get(key)?.count ?? 0) >= period.requiredPerDay;
 
   const stats = new Map<ParameterCode, { exceedanceDays: number; maxMultiple: number | null }>();
   let compliant = 0;

@@ -33,6 +33,8 @@ export interface DataBasis {
   valid_flags: readonly string[];
   min_valid_share: number;
   flag_source: Name;
+  /** False until data marks exist (issue 14): then "no mark applied" means none could be. */
+  marks_available: boolean;
   /** Approved data marks that changed a reading's effective flag in these periods. */
   marks_applied: readonly { station: string; from: number; to: number; flag: string; reason: string }[];
   /** Windows re-judged since the last issue of this report (late data, marks). */
@@ -124,7 +126,10 @@ export interface WaterReport {
   jurisdictions: GroupRow[];
   sections: SectionRow[];
   plants: PlantRow[];
-  black_odorous: { points: UrbanRow[]; water_bodies: { river: string; name: Name; grade: BlackOdorousGrade; severe_points: number }[] };
+  black_odorous: {
+    points: UrbanRow[];
+    water_bodies: { river: string; name: Name; grade: BlackOdorousGrade; severe_points: number }[];
+  };
   data_basis: DataBasis;
   methods: readonly MethodNote[];
 }
@@ -189,12 +194,7 @@ export function buildReport(input: ReportInput): WaterReport {
     r.item.change_rank = r.rank;
 
   // Groups of sections.
-  const group = (
-    id: string,
-    name: Name,
-    kind: GroupRow['kind'],
-    members: typeof sectionVerdicts,
-  ): GroupRow => {
+  const group = (id: string, name: Name, kind: GroupRow['kind'], members: typeof sectionVerdicts): GroupRow => {
     const figures = {
       current: groupFigures(members.map((m) => m.verdicts.current).filter((v): v is SectionVerdict => v !== null)),
       previous: members.some((m) => m.verdicts.previous)
@@ -222,7 +222,14 @@ export function buildReport(input: ReportInput): WaterReport {
   const city = group('city', input.grouping.city, 'city', withCurrent);
   const basinOf = new Map(input.grouping.rivers.map((r) => [r.id, r.basin]));
   const rivers = input.grouping.rivers
-    .map((r) => group(r.id, r.name, 'river', withCurrent.filter((s) => s.station.river === r.id)))
+    .map((r) =>
+      group(
+        r.id,
+        r.name,
+        'river',
+        withCurrent.filter((s) => s.station.river === r.id),
+      ),
+    )
     .filter((g) => g.sections.length > 0);
   const basinIds = [...new Set(input.grouping.rivers.map((r) => r.basin))];
   const basins = basinIds
@@ -238,7 +245,14 @@ export function buildReport(input: ReportInput): WaterReport {
     // A basin of one river says nothing its river row does not.
     .filter((g) => g.sections.length > 0 && input.grouping.rivers.filter((r) => r.basin === g.id).length > 1);
   const jurisdictions = input.grouping.jurisdictions
-    .map((j) => group(j.id, j.name, 'jurisdiction', withCurrent.filter((s) => s.station.jurisdiction === j.id)))
+    .map((j) =>
+      group(
+        j.id,
+        j.name,
+        'jurisdiction',
+        withCurrent.filter((s) => s.station.jurisdiction === j.id),
+      ),
+    )
     .filter((g) => g.sections.length > 0);
   for (const j of jurisdictions) {
     const members = withCurrent.filter((s) => s.station.jurisdiction === j.id);
@@ -274,7 +288,10 @@ export function buildReport(input: ReportInput): WaterReport {
       current: v.current!,
       previous: v.previous,
       last_year: v.last_year,
-      compliance_rate_change_previous_pp: pointChange(v.current?.compliance_rate ?? null, v.previous?.compliance_rate ?? null),
+      compliance_rate_change_previous_pp: pointChange(
+        v.current?.compliance_rate ?? null,
+        v.previous?.compliance_rate ?? null,
+      ),
       compliance_rate_change_last_year_pp: pointChange(
         v.current?.compliance_rate ?? null,
         v.last_year?.compliance_rate ?? null,
@@ -335,4 +352,3 @@ export function buildReport(input: ReportInput): WaterReport {
     methods: REPORT_METHODS,
   };
 }
-

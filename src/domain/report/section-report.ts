@@ -60,7 +60,11 @@ export function judgeSection(station: SectionStation, data: PeriodPieces, timeZo
   }
   const lacking = deciding
     .filter((code) => !period.items[code]?.sufficient)
-    .map((code) => ({ parameter: code, count: period.items[code]?.count ?? 0, required: period.items[code]?.required ?? 0 }));
+    .map((code) => ({
+      parameter: code,
+      count: period.items[code]?.count ?? 0,
+      required: period.items[code]?.required ?? 0,
+    }));
   const base = { days: period.days, valid_days: period.validDays, lacking, means };
   if (deciding.length === 0 || lacking.length > 0) {
     return {

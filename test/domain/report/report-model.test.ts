@@ -18,7 +18,12 @@ const H4 = 4 * 3_600_000;
 const NOV = parsePeriod('monthly', '2026-11');
 
 /** `days` daily buckets of `perDay` readings each, every item at the given value, from the period's first day. */
-function constant(period: typeof NOV, values: Partial<Record<ParameterCode, number>>, days = 30, perDay = 6): PeriodPieces {
+function constant(
+  period: typeof NOV,
+  values: Partial<Record<ParameterCode, number>>,
+  days = 30,
+  perDay = 6,
+): PeriodPieces {
   const { from, to } = periodBounds(period, TZ);
   const pieces: PeriodPieces['pieces'] = {};
   for (const [code, value] of Object.entries(values) as [ParameterCode, number][]) {
@@ -78,6 +83,7 @@ function input(over: Partial<ReportInput>): ReportInput {
       valid_flags: ['N', 'T'],
       min_valid_share: 0.75,
       flag_source: { zh: '存储的标记', en: 'stored flags' },
+      marks_available: false,
       marks_applied: [],
       rejudged_since_last_issue: [],
       last_issue: null,
@@ -87,7 +93,11 @@ function input(over: Partial<ReportInput>): ReportInput {
   };
 }
 
-const only = (current: PeriodPieces | null, previous: PeriodPieces | null = null, last_year: PeriodPieces | null = null) => ({
+const only = (
+  current: PeriodPieces | null,
+  previous: PeriodPieces | null = null,
+  last_year: PeriodPieces | null = null,
+) => ({
   current,
   previous,
   last_year,
@@ -127,7 +137,12 @@ describe('period means (standards.md §7)', () => {
 
   it('weights buckets by their reading counts', () => {
     // (0.4 × 3 + 1.0 × 1) / 4 = 0.55
-    expect(combinePieces('nh3n', [{ start: 0, count: 3, mean: 0.4 }, { start: 1, count: 1, mean: 1.0 }]).mean).toBeCloseTo(0.55, 12);
+    expect(
+      combinePieces('nh3n', [
+        { start: 0, count: 3, mean: 0.4 },
+        { start: 1, count: 1, mean: 1.0 },
+      ]).mean,
+    ).toBeCloseTo(0.55, 12);
   });
 });
 
@@ -215,12 +230,24 @@ describe('a month of sections', () => {
   ];
   const small = [
     // NH3-N 0.4, 0.9, 1.4 → mean 0.9 → III; TP 0.08, 0.15, 0.25 → mean 0.16 → III; DO min 5.5 → … mean 6.5 → II.
-    { station: section('s1', { river: 'small' }), data: only(constant(NOV, { ...CLASS_II, nh3n: 0.4, tp: 0.08, do: 7 })) },
-    { station: section('s2', { river: 'small' }), data: only(constant(NOV, { ...CLASS_II, nh3n: 0.9, tp: 0.15, do: 7 })) },
-    { station: section('s3', { river: 'small' }), data: only(constant(NOV, { ...CLASS_II, nh3n: 1.4, tp: 0.25, do: 5.5 })) },
+    {
+      station: section('s1', { river: 'small' }),
+      data: only(constant(NOV, { ...CLASS_II, nh3n: 0.4, tp: 0.08, do: 7 })),
+    },
+    {
+      station: section('s2', { river: 'small' }),
+      data: only(constant(NOV, { ...CLASS_II, nh3n: 0.9, tp: 0.15, do: 7 })),
+    },
+    {
+      station: section('s3', { river: 'small' }),
+      data: only(constant(NOV, { ...CLASS_II, nh3n: 1.4, tp: 0.25, do: 5.5 })),
+    },
   ];
   // 20 of 30 days: 120 of the 180 readings a 4-hourly station sends in November; 75 % needs ⌈135⌉.
-  const lacking = { station: section('x1', { river: 'small', jurisdiction: 'district-b' }), data: only(constant(NOV, CLASS_II, 20)) };
+  const lacking = {
+    station: section('x1', { river: 'small', jurisdiction: 'district-b' }),
+    data: only(constant(NOV, CLASS_II, 20)),
+  };
   const report = buildReport(input({ sections: [...big, ...small, lacking] }));
   const row = (id: string) => report.sections.find((s) => s.id === id)!;
 
@@ -267,7 +294,12 @@ describe('a month of sections', () => {
   it('evaluates a river of fewer than 5 sections on the means of its items: NH3-N 0.9, TP 0.16 → III', () => {
     const river = report.rivers.find((r) => r.id === 'small')!;
     // The insufficient section x1 is left out: means over s1–s3 only. DO (7 + 7 + 5.5)/3 = 6.5 → II.
-    expect(river.evaluation).toMatchObject({ method: 'section-mean', sections_evaluated: 3, class: 'III', grade: '良好' });
+    expect(river.evaluation).toMatchObject({
+      method: 'section-mean',
+      sections_evaluated: 3,
+      class: 'III',
+      grade: '良好',
+    });
   });
 
   it('ranks sections by CWQI, ties sharing a rank', () => {
@@ -275,7 +307,10 @@ describe('a month of sections', () => {
     // NH3-N 0.4, TP 0.08/0.2 = 0.4 ⇒ 2.264286, the lowest: all three rank 1; the next rank is 4.
     expect(row('b1').current.cwqi).toBeCloseTo(2.264286, 6);
     expect([row('b1').status_rank, row('b5').status_rank, row('s1').status_rank]).toEqual([1, 1, 1]);
-    const ranks = report.sections.map((s) => s.status_rank).filter((r): r is number => r !== null).sort((a, b) => a - b);
+    const ranks = report.sections
+      .map((s) => s.status_rank)
+      .filter((r): r is number => r !== null)
+      .sort((a, b) => a - b);
     expect(ranks).toEqual([1, 1, 1, 4, 5, 6, 7, 8]);
     // 劣V b4: 0.25 + 0.714286 + 0.5 + 2.3 + 1.6 = 5.364286, the highest
     expect(row('b4').status_rank).toBe(8);
@@ -304,11 +339,20 @@ describe('comparisons: 环比 and 同比, the change ranking and its exclusion r
   const prev = shiftPeriod(NOV, -1);
   const sections = [
     // Worse than a year ago: NH3-N 1.2 (IV) now, 0.4 (II) then.
-    { station: section('w'), data: only(constant(NOV, CLASS_IV), constant(prev, CLASS_III, 31), constant(lastYear, CLASS_II)) },
+    {
+      station: section('w'),
+      data: only(constant(NOV, CLASS_IV), constant(prev, CLASS_III, 31), constant(lastYear, CLASS_II)),
+    },
     // Better: II now, 劣V then.
-    { station: section('g', { jurisdiction: 'district-b' }), data: only(constant(NOV, CLASS_II), null, constant(lastYear, INFERIOR_V)) },
+    {
+      station: section('g', { jurisdiction: 'district-b' }),
+      data: only(constant(NOV, CLASS_II), null, constant(lastYear, INFERIOR_V)),
+    },
     // II in both periods and meeting its target: out of the change ranking.
-    { station: section('k', { jurisdiction: 'district-b' }), data: only(constant(NOV, CLASS_II), null, constant(lastYear, CLASS_II)) },
+    {
+      station: section('k', { jurisdiction: 'district-b' }),
+      data: only(constant(NOV, CLASS_II), null, constant(lastYear, CLASS_II)),
+    },
   ];
   const report = buildReport(input({ sections }));
   const row = (id: string) => report.sections.find((s) => s.id === id)!;
@@ -384,7 +428,13 @@ describe('plants against GB 18918-2002 1A on daily means', () => {
 
   it('counts compliant and exceedance days', () => {
     // 30 days: days 3 and 4 exceed (COD); day 10 lacks NH3-N hours but its COD (40) passes — not certain: insufficient.
-    expect(plant).toMatchObject({ days: 30, judged_days: 29, compliant_days: 27, non_compliant_days: 2, insufficient_days: 1 });
+    expect(plant).toMatchObject({
+      days: 30,
+      judged_days: 29,
+      compliant_days: 27,
+      non_compliant_days: 2,
+      insufficient_days: 1,
+    });
     expect(plant.compliance_rate).toBeCloseTo(27 / 29, 12);
     expect(plant.exceeding).toEqual(['cod']);
   });
@@ -402,7 +452,11 @@ describe('plants against GB 18918-2002 1A on daily means', () => {
 
 describe('black-odorous water bodies', () => {
   const { from, to } = periodBounds(NOV, TZ);
-  const point = (id: string, km: number, nh3n: (d: number) => number): { station: UrbanStation; data: ReturnType<typeof only> } => ({
+  const point = (
+    id: string,
+    km: number,
+    nh3n: (d: number) => number,
+  ): { station: UrbanStation; data: ReturnType<typeof only> } => ({
     station: {
       id,
       name: { zh: id, en: id },
@@ -431,7 +485,11 @@ describe('black-odorous water bodies', () => {
     // light; p3: 5 every day → none. Water body: 1 of 3 points severe (< 60 %) → light.
     const report = buildReport(
       input({
-        urban: [point('p1', 0.5, (d) => (d < 18 ? 16 : 5)), point('p2', 1.0, (d) => (d < 9 ? 16 : 5)), point('p3', 1.5, () => 5)],
+        urban: [
+          point('p1', 0.5, (d) => (d < 18 ? 16 : 5)),
+          point('p2', 1.0, (d) => (d < 9 ? 16 : 5)),
+          point('p3', 1.5, () => 5),
+        ],
         grouping: { ...input({}).grouping, rivers: [{ id: 'creek', name: { zh: '浜', en: 'Creek' }, basin: 'creek' }] },
       }),
     );
@@ -445,7 +503,9 @@ describe('black-odorous water bodies', () => {
 describe('a period mean exactly at a limit', () => {
   it('stays at the limit (no floating-point drift into the next class)', () => {
     // 30 days × 6 readings of NH3-N 1.0 mg/L, the class III limit: mean 1.0 → III, not IV.
-    const r = buildReport(input({ sections: [{ station: section('e'), data: only(constant(NOV, { ...CLASS_II, nh3n: 1.0 })) }] }));
+    const r = buildReport(
+      input({ sections: [{ station: section('e'), data: only(constant(NOV, { ...CLASS_II, nh3n: 1.0 })) }] }),
+    );
     expect(r.sections[0]!.current.means.nh3n).toBe(1);
     expect(r.sections[0]!.current.class).toBe('III');
   });
