@@ -30,6 +30,8 @@ import { createStore } from './store/create-store.js';
 import type { InfluxStore } from './store/influx/influx-store.js';
 import type { ReadingStore } from './store/reading-store.js';
 import type { Dashboard } from './web/serve.js';
+import type { ReportArchive } from './reports/report-archive.js';
+import type { ReportService } from './reports/report-service.js';
 
 // The API routes, the dashboard, the alerts, the jobs, the embedded broker and the demo are imported only by
 // the instances that run them (dynamic import): an ingest-only process (ROLES=ingest) never loads their
@@ -92,25 +94,62 @@ export async function createApp(deps: AppDeps): Promise<App> {
   /** The simulated history published at this start, whose windows the demo judges before the jobs start. */
   let demoHistory: { from: number; to: number } | undefined;
   let dashboard: Dashboard | undefined;
+  // Monthly reports (issue 15): one service for the API and the scheduled issue, one archive of issued versions.
+  let reportArchive: ReportArchive | undefined;
+  let reportService: ReportService | undefined;
   const shutdown = new AbortController();
 
   const catalogNow = (): Catalog => {
     if (!catalog) throw new Error('the catalog is not loaded yet');
     return catalog;
   };
+  const reportServiceNow = (): ReportService => {
+    if (!reportService) throw new Error('the report service is not started yet');
+    return reportService;
+  };
+
+  /** The report archive (DATA_DIR/reports.db) and the service, for the API and the alerts role. */
+  async function startReports(): Promise<void> {
+    const [{ createReportArchive }, { createReportService }, { storedFlagReadings }] = await Promise.all([
+      import('./reports/report-archive.js'),
+      import('./reports/report-service.js'),
+      import('./reports/effective-readings.js'),
+    ]);
+    const archive = createReportArchive({ dataDir: config.DATA_DIR });
+    reportArchive = archive;
+    reportService = createReportService({
+      readings: storedFlagReadings(store),
+      catalog: catalogNow,
+      timeZone: config.TIMEZONE,
+      now,
+      lastIssue: (kind, period) => archive.latest(kind, period) ?? null,
+    });
+  }
 
   const routes: RegisterRoutes[] = [];
   const publicRoutes: RegisterRoutes[] = [];
   if (roles.api) {
-    const [{ registerDataRoutes }, { register: registerAlertRoutes }, { register: registerJobRoutes }, { mountDashboard }] =
-      await Promise.all([
-        import('./api/routes/index.js'),
-        import('./api/routes/alerts.js'),
-        import('./api/routes/jobs.js'),
-        import('./web/serve.js'),
-      ]);
+    const [
+      { registerDataRoutes },
+      { register: registerAlertRoutes },
+      { register: registerJobRoutes },
+      { mountDashboard },
+      { register: registerReportRoutes },
+    ] = await Promise.all([
+      import('./api/routes/index.js'),
+      import('./api/routes/alerts.js'),
+      import('./api/routes/jobs.js'),
+      import('./web/serve.js'),
+      import('./api/routes/reports.js'),
+    ]);
     routes.push(
-      registerDataRoutes({ store, catalog: catalogNow, now, timeZone: config.TIMEZONE, maxRangeDays: config.API_MAX_RANGE_DAYS }),
+      registerDataRoutes({
+        store,
+        catalog: catalogNow,
+        now,
+        timeZone: config.TIMEZONE,
+        maxRangeDays: config.API_MAX_RANGE_DAYS,
+      }),
       // The alert routes answer 503 while this instance has no alerts role (or before start()).
       (app) =>
         registerAlertRoutes(app, {
@@ -122,6 +161,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
           maxStreamsPerKey: config.ALERT_STREAMS_PER_KEY,
         }),
       (app) => registerJobRoutes(app, { scheduler: () => jobs?.scheduler }),
+      (app) =>
+        registerReportRoutes(app, {
+          reports: { build: (...args) => reportServiceNow().build(...args) },
+          now,
+          timeZone: config.TIMEZONE,
+          ...(config.REPORT_FONT ? { font: config.REPORT_FONT } : {}),
+        }),
     );
     publicRoutes.push((app) => {
       dashboard = mountDashboard(app, { logger: deps.logger });
@@ -228,12 +274,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
       alertPublisher.on('error', (err) => log.warn({ err }, 'alert MQTT connection error'));
     }
     const alertCatalog = createAlertCatalog(catalogNow());
+    const archive = reportArchive;
     alerts = createAlerts({
       config,
       catalog: alertCatalog,
       readings: store,
       logger: deps.logger,
       now,
+      ...(archive && {
+        attachments: (ref) =>
+          archive.file(ref.kind as Parameters<ReportArchive['file']>[0], ref.period, ref.version, ref.format),
+      }),
       ...(alertPublisher && {
         publish: async (topic: string, payload: string, options: { qos: 1; retain: false }) => {
           await alertPublisher!.publishAsync(topic, payload, options);
@@ -248,6 +299,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
       readings: store,
       logger: deps.logger,
       now,
+      ...(archive &&
+        reportService && {
+          reports: {
+            service: reportService,
+            archive,
+            catalog: {
+              unit: (id: string) => alertCatalog.unit(id),
+              plantsOfOperator: (id: string) => catalogNow().plantsOfOperator(id),
+            },
+            ...(catalogNow().public_url ? { publicUrl: catalogNow().public_url } : {}),
+          },
+        }),
     });
     alerts.start();
     if (demoHistory) {
@@ -304,6 +367,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         if (!roles.ingest) throw err;
         log.warn({ err, store: store.kind }, 'the store does not answer yet; ingest spools readings and retries');
       }
+      if (roles.api || roles.alerts) await startReports();
       if (roles.ingest) await startIngest();
       else log.info('ingest is off in this instance (ROLES)');
       if (demo) await startDemoFeed();
@@ -327,6 +391,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ['alert MQTT connection', alertPublisher && (() => alertPublisher!.endAsync())],
         ['ingest', ingester && (() => ingester!.stop())],
         ['embedded broker', broker && (() => broker!.stop())],
+        ['report archive', reportArchive && (async () => reportArchive!.close())],
         ['store', () => store.stop()],
       ];
       for (const [name, step] of steps) {

@@ -211,6 +211,17 @@ export const configSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   /** Unit ids that get the digest; default every city-level unit of the catalog. */
   DIGEST_UNITS: optionalList,
+  /** The monthly report (issue 15): day 1 at 07:30 local time by default; docs/reports.md. */
+  REPORT_CRON: cron('30 7 1 * *'),
+  /** Language of the issued report's files and messages; default LANG_UI (a channel's `lang` wins for messages). */
+  REPORT_LANG: z
+    .enum(['zh-CN', 'en'])
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Unit ids that get the monthly report; default every city-level unit (operator units get their plants' part). */
+  REPORT_UNITS: optionalList,
+  /** A CJK font file for PDF reports; default the first of Debian's fonts-wqy-microhei / fonts-noto-cjk found. */
+  REPORT_FONT: optionalString,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -12,7 +12,7 @@ import { createAlertService, type AlertService } from './alert-service.js';
 import { createAlertStore, type AlertStore } from './alert-store.js';
 import type { SecretLookup } from './notify/channel.js';
 import { createChannelFactory } from './notify/channels.js';
-import { createMailer, type Mailer } from './notify/email.js';
+import { createMailer, type AttachmentSource, type Mailer } from './notify/email.js';
 import type { Publish } from './notify/mqtt.js';
 import { createOutbox, type Outbox } from './outbox.js';
 import { defaultAlertSettings, type AlertSettings } from './settings.js';
@@ -62,6 +62,8 @@ export function createAlerts(deps: {
   publish?: Publish;
   /** Overrides the environment lookup (tests). */
   secrets?: SecretLookup;
+  /** Files of issued reports, attached to report e-mails (src/reports/report-archive.ts). */
+  attachments?: AttachmentSource;
 }): Alerts {
   const now = deps.now ?? Date.now;
   const { config } = deps;
@@ -74,6 +76,7 @@ export function createAlerts(deps: {
     now,
     ...(mailer ? { mailer } : {}),
     ...(deps.publish ? { publish: deps.publish } : {}),
+    ...(deps.attachments ? { attachments: deps.attachments } : {}),
   });
   const outbox = createOutbox({ store, channels, now, logger: deps.logger });
   const service = createAlertService({

@@ -57,8 +57,42 @@ export interface DigestNotification {
   digest: Record<string, unknown>;
 }
 
+/** A file of an issued report (src/reports/report-archive.ts), attached to e-mails at send time. */
+export interface ReportAttachment {
+  filename: string;
+  contentType: string;
+  kind: string;
+  period: string;
+  version: number;
+  format: 'xlsx' | 'pdf';
+}
+
+/**
+ * An issued monthly (quarterly, annual) report (src/jobs/report-job.ts): e-mail carries its files as attachments,
+ * read from the report archive when the outbox sends it (the outbox stores the reference, not the bytes); robots
+ * and webhooks get the summary and a link.
+ */
+export interface ReportNotification {
+  /** Idempotency key, derived from the report, its version and the target. */
+  id: string;
+  event: 'report';
+  createdAt: number;
+  lang: Lang;
+  title: string;
+  text: string;
+  url?: string;
+  unit?: { id: string; name: LocalizedName };
+  report: Record<string, unknown>;
+  attachments: ReportAttachment[];
+}
+
 /** Anything the outbox stores and the channels send. */
-export type OutboxMessage = Notification | DigestNotification;
+export type OutboxMessage = Notification | DigestNotification | ReportNotification;
+
+/** An alert's notification, as opposed to a digest or a report sent to a unit. */
+export function isAlertNotification(message: OutboxMessage): message is Notification {
+  return message.event !== 'digest' && message.event !== 'report';
+}
 
 export const OUTBOX_STATES = ['pending', 'delivered', 'failed'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];

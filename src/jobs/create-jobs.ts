@@ -19,7 +19,10 @@ import type { Config } from '../config.js';
 import { parseWindow } from '../domain/time-window.js';
 import type { Logger } from '../logger.js';
 import type { ReadingStore } from '../store/reading-store.js';
+import type { ReportArchive } from '../reports/report-archive.js';
+import type { ReportService } from '../reports/report-service.js';
 import { createDigestJob, digestRecipients } from './digest-job.js';
+import { createReportJob, reportRecipients } from './report-job.js';
 import type { Job } from './job.js';
 import { createJobStore, type JobStore } from './job-store.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
@@ -40,6 +43,10 @@ export type JobsConfig = AlertConfig &
     | 'DIGEST_LANG'
     | 'DIGEST_UNITS'
     | 'DEAD_LETTER_RETENTION'
+    | 'REPORT_CRON'
+    | 'REPORT_LANG'
+    | 'REPORT_UNITS'
+    | 'REPORT_FONT'
   >;
 
 export interface AlertJobs {
@@ -63,6 +70,13 @@ export interface AlertJobsDeps {
   now?: () => number;
   /** Tests pass `createJobStore({ file: ':memory:' })` or a store of their own. */
   jobStore?: JobStore;
+  /** The monthly report's service, archive and catalog (issue 15); without them there is no report job. */
+  reports?: {
+    service: ReportService;
+    archive: ReportArchive;
+    catalog: Parameters<typeof reportRecipients>[1];
+    publicUrl?: string;
+  };
 }
 
 /** The jobs, in the order they run at start-up: judge what was missed, escalate, then send. */
@@ -117,7 +131,27 @@ export function alertJobs(deps: AlertJobsDeps): Job[] {
     ...(config.DEAD_LETTER_RETENTION > 0
       ? [createDeadLetterRetentionJob({ retentionMs: config.DEAD_LETTER_RETENTION, store: deps.readings })]
       : []),
+    ...(deps.reports ? [reportJob(deps, deps.reports)] : []),
   ];
+}
+
+function reportJob(deps: AlertJobsDeps, reports: NonNullable<AlertJobsDeps['reports']>): Job {
+  const { config } = deps;
+  const { recipients, unknown } = reportRecipients(deps.units, reports.catalog, config.REPORT_UNITS);
+  if (unknown.length > 0) deps.logger.warn({ unknown }, 'REPORT_UNITS names units that are not in the catalog');
+  return createReportJob({
+    schedule: config.REPORT_CRON,
+    service: reports.service,
+    archive: reports.archive,
+    store: deps.alerts.store,
+    outbox: deps.alerts.outbox,
+    recipients,
+    defaultChannels: defaultChannels(config),
+    lang: config.REPORT_LANG ?? config.LANG_UI,
+    timeZone: config.TIMEZONE,
+    ...(reports.publicUrl ? { publicUrl: reports.publicUrl } : {}),
+    ...(config.REPORT_FONT ? { font: config.REPORT_FONT } : {}),
+  });
 }
 
 export function createAlertJobs(deps: AlertJobsDeps): AlertJobs {

@@ -3,6 +3,7 @@
  * the period before it and the same period a year earlier (read through `EffectiveReadings`), the data basis
  * (marks applied, windows re-judged since the last issue), and the pure model (src/domain/report/) on top.
  */
+import type { ReportScope } from '../api/auth/access-policy.js';
 import type { Catalog, Station } from '../catalog/index.js';
 import { BLACK_ODOROUS_INDICATORS } from '../domain/black-odorous.js';
 import type { BuiltinDischargeStandard, CustomDischargeStandard } from '../domain/discharge-standard-definition.js';
@@ -18,7 +19,7 @@ import { noDataMarksYet, type DataMarks } from './data-marks.js';
 import type { EffectiveReadings } from './effective-readings.js';
 
 /** Whose report: everything (bureau, admin), an operator's plants, or the public sections (viewer). */
-export type ReportScope = { kind: 'all' } | { kind: 'operator'; plants: readonly string[] } | { kind: 'public' };
+export type { ReportScope };
 
 export interface ReportServiceDeps {
   readings: EffectiveReadings;
@@ -69,16 +70,17 @@ function base(station: Station) {
 }
 
 export interface ReportService {
-  build(period: Period, scope: ReportScope): Promise<WaterReport>;
+  /** `now`: the instant the report is made for (a scheduled run's time); default the service's clock. */
+  build(period: Period, scope: ReportScope, options?: { now?: number }): Promise<WaterReport>;
 }
 
 export function createReportService(deps: ReportServiceDeps): ReportService {
   const marks = deps.marks ?? noDataMarksYet;
   return {
-    async build(period, scope) {
+    async build(period, scope, options = {}) {
       const catalog = deps.catalog();
       const tz = deps.timeZone;
-      const now = deps.now();
+      const now = options.now ?? deps.now();
       const periods: Periods<Period> = {
         current: period,
         previous: shiftPeriod(period, -1),

@@ -2,7 +2,7 @@
 import type { ChannelSpec } from '../alert-catalog.js';
 import type { Channel, HttpOptions, SecretLookup } from './channel.js';
 import { dingtalkFromSpec } from './dingtalk.js';
-import { createEmailChannel, type Mailer } from './email.js';
+import { createEmailChannel, type AttachmentSource, type Mailer } from './email.js';
 import { feishuFromSpec } from './feishu.js';
 import { createMqttChannel, type Publish } from './mqtt.js';
 import { webhookFromSpec } from './webhook.js';
@@ -13,6 +13,8 @@ export interface ChannelDeps extends HttpOptions {
   secrets: SecretLookup;
   mailer?: Mailer;
   publish?: Publish;
+  /** Files of issued reports for e-mail attachments (the report archive). */
+  attachments?: AttachmentSource;
 }
 
 export type ChannelFactory = (spec: ChannelSpec) => Channel;
@@ -34,7 +36,11 @@ export function createChannelFactory(deps: ChannelDeps): ChannelFactory {
       case 'feishu':
         return feishuFromSpec(spec, deps.secrets, http);
       case 'email':
-        return createEmailChannel({ mailer: deps.mailer, to: spec.to ?? [] });
+        return createEmailChannel({
+          mailer: deps.mailer,
+          to: spec.to ?? [],
+          ...(deps.attachments ? { attachments: deps.attachments } : {}),
+        });
       case 'mqtt':
         return createMqttChannel({ publish: deps.publish });
     }

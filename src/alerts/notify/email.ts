@@ -3,7 +3,7 @@
  * the Message-ID, so a mail system (or a person) can recognise a retried delivery.
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
-import type { OutboxMessage } from '../notification.js';
+import { isAlertNotification, type OutboxMessage, type ReportAttachment } from '../notification.js';
 import { ChannelNotConfiguredError, DeliveryError, type Channel } from './channel.js';
 
 export interface EmailTransportOptions {
@@ -48,23 +48,47 @@ export function markdownToText(markdown: string): string {
     .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1: $2');
 }
 
-export function emailMessage(n: OutboxMessage, to: readonly string[]): SendMailOptions {
+/** Reads an issued report's file for an attachment (the report archive); undefined when it is not there. */
+export type AttachmentSource = (ref: ReportAttachment) => Buffer | undefined;
+
+export function emailMessage(
+  n: OutboxMessage,
+  to: readonly string[],
+  attachments?: { filename: string; content: Buffer; contentType: string }[],
+): SendMailOptions {
   return {
     to: [...to],
     subject: n.title,
     text: markdownToText(n.text),
     messageId: `<${n.id}@qingliu.alerts>`,
-    headers: { 'X-Qingliu-Event': n.event, ...(n.event === 'digest' ? {} : { 'X-Qingliu-Alert': String(n.alert.id) }) },
+    headers: {
+      'X-Qingliu-Event': n.event,
+      ...(isAlertNotification(n) ? { 'X-Qingliu-Alert': String(n.alert.id) } : {}),
+    },
+    ...(attachments && attachments.length > 0 ? { attachments } : {}),
   };
 }
 
-export function createEmailChannel(options: { mailer: Mailer | undefined; to: readonly string[] }): Channel {
+export function createEmailChannel(options: {
+  mailer: Mailer | undefined;
+  to: readonly string[];
+  attachments?: AttachmentSource;
+}): Channel {
   return {
     type: 'email',
     async send(notification) {
       if (!options.mailer) throw new ChannelNotConfiguredError('e-mail channel: SMTP_URL is not configured');
+      const files =
+        notification.event === 'report'
+          ? notification.attachments.map((ref) => {
+              const content = options.attachments?.(ref);
+              // Issued reports are immutable, so a missing file will not appear later: give up on this e-mail.
+              if (!content) throw new DeliveryError(`report file ${ref.filename} is not in the report archive`, true);
+              return { filename: ref.filename, content, contentType: ref.contentType };
+            })
+          : undefined;
       try {
-        await options.mailer.sendMail(emailMessage(notification, options.to));
+        await options.mailer.sendMail(emailMessage(notification, options.to, files));
       } catch (err) {
         throw new DeliveryError(`SMTP delivery failed: ${(err as Error).message}`, false, { cause: err });
       }

@@ -5,7 +5,7 @@
  * bot security settings; Feishu rejects timestamps more than an hour off. Success is `{"code":0,...}`.
  */
 import { createHmac } from 'node:crypto';
-import type { OutboxMessage } from '../notification.js';
+import { isAlertNotification, type OutboxMessage } from '../notification.js';
 import { checkRobotAnswer, postJson, robotFromSpec, type Channel, type HttpOptions } from './channel.js';
 import { IDEMPOTENCY_HEADER } from './webhook.js';
 
@@ -16,9 +16,13 @@ export function feishuSign(secret: string, timestampSeconds: string): string {
 const TEMPLATE = { critical: 'red', warning: 'orange', info: 'blue' } as const;
 
 export function feishuCard(n: OutboxMessage) {
-  const template = n.event === 'digest' ? 'blue' : n.event === 'resolved' ? 'green' : TEMPLATE[n.alert.severity];
-  const button =
-    n.event === 'digest' ? { en: 'Open dashboard', zh: '查看详情' } : { en: 'Open station', zh: '查看站点' };
+  const alert = isAlertNotification(n) ? n : undefined;
+  const template = !alert ? 'blue' : n.event === 'resolved' ? 'green' : TEMPLATE[alert.alert.severity];
+  const button = !alert
+    ? n.event === 'report'
+      ? { en: 'Open report', zh: '查看报告' }
+      : { en: 'Open dashboard', zh: '查看详情' }
+    : { en: 'Open station', zh: '查看站点' };
   const elements: unknown[] = [{ tag: 'div', text: { tag: 'lark_md', content: n.text } }];
   if (n.url) {
     elements.push({

@@ -3,7 +3,7 @@
  * state; the current state is in the API). Takes a publish function so it shares the service's connection.
  * The daily digest goes to `wq/reports/digest` (not a station topic).
  */
-import type { OutboxMessage } from '../notification.js';
+import { isAlertNotification, type OutboxMessage } from '../notification.js';
 import { DeliveryError, type Channel } from './channel.js';
 import { notificationToWire } from './wire.js';
 
@@ -14,6 +14,8 @@ export function alertTopic(stationId: string): string {
 }
 
 export const DIGEST_TOPIC = 'wq/reports/digest';
+/** Issued monthly, quarterly and annual reports (their summary; the files are in the API and the e-mails). */
+export const REPORT_TOPIC = 'wq/reports/issued';
 
 export function createMqttChannel(options: { publish: Publish | undefined }): Channel {
   return {
@@ -22,7 +24,11 @@ export function createMqttChannel(options: { publish: Publish | undefined }): Ch
       if (!options.publish) throw new DeliveryError('MQTT channel: no broker connection is configured');
       try {
         await options.publish(
-          notification.event === 'digest' ? DIGEST_TOPIC : alertTopic(notification.alert.stationId),
+          isAlertNotification(notification)
+            ? alertTopic(notification.alert.stationId)
+            : notification.event === 'digest'
+              ? DIGEST_TOPIC
+              : REPORT_TOPIC,
           JSON.stringify(notificationToWire(notification)),
           { qos: 1, retain: false },
         );

@@ -1,5 +1,5 @@
 /** The JSON a notification takes on the wire (webhook body, MQTT payload): snake_case, ISO 8601 times. */
-import type { DigestNotification, Notification, OutboxMessage } from '../notification.js';
+import type { DigestNotification, Notification, OutboxMessage, ReportNotification } from '../notification.js';
 import type { Finding } from '../types.js';
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -36,8 +36,25 @@ function digestToWire(n: DigestNotification) {
   };
 }
 
+/** An issued report on the wire: the envelope, its summary and the files e-mail attaches (names only). */
+function reportToWire(n: ReportNotification) {
+  return {
+    id: n.id,
+    event: n.event,
+    created_at: iso(n.createdAt),
+    lang: n.lang,
+    title: n.title,
+    text: n.text,
+    url: n.url ?? null,
+    unit: n.unit ?? null,
+    report: n.report,
+    files: n.attachments.map((a) => ({ filename: a.filename, content_type: a.contentType, format: a.format })),
+  };
+}
+
 export function notificationToWire(message: OutboxMessage) {
   if (message.event === 'digest') return digestToWire(message);
+  if (message.event === 'report') return reportToWire(message);
   const n: Notification = message;
   const a = n.alert;
   return {

@@ -60,6 +60,24 @@ export function canSeePlant(principal: Principal, plantId: string): boolean {
   return principal.role === 'operator' && principal.plants.includes(plantId);
 }
 
+/**
+ * Which part of a water-quality report (issue 15) a principal gets: bureau and admin the whole report, an operator
+ * its own plants only, a viewer the public sections.
+ */
+export type ReportScope = { kind: 'all' } | { kind: 'operator'; plants: readonly string[] } | { kind: 'public' };
+
+export function reportScopeOf(principal: Principal): ReportScope {
+  switch (principal.role) {
+    case 'admin':
+    case 'bureau':
+      return { kind: 'all' };
+    case 'operator':
+      return { kind: 'operator', plants: principal.plants };
+    case 'viewer':
+      return { kind: 'public' };
+  }
+}
+
 export function filterVisibleStations<S extends StationAccess>(principal: Principal, stations: readonly S[]): S[] {
   return stations.filter((s) => canSeeStation(principal, s));
 }

@@ -107,7 +107,7 @@ export const NotificationStatusSchema = z
   .object({
     id: z.string().openapi({ description: 'Idempotency key of the notification' }),
     channel: z.string().openapi({ example: 'dingtalk' }),
-    event: z.enum([...NOTIFICATION_EVENTS, 'digest']),
+    event: z.enum([...NOTIFICATION_EVENTS, 'digest', 'report']),
     unit_id: z.string().nullable(),
     state: z.enum(OUTBOX_STATES),
     attempts: z.number().int(),

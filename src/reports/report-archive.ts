@@ -1,0 +1,153 @@
+/**
+ * Issued reports (DATA_DIR/reports.db, SQLite): every issue of a report is kept as it was sent — the model as
+ * JSON, the XLSX and the PDF — and can never be changed or removed (triggers refuse UPDATE and DELETE). A re-issue
+ * (late data, data marks) is a new version with its reason; the earlier ones stay, so what a unit received on the
+ * 1st can always be shown again. E-mail attachments are read from here when the outbox sends them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { PeriodKind } from '../domain/report/period.js';
+import type { WaterReport } from '../domain/report/report-model.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS report_issues (
+  kind TEXT NOT NULL,
+  period TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  issued_by TEXT NOT NULL,
+  lang TEXT NOT NULL,
+  report TEXT NOT NULL,
+  xlsx BLOB NOT NULL,
+  pdf BLOB NOT NULL,
+  PRIMARY KEY (kind, period, version)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS report_issues_no_update BEFORE UPDATE ON report_issues
+BEGIN SELECT RAISE(ABORT, 'issued reports are immutable: issue a new version'); END;
+CREATE TRIGGER IF NOT EXISTS report_issues_no_delete BEFORE DELETE ON report_issues
+BEGIN SELECT RAISE(ABORT, 'issued reports are never deleted'); END;
+`;
+
+export const ISSUE_FORMATS = ['xlsx', 'pdf'] as const;
+export type IssueFormat = (typeof ISSUE_FORMATS)[number];
+
+export interface IssueSummary {
+  kind: PeriodKind;
+  period: string;
+  version: number;
+  issued_at: number;
+  reason: string;
+  issued_by: string;
+  lang: 'zh-CN' | 'en';
+}
+
+export interface ReportArchive {
+  /** Stores a new version (1 for the first issue) and returns its summary. */
+  issue(entry: {
+    kind: PeriodKind;
+    period: string;
+    issuedAt: number;
+    reason: string;
+    issuedBy: string;
+    lang: 'zh-CN' | 'en';
+    report: WaterReport;
+    xlsx: Buffer;
+    pdf: Buffer;
+  }): IssueSummary;
+  latest(kind: PeriodKind, period: string): IssueSummary | undefined;
+  /** Newest first. */
+  list(filter?: { kind?: PeriodKind; period?: string; limit?: number }): IssueSummary[];
+  report(kind: PeriodKind, period: string, version: number): WaterReport | undefined;
+  file(kind: PeriodKind, period: string, version: number, format: IssueFormat): Buffer | undefined;
+  close(): void;
+}
+
+interface Row {
+  kind: PeriodKind;
+  period: string;
+  version: number;
+  issued_at: number;
+  reason: string;
+  issued_by: string;
+  lang: 'zh-CN' | 'en';
+}
+
+const SUMMARY = 'kind, period, version, issued_at, reason, issued_by, lang';
+
+export function createReportArchive(options: { dataDir?: string; file?: string }): ReportArchive {
+  const file = options.file ?? path.join(options.dataDir ?? '.', 'reports.db');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
+  }
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  const stmt = {
+    next: db.prepare<[string, string], { v: number | null }>(
+      'SELECT MAX(version) AS v FROM report_issues WHERE kind = ? AND period = ?',
+    ),
+    insert: db.prepare(
+      `INSERT INTO report_issues (kind, period, version, issued_at, reason, issued_by, lang, report, xlsx, pdf)
+       VALUES (@kind, @period, @version, @issued_at, @reason, @issued_by, @lang, @report, @xlsx, @pdf)`,
+    ),
+    latest: db.prepare<[string, string], Row>(
+      `SELECT ${SUMMARY} FROM report_issues WHERE kind = ? AND period = ? ORDER BY version DESC LIMIT 1`,
+    ),
+    report: db.prepare<[string, string, number], { report: string }>(
+      'SELECT report FROM report_issues WHERE kind = ? AND period = ? AND version = ?',
+    ),
+    xlsx: db.prepare<[string, string, number], { f: Buffer }>(
+      'SELECT xlsx AS f FROM report_issues WHERE kind = ? AND period = ? AND version = ?',
+    ),
+    pdf: db.prepare<[string, string, number], { f: Buffer }>(
+      'SELECT pdf AS f FROM report_issues WHERE kind = ? AND period = ? AND version = ?',
+    ),
+  };
+  const issue = db.transaction((entry: Parameters<ReportArchive['issue']>[0]): IssueSummary => {
+    const next = (stmt.next.get(entry.kind, entry.period)?.v ?? 0) + 1;
+    const summary: IssueSummary = {
+      kind: entry.kind,
+      period: entry.period,
+      version: next,
+      issued_at: entry.issuedAt,
+      reason: entry.reason,
+      issued_by: entry.issuedBy,
+      lang: entry.lang,
+    };
+    stmt.insert.run({ ...summary, report: JSON.stringify(entry.report), xlsx: entry.xlsx, pdf: entry.pdf });
+    return summary;
+  });
+  return {
+    issue: (entry) => issue(entry),
+    latest: (kind, period) => stmt.latest.get(kind, period),
+    list(filter = {}) {
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      if (filter.kind) {
+        where.push('kind = ?');
+        args.push(filter.kind);
+      }
+      if (filter.period) {
+        where.push('period = ?');
+        args.push(filter.period);
+      }
+      const sql = `SELECT ${SUMMARY} FROM report_issues${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at DESC, version DESC LIMIT ?`;
+      return db.prepare<(string | number)[], Row>(sql).all(...args, Math.min(filter.limit ?? 100, 1000));
+    },
+    report(kind, period, v) {
+      const row = stmt.report.get(kind, period, v);
+      return row ? (JSON.parse(row.report) as WaterReport) : undefined;
+    },
+    file: (kind, period, v, format) => stmt[format].get(kind, period, v)?.f,
+    close: () => db.close(),
+  };
+}
