@@ -6,8 +6,9 @@
  * the summary and a link to the report page. A unit of operator level gets the report of its own plants only.
  *
  * Catch-up: the job runs at start-up when a scheduled time passed since its last run (`if-missed`), and each
- * run issues every month from the last issued one up to last month (at most `maxCatchUpPeriods`), so a service
- * that was down on the 1st still sends the report; a month already issued is never issued twice by the schedule.
+ * run issues every month after the last issued one up to last month (looking back at most `maxCatchUpPeriods`),
+ * so a service that was down on the 1st still sends the report; a month already issued is never issued twice by
+ * the schedule (a re-issue is a deliberate new version).
  */
 import type { AlertCatalog, AlertUnit, ChannelSpec } from '../alerts/alert-catalog.js';
 import type { AlertStore } from '../alerts/alert-store.js';
@@ -81,7 +82,8 @@ function isDuplicateKey(err: unknown): boolean {
 }
 
 function attachments(issue: IssueSummary, scopeSuffix: string): ReportAttachment[] {
-  const base = `qingliu-${issue.kind}-${issue.period}${scopeSuffix}-v${issue.version}`;
+  // An operator's part is archived as "2024-05@op-a"; its files are named qingliu-monthly-2024-05-op-a-v1.*.
+  const base = `qingliu-${issue.kind}-${issue.period.split('@')[0]}${scopeSuffix}-v${issue.version}`;
   return [
     {
       filename: `${base}.pdf`,
@@ -123,12 +125,18 @@ export function createReportJob(options: ReportJobOptions): Job {
     onStart: 'if-missed',
     async run(ctx) {
       const last = lastCompletedPeriod(kind, ctx.now, options.timeZone);
-      // Oldest first: the months since the last issued one, up to last month.
+      // Oldest first: the periods after the last issued one, up to last month; without any issue in reach (a new
+      // deployment), last month only — months before Qingliu ran have no report to send.
       const due: Period[] = [];
+      let found = false;
       for (let p = last, i = 0; i < maxCatchUp; p = shiftPeriod(p, -1), i++) {
-        if (options.archive.latest(kind, periodKey(p))) break;
+        if (options.archive.latest(kind, periodKey(p))) {
+          found = true;
+          break;
+        }
         due.unshift(p);
       }
+      if (!found && due.length > 1) due.splice(0, due.length - 1);
       let issued = 0;
       let queued = 0;
       let alreadyQueued = 0;
