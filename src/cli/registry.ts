@@ -13,6 +13,7 @@ export async function loadCommands(): Promise<Command[]> {
     import('./commands/keys.js'),
     import('./commands/simulate.js'),
     import('./commands/store.js'),
+    import('./commands/report.js'),
   ]);
   return modules.map((m: { command: Command }) => m.command);
 }

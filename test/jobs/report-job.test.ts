@@ -10,7 +10,6 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertUnit } from '../../src/alerts/alert-catalog.js';
 import { createAlertStore, type AlertStore } from '../../src/alerts/alert-store.js';
-import type { OutboxMessage } from '../../src/alerts/notification.js';
 import { createChannelFactory } from '../../src/alerts/notify/channels.js';
 import type { Mailer } from '../../src/alerts/notify/email.js';
 import { createOutbox } from '../../src/alerts/outbox.js';
@@ -205,4 +204,3 @@ describe('the monthly report job', () => {
   });
 });
 
-export type { OutboxMessage };

@@ -8,12 +8,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { reportScopeOf } from '../auth/access-policy.js';
 import { PERIOD_KINDS, PeriodError, parsePeriod, periodBounds, type PeriodKind } from '../../domain/report/period.js';
-import type { WaterReport } from '../../domain/report/report-model.js';
 import { renderPdf, PDF_MEDIA_TYPE } from '../../reports/render/pdf.js';
-import { reportTables, cellText, type Table } from '../../reports/render/report-tables.js';
+import { reportCsv, reportFilename } from '../../reports/render/report-csv.js';
 import { renderXlsx, XLSX_MEDIA_TYPE } from '../../reports/render/xlsx.js';
 import type { ReportService } from '../../reports/report-service.js';
-import { contentDisposition, CSV_MEDIA_TYPE, toCsv, type CsvColumn } from '../csv.js';
+import { contentDisposition, CSV_MEDIA_TYPE } from '../csv.js';
 import { principalOf, type ApiApp } from '../env.js';
 import { text } from '../i18n.js';
 import { problemResponses } from '../problem.js';
@@ -75,21 +74,6 @@ export const WaterReportSchema = z
     ),
   })
   .openapi('WaterReport');
-
-function csvOf(table: Table, lang: 'zh-CN' | 'en'): string {
-  const columns: CsvColumn<Table['rows'][number]>[] = table.columns.map((col, i) => ({
-    key: String(i),
-    label: col.label,
-    // Shares as percentages with their decimals, like the PDF; other numbers as they are (no thousands separators).
-    value: (row) => (row[i] === null ? null : col.type === 'percent' ? cellText(row[i]!, col, lang) : row[i]),
-  }));
-  return toCsv(table.rows, columns, { lang });
-}
-
-export function reportFilename(report: Pick<WaterReport, 'kind' | 'period' | 'scope'>, ext: string): string {
-  const scope = report.scope.id === 'all' ? '' : `-${report.scope.id}`;
-  return `qingliu-${report.kind}-${report.period}${scope}.${ext}`;
-}
 
 export function register(app: ApiApp, deps: ReportRouteDeps): void {
   app.openapi(
@@ -164,22 +148,19 @@ export function register(app: ApiApp, deps: ReportRouteDeps): void {
         case 'pdf':
           return send(await renderPdf(report, lang, deps.font ? { font: deps.font } : {}), PDF_MEDIA_TYPE, 'pdf');
         case 'csv': {
-          const tables = reportTables(report, lang);
-          const wanted =
-            q.table ?? (report.sections.length > 0 ? 'sections' : report.plants.length > 0 ? 'plants' : 'summary');
-          const table = tables.find((t) => t.id === wanted);
-          if (!table) {
+          const csv = reportCsv(report, lang, q.table);
+          if (!csv) {
             throw validationProblem([
               {
                 in: 'query',
                 name: 'table',
                 code: 'invalid_value',
-                detail: text(`此报告没有“${wanted}”表`, `this report has no "${wanted}" table`),
+                detail: text(`此报告没有“${q.table}”表`, `this report has no "${q.table}" table`),
               },
             ]);
           }
-          headers.set('Content-Disposition', contentDisposition(reportFilename(report, `${wanted}.csv`)));
-          return send(csvOf(table, lang), CSV_MEDIA_TYPE);
+          headers.set('Content-Disposition', contentDisposition(reportFilename(report, `${csv.table}.csv`)));
+          return send(csv.text, CSV_MEDIA_TYPE);
         }
         default:
           return send(JSON.stringify(report), 'application/json');
