@@ -17,6 +17,9 @@ import { createKeyStore } from '../../src/api/auth/key-store.js';
 import { createHttpApp } from '../../src/api/http.js';
 import { register as registerAlertRoutes } from '../../src/api/routes/alerts.js';
 import { registerDataRoutes } from '../../src/api/routes/index.js';
+import { register as registerReportRoutes } from '../../src/api/routes/reports.js';
+import { storedFlagReadings } from '../../src/reports/effective-readings.js';
+import { createReportService } from '../../src/reports/report-service.js';
 import { loadCatalog, type Catalog } from '../../src/catalog/index.js';
 import type { DataFlag } from '../../src/domain/flags.js';
 import type { ParameterCode } from '../../src/domain/parameters.js';
@@ -115,6 +118,17 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     routes: [
       registerDataRoutes({ store, catalog: () => catalog, now, timeZone: 'Asia/Shanghai', maxRangeDays: 366 }),
       (api) => registerAlertRoutes(api, { service: alerts, catalog: () => catalog, now, timeZone: 'Asia/Shanghai', signal: streams.signal }),
+      (api) =>
+        registerReportRoutes(api, {
+          reports: createReportService({
+            readings: storedFlagReadings(store),
+            catalog: () => catalog,
+            timeZone: 'Asia/Shanghai',
+            now,
+          }),
+          now,
+          timeZone: 'Asia/Shanghai',
+        }),
     ],
     publicRoutes: [(root) => void mountDashboard(root, { logger }).warm()],
     openapi: { version: '0.0.0-web-test' },

@@ -22,7 +22,7 @@ function csvOf(table: Table, lang: Lang): string {
 }
 
 /**
- * The table `wanted` (default: sections, or plants for a report without sections, else the summary) as CSV;
+ * The table `wanted` (default: sections, or plants for a report without sections, else the data basis) as CSV;
  * undefined when the report has no such table.
  */
 export function reportCsv(
@@ -31,7 +31,7 @@ export function reportCsv(
   wanted?: string,
 ): { table: string; text: string } | undefined {
   const tables = reportTables(report, lang);
-  const id = wanted ?? (report.sections.length > 0 ? 'sections' : report.plants.length > 0 ? 'plants' : 'summary');
+  const id = wanted ?? (report.sections.length > 0 ? 'sections' : report.plants.length > 0 ? 'plants' : 'basis');
   const table = tables.find((t) => t.id === id);
   return table ? { table: id, text: csvOf(table, lang) } : undefined;
 }

@@ -8,7 +8,7 @@ import { TREND_WORDS, type Trend } from '../../domain/report/group-report.js';
 import type { GroupRow, SectionRow, WaterReport } from '../../domain/report/report-model.js';
 import type { SectionVerdict } from '../../domain/report/section-report.js';
 import { parameter, PARAMETER_CODES, type ParameterCode } from '../../domain/parameters.js';
-import { EVALUATION_DECIMALS_2020, roundHalfEven } from '../../domain/rounding.js';
+import { EVALUATION_DECIMALS_2020, HOURLY_DECIMALS_2020, roundHalfEven } from '../../domain/rounding.js';
 import { BLACK_ODOROUS_GRADE_ZH, type BlackOdorousGrade } from '../../domain/black-odorous.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -41,8 +41,12 @@ export function paramLabel(code: ParameterCode, lang: Lang): string {
   return p.unit === '' ? name : `${name} (${p.unit})`;
 }
 
-/** Decimals a value of this item is shown with: the 2020 evaluation decimals, else the registry's. */
+/**
+ * Decimals a value of this item is shown with: the 2020 evaluation decimals, else the registry's — except pH,
+ * shown with the 2020 hourly-data decimals (2): its evaluation decimals (0) would print every mean as 7 or 8.
+ */
 export function itemDecimals(code: ParameterCode): number {
+  if (code === 'ph') return HOURLY_DECIMALS_2020.ph!;
   return EVALUATION_DECIMALS_2020[code] ?? parameter(code).decimals;
 }
 
@@ -539,9 +543,16 @@ export function basisTable(r: WaterReport, lang: Lang): Table {
 
 /** Every table of the report, in reading order; tables without rows in this scope are left out. */
 export function reportTables(r: WaterReport, lang: Lang): Table[] {
-  const tables = [summaryTable(r, lang)];
+  const tables: Table[] = [];
+  // The city's figures and rankings exist only where there are sections (not in an operator's report).
   if (r.sections.length > 0)
-    tables.push(sectionsTable(r, lang), rankingTable(r, lang), riversTable(r, lang), jurisdictionsTable(r, lang));
+    tables.push(
+      summaryTable(r, lang),
+      sectionsTable(r, lang),
+      rankingTable(r, lang),
+      riversTable(r, lang),
+      jurisdictionsTable(r, lang),
+    );
   if (r.plants.length > 0) tables.push(plantsTable(r, lang));
   if (r.black_odorous.points.length > 0) tables.push(blackOdorousTable(r, lang));
   tables.push(basisTable(r, lang));

@@ -18,6 +18,7 @@ export const MESSAGES = {
   'nav.overview': { zh: '总览', en: 'Overview' },
   'nav.alerts': { zh: '告警', en: 'Alerts' },
   'nav.compliance': { zh: '达标率', en: 'Compliance' },
+  'nav.report': { zh: '月报', en: 'Reports' },
   'nav.api': { zh: 'API 文档', en: 'API docs' },
   'lang.switch': { zh: 'English', en: '中文' },
   'lang.switchTitle': { zh: 'Switch to English', en: '切换到中文' },

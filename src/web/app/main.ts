@@ -16,6 +16,7 @@ import { renderAlerts } from './views/alerts.js';
 import { renderCompliance } from './views/compliance.js';
 import { renderLogin } from './views/login.js';
 import { renderOverview } from './views/overview.js';
+import { renderReport } from './views/report.js';
 import { renderStation } from './views/station.js';
 
 const VIEWS: Record<Exclude<RouteName, 'login'>, View> = {
@@ -23,6 +24,7 @@ const VIEWS: Record<Exclude<RouteName, 'login'>, View> = {
   station: renderStation,
   alerts: renderAlerts,
   compliance: renderCompliance,
+  report: renderReport,
 };
 
 /** localStorage, or nothing when the browser refuses it (private mode, storage disabled). */
@@ -85,6 +87,7 @@ function boot(root: HTMLElement): void {
             link('overview', 'nav.overview'),
             session.can('alerts:read') ? link('alerts', 'nav.alerts') : null,
             link('compliance', 'nav.compliance'),
+            link('report', 'nav.report'),
             h('a', { href: 'docs', target: '_blank', rel: 'noopener' }, i18n.t('nav.api')),
           )
         : h('span', { class: 'nav' }),

@@ -28,7 +28,11 @@ import { card, classBadge, errorBox, loading, scrollTable, severityBadge } from 
 type Names = Map<string, { zh: string; en: string }>;
 
 function stateBadge(i18n: I18n, state: string): HTMLElement {
-  return h('span', { class: `state state-${state}`, 'data-state': state }, i18n.t(`alerts.state.${state}` as MessageKey));
+  return h(
+    'span',
+    { class: `state state-${state}`, 'data-state': state },
+    i18n.t(`alerts.state.${state}` as MessageKey),
+  );
 }
 
 function ruleText(i18n: I18n, rule: string): string {
@@ -40,23 +44,48 @@ function ruleText(i18n: I18n, rule: string): string {
 export function findingSummary(i18n: I18n, a: AlertView): string {
   const f = a.latest;
   const parts: string[] = [];
-  if (f.classReached && f.targetClass) parts.push(i18n.t('alerts.classReached', { cls: f.classReached, target: f.targetClass }));
-  const pollutants = f.primaryPollutants?.length ? f.primaryPollutants : f.items.filter((i) => i.exceedance !== undefined && i.exceedance !== null).map((i) => ({ parameter: i.parameter, exceedance: i.exceedance ?? null }));
+  if (f.classReached && f.targetClass)
+    parts.push(i18n.t('alerts.classReached', { cls: f.classReached, target: f.targetClass }));
+  const pollutants = f.primaryPollutants?.length
+    ? f.primaryPollutants
+    : f.items
+        .filter((i) => i.exceedance !== undefined && i.exceedance !== null)
+        .map((i) => ({ parameter: i.parameter, exceedance: i.exceedance ?? null }));
   if (pollutants.length > 0) {
-    parts.push(i18n.list(pollutants.map((p) => `${paramName(i18n, p.parameter)}${p.exceedance !== null && p.exceedance > 0 ? ` ${fmtNumber(p.exceedance, 2)}${i18n.lang() === 'en' ? '×' : '倍'}` : ''}`)));
+    parts.push(
+      i18n.list(
+        pollutants.map(
+          (p) =>
+            `${paramName(i18n, p.parameter)}${p.exceedance !== null && p.exceedance > 0 ? ` ${fmtNumber(p.exceedance, 2)}${i18n.lang() === 'en' ? '×' : '倍'}` : ''}`,
+        ),
+      ),
+    );
   } else if (f.items.length > 0) {
     const i = f.items[0]!;
-    parts.push(`${paramName(i18n, i.parameter)} ${fmtNumber(i.value, paramDecimals(i.parameter))}${i.unit ?? paramUnit(i.parameter) ? ` ${i.unit ?? paramUnit(i.parameter)}` : ''}`);
+    parts.push(
+      `${paramName(i18n, i.parameter)} ${fmtNumber(i.value, paramDecimals(i.parameter))}${(i.unit ?? paramUnit(i.parameter)) ? ` ${i.unit ?? paramUnit(i.parameter)}` : ''}`,
+    );
   }
   if (parts.length === 0 && f.note) parts.push(f.note);
   return parts.join(' · ');
 }
 
-function row(ctx: ViewContext, a: AlertView, names: Names, selected: boolean, select: (id: number) => void): HTMLTableRowElement {
+function row(
+  ctx: ViewContext,
+  a: AlertView,
+  names: Names,
+  selected: boolean,
+  select: (id: number) => void,
+): HTMLTableRowElement {
   const { i18n } = ctx;
   return h(
     'tr',
-    { class: `clickable${selected ? ' selected' : ''}`, 'data-alert': a.id, 'data-state': a.state, onclick: () => select(a.id) },
+    {
+      class: `clickable${selected ? ' selected' : ''}`,
+      'data-alert': a.id,
+      'data-state': a.state,
+      onclick: () => select(a.id),
+    },
     h('td', null, severityBadge(i18n, a.severity)),
     h('td', null, i18n.name(names.get(a.stationId) ?? a.stationName, a.stationId)),
     h('td', null, ruleText(i18n, a.rule), h('br'), h('span', { class: 'muted small' }, findingSummary(i18n, a))),
@@ -72,7 +101,19 @@ function itemsTable(i18n: I18n, a: AlertView): HTMLElement | null {
     h(
       'table',
       { class: 'items' },
-      h('thead', null, h('tr', null, h('th', null, i18n.t('common.parameter')), h('th', { class: 'num' }, i18n.t('common.value')), h('th', { class: 'num' }, i18n.t('station.limit')), h('th', null, i18n.t('term.waterClass')), h('th', { class: 'num' }, i18n.t('term.exceedance')))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', null, i18n.t('common.parameter')),
+          h('th', { class: 'num' }, i18n.t('common.value')),
+          h('th', { class: 'num' }, i18n.t('station.limit')),
+          h('th', null, i18n.t('term.waterClass')),
+          h('th', { class: 'num' }, i18n.t('term.exceedance')),
+        ),
+      ),
       h(
         'tbody',
         null,
@@ -84,9 +125,17 @@ function itemsTable(i18n: I18n, a: AlertView): HTMLElement | null {
             null,
             h('td', null, paramName(i18n, i.parameter)),
             h('td', { class: 'num' }, `${fmtNumber(i.value, d)} ${unit}`),
-            h('td', { class: 'num' }, i.limit !== undefined ? `${i.direction === 'min' ? '≥' : '≤'}${fmtNumber(i.limit, d)}` : '—'),
+            h(
+              'td',
+              { class: 'num' },
+              i.limit !== undefined ? `${i.direction === 'min' ? '≥' : '≤'}${fmtNumber(i.limit, d)}` : '—',
+            ),
             h('td', null, i.class ? classBadge(i18n, i.class) : '—'),
-            h('td', { class: 'num' }, i.exceedance !== undefined && i.exceedance !== null ? fmtNumber(i.exceedance, 2) : '—'),
+            h(
+              'td',
+              { class: 'num' },
+              i.exceedance !== undefined && i.exceedance !== null ? fmtNumber(i.exceedance, 2) : '—',
+            ),
           );
         }),
       ),
@@ -105,21 +154,49 @@ function detailView(
   const f = a.latest;
   const dl: (HTMLElement | null)[] = [];
   const field = (label: string, ...value: (Node | string)[]) => dl.push(h('dt', null, label), h('dd', null, ...value));
-  field(i18n.t('common.station'), h('a', { href: hrefOf('station', a.stationId) }, i18n.name(names.get(a.stationId) ?? a.stationName, a.stationId)));
+  field(
+    i18n.t('common.station'),
+    h('a', { href: hrefOf('station', a.stationId) }, i18n.name(names.get(a.stationId) ?? a.stationName, a.stationId)),
+  );
   field(i18n.t('alerts.rule'), ruleText(i18n, a.rule));
   field(i18n.t('alerts.severity'), severityBadge(i18n, a.severity));
   field(i18n.t('alerts.state'), stateBadge(i18n, a.state));
   field(i18n.t('alerts.opened'), fmtDateTime(a.openedAt, ctx.timeZone));
   field(i18n.t('alerts.count'), String(a.count));
-  if (f.windowStart !== undefined && f.windowEnd !== undefined) field(i18n.t('alerts.window'), `${fmtDateTime(f.windowStart, ctx.timeZone)} – ${fmtDateTime(f.windowEnd, ctx.timeZone)}`);
-  if (f.classReached !== undefined && f.classReached !== null) field(i18n.t('term.currentClass'), classBadge(i18n, f.classReached), ' / ', i18n.t('station.target'), ' ', classBadge(i18n, f.targetClass));
-  if (f.primaryPollutants?.length) field(i18n.t('term.primaryPollutants'), i18n.list(f.primaryPollutants.map((p) => `${paramName(i18n, p.parameter)}${p.exceedance !== null ? ` (${fmtNumber(p.exceedance, 2)})` : ''}`)));
-  if (f.projectedAt !== undefined) field('', i18n.t('alerts.projected', { time: fmtDateTime(f.projectedAt, ctx.timeZone) }));
+  if (f.windowStart !== undefined && f.windowEnd !== undefined)
+    field(
+      i18n.t('alerts.window'),
+      `${fmtDateTime(f.windowStart, ctx.timeZone)} – ${fmtDateTime(f.windowEnd, ctx.timeZone)}`,
+    );
+  if (f.classReached !== undefined && f.classReached !== null)
+    field(
+      i18n.t('term.currentClass'),
+      classBadge(i18n, f.classReached),
+      ' / ',
+      i18n.t('station.target'),
+      ' ',
+      classBadge(i18n, f.targetClass),
+    );
+  if (f.primaryPollutants?.length)
+    field(
+      i18n.t('term.primaryPollutants'),
+      i18n.list(
+        f.primaryPollutants.map(
+          (p) => `${paramName(i18n, p.parameter)}${p.exceedance !== null ? ` (${fmtNumber(p.exceedance, 2)})` : ''}`,
+        ),
+      ),
+    );
+  if (f.projectedAt !== undefined)
+    field('', i18n.t('alerts.projected', { time: fmtDateTime(f.projectedAt, ctx.timeZone) }));
   if (f.note) field(i18n.t('alerts.note'), f.note);
 
   const canAck = ctx.session.can('alerts:acknowledge') && a.state === 'open';
   const canResolve = ctx.session.can('alerts:resolve') && a.state !== 'resolved';
-  const note = h('textarea', { id: 'alert-note', placeholder: i18n.t('alerts.notePlaceholder'), 'aria-label': i18n.t('alerts.note') });
+  const note = h('textarea', {
+    id: 'alert-note',
+    placeholder: i18n.t('alerts.notePlaceholder'),
+    'aria-label': i18n.t('alerts.note'),
+  });
   const message = h('p', { class: 'form-message', role: 'status' });
   const buttons: HTMLButtonElement[] = [];
   const run = (action: 'ack' | 'resolve') => {
@@ -135,8 +212,22 @@ function detailView(
       for (const b of buttons) b.disabled = false;
     });
   };
-  if (canAck) buttons.push(h('button', { type: 'button', class: 'btn btn-primary', id: 'ack-button', onclick: () => run('ack') }, i18n.t('alerts.ack')));
-  if (canResolve) buttons.push(h('button', { type: 'button', class: 'btn btn-danger', id: 'resolve-button', onclick: () => run('resolve') }, i18n.t('alerts.resolve')));
+  if (canAck)
+    buttons.push(
+      h(
+        'button',
+        { type: 'button', class: 'btn btn-primary', id: 'ack-button', onclick: () => run('ack') },
+        i18n.t('alerts.ack'),
+      ),
+    );
+  if (canResolve)
+    buttons.push(
+      h(
+        'button',
+        { type: 'button', class: 'btn btn-danger', id: 'resolve-button', onclick: () => run('resolve') },
+        i18n.t('alerts.resolve'),
+      ),
+    );
 
   return h(
     'div',
@@ -144,7 +235,16 @@ function detailView(
     h('h2', null, `#${a.id} `, ruleText(i18n, a.rule)),
     h('dl', null, ...dl),
     itemsTable(i18n, a),
-    buttons.length > 0 ? h('div', { class: 'actions' }, h('label', { for: 'alert-note' }, i18n.t('alerts.note')), note, h('div', { class: 'buttons' }, ...buttons), message) : null,
+    buttons.length > 0
+      ? h(
+          'div',
+          { class: 'actions' },
+          h('label', { for: 'alert-note' }, i18n.t('alerts.note')),
+          note,
+          h('div', { class: 'buttons' }, ...buttons),
+          message,
+        )
+      : null,
     h('h3', null, i18n.t('alerts.timeline')),
     h(
       'ol',
@@ -167,7 +267,16 @@ function filters(ctx: ViewContext, current: AlertFilterInput, names: Names): HTM
   const { i18n } = ctx;
   const go = (patch: Partial<AlertFilterInput>) => {
     const next = { ...current, ...patch };
-    ctx.navigate(hrefOf('alerts', undefined, { state: next.state, severity: next.severity, station: next.station, from: next.from, to: next.to }), { replace: true });
+    ctx.navigate(
+      hrefOf('alerts', undefined, {
+        state: next.state,
+        severity: next.severity,
+        station: next.station,
+        from: next.from,
+        to: next.to,
+      }),
+      { replace: true },
+    );
   };
   const select = (id: string, value: string | undefined, options: [string, string][], key: keyof AlertFilterInput) =>
     h(
@@ -179,11 +288,61 @@ function filters(ctx: ViewContext, current: AlertFilterInput, names: Names): HTM
   return h(
     'div',
     { class: 'controls', id: 'alert-filters' },
-    h('label', null, i18n.t('alerts.state'), select('filter-state', current.state, ALERT_STATES.map((s) => [s, i18n.t(`alerts.state.${s}` as MessageKey)]), 'state')),
-    h('label', null, i18n.t('alerts.severity'), select('filter-severity', current.severity, ALERT_SEVERITIES.map((s) => [s, i18n.t(`alerts.severity.${s}` as MessageKey)]), 'severity')),
-    h('label', null, i18n.t('common.station'), select('filter-station', current.station, [...names].map(([id, n]) => [id, i18n.name(n, id)]), 'station')),
-    h('label', null, i18n.t('common.from'), h('input', { type: 'date', id: 'filter-from', value: current.from ?? '', onchange: (e: Event) => go({ from: (e.target as HTMLInputElement).value || undefined }) })),
-    h('label', null, i18n.t('common.to'), h('input', { type: 'date', id: 'filter-to', value: current.to ?? '', onchange: (e: Event) => go({ to: (e.target as HTMLInputElement).value || undefined }) })),
+    h(
+      'label',
+      null,
+      i18n.t('alerts.state'),
+      select(
+        'filter-state',
+        current.state,
+        ALERT_STATES.map((s) => [s, i18n.t(`alerts.state.${s}` as MessageKey)]),
+        'state',
+      ),
+    ),
+    h(
+      'label',
+      null,
+      i18n.t('alerts.severity'),
+      select(
+        'filter-severity',
+        current.severity,
+        ALERT_SEVERITIES.map((s) => [s, i18n.t(`alerts.severity.${s}` as MessageKey)]),
+        'severity',
+      ),
+    ),
+    h(
+      'label',
+      null,
+      i18n.t('common.station'),
+      select(
+        'filter-station',
+        current.station,
+        [...names].map(([id, n]) => [id, i18n.name(n, id)]),
+        'station',
+      ),
+    ),
+    h(
+      'label',
+      null,
+      i18n.t('common.from'),
+      h('input', {
+        type: 'date',
+        id: 'filter-from',
+        value: current.from ?? '',
+        onchange: (e: Event) => go({ from: (e.target as HTMLInputElement).value || undefined }),
+      }),
+    ),
+    h(
+      'label',
+      null,
+      i18n.t('common.to'),
+      h('input', {
+        type: 'date',
+        id: 'filter-to',
+        value: current.to ?? '',
+        onchange: (e: Event) => go({ to: (e.target as HTMLInputElement).value || undefined }),
+      }),
+    ),
   );
 }
 
@@ -195,7 +354,11 @@ export function nextDay(date: string): string {
 }
 
 function matches(a: AlertView, f: AlertFilterInput): boolean {
-  return (!f.state || a.state === f.state) && (!f.severity || a.severity === f.severity) && (!f.station || a.stationId === f.station);
+  return (
+    (!f.state || a.state === f.state) &&
+    (!f.severity || a.severity === f.severity) &&
+    (!f.station || a.stationId === f.station)
+  );
 }
 
 export async function renderAlerts(ctx: ViewContext, main: HTMLElement): Promise<void> {
@@ -210,7 +373,12 @@ export async function renderAlerts(ctx: ViewContext, main: HTMLElement): Promise
   };
   let selectedId = Number(q.get('id')) || undefined;
 
-  const live = h('span', { class: 'live', id: 'live-status', 'data-connected': 'false', title: i18n.t('alerts.offline') }, h('i'), i18n.t('alerts.live'));
+  const live = h(
+    'span',
+    { class: 'live', id: 'live-status', 'data-connected': 'false', title: i18n.t('alerts.offline') },
+    h('i'),
+    i18n.t('alerts.live'),
+  );
   const listEl = h('div', null, loading(i18n));
   const detailEl = h('div', { id: 'alert-detail' }, h('p', { class: 'muted' }, i18n.t('alerts.select')));
   main.replaceChildren(
@@ -223,11 +391,18 @@ export async function renderAlerts(ctx: ViewContext, main: HTMLElement): Promise
     listAlerts(ctx.api, { ...filter, ...(filter.to ? { to: nextDay(filter.to) } : {}) }, ctx.signal),
   ]);
   if (ctx.signal.aborted) return;
-  const names: Names = new Map(stationsResult.status === 'fulfilled' ? stationsResult.value.items.map((s) => [s.id, s.name]) : []);
+  const names: Names = new Map(
+    stationsResult.status === 'fulfilled' ? stationsResult.value.items.map((s) => [s.id, s.name]) : [],
+  );
   main.querySelector('#filters-slot')?.replaceWith(filters(ctx, filter, names));
   if (listResult.status === 'rejected') {
     const err = listResult.reason;
-    replace(listEl, err instanceof ApiError && err.status === 404 && err.code === 'not-found' ? h('p', { class: 'muted' }, i18n.t('alerts.unavailable')) : errorBox(i18n, err, () => void renderAlerts(ctx, main)));
+    replace(
+      listEl,
+      err instanceof ApiError && err.status === 404 && err.code === 'not-found'
+        ? h('p', { class: 'muted' }, i18n.t('alerts.unavailable'))
+        : errorBox(i18n, err, () => void renderAlerts(ctx, main)),
+    );
     return;
   }
   const alerts = listResult.value;
@@ -258,7 +433,20 @@ export async function renderAlerts(ctx: ViewContext, main: HTMLElement): Promise
       h(
         'table',
         { id: 'alerts-table' },
-        h('thead', null, h('tr', null, h('th', null, i18n.t('alerts.severity')), h('th', null, i18n.t('common.station')), h('th', null, i18n.t('alerts.rule')), h('th', null, i18n.t('alerts.state')), h('th', null, i18n.t('alerts.opened')), h('th', { class: 'num' }, i18n.t('alerts.count')))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, i18n.t('alerts.severity')),
+            h('th', null, i18n.t('common.station')),
+            h('th', null, i18n.t('alerts.rule')),
+            h('th', null, i18n.t('alerts.state')),
+            h('th', null, i18n.t('alerts.opened')),
+            h('th', { class: 'num' }, i18n.t('alerts.count')),
+          ),
+        ),
         tbody,
       ),
     ),
@@ -274,7 +462,8 @@ export async function renderAlerts(ctx: ViewContext, main: HTMLElement): Promise
       replace(
         detailEl,
         detailView(ctx, d, names, async (action, note) => {
-          const updated = action === 'ack' ? await acknowledgeAlert(ctx.api, id, note) : await resolveAlert(ctx.api, id, note);
+          const updated =
+            action === 'ack' ? await acknowledgeAlert(ctx.api, id, note) : await resolveAlert(ctx.api, id, note);
           upsert(updated, true);
           await showDetail(id);
         }),
@@ -288,7 +477,11 @@ export async function renderAlerts(ctx: ViewContext, main: HTMLElement): Promise
   let dropped = false;
   async function refresh() {
     try {
-      const fresh = await listAlerts(ctx.api, { ...filter, ...(filter.to ? { to: nextDay(filter.to) } : {}) }, ctx.signal);
+      const fresh = await listAlerts(
+        ctx.api,
+        { ...filter, ...(filter.to ? { to: nextDay(filter.to) } : {}) },
+        ctx.signal,
+      );
       for (const a of [...fresh].reverse()) upsert(a, false);
       if (fresh.length > 0) empty.remove();
     } catch {

@@ -21,7 +21,12 @@ const PERIODS = ['1d', '4h', '1mo'] as const;
 export function complianceQuery(month: string, scope: Scope, window: string): Query {
   const [y, m] = month.split('-').map(Number) as [number, number];
   const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-  const filter: Query = scope === 'outbound' ? { role: 'outbound' } : scope === 'sections' ? { kind: 'river_section' } : { kind: 'plant_effluent,industrial_outfall' };
+  const filter: Query =
+    scope === 'outbound'
+      ? { role: 'outbound' }
+      : scope === 'sections'
+        ? { kind: 'river_section' }
+        : { kind: 'plant_effluent,industrial_outfall' };
   return { from: `${month}-01`, to: `${next}-01`, window, ...filter, sort: 'compliance_rate', order: 'asc' };
 }
 
@@ -38,7 +43,10 @@ function rateCell(rate: number | null): HTMLElement {
 function exceeding(i18n: I18n, row: ComplianceRowJson): string {
   if (row.exceeding.length === 0) return '—';
   return row.exceeding
-    .map((e) => `${paramName(i18n, e.parameter)} ${e.windows}${i18n.lang() === 'en' ? '×' : '次'}${e.max_exceedance !== null ? ` (${fmtNumber(e.max_exceedance, 2)}${i18n.lang() === 'en' ? '× over' : '倍'})` : ''}`)
+    .map(
+      (e) =>
+        `${paramName(i18n, e.parameter)} ${e.windows}${i18n.lang() === 'en' ? '×' : '次'}${e.max_exceedance !== null ? ` (${fmtNumber(e.max_exceedance, 2)}${i18n.lang() === 'en' ? '× over' : '倍'})` : ''}`,
+    )
     .join(i18n.lang() === 'en' ? '; ' : '；');
 }
 
@@ -60,7 +68,9 @@ function table(ctx: ViewContext, data: ComplianceJson, scope: Scope): HTMLElemen
             'tr',
             null,
             h('th', null, i18n.t('common.station')),
-            sections ? h('th', null, term(i18n, 'term.targetClass')) : h('th', null, term(i18n, 'term.dischargeStandard')),
+            sections
+              ? h('th', null, term(i18n, 'term.targetClass'))
+              : h('th', null, term(i18n, 'term.dischargeStandard')),
             h('th', { class: 'num' }, term(i18n, 'term.complianceRate')),
             h('th', { class: 'num' }, i18n.t('status.compliant')),
             h('th', { class: 'num' }, i18n.t('compliance.failed')),
@@ -78,15 +88,29 @@ function table(ctx: ViewContext, data: ComplianceJson, scope: Scope): HTMLElemen
             h(
               'tr',
               { 'data-station': row.station.id },
-              h('td', null, h('a', { href: hrefOf('station', row.station.id) }, i18n.name(row.station.name, row.station.id))),
-              sections ? h('td', null, classBadge(i18n, row.station.target_class)) : h('td', { class: 'small' }, i18n.name(row.standard.name ?? undefined, '—')),
+              h(
+                'td',
+                null,
+                h('a', { href: hrefOf('station', row.station.id) }, i18n.name(row.station.name, row.station.id)),
+              ),
+              sections
+                ? h('td', null, classBadge(i18n, row.station.target_class))
+                : h('td', { class: 'small' }, i18n.name(row.standard.name ?? undefined, '—')),
               rateCell(row.compliance_rate),
               h('td', { class: 'num' }, String(row.compliant)),
               h('td', { class: 'num' }, String(row.non_compliant)),
               h('td', { class: 'num' }, String(row.insufficient_data)),
               sections ? h('td', null, classBadge(i18n, row.worst_class)) : null,
               sections ? h('td', null, classBadge(i18n, row.period_class)) : null,
-              sections ? h('td', null, row.primary_pollutants.length > 0 ? i18n.list(row.primary_pollutants.map((c) => paramName(i18n, c))) : '—') : null,
+              sections
+                ? h(
+                    'td',
+                    null,
+                    row.primary_pollutants.length > 0
+                      ? i18n.list(row.primary_pollutants.map((c) => paramName(i18n, c)))
+                      : '—',
+                  )
+                : null,
               h('td', { class: 'small' }, exceeding(i18n, row)),
             ),
           ),
@@ -117,14 +141,20 @@ export async function renderCompliance(ctx: ViewContext, main: HTMLElement): Pro
   const { i18n } = ctx;
   const q = ctx.route.query;
   const month = /^\d{4}-\d{2}$/.test(q.get('month') ?? '') ? q.get('month')! : fmtMonth(ctx.now(), ctx.timeZone);
-  const scope: Scope = (SCOPES as readonly string[]).includes(q.get('scope') ?? '') ? (q.get('scope') as Scope) : 'outbound';
+  const scope: Scope = (SCOPES as readonly string[]).includes(q.get('scope') ?? '')
+    ? (q.get('scope') as Scope)
+    : 'outbound';
   const period = (PERIODS as readonly string[]).includes(q.get('window') ?? '') ? q.get('window')! : '1d';
   const go = (next: Partial<{ month: string; scope: string; window: string }>) =>
     ctx.navigate(hrefOf('compliance', undefined, { month, scope, window: period, ...next }), { replace: true });
   const query = complianceQuery(month, scope, period);
 
   const status = h('span', { class: 'muted small', id: 'export-status', role: 'status' });
-  const exportButton = h('button', { type: 'button', class: 'btn btn-primary', id: 'export-csv' }, i18n.t('compliance.export'));
+  const exportButton = h(
+    'button',
+    { type: 'button', class: 'btn btn-primary', id: 'export-csv' },
+    i18n.t('compliance.export'),
+  );
   exportButton.addEventListener('click', () => {
     exportButton.disabled = true;
     status.textContent = i18n.t('common.loading');
@@ -146,24 +176,60 @@ export async function renderCompliance(ctx: ViewContext, main: HTMLElement): Pro
 
   const body = h('div', null);
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', null, i18n.t('compliance.title'), ' ', h('span', { class: 'muted small' }, term(i18n, 'term.complianceRate')))),
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'h1',
+        null,
+        i18n.t('compliance.title'),
+        ' ',
+        h('span', { class: 'muted small' }, term(i18n, 'term.complianceRate')),
+      ),
+    ),
     card(
       null,
       h(
         'div',
         { class: 'controls' },
-        h('label', null, i18n.t('compliance.month'), h('input', { type: 'month', id: 'month', value: month, onchange: (e: Event) => go({ month: (e.target as HTMLInputElement).value || month }) })),
+        h(
+          'label',
+          null,
+          i18n.t('compliance.month'),
+          h('input', {
+            type: 'month',
+            id: 'month',
+            value: month,
+            onchange: (e: Event) => go({ month: (e.target as HTMLInputElement).value || month }),
+          }),
+        ),
         h(
           'label',
           null,
           i18n.t('compliance.scope'),
-          h('select', { id: 'scope', onchange: (e: Event) => go({ scope: (e.target as HTMLSelectElement).value }) }, ...SCOPES.map((sc) => h('option', { value: sc, selected: sc === scope }, i18n.t(`compliance.scope.${sc}` as MessageKey)))),
+          h(
+            'select',
+            { id: 'scope', onchange: (e: Event) => go({ scope: (e.target as HTMLSelectElement).value }) },
+            ...SCOPES.map((sc) =>
+              h('option', { value: sc, selected: sc === scope }, i18n.t(`compliance.scope.${sc}` as MessageKey)),
+            ),
+          ),
         ),
         h(
           'label',
           null,
           i18n.t('compliance.window'),
-          h('select', { id: 'period', onchange: (e: Event) => go({ window: (e.target as HTMLSelectElement).value }) }, ...PERIODS.map((p) => h('option', { value: p, selected: p === period }, p === '4h' ? i18n.t('station.window.4h') : i18n.t(`compliance.window.${p}` as MessageKey)))),
+          h(
+            'select',
+            { id: 'period', onchange: (e: Event) => go({ window: (e.target as HTMLSelectElement).value }) },
+            ...PERIODS.map((p) =>
+              h(
+                'option',
+                { value: p, selected: p === period },
+                p === '4h' ? i18n.t('station.window.4h') : i18n.t(`compliance.window.${p}` as MessageKey),
+              ),
+            ),
+          ),
         ),
         exportButton,
         status,
@@ -171,5 +237,11 @@ export async function renderCompliance(ctx: ViewContext, main: HTMLElement): Pro
       body,
     ),
   );
-  await load(i18n, body, () => ctx.api.get<ComplianceJson>('/compliance', query, { signal: ctx.signal }), (data) => table(ctx, data, scope), ctx.signal);
+  await load(
+    i18n,
+    body,
+    () => ctx.api.get<ComplianceJson>('/compliance', query, { signal: ctx.signal }),
+    (data) => table(ctx, data, scope),
+    ctx.signal,
+  );
 }

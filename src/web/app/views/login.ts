@@ -32,7 +32,8 @@ export function renderLogin(ctx: ViewContext, main: HTMLElement, options: { next
       ctx.session.signIn(key, me);
       ctx.navigate(options.next || '#/', { replace: true });
     } catch (err) {
-      message.textContent = err instanceof ApiError && err.status === 401 ? i18n.t('login.invalid') : (err as Error).message;
+      message.textContent =
+        err instanceof ApiError && err.status === 401 ? i18n.t('login.invalid') : (err as Error).message;
       button.disabled = false;
     }
   }

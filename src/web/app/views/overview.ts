@@ -12,9 +12,23 @@ import type { I18n, MessageKey, TermKey } from '../i18n.js';
 import { basinMap } from '../map.js';
 import { paramName } from '../params.js';
 import { hrefOf } from '../router.js';
-import { card, classBadge, complianceBadge, errorBox, freshnessBadge, loading, scrollTable, severityBadge, term } from '../ui.js';
+import {
+  card,
+  classBadge,
+  complianceBadge,
+  errorBox,
+  freshnessBadge,
+  loading,
+  scrollTable,
+  severityBadge,
+  term,
+} from '../ui.js';
 
-const ROLE_TERMS: Record<string, TermKey> = { inbound: 'term.inbound', control: 'term.control', outbound: 'term.outbound' };
+const ROLE_TERMS: Record<string, TermKey> = {
+  inbound: 'term.inbound',
+  control: 'term.control',
+  outbound: 'term.outbound',
+};
 
 function roleCell(i18n: I18n, role: string | undefined): HTMLElement | string {
   const key = role ? ROLE_TERMS[role] : undefined;
@@ -31,14 +45,21 @@ function pollutants(i18n: I18n, codes: readonly string[] | undefined): string {
 
 function updated(ctx: ViewContext, st: StationSummaryJson): HTMLElement {
   const at = st.freshness.last_reading_at ? Date.parse(st.freshness.last_reading_at) : null;
-  return h('span', { title: fmtDateTime(at, ctx.timeZone) }, at === null ? '—' : fmtAgo(ctx.now() - at, ctx.i18n.lang()));
+  return h(
+    'span',
+    { title: fmtDateTime(at, ctx.timeZone) },
+    at === null ? '—' : fmtAgo(ctx.now() - at, ctx.i18n.lang()),
+  );
 }
 
 function sectionsTable(ctx: ViewContext, sections: StationSummaryJson[]): HTMLElement {
   const { i18n } = ctx;
   const order: Record<string, number> = { inbound: 0, control: 1, outbound: 2 };
   const rows = [...sections].sort(
-    (a, b) => (a.river ?? '').localeCompare(b.river ?? '') || (a.river_km ?? 0) - (b.river_km ?? 0) || (order[a.section?.role ?? ''] ?? 1) - (order[b.section?.role ?? ''] ?? 1),
+    (a, b) =>
+      (a.river ?? '').localeCompare(b.river ?? '') ||
+      (a.river_km ?? 0) - (b.river_km ?? 0) ||
+      (order[a.section?.role ?? ''] ?? 1) - (order[b.section?.role ?? ''] ?? 1),
   );
   return scrollTable(
     h(
@@ -70,9 +91,21 @@ function sectionsTable(ctx: ViewContext, sections: StationSummaryJson[]): HTMLEl
             h('td', null, st.river_km !== null ? i18n.t('common.km', { km: st.river_km }) : '—'),
             h('td', null, roleCell(i18n, st.section?.role)),
             h('td', null, classBadge(i18n, st.section?.target_class)),
-            h('td', null, classBadge(i18n, st.freshness.status === 'offline' ? null : st.current?.class), ' ', st.current?.compliant === false ? complianceBadge(i18n, false) : null),
+            h(
+              'td',
+              null,
+              classBadge(i18n, st.freshness.status === 'offline' ? null : st.current?.class),
+              ' ',
+              st.current?.compliant === false ? complianceBadge(i18n, false) : null,
+            ),
             h('td', null, pollutants(i18n, st.current?.primary_pollutants)),
-            h('td', null, freshnessBadge(i18n, st.freshness.status), ' ', h('span', { class: 'muted small' }, updated(ctx, st))),
+            h(
+              'td',
+              null,
+              freshnessBadge(i18n, st.freshness.status),
+              ' ',
+              h('span', { class: 'muted small' }, updated(ctx, st)),
+            ),
           ),
         ),
       ),
@@ -112,9 +145,23 @@ function plantsTable(ctx: ViewContext, plants: StationSummaryJson[]): HTMLElemen
             { 'data-station': st.id },
             h('td', null, stationLink(i18n, st)),
             h('td', null, i18n.t(`kind.${st.kind}` as MessageKey)),
-            h('td', null, judged ? complianceBadge(i18n, st.current?.compliant) : st.kind === 'plant_influent' ? '—' : complianceBadge(i18n, null)),
+            h(
+              'td',
+              null,
+              judged
+                ? complianceBadge(i18n, st.current?.compliant)
+                : st.kind === 'plant_influent'
+                  ? '—'
+                  : complianceBadge(i18n, null),
+            ),
             h('td', null, over.length > 0 ? i18n.list(over) : '—'),
-            h('td', null, freshnessBadge(i18n, st.freshness.status), ' ', h('span', { class: 'muted small' }, updated(ctx, st))),
+            h(
+              'td',
+              null,
+              freshnessBadge(i18n, st.freshness.status),
+              ' ',
+              h('span', { class: 'muted small' }, updated(ctx, st)),
+            ),
           );
         }),
       ),
@@ -125,12 +172,34 @@ function plantsTable(ctx: ViewContext, plants: StationSummaryJson[]): HTMLElemen
 function urbanTable(ctx: ViewContext, waters: StationSummaryJson[]): HTMLElement {
   const { i18n } = ctx;
   const gradeText = (g: string | null | undefined) =>
-    g === 'none' ? (i18n.lang() === 'en' ? 'not black-odorous' : '无黑臭') : g === 'light' ? (i18n.lang() === 'en' ? 'light' : '轻度黑臭') : g === 'severe' ? (i18n.lang() === 'en' ? 'severe' : '重度黑臭') : '—';
+    g === 'none'
+      ? i18n.lang() === 'en'
+        ? 'not black-odorous'
+        : '无黑臭'
+      : g === 'light'
+        ? i18n.lang() === 'en'
+          ? 'light'
+          : '轻度黑臭'
+        : g === 'severe'
+          ? i18n.lang() === 'en'
+            ? 'severe'
+            : '重度黑臭'
+          : '—';
   return scrollTable(
     h(
       'table',
       { id: 'urban-table' },
-      h('thead', null, h('tr', null, h('th', null, i18n.t('common.station')), h('th', null, term(i18n, 'term.blackOdorous')), h('th', null, term(i18n, 'term.freshness')))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', null, i18n.t('common.station')),
+          h('th', null, term(i18n, 'term.blackOdorous')),
+          h('th', null, term(i18n, 'term.freshness')),
+        ),
+      ),
       h(
         'tbody',
         null,
@@ -139,8 +208,24 @@ function urbanTable(ctx: ViewContext, waters: StationSummaryJson[]): HTMLElement
             'tr',
             { 'data-station': st.id },
             h('td', null, stationLink(i18n, st)),
-            h('td', null, h('span', { class: `badge ${st.current?.black_odorous === 'none' ? 'badge-ok' : st.current?.black_odorous ? 'badge-bad' : 'badge-none'}` }, gradeText(st.current?.black_odorous))),
-            h('td', null, freshnessBadge(i18n, st.freshness.status), ' ', h('span', { class: 'muted small' }, updated(ctx, st))),
+            h(
+              'td',
+              null,
+              h(
+                'span',
+                {
+                  class: `badge ${st.current?.black_odorous === 'none' ? 'badge-ok' : st.current?.black_odorous ? 'badge-bad' : 'badge-none'}`,
+                },
+                gradeText(st.current?.black_odorous),
+              ),
+            ),
+            h(
+              'td',
+              null,
+              freshnessBadge(i18n, st.freshness.status),
+              ' ',
+              h('span', { class: 'muted small' }, updated(ctx, st)),
+            ),
           ),
         ),
       ),
@@ -148,23 +233,35 @@ function urbanTable(ctx: ViewContext, waters: StationSummaryJson[]): HTMLElement
   );
 }
 
-export function alertList(ctx: ViewContext, alerts: readonly AlertView[], names: ReadonlyMap<string, { zh: string; en: string }>): HTMLElement {
+export function alertList(
+  ctx: ViewContext,
+  alerts: readonly AlertView[],
+  names: ReadonlyMap<string, { zh: string; en: string }>,
+): HTMLElement {
   const { i18n } = ctx;
   if (alerts.length === 0) return h('p', { class: 'muted', id: 'no-open-alerts' }, i18n.t('overview.noOpenAlerts'));
   return h(
     'ul',
     { class: 'alert-list', id: 'open-alerts' },
-    ...alerts.slice(0, 12).map((a) =>
-      h(
-        'li',
-        { 'data-alert': a.id },
-        severityBadge(i18n, a.severity),
-        ' ',
-        h('a', { href: hrefOf('alerts', undefined, { id: String(a.id) }) }, i18n.name(names.get(a.stationId) ?? a.stationName, a.stationId), ' · ', i18n.t(`rule.${a.rule}` as MessageKey)),
-        ' ',
-        h('span', { class: 'muted small' }, fmtAgo(ctx.now() - a.openedAt, i18n.lang())),
+    ...alerts
+      .slice(0, 12)
+      .map((a) =>
+        h(
+          'li',
+          { 'data-alert': a.id },
+          severityBadge(i18n, a.severity),
+          ' ',
+          h(
+            'a',
+            { href: hrefOf('alerts', undefined, { id: String(a.id) }) },
+            i18n.name(names.get(a.stationId) ?? a.stationName, a.stationId),
+            ' · ',
+            i18n.t(`rule.${a.rule}` as MessageKey),
+          ),
+          ' ',
+          h('span', { class: 'muted small' }, fmtAgo(ctx.now() - a.openedAt, i18n.lang())),
+        ),
       ),
-    ),
   );
 }
 
@@ -183,7 +280,9 @@ export async function renderOverview(ctx: ViewContext, main: HTMLElement): Promi
   }
   const stations = stationsResult.value.items;
   const sections = stations.filter((st) => st.kind === 'river_section');
-  const plants = stations.filter((st) => st.kind === 'plant_effluent' || st.kind === 'industrial_outfall' || st.kind === 'plant_influent');
+  const plants = stations.filter(
+    (st) => st.kind === 'plant_effluent' || st.kind === 'industrial_outfall' || st.kind === 'plant_influent',
+  );
   const urban = stations.filter((st) => st.kind === 'urban_water');
   const offline = stations.filter((st) => st.freshness.status === 'offline').length;
   const bad = stations.filter((st) => st.current?.compliant === false && st.freshness.status !== 'offline').length;
@@ -192,7 +291,8 @@ export async function renderOverview(ctx: ViewContext, main: HTMLElement): Promi
   let alertsBody: HTMLElement;
   if (!canAlerts) alertsBody = h('p', { class: 'muted' }, i18n.t('alerts.forbidden'));
   else if (alertsResult.status === 'fulfilled') alertsBody = alertList(ctx, alertsResult.value, names);
-  else if (alertsResult.reason instanceof ApiError && alertsResult.reason.status === 404) alertsBody = h('p', { class: 'muted' }, i18n.t('alerts.unavailable'));
+  else if (alertsResult.reason instanceof ApiError && alertsResult.reason.status === 404)
+    alertsBody = h('p', { class: 'muted' }, i18n.t('alerts.unavailable'));
   else alertsBody = errorBox(i18n, alertsResult.reason);
 
   replace(
@@ -201,7 +301,11 @@ export async function renderOverview(ctx: ViewContext, main: HTMLElement): Promi
       'div',
       { class: 'page-head' },
       h('h1', null, i18n.t('overview.title')),
-      h('div', { class: 'meta', id: 'overview-summary' }, i18n.t('overview.summary', { total: stations.length, offline, bad })),
+      h(
+        'div',
+        { class: 'meta', id: 'overview-summary' },
+        i18n.t('overview.summary', { total: stations.length, offline, bad }),
+      ),
     ),
     h(
       'div',
@@ -211,7 +315,16 @@ export async function renderOverview(ctx: ViewContext, main: HTMLElement): Promi
         'div',
         { class: 'stack' },
         canAlerts
-          ? card(h('span', null, i18n.t('overview.openAlerts'), ' ', h('a', { class: 'small', href: hrefOf('alerts') }, i18n.t('overview.allAlerts'))), alertsBody)
+          ? card(
+              h(
+                'span',
+                null,
+                i18n.t('overview.openAlerts'),
+                ' ',
+                h('a', { class: 'small', href: hrefOf('alerts') }, i18n.t('overview.allAlerts')),
+              ),
+              alertsBody,
+            )
           : null,
         urban.length > 0 ? card(i18n.t('overview.urban'), urbanTable(ctx, urban)) : null,
       ),

@@ -17,21 +17,43 @@ import type {
 import { ApiError } from '../api.js';
 import { limitsOf, type Limits } from '../bands.js';
 import { trendChart, type FlaggedPoint, type TrendSeries } from '../chart.js';
-import { bandColor, BLACK_ODOROUS_COLORS, CLASS_COLORS, COMPLIANT_COLOR, NONCOMPLIANT_COLOR, UNKNOWN_COLOR } from '../colors.js';
+import {
+  bandColor,
+  BLACK_ODOROUS_COLORS,
+  CLASS_COLORS,
+  COMPLIANT_COLOR,
+  NONCOMPLIANT_COLOR,
+  UNKNOWN_COLOR,
+} from '../colors.js';
 import type { ViewContext } from '../context.js';
 import { h, replace, s } from '../dom.js';
 import { durationMs, fmtDate, fmtDateTime, fmtNumber, fmtPercent, isoForInput } from '../format.js';
 import type { I18n, MessageKey, TermKey } from '../i18n.js';
 import { flagMeaning, paramDecimals, paramName, paramUnit } from '../params.js';
 import { hrefOf } from '../router.js';
-import { card, classBadge, complianceBadge, errorBox, freshnessBadge, isSectionClass, load, loading, scrollTable, term } from '../ui.js';
+import {
+  card,
+  classBadge,
+  complianceBadge,
+  errorBox,
+  freshnessBadge,
+  isSectionClass,
+  load,
+  loading,
+  scrollTable,
+  term,
+} from '../ui.js';
 
 export const RANGES = ['24h', '7d', '30d', 'custom'] as const;
 export type RangeKey = (typeof RANGES)[number];
 export const WINDOWS = ['raw', '1h', '4h', '1d'] as const;
 
 const HOUR = 3_600_000;
-const RANGE_MS: Record<Exclude<RangeKey, 'custom'>, number> = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR };
+const RANGE_MS: Record<Exclude<RangeKey, 'custom'>, number> = {
+  '24h': 24 * HOUR,
+  '7d': 7 * 24 * HOUR,
+  '30d': 30 * 24 * HOUR,
+};
 /** Raw readings for a day, hourly means for a week, 4-hour means (the reporting window) for a month. */
 const DEFAULT_WINDOW: Record<Exclude<RangeKey, 'custom'>, string> = { '24h': 'raw', '7d': '1h', '30d': '4h' };
 /** Raw readings fetched at most for one chart view (pages of 5,000). */
@@ -47,7 +69,9 @@ interface RangeChoice {
 }
 
 export function rangeFrom(query: URLSearchParams, now: number): RangeChoice {
-  const key = (RANGES as readonly string[]).includes(query.get('range') ?? '') ? (query.get('range') as RangeKey) : '24h';
+  const key = (RANGES as readonly string[]).includes(query.get('range') ?? '')
+    ? (query.get('range') as RangeKey)
+    : '24h';
   const win = query.get('window');
   if (key === 'custom') {
     const from = query.get('from') ?? isoForInput(now - RANGE_MS['7d']);
@@ -69,7 +93,11 @@ export function timelineWindow(spanMs: number): string {
   return spanMs <= 8 * 24 * HOUR ? '4h' : spanMs <= 92 * 24 * HOUR ? '1d' : '1mo';
 }
 
-const ROLE_TERMS: Record<string, TermKey> = { inbound: 'term.inbound', control: 'term.control', outbound: 'term.outbound' };
+const ROLE_TERMS: Record<string, TermKey> = {
+  inbound: 'term.inbound',
+  control: 'term.control',
+  outbound: 'term.outbound',
+};
 
 function header(ctx: ViewContext, st: StationDetailJson): HTMLElement {
   const { i18n } = ctx;
@@ -78,20 +106,42 @@ function header(ctx: ViewContext, st: StationDetailJson): HTMLElement {
   const offline = st.freshness.status === 'offline';
   const meta: (HTMLElement | string | null)[] = [
     h('span', null, role ? term(i18n, role) : i18n.t(`kind.${st.kind}` as MessageKey)),
-    st.river_info ? h('span', null, `${i18n.name(st.river_info.name)} ${st.river_km !== null ? i18n.t('common.km', { km: st.river_km }) : ''}`) : null,
+    st.river_info
+      ? h(
+          'span',
+          null,
+          `${i18n.name(st.river_info.name)} ${st.river_km !== null ? i18n.t('common.km', { km: st.river_km }) : ''}`,
+        )
+      : null,
     st.standard.name ? h('span', { class: 'small' }, i18n.name(st.standard.name)) : null,
     freshnessBadge(i18n, st.freshness.status),
-    st.freshness.last_reading_at ? h('span', { class: 'small' }, fmtDateTime(Date.parse(st.freshness.last_reading_at), ctx.timeZone)) : null,
+    st.freshness.last_reading_at
+      ? h('span', { class: 'small' }, fmtDateTime(Date.parse(st.freshness.last_reading_at), ctx.timeZone))
+      : null,
   ];
   const verdict: (HTMLElement | string | null)[] = [];
   if (st.standard.kind === 'gb3838') {
     verdict.push(
       h('span', null, term(i18n, 'term.targetClass'), ' ', classBadge(i18n, st.section?.target_class)),
-      h('span', { id: 'current-class' }, term(i18n, 'term.currentClass'), ' ', classBadge(i18n, offline ? null : st.current?.class)),
+      h(
+        'span',
+        { id: 'current-class' },
+        term(i18n, 'term.currentClass'),
+        ' ',
+        classBadge(i18n, offline ? null : st.current?.class),
+      ),
     );
     if (st.current?.compliant === false && !offline) verdict.push(complianceBadge(i18n, false));
   } else if (st.standard.kind === 'discharge' || st.standard.kind === 'black-odorous') {
-    verdict.push(h('span', { id: 'current-compliance' }, term(i18n, 'term.compliance'), ' ', complianceBadge(i18n, offline ? null : st.current?.compliant)));
+    verdict.push(
+      h(
+        'span',
+        { id: 'current-compliance' },
+        term(i18n, 'term.compliance'),
+        ' ',
+        complianceBadge(i18n, offline ? null : st.current?.compliant),
+      ),
+    );
   }
   const unit = st.units.jurisdiction ?? st.units.operator;
   return h(
@@ -123,7 +173,15 @@ function latestTable(ctx: ViewContext, st: StationDetailJson): HTMLElement {
       h(
         'thead',
         null,
-        h('tr', null, h('th', null, i18n.t('common.parameter')), h('th', { class: 'num' }, i18n.t('common.value')), h('th', null, term(i18n, 'term.flag')), h('th', null, i18n.t('common.time')), h('th', null, term(i18n, 'term.waterClass'))),
+        h(
+          'tr',
+          null,
+          h('th', null, i18n.t('common.parameter')),
+          h('th', { class: 'num' }, i18n.t('common.value')),
+          h('th', null, term(i18n, 'term.flag')),
+          h('th', null, i18n.t('common.time')),
+          h('th', null, term(i18n, 'term.waterClass')),
+        ),
       ),
       h(
         'tbody',
@@ -136,9 +194,23 @@ function latestTable(ctx: ViewContext, st: StationDetailJson): HTMLElement {
             { 'data-parameter': code },
             h('td', null, paramName(i18n, code)),
             h('td', { class: 'num' }, `${fmtNumber(r.value, paramDecimals(code))} ${paramUnit(code)}`),
-            h('td', { title: flagMeaning(i18n, r.flag) }, r.flag === 'N' ? h('span', { class: 'muted' }, 'N') : h('strong', null, `${r.flag} ${flagMeaning(i18n, r.flag)}`)),
+            h(
+              'td',
+              { title: flagMeaning(i18n, r.flag) },
+              r.flag === 'N'
+                ? h('span', { class: 'muted' }, 'N')
+                : h('strong', null, `${r.flag} ${flagMeaning(i18n, r.flag)}`),
+            ),
             h('td', null, fmtDateTime(Date.parse(r.time), ctx.timeZone)),
-            h('td', null, item?.class ? classBadge(i18n, item.class) : item?.compliant !== undefined && item.compliant !== null ? complianceBadge(i18n, item.compliant) : '—'),
+            h(
+              'td',
+              null,
+              item?.class
+                ? classBadge(i18n, item.class)
+                : item?.compliant !== undefined && item.compliant !== null
+                  ? complianceBadge(i18n, item.compliant)
+                  : '—',
+            ),
           );
         }),
       ),
@@ -162,20 +234,52 @@ function limitsLegend(i18n: I18n, code: string, band: LimitBandJson | undefined)
     parts.push(h('span', null, sw(bandColor('ok')), `${fmtNumber(band.min, 0)}–${fmtNumber(band.max, 0)}`));
   } else if (band.kind === 'discharge') {
     const limit = i18n.t('term.dischargeLimit');
-    if (typeof band.max === 'number') parts.push(h('span', null, sw(NONCOMPLIANT_COLOR), `${limit} ≤${fmtNumber(band.max, d)}`));
+    if (typeof band.max === 'number')
+      parts.push(h('span', null, sw(NONCOMPLIANT_COLOR), `${limit} ≤${fmtNumber(band.max, d)}`));
     if (typeof band.max_cold === 'number') parts.push(h('span', null, `(≤12 °C: ≤${fmtNumber(band.max_cold, d)})`));
-    if (typeof band.min === 'number') parts.push(h('span', null, sw(NONCOMPLIANT_COLOR), `${limit} ≥${fmtNumber(band.min, d)}`));
+    if (typeof band.min === 'number')
+      parts.push(h('span', null, sw(NONCOMPLIANT_COLOR), `${limit} ≥${fmtNumber(band.min, d)}`));
   } else if (band.kind === 'black-odorous' && band.light) {
     const [lo, hi] = band.light;
-    parts.push(h('span', null, sw(BLACK_ODOROUS_COLORS['bo-none']), i18n.lang() === 'en' ? 'not black-odorous' : '无黑臭'));
-    parts.push(h('span', null, sw(BLACK_ODOROUS_COLORS['bo-light']), `${i18n.lang() === 'en' ? 'light' : '轻度'} ${fmtNumber(lo, d)}–${fmtNumber(hi, d)}`));
-    if (typeof band.severe_below === 'number') parts.push(h('span', null, sw(BLACK_ODOROUS_COLORS['bo-severe']), `${i18n.lang() === 'en' ? 'severe' : '重度'} <${fmtNumber(band.severe_below, d)}`));
-    if (typeof band.severe_above === 'number') parts.push(h('span', null, sw(BLACK_ODOROUS_COLORS['bo-severe']), `${i18n.lang() === 'en' ? 'severe' : '重度'} >${fmtNumber(band.severe_above, d)}`));
+    parts.push(
+      h('span', null, sw(BLACK_ODOROUS_COLORS['bo-none']), i18n.lang() === 'en' ? 'not black-odorous' : '无黑臭'),
+    );
+    parts.push(
+      h(
+        'span',
+        null,
+        sw(BLACK_ODOROUS_COLORS['bo-light']),
+        `${i18n.lang() === 'en' ? 'light' : '轻度'} ${fmtNumber(lo, d)}–${fmtNumber(hi, d)}`,
+      ),
+    );
+    if (typeof band.severe_below === 'number')
+      parts.push(
+        h(
+          'span',
+          null,
+          sw(BLACK_ODOROUS_COLORS['bo-severe']),
+          `${i18n.lang() === 'en' ? 'severe' : '重度'} <${fmtNumber(band.severe_below, d)}`,
+        ),
+      );
+    if (typeof band.severe_above === 'number')
+      parts.push(
+        h(
+          'span',
+          null,
+          sw(BLACK_ODOROUS_COLORS['bo-severe']),
+          `${i18n.lang() === 'en' ? 'severe' : '重度'} >${fmtNumber(band.severe_above, d)}`,
+        ),
+      );
   }
   return parts.length > 0 ? h('div', { class: 'legend limits-legend' }, ...parts) : null;
 }
 
-async function fetchRaw(ctx: ViewContext, id: string, range: RangeChoice, cap: number): Promise<{ items: RawReadingJson[]; truncated: boolean; from: number; to: number }> {
+async function fetchRaw(
+  ctx: ViewContext,
+  id: string,
+  range: RangeChoice,
+  cap: number,
+): Promise<{ items: RawReadingJson[]; truncated: boolean; from: number; to: number }> {
   const items: RawReadingJson[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -279,19 +383,30 @@ function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: 
       'data-points': series.times.length,
       'data-flagged': series.flagged.length,
     },
-    h('h3', null, h('span', null, paramName(i18n, code), unit ? h('span', { class: 'muted small' }, ` (${unit})`) : null)),
+    h(
+      'h3',
+      null,
+      h('span', null, paramName(i18n, code), unit ? h('span', { class: 'muted small' }, ` (${unit})`) : null),
+    ),
     container,
     limitsLegend(i18n, code, band),
     flags.length > 0
       ? h(
           'p',
           { class: 'chart-note flag-legend' },
-          h('span', { class: 'legend' }, h('i', { class: 'sw hollow', style: 'color:#c2410c' }), i18n.t('station.flagLegend')),
+          h(
+            'span',
+            { class: 'legend' },
+            h('i', { class: 'sw hollow', style: 'color:#c2410c' }),
+            i18n.t('station.flagLegend'),
+          ),
           ' ',
           flags.map((f) => `${f} ${flagMeaning(i18n, f)}`).join(' · '),
         )
       : null,
-    series.excluded > 0 && data.window !== 'raw' ? h('p', { class: 'chart-note' }, i18n.t('station.excluded', { n: series.excluded })) : null,
+    series.excluded > 0 && data.window !== 'raw'
+      ? h('p', { class: 'chart-note' }, i18n.t('station.excluded', { n: series.excluded }))
+      : null,
     !band && st.standard.kind === 'gb3838' ? h('p', { class: 'chart-note' }, i18n.t('station.noBands')) : null,
   );
   // uPlot measures its container: draw once the card is in the document.
@@ -303,11 +418,17 @@ function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: 
       limits,
       limitLabel: i18n.t('station.limit'),
       coldLabel: '≤12 °C',
-      labels: { time: i18n.t('common.time'), flagged: i18n.t('station.flagged'), min: i18n.t('station.min'), max: i18n.t('station.max') },
+      labels: {
+        time: i18n.t('common.time'),
+        flagged: i18n.t('station.flagged'),
+        min: i18n.t('station.min'),
+        max: i18n.t('station.max'),
+      },
       from: data.from,
       to: data.to,
       // Three missed reports (raw) or two empty windows (means) make a gap in the line.
-      gapMs: (data.window === 'raw' ? 3 * (durationMs(st.interval) ?? HOUR) : 2 * (durationMs(data.window) ?? HOUR)) + 1,
+      gapMs:
+        (data.window === 'raw' ? 3 * (durationMs(st.interval) ?? HOUR) : 2 * (durationMs(data.window) ?? HOUR)) + 1,
       timeZone: ctx.timeZone,
     });
     ctx.onCleanup(() => chart.destroy());
@@ -316,9 +437,11 @@ function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: 
 }
 
 function windowColor(st: StationDetailJson, w: QualityWindowJson): { color: string; label: string } {
-  if (w.status === 'insufficient_data' || w.status === 'not_evaluated') return { color: UNKNOWN_COLOR, label: w.status };
+  if (w.status === 'insufficient_data' || w.status === 'not_evaluated')
+    return { color: UNKNOWN_COLOR, label: w.status };
   if (st.standard.kind === 'gb3838' && isSectionClass(w.class)) return { color: CLASS_COLORS[w.class], label: w.class };
-  if (st.standard.kind === 'black-odorous' && w.black_odorous) return { color: BLACK_ODOROUS_COLORS[`bo-${w.black_odorous}`], label: w.black_odorous };
+  if (st.standard.kind === 'black-odorous' && w.black_odorous)
+    return { color: BLACK_ODOROUS_COLORS[`bo-${w.black_odorous}`], label: w.black_odorous };
   if (w.compliant === true) return { color: COMPLIANT_COLOR, label: 'compliant' };
   if (w.compliant === false) return { color: NONCOMPLIANT_COLOR, label: 'non_compliant' };
   return { color: UNKNOWN_COLOR, label: w.status };
@@ -344,8 +467,16 @@ function timeline(ctx: ViewContext, st: StationDetailJson, q: QualityJson): HTML
     const { color, label } = windowColor(st, w);
     const start = Date.parse(w.start);
     const cls = w.class ? ` · ${w.class}` : '';
-    const pp = w.primary_pollutants && w.primary_pollutants.length > 0 ? ` · ${i18n.list(w.primary_pollutants.map((c) => paramName(i18n, c)))}` : '';
-    return h('span', { style: `background:${color}`, 'data-status': w.status, 'data-label': label, title: `${fmtDateTime(start, ctx.timeZone)} — ${statusText(i18n, w)}${cls}${pp}` });
+    const pp =
+      w.primary_pollutants && w.primary_pollutants.length > 0
+        ? ` · ${i18n.list(w.primary_pollutants.map((c) => paramName(i18n, c)))}`
+        : '';
+    return h('span', {
+      style: `background:${color}`,
+      'data-status': w.status,
+      'data-label': label,
+      title: `${fmtDateTime(start, ctx.timeZone)} — ${statusText(i18n, w)}${cls}${pp}`,
+    });
   });
   const first = Date.parse(q.windows[0]!.start);
   const last = Date.parse(q.windows[q.windows.length - 1]!.end);
@@ -354,7 +485,12 @@ function timeline(ctx: ViewContext, st: StationDetailJson, q: QualityJson): HTML
     'div',
     { id: 'timeline', 'data-windows': q.windows.length },
     h('div', { class: 'strip' }, ...cells),
-    h('div', { class: 'strip-axis' }, h('span', null, fmtDate(first, ctx.timeZone)), h('span', null, fmtDate(last - 1, ctx.timeZone))),
+    h(
+      'div',
+      { class: 'strip-axis' },
+      h('span', null, fmtDate(first, ctx.timeZone)),
+      h('span', null, fmtDate(last - 1, ctx.timeZone)),
+    ),
     h(
       'p',
       { class: 'small' },
@@ -368,7 +504,12 @@ function timeline(ctx: ViewContext, st: StationDetailJson, q: QualityJson): HTML
 }
 
 /** A 90×22 sparkline of window means. */
-function sparkline(points: { ts: number; mean?: number | null }[], from: number, to: number, color: string): SVGElement {
+function sparkline(
+  points: { ts: number; mean?: number | null }[],
+  from: number,
+  to: number,
+  color: string,
+): SVGElement {
   const vals = points.filter((p) => typeof p.mean === 'number') as { ts: number; mean: number }[];
   const w = 90;
   const hgt = 22;
@@ -378,7 +519,11 @@ function sparkline(points: { ts: number; mean?: number | null }[], from: number,
   const x = (t: number) => ((t - from) / Math.max(1, to - from)) * (w - 2) + 1;
   const y = (v: number) => (hi === lo ? hgt / 2 : hgt - 2 - ((v - lo) / (hi - lo)) * (hgt - 4));
   const pts = vals.map((p) => `${x(p.ts).toFixed(1)},${y(p.mean).toFixed(1)}`).join(' ');
-  return s('svg', { width: w, height: hgt, class: 'spark', viewBox: `0 0 ${w} ${hgt}` }, s('polyline', { points: pts, fill: 'none', stroke: color, 'stroke-width': 1.5 }));
+  return s(
+    'svg',
+    { width: w, height: hgt, class: 'spark', viewBox: `0 0 ${w} ${hgt}` },
+    s('polyline', { points: pts, fill: 'none', stroke: color, 'stroke-width': 1.5 }),
+  );
 }
 
 function upstreamTable(ctx: ViewContext, up: UpstreamJson, params: readonly string[]): HTMLElement {
@@ -394,7 +539,12 @@ function upstreamTable(ctx: ViewContext, up: UpstreamJson, params: readonly stri
     const peak = max.length > 0 ? Math.max(...max) : null;
     const mean = means.length > 0 ? means.reduce((a, b) => a + b, 0) / means.length : null;
     const limits = limitsOf(t.limits[code]);
-    const over = peak !== null && (limits.lines.some((l) => l.note !== 'cold' && (l.side === 'max' ? peak > l.value : false)) || limits.bands.some((b) => (b.kind === '劣V' || b.kind === 'V' || b.kind === 'bad') && peak > b.from && peak <= b.to));
+    const over =
+      peak !== null &&
+      (limits.lines.some((l) => l.note !== 'cold' && (l.side === 'max' ? peak > l.value : false)) ||
+        limits.bands.some(
+          (b) => (b.kind === '劣V' || b.kind === 'V' || b.kind === 'bad') && peak > b.from && peak <= b.to,
+        ));
     return h(
       'td',
       { class: 'num' },
@@ -407,7 +557,12 @@ function upstreamTable(ctx: ViewContext, up: UpstreamJson, params: readonly stri
   return h(
     'div',
     null,
-    h('p', { class: 'muted small' }, i18n.t('station.upstreamHint', { hours: Math.round((to - from) / HOUR) }), ` — ${i18n.t('station.mean')} / max`),
+    h(
+      'p',
+      { class: 'muted small' },
+      i18n.t('station.upstreamHint', { hours: Math.round((to - from) / HOUR) }),
+      ` — ${i18n.t('station.mean')} / max`,
+    ),
     scrollTable(
       h(
         'table',
@@ -415,7 +570,14 @@ function upstreamTable(ctx: ViewContext, up: UpstreamJson, params: readonly stri
         h(
           'thead',
           null,
-          h('tr', null, h('th', null, i18n.t('common.station')), h('th', { class: 'num' }, i18n.t('station.distance')), h('th', { class: 'num' }, i18n.t('station.travel')), ...params.map((p) => h('th', { class: 'num' }, `${paramName(i18n, p)} ${paramUnit(p)}`))),
+          h(
+            'tr',
+            null,
+            h('th', null, i18n.t('common.station')),
+            h('th', { class: 'num' }, i18n.t('station.distance')),
+            h('th', { class: 'num' }, i18n.t('station.travel')),
+            ...params.map((p) => h('th', { class: 'num' }, `${paramName(i18n, p)} ${paramUnit(p)}`)),
+          ),
         ),
         h(
           'tbody',
@@ -424,7 +586,13 @@ function upstreamTable(ctx: ViewContext, up: UpstreamJson, params: readonly stri
             h(
               'tr',
               { 'data-station': t.station.id, class: i === 0 ? 'selected' : null },
-              h('td', null, h('a', { href: hrefOf('station', t.station.id) }, i18n.name(t.station.name, t.station.id)), h('br'), h('span', { class: 'muted small' }, i18n.t(`kind.${t.station.kind}` as MessageKey))),
+              h(
+                'td',
+                null,
+                h('a', { href: hrefOf('station', t.station.id) }, i18n.name(t.station.name, t.station.id)),
+                h('br'),
+                h('span', { class: 'muted small' }, i18n.t(`kind.${t.station.kind}` as MessageKey)),
+              ),
               h('td', { class: 'num' }, `${fmtNumber(t.distance_km, 1)} km`),
               h('td', { class: 'num' }, `${fmtNumber(t.travel_hours, 1)} h`),
               ...params.map((p) => cell(t, p)),
@@ -449,7 +617,10 @@ function controls(ctx: ViewContext, st: StationDetailJson, range: RangeChoice): 
           type: 'button',
           'data-range': key,
           'aria-pressed': String(range.key === key),
-          onclick: () => (key === 'custom' ? go({ range: 'custom', from: isoForInput(ctx.now() - RANGE_MS['7d']), to: isoForInput(ctx.now()) }) : go({ range: key })),
+          onclick: () =>
+            key === 'custom'
+              ? go({ range: 'custom', from: isoForInput(ctx.now() - RANGE_MS['7d']), to: isoForInput(ctx.now()) })
+              : go({ range: key }),
         },
         i18n.t(`station.range.${key}` as MessageKey),
       ),
@@ -457,8 +628,18 @@ function controls(ctx: ViewContext, st: StationDetailJson, range: RangeChoice): 
   );
   const windowSelect = h(
     'select',
-    { id: 'window-select', onchange: (e: Event) => go({ range: range.key, window: (e.target as HTMLSelectElement).value, ...(range.key === 'custom' ? { from: range.from, to: range.to } : {}) }) },
-    ...WINDOWS.map((w) => h('option', { value: w, selected: w === range.window }, i18n.t(`station.window.${w}` as MessageKey))),
+    {
+      id: 'window-select',
+      onchange: (e: Event) =>
+        go({
+          range: range.key,
+          window: (e.target as HTMLSelectElement).value,
+          ...(range.key === 'custom' ? { from: range.from, to: range.to } : {}),
+        }),
+    },
+    ...WINDOWS.map((w) =>
+      h('option', { value: w, selected: w === range.window }, i18n.t(`station.window.${w}` as MessageKey)),
+    ),
   );
   const custom =
     range.key === 'custom'
@@ -475,8 +656,18 @@ function controls(ctx: ViewContext, st: StationDetailJson, range: RangeChoice): 
               go({ range: 'custom', from, to, window: range.window });
             },
           },
-          h('label', null, i18n.t('common.from'), h('input', { type: 'datetime-local', name: 'from', value: range.from, required: true })),
-          h('label', null, i18n.t('common.to'), h('input', { type: 'datetime-local', name: 'to', value: range.to, required: true })),
+          h(
+            'label',
+            null,
+            i18n.t('common.from'),
+            h('input', { type: 'datetime-local', name: 'from', value: range.from, required: true }),
+          ),
+          h(
+            'label',
+            null,
+            i18n.t('common.to'),
+            h('input', { type: 'datetime-local', name: 'to', value: range.to, required: true }),
+          ),
           h('button', { type: 'submit', class: 'btn btn-small' }, i18n.t('common.apply')),
         )
       : null;
@@ -512,7 +703,13 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
     const notFound = err instanceof ApiError && err.status === 404;
     main.replaceChildren(
       notFound
-        ? h('div', { class: 'card' }, h('h1', null, i18n.t('station.notFound')), h('p', null, id), h('a', { href: '#/' }, i18n.t('common.back')))
+        ? h(
+            'div',
+            { class: 'card' },
+            h('h1', null, i18n.t('station.notFound')),
+            h('p', null, id),
+            h('a', { href: '#/' }, i18n.t('common.back')),
+          )
         : errorBox(i18n, err, () => void renderStation(ctx, main)),
     );
     return;
@@ -529,7 +726,14 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
   replace(
     main,
     header(ctx, st),
-    h('div', { class: 'grid' }, card(i18n.t('common.latest'), latestTable(ctx, st)), judged ? card(i18n.t(st.standard.kind === 'gb3838' ? 'station.timeline' : 'station.timelinePlant'), timelineEl) : h('div')),
+    h(
+      'div',
+      { class: 'grid' },
+      card(i18n.t('common.latest'), latestTable(ctx, st)),
+      judged
+        ? card(i18n.t(st.standard.kind === 'gb3838' ? 'station.timeline' : 'station.timelinePlant'), timelineEl)
+        : h('div'),
+    ),
     card(i18n.t('station.trends'), controls(ctx, st, range), chartsNote, chartsEl),
     st.kind === 'river_section' && st.upstream.length > 0 ? card(i18n.t('station.upstream'), upstreamEl) : null,
   );
@@ -544,7 +748,13 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
           chartsNote,
           data.downsampled ? h('p', { class: 'notice' }, i18n.t('station.downsampled'), ` (${data.window})`) : null,
           data.truncated
-            ? h('p', { class: 'notice' }, data.window === 'raw' ? i18n.t('station.rawTruncated', { n: RAW_CAP }) : i18n.t('station.flagsTruncated'))
+            ? h(
+                'p',
+                { class: 'notice' },
+                data.window === 'raw'
+                  ? i18n.t('station.rawTruncated', { n: RAW_CAP })
+                  : i18n.t('station.flagsTruncated'),
+              )
             : null,
         );
         return st.parameters.map((code) => chartCard(ctx, st, code, data));
@@ -574,7 +784,12 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
       load(
         i18n,
         upstreamEl,
-        () => ctx.api.get<UpstreamJson>(`/stations/${encodeURIComponent(st.id)}/upstream`, { hours: 24, window: '1h', params }, { signal: ctx.signal }),
+        () =>
+          ctx.api.get<UpstreamJson>(
+            `/stations/${encodeURIComponent(st.id)}/upstream`,
+            { hours: 24, window: '1h', params },
+            { signal: ctx.signal },
+          ),
         (up) => upstreamTable(ctx, up, params),
         ctx.signal,
       ),
