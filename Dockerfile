@@ -36,6 +36,10 @@ ENV NODE_ENV=production \
     CATALOG=/app/sensors/catalog.yaml \
     LOG_FORMAT=json
 WORKDIR /app
+# A Chinese font for the PDF reports (src/reports/render/pdf.ts embeds a subset of it in each PDF).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -99,6 +99,17 @@ describe('Dockerfile', () => {
     expect(inRuntime.some((i) => i.op === 'VOLUME' && i.args.includes('/data'))).toBe(true);
   });
 
+  it('installs in the runtime stage a CJK font the PDF reports find (fonts-wqy-microhei)', async () => {
+    const { CJK_FONT_CANDIDATES } = await import('../../src/reports/render/pdf.js');
+    const installs = inRuntime
+      .filter((i) => i.op === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
+    expect(installs).toMatch(/apt-get install[^\n]*fonts-wqy-microhei/);
+    // The file Debian's package installs is the first the renderer looks for.
+    expect(CJK_FONT_CANDIDATES[0]![0]).toBe('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc');
+  });
+
   it('copies only files that exist in the build context and that .dockerignore lets through', () => {
     const ignore = fs
       .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
