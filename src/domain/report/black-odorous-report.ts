@@ -23,7 +23,12 @@ export interface PointVerdict {
   notes: string[];
 }
 
-export function judgeUrbanPoint(station: UrbanStation, data: PeriodPieces, timeZone: string | Zone): PointVerdict {
+export function judgeUrbanPoint(
+  station: UrbanStation,
+  data: PeriodPieces,
+  timeZone: string | Zone,
+  dayKey?: (ts: number) => string,
+): PointVerdict {
   const indicators = station.parameters.filter((c) => (BLACK_ODOROUS_INDICATORS as readonly string[]).includes(c));
   const period = stationPeriod({
     pieces: data.pieces,
@@ -33,6 +38,7 @@ export function judgeUrbanPoint(station: UrbanStation, data: PeriodPieces, timeZ
     intervalMs: station.intervalMs,
     minValidShare: station.minValidShare,
     timeZone,
+    ...(dayKey ? { dayKey } : {}),
   });
   const byDay = new Map<string, IndicatorValues>();
   for (const code of indicators) {

@@ -46,7 +46,12 @@ export interface PlantVerdict {
   flow_measured: boolean;
 }
 
-export function judgePlant(station: PlantStation, data: PeriodPieces, timeZone: string | Zone): PlantVerdict {
+export function judgePlant(
+  station: PlantStation,
+  data: PeriodPieces,
+  timeZone: string | Zone,
+  dayKey?: (ts: number) => string,
+): PlantVerdict {
   const built = station.plant.built ? { plantBuilt: station.plant.built } : {};
   const limited = dischargeLimits(station.standard.definition, built).limits;
   const deciding = station.parameters.filter((code) => limited[code] !== undefined);
@@ -59,6 +64,7 @@ export function judgePlant(station: PlantStation, data: PeriodPieces, timeZone: 
     intervalMs: station.intervalMs,
     minValidShare: station.minValidShare,
     timeZone,
+    ...(dayKey ? { dayKey } : {}),
   });
   const dayKeys = new Set<string>();
   for (const code of deciding) for (const key of period.items[code]?.days.keys() ?? []) dayKeys.add(key);

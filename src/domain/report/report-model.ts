@@ -21,6 +21,7 @@ import { REPORT_METHODS, type MethodNote } from './methods.js';
 import { periodKey, periodLabel, REPORT_TITLE, type Period } from './period.js';
 import { judgePlant, type PlantVerdict } from './plant-report.js';
 import { rankAscending } from './ranking.js';
+import { dayKeyer } from './period-means.js';
 import { judgeSection, type SectionVerdict } from './section-report.js';
 import type { Grouping, Name, PeriodPieces, Periods, PlantStation, SectionStation, UrbanStation } from './types.js';
 
@@ -134,13 +135,7 @@ export interface WaterReport {
   methods: readonly MethodNote[];
 }
 
-function judgeAll<T>(data: Periods<PeriodPieces | null>, judge: (d: PeriodPieces) => T): Periods<T | null> {
-  return {
-    current: data.current ? judge(data.current) : null,
-    previous: data.previous ? judge(data.previous) : null,
-    last_year: data.last_year ? judge(data.last_year) : null,
-  } as Periods<T | null>;
-}
+type Judge<T> = (d: PeriodPieces, dayKey: (ts: number) => string) => T;
 
 /** Good and compliant in both periods (≤ class II and meeting the target): left out of the change ranking. */
 function goodAndCompliant(now: SectionVerdict | null, base: SectionVerdict | null): boolean {
@@ -160,11 +155,26 @@ function byId(a: { id: string }, b: { id: string }): number {
 export function buildReport(input: ReportInput): WaterReport {
   const z = zone(input.timeZone);
   const p = input.periods;
+  // One local-date function per period range, shared by every station (time zone lookups are slow).
+  const keyers = new Map<string, (ts: number) => string>();
+  const keyerOf = (d: PeriodPieces) => {
+    const k = `${d.from}:${d.to}`;
+    let keyer = keyers.get(k);
+    if (!keyer) keyers.set(k, (keyer = dayKeyer(d.from, d.to, z)));
+    return keyer;
+  };
+  function judgeAll<T>(data: Periods<PeriodPieces | null>, judge: Judge<T>): Periods<T | null> {
+    return {
+      current: data.current ? judge(data.current, keyerOf(data.current)) : null,
+      previous: data.previous ? judge(data.previous, keyerOf(data.previous)) : null,
+      last_year: data.last_year ? judge(data.last_year, keyerOf(data.last_year)) : null,
+    } as Periods<T | null>;
+  }
 
   // Sections, judged in each period.
   const sectionVerdicts = input.sections.map(({ station, data }) => ({
     station,
-    verdicts: judgeAll(data, (d) => judgeSection(station, d, z)),
+    verdicts: judgeAll(data, (d, k) => judgeSection(station, d, z, k)),
   }));
   const sections: SectionRow[] = sectionVerdicts.map(({ station, verdicts }) => {
     const now = verdicts.current;
@@ -278,7 +288,7 @@ export function buildReport(input: ReportInput): WaterReport {
 
   // Plants.
   const plants: PlantRow[] = input.plants.map(({ station, data }) => {
-    const v = judgeAll(data, (d) => judgePlant(station, d, z));
+    const v = judgeAll(data, (d, k) => judgePlant(station, d, z, k));
     return {
       id: station.id,
       name: station.name,
@@ -302,7 +312,7 @@ export function buildReport(input: ReportInput): WaterReport {
   // Black-odorous water bodies.
   const urbanVerdicts = input.urban.map(({ station, data }) => ({
     station,
-    verdicts: judgeAll(data, (d) => judgeUrbanPoint(station, d, z)),
+    verdicts: judgeAll(data, (d, k) => judgeUrbanPoint(station, d, z, k)),
   }));
   const points: UrbanRow[] = urbanVerdicts.map(({ station, verdicts }) => ({
     id: station.id,

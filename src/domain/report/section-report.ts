@@ -42,7 +42,12 @@ export interface SectionVerdict {
   cwqi_terms: Partial<Record<ParameterCode, number>>;
 }
 
-export function judgeSection(station: SectionStation, data: PeriodPieces, timeZone: string | Zone): SectionVerdict {
+export function judgeSection(
+  station: SectionStation,
+  data: PeriodPieces,
+  timeZone: string | Zone,
+  dayKey?: (ts: number) => string,
+): SectionVerdict {
   const deciding = decidingItems(station.parameters, station.waterbody);
   const period = stationPeriod({
     pieces: data.pieces,
@@ -53,6 +58,7 @@ export function judgeSection(station: SectionStation, data: PeriodPieces, timeZo
     intervalMs: station.intervalMs,
     minValidShare: station.minValidShare,
     timeZone,
+    ...(dayKey ? { dayKey } : {}),
   });
   const means: Partial<Record<ParameterCode, number>> = {};
   for (const [code, item] of Object.entries(period.items) as [ParameterCode, { mean: number | null }][]) {

@@ -60,11 +60,16 @@ function drawTable(doc: PDFKit.PDFDocument, table: Table, lang: Lang, start: num
   const total = weights.reduce((a, b) => a + b, 0);
   const widths = weights.map((w) => (w / total) * width);
   const bottom = () => doc.page.height - MARGIN - 18;
-  const rowHeight = (cells: string[]) =>
-    Math.max(...cells.map((text, i) => doc.heightOfString(text, { width: widths[i]! - 2 * PAD }))) + 2 * PAD;
+  // Laying text out is most of a PDF's cost: a cell that fits on one line (every number) is measured by its width
+  // only, and each row is measured once.
+  const lineHeight = doc.fontSize(FONT_SIZE).currentLineHeight(true);
+  const cellHeight = (text: string, i: number) => {
+    const w = widths[i]! - 2 * PAD;
+    return doc.widthOfString(text) <= w && !text.includes('\n') ? lineHeight : doc.heightOfString(text, { width: w });
+  };
+  const rowHeight = (cells: string[]) => Math.max(...cells.map(cellHeight)) + 2 * PAD;
 
-  const drawRow = (cells: string[], y: number, header: boolean) => {
-    const h = rowHeight(cells);
+  const drawRow = (cells: string[], y: number, header: boolean, h = rowHeight(cells)) => {
     let x = MARGIN;
     cells.forEach((text, i) => {
       const w = widths[i]!;
@@ -72,6 +77,7 @@ function drawTable(doc: PDFKit.PDFDocument, table: Table, lang: Lang, start: num
       doc.fillColor('#111').text(text, x + PAD, y + PAD, {
         width: w - 2 * PAD,
         align: !header && table.columns[i]!.type !== 'text' ? 'right' : 'left',
+        lineBreak: h > lineHeight + 2 * PAD + 0.01,
       });
       doc.rect(x, y, w, h).lineWidth(0.3).strokeColor('#999').stroke();
       x += w;
@@ -96,7 +102,7 @@ function drawTable(doc: PDFKit.PDFDocument, table: Table, lang: Lang, start: num
       y = top();
       y += drawRow(headerCells, y, true);
     }
-    y += drawRow(cells, y, false);
+    y += drawRow(cells, y, false, h);
   }
   doc.fontSize(FONT_SIZE).fillColor('#444');
   let noteY = y + 4;
