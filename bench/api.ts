@@ -30,7 +30,7 @@ import { parseCatalog, type Catalog } from '../src/catalog/index.js';
 import type { ParameterCode } from '../src/domain/parameters.js';
 import { createInfluxStore } from '../src/store/influx/influx-store.js';
 import { freePort } from '../test/harness/free-port.js';
-import { startBenchInfluxd, waitForCompactions } from './bench-influxd.js';
+import { postLines, startBenchInfluxd, waitForCompactions } from './bench-influxd.js';
 
 // ---- options -----------------------------------------------------------------------------------------------
 
@@ -197,19 +197,6 @@ function* seedBatches(stations: BenchStation[], linesPerBatch: number): Generato
   if (lines.length > 0) yield { body: lines.join('\n'), points: lines.length };
 }
 
-async function post(url: string, body: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
-    if (res.status === 204) return;
-    const text = await res.text();
-    // A busy 1.x answers 500 "cache-max-memory-size exceeded" until its cache is snapshotted: wait and resend.
-    if (attempt < 20 && res.status >= 500) {
-      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
-      continue;
-    }
-    throw new Error(`write failed: HTTP ${res.status} ${text.slice(0, 300)}`);
-  }
-}
 
 async function seedInflux(influxUrl: string, stations: BenchStation[]): Promise<void> {
   const total = stations.reduce((n, s) => n + s.params.length, 0) * DAYS * (DAY / MIN5);
@@ -222,7 +209,7 @@ async function seedInflux(influxUrl: string, stations: BenchStation[]): Promise<
   let written = 0;
   let lastReport = started;
   for (const batch of seedBatches(stations, 50_000)) {
-    const p = post(writeUrl, batch.body).then(() => {
+    const p = postLines(writeUrl, batch.body).then(() => {
       written += batch.points;
       inFlight.delete(p);
     });

@@ -52,3 +52,17 @@ export async function waitForCompactions(url: string, db: string): Promise<numbe
   }
   return (performance.now() - started) / 1000;
 }
+
+/** POSTs line protocol, resending while a busy 1.x answers 5xx ("cache-max-memory-size exceeded") until its cache is written out. */
+export async function postLines(url: string, body: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    if (res.status === 204) return;
+    const text = await res.text();
+    if (attempt < 20 && res.status >= 500) {
+      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+      continue;
+    }
+    throw new Error(`write failed: HTTP ${res.status} ${text.slice(0, 300)}`);
+  }
+}

@@ -27,7 +27,7 @@ import { createReportService } from '../src/reports/report-service.js';
 import { mapLimit } from '../src/services/map-limit.js';
 import { coverageLine, stateLine } from '../src/store/influx/hourly-rollup.js';
 import { createInfluxStore } from '../src/store/influx/influx-store.js';
-import { startBenchInfluxd, waitForCompactions } from './bench-influxd.js';
+import { postLines, startBenchInfluxd, waitForCompactions } from './bench-influxd.js';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -204,25 +204,12 @@ function* seedBatches(stations: BenchStation[], linesPerBatch: number): Generato
   if (lines.length > 0) yield flush();
 }
 
-async function post(url: string, body: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
-    if (res.status === 204) return;
-    const text = await res.text();
-    if (attempt < 20 && res.status >= 500) {
-      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
-      continue;
-    }
-    throw new Error(`write failed: HTTP ${res.status} ${text.slice(0, 300)}`);
-  }
-}
-
 async function seed(influxUrl: string, stations: BenchStation[]): Promise<number> {
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   let written = 0;
   for (const batch of seedBatches(stations, 50_000)) {
-    const p = post(`${influxUrl}/write?db=${DB}&precision=s`, batch.body).then(() => {
+    const p = postLines(`${influxUrl}/write?db=${DB}&precision=s`, batch.body).then(() => {
       written += batch.points;
       inFlight.delete(p);
     });
@@ -242,7 +229,7 @@ async function seed(influxUrl: string, stations: BenchStation[]): Promise<number
 
 /** The coverage mark and a writer state saying every hour before `now` has its rollup (ADR 0006). */
 async function publishRollupState(influxUrl: string, now: number): Promise<void> {
-  await post(
+  await postLines(
     `${influxUrl}/write?db=${DB}&precision=ms`,
     [coverageLine(0), stateLine('bench-seed', now - (now % HOUR), now, (v) => v)].join('\n'),
   );

@@ -21,8 +21,8 @@ function findingToWire(f: Finding) {
   };
 }
 
-/** The digest on the wire: the common envelope, then the report as the digest job built it. */
-function digestToWire(n: DigestNotification) {
+/** What every notification carries on the wire, whatever it is about. */
+function envelope(n: OutboxMessage) {
   return {
     id: n.id,
     event: n.event,
@@ -32,21 +32,18 @@ function digestToWire(n: DigestNotification) {
     text: n.text,
     url: n.url ?? null,
     unit: n.unit ?? null,
-    digest: n.digest,
   };
+}
+
+/** The digest on the wire: the common envelope, then the report as the digest job built it. */
+function digestToWire(n: DigestNotification) {
+  return { ...envelope(n), digest: n.digest };
 }
 
 /** An issued report on the wire: the envelope, its summary and the files e-mail attaches (names only). */
 function reportToWire(n: ReportNotification) {
   return {
-    id: n.id,
-    event: n.event,
-    created_at: iso(n.createdAt),
-    lang: n.lang,
-    title: n.title,
-    text: n.text,
-    url: n.url ?? null,
-    unit: n.unit ?? null,
+    ...envelope(n),
     report: n.report,
     files: n.attachments.map((a) => ({ filename: a.filename, content_type: a.contentType, format: a.format })),
   };
@@ -58,14 +55,7 @@ export function notificationToWire(message: OutboxMessage) {
   const n: Notification = message;
   const a = n.alert;
   return {
-    id: n.id,
-    event: n.event,
-    created_at: iso(n.createdAt),
-    lang: n.lang,
-    title: n.title,
-    text: n.text,
-    url: n.url ?? null,
-    unit: n.unit ?? null,
+    ...envelope(n),
     alert: {
       id: a.id,
       rule: a.rule,

@@ -13,7 +13,7 @@ import {
   type SampleInput,
 } from '../black-odorous.js';
 import type { Zone } from '../time-window.js';
-import { stationPeriod } from './period-means.js';
+import { periodOf } from './period-means.js';
 import type { PeriodPieces, UrbanStation } from './types.js';
 
 export interface PointVerdict {
@@ -30,16 +30,7 @@ export function judgeUrbanPoint(
   dayKey?: (ts: number) => string,
 ): PointVerdict {
   const indicators = station.parameters.filter((c) => (BLACK_ODOROUS_INDICATORS as readonly string[]).includes(c));
-  const period = stationPeriod({
-    pieces: data.pieces,
-    parameters: indicators,
-    from: data.from,
-    to: data.to,
-    intervalMs: station.intervalMs,
-    minValidShare: station.minValidShare,
-    timeZone,
-    ...(dayKey ? { dayKey } : {}),
-  });
+  const period = periodOf({ ...station, parameters: indicators }, data, { timeZone, dayKey });
   const byDay = new Map<string, IndicatorValues>();
   for (const code of indicators) {
     for (const [key, day] of period.items[code]?.days ?? []) {

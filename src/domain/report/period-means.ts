@@ -114,6 +114,29 @@ export interface StationPeriodInput {
   dayKey?: (ts: number) => string;
 }
 
+/** `stationPeriod` for a station of the model over one period's buckets. */
+export function periodOf(
+  station: { parameters: readonly ParameterCode[]; intervalMs: number; minValidShare: number },
+  data: { from: number; to: number; pieces: StationPeriodInput['pieces'] },
+  options: {
+    deciding?: readonly ParameterCode[];
+    timeZone: string | Zone;
+    dayKey?: ((ts: number) => string) | undefined;
+  },
+): StationPeriod {
+  return stationPeriod({
+    pieces: data.pieces,
+    parameters: station.parameters,
+    ...(options.deciding ? { deciding: options.deciding } : {}),
+    from: data.from,
+    to: data.to,
+    intervalMs: station.intervalMs,
+    minValidShare: station.minValidShare,
+    timeZone: options.timeZone,
+    ...(options.dayKey ? { dayKey: options.dayKey } : {}),
+  });
+}
+
 export function stationPeriod(input: StationPeriodInput): StationPeriod {
   const span = input.to - input.from;
   const required = requiredCount(expectedReadings(span, input.intervalMs), input.minValidShare);

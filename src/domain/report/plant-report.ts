@@ -11,7 +11,7 @@
 import { evaluateEffluent } from '../gb18918.js';
 import { parameter, type ParameterCode } from '../parameters.js';
 import type { Zone } from '../time-window.js';
-import { stationPeriod } from './period-means.js';
+import { periodOf } from './period-means.js';
 import type { PeriodPieces, PlantStation } from './types.js';
 import { dischargeLimits } from '../gb18918.js';
 
@@ -55,17 +55,7 @@ export function judgePlant(
   const built = station.plant.built ? { plantBuilt: station.plant.built } : {};
   const limited = dischargeLimits(station.standard.definition, built).limits;
   const deciding = station.parameters.filter((code) => limited[code] !== undefined);
-  const period = stationPeriod({
-    pieces: data.pieces,
-    parameters: station.parameters,
-    deciding,
-    from: data.from,
-    to: data.to,
-    intervalMs: station.intervalMs,
-    minValidShare: station.minValidShare,
-    timeZone,
-    ...(dayKey ? { dayKey } : {}),
-  });
+  const period = periodOf(station, data, { deciding, timeZone, dayKey });
   const dayKeys = new Set<string>();
   for (const code of deciding) for (const key of period.items[code]?.days.keys() ?? []) dayKeys.add(key);
   const enough = (code: ParameterCode, key: string) =>

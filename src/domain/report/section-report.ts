@@ -9,7 +9,7 @@ import { evaluateSection } from '../gb3838-section.js';
 import type { ParameterCode } from '../parameters.js';
 import type { Zone } from '../time-window.js';
 import { sectionCwqi } from './cwqi.js';
-import { stationPeriod } from './period-means.js';
+import { periodOf } from './period-means.js';
 import type { PeriodPieces, SectionStation } from './types.js';
 
 /** The items that decide a section's class: the 21 evaluation items with a limit for its water body. */
@@ -49,17 +49,7 @@ export function judgeSection(
   dayKey?: (ts: number) => string,
 ): SectionVerdict {
   const deciding = decidingItems(station.parameters, station.waterbody);
-  const period = stationPeriod({
-    pieces: data.pieces,
-    parameters: station.parameters,
-    deciding,
-    from: data.from,
-    to: data.to,
-    intervalMs: station.intervalMs,
-    minValidShare: station.minValidShare,
-    timeZone,
-    ...(dayKey ? { dayKey } : {}),
-  });
+  const period = periodOf(station, data, { deciding, timeZone, dayKey });
   const means: Partial<Record<ParameterCode, number>> = {};
   for (const [code, item] of Object.entries(period.items) as [ParameterCode, { mean: number | null }][]) {
     if (item.mean !== null) means[code] = item.mean;

@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { formatTime } from '../../alerts/messages.js';
 import type { WaterReport } from '../../domain/report/report-model.js';
 import { cellText, reportTables, type Lang, type Table } from './report-tables.js';
 
@@ -42,17 +43,6 @@ export function findCjkFont(configured?: string): { file: string; family: string
 const MARGIN = 36;
 const FONT_SIZE = 7.5;
 const PAD = 2.5;
-
-function fmtTime(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(ms);
-}
 
 function drawTable(doc: PDFKit.PDFDocument, table: Table, lang: Lang, start: number, top: () => number): void {
   const width = doc.page.width - 2 * MARGIN;
@@ -157,7 +147,7 @@ export async function renderPdf(report: WaterReport, lang: Lang, options: { font
 
   // Header and footer on every page, now that the page count is known.
   const range = doc.bufferedPageRange();
-  const generated = `${lang === 'en' ? 'Generated' : '生成时间'} ${fmtTime(report.generated_at, report.time_zone)} (${report.time_zone})`;
+  const generated = `${lang === 'en' ? 'Generated' : '生成时间'} ${formatTime(report.generated_at, report.time_zone)} (${report.time_zone})`;
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
     const n = i - range.start + 1;

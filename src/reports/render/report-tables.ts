@@ -4,6 +4,7 @@
  * Displayed values are rounded as the 2020 statistics rules print them (standards.md §2, decision 10); the
  * classes and indices were computed from the unrounded means.
  */
+import { formatTime } from '../../alerts/messages.js';
 import { TREND_WORDS, type Trend } from '../../domain/report/group-report.js';
 import type { GroupRow, SectionRow, WaterReport } from '../../domain/report/report-model.js';
 import type { SectionVerdict } from '../../domain/report/section-report.js';
@@ -464,23 +465,12 @@ function blackOdorousTable(r: WaterReport, lang: Lang): Table {
   };
 }
 
-function fmtTime(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(ms);
-}
-
 export function basisTable(r: WaterReport, lang: Lang): Table {
   const b = r.data_basis;
   const rows: CellValue[][] = [
     [
       t(lang, '报告期', 'Period'),
-      `${nameOf(r.period_label, lang)} (${fmtTime(r.range.from, r.time_zone)} – ${fmtTime(r.range.to, r.time_zone)}, ${r.time_zone})`,
+      `${nameOf(r.period_label, lang)} (${formatTime(r.range.from, r.time_zone)} – ${formatTime(r.range.to, r.time_zone)}, ${r.time_zone})`,
     ],
     [
       t(lang, '比较期', 'Compared with'),
@@ -508,7 +498,7 @@ export function basisTable(r: WaterReport, lang: Lang): Table {
     ],
     [
       t(lang, '上次发布', 'Last issue'),
-      b.last_issue ? `v${b.last_issue.version} ${fmtTime(b.last_issue.issued_at, r.time_zone)}` : '—',
+      b.last_issue ? `v${b.last_issue.version} ${formatTime(b.last_issue.issued_at, r.time_zone)}` : '—',
     ],
     [
       t(lang, '数据完整性', 'Completeness'),
@@ -516,7 +506,7 @@ export function basisTable(r: WaterReport, lang: Lang): Table {
         ? t(lang, '报告期已结束', 'the period has ended')
         : t(lang, '报告期尚未结束，数据为临时结果', 'the period has not ended: provisional figures'),
     ],
-    [t(lang, '生成时间', 'Generated'), `${fmtTime(r.generated_at, r.time_zone)} (${r.time_zone})`],
+    [t(lang, '生成时间', 'Generated'), `${formatTime(r.generated_at, r.time_zone)} (${r.time_zone})`],
     ...r.methods.map((m): CellValue[] => [
       `${t(lang, '方法', 'Method')}: ${m.id} [${m.confidence}]`,
       `${lang === 'en' ? m.en : m.zh} — ${m.source}`,

@@ -128,7 +128,7 @@ function noteIn(i18n: I18n, note: string): string {
 }
 
 /** Saves a blob under a name: a temporary object URL clicked through an `<a download>`. */
-function save(blob: Blob, filename: string): void {
+export function save(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: filename, style: 'display:none' });
   document.body.appendChild(a);

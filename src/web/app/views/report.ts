@@ -19,6 +19,7 @@ import type { Lang } from '../i18n.js';
 import { fitProjection } from '../map-geometry.js';
 import { hrefOf } from '../router.js';
 import { card, classBadge, isSectionClass, loading, scrollTable } from '../ui.js';
+import { save } from './compliance.js';
 import './report.css';
 
 const WORDS = {
@@ -212,15 +213,6 @@ function tableView(ctx: ViewContext, table: Table): HTMLElement {
     ),
     ...table.notes.map((n) => h('p', { class: 'muted small' }, n)),
   );
-}
-
-function save(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = h('a', { href: url, download: filename, style: 'display:none' });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export async function renderReport(ctx: ViewContext, main: HTMLElement): Promise<void> {
