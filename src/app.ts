@@ -164,6 +164,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       (app) =>
         registerReportRoutes(app, {
           reports: { build: (...args) => reportServiceNow().build(...args) },
+          archive: () => reportArchive,
           now,
           timeZone: config.TIMEZONE,
           ...(config.REPORT_FONT ? { font: config.REPORT_FONT } : {}),

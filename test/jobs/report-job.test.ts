@@ -13,6 +13,7 @@ import { createAlertStore, type AlertStore } from '../../src/alerts/alert-store.
 import { createChannelFactory } from '../../src/alerts/notify/channels.js';
 import type { Mailer } from '../../src/alerts/notify/email.js';
 import { createOutbox } from '../../src/alerts/outbox.js';
+import { register as registerReports } from '../../src/api/routes/reports.js';
 import { createJobStore } from '../../src/jobs/job-store.js';
 import { createReportJob, reportRecipients } from '../../src/jobs/report-job.js';
 import { createScheduler } from '../../src/jobs/scheduler.js';
@@ -23,6 +24,7 @@ import { createReportService } from '../../src/reports/report-service.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ReadingStore } from '../../src/store/reading-store.js';
 import { sh, testCatalog } from '../api-data/fixture.js';
+import { createTestApp } from '../api/test-app.js';
 import { seedReports } from '../reports/report-routes.case.js';
 
 const TZ = 'Asia/Shanghai';
@@ -113,7 +115,7 @@ function setup(name: string) {
   const jobStore = createJobStore({ file: path.join(dir, `${name}-jobs.db`) });
   const scheduler = (now: () => number) =>
     createScheduler({ jobs: [job], store: jobStore, timeZone: TZ, now, logger: silentLogger() });
-  return { clock, archive, alertStore, outbox, sent, posted, scheduler, jobStore };
+  return { clock, archive, alertStore, outbox, sent, posted, scheduler, jobStore, service };
 }
 
 describe('the monthly report job', () => {
@@ -204,3 +206,33 @@ describe('the monthly report job', () => {
   });
 });
 
+describe('issued reports over the API', () => {
+  it('lists every version and serves each as it was issued, to the bureau only', async () => {
+    const s = setup('api');
+    await s.scheduler(() => s.clock.now).tick(sh(2024, 6, 1, 7, 30));
+    const t = createTestApp({
+      startAt: sh(2024, 6, 15),
+      routes: [
+        (app) =>
+          registerReports(app, {
+            reports: s.service,
+            archive: () => s.archive,
+            now: () => sh(2024, 6, 15),
+            timeZone: TZ,
+          }),
+      ],
+    });
+    const list = await t.request('/api/v1/reports/monthly/issues?period=2024-05', { as: 'bureau' });
+    expect(list.status).toBe(200);
+    const { items } = (await list.json()) as { items: { version: number; reason: string }[] };
+    expect(items).toEqual([expect.objectContaining({ version: 1, reason: 'scheduled' })]);
+    const pdf = await t.request('/api/v1/reports/monthly/issues/2024-05/1?format=pdf', { as: 'bureau' });
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(pdf.headers.get('cache-control')).toContain('immutable');
+    expect(Buffer.from(await pdf.arrayBuffer()).equals(s.archive.file('monthly', '2024-05', 1, 'pdf')!)).toBe(true);
+    const json = await t.request('/api/v1/reports/monthly/issues/2024-05/1?format=json', { as: 'admin' });
+    expect(((await json.json()) as { period: string }).period).toBe('2024-05');
+    expect((await t.request('/api/v1/reports/monthly/issues/2024-05/2', { as: 'bureau' })).status).toBe(404);
+    expect((await t.request('/api/v1/reports/monthly/issues', { as: 'operator' })).status).toBe(403);
+  });
+});

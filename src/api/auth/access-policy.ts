@@ -28,6 +28,7 @@ export const PERMISSIONS = {
   'alerts:resolve': ['admin', 'bureau', 'operator'],
   'dead-letters:read': ['admin', 'bureau'],
   'jobs:read': ['admin', 'bureau'],
+  'reports:issues': ['admin', 'bureau'],
   'jobs:run': ['admin'],
   'keys:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

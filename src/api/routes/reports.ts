@@ -6,21 +6,24 @@
  * Language from Accept-Language (zh-CN by default).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { reportScopeOf } from '../auth/access-policy.js';
+import { can, forbidden, reportScopeOf } from '../auth/access-policy.js';
 import { PERIOD_KINDS, PeriodError, parsePeriod, periodBounds, type PeriodKind } from '../../domain/report/period.js';
 import { renderPdf, PDF_MEDIA_TYPE } from '../../reports/render/pdf.js';
 import { reportCsv, reportFilename } from '../../reports/render/report-csv.js';
 import { renderXlsx, XLSX_MEDIA_TYPE } from '../../reports/render/xlsx.js';
+import type { ReportArchive } from '../../reports/report-archive.js';
 import type { ReportService } from '../../reports/report-service.js';
 import { contentDisposition, CSV_MEDIA_TYPE } from '../csv.js';
 import { principalOf, type ApiApp } from '../env.js';
 import { text } from '../i18n.js';
-import { problemResponses } from '../problem.js';
+import { ApiProblem, problemResponses } from '../problem.js';
 import { validationProblem } from '../validation.js';
 import { serviceCall } from './service-call.js';
 
 export interface ReportRouteDeps {
   reports: ReportService;
+  /** The archive of issued reports (DATA_DIR/reports.db); without it the issues routes answer 503. */
+  archive?: () => ReportArchive | undefined;
   now: () => number;
   timeZone: string;
   /** REPORT_FONT: the CJK font file for PDFs (default: the first Debian CJK font found). */
@@ -75,7 +78,117 @@ export const WaterReportSchema = z
   })
   .openapi('WaterReport');
 
+const IssueSchema = z
+  .object({
+    kind: z.enum(PERIOD_KINDS),
+    period: z.string().openapi({ description: '2026-11, or 2026-11@unit for an operator unit’s own part' }),
+    version: z.number().int(),
+    issued_at: z.number().int().openapi({ description: 'epoch ms' }),
+    reason: z.string(),
+    issued_by: z.string(),
+    lang: z.enum(['zh-CN', 'en']),
+  })
+  .openapi('ReportIssue');
+
+function archiveOf(deps: ReportRouteDeps): ReportArchive {
+  const archive = deps.archive?.();
+  if (!archive)
+    throw new ApiProblem({
+      code: 'not-ready',
+      detail: text('报告存档尚未打开，请稍后重试', 'The report archive is not open yet; try again shortly'),
+      headers: { 'Retry-After': '5' },
+    });
+  return archive;
+}
+
+/** Issued reports (immutable, every version): the list, and each version's PDF, XLSX or JSON. Bureau and admin. */
+function registerIssues(app: ApiApp, deps: ReportRouteDeps): void {
+  const kind = z.enum(PERIOD_KINDS);
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/reports/{kind}/issues',
+      tags: ['reports'],
+      summary: 'Issued reports of a kind, newest first (every version, with its reason)',
+      request: { params: z.object({ kind }), query: z.object({ period: z.string().optional() }) },
+      responses: {
+        200: {
+          description: 'Issues',
+          content: { 'application/json': { schema: z.object({ items: z.array(IssueSchema) }) } },
+        },
+        ...problemResponses(401, 403, 429, 503),
+      },
+    }),
+    (c) => {
+      const principal = principalOf(c);
+      if (!can(principal, 'reports:issues')) throw forbidden(principal, 'reports:issues');
+      const q = c.req.valid('query');
+      const items = archiveOf(deps).list({
+        kind: c.req.valid('param').kind,
+        ...(q.period ? { period: q.period } : {}),
+      });
+      return c.json({ items }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/reports/{kind}/issues/{period}/{version}',
+      tags: ['reports'],
+      summary: 'One issued version as it was sent: PDF, XLSX or the report JSON',
+      request: {
+        params: z.object({ kind, period: z.string(), version: z.coerce.number().int().positive() }),
+        query: z.object({ format: z.enum(['json', 'xlsx', 'pdf']).default('pdf') }),
+      },
+      responses: {
+        200: {
+          description: 'The issued file',
+          content: {
+            [PDF_MEDIA_TYPE]: { schema: z.string().openapi({ format: 'binary' }) },
+            [XLSX_MEDIA_TYPE]: { schema: z.string().openapi({ format: 'binary' }) },
+            'application/json': { schema: WaterReportSchema },
+          },
+        },
+        ...problemResponses(401, 403, 404, 429, 503),
+      },
+    }),
+    (c) => {
+      const principal = principalOf(c);
+      if (!can(principal, 'reports:issues')) throw forbidden(principal, 'reports:issues');
+      const { kind: k, period, version } = c.req.valid('param');
+      const { format } = c.req.valid('query');
+      const archive = archiveOf(deps);
+      const notFound = () =>
+        new ApiProblem({
+          code: 'not-found',
+          detail: text(
+            `没有 ${period} 的第 ${version} 版报告`,
+            `There is no version ${version} of the ${period} report`,
+          ),
+        });
+      if (format === 'json') {
+        const report = archive.report(k, period, version);
+        if (!report) throw notFound();
+        return c.json(report, 200);
+      }
+      const file = archive.file(k, period, version, format);
+      if (!file) throw notFound();
+      const name = `qingliu-${k}-${period.replace('@', '-')}-v${version}.${format}`;
+      return new Response(new Uint8Array(file), {
+        status: 200,
+        headers: {
+          'Content-Type': format === 'pdf' ? PDF_MEDIA_TYPE : XLSX_MEDIA_TYPE,
+          'Content-Disposition': contentDisposition(name),
+          // An issued version never changes.
+          'Cache-Control': 'private, max-age=31536000, immutable',
+        },
+      });
+    },
+  );
+}
+
 export function register(app: ApiApp, deps: ReportRouteDeps): void {
+  registerIssues(app, deps);
   app.openapi(
     createRoute({
       method: 'get',
