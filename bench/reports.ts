@@ -12,7 +12,8 @@
  * 3. Prints one JSON line per figure (stdout) and a summary against the targets (stderr): JSON ≤ 2 × the bare
  *    queries, PDF ≤ 10 s.
  *
- * Options: --stations N (2000) --runs N (5) --keep. Figures: docs/benchmarks.md.
+ * Options: --stations N (2000) --runs N (5) --check (first compare, on 20 stations, the report from the rollups with
+ * the one from the raw readings) --keep. Figures: docs/benchmarks.md.
  */
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -39,6 +40,8 @@ function option(name: string, fallback: number): number {
 const STATIONS = option('stations', 2000);
 const RUNS = option('runs', 5);
 const KEEP = process.argv.includes('--keep');
+/** Compare a report read from the rollups with one from the raw readings (20 stations; slow on a busy influxd). */
+const CHECK = process.argv.includes('--check');
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -316,6 +319,8 @@ async function main(): Promise<void> {
     bucket: DB,
     version: 'auto',
     logger: pino({ level: 'silent' }),
+    // A 2-core machine shared with other work can take longer than the default 30 s to answer.
+    timeoutMs: 300_000,
     rollups: { now: () => now },
   });
   try {
@@ -327,7 +332,7 @@ async function main(): Promise<void> {
     if (!status.trusted || status.trusted.from > RANGES[2]!.from || status.trusted.to < RANGES[0]!.to)
       throw new Error(`the rollups do not cover the data: ${JSON.stringify(status)}`);
     emit({ phase: 'compaction', seconds: Number((await waitForCompactions(influx.url, DB)).toFixed(1)) });
-    await checkAgreement(influx.url, now);
+    if (CHECK) await checkAgreement(influx.url, now);
 
     const service = createReportService({
       readings: storedFlagReadings(store),
