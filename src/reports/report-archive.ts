@@ -4,10 +4,10 @@
  * (late data, data marks) is a new version with its reason; the earlier ones stay, so what a unit received on the
  * 1st can always be shown again. E-mail attachments are read from here when the outbox sends them.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { PeriodKind } from '../domain/report/period.js';
+import { preparePrivateSqliteFile } from '../fs/private-files.js';
 import type { WaterReport } from '../domain/report/report-model.js';
 
 const SCHEMA_VERSION = 1;
@@ -80,7 +80,8 @@ const SUMMARY = 'kind, period, version, issued_at, reason, issued_by, lang';
 
 export function createReportArchive(options: { dataDir?: string; file?: string }): ReportArchive {
   const file = options.file ?? path.join(options.dataDir ?? '.', 'reports.db');
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Reports name plants and their exceedances before they are published: readable by the service user only.
+  preparePrivateSqliteFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
