@@ -44,10 +44,16 @@ export function csvCell(value: CsvCell): string {
 }
 
 /** The CSV text, header row first, CRLF line ends, BOM included unless `bom: false`. */
-export function toCsv<Row>(rows: readonly Row[], columns: readonly CsvColumn<Row>[], options: { lang: 'zh-CN' | 'en'; bom?: boolean }): string {
+export function toCsv<Row>(
+  rows: readonly Row[],
+  columns: readonly CsvColumn<Row>[],
+  options: { lang: 'zh-CN' | 'en'; bom?: boolean },
+): string {
   const lines = [columns.map((col) => csvCell(col.label ? localize(col.label, options.lang) : col.key)).join(',')];
   for (const row of rows) {
-    lines.push(columns.map((col) => csvCell(col.value ? col.value(row) : (row as Record<string, CsvCell>)[col.key])).join(','));
+    lines.push(
+      columns.map((col) => csvCell(col.value ? col.value(row) : (row as Record<string, CsvCell>)[col.key])).join(','),
+    );
   }
   return (options.bom === false ? '' : BOM) + lines.join('\r\n') + '\r\n';
 }
@@ -60,8 +66,18 @@ export function wantsCsv(c: ApiContext): boolean {
     if (format === 'json') return false;
     throw new ApiProblem({
       code: 'validation-failed',
-      detail: text(`查询参数 "format"：应为 json 或 csv，收到 "${format}"`, `query parameter "format": expected json or csv, got "${format}"`),
-      errors: [{ in: 'query', name: 'format', code: 'invalid_value', detail: text('应为 json 或 csv', 'expected json or csv') }],
+      detail: text(
+        `查询参数 "format"：应为 json 或 csv，收到 "${format}"`,
+        `query parameter "format": expected json or csv, got "${format}"`,
+      ),
+      errors: [
+        {
+          in: 'query',
+          name: 'format',
+          code: 'invalid_value',
+          detail: text('应为 json 或 csv', 'expected json or csv'),
+        },
+      ],
     });
   }
   const ranges = parseAccept(c.req.header('accept'));
@@ -103,6 +119,8 @@ export function respondTable<Row>(c: ApiContext, table: TableResponse<Row>): Res
 export function tableContent<S extends z.ZodType>(schema: S) {
   return {
     'application/json': { schema },
-    'text/csv': { schema: z.string().openapi({ description: 'The same rows as CSV: UTF-8 with BOM, header row, CRLF (RFC 4180)' }) },
+    'text/csv': {
+      schema: z.string().openapi({ description: 'The same rows as CSV: UTF-8 with BOM, header row, CRLF (RFC 4180)' }),
+    },
   };
 }

@@ -36,7 +36,11 @@ describe('CSV encoding (RFC 4180, UTF-8 with BOM)', () => {
   it('keeps Chinese text intact, starts with a BOM and ends lines with CRLF', () => {
     const csv = toCsv(
       [{ name: '第一污水处理厂，出水', cls: 'Ⅲ', v: 0.5 }],
-      [{ key: 'name', label: { 'zh-CN': '站点', en: 'Station' } }, { key: 'cls', label: { 'zh-CN': '水质类别', en: 'Class' } }, { key: 'v' }],
+      [
+        { key: 'name', label: { 'zh-CN': '站点', en: 'Station' } },
+        { key: 'cls', label: { 'zh-CN': '水质类别', en: 'Class' } },
+        { key: 'v' },
+      ],
       { lang: 'zh-CN' },
     );
     // The full-width comma (，) is text, not a separator: no quoting needed.
@@ -47,7 +51,9 @@ describe('CSV encoding (RFC 4180, UTF-8 with BOM)', () => {
   });
 
   it('Content-Disposition carries an ASCII fallback and the UTF-8 name', () => {
-    expect(contentDisposition('站点列表.csv')).toBe(`attachment; filename="____.csv"; filename*=UTF-8''%E7%AB%99%E7%82%B9%E5%88%97%E8%A1%A8.csv`);
+    expect(contentDisposition('站点列表.csv')).toBe(
+      `attachment; filename="____.csv"; filename*=UTF-8''%E7%AB%99%E7%82%B9%E5%88%97%E8%A1%A8.csv`,
+    );
     expect(contentDisposition('a"b.csv')).toBe(`attachment; filename="a_b.csv"; filename*=UTF-8''a%22b.csv`);
   });
 });
@@ -77,7 +83,9 @@ describe('JSON or CSV from the same rows', () => {
   });
 
   it('JSON by default, when JSON is preferred, and when ?format=json overrides Accept', async () => {
-    for (const headers of [{}, { accept: 'application/json, text/csv;q=0.5' }, { accept: '*/*' }] as Array<Record<string, string>>) {
+    for (const headers of [{}, { accept: 'application/json, text/csv;q=0.5' }, { accept: '*/*' }] as Array<
+      Record<string, string>
+    >) {
       const res = await t.request(url, { headers });
       expect(res.headers.get('content-type')).toBe('application/json');
     }
