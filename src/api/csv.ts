@@ -29,9 +29,11 @@ export const formatField = z
   .optional()
   .openapi({ description: 'Response format; overrides the Accept header. `csv` is UTF-8 with a BOM.', example: 'csv' });
 
-// A cell starting with one of these is a formula to Excel: prefix a quote so untrusted text (dead-letter payloads,
-// names) cannot run as one (OWASP "CSV injection"). Numbers are written as numbers and are never touched.
-const FORMULA_START = /^[=+\-@\t\r]/;
+// A cell whose first visible character is one of these is a formula to Excel or LibreOffice: prefix a quote so
+// untrusted text (dead-letter payloads, names, notes) cannot run as one (OWASP "CSV injection"). Spreadsheets skip
+// leading blanks and line breaks before they look, and an IME turns the fullwidth forms (＝＋－＠, as typed in
+// Chinese) into the ASCII ones, so both count. Numbers are written as numbers and are never touched.
+const FORMULA_START = /^[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r\n]/u;
 
 export function csvCell(value: CsvCell): string {
   let s: string;

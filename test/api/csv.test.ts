@@ -33,6 +33,20 @@ describe('CSV encoding (RFC 4180, UTF-8 with BOM)', () => {
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
   });
 
+  it('also when blanks or a line break come first, or the sign is fullwidth (as a Chinese IME types it)', () => {
+    expect(csvCell(' =1+1')).toBe("' =1+1");
+    expect(csvCell('\n=1+1')).toBe(`"'\n=1+1"`);
+    expect(csvCell('\r\n@SUM(A1)')).toBe(`"'\r\n@SUM(A1)"`);
+    expect(csvCell('\t-2')).toBe(`'\t-2`);
+    expect(csvCell('\u3000+1')).toBe(`'\u3000+1`);
+    for (const sign of ['＝', '＋', '－', '＠']) expect(csvCell(`${sign}1+1`)).toBe(`'${sign}1+1`);
+    expect(csvCell('  ＝HYPERLINK("x")')).toBe(`"'  ＝HYPERLINK(""x"")"`);
+    // Text that merely contains a sign, or a line break that is not leading, is left alone.
+    expect(csvCell('pH 6–9, =limit')).toBe('"pH 6–9, =limit"');
+    expect(csvCell('a\n=b')).toBe('"a\n=b"');
+    expect(csvCell('Ⅲ类')).toBe('Ⅲ类');
+  });
+
   it('keeps Chinese text intact, starts with a BOM and ends lines with CRLF', () => {
     const csv = toCsv(
       [{ name: '第一污水处理厂，出水', cls: 'Ⅲ', v: 0.5 }],
