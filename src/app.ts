@@ -5,19 +5,20 @@
  * Which components run depends on ROLES (ingest, api, alerts) and on what is configured:
  * - no MQTT_URL → an embedded MQTT broker on MQTT_PORT (the no-infrastructure demo);
  * - no INFLUX_URL → the embedded SQLite store in DATA_DIR;
- * - neither → demo mode: the sensor simulator publishes for every station of the catalog.
+ * - demo mode (DEMO; by default when neither is set) → the sensor simulator publishes for every station of the
+ *   catalog, and an admin key is generated when none is configured.
  * The modules of roles this instance does not run are never loaded (see the dynamic imports below).
  */
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Alerts } from './alerts/create-alerts.js';
-import { isDemoMode, prepareApiKeys } from './api/auth/startup.js';
+import { prepareApiKeys } from './api/auth/startup.js';
 import type { KeyStore } from './api/auth/key-store.js';
 import type { ApiApp, RegisterRoutes } from './api/env.js';
 import { createHttpApp } from './api/http.js';
 import type { EmbeddedBroker } from './broker/embedded-broker.js';
-import { loadCatalog, type Catalog } from './catalog/index.js';
-import { apiKeysFile, hasRole, type Config } from './config.js';
+import { CatalogError, loadCatalog, type Catalog } from './catalog/index.js';
+import { apiKeysFile, hasRole, isDemo, type Config } from './config.js';
 import type { DemoFeed } from './demo/demo-feed.js';
 import { ingestClientId } from './ingest/client-id.js';
 import { deferredStart } from './ingest/deferred-store.js';
@@ -26,7 +27,8 @@ import type { StationDirectory } from './ingest/station-directory.js';
 import type { AlertJobs } from './jobs/create-jobs.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createStore } from './store/create-store.js';
+import { maskUrl } from './secrets.js';
+import { createStore, storeTarget } from './store/create-store.js';
 import type { InfluxStore } from './store/influx/influx-store.js';
 import type { ReadingStore } from './store/reading-store.js';
 import type { Dashboard } from './web/serve.js';
@@ -42,9 +44,10 @@ export interface App {
   metrics: Metrics;
   /** Present after start() when this instance ingests. */
   readonly ingester: Ingester | undefined;
-  /** The generated admin key of demo mode (printed at start-up), once started. */
+  /** The generated admin key of demo mode (printed at start-up), once started, and the file that keeps it. */
   readonly demoAdminKey: string | undefined;
-  /** The MQTT URL this instance ingests from (the embedded broker's when MQTT_URL is unset). */
+  readonly demoAdminKeyFile: string | undefined;
+  /** The MQTT URL this instance ingests from (the embedded broker's when MQTT_URL is unset), credentials masked. */
   readonly mqttUrl: string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -57,13 +60,24 @@ export interface AppDeps {
   /** Tests inject these; otherwise they come from Config (createStore) and the CATALOG file. */
   store?: ReadingStore;
   stations?: StationDirectory;
-  /** Run the sensor simulator (default: in demo mode, i.e. neither MQTT_URL nor INFLUX_URL is set). */
+  /** Run the sensor simulator (default: in demo mode, see DEMO). */
   demoFeed?: boolean;
   /** Where the demo's backfill progress bar is drawn. */
   progress?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-const DEMO_BACKFILL_MS = 30 * 86_400_000;
+/** A catalog that cannot be used, worded for the person starting the service: which variable points at it. */
+function catalogStartupError(err: CatalogError): Error {
+  const missing = err.issues.length === 1 && err.issues[0]!.message === 'file not found';
+  const lines = missing
+    ? [
+        `站点目录文件不存在 The station catalog does not exist: CATALOG=${err.file}`,
+        '  设置 CATALOG 为目录文件的路径（演示目录为 sensors/catalog.yaml，格式见 sensors/README.md）',
+        '  Set CATALOG to the catalog file (the demo one is sensors/catalog.yaml; the format is in sensors/README.md)',
+      ]
+    : [`站点目录有误 The station catalog (CATALOG=${err.file}) cannot be used:`, ...err.message.split('\n').map((l) => `  ${l}`)];
+  return new Error(lines.join('\n'), { cause: err });
+}
 
 /** Builds the app; async because it loads the modules of the roles this instance runs. */
 export async function createApp(deps: AppDeps): Promise<App> {
@@ -71,12 +85,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'app' });
   const roles = { ingest: hasRole(config, 'ingest'), api: hasRole(config, 'api'), alerts: hasRole(config, 'alerts') };
-  const demo = deps.demoFeed ?? isDemoMode(config);
+  const demo = deps.demoFeed ?? isDemo(config);
   const metrics = createMetrics();
   // The MQTT client id of this instance's sessions: MQTT_CLIENT_ID, or a random one kept in DATA_DIR.
   const clientId =
     roles.ingest || roles.alerts ? ingestClientId({ configured: config.MQTT_CLIENT_ID, dataDir: config.DATA_DIR }) : undefined;
   const store = deps.store ?? createStore(config, deps.logger, { ...(clientId && { ingestClientId: clientId }) });
+  const target = deps.store ? store.kind : storeTarget(config);
   // The InfluxDB store of an ingest process owes hourly rollups (docs/adr/0006): how many, on /metrics.
   const rollups = (store as Partial<InfluxStore>).rollups;
   if (roles.ingest && rollups) metrics.ingest.observeRollups(() => rollups.pending);
@@ -85,6 +100,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   let catalog: Catalog | undefined;
   let keyStore: KeyStore | undefined;
   let demoAdminKey: string | undefined;
+  let demoAdminKeyFile: string | undefined;
   let broker: EmbeddedBroker | undefined;
   let ingester: Ingester | undefined;
   let alerts: Alerts | undefined;
@@ -187,8 +203,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
     rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
     metrics: metrics.registry,
     readiness: [
-      { name: 'store', check: () => ingestStore.ping() },
-      ...(roles.ingest ? [{ name: 'broker', check: async () => ingester?.brokerConnected ?? false }] : []),
+      { name: 'store', target, check: () => ingestStore.ping() },
+      ...(roles.ingest
+        ? [
+            {
+              name: 'broker',
+              target: config.MQTT_URL ? `MQTT_URL=${maskUrl(config.MQTT_URL)}` : `MQTT_PORT=${config.MQTT_PORT} (embedded)`,
+              check: async () => ingester?.brokerConnected ?? false,
+            },
+          ]
+        : []),
     ],
     routes,
     publicRoutes,
@@ -202,7 +226,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       broker = createEmbeddedBroker({ port: config.MQTT_PORT, logger: deps.logger });
       await broker.start();
       url = broker.url;
-      log.info({ url }, 'embedded MQTT broker listening (set MQTT_URL to use an external broker)');
+      log.info({ url: broker.url }, 'embedded MQTT broker listening (set MQTT_URL to use an external broker)');
     }
     const stations: StationDirectory = deps.stations ?? catalogNow();
     // Behind deploy/mosquitto/mosquitto.conf a station's session is named after its username: an ingester whose
@@ -244,7 +268,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       mqttUrl: broker?.url ?? config.MQTT_URL ?? '',
       store,
       logger: deps.logger,
-      backfillMs: DEMO_BACKFILL_MS,
+      backfillMs: config.DEMO_HISTORY,
       timeZone: config.TIMEZONE,
       ...(deps.progress && { progress: deps.progress }),
     });
@@ -278,6 +302,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const archive = reportArchive;
     alerts = createAlerts({
       config,
+      demo,
       catalog: alertCatalog,
       readings: store,
       logger: deps.logger,
@@ -328,6 +353,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await jobs.start();
   }
 
+  const mqttUrlShown = () => {
+    const url = config.MQTT_URL ?? broker?.url;
+    return url === undefined ? undefined : maskUrl(url);
+  };
+
   let started = false;
   let stopped = false;
   return {
@@ -339,14 +369,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     get demoAdminKey() {
       return demoAdminKey;
     },
+    get demoAdminKeyFile() {
+      return demoAdminKeyFile;
+    },
     get mqttUrl() {
-      return config.MQTT_URL ?? broker?.url;
+      return mqttUrlShown();
     },
     async start() {
       if (started) return;
       started = true;
-      // A bad catalog stops start-up here with the file, the path and what is wrong.
-      catalog = await loadCatalog(config.CATALOG);
+      // A bad catalog stops start-up here with the variable, the file, the path and what is wrong.
+      catalog = await loadCatalog(config.CATALOG).catch((err: unknown) => {
+        throw err instanceof CatalogError ? catalogStartupError(err) : err;
+      });
       if (roles.api) {
         const keys = await prepareApiKeys({
           keysFile: apiKeysFile(config),
@@ -359,6 +394,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         if (!keys.ok) throw new Error(keys.error);
         keyStore = keys.store;
         demoAdminKey = keys.demoAdminKey;
+        demoAdminKeyFile = keys.demoAdminKeyFile;
       }
       try {
         await store.start();
@@ -366,7 +402,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       } catch (err) {
         // Ingest must not depend on the database at boot: the spool holds readings until it answers.
         if (!roles.ingest) throw err;
-        log.warn({ err, store: store.kind }, 'the store does not answer yet; ingest spools readings and retries');
+        log.warn({ err, store: target }, 'the store does not answer yet; ingest spools readings and retries');
       }
       if (roles.api || roles.alerts) await startReports();
       if (roles.ingest) await startIngest();
@@ -375,7 +411,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (roles.alerts) await startAlerts();
       await dashboard?.warm();
       log.info(
-        { dataDir: config.DATA_DIR, store: store.kind, roles, demo, mqtt: config.MQTT_URL ?? broker?.url },
+        { dataDir: config.DATA_DIR, store: target, roles, demo, mqtt: mqttUrlShown() },
         'started',
       );
     },

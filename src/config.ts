@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isValidTimeZone } from './domain/time-window.js';
 import { DurationError, parseDuration } from './domain/duration.js';
 import { parseWindow, TimeWindowError } from './domain/time-window.js';
+import { urlSecrets } from './secrets.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -100,9 +101,27 @@ const optionalList = z
 export const configSchema = z.object({
   PORT: port(8080),
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * Demo mode (docs: README "Quick start"): the sensor simulator publishes for every station of the catalog and,
+   * without ADMIN_API_KEY, an admin key is generated and printed. `auto` is on only when neither MQTT_URL nor
+   * INFLUX_URL is set (`npm start` on embedded defaults); `on` also with an external broker or store; `off` never.
+   */
+  DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** Simulated history the demo publishes on a first start (later starts fill only the gap). */
+  DEMO_HISTORY: duration('30d'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** `pretty` for humans at a terminal, `json` for log shippers; `auto` picks by whether stdout is a TTY. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  /**
+   * A file that gets the whole log as JSON lines, at LOG_LEVEL. Unset: DATA_DIR/qingliu.log in demo mode, none
+   * otherwise; `off`: none.
+   */
+  LOG_FILE: optionalString,
+  /** Level of what reaches the console (stdout). Unset: `warn` in demo mode (the rest is in LOG_FILE), else LOG_LEVEL. */
+  LOG_CONSOLE_LEVEL: z
+    .enum(LOG_LEVELS)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   DATA_DIR: z.string().min(1).default('./data'),
   CATALOG: z.string().min(1).default('./sensors/catalog.yaml'),
   TIMEZONE: z
@@ -248,6 +267,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     DATA_DIR: dataDir,
     CATALOG: path.resolve(config.CATALOG),
     API_KEYS_FILE: path.resolve(config.API_KEYS_FILE ?? path.join(dataDir, 'api-keys.json')),
+    ...(config.LOG_FILE !== undefined && config.LOG_FILE !== 'off' && { LOG_FILE: path.resolve(config.LOG_FILE) }),
   };
 }
 
@@ -267,6 +287,39 @@ export function isEmbeddedStore(config: Config): boolean {
 }
 export function isEmbeddedBroker(config: Config): boolean {
   return config.MQTT_URL === undefined;
+}
+
+/** Demo mode (DEMO): `auto` means on only for the embedded broker and store together. */
+export function isDemo(config: Pick<Config, 'DEMO' | 'MQTT_URL' | 'INFLUX_URL'>): boolean {
+  if (config.DEMO === 'auto') return config.MQTT_URL === undefined && config.INFLUX_URL === undefined;
+  return config.DEMO === 'on';
+}
+
+/** Where the log is written besides the console (LOG_FILE): DATA_DIR/qingliu.log in demo mode unless set. */
+export function logFile(config: Config): string | undefined {
+  if (config.LOG_FILE === 'off') return undefined;
+  if (config.LOG_FILE !== undefined) return config.LOG_FILE;
+  return isDemo(config) ? path.join(config.DATA_DIR, 'qingliu.log') : undefined;
+}
+
+/** The level of what reaches the console (LOG_CONSOLE_LEVEL): `warn` in demo mode, where a log file has the rest. */
+export function consoleLogLevel(config: Config): Config['LOG_LEVEL'] {
+  if (config.LOG_CONSOLE_LEVEL !== undefined) return config.LOG_CONSOLE_LEVEL;
+  return isDemo(config) && logFile(config) !== undefined ? 'warn' : config.LOG_LEVEL;
+}
+
+/** Every secret in the configuration, in the forms a log line could show it (the logger masks them all). */
+export function configSecrets(config: Config): string[] {
+  const token = config.INFLUX_TOKEN;
+  return [
+    ...urlSecrets(config.MQTT_URL),
+    ...urlSecrets(config.INFLUX_URL),
+    ...urlSecrets(config.SMTP_URL),
+    ...urlSecrets(config.ALERT_WEBHOOK_URL),
+    ...[config.MQTT_PASSWORD, config.ADMIN_API_KEY, config.ALERT_WEBHOOK_SECRET].filter((s) => s !== undefined),
+    // 1.x takes INFLUX_TOKEN as `user:password` and sends it base64-encoded.
+    ...(token ? [token, token.slice(token.indexOf(':') + 1), Buffer.from(token).toString('base64')] : []),
+  ];
 }
 
 /**

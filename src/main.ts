@@ -1,8 +1,19 @@
-/** Process entry: load config → createApp → start → serve; signals. The only place that exits the process. */
-import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger } from './logger.js';
+/**
+ * Process entry: load config → bind the HTTP port → createApp → start → serve; signals. The only place that exits
+ * the process.
+ *
+ * The port is bound first, so a taken PORT is reported at once rather than after the whole start-up; until the
+ * app has started, requests other than /healthz answer 503. Start-up errors are written once, as text for a person
+ * on stderr (the log file, if any, records them too).
+ */
+import path from 'node:path';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import { createApp, type App } from './app.js';
+import { startCommand } from './cli-hint.js';
+import { startingResponse } from './api/starting.js';
+import { configSecrets, consoleLogLevel, ConfigError, isDemo, loadConfig, logFile, type Config } from './config.js';
+import { createLoggers } from './logger.js';
+import { createScrubber } from './secrets.js';
 
 let config: Config;
 try {
@@ -15,54 +26,98 @@ try {
   throw err;
 }
 
-const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-const app = await createApp({ config, logger, progress: process.stderr });
+const secrets = configSecrets(config);
+const scrub = createScrubber(secrets);
+const logPath = logFile(config);
+const { logger, fileOnly } = createLoggers({
+  level: config.LOG_LEVEL,
+  format: config.LOG_FORMAT,
+  consoleLevel: consoleLogLevel(config),
+  ...(logPath && { file: logPath }),
+  secrets,
+});
 
-try {
-  await app.start();
-} catch (err) {
-  // Start-up errors (a bad catalog, a taken port, missing API keys) are written for a person to act on.
-  const message = err instanceof Error ? err.message : String(err);
-  // The message says what to do; the stack is for developers (LOG_LEVEL=debug).
-  logger.debug({ err }, 'start-up failed');
-  logger.fatal({ reason: message }, 'start-up failed');
-  process.stderr.write(`\nqingliu: start-up failed\n${message}\n`);
-  await app.stop().catch(() => undefined);
+/** For a person at the terminal: once, on stderr, with nothing secret in it. */
+function say(text: string): void {
+  process.stderr.write(scrub(text));
+}
+
+/** A start-up failure: the text on stderr, the event in the log file; then stop what started and exit 1. */
+async function failStartup(message: string, err: unknown, app?: App): Promise<never> {
+  say(`\nqingliu: start-up failed 启动失败\n${message}\n`);
+  fileOnly?.fatal({ err, reason: message }, 'start-up failed');
+  await app?.stop().catch(() => undefined);
   process.exit(1);
 }
 
-const server = serve({ fetch: app.http.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${info.port}/`;
-  logger.info({ url }, 'HTTP listening');
-  const lines = [
-    '',
-    `  清流 Qingliu is running`,
-    `  仪表盘 Dashboard:      ${url}`,
-    `  API reference:        ${url}docs`,
-    ...(app.mqttUrl ? [`  MQTT:                 ${app.mqttUrl}`] : []),
-    ...(app.demoAdminKey ? [`  管理员密钥 Admin key: ${app.demoAdminKey}`] : []),
-    '  Ctrl-C 停止 to stop',
-    '',
-  ];
-  process.stderr.write(`${lines.join('\n')}\n`);
-});
-server.on('error', (err: NodeJS.ErrnoException) => {
-  process.stderr.write(`qingliu: cannot listen on ${config.HOST}:${config.PORT}: ${err.message}. Set PORT to a free port.\n`);
-  void app.stop().finally(() => process.exit(1));
-});
+/** A path as the user would type it: relative to the working directory when it is inside it. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
 
-let shuttingDown = false;
-async function shutdown(signal: string): Promise<void> {
+// Constructing wires the components and connects nothing: quick, and start() below does the long part.
+const app: App = await createApp({ config, logger, progress: process.stderr });
+
+// ── Bind the HTTP port before anything starts ────────────────────────────────────────────────────────────────
+let serving = false;
+const server: ServerType = createAdaptorServer({
+  fetch: (req: Request) => {
+    if (serving || new URL(req.url).pathname === '/healthz') return app.http.fetch(req);
+    return startingResponse(req, shuttingDown ? 'stopping' : 'starting');
+  },
+});
+const hostForUrl = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+try {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+} catch (err) {
+  const e = err as NodeJS.ErrnoException;
+  const taken = e.code === 'EADDRINUSE';
+  const next = config.PORT === 8080 ? 8081 : config.PORT + 1;
+  await failStartup(
+    [
+      taken
+        ? `HTTP 端口 ${config.HOST}:${config.PORT} 已被占用：换一个空闲端口，例如 ${startCommand(`PORT=${next}`)}`
+        : `无法监听 HTTP 端口 ${config.HOST}:${config.PORT}（${e.code ?? e.message}）：检查 HOST 和 PORT`,
+      taken
+        ? `HTTP port ${config.HOST}:${config.PORT} is already in use: choose a free port, e.g. ${startCommand(`PORT=${next}`)}`
+        : `cannot listen on HTTP port ${config.HOST}:${config.PORT} (${e.code ?? e.message}): check HOST and PORT`,
+    ].join('\n'),
+    err,
+  );
+}
+server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+
+// ── Signals: registered before the long start-up, so Ctrl-C during the demo's backfill also stops cleanly ──
+let shuttingDown: string | undefined;
+let firstSignalAt = 0;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (shuttingDown) {
-    // A second signal means "now": what is not yet stored stays in the spool for the next start.
+    // A wrapper that relays the terminal's Ctrl-C to us (which the terminal also sent us) delivers it twice at once:
+    // only a later signal means "now". What is not yet stored stays in the spool for the next start.
+    if (Date.now() - firstSignalAt < 1000) {
+      logger.info({ signal }, 'the same signal again within 1 s: taken as the same Ctrl-C');
+      return;
+    }
     logger.warn({ signal }, 'second signal: exiting without waiting');
+    say('qingliu: exiting without waiting 未等待即退出\n');
     process.exit(1);
   }
-  shuttingDown = true;
+  shuttingDown = signal;
+  firstSignalAt = Date.now();
   logger.info({ signal }, 'shutting down');
+  if (process.stderr.isTTY) say('\n  正在停止 stopping… (Ctrl-C again to exit at once 再按一次立即退出)\n');
+  serving = false;
   server.close();
   try {
     await app.stop();
+    say('  已停止 stopped\n');
     process.exit(0);
   } catch (err) {
     logger.error({ err }, 'shutdown failed');
@@ -71,3 +126,37 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+// ── Start ──────────────────────────────────────────────────────────────────────────────────────────────────
+try {
+  await app.start();
+} catch (err) {
+  // Ctrl-C during start-up stops the components under it: their errors are the shutdown, not a failure.
+  if (shuttingDown) await new Promise(() => undefined);
+  // The message says what to do (a bad catalog, a taken port, missing API keys); the stack is in the log file.
+  await failStartup(err instanceof Error ? err.message : String(err), err, app);
+}
+if (shuttingDown) await new Promise(() => undefined);
+serving = true;
+const url = `http://${hostForUrl}:${config.PORT}/`;
+logger.info({ url }, 'HTTP listening');
+const mqtt = app.mqttUrl;
+say(
+  [
+    '',
+    `  清流 Qingliu is running${isDemo(config) ? '  ·  演示模式 demo mode: simulated stations' : ''}`,
+    `  仪表盘 Dashboard:      ${url}`,
+    `  API 文档 API docs:     ${url}docs`,
+    ...(mqtt ? [`  MQTT:                 ${mqtt}${config.MQTT_URL ? '' : ' (内置 embedded)'}`] : []),
+    ...(app.demoAdminKey
+      ? [
+          `  管理员密钥 Admin key: ${app.demoAdminKey}`,
+          `                        (${shown(app.demoAdminKeyFile ?? '')})`,
+        ]
+      : []),
+    ...(logPath ? [`  日志 Log:             ${shown(logPath)}`] : []),
+    '  Ctrl-C 停止 to stop',
+    '',
+    '',
+  ].join('\n'),
+);

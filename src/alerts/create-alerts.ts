@@ -64,6 +64,8 @@ export function createAlerts(deps: {
   secrets?: SecretLookup;
   /** Files of issued reports, attached to report e-mails (src/reports/report-archive.ts). */
   attachments?: AttachmentSource;
+  /** Demo mode: the demo catalog names channels nobody configures, so saying so is not a warning there. */
+  demo?: boolean;
 }): Alerts {
   const now = deps.now ?? Date.now;
   const { config } = deps;
@@ -78,7 +80,13 @@ export function createAlerts(deps: {
     ...(deps.publish ? { publish: deps.publish } : {}),
     ...(deps.attachments ? { attachments: deps.attachments } : {}),
   });
-  const outbox = createOutbox({ store, channels, now, logger: deps.logger });
+  const outbox = createOutbox({
+    store,
+    channels,
+    now,
+    logger: deps.logger,
+    ...(deps.demo && { unconfiguredLevel: 'info' as const }),
+  });
   const service = createAlertService({
     store,
     catalog: deps.catalog,

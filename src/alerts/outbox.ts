@@ -63,6 +63,8 @@ export interface OutboxOptions {
   batchSize?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
+  /** Level of the one line per unconfigured channel: `warn` (default), `info` in the demo (create-alerts.ts). */
+  unconfiguredLevel?: 'warn' | 'info';
   random?: () => number;
 }
 
@@ -108,7 +110,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const unconfigured = err instanceof ChannelNotConfiguredError;
       if (unconfigured && reportedUnconfigured.has(message)) return;
       if (unconfigured) reportedUnconfigured.add(message);
-      log.warn(
+      log[unconfigured ? (options.unconfiguredLevel ?? 'warn') : 'warn'](
         {
           id: entry.id,
           alertId: entry.alertId,

@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import { Aedes } from 'aedes';
+import { startCommand } from '../cli-hint.js';
 import type { Logger } from '../logger.js';
 
 export interface EmbeddedBrokerOptions {
@@ -45,14 +46,17 @@ export class BrokerPortInUseError extends Error {
             zh: `MQTT 端口 ${host}:${port} 已被占用（可能已有 MQTT 服务器在运行）`,
             en: `MQTT port ${host}:${port} is already in use (probably another MQTT broker is running)`,
           };
+    // Written as the user types them: each line is a whole command that starts the demo (test/start covers both).
+    const movePort = startCommand(`MQTT_PORT=${port === 1883 ? 1884 : port + 1}`);
+    const useBroker = startCommand(`MQTT_URL=mqtt://${hostForUrl}:${port} DEMO=on`);
     super(
       [
         `${why.zh}。`,
-        `  · 使用已有的服务器：设置 MQTT_URL=mqtt://${hostForUrl}:${port}（如需认证再设置 MQTT_USERNAME / MQTT_PASSWORD）`,
-        `  · 或让内置服务器换一个端口：设置 MQTT_PORT=${port === 1883 ? 1884 : port + 1}（或其他空闲端口）`,
+        `  · 让内置服务器换一个端口：${movePort}`,
+        `  · 或在已有的服务器上运行演示：${useBroker}（如需认证再设置 MQTT_USERNAME / MQTT_PASSWORD）`,
         `${why.en}.`,
-        `  · To use the existing broker, set MQTT_URL=mqtt://${hostForUrl}:${port} (plus MQTT_USERNAME / MQTT_PASSWORD if it needs them)`,
-        `  · Or move the embedded broker to another port: set MQTT_PORT=${port === 1883 ? 1884 : port + 1} (or any free port)`,
+        `  · Move the embedded broker to a free port: ${movePort}`,
+        `  · Or run the demo on the existing broker: ${useBroker} (plus MQTT_USERNAME / MQTT_PASSWORD if it needs them)`,
       ].join('\n'),
       { cause },
     );

@@ -1,3 +1,4 @@
+import { cliCommand } from '../cli-hint.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { loadCommands } from './registry.js';
 
@@ -7,11 +8,12 @@ function usage(commands: Command[]): string {
     'qingliu — water-quality monitoring (清流水质监测)',
     '',
     'Usage: qingliu <command> [options]',
+    ...(cliCommand('x') === 'qingliu x' ? [] : [`  from a checkout: ${cliCommand('<command> [options]')}`]),
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run `qingliu <command> --help` for a command's options.",
+    `Run \`${cliCommand('<command> --help')}\` for a command's options.`,
     '',
   ].join('\n');
 }

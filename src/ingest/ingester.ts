@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Logger } from '../logger.js';
+import { maskUrl } from '../secrets.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { createForwarder, type Forwarder, type ForwarderOptions } from './forwarder.js';
@@ -102,10 +103,7 @@ export function createIngester(options: IngesterOptions): Ingester {
       spool.open();
       forwarder.start();
       await mqttSource.start();
-      log.info(
-        { broker: options.mqtt.url.replace(/\/\/[^@/]*@/, '//***@'), spool: options.spool.dir },
-        'ingest started',
-      );
+      log.info({ broker: maskUrl(options.mqtt.url), spool: options.spool.dir }, 'ingest started');
     },
 
     async stop() {

@@ -9,6 +9,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../logger.js';
+import { maskUrl } from '../secrets.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { AckHold, Delivery } from './ingest-pipeline.js';
 import { statusTopic as defaultStatusTopic, subscriptionTopics } from './topics.js';
@@ -114,7 +115,7 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
         wasConnected = true;
         metrics.mqttConnected.set(1);
         metrics.mqttConnects.inc();
-        log.info({ url: redact(options.url), sessionPresent: connack.sessionPresent }, 'connected to the broker');
+        log.info({ url: maskUrl(options.url), sessionPresent: connack.sessionPresent }, 'connected to the broker');
         subscribe(c);
         // QoS 0: a QoS 1 PUBACK could wait behind held messages and make a later stop() wait for it.
         c.publish(statusTopic, 'online', { qos: 0, retain: true }, (err) => {
@@ -195,14 +196,4 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
       });
     },
   };
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { hasRole, isEmbeddedStore, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { maskUrl } from '../secrets.js';
 import { createInfluxStore } from './influx/influx-store.js';
 import type { ReadingStore } from './reading-store.js';
 import { createSqliteStore } from './sqlite/sqlite-store.js';
@@ -21,6 +22,11 @@ export function rollupStateFile(config: Pick<Config, 'DATA_DIR'>): string {
   return path.join(config.DATA_DIR, 'rollup-dirty.json');
 }
 
+/** How messages, /readyz and the API name the store: `INFLUX_URL=http://influxdb:8086` (masked) or the file. */
+export function storeTarget(config: Config): string {
+  return isEmbeddedStore(config) ? `SQLite ${sqliteFile(config)}` : `INFLUX_URL=${maskUrl(config.INFLUX_URL!)}`;
+}
+
 /**
  * `ingestClientId`: the ingest process's MQTT client id (src/ingest/client-id.ts), which names its rollup state;
  * required for an ingest process on InfluxDB with rollups on.
@@ -30,6 +36,7 @@ export function createStore(config: Config, logger: Logger, options: { ingestCli
   const rollups = config.INFLUX_ROLLUPS === 'on';
   return createInfluxStore({
     url: config.INFLUX_URL!,
+    target: storeTarget(config),
     token: config.INFLUX_TOKEN,
     org: config.INFLUX_ORG,
     bucket: config.INFLUX_BUCKET,

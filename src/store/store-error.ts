@@ -8,12 +8,18 @@ export class StoreError extends Error {
   readonly retryable: boolean;
   /** HTTP status from the database, when there was a response. */
   readonly status: number | undefined;
+  /**
+   * Which database, as people configured it (`INFLUX_URL=http://influxdb:8086`, credentials masked), so that an
+   * answer or a log line saying "unreachable" names what was tried.
+   */
+  readonly target: string | undefined;
 
-  constructor(message: string, options: { retryable: boolean; status?: number; cause?: unknown }) {
+  constructor(message: string, options: { retryable: boolean; status?: number; cause?: unknown; target?: string }) {
     super(message, { cause: options.cause });
     this.name = 'StoreError';
     this.retryable = options.retryable;
     this.status = options.status;
+    this.target = options.target;
   }
 }
 

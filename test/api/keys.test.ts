@@ -273,7 +273,7 @@ describe('start-up rule and bootstrap keys', () => {
     const prepared = await prepareApiKeys({ keysFile: keysFile(), dataDir: dir, demo: false, now: () => 0 });
     expect(prepared.ok).toBe(false);
     if (!prepared.ok) {
-      expect(prepared.error).toContain('qingliu keys add');
+      expect(prepared.error).toContain('npm run -s qingliu -- keys add --name NAME --role admin');
       expect(prepared.error).toContain('ADMIN_API_KEY');
       expect(prepared.error).toContain('未配置任何 API 密钥');
     }

@@ -100,8 +100,8 @@ describe('embedded MQTT broker (aedes)', () => {
     expect(message).toContain(`127.0.0.1:${port}`);
     expect(message).toContain('already in use');
     expect(message).toContain('已被占用');
-    expect(message).toContain(`MQTT_URL=mqtt://127.0.0.1:${port}`);
-    expect(message).toMatch(/MQTT_PORT=\d+/);
+    expect(message).toContain(`MQTT_URL=mqtt://127.0.0.1:${port} DEMO=on npm start`);
+    expect(message).toMatch(/MQTT_PORT=\d+ npm start/);
     expect((err as BrokerPortInUseError).code).toBe('EADDRINUSE');
     // A failed start leaves nothing running: stop() is a no-op and the port is still the squatter's.
     await broker.stop();

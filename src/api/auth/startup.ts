@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isEmbeddedBroker, isEmbeddedStore, type Config } from '../../config.js';
+import { cliCommand } from '../../cli-hint.js';
 import type { Logger } from '../../logger.js';
 import { generateApiKey, keyIdOf } from './api-key.js';
 import { KeyFileError, writeFileAtomic } from './key-file.js';
@@ -32,19 +32,18 @@ export type PreparedApiKeys =
   | { ok: true; store: KeyStore; demoAdminKey?: string; demoAdminKeyFile?: string }
   | { ok: false; error: string };
 
-/** Embedded demo mode (issue 6): neither an external broker nor an external store is configured. */
-export function isDemoMode(config: Config): boolean {
-  return isEmbeddedBroker(config) && isEmbeddedStore(config);
-}
-
 /** The rule itself, pure: a message explaining what to do when the server would run open, else undefined. */
 export function checkKeysConfigured(state: { activeKeys: number; demo: boolean; keysFile: string }): string | undefined {
   if (state.activeKeys > 0 || state.demo) return undefined;
   return [
-    `No API keys are configured (none active in ${state.keysFile}, and ADMIN_API_KEY is unset); the API refuses to run open.`,
-    'Create one with `qingliu keys add --name NAME --role admin`, or set ADMIN_API_KEY (at least 24 characters).',
     `未配置任何 API 密钥（${state.keysFile} 中没有有效密钥，且未设置 ADMIN_API_KEY），API 拒绝在无鉴权状态下运行。`,
-    '请用 `qingliu keys add --name 名称 --role admin` 创建密钥，或设置 ADMIN_API_KEY（至少 24 个字符）。',
+    `  · 创建密钥：${cliCommand('keys add --name 名称 --role admin')}`,
+    '  · 或设置 ADMIN_API_KEY（至少 24 个字符，例如 openssl rand -base64 32 的输出）',
+    '  · 只是试用：DEMO=on 在外部 MQTT 服务器或数据库上运行演示（生成并打印管理员密钥）',
+    `No API keys are configured (none active in ${state.keysFile}, and ADMIN_API_KEY is unset); the API refuses to run open.`,
+    `  · Create one: ${cliCommand('keys add --name NAME --role admin')}`,
+    '  · Or set ADMIN_API_KEY (at least 24 characters, e.g. the output of openssl rand -base64 32)',
+    '  · Just trying it out: DEMO=on runs the demo with an external broker or database (an admin key is generated and printed)',
   ].join('\n');
 }
 

@@ -24,13 +24,17 @@ export async function serviceCall<T>(c: ApiContext, call: () => Promise<T>): Pro
     }
     if (isStoreError(err) && err.retryable) {
       c.get('log').warn({ err }, 'the reading store did not answer');
+      // Naming what was tried (credentials masked) tells whoever reads this where to look.
+      const where = err.target ? `（${err.target}）` : '';
+      const whereEn = err.target ? ` (${err.target})` : '';
       throw new ApiProblem({
         code: 'service-unavailable',
         detail: text(
-          '数据库暂时无法访问，请稍后重试',
-          'The database is not reachable at the moment; try again shortly',
+          `数据库${where}暂时无法访问，请稍后重试`,
+          `The database${whereEn} is not reachable at the moment; try again shortly`,
         ),
         headers: { 'Retry-After': '5' },
+        ...(err.target && { extensions: { target: err.target } }),
       });
     }
     throw err;

@@ -2,6 +2,7 @@
  * `qingliu keys add|list|revoke`: manages the API keys file (hashes only; the key is printed once by `add`).
  * The running server notices changes to the file within seconds — no restart.
  */
+import { cliCommand } from '../../cli-hint.js';
 import { parseCommandArgs, UsageError, wantsHelp, type CliIo, type Command } from '../command.js';
 
 const HELP = `Usage: qingliu keys <add|list|revoke> [options]
@@ -178,7 +179,9 @@ export const command: Command = {
             return 0;
           }
           if (data.keys.length === 0) {
-            io.stdout.write(`No keys in ${keyFile.path}. Add one with: qingliu keys add --name NAME --role admin\n`);
+            io.stdout.write(
+              `No keys in ${keyFile.path}. Add one with: ${cliCommand('keys add --name NAME --role admin')}\n`,
+            );
             return 0;
           }
           const rows = [['ID', 'ROLE', 'NAME', 'PLANTS', 'CREATED', 'EXPIRES', 'REVOKED']];
@@ -200,7 +203,8 @@ export const command: Command = {
         }
         case 'revoke': {
           const [id, extra] = positionals;
-          if (id === undefined) throw new UsageError('which key? qingliu keys revoke ID (ids: qingliu keys list)');
+          if (id === undefined)
+            throw new UsageError(`which key? ${cliCommand('keys revoke ID')} (ids: ${cliCommand('keys list')})`);
           if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
           const { record, alreadyRevoked } = await keyFile.revoke(id);
           io.stdout.write(

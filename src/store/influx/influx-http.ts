@@ -14,6 +14,8 @@ import type { StatementResult } from './influxql.js';
 
 export interface InfluxHttpOptions {
   url: string;
+  /** How errors name this database (StoreError.target), e.g. `INFLUX_URL=http://influxdb:8086`. */
+  target: string;
   /** Request timeout, ms. */
   timeoutMs: number;
   /** Bodies larger than this many bytes are gzipped; Infinity never. */
@@ -44,9 +46,9 @@ export interface InfluxHttp {
   close(): void;
 }
 
-// Rejections the database will repeat forever for the same points: the caller must not retry them.
+// Rejections the database will repeat forever for the same points or statement: the caller must not retry them.
 const PERMANENT_400 =
-  /partial write|unable to parse|type conflict|invalid field|beyond retention|bad timestamp|max-values-per-tag|max-series-per-database/i;
+  /partial write|unable to parse|type conflict|invalid field|beyond retention|bad timestamp|max-values-per-tag|max-series-per-database|error parsing query/i;
 
 function describe(body: unknown): string {
   if (typeof body === 'string') return body.trim().slice(0, 500);
@@ -57,20 +59,25 @@ function describe(body: unknown): string {
   return '';
 }
 
-export function toStoreError(err: unknown, what: string): StoreError {
+export function toStoreError(err: unknown, what: string, target: string): StoreError {
   if (err instanceof StoreError) return err;
   if (err instanceof HttpError) {
     const detail = describe(err.json ?? err.body);
     const permanent = err.statusCode === 413 || (err.statusCode === 400 && PERMANENT_400.test(detail));
-    return new StoreError(`InfluxDB ${what}: HTTP ${err.statusCode}${detail ? ` ${detail}` : ''}`, {
+    return new StoreError(`InfluxDB (${target}) ${what}: HTTP ${err.statusCode}${detail ? ` ${detail}` : ''}`, {
       retryable: !permanent,
       status: err.statusCode,
       cause: err,
+      target,
     });
   }
   // Connection refused or reset, DNS, timeouts: the database is unreachable for now.
   const e = err as Error & { code?: string };
-  return new StoreError(`InfluxDB ${what}: ${e.code ? `${e.code} ` : ''}${e.message}`, { retryable: true, cause: err });
+  return new StoreError(`InfluxDB (${target}) ${what}: ${e.code ? `${e.code} ` : ''}${e.message}`, {
+    retryable: true,
+    cause: err,
+    target,
+  });
 }
 
 const gzipAsync = promisify(zlib.gzip);
@@ -185,7 +192,7 @@ export function createInfluxHttp(options: InfluxHttpOptions): InfluxHttp {
         const headers = authHeaders(opts.authorization, { 'content-type': opts.contentType ?? 'application/json' });
         return await send(method, pathAndQuery, opts.body ?? '', headers, false, opts.timeoutMs);
       } catch (err) {
-        throw toStoreError(err, `${method} ${pathAndQuery.split('?')[0]}`);
+        throw toStoreError(err, `${method} ${pathAndQuery.split('?')[0]}`, options.target);
       }
     },
 
@@ -198,12 +205,12 @@ export function createInfluxHttp(options: InfluxHttpOptions): InfluxHttp {
             ? await send('POST', pathAndQuery, lines, headers, true)
             : await sendBytes(pathAndQuery, lines, headers);
       } catch (err) {
-        throw toStoreError(err, 'write');
+        throw toStoreError(err, 'write', options.target);
       }
       if (answer.status !== 204) {
         throw new StoreError(
-          `InfluxDB write: expected 204 No Content, got HTTP ${answer.status} ${describe(answer.body)}`,
-          { retryable: true, status: answer.status },
+          `InfluxDB (${options.target}) write: expected 204 No Content, got HTTP ${answer.status} ${describe(answer.body)}`,
+          { retryable: true, status: answer.status, target: options.target },
         );
       }
     },
@@ -235,17 +242,28 @@ export function createInfluxHttp(options: InfluxHttpOptions): InfluxHttp {
               false,
             );
       } catch (err) {
-        throw toStoreError(err, 'query');
+        throw toStoreError(err, 'query', options.target);
       }
       const body = answer.body as { results?: StatementResult[]; error?: string } | undefined;
       if (!body || typeof body !== 'object')
-        throw new StoreError(`InfluxDB query: unexpected answer ${describe(answer.body)}`, { retryable: true });
-      if (body.error) throw new StoreError(`InfluxDB query: ${body.error}`, { retryable: true });
+        throw new StoreError(`InfluxDB (${options.target}) query: unexpected answer ${describe(answer.body)}`, {
+          retryable: true,
+          target: options.target,
+        });
+      if (body.error)
+        throw new StoreError(`InfluxDB (${options.target}) query: ${body.error}`, {
+          retryable: true,
+          target: options.target,
+        });
       const results = body.results ?? [];
       const failed = results.find((r) => r.error);
       if (failed) {
         const notFound = /database not found/i.test(failed.error!);
-        throw new StoreError(`InfluxDB query: ${failed.error}`, { retryable: notFound, status: notFound ? 404 : 400 });
+        throw new StoreError(`InfluxDB (${options.target}) query: ${failed.error}`, {
+          retryable: notFound,
+          status: notFound ? 404 : 400,
+          target: options.target,
+        });
       }
       return results;
     },

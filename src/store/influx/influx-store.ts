@@ -14,6 +14,7 @@ import type { ParameterCode } from '../../domain/parameters.js';
 import { PARAMETER_CODES } from '../../domain/parameters.js';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
+import { maskUrl } from '../../secrets.js';
 import { mergeCells, planAggregate, type CellAggregate } from '../bucket-plan.js';
 import { checkDeadLetters, checkReadings } from '../check-readings.js';
 import type { EncodedReadings } from '../encoded-readings.js';
@@ -69,6 +70,8 @@ import { generationOf, versionFromPing, type InfluxGeneration } from './server-v
 
 export interface InfluxStoreOptions {
   url: string;
+  /** How messages name this database; default the URL with its credentials masked. */
+  target?: string;
   /** 2.x/3.x API token. On 1.x with authentication, `user:password`. */
   token?: string;
   /** 2.x organisation (ignored by 1.x and 3.x). */
@@ -146,6 +149,7 @@ export interface RollupControl {
 
 export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
   const log = options.logger.child({ component: 'store', store: 'influx' });
+  const target = options.target ?? maskUrl(options.url);
   const bucket = options.bucket;
   const maxLines = options.maxLinesPerRequest ?? 25_000;
   let http: InfluxHttp | undefined;
@@ -252,7 +256,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
           : `/api/v2/write?${org}bucket=${db}&precision=${precision}`,
       multiStatement: generation !== '3',
     };
-    log.info({ generation, serverVersion, url: options.url, bucket }, 'connected to InfluxDB');
+    log.info({ generation, serverVersion, url: maskUrl(options.url), bucket }, 'connected to InfluxDB');
     return ready;
   };
 
@@ -346,6 +350,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       stopped = false;
       http = createInfluxHttp({
         url: options.url,
+        target,
         timeoutMs: options.timeoutMs ?? 30_000,
         gzipThreshold: options.gzipThreshold ?? defaultGzipThreshold(options.url),
       });
@@ -356,7 +361,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
         // A wrong token will not fix itself: fail the start. An unreachable database may come back: the
         // service starts, ingest spools, and the next call connects.
         if (err instanceof StoreError && (err.status === 401 || err.status === 403)) throw err;
-        log.warn({ err, url: options.url }, 'InfluxDB is not reachable yet; will connect on first use');
+        log.warn({ err, target }, 'InfluxDB is not reachable yet; will connect on first use');
       }
     },
 

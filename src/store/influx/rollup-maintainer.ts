@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { escape } from '@influxdata/influxdb-client';
+import { cliCommand } from '../../cli-hint.js';
 import type { Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../fs/private-files.js';
@@ -278,7 +279,7 @@ export function createRollupMaintainer(
     if (hasReadings) {
       log.warn(
         { coveredFrom: new Date(from).toISOString() },
-        'hourly rollups start with the next hour; run `qingliu store rollup --from <first reading>` to cover older readings',
+        `hourly rollups start with the next hour; run \`${cliCommand('store rollup --from <first reading>')}\` to cover older readings`,
       );
     }
   };

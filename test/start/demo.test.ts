@@ -1,0 +1,126 @@
+/**
+ * The README's quick start as a new user meets it on a machine whose port 1883 is taken by a system mosquitto:
+ * `npm start` refuses and suggests two commands; each, run as written with `npm start`, starts the demo (console:
+ * the banner, no job chatter), serves the dashboard and the API with the printed admin key, and stops cleanly on
+ * one Ctrl-C — SIGINT to the whole process group, as a terminal sends it.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/free-port.js';
+import { startMosquitto, type Mosquitto } from '../harness/mosquitto.js';
+import { bannerAdminKey, startMain, type MainProcess } from './main-process.js';
+
+let mosquitto: Mosquitto;
+const running: MainProcess[] = [];
+beforeAll(async () => {
+  // The broker already on "port 1883": a real mosquitto, as on the machine of the issue.
+  mosquitto = await startMosquitto();
+});
+afterAll(async () => {
+  for (const p of running.splice(0)) p.kill();
+  await mosquitto?.dispose();
+});
+
+async function isFree(port: number): Promise<boolean> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** `A=1 B=2 npm start` → { A: '1', B: '2' }. */
+function assignments(command: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const token of command
+    .replace(/\s*npm start.*$/, '')
+    .trim()
+    .split(/\s+/)) {
+    const [name, ...value] = token.split('=');
+    env[name!] = value.join('=');
+  }
+  return env;
+}
+
+/** Runs `npm start` with the settings, checks the demo serves, then Ctrl-C; returns the whole output and log. */
+async function runDemo(settings: Record<string, string>): Promise<{ output: string; log: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-demo-'));
+  const httpPort = await freePort();
+  const p = startMain({ DATA_DIR: dir, PORT: String(httpPort), DEMO_HISTORY: '1d', ...settings }, { via: 'npm' });
+  running.push(p);
+  await p.waitFor(/Ctrl-C 停止 to stop/, 120_000);
+  const key = bannerAdminKey(p.output());
+  const base = `http://127.0.0.1:${httpPort}`;
+  expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  expect(await (await fetch(`${base}/`)).text()).toContain('<div id="app">');
+  const stations = await fetch(`${base}/api/v1/stations`, { headers: { authorization: `Bearer ${key}` } });
+  expect(stations.status).toBe(200);
+  const body = (await stations.json()) as { items: { freshness: { status: string } }[] };
+  // The simulator's readings arrived through the broker: stations are online.
+  expect(body.items.filter((s) => s.freshness.status === 'online').length).toBeGreaterThan(5);
+
+  p.interrupt();
+  const exit = await p.exited;
+  // npm re-raises the SIGINT its child stopped on; what matters is how the service stopped.
+  expect(exit.signal === 'SIGINT' || exit.code === 0 || exit.code === 130).toBe(true);
+  const log = fs.readFileSync(path.join(dir, 'qingliu.log'), 'utf8');
+  return { output: p.output(), log };
+}
+
+function expectCleanStop({ output, log }: { output: string; log: string }): void {
+  expect(output).toContain('已停止 stopped');
+  // One Ctrl-C is one signal: nothing relayed it a second time (the tsx CLI used to, under load).
+  expect(log.match(/"msg":"shutting down"/g)?.length).toBe(1);
+  expect(log).not.toContain('the same signal again');
+  expect(log).not.toContain('second signal');
+  expect(log).toMatch(/"msg":"stopped"/);
+  expect(output).not.toContain('exiting without waiting');
+}
+
+function expectQuietConsole(output: string): void {
+  expect(output).toContain('演示模式 demo mode');
+  // Job progress and the demo catalog's unconfigured channels are in the log file, not on the console.
+  expect(output).not.toMatch(/job (started|finished)/);
+  expect(output).not.toContain('notification not delivered');
+  expect(output).not.toMatch(/"level":30/);
+}
+
+describe('npm start with port 1883 taken: the suggested commands, as written', () => {
+  let suggestions: string[] = [];
+
+  it('refuses, and suggests moving the embedded broker or using the existing one', async () => {
+    const p = startMain({
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-demo-')),
+      PORT: String(await freePort()),
+      MQTT_PORT: String(mosquitto.port),
+    });
+    running.push(p);
+    expect((await p.exited).code).toBe(1);
+    suggestions = [...p.stderr().matchAll(/^ {2}· .*?: (\S.*? npm start)/gm)].map((m) => m[1]!);
+    // Both, once each (the message is in Chinese and English).
+    expect([...new Set(suggestions)]).toEqual([
+      `MQTT_PORT=${mosquitto.port + 1} npm start`,
+      `MQTT_URL=mqtt://127.0.0.1:${mosquitto.port} DEMO=on npm start`,
+    ]);
+  });
+
+  it('MQTT_PORT=… npm start runs the demo on the embedded broker, and one Ctrl-C stops it', async () => {
+    const settings = assignments(suggestions[0]!);
+    // The suggestion is the next port up; on a busy machine that one may be taken too — then any free one.
+    if (!(await isFree(Number(settings.MQTT_PORT)))) settings.MQTT_PORT = String(await freePort());
+    const run = await runDemo(settings);
+    expectQuietConsole(run.output);
+    expect(run.output).toContain(`mqtt://127.0.0.1:${settings.MQTT_PORT} (内置 embedded)`);
+    expectCleanStop(run);
+  });
+
+  it('MQTT_URL=… DEMO=on npm start runs the demo on the existing broker, and one Ctrl-C stops it', async () => {
+    const run = await runDemo(assignments(suggestions[1]!));
+    expectQuietConsole(run.output);
+    expect(run.output).toContain(`MQTT:                 mqtt://127.0.0.1:${mosquitto.port}\n`);
+    expectCleanStop(run);
+  });
+});
