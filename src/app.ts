@@ -223,9 +223,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     let url = config.MQTT_URL;
     if (!url) {
       const { createEmbeddedBroker } = await import('./broker/embedded-broker.js');
-      broker = createEmbeddedBroker({ port: config.MQTT_PORT, logger: deps.logger });
+      // Stations wait until the ingester has subscribed: publishing earlier would lose their messages (issue 12).
+      broker = createEmbeddedBroker({ port: config.MQTT_PORT, logger: deps.logger, gated: true });
       await broker.start();
-      url = broker.url;
+      url = broker.internalUrl;
       log.info({ url: broker.url }, 'embedded MQTT broker listening (set MQTT_URL to use an external broker)');
     }
     const stations: StationDirectory = deps.stations ?? catalogNow();
@@ -257,6 +258,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
       now,
     });
     await ingester.start();
+    if (broker) {
+      const timedOut = await Promise.race([
+        ingester.source.subscribed.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 30_000).unref()),
+      ]);
+      if (timedOut) log.warn('the ingester has not subscribed to the embedded broker within 30 s; admitting stations anyway');
+      broker.open();
+    }
   }
 
   /** Demo mode: publish the simulated history and wait until the ingester has stored it, so jobs see it. */
@@ -426,6 +435,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ['jobs', jobs && (() => jobs!.stop())],
         ['alerts', alerts && (() => alerts!.stop())],
         ['alert MQTT connection', alertPublisher && (() => alertPublisher!.endAsync())],
+        // The embedded broker keeps sessions in memory: take nothing more from stations, and let the ingester
+        // acknowledge what it was sent, before both go (issue 12).
+        [
+          'stations of the embedded broker',
+          broker && ingester && (() => broker!.closeToStations(clientId!, 5_000).then(() => undefined)),
+        ],
         ['ingest', ingester && (() => ingester!.stop())],
         ['embedded broker', broker && (() => broker!.stop())],
         ['report archive', reportArchive && (async () => reportArchive!.close())],

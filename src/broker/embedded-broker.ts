@@ -4,6 +4,12 @@
  * Scope, on purpose: MQTT 3.1/3.1.1 only (aedes has no MQTT 5), no shared subscriptions (`$share/…`,
  * so one ingester), sessions and queued QoS 1 messages kept in memory for the life of the process.
  * No authentication: it is meant for the one-machine demo; production uses Mosquitto (docs/deploy.md).
+ *
+ * Its sessions do not survive a restart, so a station that publishes after the broker listens but before the
+ * ingester has subscribed again would have its QoS 1 messages acknowledged and then dropped for want of a
+ * subscriber. With `gated`, connections to the port are held unanswered until `open()` (a client waits for its
+ * CONNACK a little longer: no refusal, which MQTT.js would not retry), while the ingester connects and subscribes
+ * through `internalUrl`, a second listener on an ephemeral loopback port.
  */
 import net from 'node:net';
 import { Aedes } from 'aedes';
@@ -16,6 +22,8 @@ export interface EmbeddedBrokerOptions {
   /** Interface to bind; defaults to loopback so a demo does not accept stations from the network by accident. */
   host?: string;
   logger: Logger;
+  /** Hold connections to `port` until `open()`; in-process clients use `internalUrl` meanwhile. */
+  gated?: boolean;
 }
 
 export interface EmbeddedBroker {
@@ -23,11 +31,21 @@ export interface EmbeddedBroker {
   start(): Promise<void>;
   /** Disconnects every client and closes the port; safe to call twice or before start(). */
   stop(): Promise<void>;
+  /** Serves the connections held so far and every later one (see `gated`). */
+  open(): void;
+  /**
+   * The first half of a stop: closes the port and disconnects its clients (stations take no more acknowledgements
+   * from us), then waits, up to `timeoutMs`, until `subscriber` (the ingester, on `internalUrl`) has acknowledged
+   * everything it was sent — what it has not would die with this process's memory. False on timeout.
+   */
+  closeToStations(subscriber: string, timeoutMs: number): Promise<boolean>;
   /** The bound port (the requested one until start() resolves). */
   readonly port: number;
   readonly host: string;
-  /** `mqtt://host:port` for clients of this process (the ingester, the simulator). */
+  /** `mqtt://host:port`: the broker's address for stations and clients of this process. */
   readonly url: string;
+  /** For the ingester of a gated broker: served from the start (an ephemeral loopback port); `url` otherwise. */
+  readonly internalUrl: string;
 }
 
 /** The port cannot be bound. The message tells the operator both ways out, in Chinese and English. */
@@ -65,15 +83,27 @@ export class BrokerPortInUseError extends Error {
   }
 }
 
+/** The QoS 1 messages aedes has sent a client and not had acknowledged (its in-memory persistence). */
+function outgoing(broker: Aedes, clientId: string): AsyncIterable<unknown> {
+  const persistence = (broker as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } })
+    .persistence;
+  return persistence.outgoingStream({ id: clientId });
+}
+
 export function createEmbeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBroker {
   const log = options.logger.child({ component: 'embedded-broker' });
   const host = options.host ?? '127.0.0.1';
   let port = options.port;
+  let admitAll = options.gated !== true;
+  const held = new Set<net.Socket>();
+  /** Every connection to `port` (held or served), for closeToStations. */
+  const stations = new Set<net.Socket>();
   let aedes: Aedes | undefined;
   let server: net.Server | undefined;
+  let internal: net.Server | undefined;
   let stopping: Promise<void> | undefined;
 
-  const listen = (srv: net.Server) =>
+  const listen = (srv: net.Server, at = port) =>
     new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         srv.off('listening', onListening);
@@ -85,7 +115,7 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBr
       };
       srv.once('error', onError);
       srv.once('listening', onListening);
-      srv.listen(port, host);
+      srv.listen(at, host);
     });
 
   const closeAedes = (instance: Aedes) => new Promise<void>((resolve) => instance.close(() => resolve()));
@@ -103,6 +133,10 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBr
     get url() {
       return `mqtt://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
     },
+    get internalUrl() {
+      const address = internal?.address();
+      return address && typeof address === 'object' ? `mqtt://127.0.0.1:${address.port}` : this.url;
+    },
 
     async start() {
       if (aedes) return;
@@ -119,12 +153,26 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBr
       broker.on('client', (client) => log.debug({ clientId: client.id, clean: client.clean }, 'client connected'));
       broker.on('clientDisconnect', (client) => log.debug({ clientId: client.id }, 'client disconnected'));
 
-      const srv = net.createServer(broker.handle);
+      const srv = net.createServer((socket) => {
+        stations.add(socket);
+        socket.once('close', () => stations.delete(socket));
+        if (admitAll) return broker.handle(socket);
+        // Not read until open(): the client's CONNECT waits in the socket (aedes reads in paused mode).
+        held.add(socket);
+        socket.once('close', () => held.delete(socket));
+        socket.on('error', () => socket.destroy());
+      });
       // Errors after listening (e.g. EMFILE) are logged, never thrown: a broker hiccup must not kill ingest.
       try {
         await listen(srv);
+        if (!admitAll) {
+          internal = net.createServer(broker.handle);
+          await listen(internal, 0);
+          internal.on('error', (err) => log.error({ err }, 'broker server error'));
+        }
       } catch (err) {
         await closeAedes(broker);
+        await closeServer(srv);
         throw err;
       }
       srv.on('error', (err) => log.error({ err }, 'broker server error'));
@@ -135,15 +183,49 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBr
       log.info({ host, port }, `embedded MQTT broker on mqtt://${host}:${port}`);
     },
 
+    open() {
+      if (admitAll) return;
+      admitAll = true;
+      log.debug({ held: held.size }, 'serving every connection');
+      for (const socket of held) {
+        socket.removeAllListeners('error');
+        aedes?.handle(socket);
+      }
+      held.clear();
+    },
+
+    async closeToStations(subscriber, timeoutMs) {
+      const broker = aedes;
+      if (!broker || !server) return true;
+      server.close();
+      for (const socket of stations) socket.destroy();
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        let pending = 0;
+        for await (const _packet of outgoing(broker, subscriber)) pending++;
+        if (pending === 0) return true;
+        if (Date.now() > deadline) {
+          log.warn({ pending, subscriber }, 'stopping with messages the ingester has not acknowledged');
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+
     stop() {
       stopping ??= (async () => {
         const broker = aedes;
         const srv = server;
+        const inner = internal;
         aedes = undefined;
         server = undefined;
+        internal = undefined;
+        for (const socket of held) socket.destroy();
+        held.clear();
         // Each step on its own: a failure closing one must not leave the other open.
         if (broker) await closeAedes(broker).catch((err) => log.warn({ err }, 'closing aedes failed'));
         if (srv) await closeServer(srv).catch((err) => log.warn({ err }, 'closing the broker port failed'));
+        if (inner) await closeServer(inner).catch((err) => log.warn({ err }, 'closing the broker port failed'));
         if (broker || srv) log.info('embedded MQTT broker stopped');
       })();
       return stopping;

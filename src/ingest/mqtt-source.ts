@@ -35,6 +35,8 @@ export interface MqttSource {
   /** Says `offline`, closes the connection. Messages not yet acknowledged stay with the broker. Safe twice. */
   stop(): Promise<void>;
   readonly connected: boolean;
+  /** Resolves when the broker first grants the subscriptions (the embedded broker waits for it; app.ts). */
+  readonly subscribed: Promise<void>;
   /** Fire-and-forget QoS 0 publication (dead-letter notices). */
   publish(topic: string, payload: string): void;
   /**
@@ -53,6 +55,8 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
   let client: MqttClient | undefined;
   let stopped = false;
   let wasConnected = false;
+  let markSubscribed: () => void = () => undefined;
+  const subscribed = new Promise<void>((resolve) => (markSubscribed = resolve));
 
   function subscribe(c: MqttClient): void {
     c.subscribe(topics, { qos: 1 }, (err, granted) => {
@@ -63,7 +67,10 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
       const refused = (granted ?? []).filter((g) => g.qos === 128);
       if (refused.length > 0)
         log.error({ topics: refused.map((g) => g.topic) }, 'the broker refused subscriptions (ACL?)');
-      else log.info({ topics }, 'subscribed');
+      else {
+        log.info({ topics }, 'subscribed');
+        markSubscribed();
+      }
     });
   }
 
@@ -165,6 +172,7 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
     get connected() {
       return client?.connected === true;
     },
+    subscribed,
 
     holdAcknowledgements() {
       const stream = client?.stream;
@@ -197,3 +205,4 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
     },
   };
 }
+

@@ -118,6 +118,29 @@ describe('embedded MQTT broker (aedes)', () => {
     expect(client.connected).toBe(true);
   });
 
+  it('gated: connections wait unanswered until open(), while the ingester uses the internal listener', async () => {
+    const broker = createEmbeddedBroker({ port: 0, host: '127.0.0.1', logger: silentLogger(), gated: true });
+    cleanups.push(() => broker.stop());
+    await broker.start();
+    expect(broker.internalUrl).not.toBe(broker.url);
+    const ingester = await connect(broker.internalUrl, { clientId: 'ingester' });
+    await ingester.subscribeAsync('wq/+/data', { qos: 1 });
+    const got = collect(ingester);
+    // The station connects to the port; its CONNECT is not answered before open() (no refusal to give up on).
+    const station = mqtt.connect(broker.url, { clientId: 'station-a', reconnectPeriod: 0 });
+    cleanups.push(() => station.endAsync(true));
+    let connected = false;
+    station.on('connect', () => (connected = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(connected).toBe(false);
+    broker.open();
+    await until(() => connected);
+    await station.publishAsync('wq/a/data', 'x', { qos: 1 });
+    await until(() => got.length === 1);
+    // Later clients are served at once.
+    await connect(broker.url, { clientId: 'station-b' });
+  });
+
   it('stop() disconnects clients, frees the port, and is safe twice and before start()', async () => {
     const never = createEmbeddedBroker({ port: 0, logger: silentLogger() });
     await never.stop();
