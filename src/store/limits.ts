@@ -5,6 +5,14 @@
  */
 import type { DeadLetter } from '../domain/reading.js';
 
+/**
+ * The instants every store can answer for, so that a question has the same answer on both (issue 12 item 13):
+ * InfluxDB keeps time as int64 nanoseconds (1677-09-21 to 2262-04-11) and JavaScript dates end at ±8.64e15 ms.
+ * 1900-01-01 to 2200-01-01 (UTC) leaves room for aligning windows to local days, months and years at either end.
+ */
+export const EARLIEST_TIME = Date.UTC(1900, 0, 1);
+export const LATEST_TIME = Date.UTC(2200, 0, 1);
+
 export const RAW_PAGE_DEFAULT = 1_000;
 export const RAW_PAGE_MAX = 10_000;
 export const DEAD_LETTER_PAGE_DEFAULT = 100;

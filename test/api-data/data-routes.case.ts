@@ -346,6 +346,34 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
         expect((await res.json()).errors[0]).toMatchObject({ in: 'query', name, code });
       });
 
+      it('400 for times no store can answer — the same answer on every store', async () => {
+        const ranges = [
+          'from=8640000000000000&to=8640000000000000',
+          'from=2024-05-01&to=8640000000000000',
+          'from=3000-01-01&to=3000-02-01',
+          'from=1800-01-01&to=1800-01-02',
+          'from=2024-05-01T00:00:00Z&to=2300-01-01T00:00:00%2B08:00',
+          'from=now-99999999w&to=now',
+        ];
+        const paths = [
+          '/api/v1/stations/outbound/series?',
+          '/api/v1/stations/outbound/series?window=raw&',
+          '/api/v1/stations/outbound/quality?window=1d&',
+          '/api/v1/compliance?window=1d&',
+          '/api/v1/dead-letters?',
+          '/api/v1/stations/outbound/upstream?at=3000-01-01&hours=24',
+        ];
+        for (const path of paths) {
+          for (const range of path.includes('upstream') ? [''] : ranges) {
+            const res = await t.get(`${path}${range}`);
+            expect(res.status, `${path}${range}`).toBe(400);
+            const problem = await res.json();
+            expect(problem.code).toBe('validation-failed');
+            expect(problem.errors[0].detail).toMatch(/outside the supported time range|超出支持的时间范围/);
+          }
+        }
+      });
+
       it('400 for a reversed or unbounded range', async () => {
         const reversed = await t.get('/api/v1/stations/outbound/series?from=2024-05-05&to=2024-05-01');
         expect((await reversed.json()).errors[0]).toMatchObject({ name: 'to', code: 'range_reversed' });
@@ -626,6 +654,20 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
           payload: '{"ph": 7.',
         });
         expect(second.nextCursor).toBeNull();
+      });
+
+      it('400 for a station filter that cannot be a topic level (a line break), the same on every store', async () => {
+        for (const station of ['a%0Ab', 'a%0D', 'x%2Fy', 'x%23', '%00']) {
+          const res = await t.get(`/api/v1/dead-letters?from=now-7d&to=now&station=${station}`);
+          expect(res.status, station).toBe(400);
+          expect((await res.json()).errors[0]).toMatchObject({ name: 'station', code: 'invalid_format' });
+        }
+        // Quotes and backslashes are text like any other: no match, no error.
+        for (const station of ["o'brien", 'a%5Cb', '%22']) {
+          const res = await t.get(`/api/v1/dead-letters?from=now-7d&to=now&station=${station}`);
+          expect(res.status, station).toBe(200);
+          expect((await res.json()).items).toEqual([]);
+        }
       });
 
       it('filters by station and answers CSV safely', async () => {

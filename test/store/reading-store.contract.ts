@@ -605,6 +605,19 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         expect(await store.pruneDeadLetters(t - 90 * day)).not.toBe(1);
       });
 
+      it('filters by any station text without breaking the query: quotes, backslashes, line breaks', async () => {
+        await store.writeDeadLetters([
+          letter(t, "o'brien", 'x'),
+          letter(t + 1, 'a\\b', 'y'),
+          letter(t + 2, 'two\nlines', 'z'),
+        ]);
+        for (const stationId of ["o'brien", 'a\\b', 'two\nlines']) {
+          expect((await store.deadLetters({ stationId })).map((l) => l.stationId)).toEqual([stationId]);
+        }
+        expect(await store.deadLetters({ stationId: "'; DROP MEASUREMENT x; '" })).toEqual([]);
+        expect(await store.deadLetters({ stationId: 'two\n' })).toEqual([]);
+      });
+
       it('caps a huge payload at 32 KiB of UTF-8 without splitting a character', async () => {
         const payload = '水'.repeat(20_000); // 3 bytes each: 60,000 bytes
         await store.writeDeadLetters([letter(t, 'S1', payload)]);

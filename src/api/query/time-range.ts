@@ -4,6 +4,7 @@
  * A `+` in an offset arrives as a space when a URL is not encoded (`…T08:00:00 08:00`); we read it as `+`.
  */
 import { z } from '@hono/zod-openapi';
+import { EARLIEST_TIME, LATEST_TIME } from '../../store/limits.js';
 import { bilingualIssue } from '../validation.js';
 import { formatInZone, isValidTimeZone, wallClockToEpoch } from './zoned-time.js';
 
@@ -18,6 +19,18 @@ const RELATIVE = /^now(?:-(\d+)(m|h|d|w))?$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 /** Anything below this many ms is 1973 or earlier: certainly epoch seconds sent by mistake. */
 const MIN_EPOCH_MS = 1e11;
+const EARLIEST_YEAR = new Date(EARLIEST_TIME).getUTCFullYear();
+const LATEST_YEAR = new Date(LATEST_TIME).getUTCFullYear();
+/** `now-…` reaches back this far at most: to the earliest supported time from any date before the latest. */
+const MAX_AGO_MS = LATEST_TIME - EARLIEST_TIME - 2 * 86_400_000;
+
+function outOfRange(shown: string): ParseResult {
+  return {
+    ok: false,
+    zh: `"${shown}" 超出支持的时间范围（${EARLIEST_YEAR}-01-01 至 ${LATEST_YEAR}-01-01）`,
+    en: `"${shown}" is outside the supported time range (${EARLIEST_YEAR}-01-01 to ${LATEST_YEAR}-01-01)`,
+  };
+}
 
 export type ParseResult = { ok: true; value: TimeInput } | { ok: false; zh: string; en: string };
 
@@ -38,12 +51,13 @@ export function parseTimeInput(raw: string): ParseResult {
         en: `"${shown}" looks like epoch seconds; epoch milliseconds are expected (multiply by 1000)`,
       };
     }
-    if (!Number.isSafeInteger(ms) || ms > 8.64e15) return { ok: false, zh: `"${shown}" 超出时间范围`, en: `"${shown}" is out of range` };
+    if (!Number.isSafeInteger(ms) || ms > LATEST_TIME) return outOfRange(shown);
     return { ok: true, value: { kind: 'instant', ms } };
   }
   const rel = RELATIVE.exec(s);
   if (rel) {
     const agoMs = rel[1] === undefined ? 0 : Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
+    if (!(agoMs <= MAX_AGO_MS)) return outOfRange(shown);
     return { ok: true, value: { kind: 'relative', agoMs } };
   }
   const m = ISO.exec(s);
@@ -69,11 +83,15 @@ export function parseTimeInput(raw: string): ParseResult {
   ) {
     return { ok: false, zh: `"${shown}" 不是有效的日期时间`, en: `"${shown}" is not a valid calendar date and time` };
   }
+  // Local times shift by at most a day with their zone: the year alone decides.
+  if (wall.year < EARLIEST_YEAR || wall.year >= LATEST_YEAR) return outOfRange(shown);
   if (z_ === undefined && sign === undefined) return { ok: true, value: { kind: 'local', ...wall } };
   const offsetMin = z_ !== undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
   if (Math.abs(offsetMin) > 18 * 60) return { ok: false, zh: `"${shown}" 的时区偏移无效`, en: `"${shown}" has an invalid UTC offset` };
   const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
-  return { ok: true, value: { kind: 'instant', ms: asUtc - offsetMin * 60_000 } };
+  const ms = asUtc - offsetMin * 60_000;
+  if (ms < EARLIEST_TIME || ms > LATEST_TIME) return outOfRange(shown);
+  return { ok: true, value: { kind: 'instant', ms } };
 }
 
 export function resolveTimeInput(input: TimeInput, ctx: { now: number; timeZone: string }): number {

@@ -11,6 +11,8 @@ import type { ApiApp } from '../env.js';
 import { problemResponses } from '../problem.js';
 import { cursorField, encodeCursor, limitField, pageSchema } from '../query/pagination.js';
 import { timeRangeQuery } from '../query/time-range.js';
+import { EARLIEST_TIME, LATEST_TIME } from '../../store/limits.js';
+import { bilingualIssue } from '../validation.js';
 import { maxSpanMs, type DataRouteDeps } from './data-route-deps.js';
 import { knownQuery } from './query-fields.js';
 import { Time } from './schemas.js';
@@ -28,14 +30,36 @@ const DeadLetter = z
   })
   .openapi('DeadLetter');
 
+/**
+ * Not a catalog id: rejected topics name stations that do not exist, which is often why they were rejected. But it
+ * is one MQTT topic level, so never a control character (a line break), `/`, `+` or `#`.
+ */
+const topicStationField = z
+  .string()
+  .min(1)
+  .max(200)
+  .superRefine((station, ctx) => {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (/[\u0000-\u001f\u007f/+#]/.test(station)) {
+      bilingualIssue(ctx, {
+        reason: 'invalid_format',
+        zh: '站点编号是主题中的一级：不能含控制字符（如换行）、/、+ 或 #',
+        en: 'a station id is one topic level: no control characters (such as a line break), /, + or #',
+      });
+    }
+  })
+  .optional()
+  .openapi({ description: 'Station id as in the topic (one topic level)' });
+
 export function register(app: ApiApp, deps: DataRouteDeps): void {
   const query = timeRangeQuery(
     { now: deps.now, defaultTimeZone: deps.timeZone, maxSpanMs: maxSpanMs(deps) },
     {
-      // Not a catalog id: rejected topics name stations that do not exist, which is often why they were rejected.
-      station: z.string().min(1).max(200).optional().openapi({ description: 'Station id as in the topic' }),
+      station: topicStationField,
       limit: limitField({ default: 100, max: 500 }),
-      cursor: cursorField(z.object({ at: z.number().int(), seen: z.number().int().min(0).max(1000) })),
+      cursor: cursorField(
+        z.object({ at: z.number().int().min(EARLIEST_TIME).max(LATEST_TIME), seen: z.number().int().min(0).max(1000) }),
+      ),
       format: formatField,
     },
   );

@@ -3,6 +3,7 @@
  * readings unless `include=all`, with each bucket's count and flag-excluded count; coarsened to `max_points`
  * per parameter rather than refused. `window=raw`: every reading with its flag, a page at a time.
  */
+import { EARLIEST_TIME, LATEST_TIME } from '../../store/limits.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import { DATA_FLAGS } from '../../domain/flags.js';
 import { PARAMETER_CODES } from '../../domain/parameters.js';
@@ -80,7 +81,7 @@ const aggregateList = z
     example: 'mean,min,max,count',
   });
 
-const cursorPosition = z.object({ ts: z.number().int(), p: z.enum(PARAMETER_CODES) });
+const cursorPosition = z.object({ ts: z.number().int().min(EARLIEST_TIME).max(LATEST_TIME), p: z.enum(PARAMETER_CODES) });
 
 const AggregatedSeries = z
   .object({

@@ -7,8 +7,9 @@ import type { ParameterCode } from '../../domain/parameters.js';
 import type { DeadLetterQuery, LatestQuery, RawQuery } from '../reading-store.js';
 import { DEAD_LETTER_MEASUREMENT, READING_MEASUREMENT } from './line-protocol.js';
 
+/** A string literal. InfluxQL refuses a raw line break inside one and reads the escape backslash-n as one. */
 export function str(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
 }
 
 export function ident(name: string): string {
