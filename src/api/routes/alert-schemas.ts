@@ -17,7 +17,9 @@ import {
   type Finding,
   type Transition,
 } from '../../alerts/types.js';
+import { displayExceedance, displayValue } from '../../domain/display-precision.js';
 import { SECTION_CLASSES, WATER_CLASSES } from '../../domain/gb3838.js';
+import { isParameterCode } from '../../domain/parameters.js';
 import type { Lang } from '../i18n.js';
 import { formatInZone } from '../query/zoned-time.js';
 
@@ -153,6 +155,18 @@ export function presenterFor(
 const time = (ms: number, tz: string) => formatInZone(ms, tz);
 const maybeTime = (ms: number | null, tz: string) => (ms === null ? null : formatInZone(ms, tz));
 
+/** Values at the parameter's display precision (the alert store keeps them as judged). */
+function findingItemJson(item: Finding['items'][number]): z.infer<typeof FindingItemSchema> {
+  const code = isParameterCode(item.parameter) ? item.parameter : undefined;
+  const shown = (v: number) => (code ? displayValue(code, v) : v);
+  return {
+    ...item,
+    value: shown(item.value),
+    ...(item.limit !== undefined && { limit: shown(item.limit) }),
+    ...(item.exceedance !== undefined && { exceedance: displayExceedance(item.exceedance) }),
+  };
+}
+
 export function findingJson(f: Finding, tz: string): z.infer<typeof FindingSchema> {
   return {
     rule: f.rule,
@@ -161,8 +175,12 @@ export function findingJson(f: Finding, tz: string): z.infer<typeof FindingSchem
     window_end: time(f.windowEnd, tz),
     ...(f.classReached !== undefined ? { class_reached: f.classReached } : {}),
     ...(f.targetClass !== undefined ? { target_class: f.targetClass } : {}),
-    ...(f.primaryPollutants ? { primary_pollutants: f.primaryPollutants } : {}),
-    items: f.items,
+    ...(f.primaryPollutants
+      ? {
+          primary_pollutants: f.primaryPollutants.map((p) => ({ ...p, exceedance: displayExceedance(p.exceedance) })),
+        }
+      : {}),
+    items: f.items.map((i) => findingItemJson(i)),
     ...(f.projectedAt !== undefined ? { projected_at: time(f.projectedAt, tz) } : {}),
     ...(f.lastSeenAt !== undefined ? { last_seen_at: maybeTime(f.lastSeenAt, tz) } : {}),
     ...(f.standard !== undefined ? { standard: f.standard } : {}),

@@ -1,10 +1,11 @@
 /**
- * Service results → the JSON of schemas.ts: times as ISO 8601 in the request's zone, means rounded to two
- * decimals more than the parameter's display precision (enough for any chart, without float noise).
+ * Service results → the JSON of schemas.ts: times as ISO 8601 in the request's zone, every value rounded to the
+ * parameter's display precision (display-precision.ts; the store keeps full precision).
  */
 import type { Station } from '../../catalog/index.js';
 import { formatDuration } from '../../domain/duration.js';
-import { parameter as parameterInfo, type ParameterCode } from '../../domain/parameters.js';
+import { displayExceedance, displayShare, displayValueOrNull } from '../../domain/display-precision.js';
+import type { ParameterCode } from '../../domain/parameters.js';
 import type { WindowVerdict } from '../../services/judge-window.js';
 import type { QualitySummary, QualityWindow } from '../../services/quality.js';
 import type { ParameterSeries } from '../../services/series.js';
@@ -13,18 +14,9 @@ import type { StationStatus } from '../../services/station-status.js';
 
 export type Fmt = (ts: number) => string;
 
-const decimalsCache = new Map<string, number>();
-/** Rounds a value of `code` to its display decimals + 2. */
-export function roundValue(code: ParameterCode, value: number | null): number | null {
-  if (value === null) return null;
-  let d = decimalsCache.get(code);
-  if (d === undefined) {
-    d = parameterInfo(code).decimals + 2;
-    decimalsCache.set(code, d);
-  }
-  const f = 10 ** d;
-  return Math.round(value * f) / f;
-}
+/** Rounds a value of `code` to its display precision. */
+export const roundValue = (code: ParameterCode, value: number | null | undefined): number | null =>
+  displayValueOrNull(code, value);
 
 export function stationRef(s: Station) {
   return { id: s.id, name: { zh: s.name.zh, en: s.name.en }, kind: s.kind };
@@ -87,13 +79,22 @@ export function verdictJson(v: WindowVerdict) {
     ParameterCode,
     NonNullable<WindowVerdict['items'][ParameterCode]>,
   ][]) {
-    items[code] = { ...item, mean: roundValue(code, item.mean) };
+    items[code] = {
+      ...item,
+      mean: roundValue(code, item.mean),
+      ...('exceedance' in item && { exceedance: displayExceedance(item.exceedance) }),
+      ...('exceedance_target' in item && { exceedance_target: displayExceedance(item.exceedance_target) }),
+    };
   }
   return { ...v, items };
 }
 
 export function summaryJson(s: QualitySummary, fmt: Fmt) {
-  return { ...s, worst_class_window: s.worst_class_window === null ? null : fmt(s.worst_class_window) };
+  return {
+    ...s,
+    compliance_rate: displayShare(s.compliance_rate),
+    worst_class_window: s.worst_class_window === null ? null : fmt(s.worst_class_window),
+  };
 }
 
 export function qualityWindowJson(w: QualityWindow, fmt: Fmt) {
@@ -111,7 +112,9 @@ export function qualityWindowJson(w: QualityWindow, fmt: Fmt) {
 
 export function statusJson(s: StationStatus, fmt: Fmt) {
   const latest: Record<string, { time: string; value: number; flag: string }> = {};
-  for (const [code, r] of Object.entries(s.latest)) latest[code] = { time: fmt(r.ts), value: r.value, flag: r.flag };
+  for (const [code, r] of Object.entries(s.latest)) {
+    latest[code] = { time: fmt(r.ts), value: roundValue(code as ParameterCode, r.value)!, flag: r.flag };
+  }
   return {
     ...stationInfo(s.station),
     freshness: {
@@ -142,8 +145,8 @@ export function seriesJson(series: readonly ParameterSeries[], aggregates: reado
       ts: b.start,
       start: fmt(b.start),
       ...(mean ? { mean: roundValue(s.parameter, b.mean) } : {}),
-      ...(min ? { min: b.min } : {}),
-      ...(max ? { max: b.max } : {}),
+      ...(min ? { min: roundValue(s.parameter, b.min) } : {}),
+      ...(max ? { max: roundValue(s.parameter, b.max) } : {}),
       count: b.count,
       excluded: b.excluded,
     })),

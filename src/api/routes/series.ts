@@ -3,6 +3,7 @@
  * readings unless `include=all`, with each bucket's count and flag-excluded count; coarsened to `max_points`
  * per parameter rather than refused. `window=raw`: every reading with its flag, a page at a time.
  */
+import { displayValue } from '../../domain/display-precision.js';
 import { EARLIEST_TIME, LATEST_TIME } from '../../store/limits.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import { DATA_FLAGS } from '../../domain/flags.js';
@@ -183,7 +184,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           ts: r.ts,
           time: fmt(r.ts),
           parameter: r.parameter,
-          value: r.value,
+          value: displayValue(r.parameter, r.value),
           flag: r.flag,
         }));
         const res = respondTable(c, {
