@@ -4,7 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { ApiContext } from './env.js';
-import { localize, text, type Localized } from './i18n.js';
+import { localize, text, type Lang, type Localized } from './i18n.js';
 import { ApiProblem } from './problem.js';
 import { parseAccept, qualityOf } from './content-negotiation.js';
 import { respondCached, type CacheOptions } from './cache.js';
@@ -19,9 +19,21 @@ export interface CsvColumn<Row> {
   key: string;
   /** Header in zh-CN and en, chosen by Accept-Language. */
   label?: Localized;
-  /** Defaults to `row[key]`. */
-  value?: (row: Row) => CsvCell;
+  /** Defaults to `row[key]`; gets the request's language for cells people read (labels.ts). */
+  value?: (row: Row, lang: Lang) => CsvCell;
+  /**
+   * A machine code (station id, parameter code, status code): written only when the request asks for codes
+   * (`codes=true`). Exports are for people by default — labels in their language — and for programs on request.
+   */
+  code?: boolean;
 }
+
+/** The `codes` query parameter of tabular routes: CSV also carries the machine codes, in columns of their own. */
+export const codesField = z.enum(['true', 'false']).optional().openapi({
+  description:
+    'CSV only: add the machine codes (station ids, parameter codes, kind, role, status, class codes) in columns of their own; by default a CSV has labels in the request language',
+  example: 'true',
+});
 
 /** The `format` query parameter; spread into a tabular route's query schema. */
 export const formatField = z
@@ -45,16 +57,22 @@ export function csvCell(value: CsvCell): string {
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** The CSV text, header row first, CRLF line ends, BOM included unless `bom: false`. */
+/**
+ * The CSV text, header row first, CRLF line ends, BOM included unless `bom: false`. Code columns are left out
+ * unless `codes` is set.
+ */
 export function toCsv<Row>(
   rows: readonly Row[],
   columns: readonly CsvColumn<Row>[],
-  options: { lang: 'zh-CN' | 'en'; bom?: boolean },
+  options: { lang: Lang; bom?: boolean; codes?: boolean },
 ): string {
-  const lines = [columns.map((col) => csvCell(col.label ? localize(col.label, options.lang) : col.key)).join(',')];
+  const shown = columns.filter((col) => !col.code || options.codes === true);
+  const lines = [shown.map((col) => csvCell(col.label ? localize(col.label, options.lang) : col.key)).join(',')];
   for (const row of rows) {
     lines.push(
-      columns.map((col) => csvCell(col.value ? col.value(row) : (row as Record<string, CsvCell>)[col.key])).join(','),
+      shown
+        .map((col) => csvCell(col.value ? col.value(row, options.lang) : (row as Record<string, CsvCell>)[col.key]))
+        .join(','),
     );
   }
   return (options.bom === false ? '' : BOM) + lines.join('\r\n') + '\r\n';
@@ -110,7 +128,7 @@ export function respondTable<Row>(c: ApiContext, table: TableResponse<Row>): Res
   const headers: Record<string, string> = { Vary: 'Accept, Accept-Language' };
   if (csv) {
     headers['Content-Disposition'] = contentDisposition(`${table.filename}.csv`);
-    const body = toCsv(table.rows, table.columns, { lang: c.get('lang') });
+    const body = toCsv(table.rows, table.columns, { lang: c.get('lang'), codes: c.req.query('codes') === 'true' });
     return respondCached(c, { body, contentType: CSV_MEDIA_TYPE, headers, cache: table.cache });
   }
   const body = JSON.stringify(table.json ? table.json() : { items: table.rows });

@@ -99,10 +99,21 @@ describe('alerts API', () => {
       const bytes = Buffer.from(await res.arrayBuffer());
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const lines = bytes.subarray(3).toString('utf8').split('\r\n');
-      expect(lines[0]!.startsWith('告警编号,级别,状态,规则,告警名称')).toBe(true);
+      expect(lines[0]!.startsWith('告警编号,级别,状态,告警名称,类别,站点名称')).toBe(true);
       expect(lines.filter((l) => l !== '')).toHaveLength(4);
-      expect(lines[3]).toContain(
-        `${api.ids.section},critical,open,section_compliance,断面水质不达标,pollution,out-1,清流河出境断面`,
+      expect(lines[3]).toContain(`${api.ids.section},严重,未确认,断面水质不达标,污染,清流河出境断面`);
+      expect(lines[3]).not.toMatch(/critical|section_compliance|out-1/);
+      // The codes when a program asks for them, beside the labels.
+      const coded = (await (await api.t.request('/api/v1/alerts?format=csv&codes=true')).text()).split('\r\n');
+      expect(coded[3]).toContain(
+        `${api.ids.section},严重,未确认,section_compliance,断面水质不达标,污染,out-1,清流河出境断面`,
+      );
+      const en = (
+        await (await api.t.request('/api/v1/alerts?format=csv', { headers: { 'accept-language': 'en' } })).text()
+      ).split('\r\n');
+      expect(en[0]!.startsWith('Alert,Severity,State,Title,Category,Station')).toBe(true);
+      expect(en[3]).toContain(
+        `${api.ids.section},critical,open,Section below its target class (断面不达标),pollution,`,
       );
     });
 

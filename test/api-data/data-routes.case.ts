@@ -105,10 +105,53 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
         expect(misspelt.status).toBe(400);
       });
 
-      it('answers CSV with a BOM and Chinese headers', async () => {
+      it('answers CSV for people: labels in the request language, units in parameter headers, codes on request', async () => {
         const [header, row] = await csvLines(await t.get('/api/v1/stations?role=outbound&format=csv'));
-        expect(header!.startsWith('站点编号,站点名称,英文名称,类型,断面类型,目标类别')).toBe(true);
-        expect(row!.startsWith('outbound,出境断面,Outbound,river_section,outbound,III,qinghe,80,')).toBe(true);
+        expect(header!.startsWith('站点名称,类型,断面类型,目标水质,河流,河流里程（km）,所属厂,属地单位,')).toBe(true);
+        expect(header).toContain(',氨氮（mg/L）,');
+        expect(header).toContain(',pH,');
+        expect(row!.startsWith('出境断面,河流断面,出境断面,Ⅲ类,清河,80,,甲区分局,')).toBe(true);
+        expect(row).toContain(',超标,Ⅴ类,氨氮,');
+        expect(row).not.toMatch(/river_section|outbound|qinghe|non_compliant|nh3n|true|false/);
+
+        const en = await csvLines(
+          await t.get('/api/v1/stations?role=outbound&format=csv', 'admin', { 'accept-language': 'en' }),
+        );
+        expect(en[0]!.startsWith('Station,Kind,Role,Target class,River,River km,Plant,Jurisdiction,')).toBe(true);
+        expect(en[0]).toContain(',ammonia nitrogen (NH3-N) [mg/L],');
+        expect(
+          en[1]!.startsWith('Outbound,river section,outbound section,Class Ⅲ,Qing River,80,,District A branch,'),
+        ).toBe(true);
+
+        const [codedHeader, coded] = await csvLines(
+          await t.get('/api/v1/stations?role=outbound&format=csv&codes=true'),
+        );
+        expect(
+          codedHeader!.startsWith('站点编号,站点名称,类型,类型代码,断面类型,断面类型代码,目标水质,河流,河流编号,'),
+        ).toBe(true);
+        expect(coded!.startsWith('outbound,出境断面,河流断面,river_section,出境断面,outbound,Ⅲ类,清河,qinghe,')).toBe(
+          true,
+        );
+        expect(coded).toContain(',超标,non_compliant,Ⅴ类,V,氨氮,');
+      });
+
+      it('latest=false answers from the catalog alone, without asking the store', async () => {
+        const failing: ReadingStore = new Proxy(store, {
+          get: (target, key) =>
+            key === 'latest' || key === 'raw' || key === 'aggregate'
+              ? () => Promise.reject(new Error('the store must not be asked'))
+              : Reflect.get(target, key),
+        });
+        const body = await dataTestApp(failing).json<J>('/api/v1/stations?latest=false');
+        expect(body.latest).toBe(false);
+        expect(body.items).toHaveLength(8);
+        expect(body.items[0]).toMatchObject({
+          id: 'inbound',
+          river_name: { zh: '清河', en: 'Qing River' },
+          freshness: { status: 'unknown', last_reading_at: null },
+          latest: {},
+          current: null,
+        });
       });
     });
 
@@ -318,9 +361,20 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
         expect(res.headers.get('content-disposition')).toContain('outbound-1d.csv');
         expect(await csvLines(res)).toEqual([
           '时段开始,监测项目,单位,均值,最小值,最大值,数据条数,按标记剔除数',
-          '2024-05-01T00:00:00+08:00,nh3n,mg/L,0.8,0.8,0.8,22,2',
-          '2024-05-02T00:00:00+08:00,nh3n,mg/L,1.2,1.2,1.2,24,0',
+          '2024-05-01T00:00:00+08:00,氨氮,mg/L,0.8,0.8,0.8,22,2',
+          '2024-05-02T00:00:00+08:00,氨氮,mg/L,1.2,1.2,1.2,24,0',
         ]);
+        const raw = await csvLines(
+          await t.get(
+            '/api/v1/stations/outbound/series?params=nh3n&from=2024-05-01T08:00:00%2B08:00&to=2024-05-01T10:00:00%2B08:00&window=raw&format=csv&codes=true',
+            'admin',
+            { 'accept-language': 'en' },
+          ),
+        );
+        expect(raw[0]).toBe('Time,Parameter,Parameter code,Value,Unit,Flag,Flag code');
+        expect(raw[1]).toMatch(
+          /^2024-05-01T08:00:00\+08:00,ammonia nitrogen \(NH3-N\),nh3n,[\d.]+,mg\/L,\w [a-z ]+,\w$/,
+        );
       });
 
       it('is cacheable for a settled range: ETag, max-age and 304', async () => {
@@ -522,12 +576,12 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
         expect(lines).toHaveLength(5);
         expect(
           lines[0]!.startsWith(
-            '时段开始,时段结束,评价结果,水质类别,水质状况,是否达标,主要污染指标,有效数据不足项目,应有数据数,按标记剔除数,temp_mean,temp_count',
+            '时段开始,时段结束,评价结果,水质类别,水质状况,黑臭程度,是否达标,主要污染指标,有效数据不足项目,应有数据数,按标记剔除数,水温 均值（°C）,水温 有效数据数',
           ),
         ).toBe(true);
         expect(
           lines[2]!.startsWith(
-            '2024-05-02T00:00:00+08:00,2024-05-03T00:00:00+08:00,non_compliant,IV,轻度污染,false,tp nh3n,,24,0,',
+            '2024-05-02T00:00:00+08:00,2024-05-03T00:00:00+08:00,超标,Ⅳ类,轻度污染,,否,总磷、氨氮,,24,0,',
           ),
         ).toBe(true);
       });
@@ -586,11 +640,14 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
       it('answers CSV with the rate in percent', async () => {
         const [header, row] = await csvLines(await t.get(`/api/v1/compliance?role=outbound&${MAY}&format=csv`));
         expect(header).toBe(
-          '站点编号,站点名称,英文名称,断面类型,目标类别,评价标准,时段数,达标时段数,超标时段数,数据不足时段数,达标率(%),最差类别,时段均值类别,主要污染指标,超标项目(超标时段数),按标记剔除数',
+          '站点名称,断面类型,目标水质,评价标准,时段数,达标时段数,超标时段数,数据不足时段数,达标率（%）,最差类别,时段均值类别,主要污染指标,超标项目（超标时段数）,按标记剔除数',
         );
         expect(row).toBe(
-          'outbound,出境断面,Outbound,outbound,III,GB 3838-2002 地表水环境质量标准,4,1,2,1,33.33,V,IV,nh3n,nh3n(2) tp(1),2',
+          '出境断面,出境断面,Ⅲ类,GB 3838-2002 地表水环境质量标准,4,1,2,1,33.33,Ⅴ类,Ⅳ类,氨氮,氨氮（2）、总磷（1）,2',
         );
+        const [, coded] = await csvLines(await t.get(`/api/v1/compliance?role=outbound&${MAY}&format=csv&codes=true`));
+        expect(coded!.startsWith('outbound,出境断面,出境断面,outbound,Ⅲ类,')).toBe(true);
+        expect(coded!.endsWith(',nh3n(2) tp(1),2')).toBe(true);
       });
     });
 
@@ -635,8 +692,10 @@ export function describeDataRoutes(name: string, makeStore: () => ReadingStore |
         const lines = await csvLines(
           await t.get('/api/v1/stations/outbound/upstream?at=2024-05-02&hours=2&params=nh3n&format=csv'),
         );
-        expect(lines[0]).toBe('站点,距离(km),流经时间(h),监测项目,时段开始,均值,最小值,最大值,数据条数,按标记剔除数');
-        expect(lines[1]).toBe('outbound,0,0,nh3n,2024-05-01T22:00:00+08:00,0.8,0.8,0.8,1,0');
+        expect(lines[0]).toBe(
+          '站点,距离（km）,流经时间（h）,监测项目,单位,时段开始,均值,最小值,最大值,数据条数,按标记剔除数',
+        );
+        expect(lines[1]).toBe('出境断面,0,0,氨氮,mg/L,2024-05-01T22:00:00+08:00,0.8,0.8,0.8,1,0');
       });
     });
 

@@ -62,11 +62,25 @@ describe('/openapi.json with every data route registered', () => {
         .map((p) => p.name)
         .sort();
     expect(names('/api/v1/stations/{id}/series')).toEqual(
-      ['agg', 'cursor', 'format', 'from', 'include', 'limit', 'max_points', 'params', 'to', 'tz', 'window'].sort(),
+      [
+        'agg',
+        'codes',
+        'cursor',
+        'format',
+        'from',
+        'include',
+        'limit',
+        'max_points',
+        'params',
+        'to',
+        'tz',
+        'window',
+      ].sort(),
     );
-    expect(names('/api/v1/stations/{id}/quality')).toEqual(['format', 'from', 'to', 'tz', 'window']);
+    expect(names('/api/v1/stations/{id}/quality')).toEqual(['codes', 'format', 'from', 'to', 'tz', 'window']);
     expect(names('/api/v1/compliance')).toEqual(
       [
+        'codes',
         'format',
         'from',
         'jurisdiction',
@@ -83,7 +97,7 @@ describe('/openapi.json with every data route registered', () => {
       ].sort(),
     );
     expect(names('/api/v1/stations/{id}/upstream')).toEqual(
-      ['at', 'format', 'hours', 'include', 'params', 'tz', 'window'].sort(),
+      ['at', 'codes', 'format', 'hours', 'include', 'params', 'tz', 'window'].sort(),
     );
   });
 });

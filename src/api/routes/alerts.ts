@@ -21,7 +21,9 @@ import {
 } from '../auth/access-policy.js';
 import { requirePermission } from '../auth/middleware.js';
 import type { Principal } from '../auth/principal.js';
-import { formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import { codesField, formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import type { Lang } from '../i18n.js';
+import { alertStateLabel, categoryLabel, classLabel, parameterLabel, parameterUnit, severityLabel } from '../labels.js';
 import { principalOf, type ApiApp, type ApiContext } from '../env.js';
 import { text } from '../i18n.js';
 import { ApiProblem, problemResponses, PROBLEM_MEDIA_TYPE, ProblemSchema } from '../problem.js';
@@ -188,30 +190,64 @@ const conflict = {
   },
 };
 
+/** `氨氮 1.8 mg/L（限值 1）` / `ammonia nitrogen (NH3-N) 1.8 mg/L (limit 1)`, at display precision. */
+function findingValues(items: ReturnType<typeof alertJson>['latest']['items'], lang: Lang): string {
+  return items
+    .map((i) => {
+      const unit = i.unit ?? parameterUnit(i.parameter);
+      const value = `${parameterLabel(i.parameter, lang)} ${i.value}${unit ? ` ${unit}` : ''}`;
+      if (i.limit === undefined) return value;
+      const op = i.direction === 'min' ? '≥' : '≤';
+      return lang === 'en' ? `${value} (limit ${op}${i.limit})` : `${value}（限值${op}${i.limit}）`;
+    })
+    .join(lang === 'en' ? '; ' : '；');
+}
+
 const CSV_COLUMNS: CsvColumn<ReturnType<typeof alertJson>>[] = [
   { key: 'id', label: { 'zh-CN': '告警编号', en: 'Alert' } },
-  { key: 'severity', label: { 'zh-CN': '级别', en: 'Severity' } },
-  { key: 'state', label: { 'zh-CN': '状态', en: 'State' } },
-  { key: 'rule', label: { 'zh-CN': '规则', en: 'Rule' } },
+  { key: 'severity', label: { 'zh-CN': '级别', en: 'Severity' }, value: (r, lang) => severityLabel(r.severity, lang) },
+  { key: 'state', label: { 'zh-CN': '状态', en: 'State' }, value: (r, lang) => alertStateLabel(r.state, lang) },
+  { key: 'rule', label: { 'zh-CN': '规则代码', en: 'Rule' }, code: true },
   { key: 'title', label: { 'zh-CN': '告警名称', en: 'Title' } },
-  { key: 'category', label: { 'zh-CN': '类别', en: 'Category' } },
-  { key: 'station_id', label: { 'zh-CN': '站点编号', en: 'Station id' } },
-  { key: 'station_name', label: { 'zh-CN': '站点名称', en: 'Station' }, value: (r) => r.station_name?.zh },
+  { key: 'category', label: { 'zh-CN': '类别', en: 'Category' }, value: (r, lang) => categoryLabel(r.category, lang) },
+  { key: 'station_id', label: { 'zh-CN': '站点编号', en: 'Station id' }, code: true },
+  {
+    key: 'station_name',
+    label: { 'zh-CN': '站点名称', en: 'Station' },
+    value: (r, lang) => (r.station_name ? (lang === 'en' ? r.station_name.en : r.station_name.zh) : r.station_id),
+  },
   { key: 'opened_at', label: { 'zh-CN': '发生时间', en: 'Opened' } },
   { key: 'updated_at', label: { 'zh-CN': '更新时间', en: 'Updated' } },
   { key: 'count', label: { 'zh-CN': '累计时段数', en: 'Windows' } },
-  { key: 'class_reached', label: { 'zh-CN': '水质类别', en: 'Class' }, value: (r) => r.latest.class_reached },
-  { key: 'target_class', label: { 'zh-CN': '目标类别', en: 'Target class' }, value: (r) => r.latest.target_class },
+  {
+    key: 'class_reached',
+    label: { 'zh-CN': '评价时段水质类别', en: 'Class in the window' },
+    value: (r, lang) => classLabel(r.latest.class_reached, lang),
+  },
+  {
+    key: 'target_class',
+    label: { 'zh-CN': '目标水质', en: 'Target class' },
+    value: (r, lang) => classLabel(r.latest.target_class, lang),
+  },
   {
     key: 'primary_pollutants',
-    label: { 'zh-CN': '主要污染指标', en: 'Primary pollutants' },
-    value: (r) => r.latest.primary_pollutants?.map((p) => `${p.parameter}(${p.exceedance ?? ''})`).join(' '),
+    label: { 'zh-CN': '主要污染指标（超标倍数）', en: 'Primary pollutants (exceedance multiple)' },
+    value: (r, lang) =>
+      r.latest.primary_pollutants
+        ?.map((p) => `${parameterLabel(p.parameter, lang)}${p.exceedance !== null ? ` ${p.exceedance}` : ''}`)
+        .join(lang === 'en' ? '; ' : '；'),
   },
   {
     key: 'values',
     label: { 'zh-CN': '监测值', en: 'Values' },
+    value: (r, lang) => findingValues(r.latest.items, lang),
+  },
+  {
+    key: 'values_codes',
+    label: { 'zh-CN': '监测值（代码）', en: 'Values (codes)' },
     value: (r) =>
       r.latest.items.map((i) => `${i.parameter}=${i.value}${i.limit !== undefined ? `/${i.limit}` : ''}`).join(' '),
+    code: true,
   },
   { key: 'escalation_level', label: { 'zh-CN': '上报级别', en: 'Escalation level' } },
   { key: 'acknowledged_by', label: { 'zh-CN': '确认人', en: 'Acknowledged by' } },
@@ -237,6 +273,7 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
       limit: limitField({ default: 100, max: 500 }),
       cursor: cursorField(z.object({ before: z.number().int().positive() })),
       format: formatField,
+      codes: codesField,
     })
     .transform((q, ctx) => {
       const now = deps.now();

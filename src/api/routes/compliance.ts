@@ -8,7 +8,8 @@ import type { StationKind } from '../../catalog/index.js';
 import { COMPLIANCE_SORT_KEYS, complianceOverview } from '../../services/compliance.js';
 import { createTimeFormatter } from '../../services/time-format.js';
 import { filterVisibleStations } from '../auth/access-policy.js';
-import { formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import { codesField, formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import { classLabel, parameterLabel, parameterList, roleLabel } from '../labels.js';
 import { principalOf, type ApiApp } from '../env.js';
 import { problemResponses } from '../problem.js';
 import { timeRangeQuery } from '../query/time-range.js';
@@ -54,32 +55,65 @@ const ComplianceResponse = z
 type Row = z.infer<typeof ComplianceRow>;
 
 const COLUMNS: CsvColumn<Row>[] = [
-  { key: 'station', label: { 'zh-CN': '站点编号', en: 'Station id' }, value: (r) => r.station.id },
-  { key: 'name', label: { 'zh-CN': '站点名称', en: 'Station' }, value: (r) => r.station.name.zh },
-  { key: 'name_en', label: { 'zh-CN': '英文名称', en: 'Name (English)' }, value: (r) => r.station.name.en },
-  { key: 'role', label: { 'zh-CN': '断面类型', en: 'Role' }, value: (r) => r.station.role },
-  { key: 'target_class', label: { 'zh-CN': '目标类别', en: 'Target class' }, value: (r) => r.station.target_class },
-  { key: 'standard', label: { 'zh-CN': '评价标准', en: 'Standard' }, value: (r) => r.standard.name?.zh },
+  { key: 'station', label: { 'zh-CN': '站点编号', en: 'Station id' }, value: (r) => r.station.id, code: true },
+  {
+    key: 'name',
+    label: { 'zh-CN': '站点名称', en: 'Station' },
+    value: (r, lang) => (lang === 'en' ? r.station.name.en : r.station.name.zh),
+  },
+  { key: 'role', label: { 'zh-CN': '断面类型', en: 'Role' }, value: (r, lang) => roleLabel(r.station.role, lang) },
+  { key: 'role_code', label: { 'zh-CN': '断面类型代码', en: 'Role code' }, value: (r) => r.station.role, code: true },
+  {
+    key: 'target_class',
+    label: { 'zh-CN': '目标水质', en: 'Target class' },
+    value: (r, lang) => classLabel(r.station.target_class, lang),
+  },
+  {
+    key: 'standard',
+    label: { 'zh-CN': '评价标准', en: 'Standard' },
+    value: (r, lang) => (r.standard.name ? (lang === 'en' ? r.standard.name.en : r.standard.name.zh) : undefined),
+  },
   { key: 'windows', label: { 'zh-CN': '时段数', en: 'Windows' } },
   { key: 'compliant', label: { 'zh-CN': '达标时段数', en: 'Compliant' } },
   { key: 'non_compliant', label: { 'zh-CN': '超标时段数', en: 'Non-compliant' } },
   { key: 'insufficient_data', label: { 'zh-CN': '数据不足时段数', en: 'Insufficient data' } },
   {
     key: 'compliance_rate',
-    label: { 'zh-CN': '达标率(%)', en: 'Compliance rate (%)' },
+    label: { 'zh-CN': '达标率（%）', en: 'Compliance rate (%)' },
     value: (r) => (r.compliance_rate === null ? null : Math.round(r.compliance_rate * 10_000) / 100),
   },
-  { key: 'worst_class', label: { 'zh-CN': '最差类别', en: 'Worst class' } },
-  { key: 'period_class', label: { 'zh-CN': '时段均值类别', en: 'Period class' } },
+  {
+    key: 'worst_class',
+    label: { 'zh-CN': '最差类别', en: 'Worst class' },
+    value: (r, lang) => classLabel(r.worst_class, lang),
+  },
+  {
+    key: 'period_class',
+    label: { 'zh-CN': '时段均值类别', en: 'Class of the period means' },
+    value: (r, lang) => classLabel(r.period_class, lang),
+  },
   {
     key: 'primary_pollutants',
     label: { 'zh-CN': '主要污染指标', en: 'Primary pollutants' },
-    value: (r) => r.primary_pollutants.join(' '),
+    value: (r, lang) => parameterList(r.primary_pollutants, lang),
   },
   {
     key: 'exceeding',
-    label: { 'zh-CN': '超标项目(超标时段数)', en: 'Exceeding items (windows)' },
+    label: { 'zh-CN': '超标项目（超标时段数）', en: 'Exceeding items (windows)' },
+    value: (r, lang) =>
+      r.exceeding
+        .map((e) =>
+          lang === 'en'
+            ? `${parameterLabel(e.parameter, lang)} (${e.windows})`
+            : `${parameterLabel(e.parameter, lang)}（${e.windows}）`,
+        )
+        .join(lang === 'en' ? '; ' : '、'),
+  },
+  {
+    key: 'exceeding_codes',
+    label: { 'zh-CN': '超标项目代码', en: 'Exceeding item codes' },
     value: (r) => r.exceeding.map((e) => `${e.parameter}(${e.windows})`).join(' '),
+    code: true,
   },
   { key: 'excluded_readings', label: { 'zh-CN': '按标记剔除数', en: 'Excluded by flag' } },
 ];
@@ -99,6 +133,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         .openapi({ description: 'Sort key; stations without a value last' }),
       order: z.enum(['asc', 'desc']).default('asc'),
       format: formatField,
+      codes: codesField,
     },
   );
   const known = [
@@ -115,6 +150,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
     'sort',
     'order',
     'format',
+    'codes',
   ];
   app.openapi(
     createRoute({

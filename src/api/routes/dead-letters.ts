@@ -6,7 +6,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { deadLetterPage } from '../../services/dead-letters.js';
 import { createTimeFormatter } from '../../services/time-format.js';
 import { requirePermission } from '../auth/middleware.js';
-import { formatField, respondTable, tableContent } from '../csv.js';
+import { codesField, formatField, respondTable, tableContent } from '../csv.js';
+import { rejectionLabel } from '../labels.js';
 import type { ApiApp } from '../env.js';
 import { problemResponses } from '../problem.js';
 import { cursorField, encodeCursor, limitField, pageSchema } from '../query/pagination.js';
@@ -61,6 +62,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         z.object({ at: z.number().int().min(EARLIEST_TIME).max(LATEST_TIME), seen: z.number().int().min(0).max(1000) }),
       ),
       format: formatField,
+      codes: codesField,
     },
   );
   app.openapi(
@@ -71,7 +73,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       summary: 'Rejected messages with their reasons, newest first (admin, bureau)',
       middleware: [
         requirePermission('dead-letters:read'),
-        knownQuery(['from', 'to', 'tz', 'station', 'limit', 'cursor', 'format']),
+        knownQuery(['from', 'to', 'tz', 'station', 'limit', 'cursor', 'format', 'codes']),
       ] as const,
       request: { query },
       responses: {
@@ -104,7 +106,12 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           { key: 'received_at', label: { 'zh-CN': '接收时间', en: 'Received' } },
           { key: 'station', label: { 'zh-CN': '站点', en: 'Station' } },
           { key: 'topic', label: { 'zh-CN': '主题', en: 'Topic' } },
-          { key: 'reason', label: { 'zh-CN': '原因', en: 'Reason' } },
+          {
+            key: 'reason',
+            label: { 'zh-CN': '原因', en: 'Reason' },
+            value: (r, lang) => rejectionLabel(r.reason, lang),
+          },
+          { key: 'reason_code', label: { 'zh-CN': '原因代码', en: 'Reason code' }, value: (r) => r.reason, code: true },
           { key: 'detail', label: { 'zh-CN': '说明', en: 'Detail' } },
           { key: 'payload', label: { 'zh-CN': '原始报文', en: 'Payload' } },
         ],

@@ -5,6 +5,7 @@
 import type { Station } from '../../catalog/index.js';
 import { formatDuration } from '../../domain/duration.js';
 import { displayExceedance, displayShare, displayValueOrNull } from '../../domain/display-precision.js';
+import type { DataFlag } from '../../domain/flags.js';
 import type { ParameterCode } from '../../domain/parameters.js';
 import type { WindowVerdict } from '../../services/judge-window.js';
 import type { QualitySummary, QualityWindow } from '../../services/quality.js';
@@ -110,13 +111,36 @@ export function qualityWindowJson(w: QualityWindow, fmt: Fmt) {
   };
 }
 
-export function statusJson(s: StationStatus, fmt: Fmt) {
-  const latest: Record<string, { time: string; value: number; flag: string }> = {};
+/** A river's names by id (the catalog's `river()`), for `river_name`. */
+export type RiverNames = (id: string) => { name: { zh: string; en: string } } | undefined;
+
+function riverName(s: Station, rivers: RiverNames) {
+  const river = s.river === undefined ? undefined : rivers(s.river);
+  return river ? { zh: river.name.zh, en: river.name.en } : null;
+}
+
+/**
+ * A station as the catalog alone describes it, without readings (`GET /stations?latest=false`, and what the
+ * dashboard draws while the database does not answer): freshness `unknown`, no latest readings, no verdict.
+ */
+export function catalogStationJson(s: Station, rivers: RiverNames) {
+  return {
+    ...stationInfo(s),
+    river_name: riverName(s, rivers),
+    freshness: { status: 'unknown' as const, last_reading_at: null, age_minutes: null },
+    latest: {} as Record<string, { time: string; value: number; flag: DataFlag }>,
+    current: null,
+  };
+}
+
+export function statusJson(s: StationStatus, fmt: Fmt, rivers: RiverNames) {
+  const latest: Record<string, { time: string; value: number; flag: DataFlag }> = {};
   for (const [code, r] of Object.entries(s.latest)) {
     latest[code] = { time: fmt(r.ts), value: roundValue(code as ParameterCode, r.value)!, flag: r.flag };
   }
   return {
     ...stationInfo(s.station),
+    river_name: riverName(s.station, rivers),
     freshness: {
       status: s.freshness.status,
       last_reading_at: s.freshness.lastReadingAt === null ? null : fmt(s.freshness.lastReadingAt),

@@ -8,7 +8,16 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { stationQuality } from '../../services/quality.js';
 import { createTimeFormatter } from '../../services/time-format.js';
 import { visibleStationOr404 } from '../auth/access-policy.js';
-import { formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import { codesField, formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import {
+  blackOdorousLabel,
+  classLabel,
+  parameterHeader,
+  parameterLabel,
+  parameterList,
+  statusLabel,
+  yesNo,
+} from '../labels.js';
 import { principalOf, type ApiApp } from '../env.js';
 import { problemResponses } from '../problem.js';
 import { stationIdParams } from '../query/station-id.js';
@@ -25,25 +34,44 @@ function columns(parameters: readonly string[]): CsvColumn<Row>[] {
   return [
     { key: 'start', label: { 'zh-CN': '时段开始', en: 'Start' } },
     { key: 'end', label: { 'zh-CN': '时段结束', en: 'End' } },
-    { key: 'status', label: { 'zh-CN': '评价结果', en: 'Status' } },
-    { key: 'class', label: { 'zh-CN': '水质类别', en: 'Class' } },
-    { key: 'grade', label: { 'zh-CN': '水质状况', en: 'Grade' } },
-    { key: 'compliant', label: { 'zh-CN': '是否达标', en: 'Compliant' } },
+    { key: 'status', label: { 'zh-CN': '评价结果', en: 'Status' }, value: (r, lang) => statusLabel(r.status, lang) },
+    { key: 'status_code', label: { 'zh-CN': '评价结果代码', en: 'Status code' }, value: (r) => r.status, code: true },
+    { key: 'class', label: { 'zh-CN': '水质类别', en: 'Class' }, value: (r, lang) => classLabel(r.class, lang) },
+    { key: 'class_code', label: { 'zh-CN': '水质类别代码', en: 'Class code' }, value: (r) => r.class, code: true },
+    {
+      key: 'grade',
+      label: { 'zh-CN': '水质状况', en: 'Grade' },
+      value: (r, lang) => (lang === 'en' ? (r.grade_en ?? r.grade) : r.grade),
+    },
+    {
+      key: 'black_odorous',
+      label: { 'zh-CN': '黑臭程度', en: 'Black-odorous' },
+      value: (r, lang) => blackOdorousLabel(r.black_odorous, lang),
+    },
+    { key: 'compliant', label: { 'zh-CN': '是否达标', en: 'Compliant' }, value: (r, lang) => yesNo(r.compliant, lang) },
     {
       key: 'primary_pollutants',
       label: { 'zh-CN': '主要污染指标', en: 'Primary pollutants' },
-      value: (r) => r.primary_pollutants?.join(' '),
+      value: (r, lang) => parameterList(r.primary_pollutants, lang),
     },
     {
       key: 'lacking',
       label: { 'zh-CN': '有效数据不足项目', en: 'Items lacking data' },
-      value: (r) => r.lacking.join(' '),
+      value: (r, lang) => parameterList(r.lacking, lang),
     },
     { key: 'expected', label: { 'zh-CN': '应有数据数', en: 'Expected' } },
     { key: 'excluded', label: { 'zh-CN': '按标记剔除数', en: 'Excluded by flag' } },
     ...parameters.flatMap((p): CsvColumn<Row>[] => [
-      { key: `${p}_mean`, value: (r) => (r.items[p] as { mean?: number | null } | undefined)?.mean },
-      { key: `${p}_count`, value: (r) => (r.items[p] as { count?: number } | undefined)?.count },
+      {
+        key: `${p}_mean`,
+        label: { 'zh-CN': parameterHeader(p, 'zh-CN', '均值'), en: parameterHeader(p, 'en', 'mean') },
+        value: (r) => (r.items[p] as { mean?: number | null } | undefined)?.mean,
+      },
+      {
+        key: `${p}_count`,
+        label: { 'zh-CN': `${parameterLabel(p, 'zh-CN')} 有效数据数`, en: `${parameterLabel(p, 'en')} valid readings` },
+        value: (r) => (r.items[p] as { count?: number } | undefined)?.count,
+      },
     ]),
   ];
 }
@@ -77,6 +105,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         description: 'Evaluation window: 4h, 1d, 1mo … aligned to local time in tz',
       }),
       format: formatField,
+      codes: codesField,
     },
   );
   app.openapi(
@@ -86,7 +115,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       tags: ['data'],
       summary:
         'Water quality per window: class, grade, primary pollutants and compliance (sections); effluent against the discharge standard (plants)',
-      middleware: [knownQuery(['from', 'to', 'tz', 'window', 'format'])] as const,
+      middleware: [knownQuery(['from', 'to', 'tz', 'window', 'format', 'codes'])] as const,
       request: { params: stationIdParams, query },
       responses: {
         200: {

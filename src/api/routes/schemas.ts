@@ -109,13 +109,13 @@ export const Verdict = z
 
 export const Freshness = z
   .object({
-    status: z.enum(FRESHNESS),
+    status: z.enum([...FRESHNESS, 'unknown']),
     last_reading_at: Time.nullable(),
     age_minutes: z.number().nullable(),
   })
   .openapi('Freshness', {
     description:
-      'online: on time; late: a reading overdue; offline: none for alerts.offline_after (default 3 × interval)',
+      'online: on time; late: a reading overdue; offline: none for alerts.offline_after (default 3 × interval); unknown: readings not consulted (latest=false)',
   });
 
 export const LatestReading = z
@@ -123,6 +123,7 @@ export const LatestReading = z
   .openapi('LatestReading');
 
 export const StationSummary = StationInfo.extend({
+  river_name: LocalizedName.nullable().openapi({ description: "The river's name (catalog `rivers`)" }),
   freshness: Freshness,
   latest: z.record(z.string(), LatestReading),
   current: Verdict.extend({ evaluated_at: Time.nullable() })

@@ -18,7 +18,8 @@ import {
 } from '../../services/series.js';
 import { createTimeFormatter } from '../../services/time-format.js';
 import { visibleStationOr404 } from '../auth/access-policy.js';
-import { formatField, respondTable, tableContent } from '../csv.js';
+import { codesField, formatField, respondTable, tableContent } from '../csv.js';
+import { flagLabel, parameterLabel, parameterUnit } from '../labels.js';
 import { principalOf, type ApiApp } from '../env.js';
 import { problemResponses } from '../problem.js';
 import { cursorField, encodeCursor, limitField } from '../query/pagination.js';
@@ -144,9 +145,10 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       limit: limitField({ default: 1000, max: 5000 }),
       cursor: cursorField(cursorPosition),
       format: formatField,
+      codes: codesField,
     },
   );
-  const known = ['from', 'to', 'tz', 'params', 'window', 'agg', 'include', 'max_points', 'limit', 'cursor', 'format'];
+  const known = ['from', 'to', 'tz', 'params', 'window', 'agg', 'include', 'max_points', 'limit', 'cursor', 'format', 'codes'];
 
   app.openapi(
     createRoute({
@@ -192,9 +194,16 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           filename: `${station.id}-raw`,
           columns: [
             { key: 'time', label: { 'zh-CN': '时间', en: 'Time' } },
-            { key: 'parameter', label: { 'zh-CN': '监测项目', en: 'Parameter' } },
+            {
+              key: 'parameter',
+              label: { 'zh-CN': '监测项目', en: 'Parameter' },
+              value: (r, lang) => parameterLabel(r.parameter, lang),
+            },
+            { key: 'parameter_code', label: { 'zh-CN': '项目代码', en: 'Parameter code' }, value: (r) => r.parameter, code: true },
             { key: 'value', label: { 'zh-CN': '数值', en: 'Value' } },
-            { key: 'flag', label: { 'zh-CN': '数据标记', en: 'Flag' } },
+            { key: 'unit', label: { 'zh-CN': '单位', en: 'Unit' }, value: (r) => parameterUnit(r.parameter) },
+            { key: 'flag', label: { 'zh-CN': '数据标记', en: 'Flag' }, value: (r, lang) => flagLabel(r.flag, lang) },
+            { key: 'flag_code', label: { 'zh-CN': '标记代码', en: 'Flag code' }, value: (r) => r.flag, code: true },
           ],
           json: () => ({ ...head, window: 'raw', items: rows, nextCursor }),
           cache,
@@ -222,11 +231,16 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         filename: `${station.id}-${result.window.spec}`,
         columns: [
           { key: 'start', label: { 'zh-CN': '时段开始', en: 'Start' } },
-          { key: 'parameter', label: { 'zh-CN': '监测项目', en: 'Parameter' } },
+          {
+            key: 'parameter',
+            label: { 'zh-CN': '监测项目', en: 'Parameter' },
+            value: (r, lang) => parameterLabel(r.parameter, lang),
+          },
+          { key: 'parameter_code', label: { 'zh-CN': '项目代码', en: 'Parameter code' }, value: (r) => r.parameter, code: true },
           { key: 'unit', label: { 'zh-CN': '单位', en: 'Unit' } },
           ...q.agg.map((a) => ({
             key: a,
-            label: { 'zh-CN': { mean: '均值', min: '最小值', max: '最大值' }[a], en: a },
+            label: { 'zh-CN': { mean: '均值', min: '最小值', max: '最大值' }[a], en: { mean: 'Mean', min: 'Minimum', max: 'Maximum' }[a] },
           })),
           { key: 'count', label: { 'zh-CN': '数据条数', en: 'Count' } },
           { key: 'excluded', label: { 'zh-CN': '按标记剔除数', en: 'Excluded by flag' } },

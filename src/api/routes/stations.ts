@@ -11,49 +11,119 @@ import { createTimeFormatter } from '../../services/time-format.js';
 import { canSeeStation, filterVisibleStations, visibleStationOr404 } from '../auth/access-policy.js';
 import type { Principal } from '../auth/principal.js';
 import { respondJson } from '../cache.js';
-import { formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import { codesField, formatField, respondTable, tableContent, type CsvColumn } from '../csv.js';
+import type { Lang } from '../i18n.js';
+import {
+  classLabel,
+  freshnessLabel,
+  kindLabel,
+  parameterHeader,
+  parameterList,
+  roleLabel,
+  statusLabel,
+} from '../labels.js';
 import { principalOf, type ApiApp } from '../env.js';
 import { problemResponses } from '../problem.js';
 import { stationIdParams } from '../query/station-id.js';
 import type { DataRouteDeps } from './data-route-deps.js';
-import { statusJson, standardJson } from './present.js';
+import { catalogStationJson, statusJson, standardJson } from './present.js';
 import { stationFilterFields, tzField } from './query-fields.js';
 import { LimitBand, LocalizedName, Standard, StationRef, StationSummary } from './schemas.js';
 import { serviceCall } from './service-call.js';
 
 const WEEK = 7 * 86_400_000;
 
-type Row = ReturnType<typeof statusJson>;
+type Row = ReturnType<typeof statusJson> | ReturnType<typeof catalogStationJson>;
 
-function columns(parameters: readonly string[]): CsvColumn<Row>[] {
+/** People's columns (labels in the request's language, units in the parameter headers) and, on request, the codes. */
+function columns(catalog: Catalog, parameters: readonly string[]): CsvColumn<Row>[] {
+  const named = (n: { zh: string; en: string } | undefined, lang: Lang) =>
+    n ? (lang === 'en' ? n.en : n.zh) : undefined;
   return [
-    { key: 'id', label: { 'zh-CN': '站点编号', en: 'Station id' } },
-    { key: 'name', label: { 'zh-CN': '站点名称', en: 'Station' }, value: (r) => r.name.zh },
-    { key: 'name_en', label: { 'zh-CN': '英文名称', en: 'Name (English)' }, value: (r) => r.name.en },
-    { key: 'kind', label: { 'zh-CN': '类型', en: 'Kind' } },
-    { key: 'role', label: { 'zh-CN': '断面类型', en: 'Role' }, value: (r) => r.section?.role },
-    { key: 'target_class', label: { 'zh-CN': '目标类别', en: 'Target class' }, value: (r) => r.section?.target_class },
-    { key: 'river', label: { 'zh-CN': '河流', en: 'River' } },
-    { key: 'river_km', label: { 'zh-CN': '河流里程(km)', en: 'River km' } },
-    { key: 'plant', label: { 'zh-CN': '所属厂', en: 'Plant' } },
-    { key: 'jurisdiction', label: { 'zh-CN': '属地单位', en: 'Jurisdiction' } },
+    { key: 'id', label: { 'zh-CN': '站点编号', en: 'Station id' }, code: true },
+    { key: 'name', label: { 'zh-CN': '站点名称', en: 'Station' }, value: (r, lang) => named(r.name, lang) },
+    { key: 'kind', label: { 'zh-CN': '类型', en: 'Kind' }, value: (r, lang) => kindLabel(r.kind, lang) },
+    { key: 'kind_code', label: { 'zh-CN': '类型代码', en: 'Kind code' }, value: (r) => r.kind, code: true },
+    { key: 'role', label: { 'zh-CN': '断面类型', en: 'Role' }, value: (r, lang) => roleLabel(r.section?.role, lang) },
+    {
+      key: 'role_code',
+      label: { 'zh-CN': '断面类型代码', en: 'Role code' },
+      value: (r) => r.section?.role,
+      code: true,
+    },
+    {
+      key: 'target_class',
+      label: { 'zh-CN': '目标水质', en: 'Target class' },
+      value: (r, lang) => classLabel(r.section?.target_class, lang),
+    },
+    {
+      key: 'river',
+      label: { 'zh-CN': '河流', en: 'River' },
+      value: (r, lang) => named(r.river_name ?? undefined, lang),
+    },
+    { key: 'river_code', label: { 'zh-CN': '河流编号', en: 'River id' }, value: (r) => r.river, code: true },
+    { key: 'river_km', label: { 'zh-CN': '河流里程（km）', en: 'River km' } },
+    {
+      key: 'plant',
+      label: { 'zh-CN': '所属厂', en: 'Plant' },
+      value: (r, lang) => (r.plant ? named(catalog.plant(r.plant)?.name, lang) : undefined),
+    },
+    { key: 'plant_code', label: { 'zh-CN': '所属厂编号', en: 'Plant id' }, value: (r) => r.plant, code: true },
+    {
+      key: 'jurisdiction',
+      label: { 'zh-CN': '属地单位', en: 'Jurisdiction' },
+      value: (r, lang) => named(catalog.unit(r.jurisdiction)?.name, lang),
+    },
+    {
+      key: 'jurisdiction_code',
+      label: { 'zh-CN': '属地单位编号', en: 'Jurisdiction id' },
+      value: (r) => r.jurisdiction,
+      code: true,
+    },
     { key: 'lat', label: { 'zh-CN': '纬度', en: 'Latitude' }, value: (r) => r.location.lat },
     { key: 'lon', label: { 'zh-CN': '经度', en: 'Longitude' }, value: (r) => r.location.lon },
-    { key: 'freshness', label: { 'zh-CN': '数据状态', en: 'Freshness' }, value: (r) => r.freshness.status },
+    {
+      key: 'freshness',
+      label: { 'zh-CN': '数据时效', en: 'Freshness' },
+      value: (r, lang) => freshnessLabel(r.freshness.status, lang),
+    },
     {
       key: 'last_reading_at',
       label: { 'zh-CN': '最新数据时间', en: 'Last reading' },
       value: (r) => r.freshness.last_reading_at,
     },
-    { key: 'status', label: { 'zh-CN': '评价结果', en: 'Status' }, value: (r) => r.current?.status },
-    { key: 'class', label: { 'zh-CN': '水质类别', en: 'Class' }, value: (r) => r.current?.class },
-    { key: 'compliant', label: { 'zh-CN': '是否达标', en: 'Compliant' }, value: (r) => r.current?.compliant },
+    {
+      key: 'status',
+      label: { 'zh-CN': '评价结果', en: 'Status' },
+      value: (r, lang) => statusLabel(r.current?.status, lang),
+    },
+    {
+      key: 'status_code',
+      label: { 'zh-CN': '评价结果代码', en: 'Status code' },
+      value: (r) => r.current?.status,
+      code: true,
+    },
+    {
+      key: 'class',
+      label: { 'zh-CN': '现状水质', en: 'Class' },
+      value: (r, lang) => classLabel(r.current?.class, lang),
+    },
+    {
+      key: 'class_code',
+      label: { 'zh-CN': '水质类别代码', en: 'Class code' },
+      value: (r) => r.current?.class,
+      code: true,
+    },
     {
       key: 'primary_pollutants',
       label: { 'zh-CN': '主要污染指标', en: 'Primary pollutants' },
-      value: (r) => r.current?.primary_pollutants?.join(' '),
+      value: (r, lang) => parameterList(r.current?.primary_pollutants, lang),
     },
-    ...parameters.map((p) => ({ key: p, value: (r: Row) => r.latest[p]?.value })),
+    ...parameters.map((p) => ({
+      key: p,
+      label: { 'zh-CN': parameterHeader(p, 'zh-CN'), en: parameterHeader(p, 'en') },
+      value: (r: Row) => r.latest[p]?.value,
+    })),
   ];
 }
 
@@ -127,7 +197,16 @@ function neighbours(links: readonly { station: Station; distance_km: number; tra
 }
 
 export function register(app: ApiApp, deps: DataRouteDeps): void {
-  const listQuery = z.strictObject({ ...stationFilterFields, tz: tzField(deps.timeZone), format: formatField });
+  const listQuery = z.strictObject({
+    ...stationFilterFields,
+    tz: tzField(deps.timeZone),
+    format: formatField,
+    codes: codesField,
+    latest: z.enum(['true', 'false']).optional().openapi({
+      description:
+        '`false`: the catalog alone, without latest readings, freshness or verdict — answers while the database does not',
+    }),
+  });
   app.openapi(
     createRoute({
       method: 'get',
@@ -162,18 +241,28 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         ...(q.plant ? { plants: [q.plant] } : {}),
       });
       const stations = filterVisibleStations(principalOf(c), found);
-      const statuses = await serviceCall(c, () =>
-        stationStatuses({ store: deps.store, catalog, now: deps.now }, stations),
-      );
       const now = deps.now();
       const fmt = createTimeFormatter(q.tz, now - WEEK, now);
-      const rows = statuses.map((s) => statusJson(s, fmt));
+      const rivers = (id: string) => catalog.river(id);
+      // latest=false answers from the catalog alone: the map and the list still draw while the database is down.
+      const rows: Row[] =
+        q.latest === 'false'
+          ? stations.map((s) => catalogStationJson(s, rivers))
+          : (await serviceCall(c, () => stationStatuses({ store: deps.store, catalog, now: deps.now }, stations))).map(
+              (s) => statusJson(s, fmt, rivers),
+            );
       const parameters = [...new Set(stations.flatMap((s) => s.parameters))];
       return respondTable(c, {
         rows,
-        columns: columns(parameters),
+        columns: columns(catalog, parameters),
         filename: 'stations',
-        json: () => ({ generated_at: fmt(now), tz: q.tz, count: rows.length, items: rows }),
+        json: () => ({
+          generated_at: fmt(now),
+          tz: q.tz,
+          latest: q.latest !== 'false',
+          count: rows.length,
+          items: rows,
+        }),
         cache: { now },
       });
     },
@@ -206,7 +295,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       const river = station.river === undefined ? undefined : catalog.river(station.river);
       const withContacts = p.role !== 'viewer';
       const body = {
-        ...statusJson(status!, fmt),
+        ...statusJson(status!, fmt, (rid) => catalog.river(rid)),
         standard: standardJson(status!.standard),
         limits: limitBands(status!.standard, station.parameters),
         units: {

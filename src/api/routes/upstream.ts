@@ -8,7 +8,8 @@ import type { ParameterCode } from '../../domain/parameters.js';
 import { createTimeFormatter } from '../../services/time-format.js';
 import { MAX_UPSTREAM_HOURS, traceUpstream, type TracedStation } from '../../services/upstream.js';
 import { canSeeStation, visibleStationOr404 } from '../auth/access-policy.js';
-import { formatField, respondTable, tableContent } from '../csv.js';
+import { codesField, formatField, respondTable, tableContent } from '../csv.js';
+import { parameterLabel, parameterUnit } from '../labels.js';
 import { principalOf, type ApiApp } from '../env.js';
 import { problemResponses } from '../problem.js';
 import { parameterListSchema } from '../query/parameter-list.js';
@@ -76,6 +77,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
     include: z.enum(['valid', 'all']).default('valid'),
     tz: tzField(deps.timeZone),
     format: formatField,
+    codes: codesField,
   });
   app.openapi(
     createRoute({
@@ -119,6 +121,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         t.series.flatMap((s) =>
           s.points.map((pt) => ({
             station: t.station.id,
+            station_name: t.station.name,
             distance_km: t.distance_km,
             travel_hours: t.travel_hours,
             parameter: s.parameter,
@@ -130,14 +133,30 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         rows,
         filename: `${station.id}-upstream`,
         columns: [
-          { key: 'station', label: { 'zh-CN': '站点', en: 'Station' } },
-          { key: 'distance_km', label: { 'zh-CN': '距离(km)', en: 'Distance (km)' } },
-          { key: 'travel_hours', label: { 'zh-CN': '流经时间(h)', en: 'Travel time (h)' } },
-          { key: 'parameter', label: { 'zh-CN': '监测项目', en: 'Parameter' } },
+          { key: 'station', label: { 'zh-CN': '站点编号', en: 'Station id' }, code: true },
+          {
+            key: 'station_name',
+            label: { 'zh-CN': '站点', en: 'Station' },
+            value: (r, lang) => (lang === 'en' ? r.station_name.en : r.station_name.zh),
+          },
+          { key: 'distance_km', label: { 'zh-CN': '距离（km）', en: 'Distance (km)' } },
+          { key: 'travel_hours', label: { 'zh-CN': '流经时间（h）', en: 'Travel time (h)' } },
+          {
+            key: 'parameter',
+            label: { 'zh-CN': '监测项目', en: 'Parameter' },
+            value: (r, lang) => parameterLabel(r.parameter, lang),
+          },
+          {
+            key: 'parameter_code',
+            label: { 'zh-CN': '项目代码', en: 'Parameter code' },
+            value: (r) => r.parameter,
+            code: true,
+          },
+          { key: 'unit', label: { 'zh-CN': '单位', en: 'Unit' }, value: (r) => parameterUnit(r.parameter) },
           { key: 'start', label: { 'zh-CN': '时段开始', en: 'Start' } },
-          { key: 'mean', label: { 'zh-CN': '均值', en: 'mean' } },
-          { key: 'min', label: { 'zh-CN': '最小值', en: 'min' } },
-          { key: 'max', label: { 'zh-CN': '最大值', en: 'max' } },
+          { key: 'mean', label: { 'zh-CN': '均值', en: 'Mean' } },
+          { key: 'min', label: { 'zh-CN': '最小值', en: 'Minimum' } },
+          { key: 'max', label: { 'zh-CN': '最大值', en: 'Maximum' } },
           { key: 'count', label: { 'zh-CN': '数据条数', en: 'Count' } },
           { key: 'excluded', label: { 'zh-CN': '按标记剔除数', en: 'Excluded by flag' } },
         ],
