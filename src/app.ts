@@ -13,6 +13,7 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Alerts } from './alerts/create-alerts.js';
 import { prepareApiKeys } from './api/auth/startup.js';
+import { cliCommand } from './cli-hint.js';
 import type { KeyStore } from './api/auth/key-store.js';
 import type { ApiApp, RegisterRoutes } from './api/env.js';
 import { createHttpApp } from './api/http.js';
@@ -187,7 +188,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
         }),
     );
     publicRoutes.push((app) => {
-      dashboard = mountDashboard(app, { logger: deps.logger });
+      dashboard = mountDashboard(app, {
+        logger: deps.logger,
+        page: { timeZone: config.TIMEZONE, demo, keysCommand: cliCommand('keys add --name NAME --role bureau') },
+      });
     });
   }
 

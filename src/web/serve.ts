@@ -30,6 +30,35 @@ export interface DashboardOptions {
   prebuiltDir?: string;
   /** Folder of the sources; default `app/` beside this module. */
   sourceDir?: string;
+  /**
+   * What the page needs to know about this server before it asks the API anything, written into the page as
+   * `<meta name="qingliu-…">`: the zone times are shown in (TIMEZONE — the API's too), whether this is the demo,
+   * and how a key is created here (the login screen says so).
+   */
+  page?: PageSettings;
+}
+
+export interface PageSettings {
+  timeZone: string;
+  demo?: boolean;
+  keysCommand?: string;
+}
+
+const escapeAttribute = (v: string) =>
+  v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The page with the server's settings in meta tags (read by app/settings.ts). */
+function withSettings(index: DashboardFile, page: PageSettings | undefined): DashboardFile {
+  if (!page) return index;
+  const meta = [
+    ['qingliu-time-zone', page.timeZone],
+    ['qingliu-demo', page.demo ? 'on' : 'off'],
+    ...(page.keysCommand ? [['qingliu-keys-command', page.keysCommand]] : []),
+  ]
+    .map(([name, content]) => `  <meta name="${name}" content="${escapeAttribute(content!)}">\n`)
+    .join('');
+  const html = new TextDecoder().decode(index.contents).replace('</head>', `${meta}</head>`);
+  return { ...index, contents: new TextEncoder().encode(html) };
 }
 
 export interface Dashboard {
@@ -99,7 +128,9 @@ export function mountDashboard<E extends Env, S extends Schema, B extends string
         log.error({ dir: prebuiltDir }, 'the dashboard is not built (npm run build:web); / answers 503');
         return undefined;
       }
-      const served = new Map(files.map((f) => [f.path, toServed(f)]));
+      const served = new Map(
+        files.map((f) => [f.path, toServed(f.path === 'index.html' ? withSettings(f, options.page) : f)]),
+      );
       log.debug({ from: useSources ? 'sources' : prebuiltDir, ms: Math.round(performance.now() - started) }, 'dashboard ready');
       return served;
     } catch (err) {

@@ -2,12 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseAlert, listAlerts, getAlert, acknowledgeAlert, toMs } from '../../src/web/app/alerts-api.js';
 import { ApiError, createApiClient, filenameFrom, queryString } from '../../src/web/app/api.js';
-import { durationMs, fmtAgo, fmtDateTime, fmtNumber, fmtPercent, timeTicks } from '../../src/web/app/format.js';
+import { durationMs, fmtAgo, fmtDateTime, fmtNumber, fmtPercent, fmtUtcOffset, timeTicks } from '../../src/web/app/format.js';
 import { createI18n, initialLang, LANG_STORAGE, MESSAGES } from '../../src/web/app/i18n.js';
 import { hrefOf, parseHash } from '../../src/web/app/router.js';
 import { createSession, KEY_STORAGE } from '../../src/web/app/session.js';
 import { complianceQuery } from '../../src/web/app/views/compliance.js';
-import { rangeFrom, timelineWindow } from '../../src/web/app/views/station.js';
+import { readSettings } from '../../src/web/app/settings.js';
+import { romanClass } from '../../src/web/app/ui.js';
+import { rangeFrom, timelineWindow, windowForInterval } from '../../src/web/app/views/station.js';
 
 function memoryStorage(initial: Record<string, string> = {}) {
   const data = new Map(Object.entries(initial));
@@ -132,16 +134,22 @@ describe('the session', () => {
 
 describe('formatting', () => {
   it('writes times in the network’s zone, whatever the browser’s', () => {
-    expect(fmtDateTime(Date.parse('2024-05-01T00:00:00Z'))).toBe('2024-05-01 08:00');
+    expect(fmtDateTime(Date.parse('2024-05-01T00:00:00Z'), 'Asia/Shanghai')).toBe('2024-05-01 08:00');
     expect(fmtDateTime(Date.parse('2024-05-01T00:00:00Z'), 'UTC')).toBe('2024-05-01 00:00');
-    expect(fmtDateTime(null)).toBe('—');
+    expect(fmtDateTime(Date.parse('2024-05-01T00:00:00Z'), 'America/Sao_Paulo')).toBe('2024-04-30 21:00');
+    expect(fmtDateTime(null, 'UTC')).toBe('—');
+    expect(fmtUtcOffset(Date.parse('2024-05-01T00:00:00Z'), 'Asia/Shanghai')).toBe('UTC+08:00');
+    expect(fmtUtcOffset(Date.parse('2024-05-01T00:00:00Z'), 'Asia/Kolkata')).toBe('UTC+05:30');
+    expect(fmtUtcOffset(Date.parse('2024-07-01T00:00:00Z'), 'Europe/Berlin')).toBe('UTC+02:00');
+    expect(fmtUtcOffset(Date.parse('2024-05-01T00:00:00Z'), 'America/Sao_Paulo')).toBe('UTC−03:00');
+    expect(fmtUtcOffset(Date.parse('2024-05-01T00:00:00Z'), 'UTC')).toBe('UTC');
   });
 
   it('labels time-axis ticks with hours, and the date under the first tick of each day', () => {
     const t0 = Date.parse('2024-05-01T12:00:00+08:00');
     const ticks = [t0, t0 + 6 * 3_600_000, t0 + 12 * 3_600_000];
-    expect(timeTicks(ticks, 6 * 3_600_000)).toEqual(['12:00\n05-01', '18:00', '00:00\n05-02']);
-    expect(timeTicks(ticks, 86_400_000)).toEqual(['05-01', '05-01', '05-02']);
+    expect(timeTicks(ticks, 6 * 3_600_000, 'Asia/Shanghai')).toEqual(['12:00\n05-01', '18:00', '00:00\n05-02']);
+    expect(timeTicks(ticks, 86_400_000, 'Asia/Shanghai')).toEqual(['05-01', '05-01', '05-02']);
   });
 
   it('numbers, shares, ages and durations', () => {
@@ -172,15 +180,50 @@ describe('routes and page choices', () => {
 
   it('a station range: a day of raw readings, a week of hourly means, a month of 4-hour means', () => {
     const now = Date.parse('2024-05-20T12:00:00+08:00');
-    expect(rangeFrom(new URLSearchParams(''), now)).toEqual({ key: '24h', window: 'raw', from: 'now-24h', to: 'now' });
-    expect(rangeFrom(new URLSearchParams('range=7d'), now).window).toBe('1h');
-    expect(rangeFrom(new URLSearchParams('range=30d&window=1d'), now)).toMatchObject({ from: 'now-30d', window: '1d' });
-    expect(rangeFrom(new URLSearchParams('range=7d&window=bogus'), now).window).toBe('1h');
-    const custom = rangeFrom(new URLSearchParams('range=custom&from=2024-05-01T00:00&to=2024-05-31T00:00'), now);
+    const zone = 'Asia/Shanghai';
+    expect(rangeFrom(new URLSearchParams(''), now, zone)).toEqual({ key: '24h', window: 'raw', from: 'now-24h', to: 'now' });
+    expect(rangeFrom(new URLSearchParams('range=7d'), now, zone).window).toBe('1h');
+    expect(rangeFrom(new URLSearchParams('range=30d&window=1d'), now, zone)).toMatchObject({ from: 'now-30d', window: '1d' });
+    expect(rangeFrom(new URLSearchParams('range=7d&window=bogus'), now, zone).window).toBe('1h');
+    const custom = rangeFrom(new URLSearchParams('range=custom&from=2024-05-01T00:00&to=2024-05-31T00:00'), now, zone);
     expect(custom).toEqual({ key: 'custom', window: '4h', from: '2024-05-01T00:00', to: '2024-05-31T00:00' });
     expect(timelineWindow(86_400_000)).toBe('4h');
     expect(timelineWindow(30 * 86_400_000)).toBe('1d');
     expect(timelineWindow(200 * 86_400_000)).toBe('1mo');
+    // Plants are assessed on daily means (GB 18918-2002); a single day shows the hours of the hourly alert rule.
+    expect(timelineWindow(7 * 86_400_000, 'discharge')).toBe('1d');
+    expect(timelineWindow(86_400_000, 'discharge')).toBe('1h');
+  });
+
+  it('never a window finer than the station reports: a 4-hourly section gets 4-hour means for a week, a line', () => {
+    const now = Date.parse('2024-05-20T12:00:00+08:00');
+    const H = 3_600_000;
+    expect(rangeFrom(new URLSearchParams('range=7d'), now, 'Asia/Shanghai', 4 * H).window).toBe('4h');
+    expect(rangeFrom(new URLSearchParams('range=7d'), now, 'Asia/Shanghai', 30 * 60_000).window).toBe('1h');
+    expect(rangeFrom(new URLSearchParams('range=30d'), now, 'Asia/Shanghai', 6 * H).window).toBe('1d');
+    // Raw readings are every reading, whatever the interval; a window the user picked is kept.
+    expect(rangeFrom(new URLSearchParams(''), now, 'Asia/Shanghai', 4 * H).window).toBe('raw');
+    expect(rangeFrom(new URLSearchParams('range=7d&window=1h'), now, 'Asia/Shanghai', 4 * H).window).toBe('1h');
+    expect(windowForInterval('1h', 2 * 86_400_000)).toBe('1d');
+  });
+
+  it('reads the time zone and the rest from the page the server wrote', () => {
+    const doc = (tags: Record<string, string>) => ({
+      querySelector: (sel: string) => {
+        const name = /name="qingliu-([a-z-]+)"/.exec(sel)?.[1];
+        return name && name in tags ? ({ content: tags[name] } as HTMLMetaElement) : null;
+      },
+    });
+    expect(readSettings(doc({ 'time-zone': 'Europe/Berlin', demo: 'on', 'keys-command': 'npm run -s qingliu -- keys add' }))).toEqual({
+      timeZone: 'Europe/Berlin',
+      demo: true,
+      keysCommand: 'npm run -s qingliu -- keys add',
+    });
+    expect(readSettings(doc({ 'time-zone': 'Mars/Olympus' })).timeZone).toBe('Asia/Shanghai');
+  });
+
+  it('writes GB 3838 classes in the standard numerals', () => {
+    expect(['I', 'II', 'III', 'IV', 'V', '劣V'].map(romanClass)).toEqual(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', '劣Ⅴ']);
   });
 
   it('a month of compliance: local month bounds, December rolling over', () => {

@@ -25,7 +25,9 @@ import type { DataFlag } from '../../src/domain/flags.js';
 import type { ParameterCode } from '../../src/domain/parameters.js';
 import type { Reading } from '../../src/domain/reading.js';
 import { silentLogger } from '../../src/logger.js';
+import type { ReadingStore } from '../../src/store/reading-store.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { StoreError } from '../../src/store/store-error.js';
 import { mountDashboard } from '../../src/web/serve.js';
 import { freePort } from '../harness/free-port.js';
 
@@ -45,7 +47,35 @@ export interface DashboardServer {
   alerts: AlertService;
   /** Seeded readings, for assertions. */
   readings: number;
+  /** The zone the server was started with (TIMEZONE). */
+  timeZone: string;
+  /** Makes the reading store answer like an unreachable InfluxDB (retryable StoreErrors), or answer again. */
+  setStoreDown(down: boolean): void;
   close(): Promise<void>;
+}
+
+/**
+ * The store as the API sees it, with a switch: down, every query fails like an InfluxDB that does not answer
+ * (a retryable StoreError naming INFLUX_URL), which the API turns into 503 service-unavailable.
+ */
+function switchableStore(store: ReadingStore): { store: ReadingStore; setDown(down: boolean): void } {
+  let down = false;
+  const target = 'INFLUX_URL=http://127.0.0.1:8086';
+  const wrapped = new Proxy(store, {
+    get(t, key) {
+      const value = Reflect.get(t, key) as unknown;
+      if (!down || typeof value !== 'function' || !['latest', 'aggregate', 'raw', 'deadLetters'].includes(String(key)))
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+      return () =>
+        Promise.reject(
+          new StoreError(`InfluxDB (${target}) query: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:8086`, {
+            retryable: true,
+            target,
+          }),
+        );
+    },
+  });
+  return { store: wrapped, setDown: (d) => (down = d) };
 }
 
 /** 30 days of simulated history, with a station gone offline and some flagged readings on the outbound section. */
@@ -69,7 +99,10 @@ function seedReadings(catalog: Catalog, now: number): Reading[] {
   // Two readings under maintenance and calibration at the outbound section in the last day (hollow markers),
   // at 4-hour reporting instants 16 and 8 hours back — whether or not the simulator dropped those messages.
   const slot = Math.floor(now / (4 * HOUR)) * 4 * HOUR;
-  for (const [ts, flag] of [[slot - 16 * HOUR, 'M'], [slot - 8 * HOUR, 'C']] as const) {
+  for (const [ts, flag] of [
+    [slot - 16 * HOUR, 'M'],
+    [slot - 8 * HOUR, 'C'],
+  ] as const) {
     const found = out.find((r) => r.stationId === 'longdukou' && r.parameter === 'nh3n' && r.ts === ts);
     if (found) found.flag = flag;
     else out.push({ stationId: 'longdukou', parameter: 'nh3n', ts, value: 0.66, flag });
@@ -77,7 +110,8 @@ function seedReadings(catalog: Catalog, now: number): Reading[] {
   return out;
 }
 
-export async function startDashboardServer(): Promise<DashboardServer> {
+export async function startDashboardServer(options: { timeZone?: string } = {}): Promise<DashboardServer> {
+  const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-web-'));
   const logger = silentLogger();
   const now = () => Date.now();
@@ -95,10 +129,11 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     settings: defaultAlertSettings(),
     now,
     logger,
-    timeZone: 'Asia/Shanghai',
+    timeZone,
     lang: 'zh-CN',
   });
 
+  const api = switchableStore(store);
   const keys = createKeyStore({
     now,
     bootstrap: [
@@ -116,21 +151,28 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     rateLimit: { perMinute: 0, burst: 1 },
     metrics: new Registry(),
     routes: [
-      registerDataRoutes({ store, catalog: () => catalog, now, timeZone: 'Asia/Shanghai', maxRangeDays: 366 }),
-      (api) => registerAlertRoutes(api, { service: alerts, catalog: () => catalog, now, timeZone: 'Asia/Shanghai', signal: streams.signal }),
-      (api) =>
-        registerReportRoutes(api, {
+      registerDataRoutes({ store: api.store, catalog: () => catalog, now, timeZone, maxRangeDays: 366 }),
+      (app) =>
+        registerAlertRoutes(app, { service: alerts, catalog: () => catalog, now, timeZone, signal: streams.signal }),
+      (app) =>
+        registerReportRoutes(app, {
           reports: createReportService({
             readings: storedFlagReadings(store),
             catalog: () => catalog,
-            timeZone: 'Asia/Shanghai',
+            timeZone,
             now,
           }),
           now,
-          timeZone: 'Asia/Shanghai',
+          timeZone,
         }),
     ],
-    publicRoutes: [(root) => void mountDashboard(root, { logger }).warm()],
+    publicRoutes: [
+      (root) =>
+        void mountDashboard(root, {
+          logger,
+          page: { timeZone, demo: false, keysCommand: 'npm run -s qingliu -- keys add --name NAME --role bureau' },
+        }).warm(),
+    ],
     openapi: { version: '0.0.0-web-test' },
   });
 
@@ -143,6 +185,8 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     catalog,
     alerts,
     readings: readings.length,
+    timeZone,
+    setStoreDown: api.setDown,
     async close() {
       streams.abort();
       // An open SSE response keeps the server from closing; closeAllConnections ends it.

@@ -77,6 +77,20 @@ describe('mountDashboard', () => {
     expect((await app.request('/index.html')).status).toBe(200);
   });
 
+  it("writes the server's settings into the page: its time zone, demo mode, how keys are made here", async () => {
+    const { app: withPage } = appWith({
+      page: { timeZone: 'Europe/Berlin', demo: true, keysCommand: 'npm run -s qingliu -- keys add --name "x" <y>' },
+    });
+    const html = await (await withPage.request('/')).text();
+    expect(html).toContain('<meta name="qingliu-time-zone" content="Europe/Berlin">');
+    expect(html).toContain('<meta name="qingliu-demo" content="on">');
+    expect(html).toContain(
+      '<meta name="qingliu-keys-command" content="npm run -s qingliu -- keys add --name &quot;x&quot; &lt;y&gt;">',
+    );
+    // Still no inline script: settings are data, read by the bundle.
+    expect(html).not.toMatch(/<script(?![^>]*src=)/);
+  });
+
   it('answers 304 to a matching If-None-Match', async () => {
     const etag = (await app.request('/')).headers.get('etag')!;
     const res = await app.request('/', { headers: { 'If-None-Match': etag } });

@@ -22,6 +22,8 @@ export interface FindingItemView {
 }
 
 export interface FindingView {
+  /** The severity of this finding (the alert's own is the worst seen while open). */
+  severity?: string;
   windowStart?: number;
   windowEnd?: number;
   classReached?: string | null;
@@ -109,6 +111,8 @@ function normaliseFinding(raw: unknown): FindingView {
   const f = (raw ?? {}) as Json;
   const items = (pick(f, 'items') as Json[] | undefined) ?? [];
   const out: FindingView = { items: items.map((i) => ({ ...(i as unknown as FindingItemView) })) };
+  const severity = pick(f, 'severity');
+  if (typeof severity === 'string') out.severity = severity;
   const ws = toMs(pick(f, 'windowStart'));
   const we = toMs(pick(f, 'windowEnd'));
   if (ws !== null) out.windowStart = ws;

@@ -116,6 +116,13 @@ export function yRange(values: readonly number[], limits: Limits): [number, numb
   if (finite.length === 0 && edges.length === 0) return undefined;
   let lo = finite.length > 0 ? Math.min(...finite) : Math.min(...edges);
   let hi = finite.length > 0 ? Math.max(...finite) : Math.max(...edges);
+  // A plant's discharge limit is what its chart is read against: always in view, however far below it the effluent
+  // runs (the cold-water limit only when near, below).
+  for (const line of limits.lines) {
+    if (line.note === 'cold') continue;
+    hi = Math.max(hi, line.value);
+    lo = Math.min(lo, line.value);
+  }
   const span = Math.max(hi - lo, Math.abs(hi) * 0.2, 1e-6);
   const above = edges.filter((e) => e > hi).sort((a, b) => a - b)[0];
   const below = edges.filter((e) => e < lo).sort((a, b) => b - a)[0];

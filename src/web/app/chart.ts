@@ -5,7 +5,7 @@
  */
 import uPlot from 'uplot';
 import { bandFill } from './colors.js';
-import { DEFAULT_TIME_ZONE, fmtDateTime, timeTicks } from './format.js';
+import { fmtDateTime, timeTicks } from './format.js';
 import { yRange, type Limits, type LimitLine } from './bands.js';
 
 export interface FlaggedPoint {
@@ -34,9 +34,12 @@ export interface TrendChartOptions {
   coldLabel: string;
   /** Legend labels: the time column, the flagged-readings series, window minima and maxima. */
   labels: { time: string; flagged: string; min: string; max: string };
+  /** How a class band is labelled on the plot (Ⅰ–Ⅴ). */
+  classLabel: (cls: string) => string;
   color?: string;
   height?: number;
-  timeZone?: string;
+  /** The zone times are shown in (the server's, settings.ts). */
+  timeZone: string;
   /** Points further apart than this are not joined (a data gap); default: always joined. */
   gapMs?: number;
   /** The visible x range (epoch ms), so an empty stretch at either end still shows as time. */
@@ -81,7 +84,7 @@ export function alignSeries(series: TrendSeries, gapMs = Number.POSITIVE_INFINIT
   return [times, ...data] as uPlot.AlignedData;
 }
 
-function drawBands(u: uPlot, bands: Limits['bands']): void {
+function drawBands(u: uPlot, bands: Limits['bands'], classLabel: (cls: string) => string): void {
   const { ctx, bbox } = u;
   ctx.save();
   ctx.beginPath();
@@ -104,7 +107,7 @@ function drawBands(u: uPlot, bands: Limits['bands']): void {
     ctx.fillRect(bbox.left, top, bbox.width, bottom - top);
     if (bottom - top > 14 * pxRatio && !['ok', 'bad', 'bo-none', 'bo-light', 'bo-severe'].includes(band.kind)) {
       ctx.fillStyle = '#5f6b78';
-      ctx.fillText(band.kind, bbox.left + bbox.width - 4 * pxRatio, (top + bottom) / 2);
+      ctx.fillText(classLabel(band.kind), bbox.left + bbox.width - 4 * pxRatio, (top + bottom) / 2);
     }
   }
   ctx.restore();
@@ -178,8 +181,19 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
     ...series.flagged.map((p) => p.v),
   ].filter((v): v is number => v !== null);
   const range = yRange(allValues, options.limits);
+  // What was drawn, for tests and screenshots to check: the y range, and how many neighbouring points the line joins.
+  if (range) {
+    container.dataset.yMin = String(range[0]);
+    container.dataset.yMax = String(range[1]);
+  }
+  let joined = 0;
+  for (let i = 1; i < series.times.length; i++) {
+    const both = series.values[i] !== null && series.values[i - 1] !== null;
+    if (both && series.times[i]! - series.times[i - 1]! <= (options.gapMs ?? Number.POSITIVE_INFINITY)) joined++;
+  }
+  container.dataset.joined = String(joined);
   const fmt = (v: number | null) => (v === null || v === undefined ? '—' : v.toFixed(options.decimals));
-  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const timeZone = options.timeZone;
   const color = options.color ?? LINE_COLOR;
 
   const seriesOpts: uPlot.Series[] = [
@@ -256,7 +270,12 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
     legend: { live: true },
     cursor: { points: { size: 7 } },
     hooks: {
-      drawClear: [(u) => drawBands(u, options.limits.bands)],
+      drawClear: [(u) => drawBands(u, options.limits.bands, options.classLabel)],
+      // The legend's values belong to the point under the cursor: without one, show the series' names only (no
+      // empty "时间: —" row until someone hovers).
+      setCursor: [
+        (u) => container.classList.toggle('legend-idle', u.cursor.idx === null || u.cursor.idx === undefined || (u.cursor.left ?? -1) < 0),
+      ],
       draw: [
         (u) => {
           drawLimitLines(
@@ -273,6 +292,7 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
     },
   };
   const plot = new uPlot(opts, data, container);
+  container.classList.add('legend-idle');
 
   // Follow the card's width (phone rotation, window resize) without rebuilding the chart.
   let lastWidth = width;

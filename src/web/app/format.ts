@@ -1,11 +1,11 @@
 /** Numbers, times and durations for people, in the dashboard's language and the monitoring network's time zone. */
 import type { Lang } from './i18n.js';
 
-/**
- * Times are shown in the network's zone (Asia/Shanghai by default), not the browser's: day and month windows
- * are aligned to it by the API, and an analyst abroad should read the same hours as the bureau.
+/*
+ * Times are shown in the server's zone (TIMEZONE, given to the page by settings.ts), not the browser's: the API
+ * aligns day and month windows to it, and an analyst abroad should read the same hours as the bureau. Every
+ * function here takes the zone; none assumes one.
  */
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 export function fmtNumber(value: number | null | undefined, decimals = 2): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
@@ -34,21 +34,31 @@ export function zonedParts(ts: number, timeZone: string): Record<string, string>
 }
 
 /** `2024-05-14 08:00` in the zone (the same in both languages: unambiguous, sorts, fits a table cell). */
-export function fmtDateTime(ts: number | null | undefined, timeZone = DEFAULT_TIME_ZONE): string {
+export function fmtDateTime(ts: number | null | undefined, timeZone: string): string {
   if (ts === null || ts === undefined || !Number.isFinite(ts)) return '—';
   const p = zonedParts(ts, timeZone);
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
-export function fmtDate(ts: number, timeZone = DEFAULT_TIME_ZONE): string {
+export function fmtDate(ts: number, timeZone: string): string {
   const p = zonedParts(ts, timeZone);
   return `${p.year}-${p.month}-${p.day}`;
 }
 
 /** `YYYY-MM` of an instant in the zone. */
-export function fmtMonth(ts: number, timeZone = DEFAULT_TIME_ZONE): string {
+export function fmtMonth(ts: number, timeZone: string): string {
   const p = zonedParts(ts, timeZone);
   return `${p.year}-${p.month}`;
+}
+
+/** The zone's offset at an instant: `UTC+08:00`, `UTC−03:30`, `UTC`. */
+export function fmtUtcOffset(ts: number, timeZone: string): string {
+  const p = zonedParts(ts, timeZone);
+  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute));
+  const minutes = Math.round((asUtc - Math.floor(ts / 60_000) * 60_000) / 60_000);
+  if (minutes === 0) return 'UTC';
+  const abs = Math.abs(minutes);
+  return `UTC${minutes < 0 ? '−' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 /** "3 分钟前" / "3 min ago". */
@@ -64,7 +74,7 @@ export function fmtAgo(ms: number, lang: Lang): string {
 }
 
 /** An instant as a `datetime-local` input's value in the zone. */
-export function isoForInput(ts: number, timeZone = DEFAULT_TIME_ZONE): string {
+export function isoForInput(ts: number, timeZone: string): string {
   const p = zonedParts(ts, timeZone);
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
@@ -73,7 +83,7 @@ export function isoForInput(ts: number, timeZone = DEFAULT_TIME_ZONE): string {
  * Tick labels of a time axis: hours and minutes, with the date under the first tick of each day; dates alone
  * when ticks are a day or more apart. 24-hour clock in both languages, as Chinese reports write time.
  */
-export function timeTicks(splits: readonly number[], incrementMs: number, timeZone = DEFAULT_TIME_ZONE): string[] {
+export function timeTicks(splits: readonly number[], incrementMs: number, timeZone: string): string[] {
   let lastDay = '';
   return splits.map((ts) => {
     const p = zonedParts(ts, timeZone);

@@ -7,10 +7,11 @@ import './styles.css';
 import { ApiError, createApiClient } from './api.js';
 import type { View, ViewContext } from './context.js';
 import { h } from './dom.js';
-import { DEFAULT_TIME_ZONE } from './format.js';
+import { fmtUtcOffset } from './format.js';
 import { createI18n, initialLang, type Lang, type MessageKey } from './i18n.js';
 import { hrefOf, parseHash, type RouteName } from './router.js';
 import { createSession, type Me } from './session.js';
+import { readSettings } from './settings.js';
 import { errorBox, loading } from './ui.js';
 import { renderAlerts } from './views/alerts.js';
 import { renderCompliance } from './views/compliance.js';
@@ -40,6 +41,7 @@ function browserStorage(): Storage | undefined {
 
 function boot(root: HTMLElement): void {
   const storage = browserStorage();
+  const settings = readSettings(document);
   const i18n = createI18n(storage, initialLang(storage));
   const session = createSession(storage);
   let notice: string | undefined;
@@ -94,6 +96,11 @@ function boot(root: HTMLElement): void {
       h(
         'div',
         { class: 'user' },
+        h(
+          'span',
+          { class: 'tz', id: 'time-zone', title: i18n.t('app.timeZoneTitle'), 'data-zone': settings.timeZone },
+          i18n.t('app.timeZone', { zone: settings.timeZone, offset: fmtUtcOffset(Date.now(), settings.timeZone) }),
+        ),
         me ? h('span', { class: 'who', title: me.keyId }, me.name, ' ', h('span', { class: 'role', 'data-role': me.role }, i18n.t(`role.${me.role}`))) : null,
         h('button', { type: 'button', class: 'btn btn-small', id: 'lang-switch', title: i18n.t('lang.switchTitle'), lang: other, onclick: () => setLang(other) }, i18n.t('lang.switch')),
         me
@@ -125,7 +132,8 @@ function boot(root: HTMLElement): void {
       i18n,
       session,
       route,
-      timeZone: DEFAULT_TIME_ZONE,
+      timeZone: settings.timeZone,
+      settings,
       signal: current.signal,
       now: () => Date.now(),
       onCleanup: (fn) => cleanups.push(fn),

@@ -10,7 +10,7 @@ import { h, s } from './dom.js';
 import type { I18n, MessageKey } from './i18n.js';
 import { fitProjection, inferConfluences, polylinePoints, riverLines, type MapStation, type Point } from './map-geometry.js';
 import { hrefOf } from './router.js';
-import { isSectionClass } from './ui.js';
+import { classText, isSectionClass, romanClass } from './ui.js';
 
 const WIDTH = 900;
 const MAX_HEIGHT = 460;
@@ -41,25 +41,53 @@ interface Box {
 
 const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
+/** Width of a label at the map's 11px font: CJK characters are square, Latin ones about 0.6 em. */
+function labelWidth(text: string): number {
+  return [...text].reduce((n, ch) => n + (ch.charCodeAt(0) > 0x2e80 ? 11.5 : 6.8), 0);
+}
+
 /**
- * Places each label right, left, above or below its marker: the first spot inside the drawing that collides with
- * no marker and no label placed before it.
+ * Places each label beside its marker: the first of eight spots around it (right, left, above, below, then the
+ * corners, then the same a little further out) that stays inside the drawing and overlaps no marker and no label
+ * placed before. Labels are placed in the order given — the caller puts the important stations first — and a label
+ * with no free spot is left out (the marker keeps its tooltip; every station is also in the tables below).
  */
-function placeLabels(items: { p: Point; text: string }[], markers: Point[], width: number): { x: number; y: number; anchor: string }[] {
-  const placed: Box[] = markers.map((m) => ({ x: m.x - 8, y: m.y - 8, w: 16, h: 16 }));
+export function placeLabels(
+  items: { p: Point; text: string }[],
+  markers: Point[],
+  width: number,
+  height: number,
+): ({ x: number; y: number; anchor: string } | undefined)[] {
+  const placed: Box[] = markers.map((m) => ({ x: m.x - 10, y: m.y - 10, w: 20, h: 20 }));
   return items.map(({ p, text }) => {
-    const w = [...text].reduce((n, ch) => n + (ch.charCodeAt(0) > 0x2e80 ? 11.5 : 6.2), 0);
-    const candidates = [
-      { box: { x: p.x + 11, y: p.y - 7, w, h: 14 }, x: p.x + 11, y: p.y + 4, anchor: 'start' },
-      { box: { x: p.x - 11 - w, y: p.y - 7, w, h: 14 }, x: p.x - 11, y: p.y + 4, anchor: 'end' },
-      { box: { x: p.x - w / 2, y: p.y - 25, w, h: 14 }, x: p.x, y: p.y - 13, anchor: 'middle' },
-      { box: { x: p.x - w / 2, y: p.y + 11, w, h: 14 }, x: p.x, y: p.y + 22, anchor: 'middle' },
-    ];
-    const inside = candidates.filter((c) => c.box.x >= 2 && c.box.x + c.box.w <= width - 2);
-    const free = inside.find((c) => !placed.some((b) => overlaps(b, c.box))) ?? inside[0] ?? candidates[0]!;
+    const w = labelWidth(text);
+    const candidates: { box: Box; x: number; y: number; anchor: string }[] = [];
+    for (const gap of [11, 18]) {
+      const right = { box: { x: p.x + gap, y: p.y - 7, w, h: 14 }, x: p.x + gap, y: p.y + 4, anchor: 'start' };
+      const left = { box: { x: p.x - gap - w, y: p.y - 7, w, h: 14 }, x: p.x - gap, y: p.y + 4, anchor: 'end' };
+      const above = { box: { x: p.x - w / 2, y: p.y - gap - 14, w, h: 14 }, x: p.x, y: p.y - gap - 3, anchor: 'middle' };
+      const below = { box: { x: p.x - w / 2, y: p.y + gap, w, h: 14 }, x: p.x, y: p.y + gap + 11, anchor: 'middle' };
+      const d = gap * 0.7;
+      const upRight = { box: { x: p.x + d, y: p.y - d - 14, w, h: 14 }, x: p.x + d, y: p.y - d - 3, anchor: 'start' };
+      const downRight = { box: { x: p.x + d, y: p.y + d, w, h: 14 }, x: p.x + d, y: p.y + d + 11, anchor: 'start' };
+      const upLeft = { box: { x: p.x - d - w, y: p.y - d - 14, w, h: 14 }, x: p.x - d, y: p.y - d - 3, anchor: 'end' };
+      const downLeft = { box: { x: p.x - d - w, y: p.y + d, w, h: 14 }, x: p.x - d, y: p.y + d + 11, anchor: 'end' };
+      candidates.push(right, left, above, below, upRight, downRight, upLeft, downLeft);
+    }
+    const inside = candidates.filter(
+      (c) => c.box.x >= 2 && c.box.x + c.box.w <= width - 2 && c.box.y >= 2 && c.box.y + c.box.h <= height - 2,
+    );
+    const free = inside.find((c) => !placed.some((b) => overlaps(b, c.box)));
+    if (!free) return undefined;
     placed.push(free.box);
     return { x: free.x, y: free.y, anchor: free.anchor };
   });
+}
+
+/** Which labels go first when space is short: outbound and inbound sections, other sections, plants, creeks. */
+function labelPriority(st: StationSummaryJson): number {
+  if (st.kind === 'river_section') return st.section?.role === 'outbound' ? 0 : st.section?.role === 'inbound' ? 1 : 2;
+  return st.kind === 'urban_water' ? 4 : 3;
 }
 
 function marker(st: StationSummaryJson, p: Point, color: string): SVGElement {
@@ -99,13 +127,17 @@ export function basinMap(i18n: I18n, stations: readonly StationSummaryJson[]): H
   const lines = riverLines(mapStations, rivers, projection);
   const points = located.map((st) => projection.project(st.location.lat, st.location.lon));
   // Influent stations sit on top of their plant's effluent: their label would only crowd the map.
-  const labelled = located.map((st, i) => ({ st, p: points[i]! })).filter(({ st }) => st.kind !== 'plant_influent');
+  const labelled = located
+    .map((st, i) => ({ st, p: points[i]! }))
+    .filter(({ st }) => st.kind !== 'plant_influent')
+    .sort((a, b) => labelPriority(a.st) - labelPriority(b.st));
   const labels = placeLabels(
     labelled.map(({ st, p }) => ({ p, text: i18n.name(st.name, st.id) })),
     points,
     projection.width,
+    projection.height,
   );
-  const labelOf = new Map(labelled.map(({ st }, i) => [st.id, labels[i]!]));
+  const labelOf = new Map(labelled.map(({ st }, i) => [st.id, labels[i]]));
 
   const svg = s(
     'svg',
@@ -124,7 +156,7 @@ export function basinMap(i18n: I18n, stations: readonly StationSummaryJson[]): H
         const { color, state } = markerColor(st);
         const label = labelOf.get(st.id);
         const kind = i18n.t(`kind.${st.kind}` as MessageKey);
-        const cls = st.current?.class ? ` · ${st.current.class}` : '';
+        const cls = st.current?.class ? ` · ${classText(i18n, st.current.class)}` : '';
         const fresh = i18n.t(`fresh.${st.freshness.status}` as MessageKey);
         return s(
           'a',
@@ -134,6 +166,7 @@ export function basinMap(i18n: I18n, stations: readonly StationSummaryJson[]): H
             'data-station': st.id,
             'data-state': state,
             'data-freshness': st.freshness.status,
+            'data-ring': st.current?.compliant === false && st.freshness.status !== 'offline' ? 'true' : null,
           },
           s('title', null, `${i18n.name(st.name, st.id)} (${kind}${cls}) — ${fresh}`),
           marker(st, p, color),
@@ -145,16 +178,46 @@ export function basinMap(i18n: I18n, stations: readonly StationSummaryJson[]): H
   return h('div', { class: 'map' }, h('div', { class: 'map-scroll' }, svg), legend(i18n));
 }
 
+/** A legend symbol: the marker's own shape, drawn by the same function as on the map. */
+function symbol(shape: (p: Point) => SVGElement): SVGElement {
+  return s('svg', { class: 'sym', width: 18, height: 18, viewBox: '0 0 20 20', 'aria-hidden': 'true' }, shape({ x: 10, y: 10 }));
+}
+
+/** What every shape, colour and ring on the map means. */
 function legend(i18n: I18n): HTMLElement {
+  const circle = (fill: string, extra: Record<string, string | number> = {}) => (p: Point) =>
+    s('circle', { cx: p.x, cy: p.y, r: 7, fill, stroke: '#ffffff', 'stroke-width': 1.5, ...extra });
+  const square = (fill: string) => (p: Point) =>
+    s('rect', { x: p.x - 6.5, y: p.y - 6.5, width: 13, height: 13, rx: 2, fill, stroke: '#ffffff', 'stroke-width': 1.5 });
+  const triangle = (fill: string) => (p: Point) =>
+    s('path', { d: `M${p.x},${p.y - 8} L${p.x + 7.5},${p.y + 6} L${p.x - 7.5},${p.y + 6} Z`, fill, stroke: '#ffffff', 'stroke-width': 1.5 });
+  const diamond = (p: Point) =>
+    s('rect', { x: p.x - 4, y: p.y - 4, width: 8, height: 8, transform: `rotate(45 ${p.x} ${p.y})`, fill: '#8a949e' });
+  const entry = (key: string, ...children: (Node | string)[]) => h('span', { 'data-legend': key }, ...children);
+  // Ⅰ–Ⅴ are the standard's own numerals in both languages; 劣Ⅴ is Chinese, "worse than Ⅴ" in English.
   const classes = (['I', 'II', 'III', 'IV', 'V', '劣V'] as const).map((c) =>
-    h('span', null, h('i', { class: 'sw', style: `background:${CLASS_COLORS[c]}` }), c === '劣V' ? '劣Ⅴ' : c),
+    entry(
+      `class-${c}`,
+      symbol(circle(CLASS_COLORS[c])),
+      c === '劣V' && i18n.lang() === 'en' ? classText(i18n, c) : romanClass(c),
+    ),
   );
   return h(
     'div',
-    { class: 'legend' },
-    h('strong', null, i18n.t('map.legend.class')),
-    ...classes,
-    h('span', null, h('i', { class: 'sw sq', style: `background:${COMPLIANT_COLOR}` }), h('i', { class: 'sw sq', style: `background:${NONCOMPLIANT_COLOR}` }), i18n.t('map.legend.plant')),
-    h('span', null, h('i', { class: 'sw', style: `background:${OFFLINE_COLOR}` }), i18n.t('map.legend.offline')),
+    { class: 'legend map-legend' },
+    h('div', null, h('strong', null, i18n.t('map.legend.class')), ...classes),
+    h(
+      'div',
+      null,
+      entry('plant', symbol(square(COMPLIANT_COLOR)), symbol(square(NONCOMPLIANT_COLOR)), i18n.t('map.legend.plant')),
+      entry(
+        'black-odorous',
+        ...(['bo-none', 'bo-light', 'bo-severe'] as const).map((k) => symbol(triangle(BLACK_ODOROUS_COLORS[k]))),
+        i18n.t('map.legend.blackOdorous'),
+      ),
+      entry('influent', symbol(diamond), i18n.t('map.legend.influent')),
+      entry('ring', symbol(circle(CLASS_COLORS.IV, { stroke: NONCOMPLIANT_COLOR, 'stroke-width': 3 })), i18n.t('map.legend.ring')),
+      entry('offline', symbol(circle(OFFLINE_COLOR, { 'stroke-dasharray': '3 2', stroke: '#5f6b78' })), i18n.t('map.legend.offline')),
+    ),
   );
 }

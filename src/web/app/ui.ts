@@ -4,7 +4,10 @@ import { CLASS_COLORS, textOn } from './colors.js';
 import { h, replace, type Child } from './dom.js';
 import type { I18n, MessageKey, TermKey } from './i18n.js';
 
-/** A domain term with its name in the other language beside it: "出境断面 outbound section". */
+/**
+ * A domain term with its name in the other language beside it: "出境断面 outbound section". The other name carries
+ * its `lang`, so screen readers say it right and the language checks of the browser tests can tell it apart.
+ */
 export function term(i18n: I18n, key: TermKey): HTMLElement {
   return h('span', { class: 'term' }, i18n.t(key), ' ', h('span', { class: 'alt', lang: i18n.lang() === 'en' ? 'zh-CN' : 'en' }, i18n.other(key)));
 }
@@ -13,16 +16,25 @@ export function isSectionClass(value: unknown): value is SectionClass {
   return typeof value === 'string' && value in CLASS_COLORS;
 }
 
-/** "III 类" / "Class III" coloured like the map. */
-export function classBadge(i18n: I18n, cls: string | null | undefined): HTMLElement {
-  if (!isSectionClass(cls)) return h('span', { class: 'badge badge-none' }, '—');
-  const label = i18n.lang() === 'en' ? (cls === '劣V' ? 'worse than V (劣V)' : `Class ${cls}`) : cls === '劣V' ? '劣Ⅴ类' : `${roman(cls)}类`;
-  return h('span', { class: 'badge', 'data-class': cls, style: `background:${CLASS_COLORS[cls]};color:${textOn(cls)}` }, label);
+/**
+ * A GB 3838 class in the standard's own numerals, Ⅰ–Ⅴ and 劣Ⅴ, in both languages and everywhere (badges, legends,
+ * chart bands, tooltips, alert texts): the codes of the API (`III`) are never shown.
+ */
+export function romanClass(cls: string): string {
+  return isSectionClass(cls) ? ({ I: 'Ⅰ', II: 'Ⅱ', III: 'Ⅲ', IV: 'Ⅳ', V: 'Ⅴ', 劣V: '劣Ⅴ' } as const)[cls] : cls;
 }
 
-/** Ⅰ–Ⅴ as Chinese documents write them. */
-function roman(cls: SectionClass): string {
-  return ({ I: 'Ⅰ', II: 'Ⅱ', III: 'Ⅲ', IV: 'Ⅳ', V: 'Ⅴ', 劣V: '劣Ⅴ' } as const)[cls];
+/** "Ⅲ类" / "Class Ⅲ", "劣Ⅴ类" / "worse than Ⅴ": a class as text. */
+export function classText(i18n: I18n, cls: string): string {
+  if (!isSectionClass(cls)) return cls;
+  if (i18n.lang() === 'en') return cls === '劣V' ? 'worse than Ⅴ' : `Class ${romanClass(cls)}`;
+  return `${romanClass(cls)}类`;
+}
+
+/** The class as a badge coloured like the map. */
+export function classBadge(i18n: I18n, cls: string | null | undefined): HTMLElement {
+  if (!isSectionClass(cls)) return h('span', { class: 'badge badge-none' }, '—');
+  return h('span', { class: 'badge', 'data-class': cls, style: `background:${CLASS_COLORS[cls]};color:${textOn(cls)}` }, classText(i18n, cls));
 }
 
 export function complianceBadge(i18n: I18n, compliant: boolean | null | undefined): HTMLElement {

@@ -23,7 +23,7 @@ import { fmtAgo, fmtDateTime, fmtNumber } from '../format.js';
 import type { I18n, MessageKey } from '../i18n.js';
 import { paramDecimals, paramName, paramUnit } from '../params.js';
 import { hrefOf } from '../router.js';
-import { card, classBadge, errorBox, loading, scrollTable, severityBadge } from '../ui.js';
+import { card, classBadge, classText, errorBox, loading, scrollTable, severityBadge } from '../ui.js';
 
 type Names = Map<string, { zh: string; en: string }>;
 
@@ -45,7 +45,9 @@ export function findingSummary(i18n: I18n, a: AlertView): string {
   const f = a.latest;
   const parts: string[] = [];
   if (f.classReached && f.targetClass)
-    parts.push(i18n.t('alerts.classReached', { cls: f.classReached, target: f.targetClass }));
+    parts.push(
+      i18n.t('alerts.classReached', { cls: classText(i18n, f.classReached), target: classText(i18n, f.targetClass) }),
+    );
   const pollutants = f.primaryPollutants?.length
     ? f.primaryPollutants
     : f.items
@@ -70,6 +72,31 @@ export function findingSummary(i18n: I18n, a: AlertView): string {
   return parts.join(' · ');
 }
 
+/**
+ * An alert's severity is the worst it reached while open; its latest finding can be milder. Both are shown when
+ * they differ, so the badge never contradicts the finding beside it.
+ */
+function severityCell(i18n: I18n, a: AlertView): HTMLElement {
+  const latest = a.latest.severity;
+  return h(
+    'span',
+    { class: 'severity', 'data-severity': a.severity, 'data-latest-severity': latest ?? '' },
+    severityBadge(i18n, a.severity),
+    latest && latest !== a.severity
+      ? h('span', { class: 'muted small' }, ` ${i18n.t('alerts.latestSeverity')}: `, severityBadge(i18n, latest))
+      : null,
+  );
+}
+
+/** The alert service's own words: the actor `system` and its automatic resolution note, in the page's language. */
+function actorText(i18n: I18n, actor: string): string {
+  return actor === 'system' ? i18n.t('alerts.actor.system') : actor;
+}
+function noteText(i18n: I18n, note: string): string {
+  const streak = /^(\d+) consecutive compliant windows$/.exec(note);
+  return streak ? i18n.t('alerts.autoResolved', { n: streak[1]! }) : note;
+}
+
 function row(
   ctx: ViewContext,
   a: AlertView,
@@ -86,7 +113,7 @@ function row(
       'data-state': a.state,
       onclick: () => select(a.id),
     },
-    h('td', null, severityBadge(i18n, a.severity)),
+    h('td', null, severityCell(i18n, a)),
     h('td', null, i18n.name(names.get(a.stationId) ?? a.stationName, a.stationId)),
     h('td', null, ruleText(i18n, a.rule), h('br'), h('span', { class: 'muted small' }, findingSummary(i18n, a))),
     h('td', null, stateBadge(i18n, a.state)),
@@ -159,7 +186,13 @@ function detailView(
     h('a', { href: hrefOf('station', a.stationId) }, i18n.name(names.get(a.stationId) ?? a.stationName, a.stationId)),
   );
   field(i18n.t('alerts.rule'), ruleText(i18n, a.rule));
-  field(i18n.t('alerts.severity'), severityBadge(i18n, a.severity));
+  field(
+    i18n.t('alerts.severity'),
+    h('span', { id: 'alert-severity' }, severityBadge(i18n, a.severity), ` ${i18n.t('alerts.highest')}`),
+    ...(f.severity && f.severity !== a.severity
+      ? [' · ', i18n.t('alerts.latestSeverity'), ' ', severityBadge(i18n, f.severity)]
+      : []),
+  );
   field(i18n.t('alerts.state'), stateBadge(i18n, a.state));
   field(i18n.t('alerts.opened'), fmtDateTime(a.openedAt, ctx.timeZone));
   field(i18n.t('alerts.count'), String(a.count));
@@ -168,10 +201,11 @@ function detailView(
       i18n.t('alerts.window'),
       `${fmtDateTime(f.windowStart, ctx.timeZone)} – ${fmtDateTime(f.windowEnd, ctx.timeZone)}`,
     );
+  // The class of the judged window, not the station's class now (the overview shows that): named so.
   if (f.classReached !== undefined && f.classReached !== null)
     field(
-      i18n.t('term.currentClass'),
-      classBadge(i18n, f.classReached),
+      i18n.t('alerts.windowClass'),
+      h('span', { id: 'alert-window-class' }, classBadge(i18n, f.classReached)),
       ' / ',
       i18n.t('station.target'),
       ' ',
@@ -255,8 +289,19 @@ function detailView(
           { 'data-kind': t.kind },
           h('strong', null, i18n.t(`alerts.transition.${t.kind}` as MessageKey)),
           ' ',
-          h('span', { class: 'muted small' }, `${fmtDateTime(t.at, ctx.timeZone)} · ${t.actor}`),
-          t.note ? h('span', { class: 'note' }, t.note) : null,
+          h(
+            'span',
+            { class: 'muted small' },
+            `${fmtDateTime(t.at, ctx.timeZone)} · `,
+            // Who acted is a name (an API key's), not text of the page: never translated.
+            t.actor === 'system' ? actorText(i18n, t.actor) : h('span', { class: 'actor', translate: 'no' }, t.actor),
+          ),
+          // A person's note is theirs, in their words; the system's own notes are said in the page's language.
+          t.note
+            ? t.actor === 'system'
+              ? h('span', { class: 'note' }, noteText(i18n, t.note))
+              : h('span', { class: 'note', translate: 'no' }, t.note)
+            : null,
         ),
       ),
     ),

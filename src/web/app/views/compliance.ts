@@ -50,9 +50,10 @@ function exceeding(i18n: I18n, row: ComplianceRowJson): string {
     .join(i18n.lang() === 'en' ? '; ' : '；');
 }
 
-function table(ctx: ViewContext, data: ComplianceJson, scope: Scope): HTMLElement {
+function table(ctx: ViewContext, data: ComplianceJson, scope: Scope, month: string): HTMLElement {
   const { i18n } = ctx;
   if (data.items.length === 0) return h('p', { class: 'muted' }, i18n.t('common.noData'));
+  const basis = i18n.t('compliance.rateBasis', { window: i18n.t(`window.${data.window}` as MessageKey), month });
   const sections = scope !== 'plants';
   return h(
     'div',
@@ -117,14 +118,14 @@ function table(ctx: ViewContext, data: ComplianceJson, scope: Scope): HTMLElemen
         ),
       ),
     ),
-    h('p', { class: 'muted small' }, noteIn(i18n, data.note)),
+    h(
+      'p',
+      { class: 'muted small', id: 'compliance-basis' },
+      basis,
+      i18n.lang() === 'en' ? '. ' : '。',
+      i18n.t('compliance.insufficientNote'),
+    ),
   );
-}
-
-/** The API's note is "English / 中文": the half in the page's language. */
-function noteIn(i18n: I18n, note: string): string {
-  const [en, zh] = note.split(' / ');
-  return (i18n.lang() === 'en' ? en : zh) ?? note;
 }
 
 /** Saves a blob under a name: a temporary object URL clicked through an `<a download>`. */
@@ -241,7 +242,7 @@ export async function renderCompliance(ctx: ViewContext, main: HTMLElement): Pro
     i18n,
     body,
     () => ctx.api.get<ComplianceJson>('/compliance', query, { signal: ctx.signal }),
-    (data) => table(ctx, data, scope),
+    (data) => table(ctx, data, scope, month),
     ctx.signal,
   );
 }

@@ -51,7 +51,8 @@ export function renderLogin(ctx: ViewContext, main: HTMLElement, options: { next
         button,
         message,
       ),
-      h('p', { class: 'muted small' }, i18n.t('login.hint')),
+      h('p', { class: 'muted small', id: 'login-hint' }, i18n.t('login.hint', { command: ctx.settings.keysCommand })),
+      ctx.settings.demo ? h('p', { class: 'muted small', id: 'demo-hint' }, i18n.t('login.demoHint')) : null,
     ),
   );
   input.focus();

@@ -52,6 +52,19 @@ function updated(ctx: ViewContext, st: StationSummaryJson): HTMLElement {
   );
 }
 
+/** "云溪 68 公里" / "Yunxi River, km 68": the river by name, and where on it. */
+function riverCell(i18n: I18n, st: StationSummaryJson): HTMLElement | string {
+  const name = st.river_name ? i18n.name(st.river_name) : st.river;
+  if (!name) return '—';
+  const km = st.river_km !== null ? i18n.t('common.km', { km: st.river_km }) : '';
+  return h(
+    'span',
+    null,
+    name,
+    km ? h('span', { class: 'muted small' }, i18n.lang() === 'en' ? `, ${km}` : ` ${km}`) : null,
+  );
+}
+
 function sectionsTable(ctx: ViewContext, sections: StationSummaryJson[]): HTMLElement {
   const { i18n } = ctx;
   const order: Record<string, number> = { inbound: 0, control: 1, outbound: 2 };
@@ -88,7 +101,7 @@ function sectionsTable(ctx: ViewContext, sections: StationSummaryJson[]): HTMLEl
             'tr',
             { 'data-station': st.id, 'data-compliant': String(st.current?.compliant ?? '') },
             h('td', null, stationLink(i18n, st)),
-            h('td', null, st.river_km !== null ? i18n.t('common.km', { km: st.river_km }) : '—'),
+            h('td', null, riverCell(i18n, st)),
             h('td', null, roleCell(i18n, st.section?.role)),
             h('td', null, classBadge(i18n, st.section?.target_class)),
             h(
@@ -172,19 +185,7 @@ function plantsTable(ctx: ViewContext, plants: StationSummaryJson[]): HTMLElemen
 function urbanTable(ctx: ViewContext, waters: StationSummaryJson[]): HTMLElement {
   const { i18n } = ctx;
   const gradeText = (g: string | null | undefined) =>
-    g === 'none'
-      ? i18n.lang() === 'en'
-        ? 'not black-odorous'
-        : '无黑臭'
-      : g === 'light'
-        ? i18n.lang() === 'en'
-          ? 'light'
-          : '轻度黑臭'
-        : g === 'severe'
-          ? i18n.lang() === 'en'
-            ? 'severe'
-            : '重度黑臭'
-          : '—';
+    g === 'none' || g === 'light' || g === 'severe' ? i18n.t(`blackOdorous.${g}`) : '—';
   return scrollTable(
     h(
       'table',
@@ -274,11 +275,35 @@ export async function renderOverview(ctx: ViewContext, main: HTMLElement): Promi
     canAlerts ? listUnresolved(ctx.api, ctx.signal) : Promise.resolve([]),
   ]);
   if (ctx.signal.aborted) return;
-  if (stationsResult.status === 'rejected') {
+  let stations: StationSummaryJson[];
+  let dbDown: HTMLElement | null = null;
+  if (stationsResult.status === 'fulfilled') {
+    stations = stationsResult.value.items;
+  } else if (stationsResult.reason instanceof ApiError && stationsResult.reason.status === 503) {
+    // The database does not answer, the catalog does: draw the map and the lists from it, and say why they are bare.
+    try {
+      stations = (await ctx.api.get<StationListJson>('/stations', { latest: 'false' }, { signal: ctx.signal })).items;
+    } catch (err) {
+      if (!ctx.signal.aborted) main.replaceChildren(errorBox(i18n, err, () => void renderOverview(ctx, main)));
+      return;
+    }
+    if (ctx.signal.aborted) return;
+    dbDown = h(
+      'div',
+      { class: 'error', role: 'alert', id: 'db-down' },
+      i18n.t('overview.dbDown'),
+      ' ',
+      h('span', { class: 'small' }, stationsResult.reason.message),
+      h(
+        'button',
+        { type: 'button', class: 'btn btn-small', onclick: () => void renderOverview(ctx, main) },
+        i18n.t('common.retry'),
+      ),
+    );
+  } else {
     main.replaceChildren(errorBox(i18n, stationsResult.reason, () => void renderOverview(ctx, main)));
     return;
   }
-  const stations = stationsResult.value.items;
   const sections = stations.filter((st) => st.kind === 'river_section');
   const plants = stations.filter(
     (st) => st.kind === 'plant_effluent' || st.kind === 'industrial_outfall' || st.kind === 'plant_influent',
@@ -301,12 +326,15 @@ export async function renderOverview(ctx: ViewContext, main: HTMLElement): Promi
       'div',
       { class: 'page-head' },
       h('h1', null, i18n.t('overview.title')),
-      h(
-        'div',
-        { class: 'meta', id: 'overview-summary' },
-        i18n.t('overview.summary', { total: stations.length, offline, bad }),
-      ),
+      dbDown
+        ? null
+        : h(
+            'div',
+            { class: 'meta', id: 'overview-summary' },
+            i18n.t('overview.summary', { total: stations.length, offline, bad }),
+          ),
     ),
+    dbDown,
     h(
       'div',
       { class: 'grid' },

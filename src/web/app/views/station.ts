@@ -34,12 +34,14 @@ import { hrefOf } from '../router.js';
 import {
   card,
   classBadge,
+  classText,
   complianceBadge,
   errorBox,
   freshnessBadge,
   isSectionClass,
   load,
   loading,
+  romanClass,
   scrollTable,
   term,
 } from '../ui.js';
@@ -68,28 +70,45 @@ interface RangeChoice {
   to: string;
 }
 
-export function rangeFrom(query: URLSearchParams, now: number): RangeChoice {
+/**
+ * The window a chart needs: never finer than the station's reporting interval — hourly means of a station that
+ * reports every 4 hours are one reading in four empty hours, drawn as dots, not a line.
+ */
+export function windowForInterval(preferred: string, intervalMs: number): string {
+  if (preferred === 'raw') return 'raw';
+  const candidates = WINDOWS.slice(WINDOWS.indexOf(preferred as (typeof WINDOWS)[number]));
+  return candidates.find((w) => w !== 'raw' && (durationMs(w) ?? 0) >= intervalMs) ?? '1d';
+}
+
+/** The range and window of the charts; `intervalMs` is the station's reporting interval (0: unknown). */
+export function rangeFrom(query: URLSearchParams, now: number, timeZone: string, intervalMs = 0): RangeChoice {
   const key = (RANGES as readonly string[]).includes(query.get('range') ?? '')
     ? (query.get('range') as RangeKey)
     : '24h';
   const win = query.get('window');
+  const chosen = win && (WINDOWS as readonly string[]).includes(win) ? win : undefined;
   if (key === 'custom') {
-    const from = query.get('from') ?? isoForInput(now - RANGE_MS['7d']);
-    const to = query.get('to') ?? isoForInput(now);
+    const from = query.get('from') ?? isoForInput(now - RANGE_MS['7d'], timeZone);
+    const to = query.get('to') ?? isoForInput(now, timeZone);
     const span = Date.parse(to) - Date.parse(from);
     const auto = span <= 2 * 24 * HOUR ? 'raw' : span <= 10 * 24 * HOUR ? '1h' : span <= 60 * 24 * HOUR ? '4h' : '1d';
-    return { key, window: win && (WINDOWS as readonly string[]).includes(win) ? win : auto, from, to };
+    return { key, window: chosen ?? windowForInterval(auto, intervalMs), from, to };
   }
   return {
     key,
-    window: win && (WINDOWS as readonly string[]).includes(win) ? win : DEFAULT_WINDOW[key],
+    window: chosen ?? windowForInterval(DEFAULT_WINDOW[key], intervalMs),
     from: `now-${key}`,
     to: 'now',
   };
 }
 
-/** Quality windows for the timeline: fine enough to see a day's story, few enough to fit a phone. */
-export function timelineWindow(spanMs: number): string {
+/**
+ * Windows of the compliance timeline. Sections: 4-hour windows for a week (a day's story, few enough for a phone),
+ * days beyond. Plants: GB 18918-2002 assesses daily means, so days — hours only for a single day, the window of the
+ * hourly exceedance alerts.
+ */
+export function timelineWindow(spanMs: number, standard: string = 'gb3838'): string {
+  if (standard === 'discharge') return spanMs <= 2 * 24 * HOUR ? '1h' : spanMs <= 92 * 24 * HOUR ? '1d' : '1mo';
   return spanMs <= 8 * 24 * HOUR ? '4h' : spanMs <= 92 * 24 * HOUR ? '1d' : '1mo';
 }
 
@@ -150,7 +169,13 @@ function header(ctx: ViewContext, st: StationDetailJson): HTMLElement {
     h(
       'div',
       null,
-      h('h1', { id: 'station-name' }, i18n.name(st.name, st.id), ' ', h('span', { class: 'muted small' }, other)),
+      h(
+        'h1',
+        { id: 'station-name' },
+        i18n.name(st.name, st.id),
+        ' ',
+        h('span', { class: 'muted small', lang: i18n.lang() === 'en' ? 'zh-CN' : 'en' }, other),
+      ),
       h('div', { class: 'meta' }, ...meta),
     ),
     h(
@@ -180,7 +205,8 @@ function latestTable(ctx: ViewContext, st: StationDetailJson): HTMLElement {
           h('th', { class: 'num' }, i18n.t('common.value')),
           h('th', null, term(i18n, 'term.flag')),
           h('th', null, i18n.t('common.time')),
-          h('th', null, term(i18n, 'term.waterClass')),
+          // Sections are classed (水质类别); plants and creeks comply or not (达标情况).
+          h('th', null, term(i18n, st.standard.kind === 'gb3838' ? 'term.waterClass' : 'term.compliance')),
         ),
       ),
       h(
@@ -228,7 +254,8 @@ function limitsLegend(i18n: I18n, code: string, band: LimitBandJson | undefined)
     const op = band.rule === 'min' ? '≥' : '≤';
     for (const cls of ['I', 'II', 'III', 'IV', 'V'] as const) {
       const v = band.classes[cls];
-      if (v !== undefined) parts.push(h('span', null, sw(CLASS_COLORS[cls]), `${cls} ${op}${fmtNumber(v, d)}`));
+      if (v !== undefined)
+        parts.push(h('span', null, sw(CLASS_COLORS[cls]), `${romanClass(cls)} ${op}${fmtNumber(v, d)}`));
     }
   } else if (band.kind === 'gb3838' && band.rule === 'range') {
     parts.push(h('span', null, sw(bandColor('ok')), `${fmtNumber(band.min, 0)}–${fmtNumber(band.max, 0)}`));
@@ -241,15 +268,13 @@ function limitsLegend(i18n: I18n, code: string, band: LimitBandJson | undefined)
       parts.push(h('span', null, sw(NONCOMPLIANT_COLOR), `${limit} ≥${fmtNumber(band.min, d)}`));
   } else if (band.kind === 'black-odorous' && band.light) {
     const [lo, hi] = band.light;
-    parts.push(
-      h('span', null, sw(BLACK_ODOROUS_COLORS['bo-none']), i18n.lang() === 'en' ? 'not black-odorous' : '无黑臭'),
-    );
+    parts.push(h('span', null, sw(BLACK_ODOROUS_COLORS['bo-none']), i18n.t('blackOdorous.none')));
     parts.push(
       h(
         'span',
         null,
         sw(BLACK_ODOROUS_COLORS['bo-light']),
-        `${i18n.lang() === 'en' ? 'light' : '轻度'} ${fmtNumber(lo, d)}–${fmtNumber(hi, d)}`,
+        `${i18n.t('blackOdorous.light')} ${fmtNumber(lo, d)}–${fmtNumber(hi, d)}`,
       ),
     );
     if (typeof band.severe_below === 'number')
@@ -258,7 +283,7 @@ function limitsLegend(i18n: I18n, code: string, band: LimitBandJson | undefined)
           'span',
           null,
           sw(BLACK_ODOROUS_COLORS['bo-severe']),
-          `${i18n.lang() === 'en' ? 'severe' : '重度'} <${fmtNumber(band.severe_below, d)}`,
+          `${i18n.t('blackOdorous.severe')} <${fmtNumber(band.severe_below, d)}`,
         ),
       );
     if (typeof band.severe_above === 'number')
@@ -267,7 +292,7 @@ function limitsLegend(i18n: I18n, code: string, band: LimitBandJson | undefined)
           'span',
           null,
           sw(BLACK_ODOROUS_COLORS['bo-severe']),
-          `${i18n.lang() === 'en' ? 'severe' : '重度'} >${fmtNumber(band.severe_above, d)}`,
+          `${i18n.t('blackOdorous.severe')} >${fmtNumber(band.severe_above, d)}`,
         ),
       );
   }
@@ -365,6 +390,15 @@ async function loadChartData(ctx: ViewContext, st: StationDetailJson, range: Ran
   };
 }
 
+/**
+ * Why a parameter has no class bands. GB 3838-2002 Table 1 sets TN (and its lake TP column) for lakes and reservoirs
+ * only, so a river section is not classed by TN; temperature, conductivity and turbidity have no class limits.
+ */
+function noBandsNote(i18n: I18n, st: StationDetailJson, code: string): string {
+  if (code === 'tn' && st.standard.waterbody !== 'lake') return i18n.t('station.noBandsTnRiver');
+  return i18n.t('station.noBands');
+}
+
 function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: ChartData): HTMLElement {
   const { i18n } = ctx;
   const series = data.perParameter.get(code)!;
@@ -394,20 +428,18 @@ function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: 
       ? h(
           'p',
           { class: 'chart-note flag-legend' },
-          h(
-            'span',
-            { class: 'legend' },
-            h('i', { class: 'sw hollow', style: 'color:#c2410c' }),
-            i18n.t('station.flagLegend'),
-          ),
-          ' ',
+          h('i', { class: 'sw hollow', style: 'color:#c2410c' }),
+          i18n.t('station.flagLegend'),
+          i18n.lang() === 'en' ? ': ' : '：',
           flags.map((f) => `${f} ${flagMeaning(i18n, f)}`).join(' · '),
         )
       : null,
     series.excluded > 0 && data.window !== 'raw'
       ? h('p', { class: 'chart-note' }, i18n.t('station.excluded', { n: series.excluded }))
       : null,
-    !band && st.standard.kind === 'gb3838' ? h('p', { class: 'chart-note' }, i18n.t('station.noBands')) : null,
+    !band && st.standard.kind === 'gb3838'
+      ? h('p', { class: 'chart-note', 'data-note': 'no-bands' }, noBandsNote(i18n, st, code))
+      : null,
   );
   // uPlot measures its container: draw once the card is in the document.
   requestAnimationFrame(() => {
@@ -424,11 +456,15 @@ function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: 
         min: i18n.t('station.min'),
         max: i18n.t('station.max'),
       },
+      classLabel: (cls) => romanClass(cls),
       from: data.from,
       to: data.to,
-      // Three missed reports (raw) or two empty windows (means) make a gap in the line.
+      // Three missed reports make a gap in the line (two empty windows for means, never less than the reporting
+      // interval allows: hourly means of a 4-hourly station are 4 hours apart and still a line).
       gapMs:
-        (data.window === 'raw' ? 3 * (durationMs(st.interval) ?? HOUR) : 2 * (durationMs(data.window) ?? HOUR)) + 1,
+        (data.window === 'raw'
+          ? 3 * (durationMs(st.interval) ?? HOUR)
+          : 2 * Math.max(durationMs(data.window) ?? HOUR, durationMs(st.interval) ?? 0)) + 1,
       timeZone: ctx.timeZone,
     });
     ctx.onCleanup(() => chart.destroy());
@@ -460,13 +496,13 @@ function statusText(i18n: I18n, w: QualityWindowJson): string {
   }
 }
 
-function timeline(ctx: ViewContext, st: StationDetailJson, q: QualityJson): HTMLElement {
+function timeline(ctx: ViewContext, st: StationDetailJson, q: QualityJson, range: RangeChoice): HTMLElement {
   const { i18n } = ctx;
   if (q.windows.length === 0) return h('p', { class: 'muted' }, i18n.t('common.noData'));
   const cells = q.windows.map((w) => {
     const { color, label } = windowColor(st, w);
     const start = Date.parse(w.start);
-    const cls = w.class ? ` · ${w.class}` : '';
+    const cls = w.class ? ` · ${classText(i18n, w.class)}` : '';
     const pp =
       w.primary_pollutants && w.primary_pollutants.length > 0
         ? ` · ${i18n.list(w.primary_pollutants.map((c) => paramName(i18n, c)))}`
@@ -495,12 +531,29 @@ function timeline(ctx: ViewContext, st: StationDetailJson, q: QualityJson): HTML
       'p',
       { class: 'small' },
       term(i18n, 'term.complianceRate'),
-      ': ',
+      h(
+        'span',
+        { class: 'muted', id: 'compliance-rate-basis' },
+        i18n.lang() === 'en' ? ` (${rateBasis(i18n, q.window, range)})` : `（${rateBasis(i18n, q.window, range)}）`,
+      ),
+      i18n.lang() === 'en' ? ': ' : '：',
       h('strong', { id: 'compliance-rate' }, fmtPercent(sum.compliance_rate)),
       ` · ${i18n.t('status.compliant')} ${sum.compliant} · ${i18n.t('status.noncompliant')} ${sum.non_compliant} · ${i18n.t('status.insufficient')} ${sum.insufficient_data}`,
       sum.worst_class ? h('span', null, ` · ${i18n.t('compliance.worst')} `, classBadge(i18n, sum.worst_class)) : null,
     ),
+    st.standard.kind === 'discharge'
+      ? h('p', { class: 'chart-note', id: 'plant-rules' }, i18n.t('station.plantRules'))
+      : null,
+    h('p', { class: 'chart-note' }, i18n.t('station.rateElsewhere')),
   );
+}
+
+/** "按 4 小时窗口，近 7 天" / "4-hour windows, last 7 days": which windows a rate counts. */
+function rateBasis(i18n: I18n, window: string, range: RangeChoice): string {
+  const windowText = i18n.t(`window.${window}` as MessageKey);
+  const rangeText =
+    range.key === 'custom' ? i18n.t('station.range.custom') : i18n.t(`station.last.${range.key}` as MessageKey);
+  return i18n.t('station.rateBasis', { window: windowText, range: rangeText });
 }
 
 /** A 90×22 sparkline of window means. */
@@ -561,7 +614,7 @@ function upstreamTable(ctx: ViewContext, up: UpstreamJson, params: readonly stri
       'p',
       { class: 'muted small' },
       i18n.t('station.upstreamHint', { hours: Math.round((to - from) / HOUR) }),
-      ` — ${i18n.t('station.mean')} / max`,
+      i18n.t('station.meanMax'),
     ),
     scrollTable(
       h(
@@ -619,7 +672,11 @@ function controls(ctx: ViewContext, st: StationDetailJson, range: RangeChoice): 
           'aria-pressed': String(range.key === key),
           onclick: () =>
             key === 'custom'
-              ? go({ range: 'custom', from: isoForInput(ctx.now() - RANGE_MS['7d']), to: isoForInput(ctx.now()) })
+              ? go({
+                  range: 'custom',
+                  from: isoForInput(ctx.now() - RANGE_MS['7d'], ctx.timeZone),
+                  to: isoForInput(ctx.now(), ctx.timeZone),
+                })
               : go({ range: key }),
         },
         i18n.t(`station.range.${key}` as MessageKey),
@@ -716,7 +773,7 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
   }
   if (ctx.signal.aborted) return;
 
-  const range = rangeFrom(ctx.route.query, ctx.now());
+  const range = rangeFrom(ctx.route.query, ctx.now(), ctx.timeZone, durationMs(st.interval) ?? 0);
   const chartsEl = h('div', { class: 'charts', id: 'charts' }, loading(i18n));
   const chartsNote = h('div', { class: 'chart-meta' });
   const timelineEl = h('div', null, loading(i18n));
@@ -770,10 +827,10 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
         () =>
           ctx.api.get<QualityJson>(
             `/stations/${encodeURIComponent(st.id)}/quality`,
-            { from: range.from, to: range.to, window: timelineWindow(rangeSpan(range)) },
+            { from: range.from, to: range.to, window: timelineWindow(rangeSpan(range), st.standard.kind) },
             { signal: ctx.signal },
           ),
-        (q) => timeline(ctx, st, q),
+        (q) => timeline(ctx, st, q, range),
         ctx.signal,
       ),
     );
