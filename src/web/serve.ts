@@ -131,7 +131,10 @@ export function mountDashboard<E extends Env, S extends Schema, B extends string
       const served = new Map(
         files.map((f) => [f.path, toServed(f.path === 'index.html' ? withSettings(f, options.page) : f)]),
       );
-      log.debug({ from: useSources ? 'sources' : prebuiltDir, ms: Math.round(performance.now() - started) }, 'dashboard ready');
+      log.debug(
+        { from: useSources ? 'sources' : prebuiltDir, ms: Math.round(performance.now() - started) },
+        'dashboard ready',
+      );
       return served;
     } catch (err) {
       log.error({ err }, 'building the dashboard failed; / answers 503');
@@ -162,7 +165,11 @@ export function mountDashboard<E extends Env, S extends Schema, B extends string
   async function page(c: Context<E>): Promise<Response> {
     const index = (await files())?.get('index.html');
     if (!index) return c.html(UNAVAILABLE_HTML, 503, { 'Cache-Control': 'no-store', 'Retry-After': '60' });
-    return send(c, index, PAGE_CACHE, { 'Content-Security-Policy': DASHBOARD_CSP, 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
+    return send(c, index, PAGE_CACHE, {
+      'Content-Security-Policy': DASHBOARD_CSP,
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+    });
   }
 
   app.get('/', page);

@@ -2,7 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseAlert, listAlerts, getAlert, acknowledgeAlert, toMs } from '../../src/web/app/alerts-api.js';
 import { ApiError, createApiClient, filenameFrom, queryString } from '../../src/web/app/api.js';
-import { durationMs, fmtAgo, fmtDateTime, fmtNumber, fmtPercent, fmtUtcOffset, timeTicks } from '../../src/web/app/format.js';
+import {
+  durationMs,
+  fmtAgo,
+  fmtDateTime,
+  fmtNumber,
+  fmtPercent,
+  fmtUtcOffset,
+  timeTicks,
+} from '../../src/web/app/format.js';
 import { createI18n, initialLang, LANG_STORAGE, MESSAGES } from '../../src/web/app/i18n.js';
 import { hrefOf, parseHash } from '../../src/web/app/router.js';
 import { createSession, KEY_STORAGE } from '../../src/web/app/session.js';
@@ -72,15 +80,27 @@ describe('the API client', () => {
     const api = createApiClient({ key: () => 'k1', lang: () => 'en', fetch: f });
     await api.get('/stations', { kind: 'river_section', params: ['nh3n', 'tp'], empty: '', none: undefined });
     expect(calls[0]!.url).toBe('api/v1/stations?kind=river_section&params=nh3n%2Ctp');
-    expect(calls[0]!.init.headers).toMatchObject({ Authorization: 'Bearer k1', 'Accept-Language': 'en', Accept: 'application/json' });
+    expect(calls[0]!.init.headers).toMatchObject({
+      Authorization: 'Bearer k1',
+      'Accept-Language': 'en',
+      Accept: 'application/json',
+    });
   });
 
   it('turns a problem+json into an ApiError with the server’s words, and reports a 401 once', async () => {
     let unauthorized = 0;
     const { f } = fakeFetch(() =>
-      Response.json({ code: 'invalid-api-key', title: '密钥无效', detail: 'API 密钥无效或已被吊销' }, { status: 401, headers: { 'Content-Type': 'application/problem+json' } }),
+      Response.json(
+        { code: 'invalid-api-key', title: '密钥无效', detail: 'API 密钥无效或已被吊销' },
+        { status: 401, headers: { 'Content-Type': 'application/problem+json' } },
+      ),
     );
-    const api = createApiClient({ key: () => 'k', lang: () => 'zh-CN', fetch: f, onUnauthorized: () => unauthorized++ });
+    const api = createApiClient({
+      key: () => 'k',
+      lang: () => 'zh-CN',
+      fetch: f,
+      onUnauthorized: () => unauthorized++,
+    });
     const err = await api.get('/me').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 401, code: 'invalid-api-key', message: 'API 密钥无效或已被吊销' });
@@ -103,7 +123,13 @@ describe('the API client', () => {
 
   it('downloads CSV under the server’s name, Chinese names included (RFC 6266 filename*)', async () => {
     const { f, calls } = fakeFetch(
-      () => new Response('\ufeffa,b\r\n', { headers: { 'Content-Type': 'text/csv', 'Content-Disposition': `attachment; filename="___.csv"; filename*=UTF-8''${encodeURIComponent('达标率.csv')}` } }),
+      () =>
+        new Response('\ufeffa,b\r\n', {
+          headers: {
+            'Content-Type': 'text/csv',
+            'Content-Disposition': `attachment; filename="___.csv"; filename*=UTF-8''${encodeURIComponent('达标率.csv')}`,
+          },
+        }),
     );
     const api = createApiClient({ key: () => 'k', lang: () => 'zh-CN', fetch: f });
     const { filename, blob } = await api.download('/compliance', { format: 'csv' });
@@ -181,9 +207,17 @@ describe('routes and page choices', () => {
   it('a station range: a day of raw readings, a week of hourly means, a month of 4-hour means', () => {
     const now = Date.parse('2024-05-20T12:00:00+08:00');
     const zone = 'Asia/Shanghai';
-    expect(rangeFrom(new URLSearchParams(''), now, zone)).toEqual({ key: '24h', window: 'raw', from: 'now-24h', to: 'now' });
+    expect(rangeFrom(new URLSearchParams(''), now, zone)).toEqual({
+      key: '24h',
+      window: 'raw',
+      from: 'now-24h',
+      to: 'now',
+    });
     expect(rangeFrom(new URLSearchParams('range=7d'), now, zone).window).toBe('1h');
-    expect(rangeFrom(new URLSearchParams('range=30d&window=1d'), now, zone)).toMatchObject({ from: 'now-30d', window: '1d' });
+    expect(rangeFrom(new URLSearchParams('range=30d&window=1d'), now, zone)).toMatchObject({
+      from: 'now-30d',
+      window: '1d',
+    });
     expect(rangeFrom(new URLSearchParams('range=7d&window=bogus'), now, zone).window).toBe('1h');
     const custom = rangeFrom(new URLSearchParams('range=custom&from=2024-05-01T00:00&to=2024-05-31T00:00'), now, zone);
     expect(custom).toEqual({ key: 'custom', window: '4h', from: '2024-05-01T00:00', to: '2024-05-31T00:00' });
@@ -214,7 +248,9 @@ describe('routes and page choices', () => {
         return name && name in tags ? ({ content: tags[name] } as HTMLMetaElement) : null;
       },
     });
-    expect(readSettings(doc({ 'time-zone': 'Europe/Berlin', demo: 'on', 'keys-command': 'npm run -s qingliu -- keys add' }))).toEqual({
+    expect(
+      readSettings(doc({ 'time-zone': 'Europe/Berlin', demo: 'on', 'keys-command': 'npm run -s qingliu -- keys add' })),
+    ).toEqual({
       timeZone: 'Europe/Berlin',
       demo: true,
       keysCommand: 'npm run -s qingliu -- keys add',
@@ -227,8 +263,17 @@ describe('routes and page choices', () => {
   });
 
   it('a month of compliance: local month bounds, December rolling over', () => {
-    expect(complianceQuery('2024-05', 'outbound', '1d')).toMatchObject({ from: '2024-05-01', to: '2024-06-01', role: 'outbound', window: '1d' });
-    expect(complianceQuery('2024-12', 'plants', '1d')).toMatchObject({ from: '2024-12-01', to: '2025-01-01', kind: 'plant_effluent,industrial_outfall' });
+    expect(complianceQuery('2024-05', 'outbound', '1d')).toMatchObject({
+      from: '2024-05-01',
+      to: '2024-06-01',
+      role: 'outbound',
+      window: '1d',
+    });
+    expect(complianceQuery('2024-12', 'plants', '1d')).toMatchObject({
+      from: '2024-12-01',
+      to: '2025-01-01',
+      kind: 'plant_effluent,industrial_outfall',
+    });
     expect(complianceQuery('2024-12', 'sections', '4h')).toMatchObject({ kind: 'river_section', window: '4h' });
   });
 });
@@ -245,7 +290,16 @@ describe('the alerts data module', () => {
     updatedAt: 1_714_521_600_000,
     count: 2,
     compliantStreak: 0,
-    latest: { rule: 'section_compliance', stationId: 'longdukou', severity: 'critical', windowStart: 1, windowEnd: 2, classReached: '劣V', targetClass: 'III', items: [{ parameter: 'nh3n', value: 2.3 }] },
+    latest: {
+      rule: 'section_compliance',
+      stationId: 'longdukou',
+      severity: 'critical',
+      windowStart: 1,
+      windowEnd: 2,
+      classReached: '劣V',
+      targetClass: 'III',
+      items: [{ parameter: 'nh3n', value: 2.3 }],
+    },
     escalationLevel: 0,
     escalatedAt: 0,
     acknowledgedBy: null,
@@ -271,7 +325,12 @@ describe('the alerts data module', () => {
       acknowledge_note: 'ok',
       latest: { class_reached: 'IV', target_class: 'III', items: [] },
     });
-    expect(snake).toMatchObject({ stationId: 'longdukou', openedAt: 1_714_521_600_000, acknowledgedBy: '市生态环境局', acknowledgeNote: 'ok' });
+    expect(snake).toMatchObject({
+      stationId: 'longdukou',
+      openedAt: 1_714_521_600_000,
+      acknowledgedBy: '市生态环境局',
+      acknowledgeNote: 'ok',
+    });
     expect(snake.latest.classReached).toBe('IV');
     expect(toMs('nonsense')).toBeNull();
   });
@@ -281,7 +340,12 @@ describe('the alerts data module', () => {
     const respond: Record<string, unknown> = {
       'api/v1/alerts?state=open': { items: [serviceAlert] },
       'api/v1/alerts': [serviceAlert],
-      'api/v1/alerts/3': { alert: serviceAlert, timeline: [{ seq: 1, kind: 'opened', at: 5, actor: 'system', fromState: null, toState: 'open', note: null, data: null }] },
+      'api/v1/alerts/3': {
+        alert: serviceAlert,
+        timeline: [
+          { seq: 1, kind: 'opened', at: 5, actor: 'system', fromState: null, toState: 'open', note: null, data: null },
+        ],
+      },
       'api/v1/alerts/3/ack': { ...serviceAlert, state: 'acknowledged' },
     };
     const api = createApiClient({

@@ -28,7 +28,11 @@ describe('the dashboard bundle', () => {
     const started = performance.now();
     const files = await bundleDashboard();
     const elapsed = performance.now() - started;
-    expect(files.map((f) => f.path.replace(/-[A-Z0-9]{8}\./, '-HASH.')).sort()).toEqual(['assets/main-HASH.css', 'assets/main-HASH.js', 'index.html']);
+    expect(files.map((f) => f.path.replace(/-[A-Z0-9]{8}\./, '-HASH.')).sort()).toEqual([
+      'assets/main-HASH.css',
+      'assets/main-HASH.js',
+      'index.html',
+    ]);
     const js = files.find((f) => f.path.endsWith('.js'))!;
     // uPlot is ~50 KiB minified; the dashboard itself must stay small (no framework, no chart giant).
     expect(js.contents.length).toBeLessThan(200 * 1024);

@@ -223,7 +223,11 @@ export function resolveAlert(api: ApiClient, id: number, reason: string): Promis
 /** Follows `GET /alerts/stream` until `signal` aborts; each event carries the alert as it now is. */
 export function streamAlerts(
   api: ApiClient,
-  handlers: { onEvent: (e: AlertEventView) => void; onStatus: (connected: boolean) => void; onFatal?: (status: number) => void },
+  handlers: {
+    onEvent: (e: AlertEventView) => void;
+    onStatus: (connected: boolean) => void;
+    onFatal?: (status: number) => void;
+  },
   signal: AbortSignal,
 ): Promise<void> {
   return streamEvents({
@@ -241,7 +245,11 @@ export function streamAlerts(
       }
       const alertRaw = data.alert ?? (typeof data.id === 'number' ? data : undefined);
       if (!alertRaw) return;
-      handlers.onEvent({ type: String(data.type ?? e.event), alert: normaliseAlert(alertRaw), at: toMs(data.at) ?? Date.now() });
+      handlers.onEvent({
+        type: String(data.type ?? e.event),
+        alert: normaliseAlert(alertRaw),
+        at: toMs(data.at) ?? Date.now(),
+      });
     },
   });
 }

@@ -57,7 +57,11 @@ function classBands(rule: 'max' | 'min', classes: Record<string, number>): Band[
   return bands;
 }
 
-function blackOdorousBands(light: readonly number[], severeBelow: number | null | undefined, severeAbove: number | null | undefined): Band[] {
+function blackOdorousBands(
+  light: readonly number[],
+  severeBelow: number | null | undefined,
+  severeAbove: number | null | undefined,
+): Band[] {
   const [lo, hi] = light;
   if (lo === undefined || hi === undefined) return [];
   if (severeBelow !== null && severeBelow !== undefined) {
@@ -93,7 +97,8 @@ export function limitsOf(band: LimitBandJson | undefined): Limits {
         lines: [],
       };
     }
-    if ((band.rule === 'max' || band.rule === 'min') && band.classes) return { bands: classBands(band.rule, band.classes), lines: [] };
+    if ((band.rule === 'max' || band.rule === 'min') && band.classes)
+      return { bands: classBands(band.rule, band.classes), lines: [] };
     return { bands: [], lines: [] };
   }
   if (band.kind === 'discharge') {
@@ -112,7 +117,9 @@ export function limitsOf(band: LimitBandJson | undefined): Limits {
  */
 export function yRange(values: readonly number[], limits: Limits): [number, number] | undefined {
   const finite = values.filter(Number.isFinite);
-  const edges = [...limits.bands.flatMap((b) => [b.from, b.to]), ...limits.lines.map((l) => l.value)].filter(Number.isFinite);
+  const edges = [...limits.bands.flatMap((b) => [b.from, b.to]), ...limits.lines.map((l) => l.value)].filter(
+    Number.isFinite,
+  );
   if (finite.length === 0 && edges.length === 0) return undefined;
   let lo = finite.length > 0 ? Math.min(...finite) : Math.min(...edges);
   let hi = finite.length > 0 ? Math.max(...finite) : Math.max(...edges);

@@ -274,7 +274,11 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
       // The legend's values belong to the point under the cursor: without one, show the series' names only (no
       // empty "时间: —" row until someone hovers).
       setCursor: [
-        (u) => container.classList.toggle('legend-idle', u.cursor.idx === null || u.cursor.idx === undefined || (u.cursor.left ?? -1) < 0),
+        (u) =>
+          container.classList.toggle(
+            'legend-idle',
+            u.cursor.idx === null || u.cursor.idx === undefined || (u.cursor.left ?? -1) < 0,
+          ),
       ],
       draw: [
         (u) => {

@@ -95,7 +95,13 @@ export function timeTicks(splits: readonly number[], incrementMs: number, timeZo
   });
 }
 
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000, mo: 30 * 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  mo: 30 * 86_400_000,
+};
 
 /** A duration such as `4h`, `30m`, `1d`, `1mo` in (nominal) milliseconds; undefined for anything else. */
 export function durationMs(spec: string): number | undefined {

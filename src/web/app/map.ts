@@ -5,10 +5,24 @@
  * station is offline. Every marker links to its station page.
  */
 import type { StationSummaryJson } from './api-types.js';
-import { BLACK_ODOROUS_COLORS, CLASS_COLORS, COMPLIANT_COLOR, NONCOMPLIANT_COLOR, OFFLINE_COLOR, UNKNOWN_COLOR } from './colors.js';
+import {
+  BLACK_ODOROUS_COLORS,
+  CLASS_COLORS,
+  COMPLIANT_COLOR,
+  NONCOMPLIANT_COLOR,
+  OFFLINE_COLOR,
+  UNKNOWN_COLOR,
+} from './colors.js';
 import { h, s } from './dom.js';
 import type { I18n, MessageKey } from './i18n.js';
-import { fitProjection, inferConfluences, polylinePoints, riverLines, type MapStation, type Point } from './map-geometry.js';
+import {
+  fitProjection,
+  inferConfluences,
+  polylinePoints,
+  riverLines,
+  type MapStation,
+  type Point,
+} from './map-geometry.js';
 import { hrefOf } from './router.js';
 import { classText, isSectionClass, romanClass } from './ui.js';
 
@@ -65,7 +79,12 @@ export function placeLabels(
     for (const gap of [11, 18]) {
       const right = { box: { x: p.x + gap, y: p.y - 7, w, h: 14 }, x: p.x + gap, y: p.y + 4, anchor: 'start' };
       const left = { box: { x: p.x - gap - w, y: p.y - 7, w, h: 14 }, x: p.x - gap, y: p.y + 4, anchor: 'end' };
-      const above = { box: { x: p.x - w / 2, y: p.y - gap - 14, w, h: 14 }, x: p.x, y: p.y - gap - 3, anchor: 'middle' };
+      const above = {
+        box: { x: p.x - w / 2, y: p.y - gap - 14, w, h: 14 },
+        x: p.x,
+        y: p.y - gap - 3,
+        anchor: 'middle',
+      };
       const below = { box: { x: p.x - w / 2, y: p.y + gap, w, h: 14 }, x: p.x, y: p.y + gap + 11, anchor: 'middle' };
       const d = gap * 0.7;
       const upRight = { box: { x: p.x + d, y: p.y - d - 14, w, h: 14 }, x: p.x + d, y: p.y - d - 3, anchor: 'start' };
@@ -93,7 +112,12 @@ function labelPriority(st: StationSummaryJson): number {
 function marker(st: StationSummaryJson, p: Point, color: string): SVGElement {
   const offline = st.freshness.status === 'offline';
   const stroke = st.current?.compliant === false && !offline ? NONCOMPLIANT_COLOR : '#ffffff';
-  const common = { fill: color, stroke, 'stroke-width': st.current?.compliant === false && !offline ? 3 : 1.5, 'stroke-dasharray': offline ? '3 2' : null };
+  const common = {
+    fill: color,
+    stroke,
+    'stroke-width': st.current?.compliant === false && !offline ? 3 : 1.5,
+    'stroke-dasharray': offline ? '3 2' : null,
+  };
   switch (st.kind) {
     case 'river_section':
       return s('circle', { cx: p.x, cy: p.y, r: 9, ...common });
@@ -101,7 +125,15 @@ function marker(st: StationSummaryJson, p: Point, color: string): SVGElement {
     case 'industrial_outfall':
       return s('rect', { x: p.x - 7.5, y: p.y - 7.5, width: 15, height: 15, rx: 2, ...common });
     case 'plant_influent':
-      return s('rect', { x: p.x - 4, y: p.y - 4, width: 8, height: 8, transform: `rotate(45 ${p.x} ${p.y})`, ...common, fill: offline ? OFFLINE_COLOR : '#8a949e' });
+      return s('rect', {
+        x: p.x - 4,
+        y: p.y - 4,
+        width: 8,
+        height: 8,
+        transform: `rotate(45 ${p.x} ${p.y})`,
+        ...common,
+        fill: offline ? OFFLINE_COLOR : '#8a949e',
+      });
     default:
       return s('path', { d: `M${p.x},${p.y - 10} L${p.x + 9},${p.y + 7} L${p.x - 9},${p.y + 7} Z`, ...common });
   }
@@ -147,7 +179,17 @@ export function basinMap(i18n: I18n, stations: readonly StationSummaryJson[]): H
       'aria-label': i18n.t('overview.map'),
       'data-stations': located.length,
     },
-    s('g', { class: 'rivers' }, ...lines.map((l) => s('polyline', { class: `river${l.tributary ? ' tributary' : ''}`, points: polylinePoints(l.points), 'data-river': l.riverId }))),
+    s(
+      'g',
+      { class: 'rivers' },
+      ...lines.map((l) =>
+        s('polyline', {
+          class: `river${l.tributary ? ' tributary' : ''}`,
+          points: polylinePoints(l.points),
+          'data-river': l.riverId,
+        }),
+      ),
+    ),
     s(
       'g',
       { class: 'stations' },
@@ -180,17 +222,37 @@ export function basinMap(i18n: I18n, stations: readonly StationSummaryJson[]): H
 
 /** A legend symbol: the marker's own shape, drawn by the same function as on the map. */
 function symbol(shape: (p: Point) => SVGElement): SVGElement {
-  return s('svg', { class: 'sym', width: 18, height: 18, viewBox: '0 0 20 20', 'aria-hidden': 'true' }, shape({ x: 10, y: 10 }));
+  return s(
+    'svg',
+    { class: 'sym', width: 18, height: 18, viewBox: '0 0 20 20', 'aria-hidden': 'true' },
+    shape({ x: 10, y: 10 }),
+  );
 }
 
 /** What every shape, colour and ring on the map means. */
 function legend(i18n: I18n): HTMLElement {
-  const circle = (fill: string, extra: Record<string, string | number> = {}) => (p: Point) =>
-    s('circle', { cx: p.x, cy: p.y, r: 7, fill, stroke: '#ffffff', 'stroke-width': 1.5, ...extra });
+  const circle =
+    (fill: string, extra: Record<string, string | number> = {}) =>
+    (p: Point) =>
+      s('circle', { cx: p.x, cy: p.y, r: 7, fill, stroke: '#ffffff', 'stroke-width': 1.5, ...extra });
   const square = (fill: string) => (p: Point) =>
-    s('rect', { x: p.x - 6.5, y: p.y - 6.5, width: 13, height: 13, rx: 2, fill, stroke: '#ffffff', 'stroke-width': 1.5 });
+    s('rect', {
+      x: p.x - 6.5,
+      y: p.y - 6.5,
+      width: 13,
+      height: 13,
+      rx: 2,
+      fill,
+      stroke: '#ffffff',
+      'stroke-width': 1.5,
+    });
   const triangle = (fill: string) => (p: Point) =>
-    s('path', { d: `M${p.x},${p.y - 8} L${p.x + 7.5},${p.y + 6} L${p.x - 7.5},${p.y + 6} Z`, fill, stroke: '#ffffff', 'stroke-width': 1.5 });
+    s('path', {
+      d: `M${p.x},${p.y - 8} L${p.x + 7.5},${p.y + 6} L${p.x - 7.5},${p.y + 6} Z`,
+      fill,
+      stroke: '#ffffff',
+      'stroke-width': 1.5,
+    });
   const diamond = (p: Point) =>
     s('rect', { x: p.x - 4, y: p.y - 4, width: 8, height: 8, transform: `rotate(45 ${p.x} ${p.y})`, fill: '#8a949e' });
   const entry = (key: string, ...children: (Node | string)[]) => h('span', { 'data-legend': key }, ...children);
@@ -216,8 +278,16 @@ function legend(i18n: I18n): HTMLElement {
         i18n.t('map.legend.blackOdorous'),
       ),
       entry('influent', symbol(diamond), i18n.t('map.legend.influent')),
-      entry('ring', symbol(circle(CLASS_COLORS.IV, { stroke: NONCOMPLIANT_COLOR, 'stroke-width': 3 })), i18n.t('map.legend.ring')),
-      entry('offline', symbol(circle(OFFLINE_COLOR, { 'stroke-dasharray': '3 2', stroke: '#5f6b78' })), i18n.t('map.legend.offline')),
+      entry(
+        'ring',
+        symbol(circle(CLASS_COLORS.IV, { stroke: NONCOMPLIANT_COLOR, 'stroke-width': 3 })),
+        i18n.t('map.legend.ring'),
+      ),
+      entry(
+        'offline',
+        symbol(circle(OFFLINE_COLOR, { 'stroke-dasharray': '3 2', stroke: '#5f6b78' })),
+        i18n.t('map.legend.offline'),
+      ),
     ),
   );
 }

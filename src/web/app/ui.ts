@@ -9,7 +9,13 @@ import type { I18n, MessageKey, TermKey } from './i18n.js';
  * its `lang`, so screen readers say it right and the language checks of the browser tests can tell it apart.
  */
 export function term(i18n: I18n, key: TermKey): HTMLElement {
-  return h('span', { class: 'term' }, i18n.t(key), ' ', h('span', { class: 'alt', lang: i18n.lang() === 'en' ? 'zh-CN' : 'en' }, i18n.other(key)));
+  return h(
+    'span',
+    { class: 'term' },
+    i18n.t(key),
+    ' ',
+    h('span', { class: 'alt', lang: i18n.lang() === 'en' ? 'zh-CN' : 'en' }, i18n.other(key)),
+  );
 }
 
 export function isSectionClass(value: unknown): value is SectionClass {
@@ -34,25 +40,43 @@ export function classText(i18n: I18n, cls: string): string {
 /** The class as a badge coloured like the map. */
 export function classBadge(i18n: I18n, cls: string | null | undefined): HTMLElement {
   if (!isSectionClass(cls)) return h('span', { class: 'badge badge-none' }, '—');
-  return h('span', { class: 'badge', 'data-class': cls, style: `background:${CLASS_COLORS[cls]};color:${textOn(cls)}` }, classText(i18n, cls));
+  return h(
+    'span',
+    { class: 'badge', 'data-class': cls, style: `background:${CLASS_COLORS[cls]};color:${textOn(cls)}` },
+    classText(i18n, cls),
+  );
 }
 
 export function complianceBadge(i18n: I18n, compliant: boolean | null | undefined): HTMLElement {
-  if (compliant === null || compliant === undefined) return h('span', { class: 'badge badge-none' }, i18n.t('status.unknown'));
-  return h('span', { class: `badge ${compliant ? 'badge-ok' : 'badge-bad'}` }, i18n.t(compliant ? 'status.compliant' : 'status.noncompliant'));
+  if (compliant === null || compliant === undefined)
+    return h('span', { class: 'badge badge-none' }, i18n.t('status.unknown'));
+  return h(
+    'span',
+    { class: `badge ${compliant ? 'badge-ok' : 'badge-bad'}` },
+    i18n.t(compliant ? 'status.compliant' : 'status.noncompliant'),
+  );
 }
 
 export function freshnessBadge(i18n: I18n, freshness: string | null | undefined): HTMLElement {
   const known = freshness === 'online' || freshness === 'late' || freshness === 'offline';
   const key = (known ? `fresh.${freshness}` : 'fresh.unknown') as MessageKey;
-  return h('span', { class: `fresh fresh-${known ? freshness : 'unknown'}` }, h('i', { 'aria-hidden': 'true' }), i18n.t(key));
+  return h(
+    'span',
+    { class: `fresh fresh-${known ? freshness : 'unknown'}` },
+    h('i', { 'aria-hidden': 'true' }),
+    i18n.t(key),
+  );
 }
 
 const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 export function severityBadge(i18n: I18n, severity: string): HTMLElement {
   const known = (SEVERITIES as readonly string[]).includes(severity);
-  return h('span', { class: `badge sev-${severity}` }, known ? i18n.t(`alerts.severity.${severity}` as MessageKey) : severity);
+  return h(
+    'span',
+    { class: `badge sev-${severity}` },
+    known ? i18n.t(`alerts.severity.${severity}` as MessageKey) : severity,
+  );
 }
 
 export function card(title: Child, ...children: Child[]): HTMLElement {
