@@ -38,10 +38,15 @@ export interface DemoFeed {
 export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
   const log = options.logger.child({ component: 'demo-feed' });
   const now = options.now ?? Date.now;
-  const simulator = createSimulator({ catalog: options.catalog, seed: options.seed ?? 2026, timeZone: options.timeZone });
+  const simulator = createSimulator({
+    catalog: options.catalog,
+    seed: options.seed ?? 2026,
+    timeZone: options.timeZone,
+  });
   const abort = new AbortController();
   let publisher: ConnectedPublisher | undefined;
   let live: Promise<unknown> | undefined;
+  let bar: ReturnType<typeof createProgressLine> | undefined;
 
   return {
     async start() {
@@ -51,16 +56,21 @@ export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
       const latest = await options.store.latest({}).catch(() => []);
       const newest = latest.reduce((max, r) => Math.max(max, r.ts), 0);
       const from = Math.max(to - options.backfillMs, newest);
-      const bar = options.progress ? createProgressLine(options.progress, '模拟历史数据 simulated history') : undefined;
+      bar = options.progress ? createProgressLine(options.progress, '模拟历史数据 simulated history') : undefined;
       const result = await backfill({
         simulator,
         publisher,
         from,
         to,
         signal: abort.signal,
-        onProgress: (p) => bar?.update(p.done, p.total, `${p.messages} msgs`),
+        // Not after a stop: the line would be drawn over what the shutdown says.
+        onProgress: (p) => abort.signal.aborted || bar?.update(p.done, p.total, `${p.messages} msgs`),
       });
-      bar?.finish(`模拟历史数据 simulated history: ${result.messages} messages, ${result.readings} readings in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+      if (!abort.signal.aborted) {
+        bar?.finish(
+          `模拟历史数据 simulated history: ${result.messages} messages, ${result.readings} readings in ${(result.elapsedMs / 1000).toFixed(1)} s`,
+        );
+      }
       log.info({ messages: result.messages, readings: result.readings, from, to }, 'demo backfill published');
       live = runRealtime({
         simulator,
@@ -74,6 +84,8 @@ export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
       return { backfilledMessages: result.messages, from, to };
     },
     async stop() {
+      // Stopped during the backfill: end its progress line, so what the shutdown says is not drawn over.
+      if (!abort.signal.aborted && !live) bar?.finish('模拟历史数据 simulated history: 已中止 stopped');
       abort.abort();
       await live?.catch(() => undefined);
       await publisher?.close().catch(() => undefined);

@@ -88,6 +88,26 @@ function expectQuietConsole(output: string): void {
   expect(output).not.toMatch(/"level":30/);
 }
 
+describe('npm start, stopped during the simulated history', () => {
+  it('one Ctrl-C before the banner still stops every component cleanly', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-demo-'));
+    const p = startMain(
+      { DATA_DIR: dir, PORT: String(await freePort()), MQTT_PORT: String(await freePort()) },
+      { via: 'npm' },
+    );
+    running.push(p);
+    await p.waitFor(/simulated history \[/, 60_000);
+    p.interrupt();
+    await p.exited;
+    const log = fs.readFileSync(path.join(dir, 'qingliu.log'), 'utf8');
+    expect(p.output()).toContain('已停止 stopped');
+    expect(p.output()).not.toContain('Qingliu is running');
+    expect(log).toMatch(/"msg":"stopped"/);
+    expect(log).not.toMatch(/"level":[56]0/);
+    expect(log.match(/"msg":"shutting down"/g)?.length).toBe(1);
+  });
+});
+
 describe('npm start with port 1883 taken: the suggested commands, as written', () => {
   let suggestions: string[] = [];
 

@@ -231,6 +231,7 @@ export const MESSAGES = {
   'alerts.windowClass': { zh: '评价时段水质', en: 'Class in the window' },
   'alerts.highest': { zh: '最高', en: 'highest' },
   'alerts.latestSeverity': { zh: '最新一次评价', en: 'latest finding' },
+  'alerts.latestShort': { zh: '最新', en: 'latest' },
   'alerts.actor.system': { zh: '系统自动', en: 'automatic' },
   'alerts.autoResolved': {
     zh: '连续 {n} 个评价时段达标，自动解除',

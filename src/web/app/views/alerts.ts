@@ -83,7 +83,7 @@ function severityCell(i18n: I18n, a: AlertView): HTMLElement {
     { class: 'severity', 'data-severity': a.severity, 'data-latest-severity': latest ?? '' },
     severityBadge(i18n, a.severity),
     latest && latest !== a.severity
-      ? h('span', { class: 'muted small' }, ` ${i18n.t('alerts.latestSeverity')}: `, severityBadge(i18n, latest))
+      ? h('span', { class: 'muted small latest' }, `${i18n.t('alerts.latestShort')} `, severityBadge(i18n, latest))
       : null,
   );
 }
