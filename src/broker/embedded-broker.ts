@@ -85,8 +85,9 @@ export class BrokerPortInUseError extends Error {
 
 /** The QoS 1 messages aedes has sent a client and not had acknowledged (its in-memory persistence). */
 function outgoing(broker: Aedes, clientId: string): AsyncIterable<unknown> {
-  const persistence = (broker as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } })
-    .persistence;
+  const persistence = (
+    broker as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } }
+  ).persistence;
   return persistence.outgoingStream({ id: clientId });
 }
 
@@ -146,7 +147,12 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions): EmbeddedBr
         // A client that stops reading must not stall delivery to everyone else.
         drainTimeout: 30_000,
       });
-      broker.on('clientError', (client, err) => log.warn({ clientId: client.id, err: err.message }, 'client error'));
+      // A client that went away ("connection closed", a reset) is routine — it reconnects — and must not fill the
+      // demo's console at every stop; a protocol error is worth a warning.
+      broker.on('clientError', (client, err) => {
+        const gone = /connection closed|ECONNRESET|EPIPE/i.test(err.message);
+        log[gone ? 'debug' : 'warn']({ clientId: client.id, err: err.message }, 'client error');
+      });
       broker.on('connectionError', (client, err) =>
         log.warn({ clientId: client.id, err: err.message }, 'connection error'),
       );

@@ -78,6 +78,8 @@ function expectCleanStop({ output, log }: { output: string; log: string }): void
   expect(log).not.toContain('second signal');
   expect(log).toMatch(/"msg":"stopped"/);
   expect(output).not.toContain('exiting without waiting');
+  // A clean stop has nothing to warn about (the console shows warnings in the demo).
+  expect(log.slice(log.indexOf('"msg":"shutting down"'))).not.toMatch(/"level":[456]0/);
 }
 
 function expectQuietConsole(output: string): void {
