@@ -142,6 +142,25 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     expect(await outbound.innerText()).toContain('出境断面');
     expect(await outbound.locator('td').nth(3).innerText()).toBe('Ⅲ类');
     expect(await page.locator(`#open-alerts li[data-alert="${alertId}"]`).innerText()).toContain('龙渡口出境断面');
+    // "Not meeting target" counts sections and facilities; black-odorous creeks are graded and counted apart.
+    const listed = (await (
+      await fetch(`${server.base}/api/v1/stations`, { headers: { authorization: `Bearer ${KEYS.admin}` } })
+    ).json()) as {
+      items: {
+        kind: string;
+        freshness: { status: string };
+        current?: { compliant?: boolean; black_odorous?: string };
+      }[];
+    };
+    const online = listed.items.filter((st) => st.freshness.status !== 'offline');
+    const bad = online.filter((st) => st.kind !== 'urban_water' && st.current?.compliant === false).length;
+    const blackOdorous = online.filter(
+      (st) => st.kind === 'urban_water' && st.current?.black_odorous && st.current.black_odorous !== 'none',
+    ).length;
+    const summary = await page.locator('#overview-summary').innerText();
+    expect(summary).toContain(`${bad} 个未达标`);
+    if (blackOdorous > 0) expect(summary).toContain(`${blackOdorous} 个黑臭水体`);
+    else expect(summary).not.toContain('黑臭');
     await shot('02-overview');
   });
 

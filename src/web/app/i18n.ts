@@ -120,6 +120,7 @@ export const MESSAGES = {
     zh: '{total} 个站点 · {offline} 个离线 · {bad} 个未达标',
     en: '{total} stations · {offline} offline · {bad} not meeting target',
   },
+  'overview.summaryBlackOdorous': { zh: ' · {n} 个黑臭水体', en: ' · {n} black-odorous' },
   'map.legend.class': { zh: '断面水质类别', en: 'Section class' },
   'map.legend.plant': { zh: '排污单位：达标 / 超标', en: 'Facility: compliant / non-compliant' },
   'map.legend.blackOdorous': {

@@ -310,7 +310,13 @@ export async function renderOverview(ctx: ViewContext, main: HTMLElement): Promi
   );
   const urban = stations.filter((st) => st.kind === 'urban_water');
   const offline = stations.filter((st) => st.freshness.status === 'offline').length;
-  const bad = stations.filter((st) => st.current?.compliant === false && st.freshness.status !== 'offline').length;
+  // Sections against their target and facilities against their discharge limit; a black-odorous creek is graded,
+  // not held to a target, so it is counted on its own rather than as "not meeting target".
+  const online = stations.filter((st) => st.freshness.status !== 'offline');
+  const bad = online.filter((st) => st.kind !== 'urban_water' && st.current?.compliant === false).length;
+  const blackOdorous = online.filter(
+    (st) => st.kind === 'urban_water' && st.current?.black_odorous && st.current.black_odorous !== 'none',
+  ).length;
   const names = new Map(stations.map((st) => [st.id, st.name]));
 
   let alertsBody: HTMLElement;
@@ -331,7 +337,8 @@ export async function renderOverview(ctx: ViewContext, main: HTMLElement): Promi
         : h(
             'div',
             { class: 'meta', id: 'overview-summary' },
-            i18n.t('overview.summary', { total: stations.length, offline, bad }),
+            i18n.t('overview.summary', { total: stations.length, offline, bad }) +
+              (blackOdorous > 0 ? i18n.t('overview.summaryBlackOdorous', { n: blackOdorous }) : ''),
           ),
     ),
     dbDown,
