@@ -39,7 +39,8 @@ export function urlSecrets(url: string | undefined): string[] {
   return out;
 }
 
-function safeDecode(s: string): string {
+/** `decodeURIComponent`, or the text as it is when it is not valid percent-encoding. */
+export function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {

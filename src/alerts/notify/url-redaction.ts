@@ -5,6 +5,7 @@
  * scheme and host (docs/security.md, "A curious operator"). Receivers sometimes echo the URL or its token in
  * their error reply ("Cannot POST /services/…"), so replies are scrubbed too.
  */
+import { safeDecode } from '../../secrets.js';
 
 /** `https://host/…`: the origin, and an ellipsis where a path or a query string was. */
 export function redactUrl(url: string): string {
@@ -39,14 +40,6 @@ function secretParts(url: string): string[] {
     parts.add(`${key}=${value}`);
   }
   return [...parts].filter((p) => p.length >= MIN_SECRET_LENGTH && p !== u.origin).sort((a, b) => b.length - a.length);
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /** `text` (an error message, a receiver's reply) without the path, query or tokens of `url`. */
