@@ -16,6 +16,8 @@ export interface IngestMetrics {
   /** Messages acknowledged without reading them, by reason (ingest-pipeline.ts `IgnoredReason`). */
   ignored: Counter<'reason'>;
   deadLettersStored: Counter;
+  /** Dead-letter notices (`wq/_dlq/…`) not republished because the broker connection was down or backed up. */
+  deadLetterNoticesDropped: Counter;
   /** Bytes and readings in the spool not yet confirmed by the store. */
   spoolPendingBytes: Gauge;
   spoolPendingReadings: Gauge;
@@ -83,6 +85,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     deadLettersStored: new Counter({
       name: 'qingliu_ingest_dead_letters_stored_total',
       help: 'Dead letters confirmed by the store',
+      registers,
+    }),
+    deadLetterNoticesDropped: new Counter({
+      name: 'qingliu_ingest_dead_letter_notices_dropped_total',
+      help: 'Dead-letter notices not republished to wq/_dlq because the broker connection was down or backed up (the dead letter itself is stored)',
       registers,
     }),
     spoolPendingBytes: new Gauge({

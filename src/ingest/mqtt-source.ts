@@ -199,10 +199,17 @@ export function createMqttSource(options: MqttSourceOptions): MqttSource {
 
     publish(topic, payload) {
       if (!client || stopped) return;
+      // A notice is a courtesy (the dead letter itself is in the store): never let notices queue up. Offline,
+      // MQTT.js would keep every QoS 0 publication in memory; on a backed-up socket each one would wait on its own
+      // 'drain' listener. A station flooding invalid messages must not grow the ingester's memory either way.
+      const stream = client.stream as { writableNeedDrain?: boolean } | undefined;
+      if (!client.connected || stream?.writableNeedDrain === true) {
+        metrics.deadLetterNoticesDropped.inc();
+        return;
+      }
       client.publish(topic, payload, { qos: 0 }, (err) => {
         if (err) log.debug({ err, topic }, 'publication failed');
       });
     },
   };
 }
-

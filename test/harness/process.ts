@@ -8,6 +8,9 @@ export interface ManagedProcess {
   /** SIGTERM and wait; SIGKILL after `graceMs`. Safe when already stopped. */
   stop(graceMs?: number): Promise<void>;
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a process that hangs without closing its sockets (a frozen broker or database). */
+  pause(): void;
+  resume(): void;
   readonly running: boolean;
 }
 
@@ -25,6 +28,7 @@ export function managedProcess(opts: {
     const current = child;
     if (!current || current.exitCode !== null || current.signalCode !== null) return;
     current.kill(signal);
+    current.kill('SIGCONT'); // a paused process acts on SIGTERM only once it runs again
     const timer = setTimeout(() => current.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
@@ -54,5 +58,7 @@ export function managedProcess(opts: {
     },
     stop: (graceMs = 10_000) => terminate('SIGTERM', graceMs),
     kill: () => terminate('SIGKILL', 0),
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   };
 }
