@@ -41,6 +41,16 @@ export function findCjkFont(configured?: string): { file: string; family: string
 }
 
 const MARGIN = 36;
+
+/** `widthOfString` at the document's current font and size, remembered per text (tables repeat most of theirs). */
+function memoWidth(doc: PDFKit.PDFDocument): (text: string) => number {
+  const known = new Map<string, number>();
+  return (text) => {
+    let w = known.get(text);
+    if (w === undefined) known.set(text, (w = doc.widthOfString(text)));
+    return w;
+  };
+}
 const FONT_SIZE = 7.5;
 const PAD = 2.5;
 
@@ -50,28 +60,38 @@ function drawTable(doc: PDFKit.PDFDocument, table: Table, lang: Lang, start: num
   const total = weights.reduce((a, b) => a + b, 0);
   const widths = weights.map((w) => (w / total) * width);
   const bottom = () => doc.page.height - MARGIN - 18;
-  // Laying text out is most of a PDF's cost: a cell that fits on one line (every number) is measured by its width
-  // only, and each row is measured once.
+  // Laying text out is most of a PDF's cost (a 2,000-station report has ~60,000 cells). A cell that fits on one
+  // line (every number, most names) is measured once per distinct text and written at a computed position without
+  // pdfkit's line wrapper; only a cell that needs wrapping goes through it. Each row's borders are one path.
   const lineHeight = doc.fontSize(FONT_SIZE).currentLineHeight(true);
-  const cellHeight = (text: string, i: number) => {
-    const w = widths[i]! - 2 * PAD;
-    return doc.widthOfString(text) <= w && !text.includes('\n') ? lineHeight : doc.heightOfString(text, { width: w });
-  };
+  const widthOf = memoWidth(doc);
+  const fits = (text: string, i: number) => !text.includes('\n') && widthOf(text) <= widths[i]! - 2 * PAD;
+  const cellHeight = (text: string, i: number) =>
+    fits(text, i) ? lineHeight : doc.heightOfString(text, { width: widths[i]! - 2 * PAD });
   const rowHeight = (cells: string[]) => Math.max(...cells.map(cellHeight)) + 2 * PAD;
 
   const drawRow = (cells: string[], y: number, header: boolean, h = rowHeight(cells)) => {
+    if (header) doc.rect(MARGIN, y, width, h).fill('#e8f0f7');
+    doc.fillColor('#111');
     let x = MARGIN;
     cells.forEach((text, i) => {
       const w = widths[i]!;
-      if (header) doc.rect(x, y, w, h).fill('#e8f0f7');
-      doc.fillColor('#111').text(text, x + PAD, y + PAD, {
-        width: w - 2 * PAD,
-        align: !header && table.columns[i]!.type !== 'text' ? 'right' : 'left',
-        lineBreak: h > lineHeight + 2 * PAD + 0.01,
-      });
-      doc.rect(x, y, w, h).lineWidth(0.3).strokeColor('#999').stroke();
+      const right = !header && table.columns[i]!.type !== 'text';
+      if (fits(text, i)) {
+        const left = right ? x + w - PAD - widthOf(text) : x + PAD;
+        doc.text(text, left, y + PAD, { lineBreak: false });
+      } else {
+        doc.text(text, x + PAD, y + PAD, { width: w - 2 * PAD, align: right ? 'right' : 'left' });
+      }
       x += w;
     });
+    doc.rect(MARGIN, y, width, h);
+    x = MARGIN;
+    for (const w of widths.slice(0, -1)) {
+      x += w;
+      doc.moveTo(x, y).lineTo(x, y + h);
+    }
+    doc.lineWidth(0.3).strokeColor('#999').stroke();
     return h;
   };
 
