@@ -1,0 +1,104 @@
+/**
+ * The gateway's Prometheus metrics (`qingliu_hj212_*`), registered on the app's registry (src/metrics.ts: never the
+ * global one). Label values are bounded: CN labels are known commands or `other`, reasons are HJ212_REASONS.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface Hj212Metrics {
+  connections: Gauge;
+  devicesConnected: Gauge;
+  connectionsDropped: Counter;
+  closed: Counter<'reason'>;
+  packets: Counter<'cn'>;
+  rejected: Counter<'reason'>;
+  readingsAccepted: Counter;
+  answers: Counter<'cn'>;
+  answerLatency: Histogram;
+  discardedBytes: Counter<'reason'>;
+  gapFillRequests: Counter;
+  protocolMismatch: Counter;
+  /** Makes the connection gauges read the server's state at every scrape. */
+  observe(state: () => { connections: number; devices: number }): void;
+}
+
+export function createHj212Metrics(registry: Registry): Hj212Metrics {
+  const registers = [registry];
+  let state: (() => { connections: number; devices: number }) | undefined;
+  return {
+    connections: new Gauge({
+      name: 'qingliu_hj212_connections',
+      help: 'Open HJ 212 logger connections',
+      registers,
+      collect() {
+        if (state) this.set(state().connections);
+      },
+    }),
+    devicesConnected: new Gauge({
+      name: 'qingliu_hj212_devices_connected',
+      help: 'Registered loggers (MN) with an open connection',
+      registers,
+      collect() {
+        if (state) this.set(state().devices);
+      },
+    }),
+    connectionsDropped: new Counter({
+      name: 'qingliu_hj212_connections_dropped_total',
+      help: 'Connections refused because HJ212_MAX_CONNECTIONS was reached',
+      registers,
+    }),
+    closed: new Counter({
+      name: 'qingliu_hj212_connections_closed_total',
+      help: 'Connections closed, by reason (peer, idle, no_valid_packet, garbage, slow_reader, error, shutdown)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    packets: new Counter({
+      name: 'qingliu_hj212_packets_total',
+      help: 'Valid HJ 212 packets received, by command code (CN)',
+      labelNames: ['cn'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'qingliu_hj212_rejected_total',
+      help: 'HJ 212 dead letters (one per packet and reason), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    readingsAccepted: new Counter({
+      name: 'qingliu_hj212_readings_accepted_total',
+      help: 'Readings from HJ 212 packets made durable (and answered when the logger asked)',
+      registers,
+    }),
+    answers: new Counter({
+      name: 'qingliu_hj212_answers_total',
+      help: 'Packets sent to loggers, by command code (9014, 9013, 1012, 2061)',
+      labelNames: ['cn'],
+      registers,
+    }),
+    answerLatency: new Histogram({
+      name: 'qingliu_hj212_answer_latency_seconds',
+      help: 'From a data packet framed to its 9014 written (includes making it durable)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    discardedBytes: new Counter({
+      name: 'qingliu_hj212_discarded_bytes_total',
+      help: 'Bytes skipped by the framer (not a packet), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    gapFillRequests: new Counter({
+      name: 'qingliu_hj212_gap_fill_requests_total',
+      help: '2061 requests sent to loggers that reconnected after an outage',
+      registers,
+    }),
+    protocolMismatch: new Counter({
+      name: 'qingliu_hj212_protocol_mismatch_total',
+      help: 'Connections whose Flag version bits disagreed with the catalog protocol (the catalog wins)',
+      registers,
+    }),
+    observe(s) {
+      state = s;
+    },
+  };
+}

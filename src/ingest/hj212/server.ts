@@ -1,0 +1,137 @@
+/**
+ * The HJ 212 TCP receiver (issue 13 §1): wiring only — sockets in, one Session each. Protocol logic lives in
+ * session.ts and the pure modules. `handle(duplex)` accepts any stream, so tests can drive a session without a port.
+ */
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { zone as resolveZone } from '../../domain/time-window.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './framer.js';
+import { createGapFillTracker, type GapFillOptions } from './gap-fill.js';
+import { Session, type SessionContext, type SessionLimits } from './session.js';
+
+/** The catalog's devices, the sink (durable before 9014), device events, logger, metrics and clock, plus: */
+export interface Hj212ServerOptions extends Pick<
+  SessionContext,
+  'devices' | 'sink' | 'events' | 'logger' | 'metrics' | 'now'
+> {
+  /** Zone of the loggers' local times (HJ 212 times carry no offset): TIMEZONE, Asia/Shanghai by default. */
+  timeZone: string;
+  /** HJ212_PORT (0 = any free port, for tests) and HJ212_HOST. */
+  port: number;
+  host?: string;
+  maxConnections?: number;
+  limits?: Partial<SessionLimits>;
+  gapFill?: GapFillOptions & {
+    /** The last hourly record stored for an MN (device state that outlives a restart); memory is used otherwise. */
+    lastRecord?: (mn: string) => Promise<number | undefined>;
+  };
+  /** How often split packets are checked for their timeout. */
+  sweepIntervalMs?: number;
+}
+
+export interface Hj212Server {
+  start(): Promise<{ port: number; host: string }>;
+  /** Stops accepting, lets packets in hand finish (until `graceMs`), closes every connection. Safe twice. */
+  stop(graceMs?: number): Promise<void>;
+  /** Attaches a session to any duplex stream (tests; a TLS terminator in front). */
+  handle(stream: Duplex): void;
+  /** Expires split packets now (the sweep timer calls it; tests with an injected clock call it directly). */
+  sweep(): void;
+  readonly connections: number;
+  /** MNs with an open connection. */
+  connectedDevices(): string[];
+}
+
+export const DEFAULT_LIMITS: SessionLimits = {
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxDiscardBytes: 64 * 1024,
+  // Loggers send at least hourly and most send heartbeats every 30–300 s; 15 min of silence is a dead link.
+  idleTimeoutMs: 15 * 60_000,
+  firstPacketTimeoutMs: 60_000,
+  maxWriteBufferBytes: 64 * 1024,
+  splitTimeoutMs: 60_000,
+  maxFutureSkewMs: 10 * 60_000,
+};
+
+export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
+  const log = options.logger.child({ component: 'hj212' });
+  const sessions = new Set<Session>();
+  const ctx: SessionContext = {
+    devices: options.devices,
+    sink: options.sink,
+    events: options.events,
+    logger: options.logger,
+    metrics: options.metrics,
+    now: options.now,
+    zone: resolveZone(options.timeZone),
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    gapFill: {
+      tracker: createGapFillTracker(options.gapFill),
+      options: options.gapFill ?? {},
+      ...(options.gapFill?.lastRecord ? { storedLastRecord: options.gapFill.lastRecord } : {}),
+    },
+  };
+
+  const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+  server.maxConnections = options.maxConnections ?? 10_000;
+  server.on('drop', () => options.metrics.connectionsDropped.inc());
+  server.on('connection', (socket) => handle(socket));
+  server.on('error', (err) => log.error({ err }, 'HJ 212 listener error'));
+  options.metrics.observe(() => ({ connections: sessions.size, devices: connectedDevices().length }));
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  function handle(stream: Duplex): void {
+    if (stopped) {
+      stream.destroy();
+      return;
+    }
+    const session = new Session(stream as never, ctx, (s) => sessions.delete(s));
+    sessions.add(session);
+  }
+
+  function connectedDevices(): string[] {
+    const out = new Set<string>();
+    for (const s of sessions) for (const mn of s.mns) out.add(mn);
+    return [...out];
+  }
+
+  function sweep(): void {
+    const now = options.now();
+    for (const s of sessions) s.sweep(now);
+  }
+
+  return {
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host ?? '0.0.0.0', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      sweepTimer = setInterval(sweep, options.sweepIntervalMs ?? 5_000);
+      sweepTimer.unref();
+      const address = server.address() as net.AddressInfo;
+      log.info({ host: address.address, port: address.port }, 'HJ 212 receiver listening');
+      return { port: address.port, host: address.address };
+    },
+
+    async stop(graceMs = 5_000) {
+      if (stopped) return;
+      stopped = true;
+      if (sweepTimer) clearInterval(sweepTimer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const deadline = Date.now() + graceMs;
+      await Promise.all([...sessions].map((s) => s.shutdown(deadline)));
+      await closed;
+    },
+
+    handle,
+    sweep,
+    get connections() {
+      return sessions.size;
+    },
+    connectedDevices,
+  };
+}

@@ -1,0 +1,412 @@
+/**
+ * One logger connection (shaped like aedes' Client: every field set in the constructor, one idempotent close).
+ * Bytes → framer → decode → device checks → reassembly → interpretation → sink / events → answer.
+ *
+ * - Packets of a connection are handled one at a time, in order; while one waits for the sink, the socket is paused,
+ *   so a slow spool turns into TCP backpressure instead of memory.
+ * - 9014 (and every answer) is written only after `sink.accept` resolved: the readings are durable (ADR 0011).
+ * - Every refused packet is a dead letter with its reason and the raw packet (PW masked, hex when binary).
+ */
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../logger.js';
+import type { DeadLetter } from '../../domain/reading.js';
+import type { Zone } from '../../domain/time-window.js';
+import { ST_INTERACTION, DATA_COMMANDS, KNOWN_COMMANDS, ANSWER_COMMANDS, STATUS_COMMANDS } from './commands.js';
+import type { DeviceDirectory, DeviceEvents, Hj212Device, Hj212Sink } from './contracts.js';
+import { formatHj212Time, formatQn } from './data-time.js';
+import { encodePacket } from './encode.js';
+import { createFramer, type Discard, type Frame, type Framer } from './framer.js';
+import { missingHours, type GapFillOptions, type GapFillTracker } from './gap-fill.js';
+import { answerFlag, checkDevice, interpret, protocolDisagrees, protocolSeen } from './interpret.js';
+import type { Hj212Metrics } from './metrics.js';
+import { decodeFrame, FLAG_ANSWER, type Hj212Packet } from './packet.js';
+import type { Hj212Problem } from './reasons.js';
+import { createReassembler, type Part, type Reassembler } from './reassembler.js';
+
+/** What every session shares (built once by the server). */
+export interface SessionContext {
+  devices: DeviceDirectory;
+  sink: Hj212Sink;
+  events: DeviceEvents;
+  logger: Logger;
+  metrics: Hj212Metrics;
+  now: () => number;
+  zone: Zone;
+  limits: SessionLimits;
+  gapFill: {
+    tracker: GapFillTracker;
+    options: GapFillOptions;
+    /** The last hourly record as stored (outlives a restart); asked when this process has seen none. */
+    storedLastRecord?: (mn: string) => Promise<number | undefined>;
+  };
+}
+
+export interface SessionLimits {
+  maxFrameBytes: number;
+  /** Garbage tolerated per connection before it is closed. */
+  maxDiscardBytes: number;
+  /** Silence after which a connection is closed: longer than any heartbeat or reporting interval. */
+  idleTimeoutMs: number;
+  /** The first valid packet must come within this. */
+  firstPacketTimeoutMs: number;
+  /** Answers a peer leaves unread before it is dropped as a slow reader. */
+  maxWriteBufferBytes: number;
+  splitTimeoutMs: number;
+  maxFutureSkewMs: number;
+}
+
+const ANSWER_DATA = '9014';
+const ANSWER_NOTICE = '9013';
+const SET_TIME = '1012';
+
+export class Session {
+  readonly remote: string;
+  /** MNs seen on this connection (a DTU may carry several loggers). */
+  readonly mns = new Set<string>();
+  private readonly framer: Framer;
+  private readonly reassembler: Reassembler;
+  private readonly queue: Frame[] = [];
+  private readonly log: Logger;
+  private working = false;
+  private closed = false;
+  private discarded = 0;
+  private validSeen = false;
+  private mismatchWarned = false;
+  private firstTimer: NodeJS.Timeout | undefined;
+  /** Resolves when the packet being handled is done (for a graceful stop). */
+  private idle: Promise<void> = Promise.resolve();
+  private settle: (() => void) | undefined;
+
+  constructor(
+    private readonly socket: Duplex & {
+      setTimeout?: (ms: number) => unknown;
+      remoteAddress?: string;
+      remotePort?: number;
+    },
+    private readonly ctx: SessionContext,
+    private readonly onClose: (session: Session) => void,
+  ) {
+    this.remote = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort ?? ''}` : 'local';
+    this.log = ctx.logger.child({ component: 'hj212', remote: this.remote });
+    this.framer = createFramer({ maxFrameBytes: ctx.limits.maxFrameBytes });
+    this.reassembler = createReassembler({ maxAgeMs: ctx.limits.splitTimeoutMs });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.close('peer'));
+    socket.on('close', () => this.close('peer'));
+    socket.on('error', (err: Error) => {
+      this.log.debug({ err }, 'connection error');
+      this.close('error');
+    });
+    socket.on('timeout', () => this.close('idle'));
+    socket.setTimeout?.(ctx.limits.idleTimeoutMs);
+    this.firstTimer = setTimeout(() => {
+      if (!this.validSeen) this.close('no_valid_packet');
+    }, ctx.limits.firstPacketTimeoutMs);
+    this.firstTimer.unref();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Gives up split packets that did not complete in time (the server calls this from one shared sweep). */
+  sweep(now: number): void {
+    for (const parts of this.reassembler.expire(now)) {
+      const mn = parts[0]?.packet.mn;
+      void this.deadLetter(
+        {
+          reason: 'split_incomplete',
+          detail: `${parts.length} of ${parts[0]?.packet.pnum ?? '?'} parts of a split ${parts[0]?.packet.cn ?? ''} packet arrived; not answered, the logger resends`,
+        },
+        Buffer.concat(parts.map((p) => p.raw)),
+        mn,
+        parts[0]?.packet.cn,
+      );
+    }
+  }
+
+  /** Waits for the packet in hand, then closes. */
+  async shutdown(deadline: number): Promise<void> {
+    this.socket.pause();
+    this.queue.length = 0;
+    await Promise.race([this.idle, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+    this.close('shutdown');
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.firstTimer) clearTimeout(this.firstTimer);
+    this.queue.length = 0;
+    for (const event of this.framer.end()) if (event.type === 'discard') this.onDiscard(event.discard);
+    this.ctx.metrics.closed.inc({ reason });
+    const at = this.ctx.now();
+    for (const mn of this.mns) this.ctx.events.disconnected(mn, at, reason);
+    this.log.debug({ reason, mns: [...this.mns] }, 'connection closed');
+    this.socket.destroy();
+    this.onClose(this);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    for (const event of this.framer.push(chunk)) {
+      if (event.type === 'frame') this.queue.push(event.frame);
+      else this.onDiscard(event.discard);
+    }
+    if (this.closed) return;
+    if (!this.working && this.queue.length > 0) void this.work();
+  }
+
+  private onDiscard(discard: Discard): void {
+    this.ctx.metrics.discardedBytes.inc({ reason: discard.reason }, discard.bytes);
+    this.discarded += discard.bytes;
+    // A stray CR LF or NUL keep-alive byte is noise, not a packet anyone sent: counted, not kept.
+    if (discard.bytes > 2)
+      void this.deadLetter(
+        { reason: discard.reason, detail: `${discard.bytes} bytes skipped (first ${discard.sample.length} kept)` },
+        discard.sample,
+        [...this.mns][0],
+        undefined,
+      );
+    if (this.discarded > this.ctx.limits.maxDiscardBytes && !this.closed) {
+      this.log.warn({ bytes: this.discarded }, 'too many bytes that are not HJ 212 packets: closing the connection');
+      this.close('garbage');
+    }
+  }
+
+  private async work(): Promise<void> {
+    this.working = true;
+    this.idle = new Promise((resolve) => (this.settle = resolve));
+    try {
+      while (!this.closed && this.queue.length > 0) {
+        const frame = this.queue.shift()!;
+        const started = performance.now();
+        const pending = this.handle(frame, started);
+        // Backpressure: no more bytes from this logger until its packet is durable and answered.
+        this.socket.pause();
+        try {
+          await pending;
+        } catch (err) {
+          this.log.error({ err }, 'handling a packet failed; it is not answered, the logger resends');
+        }
+      }
+    } finally {
+      this.working = false;
+      this.settle?.();
+      if (!this.closed) this.socket.resume();
+    }
+  }
+
+  private async handle(frame: Frame, started: number): Promise<void> {
+    const ctx = this.ctx;
+    const decoded = decodeFrame(frame, { keysFor: (mn) => keysOf(ctx.devices.byMn(mn)) });
+    if (!decoded.ok) {
+      await this.deadLetter(decoded.problem, frame.raw, decoded.mn, decoded.cn);
+      return;
+    }
+    const packet = decoded.packet;
+    const device = ctx.devices.byMn(packet.mn);
+    const refused = checkDevice(packet, device);
+    if (refused || !device) {
+      if (refused?.reason === 'wrong_password')
+        this.log.warn({ mn: packet.mn }, 'wrong access password (PW): packet refused');
+      await this.deadLetter(refused!, frame.raw, packet.mn, packet.cn);
+      return;
+    }
+    const now = ctx.now();
+    this.markValid();
+    ctx.metrics.packets.inc({ cn: cnLabel(packet.cn) });
+    if (!this.mns.has(device.mn)) await this.deviceArrived(device, packet, now);
+    const seen = protocolSeen(packet);
+    ctx.events.packet(device.mn, now, packet.cn, seen ?? device.protocol);
+    if (!this.mismatchWarned && protocolDisagrees(device, seen)) {
+      this.mismatchWarned = true;
+      ctx.metrics.protocolMismatch.inc();
+      this.log.warn(
+        { mn: device.mn, catalog: device.protocol, flag: packet.flag },
+        'Flag version bits disagree with the catalog protocol; the catalog wins',
+      );
+    }
+
+    let whole = packet;
+    let parts: Part[] = [{ packet, raw: frame.raw, receivedAt: now }];
+    if (packet.pnum !== undefined && packet.pnum > 1) {
+      const done = this.reassembler.add(parts[0]!);
+      if (!done) return;
+      whole = done.packet;
+      parts = done.parts;
+    }
+
+    const outcome = interpret(whole, device, {
+      now,
+      zone: ctx.zone,
+      maxFutureSkewMs: ctx.limits.maxFutureSkewMs,
+      requested: (p, ts) => p.cn === '2061' && ctx.gapFill.tracker.answers(device.mn, ts, now),
+    });
+    const raw = parts.length === 1 ? frame.raw : Buffer.concat(parts.map((p) => p.raw));
+    switch (outcome.kind) {
+      case 'reject':
+        await this.deadLetter(outcome.problem, raw, device.mn, whole.cn, device);
+        // Decoded and kept as a dead letter: resending cannot change it, so an upload is answered (ADR 0011).
+        if (DATA_COMMANDS[whole.cn] || STATUS_COMMANDS.has(whole.cn))
+          this.answerParts(parts, device, ANSWER_DATA, started);
+        return;
+      case 'data': {
+        if (outcome.batch) {
+          await ctx.sink.accept(outcome.batch); // throws → not answered: the logger resends
+          ctx.metrics.readingsAccepted.inc(outcome.batch.values.length);
+          if (outcome.batch.stream === 'hourly') ctx.gapFill.tracker.recorded(device.mn, outcome.batch.ts);
+        }
+        for (const problem of outcome.problems) await this.deadLetter(problem, raw, device.mn, whole.cn, device);
+        this.answerParts(parts, device, ANSWER_DATA, started);
+        return;
+      }
+      case 'status':
+        ctx.events.status(device.mn, now, whole.cn, outcome.fields);
+        this.answerParts(parts, device, ANSWER_DATA, started);
+        return;
+      case 'heartbeat':
+        ctx.events.heartbeat(device.mn, now);
+        this.answerParts(parts, device, ANSWER_NOTICE, started);
+        return;
+      case 'time_request':
+        this.answerParts(parts, device, ANSWER_NOTICE, started);
+        this.send(device, {
+          st: whole.st,
+          cn: SET_TIME,
+          cp: `SystemTime=${formatHj212Time(ctx.now(), ctx.zone)}`,
+          wantAnswer: true,
+        });
+        return;
+      case 'answer':
+        return; // 9011/9012/9013/9014 from the logger: counted in packets_total{cn}
+    }
+  }
+
+  private markValid(): void {
+    if (this.validSeen) return;
+    this.validSeen = true;
+    if (this.firstTimer) clearTimeout(this.firstTimer);
+  }
+
+  /** First packet of a logger on this connection: report it, and ask for the hours it missed while away. */
+  private async deviceArrived(device: Hj212Device, packet: Hj212Packet, now: number): Promise<void> {
+    this.mns.add(device.mn);
+    this.ctx.events.connected(device.mn, now, this.remote);
+    const gap = this.ctx.gapFill;
+    let last = gap.tracker.lastRecord(device.mn);
+    if (last === undefined && gap.storedLastRecord !== undefined) {
+      try {
+        last = await gap.storedLastRecord(device.mn);
+      } catch (err) {
+        this.log.warn({ err, mn: device.mn }, 'could not read the last record time; no gap fill this time');
+      }
+    }
+    const hours = missingHours(last, now, gap.options);
+    if (!hours) return;
+    const qn = formatQn(now, this.ctx.zone);
+    // 2017 examples separate the two times with ',', HJ 212-2025 with ';' (hj212-2025.md §2 row 17).
+    const sep = device.protocol === 'hj212-2017' ? ',' : ';';
+    const cp = `BeginTime=${formatHj212Time(hours.begin, this.ctx.zone)}${sep}EndTime=${formatHj212Time(hours.end, this.ctx.zone)}`;
+    gap.tracker.requested(device.mn, { ...hours, qn, sentAt: now });
+    this.ctx.metrics.gapFillRequests.inc();
+    this.log.info(
+      { mn: device.mn, from: hours.begin, to: hours.end },
+      'logger back after an outage: asking for the missing hourly records (2061)',
+    );
+    this.send(device, { st: packet.st === ST_INTERACTION ? '32' : packet.st, cn: '2061', cp, wantAnswer: true, qn });
+  }
+
+  private answerParts(parts: Part[], device: Hj212Device, cn: string, started: number): void {
+    let answered = false;
+    for (const part of parts) {
+      const flag = part.packet.flag;
+      // No Flag at all: 2017-era loggers that send none still expect an answer to data (HJ/T 212-2005 habit).
+      if (flag !== undefined && (flag & FLAG_ANSWER) === 0) continue;
+      this.send(device, { st: ST_INTERACTION, cn, cp: '', qn: part.packet.qn });
+      answered = true;
+    }
+    if (answered && cn === ANSWER_DATA) this.ctx.metrics.answerLatency.observe((performance.now() - started) / 1000);
+  }
+
+  private send(
+    device: Hj212Device,
+    m: { st: string; cn: string; cp: string; qn?: string; wantAnswer?: boolean },
+  ): void {
+    if (this.closed) return;
+    const encrypt = device.sm4Key && device.protocol !== 'hj212-2017' && m.cn.startsWith('2') && m.cp !== '';
+    const bytes = encodePacket(
+      {
+        qn: m.qn ?? formatQn(this.ctx.now(), this.ctx.zone),
+        st: m.st,
+        cn: m.cn,
+        ...(device.password === undefined ? {} : { pw: device.password }),
+        mn: device.mn,
+        flag: answerFlag(device.protocol, m.wantAnswer),
+        cp: m.cp,
+      },
+      encrypt ? { key: device.sm4Key! } : {},
+    );
+    this.socket.write(bytes);
+    this.ctx.metrics.answers.inc({ cn: m.cn });
+    if (((this.socket as { writableLength?: number }).writableLength ?? 0) > this.ctx.limits.maxWriteBufferBytes) {
+      this.log.warn('the logger does not read our answers: closing the connection');
+      this.close('slow_reader');
+    }
+  }
+
+  private async deadLetter(
+    problem: Hj212Problem,
+    raw: Buffer,
+    mn: string | undefined,
+    cn: string | undefined,
+    device?: Hj212Device,
+  ): Promise<void> {
+    const ctx = this.ctx;
+    const owner = device ?? (mn === undefined ? undefined : ctx.devices.byMn(mn));
+    const letter: DeadLetter = {
+      receivedAt: ctx.now(),
+      stationId: owner?.stationId ?? '_unknown',
+      topic: `hj212/${mn ?? '_unknown'}/${cn ?? '_'}`,
+      reason: problem.reason,
+      detail: `${problem.detail} (from ${this.remote})`,
+      payload: letterPayload(raw),
+    };
+    ctx.metrics.rejected.inc({ reason: problem.reason });
+    this.log.info({ mn, cn, reason: problem.reason, detail: problem.detail }, 'HJ 212 packet refused');
+    try {
+      await ctx.sink.deadLetter(letter);
+    } catch (err) {
+      this.log.error({ err, reason: problem.reason }, 'could not store a dead letter');
+    }
+  }
+}
+
+function keysOf(device: Hj212Device | undefined): Buffer[] {
+  return device?.sm4Key ? [device.sm4Key] : [];
+}
+
+function cnLabel(cn: string): string {
+  return DATA_COMMANDS[cn] ||
+    STATUS_COMMANDS.has(cn) ||
+    KNOWN_COMMANDS.has(cn) ||
+    ANSWER_COMMANDS.has(cn) ||
+    cn === '9015' ||
+    cn === '1013'
+    ? cn
+    : 'other';
+}
+
+/**
+ * The raw packet for the dead-letter store: the access password masked (it must never be stored or logged), as text
+ * when printable, else `hex:` and the bytes (encrypted or binary packets).
+ */
+export function letterPayload(raw: Buffer): string {
+  const text = raw.toString('latin1');
+  const masked = text.replace(/;PW=[^;]*;/, ';PW=***;');
+  const bytes = Buffer.from(masked, 'latin1');
+  const utf8 = bytes.toString('utf8');
+  let printable = !utf8.includes('\uFFFD');
+  for (const b of bytes) if ((b < 0x20 && b !== 0x0d && b !== 0x0a) || b === 0x7f) printable = false;
+  return printable ? utf8 : `hex:${bytes.toString('hex')}`;
+}
