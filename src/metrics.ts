@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface IngestMetrics {
-  /** MQTT messages handed to the pipeline, by payload format (data, senml, other). */
+  /** Messages handed to the pipeline: MQTT by payload format (data, senml, other), `hj212` for HJ 212 packets. */
   messagesReceived: Counter<'format'>;
   /** Readings accepted into the spool (durable on our side, acknowledged to the broker). */
   readingsAccepted: Counter;
@@ -56,7 +56,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const ingest: IngestMetrics = {
     messagesReceived: new Counter({
       name: 'qingliu_ingest_messages_received_total',
-      help: 'MQTT messages received, by payload format',
+      help: 'Messages received: MQTT by payload format (data, senml, other), hj212 for HJ 212 packets',
       labelNames: ['format'],
       registers,
     }),

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { customDischargeStandardSchema, BUILTIN_DISCHARGE_STANDARDS } from '../domain/discharge-standard-definition.js';
 import { durationSchema } from '../domain/duration.js';
 import { WATER_CLASSES, WATERBODY_TYPES, type WaterClass, type WaterbodyType } from '../domain/gb3838.js';
-import { resolveParameter, type ParameterCode } from '../domain/parameters.js';
+import { parameterOfHj212Code, resolveParameter, toCanonicalUnit, type ParameterCode } from '../domain/parameters.js';
 
 export const STATION_KINDS = [
   'river_section',
@@ -359,6 +359,73 @@ export const locationSchema = z
   })
   .strict();
 
+export const HJ212_PROTOCOLS = ['hj212-2017', 'hj212-2025', 'surface-water'] as const;
+/** The logger's data streams: 2011 real-time, 2051 minute, 2061 hourly, 2031 daily (HJ 212-2017 Table 9). */
+export const HJ212_STREAMS = ['realtime', 'minute', 'hourly', 'daily'] as const;
+
+/** Characters that separate the fields of an HJ 212 data segment (standards.md §4.1): an MN cannot hold them. */
+const MN_SEPARATORS = /[;,=&\s]/;
+
+/**
+ * The HJ 212 data logger (数采仪) reporting for a station (docs/hj212.md). Secrets are named, never written here:
+ * `password_env` holds the access password PW, `sm4_key_env` the SM4 key of an encrypted HJ 212-2025 device.
+ */
+export const hj212Schema = z
+  .object({
+    /** The logger's MN: any string (24 hex digits, or a national station's `A140100_2006`), unique in the catalog. */
+    mn: z
+      .string({ error: "expected the logger's MN (a string; quote it in YAML if it is all digits)" })
+      .min(1, { error: 'the MN must not be empty' })
+      .max(64, { error: 'an MN is at most 64 characters' })
+      .refine((mn) => !MN_SEPARATORS.test(mn), {
+        error: 'an MN cannot contain ";", ",", "=", "&" or blanks (they separate the fields of an HJ 212 packet)',
+      }),
+    protocol: z.enum(HJ212_PROTOCOLS, { error: `expected a protocol: ${HJ212_PROTOCOLS.join(', ')}` }),
+    /** Environment variable holding the access password PW; without it PW is not checked. */
+    password_env: envNameSchema.optional(),
+    /** Environment variable holding the SM4 key: 32 hex digits, or 16 characters taken as their bytes. */
+    sm4_key_env: envNameSchema.optional(),
+    /** Unit per HJ 212 code where this device departs from the code table, e.g. `w20120: mg/L` for metals. */
+    units: z.record(z.string(), z.string().min(1, { error: 'expected a unit, e.g. mg/L' })).default({}),
+    /**
+     * The stream that is the station's record for trends, compliance and alerts (docs/adr/0012): by default the
+     * real-time data, and the hourly data for a national surface-water station (which sends only 2061).
+     */
+    record: z.enum(HJ212_STREAMS, { error: `expected a stream: ${HJ212_STREAMS.join(', ')}` }).optional(),
+  })
+  .strict()
+  .superRefine((h, ctx) => {
+    if (h.sm4_key_env !== undefined && h.protocol === 'hj212-2017') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sm4_key_env'],
+        message: 'HJ 212-2017 has no encryption: an SM4 key needs protocol hj212-2025 (or surface-water)',
+      });
+    }
+    for (const [code, unit] of Object.entries(h.units ?? {})) {
+      const problem = hj212UnitProblem(code, unit);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['units', code], message: problem });
+    }
+  }, evenWithIssues)
+  .transform((h) => ({ ...h, record: h.record ?? defaultRecord(h.protocol) }));
+
+export function defaultRecord(protocol: (typeof HJ212_PROTOCOLS)[number]): (typeof HJ212_STREAMS)[number] {
+  return protocol === 'surface-water' ? 'hourly' : 'realtime';
+}
+
+/** Why a per-code unit cannot be used: an unknown HJ 212 code, or a unit that does not convert to the parameter's. */
+function hj212UnitProblem(code: string, unit: unknown): string | undefined {
+  const param = parameterOfHj212Code(code);
+  if (!param) return `unknown HJ 212 pollutant code "${code}" (codes as in HJ 212-2017 Table B.1, e.g. w21003)`;
+  if (typeof unit !== 'string') return undefined;
+  try {
+    toCanonicalUnit(param, 1, unit);
+  } catch (err) {
+    return `${(err as Error).message} (${code} is ${param.nameEn}, stored in ${param.unit || 'no unit'})`;
+  }
+  return undefined;
+}
+
 export const stationSchema = z
   .object({
     id: z.string({ error: 'expected a station id' }).regex(STATION_ID_PATTERN, {
@@ -383,6 +450,8 @@ export const stationSchema = z
     /** Visible to the open-data viewer role. */
     public: z.boolean().default(false),
     alerts: alertOverridesSchema.optional(),
+    /** The HJ 212 data logger reporting for this station, when it reports over HJ 212. */
+    hj212: hj212Schema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -507,6 +576,7 @@ export type StationData = z.output<typeof stationSchema>;
 export type SectionData = z.output<typeof sectionSchema>;
 export type UrbanWaterData = z.output<typeof urbanWaterSchema>;
 export type AlertOverridesData = z.output<typeof alertOverridesSchema>;
+export type Hj212Data = z.output<typeof hj212Schema>;
 export type AlertThreshold = z.output<typeof thresholdSchema>;
 export type CatalogDischargeStandard = z.output<typeof catalogDischargeStandardSchema>;
 

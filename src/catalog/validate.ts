@@ -81,6 +81,7 @@ export function validateCatalog(raw: unknown): ValidationResult {
   checkStandards(doc, problems);
   checkPlants(doc, problems);
   checkStations(doc, problems);
+  checkLoggers(doc, problems);
   if (problems.length > 0 || !parsed.success) return { problems, warnings };
 
   collectWarnings(partsOf(parsed.data), warnings);
@@ -359,6 +360,24 @@ function checkStations(doc: RawParts, problems: CatalogProblem[]): void {
   }
 }
 
+/** An HJ 212 MN names one logger: two stations with the same MN would receive each other's data. */
+function checkLoggers(doc: RawParts, problems: CatalogProblem[]): void {
+  const first = new Map<string, { index: number; id: string | undefined }>();
+  for (const { index, value: station } of doc.stations) {
+    const mn = isRecord(station.hj212) ? str(station.hj212, 'mn') : undefined;
+    if (mn === undefined) continue;
+    const earlier = first.get(mn);
+    if (earlier === undefined) {
+      first.set(mn, { index, id: str(station, 'id') });
+      continue;
+    }
+    problems.push({
+      path: ['stations', index, 'hj212', 'mn'],
+      message: `MN "${mn}" is already the logger of ${earlier.id ?? `stations[${earlier.index}]`} (stations[${earlier.index}]): one MN, one logger`,
+    });
+  }
+}
+
 function chainOf(unitId: string, units: Map<string, Unit>): Unit[] {
   const chain: Unit[] = [];
   let current = units.get(unitId);
@@ -382,6 +401,14 @@ function collectWarnings(parts: Parts, warnings: CatalogProblem[]): void {
           message: `no unit in the chain ${chain.map((u) => u.id).join(' → ')} has a notification channel: ${field === 'jurisdiction' ? 'pollution' : 'offline and maintenance'} alerts for ${station.id} would reach nobody`,
         });
       }
+    }
+  }
+  for (const { index, value: station } of parts.stations) {
+    if (station.hj212?.protocol === 'hj212-2025' && station.hj212.sm4_key_env === undefined) {
+      warnings.push({
+        path: ['stations', index, 'hj212'],
+        message: `no sm4_key_env: encrypted packets from ${station.id}'s logger (HJ 212-2025 encrypts data sent over the Internet) would be dead-lettered`,
+      });
     }
   }
   const usedStandards = new Set<string>();

@@ -176,6 +176,15 @@ const BY_ALIAS: Map<string, Parameter> = (() => {
   return map;
 })();
 
+const BY_HJ212_CODE = new Map<string, Parameter>(
+  PARAMETERS.flatMap((param) => param.hj212.map((code) => [code.toLowerCase(), param] as const)),
+);
+
+/** The parameter an HJ 212 pollutant code (e.g. `w21003`, case-insensitive) stands for; only codes, no aliases. */
+export function parameterOfHj212Code(code: string): Parameter | undefined {
+  return BY_HJ212_CODE.get(code.trim().toLowerCase());
+}
+
 export function isParameterCode(code: string): code is ParameterCode {
   return BY_CODE.has(code);
 }

@@ -10,8 +10,12 @@
  *
  * When the spool is full, or the disk refuses a write, messages are *held*: not acknowledged, so the broker
  * keeps them (and the TCP window closes behind them) until space is freed. Nothing is dropped.
+ *
+ * Other sources (the HJ 212 gateway) hand over records they decoded themselves with `submit`: they join the same
+ * group commit, and the promise settles when the group is written — the source answers its device only then. A
+ * full or failing spool refuses them at once; such a device resends (it was not answered), so nothing is held.
  */
-import type { DeadLetter } from '../domain/reading.js';
+import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { DecodedMessage, MessageDecoder } from './message-decoder.js';
@@ -75,13 +79,36 @@ export function ignoredReason(
   return undefined;
 }
 
+/** What a source other than MQTT decoded from one message (an HJ 212 packet). */
+export interface DecodedRecords {
+  /** The source, for `qingliu_ingest_messages_received_total{format}` (e.g. `hj212`). */
+  format: string;
+  readings: readonly Reading[];
+  deadLetters: readonly DeadLetter[];
+}
+
+/** The spool did not take a submission: the source must not acknowledge it (its device will resend). */
+export class SpoolRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpoolRefusedError';
+  }
+}
+
 export interface IngestPipeline {
   /** Handles one message; its PUBACK leaves the process only once its records are in the spool. */
   handle(topic: string, payload: Uint8Array, done: () => void, delivery?: Delivery): void;
+  /** Appends records another source decoded; resolves once they are in the spool, rejects if it refuses them. */
+  submit(records: DecodedRecords): Promise<void>;
   /** Writes what is staged, then stops accepting: later messages are never acknowledged (the broker keeps them). */
   close(): void;
   /** Messages waiting for spool space. */
   readonly held: number;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
 }
 
 interface Held {
@@ -92,14 +119,14 @@ interface Held {
 
 /** What a group of messages yielded, for the metrics and the dead-letter notices. */
 interface Tally {
-  formats: Map<DecodedMessage['format'], number>;
+  formats: Map<string, number>;
   readings: number;
   deadLetters: DeadLetter[];
 }
 
 const newTally = (): Tally => ({ formats: new Map(), readings: 0, deadLetters: [] });
 
-function count(tally: Tally, decoded: DecodedMessage): void {
+function count(tally: Tally, decoded: DecodedRecords): void {
   tally.formats.set(decoded.format, (tally.formats.get(decoded.format) ?? 0) + 1);
   tally.readings += decoded.readings.length;
   for (const letter of decoded.deadLetters) tally.deadLetters.push(letter);
@@ -113,8 +140,11 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   const log = options.logger.child({ component: 'ingest' });
   const retryMs = options.retryMs ?? 1000;
   const held: Held[] = [];
-  /** The group being staged: its records already encoded (the decoded messages die young), what to count. */
-  let group: { tally: Tally; hold: AckHold } | undefined;
+  /**
+   * The group being staged: its records already encoded (the decoded messages die young), what to count, the
+   * MQTT acknowledgements held for it and the other sources' submissions waiting for it.
+   */
+  let group: { tally: Tally; hold?: AckHold; waiters: Waiter[] } | undefined;
   const records = new RecordGroup();
   let closed = false;
   let failing = false;
@@ -186,13 +216,26 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     } catch (err) {
       diskError(err);
       failing = true;
-      g.hold.abort(new Error(`spool write failed: ${(err as Error).message}`));
+      const reason = new SpoolRefusedError(`spool write failed: ${(err as Error).message}`);
+      g.hold?.abort(reason);
+      for (const w of g.waiters) w.reject(reason);
       return;
     } finally {
       records.clear();
     }
-    g.hold.release();
+    g.hold?.release();
+    for (const w of g.waiters) w.resolve();
     account(g.tally);
+  }
+
+  /** The group being staged, or a new one written after the current burst. */
+  function openGroup(): NonNullable<typeof group> {
+    if (!group) {
+      group = { tally: newTally(), waiters: [] };
+      // After the burst the sources are handling now (MQTT.js runs its packets as a chain of ticks).
+      setImmediate(flush);
+    }
+    return group;
   }
 
   /** Decodes and spools one message on its own; false when the spool could not take it (it stays held). */
@@ -214,16 +257,15 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
 
   /** Adds the message to the group commit; false when acknowledgements cannot be held right now. */
   function stage(gate: AckGate, message: Held): boolean {
-    if (!group) {
+    if (!group?.hold) {
       const hold = gate.hold();
       if (!hold) return false;
-      group = { tally: newTally(), hold };
-      // After the burst MQTT.js is handling now (its packets run as a chain of ticks).
-      setImmediate(flush);
+      openGroup().hold = hold;
     }
+    const g = openGroup();
     const decoded = decode(message.topic, message.payload);
     records.add(decoded.readings, decoded.deadLetters);
-    count(group.tally, decoded);
+    count(g.tally, decoded);
     message.done();
     if (records.messages >= MAX_GROUP) flush();
     return true;
@@ -268,6 +310,33 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         log.warn({ spool: spool.stats() }, 'spool full or failing: holding messages unacknowledged at the broker');
       held.push(message);
       release();
+    },
+
+    submit(decoded) {
+      if (closed) return Promise.reject(new SpoolRefusedError('ingest is stopping'));
+      if (spool.full) return Promise.reject(new SpoolRefusedError('spool full'));
+      if (failing || held.length > 0) {
+        // The disk failed lately: try this one on its own (a device's resend is the retry); success clears it.
+        try {
+          spool.append(decoded.readings, decoded.deadLetters);
+        } catch (err) {
+          diskError(err);
+          return Promise.reject(new SpoolRefusedError(`spool write failed: ${(err as Error).message}`));
+        }
+        failing = false;
+        const tally = newTally();
+        count(tally, decoded);
+        account(tally);
+        if (held.length > 0) release();
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const g = openGroup();
+        records.add(decoded.readings, decoded.deadLetters);
+        count(g.tally, decoded);
+        g.waiters.push({ resolve, reject });
+        if (records.messages >= MAX_GROUP) flush();
+      });
     },
 
     close() {

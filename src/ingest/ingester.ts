@@ -1,6 +1,6 @@
 /**
- * The ingest components wired together: MQTT source → pipeline (decode, spool, acknowledge) → spool →
- * forwarder → store. The composition root (src/app.ts) builds it from Config; tests and the benchmark build
+ * The ingest components wired together: MQTT source (and any other sources, e.g. the HJ 212 gateway) → pipeline
+ * (decode, spool, acknowledge) → spool → forwarder → store. The composition root (src/app.ts) builds it from Config; tests and the benchmark build
  * it directly. The store's own lifecycle stays with the caller (the API shares it).
  */
 import path from 'node:path';
@@ -11,6 +11,7 @@ import type { ReadingStore } from '../store/reading-store.js';
 import { createForwarder, type Forwarder, type ForwarderOptions } from './forwarder.js';
 import { createIngestPipeline, type IngestPipeline } from './ingest-pipeline.js';
 import { createMessageDecoder } from './message-decoder.js';
+import type { IngestSource, IngestSourceFactory } from './ingest-source.js';
 import { createMqttSource, type MqttSource } from './mqtt-source.js';
 import { createSpool, type Spool } from './spool/spool.js';
 import type { StationDirectory } from './station-directory.js';
@@ -37,6 +38,8 @@ export interface IngesterOptions {
   forwarder?: Pick<ForwarderOptions, 'batchBytes' | 'lingerMs' | 'retry' | 'attemptsBeforeSplit'>;
   /** How long a graceful stop keeps forwarding the spool to the store (the rest waits for the next start). */
   drainMs?: number;
+  /** Sources besides MQTT, fed into the same pipeline (started after MQTT, stopped with it). */
+  sources?: readonly IngestSourceFactory[];
 }
 
 export interface Ingester {
@@ -49,6 +52,8 @@ export interface Ingester {
   readonly forwarder: Forwarder;
   readonly pipeline: IngestPipeline;
   readonly source: MqttSource;
+  /** The other sources, in the order given. */
+  readonly sources: readonly IngestSource[];
 }
 
 export function createIngester(options: IngesterOptions): Ingester {
@@ -94,6 +99,8 @@ export function createIngester(options: IngesterOptions): Ingester {
     onMessage: (topic, payload, done, delivery) => pipeline.handle(topic, payload, done, delivery),
   });
 
+  const sources = (options.sources ?? []).map((make) => make(pipeline));
+
   let started = false;
   let stopped = false;
   return {
@@ -103,6 +110,7 @@ export function createIngester(options: IngesterOptions): Ingester {
       spool.open();
       forwarder.start();
       await mqttSource.start();
+      for (const source of sources) await source.start();
       log.info({ broker: maskUrl(options.mqtt.url), spool: options.spool.dir }, 'ingest started');
     },
 
@@ -115,6 +123,13 @@ export function createIngester(options: IngesterOptions): Ingester {
         await mqttSource.stop();
       } catch (err) {
         log.error({ err }, 'stopping MQTT failed');
+      }
+      for (const source of sources) {
+        try {
+          await source.stop();
+        } catch (err) {
+          log.error({ err, source: source.name }, 'stopping a source failed');
+        }
       }
       try {
         await forwarder.stop({ drainMs: options.drainMs ?? 5_000 });
@@ -132,5 +147,6 @@ export function createIngester(options: IngesterOptions): Ingester {
     forwarder,
     pipeline,
     source: mqttSource,
+    sources,
   };
 }

@@ -195,7 +195,10 @@ async function check(args: string[], io: CliIo): Promise<number> {
   try {
     const catalog = await load(file);
     io.stdout.write(summary(catalog, file, lang));
-    for (const w of catalog.warnings)
+    // The loggers' secrets may live only where Qingliu runs: unset here is a warning, at start-up an error.
+    const { resolveLoggerSecrets } = await import('../../catalog/logger-secrets.js');
+    const { issues: secrets } = resolveLoggerSecrets(catalog, io.env);
+    for (const w of [...catalog.warnings, ...secrets])
       io.stderr.write(`${lang === 'en' ? 'warning' : '警告 warning'}: ${formatIssue(file, w)}\n`);
     return 0;
   } catch (err) {

@@ -1,0 +1,41 @@
+/**
+ * The gateway's Hj212Sink on the real ingest pipeline: a decoded batch becomes spool records in the same group
+ * commit as MQTT messages, and `accept` resolves only once they are in the spool — the gateway answers 9014
+ * then. A spool that refuses them rejects `accept`: the gateway does not answer and the logger resends.
+ */
+import type { Reading } from '../../domain/reading.js';
+import type { IngestPipeline } from '../ingest-pipeline.js';
+import type { DeviceDirectory, Hj212Batch, Hj212Sink } from './contracts.js';
+
+export interface PipelineSinkOptions {
+  pipeline: Pick<IngestPipeline, 'submit'>;
+  directory: DeviceDirectory;
+}
+
+/** The `format` label of HJ 212 messages in `qingliu_ingest_messages_received_total`. */
+export const HJ212_FORMAT = 'hj212';
+
+/**
+ * The readings of a batch that belong to the station's record (`reading`): only the stream the catalog names
+ * (docs/adr/0012-logger-aggregates.md), so a pollutant sent as real-time and as hourly data is counted once.
+ */
+export function recordReadings(batch: Hj212Batch, directory: DeviceDirectory): Reading[] {
+  const record = directory.byMn(batch.mn)?.record ?? 'realtime';
+  if (batch.stream !== record) return [];
+  return batch.values.map((v) => ({
+    stationId: batch.stationId,
+    parameter: v.parameter,
+    ts: batch.ts,
+    value: v.value,
+    flag: v.flag,
+  }));
+}
+
+export function createPipelineSink(options: PipelineSinkOptions): Hj212Sink {
+  const { pipeline, directory } = options;
+  return {
+    accept: (batch) =>
+      pipeline.submit({ format: HJ212_FORMAT, readings: recordReadings(batch, directory), deadLetters: [] }),
+    deadLetter: (letter) => pipeline.submit({ format: HJ212_FORMAT, readings: [], deadLetters: [letter] }),
+  };
+}
