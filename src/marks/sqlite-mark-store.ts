@@ -1,0 +1,296 @@
+/**
+ * Data marks in SQLite (DATA_DIR/marks.db, a private file like the other databases): two append-only tables,
+ * `marks` and `mark_decisions`. Triggers refuse every UPDATE and DELETE; partial unique indexes let a mark have
+ * at most one verdict (approved or rejected) and one revocation, whatever two API instances do at once. A mark's
+ * state is derived from its decisions, never stored (docs/adr/0014-data-marks.md).
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  decisionRefusal,
+  markState,
+  type DataMark,
+  type EffectiveMark,
+  type MarkDecision,
+  type MarkFlag,
+  type NewMark,
+} from '../domain/data-marks.js';
+import type { ParameterCode } from '../domain/parameters.js';
+import { preparePrivateSqliteFile } from '../fs/private-files.js';
+import {
+  MarkConflictError,
+  MarkNotFoundError,
+  type MarkFilter,
+  type MarkStore,
+  type NewDecision,
+} from './mark-store.js';
+
+export const MARKS_FILE_NAME = 'marks.db';
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS marks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  station TEXT NOT NULL,
+  -- JSON array of parameter codes, or the JSON string "all"
+  parameters TEXT NOT NULL,
+  from_ts INTEGER NOT NULL,
+  to_ts INTEGER NOT NULL,
+  flag TEXT NOT NULL CHECK (flag IN ('M', 'C', 'D', 'F', 'N')),
+  reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+  by_key TEXT NOT NULL,
+  by_name TEXT NOT NULL,
+  by_role TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  CHECK (to_ts > from_ts)
+);
+CREATE INDEX IF NOT EXISTS marks_station_time ON marks (station, to_ts, from_ts);
+
+CREATE TABLE IF NOT EXISTS mark_decisions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  mark_id INTEGER NOT NULL REFERENCES marks (id),
+  kind TEXT NOT NULL CHECK (kind IN ('approved', 'rejected', 'revoked')),
+  by_key TEXT NOT NULL,
+  by_name TEXT NOT NULL,
+  by_role TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  note TEXT NOT NULL,
+  automatic INTEGER NOT NULL CHECK (automatic IN (0, 1))
+);
+-- One verdict and one revocation per mark, enforced by the database itself.
+CREATE UNIQUE INDEX IF NOT EXISTS mark_decisions_one_verdict ON mark_decisions (mark_id) WHERE kind IN ('approved', 'rejected');
+CREATE UNIQUE INDEX IF NOT EXISTS mark_decisions_one_revocation ON mark_decisions (mark_id) WHERE kind = 'revoked';
+
+-- Accountability (issue 14): what was marked, by whom, and who approved it can never be edited or removed.
+CREATE TRIGGER IF NOT EXISTS marks_no_update BEFORE UPDATE ON marks
+BEGIN SELECT RAISE(ABORT, 'data marks are append-only: record a decision instead'); END;
+CREATE TRIGGER IF NOT EXISTS marks_no_delete BEFORE DELETE ON marks
+BEGIN SELECT RAISE(ABORT, 'data marks are append-only: revoke instead'); END;
+CREATE TRIGGER IF NOT EXISTS mark_decisions_no_update BEFORE UPDATE ON mark_decisions
+BEGIN SELECT RAISE(ABORT, 'mark decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS mark_decisions_no_delete BEFORE DELETE ON mark_decisions
+BEGIN SELECT RAISE(ABORT, 'mark decisions are append-only'); END;
+
+CREATE VIEW IF NOT EXISTS mark_view AS
+SELECT m.*,
+  v.kind AS v_kind, v.by_key AS v_by_key, v.by_name AS v_by_name, v.by_role AS v_by_role, v.at AS v_at,
+  v.note AS v_note, v.automatic AS v_automatic,
+  r.by_key AS r_by_key, r.by_name AS r_by_name, r.by_role AS r_by_role, r.at AS r_at, r.note AS r_note,
+  r.automatic AS r_automatic,
+  CASE WHEN r.id IS NOT NULL THEN 'revoked' WHEN v.kind IS NULL THEN 'pending' ELSE v.kind END AS state
+FROM marks m
+LEFT JOIN mark_decisions v ON v.mark_id = m.id AND v.kind IN ('approved', 'rejected')
+LEFT JOIN mark_decisions r ON r.mark_id = m.id AND r.kind = 'revoked';
+`;
+
+interface Row {
+  id: number;
+  station: string;
+  parameters: string;
+  from_ts: number;
+  to_ts: number;
+  flag: MarkFlag;
+  reason: string;
+  by_key: string;
+  by_name: string;
+  by_role: string;
+  created_at: number;
+  v_kind: 'approved' | 'rejected' | null;
+  v_by_key: string | null;
+  v_by_name: string | null;
+  v_by_role: string | null;
+  v_at: number | null;
+  v_note: string | null;
+  v_automatic: number | null;
+  r_by_key: string | null;
+  r_by_name: string | null;
+  r_by_role: string | null;
+  r_at: number | null;
+  r_note: string | null;
+  r_automatic: number | null;
+}
+
+function parseParameters(json: string): readonly ParameterCode[] | 'all' {
+  const value = JSON.parse(json) as ParameterCode[] | 'all';
+  return value;
+}
+
+function decisionOf(kind: MarkDecision['kind'] | null, row: Row, prefix: 'v' | 'r'): MarkDecision | null {
+  const at = row[`${prefix}_at`];
+  if (kind === null || at === null) return null;
+  return {
+    kind,
+    by: { keyId: row[`${prefix}_by_key`]!, name: row[`${prefix}_by_name`]!, role: row[`${prefix}_by_role`]! },
+    at,
+    note: row[`${prefix}_note`] ?? '',
+    automatic: row[`${prefix}_automatic`] === 1,
+  };
+}
+
+function markOf(row: Row): DataMark {
+  const verdict = decisionOf(row.v_kind, row, 'v');
+  const revocation = decisionOf(row.r_at === null ? null : 'revoked', row, 'r');
+  return {
+    id: row.id,
+    stationId: row.station,
+    parameters: parseParameters(row.parameters),
+    from: row.from_ts,
+    to: row.to_ts,
+    flag: row.flag,
+    reason: row.reason,
+    by: { keyId: row.by_key, name: row.by_name, role: row.by_role },
+    at: row.created_at,
+    verdict,
+    revocation,
+    state: markState({ verdict, revocation }),
+  };
+}
+
+/** `file`: the database file, or `:memory:`; `dataDir`: DATA_DIR, for DATA_DIR/marks.db. */
+export function createSqliteMarkStore(options: { dataDir?: string; file?: string }): MarkStore {
+  const file = options.file ?? path.join(options.dataDir ?? '.', MARKS_FILE_NAME);
+  // Marks name plants, their faults and the people who marked them: readable by the service user only.
+  preparePrivateSqliteFile(file);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
+  }
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+
+  const stmt = {
+    insertMark: db.prepare(
+      `INSERT INTO marks (station, parameters, from_ts, to_ts, flag, reason, by_key, by_name, by_role, created_at)
+       VALUES (@station, @parameters, @from_ts, @to_ts, @flag, @reason, @by_key, @by_name, @by_role, @created_at)`,
+    ),
+    insertDecision: db.prepare(
+      `INSERT INTO mark_decisions (mark_id, kind, by_key, by_name, by_role, at, note, automatic)
+       VALUES (@mark_id, @kind, @by_key, @by_name, @by_role, @at, @note, @automatic)`,
+    ),
+    get: db.prepare<[number], Row>('SELECT * FROM mark_view WHERE id = ?'),
+  };
+
+  const insertDecision = (d: NewDecision) =>
+    stmt.insertDecision.run({
+      mark_id: d.markId,
+      kind: d.kind,
+      by_key: d.by.keyId,
+      by_name: d.by.name,
+      by_role: d.by.role,
+      at: d.at,
+      note: d.note,
+      automatic: d.automatic ? 1 : 0,
+    });
+
+  const create = db.transaction((mark: NewMark, approval?: Omit<NewDecision, 'markId' | 'kind'>): DataMark => {
+    const { lastInsertRowid } = stmt.insertMark.run({
+      station: mark.stationId,
+      parameters: JSON.stringify(mark.parameters === 'all' ? 'all' : [...mark.parameters]),
+      from_ts: mark.from,
+      to_ts: mark.to,
+      flag: mark.flag,
+      reason: mark.reason,
+      by_key: mark.by.keyId,
+      by_name: mark.by.name,
+      by_role: mark.by.role,
+      created_at: mark.at,
+    });
+    const id = Number(lastInsertRowid);
+    if (approval) insertDecision({ ...approval, markId: id, kind: 'approved' });
+    return markOf(stmt.get.get(id)!);
+  });
+
+  // IMMEDIATE: the state check and the insert see the same data even with another process writing.
+  const decide = db.transaction((d: NewDecision): DataMark => {
+    const row = stmt.get.get(d.markId);
+    if (!row) throw new MarkNotFoundError(d.markId);
+    const state = markOf(row).state;
+    const refusal = decisionRefusal(state, d.kind);
+    if (refusal) throw new MarkConflictError(d.markId, state, `mark ${d.markId}: ${refusal}`);
+    insertDecision(d);
+    return markOf(stmt.get.get(d.markId)!);
+  });
+
+  function list(filter: MarkFilter): DataMark[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.stationIds) {
+      if (filter.stationIds.length === 0) return [];
+      where.push(`station IN (${filter.stationIds.map(() => '?').join(', ')})`);
+      args.push(...filter.stationIds);
+    }
+    if (filter.states && filter.states.length > 0) {
+      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
+      args.push(...filter.states);
+    }
+    if (filter.flags && filter.flags.length > 0) {
+      where.push(`flag IN (${filter.flags.map(() => '?').join(', ')})`);
+      args.push(...filter.flags);
+    }
+    if (filter.from !== undefined) {
+      where.push('to_ts > ?');
+      args.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('from_ts < ?');
+      args.push(filter.to);
+    }
+    if (filter.parameter !== undefined) {
+      where.push(`(parameters = '"all"' OR EXISTS (SELECT 1 FROM json_each(parameters) WHERE value = ?))`);
+      args.push(filter.parameter);
+    }
+    if (filter.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(filter.beforeId);
+    }
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+    const sql = `SELECT * FROM mark_view${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return db
+      .prepare<(string | number)[], Row>(sql)
+      .all(...args, limit)
+      .map(markOf);
+  }
+
+  function effective(q: { stationIds?: readonly string[]; from: number; to: number }): EffectiveMark[] {
+    if (q.stationIds && q.stationIds.length === 0) return [];
+    const stations = q.stationIds ? ` AND station IN (${q.stationIds.map(() => '?').join(', ')})` : '';
+    const rows = db
+      .prepare<(string | number)[], Row>(
+        `SELECT * FROM mark_view WHERE state = 'approved' AND to_ts > ? AND from_ts < ?${stations} ORDER BY v_at, id`,
+      )
+      .all(q.from, q.to, ...(q.stationIds ?? []));
+    return rows.map((row) => ({
+      id: row.id,
+      stationId: row.station,
+      parameters: parseParameters(row.parameters),
+      from: row.from_ts,
+      to: row.to_ts,
+      flag: row.flag,
+      reason: row.reason,
+      effectiveAt: row.v_at!,
+    }));
+  }
+
+  let closed = false;
+  return {
+    kind: 'sqlite',
+    create: async (mark, approval) => create.immediate(mark, approval),
+    decide: async (d) => decide.immediate(d),
+    get: async (id) => {
+      const row = stmt.get.get(id);
+      return row ? markOf(row) : undefined;
+    },
+    list: async (filter) => list(filter),
+    effective: async (q) => effective(q),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
