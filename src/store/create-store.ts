@@ -32,7 +32,9 @@ export function storeTarget(config: Config): string {
  * required for an ingest process on InfluxDB with rollups on.
  */
 export function createStore(config: Config, logger: Logger, options: { ingestClientId?: string } = {}): ReadingStore {
-  if (isEmbeddedStore(config)) return createSqliteStore({ file: sqliteFile(config), logger });
+  // Every writer records late readings for the alerts role, which may run in another process (ADR 0013).
+  const lateData = { evalDelayMs: config.ALERT_EVAL_DELAY };
+  if (isEmbeddedStore(config)) return createSqliteStore({ file: sqliteFile(config), logger, lateData });
   const rollups = config.INFLUX_ROLLUPS === 'on';
   return createInfluxStore({
     url: config.INFLUX_URL!,
@@ -42,6 +44,7 @@ export function createStore(config: Config, logger: Logger, options: { ingestCli
     bucket: config.INFLUX_BUCKET,
     version: config.INFLUX_VERSION,
     logger,
+    lateData,
     rollups: {
       read: rollups,
       // Only processes that write readings maintain rollups; each names its state after its MQTT client id,

@@ -7,7 +7,9 @@ import type { DataFlag } from '../domain/flags.js';
 import type { ParameterCode } from '../domain/parameters.js';
 import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { TimeWindow } from '../domain/time-window.js';
+import type { WindowTouch } from '../alerts/window-touches.js';
 import type { EncodedReadings } from './encoded-readings.js';
+import type { RecordedTouch } from './touch-log.js';
 
 export interface TimeRange {
   /** Inclusive, epoch ms. */
@@ -129,4 +131,12 @@ export interface ReadingStore {
    * or cannot delete by time (InfluxDB 3: set a retention period on the database instead).
    */
   pruneDeadLetters(before: number): Promise<number | undefined>;
+  /**
+   * Records that data changed over these (station, time range)s after the fact — a data mark, a revocation —
+   * so that the alerts role, in whatever process, re-judges the windows (docs/adr/0013-rejudgment.md). `write`
+   * records late readings by itself when the store was given `lateData`. Durable once resolved.
+   */
+  recordTouches?(touches: readonly WindowTouch[]): Promise<void>;
+  /** The touches recorded in (after, until] (epoch ms of recording), oldest first. */
+  touches?(range: { after: number; until: number }): Promise<RecordedTouch[]>;
 }

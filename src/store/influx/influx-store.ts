@@ -67,6 +67,9 @@ import {
   type RollupWriterOptions,
 } from './rollup-maintainer.js';
 import { generationOf, versionFromPing, type InfluxGeneration } from './server-version.js';
+import { lateTouches, lateTouchesEncoded, type LateDataOptions, type RecordedTouch } from '../touch-log.js';
+import type { WindowTouch } from '../../alerts/window-touches.js';
+import { touchesFromResult, touchesStatement, touchLines } from './touched.js';
 
 export interface InfluxStoreOptions {
   url: string;
@@ -87,6 +90,8 @@ export interface InfluxStoreOptions {
   gzipThreshold?: number;
   /** Readings per HTTP request when a batch is larger (default 25,000, ~2 MB of line protocol). */
   maxLinesPerRequest?: number;
+  /** Record late readings as touched windows for re-judgment (store/touch-log.ts); off when absent. */
+  lateData?: LateDataOptions;
   /** Hourly rollups (docs/adr/0006-hourly-rollups.md). */
   rollups?: {
     /** Answer valid-only aggregates from the rollups where all writers say they are current (default true). */
@@ -158,6 +163,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
   let stopped = false;
   // Sub-millisecond part of dead-letter timestamps; random start so that two processes rarely collide.
   let deadLetterSequence = randomInt(0, 1_000_000);
+  let touchSequence = randomInt(0, 1_000_000);
 
   const client = (): InfluxHttp => {
     if (stopped) throw new StoreError('the InfluxDB store is stopped', { retryable: true });
@@ -313,6 +319,18 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       return undefined;
     }
   };
+  const lateNow = options.lateData?.now ?? Date.now;
+  /**
+   * Written after the readings, before `write` resolves: a crash in between leaves the batch unacknowledged in
+   * the ingest spool, which writes it — and its touches — again.
+   */
+  const writeTouches = async (touches: readonly WindowTouch[]) => {
+    if (touches.length === 0) return;
+    await writeBody(
+      'ns',
+      touchLines(touches, lateNow(), () => touchSequence++),
+    );
+  };
   const writerOptions = options.rollups?.writer;
   const maintainer: RollupMaintainer | undefined = writerOptions
     ? createRollupMaintainer(rollupIo, { ...writerOptions, now, logger: log })
@@ -397,6 +415,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
         for (let i = 0; i < readings.length; i += maxLines) {
           await writeBody('ms', readingLines(readings.slice(i, i + maxLines)));
         }
+        if (options.lateData) await writeTouches(lateTouches(readings, lateNow(), options.lateData.evalDelayMs));
       } finally {
         if (ticket !== undefined) maintainer?.afterWrite(ticket, performance.now() - started);
       }
@@ -412,10 +431,20 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       try {
         ticket = await maintainer?.beforeWrite(batch);
         for (const body of bodies) await writeBody('ms', body);
+        if (options.lateData)
+          await writeTouches(lateTouchesEncoded(batch.bytes, lateNow(), options.lateData.evalDelayMs));
       } finally {
         if (ticket !== undefined) maintainer?.afterWrite(ticket, performance.now() - started);
         recycleLines(bodies);
       }
+    },
+
+    recordTouches: writeTouches,
+
+    async touches(range: { after: number; until: number }): Promise<RecordedTouch[]> {
+      if (!(range.until > range.after)) return [];
+      const [result] = await runQuery([touchesStatement(range.after, range.until)]);
+      return touchesFromResult(result);
     },
 
     async writeDeadLetters(letters: readonly DeadLetter[]) {

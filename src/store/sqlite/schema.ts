@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS readings (
@@ -39,9 +39,22 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters (received_at, id);
 CREATE INDEX IF NOT EXISTS dead_letters_by_station ON dead_letters (station, received_at, id);
+
+-- Version 2: data that changed after the fact (late readings, marks), for the alerts role to re-judge
+-- (store/touch-log.ts, docs/adr/0013-rejudgment.md). Read by recording time, oldest first.
+CREATE TABLE IF NOT EXISTS touched (
+  id          INTEGER PRIMARY KEY,
+  recorded_at INTEGER NOT NULL,
+  station     TEXT    NOT NULL,
+  t_from      INTEGER NOT NULL,
+  t_to        INTEGER NOT NULL,
+  cause       TEXT    NOT NULL,
+  at          INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS touched_by_time ON touched (recorded_at, id);
 `;
 
-/** Creates the schema in a new file; refuses a file written by a newer Qingliu. */
+/** Creates the schema in a new file, adds what a newer version added (every statement is IF NOT EXISTS); refuses a file written by a newer Qingliu. */
 export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {

@@ -34,6 +34,8 @@ import type {
 } from '../reading-store.js';
 import { byStationThenParameter } from '../order.js';
 import { StoreError } from '../store-error.js';
+import { lateTouches, type LateDataOptions, type RecordedTouch } from '../touch-log.js';
+import type { WindowTouch } from '../../alerts/window-touches.js';
 import { migrate } from './schema.js';
 
 export interface SqliteStoreOptions {
@@ -42,6 +44,8 @@ export interface SqliteStoreOptions {
   logger: Logger;
   /** 'full' (default): a resolved write survives a power cut. 'normal': it survives a process crash only. */
   synchronous?: 'full' | 'normal';
+  /** Record late readings as touched windows for re-judgment (store/touch-log.ts); off when absent. */
+  lateData?: LateDataOptions;
 }
 
 const VALID_SQL = `flag IN ('N', 'T')`;
@@ -88,6 +92,16 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
     } catch (err) {
       return Promise.reject(storeError(err, what));
     }
+  };
+
+  const now = options.lateData?.now ?? Date.now;
+  /** Inside the caller's transaction: a touch is durable with the readings that made it, or not at all. */
+  const insertTouches = (touches: readonly WindowTouch[], recordedAt: number) => {
+    if (touches.length === 0) return;
+    const insert = prepare(
+      'INSERT INTO touched (recorded_at, station, t_from, t_to, cause, at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const t of touches) insert.run(recordedAt, t.stationId, t.from, t.to, t.cause, t.at);
   };
 
   return {
@@ -142,7 +156,10 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
            ON CONFLICT (station, parameter, ts) DO UPDATE SET value = excluded.value, flag = excluded.flag`,
         );
         const addSeries = prepare('INSERT OR IGNORE INTO series (station, parameter) VALUES (?, ?)');
+        const at = now();
+        const touches = options.lateData ? lateTouches(readings, at, options.lateData.evalDelayMs) : [];
         open().transaction(() => {
+          insertTouches(touches, at);
           const seen = new Set<string>();
           for (const r of readings) {
             upsert.run(r.stationId, r.parameter, r.ts, r.value, r.flag);
@@ -154,6 +171,37 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
           }
         })();
       });
+    },
+
+    recordTouches(touches: readonly WindowTouch[]) {
+      return guarded('recordTouches', () => {
+        open().transaction(() => insertTouches(touches, now()))();
+      });
+    },
+
+    touches(range: { after: number; until: number }) {
+      return guarded('touches', (): RecordedTouch[] =>
+        (
+          prepare(
+            `SELECT recorded_at, station, t_from, t_to, cause, at FROM touched
+             WHERE recorded_at > ? AND recorded_at <= ? ORDER BY recorded_at, id`,
+          ).all(range.after, range.until) as {
+            recorded_at: number;
+            station: string;
+            t_from: number;
+            t_to: number;
+            cause: RecordedTouch['cause'];
+            at: number;
+          }[]
+        ).map((r) => ({
+          recordedAt: r.recorded_at,
+          stationId: r.station,
+          from: r.t_from,
+          to: r.t_to,
+          cause: r.cause,
+          at: r.at,
+        })),
+      );
     },
 
     writeDeadLetters(letters: readonly DeadLetter[]) {

@@ -1,0 +1,71 @@
+/**
+ * Touched station-hours (issue 14, docs/adr/0013-rejudgment.md), the pure part shared by both reading stores: which
+ * readings of a write are late — older than the alert evaluation delay, so a window holding them may already have
+ * been judged — and the (station, [from, to)) touches that say so, one per run of consecutive UTC hours.
+ *
+ * The stores record these touches themselves, next to the readings (a `touched` measurement in InfluxDB, a table
+ * in SQLite), so that the alerts role — perhaps another process — finds what to re-judge without rescanning
+ * history: the same idea as the rollups' dirty hours (store/influx/hourly-rollup.ts).
+ */
+import type { WindowTouch } from '../alerts/window-touches.js';
+import type { Reading } from '../domain/reading.js';
+import { forEachLine, readLineKey, type LineKey } from './encoded-readings.js';
+// The rollups' pure hour helpers (no I/O): the same UTC hours, merged into runs the same way.
+import { hourRanges, hourStart } from './influx/hourly-rollup.js';
+
+/** A touch as a store hands it back: when it was recorded (the order the alerts role reads them in). */
+export interface RecordedTouch extends WindowTouch {
+  recordedAt: number;
+}
+
+export interface LateDataOptions {
+  /** ALERT_EVAL_DELAY: windows are judged this long after they close. */
+  evalDelayMs: number;
+  now?: () => number;
+}
+
+/**
+ * Readings older than this instant are late. A minute less than the evaluation delay: a reading written just as a
+ * window is judged may miss the judgment, and a touch too many only costs a no-op re-judgment.
+ */
+export function lateCutoff(now: number, evalDelayMs: number): number {
+  return now - Math.max(0, evalDelayMs - 60_000);
+}
+
+/** Collects late (station, hour) pairs: a set per station. */
+class LateHours {
+  readonly byStation = new Map<string, Set<number>>();
+  add(stationId: string, ts: number): void {
+    let hours = this.byStation.get(stationId);
+    if (!hours) this.byStation.set(stationId, (hours = new Set()));
+    hours.add(hourStart(ts));
+  }
+  touches(at: number): WindowTouch[] {
+    const out: WindowTouch[] = [];
+    for (const [stationId, hours] of this.byStation) {
+      for (const [from, to] of hourRanges([...hours])) out.push({ stationId, from, to, cause: 'late_data', at });
+    }
+    return out;
+  }
+}
+
+/** The touches a write of these readings makes at `now` (none in steady state: readings arrive on time). */
+export function lateTouches(readings: readonly Reading[], now: number, evalDelayMs: number): WindowTouch[] {
+  const cutoff = lateCutoff(now, evalDelayMs);
+  const late = new LateHours();
+  for (const r of readings) if (r.ts < cutoff) late.add(r.stationId, r.ts);
+  return late.touches(now);
+}
+
+/** The same for a batch in the spool's line form (store/encoded-readings.ts), without decoding it. */
+export function lateTouchesEncoded(bytes: Uint8Array, now: number, evalDelayMs: number): WindowTouch[] {
+  const cutoff = lateCutoff(now, evalDelayMs);
+  const late = new LateHours();
+  const key: LineKey = { stationEnd: 0, ts: 0 };
+  forEachLine(bytes, (start, end) => {
+    if (!readLineKey(bytes, start, end, key) || key.ts >= cutoff) return;
+    const stationId = Buffer.from(bytes.buffer, bytes.byteOffset + start + 2, key.stationEnd - start - 2).toString();
+    late.add(stationId, key.ts);
+  });
+  return late.touches(now);
+}

@@ -1,0 +1,143 @@
+/**
+ * Touched windows recorded by the reading stores themselves (issue 14, ADR 0013): a write of readings older than
+ * the alert evaluation delay records (station, hours) touches next to the readings; marks record theirs with
+ * `recordTouches`; the alerts role reads them back by recording time. Both stores: SQLite and the real influxd
+ * 1.6.7, with an injected clock.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Reading } from '../../src/domain/reading.js';
+import { silentLogger } from '../../src/logger.js';
+import { encodeReadings } from '../../src/store/encoded-readings.js';
+import { createInfluxStore } from '../../src/store/influx/influx-store.js';
+import type { ReadingStore } from '../../src/store/reading-store.js';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { lateTouches } from '../../src/store/touch-log.js';
+import { startInfluxd, type Influxd } from '../harness/influxd.js';
+
+const H = 3_600_000;
+const MIN = 60_000;
+const T0 = Date.parse('2026-11-28T00:00:00+08:00');
+const DELAY = 10 * MIN;
+
+const r = (stationId: string, ts: number, flag: Reading['flag'] = 'N'): Reading => ({
+  stationId,
+  parameter: 'nh3n',
+  ts,
+  value: 1.8,
+  flag,
+});
+
+describe('late readings, pure', () => {
+  it('touches the hours of readings older than the evaluation delay (less a minute), in runs of hours', () => {
+    const now = T0 + 12 * H + 30 * MIN;
+    const readings = [
+      ...Array.from({ length: 12 }, (_, h) => r('s1', T0 + h * H)),
+      r('s1', T0 + 12 * H + 25 * MIN), // 5 min old: on time
+      r('s2', T0 + 3 * H),
+      r('s2', T0 + 5 * H + 10 * MIN),
+    ];
+    expect(lateTouches(readings, now, DELAY)).toEqual([
+      { stationId: 's1', from: T0, to: T0 + 12 * H, cause: 'late_data', at: now },
+      { stationId: 's2', from: T0 + 3 * H, to: T0 + 4 * H, cause: 'late_data', at: now },
+      { stationId: 's2', from: T0 + 5 * H, to: T0 + 6 * H, cause: 'late_data', at: now },
+    ]);
+    expect(lateTouches([r('s1', now - 8 * MIN)], now, DELAY)).toEqual([]);
+    expect(lateTouches([r('s1', now - 9 * MIN - 1)], now, DELAY)).toHaveLength(1);
+  });
+});
+
+let influx: Influxd;
+let databases = 0;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-touches-'));
+
+beforeAll(async () => {
+  influx = await startInfluxd();
+});
+afterAll(async () => {
+  await influx?.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const stores: Record<string, (now: () => number) => ReadingStore> = {
+  SQLite: (now) =>
+    createSqliteStore({
+      file: path.join(dir, `s${++databases}.db`),
+      logger: silentLogger(),
+      lateData: { evalDelayMs: DELAY, now },
+    }),
+  'InfluxDB 1.6.7': (now) =>
+    createInfluxStore({
+      url: influx.url,
+      bucket: `touches_${++databases}`,
+      version: 'auto',
+      logger: silentLogger(),
+      lateData: { evalDelayMs: DELAY, now },
+      rollups: { read: false },
+    }),
+};
+
+describe.each(Object.keys(stores))('touches on %s', (name) => {
+  it('records late writes (also the spool form and re-sent flags), not on-time ones, and reads them by recording time', async () => {
+    let now = T0 + 12 * H + 30 * MIN;
+    const store = stores[name]!(() => now);
+    await store.start();
+    try {
+      // The live reading: on time, no touch.
+      await store.write([r('out', T0 + 12 * H + 29 * MIN)]);
+      expect(await store.touches!({ after: 0, until: now })).toEqual([]);
+      // The logger back-fills 12 hours (an MQTT backfill array arrives as one batch).
+      const backfill = Array.from({ length: 12 }, (_, h) => r('out', T0 + h * H));
+      await store.write(backfill);
+      const first = now;
+      now += 5 * MIN;
+      // A reading re-sent with another flag, through the ingest forwarder's fast path.
+      const resent = [r('other', T0 + 2 * H, 'M')];
+      if (store.writeEncoded) await store.writeEncoded(encodeReadings(resent));
+      else await store.write(resent);
+      const second = now;
+      now += 5 * MIN;
+      // A mark (the marks API) records its own touch.
+      await store.recordTouches!([{ stationId: 'out', from: T0 + H, to: T0 + 3 * H, cause: 'mark', at: now - 1 }]);
+
+      const all = await store.touches!({ after: 0, until: now });
+      expect(all).toEqual([
+        { recordedAt: first, stationId: 'out', from: T0, to: T0 + 12 * H, cause: 'late_data', at: first },
+        { recordedAt: second, stationId: 'other', from: T0 + 2 * H, to: T0 + 3 * H, cause: 'late_data', at: second },
+        { recordedAt: now, stationId: 'out', from: T0 + H, to: T0 + 3 * H, cause: 'mark', at: now - 1 },
+      ]);
+      // (after, until]: consecutive ranges partition the touches.
+      expect((await store.touches!({ after: 0, until: first })).map((t) => t.recordedAt)).toEqual([first]);
+      expect((await store.touches!({ after: first, until: second })).map((t) => t.recordedAt)).toEqual([second]);
+      expect(await store.touches!({ after: now, until: now + H })).toEqual([]);
+    } finally {
+      await store.stop();
+    }
+  });
+});
+
+describe('SQLite schema 1 → 2', () => {
+  it('adds the touched table to a file written by the previous version, keeping its readings', async () => {
+    const file = path.join(dir, 'v1.db');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE readings (station TEXT NOT NULL, parameter TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL,
+      flag TEXT NOT NULL, PRIMARY KEY (station, parameter, ts)) WITHOUT ROWID;
+      CREATE TABLE series (station TEXT NOT NULL, parameter TEXT NOT NULL, PRIMARY KEY (station, parameter)) WITHOUT ROWID;
+      INSERT INTO readings VALUES ('out', 'nh3n', ${T0}, 1.8, 'N');`);
+    db.pragma('user_version = 1');
+    db.close();
+    const now = T0 + 2 * H;
+    const store = createSqliteStore({ file, logger: silentLogger(), lateData: { evalDelayMs: DELAY, now: () => now } });
+    await store.start();
+    try {
+      expect(await store.raw({ stationId: 'out', from: T0, to: T0 + H })).toHaveLength(1);
+      await store.write([r('out', T0 + MIN)]);
+      expect(await store.touches!({ after: 0, until: now })).toHaveLength(1);
+    } finally {
+      await store.stop();
+    }
+  });
+});
