@@ -17,6 +17,10 @@ export function managedProcess(opts: {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   ready: () => Promise<void>;
+  /** Run as this user (a server that refuses root, e.g. PostgreSQL, when the tests run as root in CI). */
+  user?: { uid: number; gid: number };
+  /** The signal of a clean stop (default SIGTERM; PostgreSQL's "fast" shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
 }): ManagedProcess {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -38,7 +42,11 @@ export function managedProcess(opts: {
     },
     async start() {
       const out = fs.openSync(opts.logFile, 'a');
-      const spawned = spawn(opts.command, opts.args, { stdio: ['ignore', out, out], env: opts.env ?? process.env });
+      const spawned = spawn(opts.command, opts.args, {
+        stdio: ['ignore', out, out],
+        env: opts.env ?? process.env,
+        ...(opts.user && { uid: opts.user.uid, gid: opts.user.gid }),
+      });
       fs.closeSync(out);
       child = spawned;
       exited = new Promise((resolve) => spawned.once('exit', () => resolve()));
@@ -52,7 +60,7 @@ export function managedProcess(opts: {
         throw new Error(`${opts.command} did not become ready: ${String(startError ?? err)}\n${log}`, { cause: err });
       }
     },
-    stop: (graceMs = 10_000) => terminate('SIGTERM', graceMs),
+    stop: (graceMs = 10_000) => terminate(opts.stopSignal ?? 'SIGTERM', graceMs),
     kill: () => terminate('SIGKILL', 0),
   };
 }
