@@ -172,6 +172,19 @@ export const configSchema = z.object({
   /** Spool segment file size; drained segments are deleted whole. */
   SPOOL_SEGMENT_BYTES: bytes(64 * 1024 * 1024),
 
+  /**
+   * The control state (job runs, API keys, rate limits, report archive, …) in PostgreSQL, shared by several
+   * instances: postgres://user:password@host:5432/qingliu. Unset: SQLite files in DATA_DIR (docs/adr/0015).
+   */
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  /**
+   * The alerts leader's lease (docs/adr/0016): renewed every third of it; a standby takes over at most this long
+   * (plus a third) after the leader died. Only with DATABASE_URL.
+   */
+  LEADER_LEASE: duration('15s').refine((ms) => ms >= 300 && ms <= 60_000, {
+    message: 'must be between 300ms and 60s (the standby takes over within 4/3 of it), e.g. 15s',
+  }),
+
   /** Bootstraps one admin API key (for automation); held only as a hash in memory, never written. docs/adr/0004. */
   ADMIN_API_KEY: optionalString.refine((v) => v === undefined || v.length >= 24, {
     message: 'must be at least 24 characters (generate one with `openssl rand -base64 32`)',
@@ -316,6 +329,7 @@ export function configSecrets(config: Config): string[] {
     ...urlSecrets(config.INFLUX_URL),
     ...urlSecrets(config.SMTP_URL),
     ...urlSecrets(config.ALERT_WEBHOOK_URL),
+    ...urlSecrets(config.DATABASE_URL),
     ...[config.MQTT_PASSWORD, config.ADMIN_API_KEY, config.ALERT_WEBHOOK_SECRET].filter((s) => s !== undefined),
     // 1.x takes INFLUX_TOKEN as `user:password` and sends it base64-encoded.
     ...(token ? [token, token.slice(token.indexOf(':') + 1), Buffer.from(token).toString('base64')] : []),

@@ -14,6 +14,7 @@ export async function loadCommands(): Promise<Command[]> {
     import('./commands/simulate.js'),
     import('./commands/store.js'),
     import('./commands/report.js'),
+    import('./commands/db.js'),
   ]);
   return modules.map((m: { command: Command }) => m.command);
 }

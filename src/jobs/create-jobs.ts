@@ -176,7 +176,7 @@ export function createAlertJobs(deps: AlertJobsDeps): AlertJobs {
       } catch (err) {
         deps.logger.error({ err }, 'stopping the job scheduler failed');
       }
-      store.close();
+      await store.close();
     },
   };
 }

@@ -1,8 +1,10 @@
 /**
- * The durable record of job runs: SQLite in DATA_DIR/jobs.db (its own file, beside alerts.db, so the alert
- * store's schema stays the alert core's). A run is written when it starts and completed when it ends; a run
- * still marked running when the file is opened again was cut short by a crash and is marked `interrupted`.
- * Old runs are pruned: the last RUNS_KEPT of each job stay.
+ * The durable record of job runs. The port is async so that it has two adapters: SQLite in DATA_DIR/jobs.db
+ * (its own file, beside alerts.db, so the alert store's schema stays the alert core's) and PostgreSQL
+ * (pg-job-store.ts, with DATABASE_URL, shared by the alerts instances). A run is written when it starts and
+ * completed when it ends; a run still marked running when a scheduler starts was cut short by a crash (or by a
+ * leader that lost its lease) and is marked `interrupted`. Old runs are pruned: the last RUNS_KEPT of each job
+ * stay.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,7 +13,7 @@ import type { JobSummary, JobTrigger } from './job.js';
 
 /** 2: `at` (the instant a run is for) and `attempt`, for the retries of Job.retry. */
 const SCHEMA_VERSION = 2;
-const RUNS_KEPT = 500;
+export const RUNS_KEPT = 500;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS job_runs (
@@ -55,25 +57,44 @@ export interface JobRun {
   attempt: number;
 }
 
-export interface JobStore {
-  readonly file: string;
-  /** Records the start of a run; returns its id. */
-  begin(run: { job: string; trigger: JobTrigger; startedAt: number; at?: number; attempt?: number }): number;
-  finish(
-    id: number,
-    end: { finishedAt: number; durationMs: number; outcome: 'ok' | 'error'; error?: string; summary?: JobSummary },
-  ): JobRun;
-  /** The latest run of a job, whatever its outcome (a running one included). */
-  latest(job: string): JobRun | undefined;
-  /** The latest run that ended (ok, error or interrupted). */
-  lastFinished(job: string): JobRun | undefined;
-  lastSuccess(job: string): JobRun | undefined;
-  /** Newest first. */
-  history(job: string, limit?: number): JobRun[];
-  close(): void;
+export interface JobRunStart {
+  job: string;
+  trigger: JobTrigger;
+  startedAt: number;
+  at?: number;
+  attempt?: number;
 }
 
-interface Row {
+export interface JobRunEnd {
+  finishedAt: number;
+  durationMs: number;
+  outcome: 'ok' | 'error';
+  error?: string;
+  summary?: JobSummary;
+}
+
+export interface JobStore {
+  /** Where the runs are kept, for messages: the file, or DATABASE_URL with its password masked. */
+  readonly location: string;
+  /** Records the start of a run; returns its id. */
+  begin(run: JobRunStart): Promise<number>;
+  finish(id: number, end: JobRunEnd): Promise<JobRun>;
+  /** The latest run of a job, whatever its outcome (a running one included). */
+  latest(job: string): Promise<JobRun | undefined>;
+  /** The latest run that ended (ok, error or interrupted). */
+  lastFinished(job: string): Promise<JobRun | undefined>;
+  lastSuccess(job: string): Promise<JobRun | undefined>;
+  /** Newest first; `limit` is clamped to 1..RUNS_KEPT (default 20). */
+  history(job: string, limit?: number): Promise<JobRun[]>;
+  /**
+   * Marks every run still `running` as `interrupted`: called when a scheduler starts, since only one scheduler
+   * (the leader's) runs at a time, whatever was running then will never finish. Returns how many.
+   */
+  interruptRunning(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface JobRunRow {
   id: number;
   job: string;
   trigger: string;
@@ -82,12 +103,14 @@ interface Row {
   duration_ms: number | null;
   outcome: string;
   error: string | null;
-  summary: string | null;
+  /** JSON text in SQLite, already parsed from jsonb in PostgreSQL. */
+  summary: string | JobSummary | null;
   at: number | null;
   attempt: number;
 }
 
-function toRun(r: Row): JobRun {
+/** A stored row as a run (both adapters store the same columns). */
+export function toRun(r: JobRunRow): JobRun {
   return {
     id: r.id,
     job: r.job,
@@ -97,11 +120,14 @@ function toRun(r: Row): JobRun {
     durationMs: r.duration_ms,
     outcome: r.outcome as JobOutcome,
     error: r.error,
-    summary: r.summary === null ? null : (JSON.parse(r.summary) as JobSummary),
+    summary:
+      r.summary === null ? null : typeof r.summary === 'string' ? (JSON.parse(r.summary) as JobSummary) : r.summary,
     at: r.at ?? r.started_at,
     attempt: r.attempt,
   };
 }
+
+export const clampLimit = (limit: number) => Math.min(Math.max(Math.trunc(limit), 1), RUNS_KEPT);
 
 /** Opens (creating if needed) `file`, default `<dataDir>/jobs.db`; `:memory:` for tests that need no file. */
 export function createJobStore(options: { dataDir?: string; file?: string }): JobStore {
@@ -118,8 +144,9 @@ export function createJobStore(options: { dataDir?: string; file?: string }): Jo
   if (version === 1) db.exec(MIGRATE_1_TO_2);
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  // Runs that were going when the process died: they will never finish.
-  db.prepare("UPDATE job_runs SET outcome = 'interrupted' WHERE outcome = 'running'").run();
+  // Runs that were going when the process died: they will never finish (one process per file).
+  const interrupt = db.prepare("UPDATE job_runs SET outcome = 'interrupted' WHERE outcome = 'running'");
+  interrupt.run();
 
   const stmt = {
     begin: db.prepare(
@@ -128,26 +155,27 @@ export function createJobStore(options: { dataDir?: string; file?: string }): Jo
     finish: db.prepare(
       'UPDATE job_runs SET finished_at = @finishedAt, duration_ms = @durationMs, outcome = @outcome, error = @error, summary = @summary WHERE id = @id',
     ),
-    get: db.prepare<[number], Row>('SELECT * FROM job_runs WHERE id = ?'),
-    latest: db.prepare<[string], Row>('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT 1'),
-    lastFinished: db.prepare<[string], Row>(
+    get: db.prepare<[number], JobRunRow>('SELECT * FROM job_runs WHERE id = ?'),
+    latest: db.prepare<[string], JobRunRow>('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT 1'),
+    lastFinished: db.prepare<[string], JobRunRow>(
       "SELECT * FROM job_runs WHERE job = ? AND outcome <> 'running' ORDER BY id DESC LIMIT 1",
     ),
-    lastSuccess: db.prepare<[string], Row>(
+    lastSuccess: db.prepare<[string], JobRunRow>(
       "SELECT * FROM job_runs WHERE job = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
     ),
-    history: db.prepare<[string, number], Row>('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?'),
+    history: db.prepare<[string, number], JobRunRow>('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?'),
     prune: db.prepare<[string, string, number]>(
       'DELETE FROM job_runs WHERE job = ? AND id <= (SELECT id FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
     ),
   };
 
   let closed = false;
+  // better-sqlite3 is synchronous; the port is async for the PostgreSQL adapter.
   return {
-    file,
-    begin: (run) =>
+    location: file,
+    begin: async (run) =>
       Number(stmt.begin.run({ ...run, at: run.at ?? run.startedAt, attempt: run.attempt ?? 1 }).lastInsertRowid),
-    finish(id, end) {
+    async finish(id, end) {
       stmt.finish.run({
         id,
         finishedAt: end.finishedAt,
@@ -156,24 +184,27 @@ export function createJobStore(options: { dataDir?: string; file?: string }): Jo
         error: end.error ?? null,
         summary: end.summary ? JSON.stringify(end.summary) : null,
       });
-      const run = toRun(stmt.get.get(id)!);
+      const row = stmt.get.get(id);
+      if (!row) throw new Error(`no job run ${id} in ${file}`);
+      const run = toRun(row);
       stmt.prune.run(run.job, run.job, RUNS_KEPT);
       return run;
     },
-    latest: (job) => {
+    latest: async (job) => {
       const row = stmt.latest.get(job);
       return row ? toRun(row) : undefined;
     },
-    lastFinished: (job) => {
+    lastFinished: async (job) => {
       const row = stmt.lastFinished.get(job);
       return row ? toRun(row) : undefined;
     },
-    lastSuccess: (job) => {
+    lastSuccess: async (job) => {
       const row = stmt.lastSuccess.get(job);
       return row ? toRun(row) : undefined;
     },
-    history: (job, limit = 20) => stmt.history.all(job, Math.min(Math.max(limit, 1), RUNS_KEPT)).map(toRun),
-    close() {
+    history: async (job, limit = 20) => stmt.history.all(job, clampLimit(limit)).map(toRun),
+    interruptRunning: async () => interrupt.run().changes,
+    async close() {
       if (closed) return;
       closed = true;
       db.close();

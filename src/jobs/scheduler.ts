@@ -61,9 +61,12 @@ export interface Scheduler {
   readonly timeZone: string;
   names(): string[];
   has(name: string): boolean;
-  status(): JobStatus[];
-  /** Starts a run now unless the job is running; returns at once (the run goes on in `done`). */
-  launch(name: string, trigger: JobTrigger, at?: number, attempt?: number): Launch;
+  status(): Promise<JobStatus[]>;
+  /**
+   * Starts a run now unless the job is running; resolves once the run is recorded (the run goes on in `done`).
+   * Throws SchedulerStoppedError after stop().
+   */
+  launch(name: string, trigger: JobTrigger, at?: number, attempt?: number): Promise<Launch>;
   /** Runs a job and waits for it (or reports that it is already running). */
   run(name: string, trigger?: JobTrigger, at?: number): Promise<RunResult>;
   /**
@@ -94,7 +97,9 @@ export interface SchedulerOptions {
 interface Running {
   since: number;
   trigger: JobTrigger;
-  runId: number;
+  /** Resolves with the run's id once it is recorded (the store is async). */
+  recorded: Promise<number>;
+  runId: number | undefined;
   done: Promise<JobRun>;
 }
 
@@ -149,17 +154,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (!started || stopped) return;
     // The real timer, for production; tests move the injected clock and call tick().
     retry.timer = setTimeout(() => {
-      if (retries.get(job.name) === retry && !stopped) launchRetry(job.name, retry);
+      if (retries.get(job.name) === retry && !stopped)
+        launchRetry(job.name, retry).catch((err: unknown) =>
+          log.error({ err, job: job.name }, 'retry failed to start'),
+        );
     }, delay);
     retry.timer.unref();
   }
 
-  function launchRetry(name: string, retry: Retry): Launch {
+  function launchRetry(name: string, retry: Retry): Promise<Launch> {
     retries.delete(name);
     return launch(name, 'retry', retry.at, retry.attempt);
   }
 
-  function launch(name: string, trigger: JobTrigger, at?: number, attempt = 1): Launch {
+  async function launch(name: string, trigger: JobTrigger, at?: number, attempt = 1): Promise<Launch> {
     const { job } = entry(name);
     if (stopped) throw new SchedulerStoppedError();
     const current = running.get(name);
@@ -168,18 +176,23 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         { job: name, trigger, runningSince: new Date(current.since).toISOString(), runningTrigger: current.trigger },
         'job is still running; this trigger is skipped',
       );
-      return { status: 'already_running', since: current.since, trigger: current.trigger, runId: current.runId };
+      const runId = current.runId ?? (await current.recorded.catch(() => -1));
+      return { status: 'already_running', since: current.since, trigger: current.trigger, runId };
     }
     const startedAt = options.now();
     // A run of its own supersedes the retries of an earlier failure; a retry is this run.
     if (trigger !== 'retry') cancelRetry(name);
     const runAt = at ?? startedAt;
-    const runId = options.store.begin({ job: name, trigger, startedAt, at: runAt, attempt });
-    const t0 = elapsed();
-    const runLog = log.child({ job: name, runId, ...(attempt > 1 && { attempt }) });
-    runLog.info({ trigger }, 'job started');
+    // The slot is taken before the first await, so a second trigger meanwhile sees the job as running.
+    const recorded = options.store.begin({ job: name, trigger, startedAt, at: runAt, attempt });
     const finalAttempt = attempt > (job.retry?.delaysMs.length ?? 0);
     const done = (async (): Promise<JobRun> => {
+      const runId = await recorded;
+      const slot = running.get(name);
+      if (slot) slot.runId = runId;
+      const t0 = elapsed();
+      const runLog = log.child({ job: name, runId, ...(attempt > 1 && { attempt }) });
+      runLog.info({ trigger }, 'job started');
       let outcome: 'ok' | 'error' = 'ok';
       let error: string | undefined;
       let summary: JobSummary | undefined;
@@ -193,7 +206,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if (err instanceof PartialFailure) summary = err.summary;
         runLog.error({ err, summary }, 'job failed');
       }
-      const run = options.store.finish(runId, {
+      const run = await options.store.finish(runId, {
         finishedAt: options.now(),
         durationMs: elapsed() - t0,
         outcome,
@@ -204,22 +217,30 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       else if (!stopped) oweRetry(job, run);
       return run;
     })().finally(() => running.delete(name));
-    running.set(name, { since: startedAt, trigger, runId, done });
-    return { status: 'started', runId, startedAt, done };
+    running.set(name, { since: startedAt, trigger, recorded, runId: undefined, done });
+    try {
+      return { status: 'started', runId: await recorded, startedAt, done };
+    } catch (err) {
+      // The store refused the run: nothing started (done rejects with the same error).
+      done.catch(() => undefined);
+      throw err;
+    }
   }
 
   async function run(name: string, trigger: JobTrigger = 'manual', at?: number): Promise<RunResult> {
-    const launched = launch(name, trigger, at);
+    const launched = await launch(name, trigger, at);
     if (launched.status === 'already_running') return launched;
     return { status: 'completed', run: await launched.done };
   }
 
   /** Jobs that catch up when the service starts: always, or when a scheduled time passed since their last run. */
   async function startupRuns(): Promise<void> {
+    const interrupted = await options.store.interruptRunning();
+    if (interrupted > 0) log.warn({ runs: interrupted }, 'runs left running by a stopped scheduler marked interrupted');
     const now = options.now();
     for (const { job, schedule } of jobs.values()) {
       if (stopped) return;
-      const last = options.store.latest(job.name);
+      const last = await options.store.latest(job.name);
       // The process stopped while a retry was owed: run it now, for the instant that failed — unless a scheduled
       // time has passed since that instant, which supersedes the retry as it would have while running.
       const nextScheduled = last ? schedule.nextAfter(last.at) : null;
@@ -235,7 +256,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           { job: job.name, at: new Date(last.at).toISOString(), attempt: last.attempt + 1 },
           'retrying a run that failed before the restart',
         );
-        const retried = launch(job.name, 'retry', last.at, last.attempt + 1);
+        const retried = await launch(job.name, 'retry', last.at, last.attempt + 1);
         if (retried.status === 'started') await retried.done;
         continue;
       }
@@ -255,20 +276,27 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     has: (name) => jobs.has(name),
     status() {
       const now = options.now();
-      return [...jobs.values()].map(({ job, schedule }) => {
-        const current = running.get(job.name);
-        return {
-          name: job.name,
-          title: job.title,
-          schedule: job.schedule,
-          timeZone: options.timeZone,
-          running: current ? { since: current.since, trigger: current.trigger, runId: current.runId } : null,
-          lastRun: options.store.lastFinished(job.name) ?? null,
-          lastSuccessAt: options.store.lastSuccess(job.name)?.finishedAt ?? null,
-          nextRunAt: started && !stopped ? schedule.nextAfter(now) : null,
-          retryAt: retries.get(job.name)?.dueAt ?? null,
-        };
-      });
+      return Promise.all(
+        [...jobs.values()].map(async ({ job, schedule }): Promise<JobStatus> => {
+          const [lastRun, lastSuccess] = await Promise.all([
+            options.store.lastFinished(job.name),
+            options.store.lastSuccess(job.name),
+          ]);
+          const current = running.get(job.name);
+          const runId = current && (current.runId ?? (await current.recorded.catch(() => -1)));
+          return {
+            name: job.name,
+            title: job.title,
+            schedule: job.schedule,
+            timeZone: options.timeZone,
+            running: current ? { since: current.since, trigger: current.trigger, runId: runId! } : null,
+            lastRun: lastRun ?? null,
+            lastSuccessAt: lastSuccess?.finishedAt ?? null,
+            nextRunAt: started && !stopped ? schedule.nextAfter(now) : null,
+            retryAt: retries.get(job.name)?.dueAt ?? null,
+          };
+        }),
+      );
     },
     launch,
     run,
@@ -282,7 +310,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const retry = retries.get(job.name);
         if (retry && retry.dueAt <= now && !running.has(job.name)) {
           if (retry.timer) clearTimeout(retry.timer);
-          const launched = launchRetry(job.name, retry);
+          const launched = await launchRetry(job.name, retry);
           results.push({
             job: job.name,
             result: launched.status === 'started' ? { status: 'completed', run: await launched.done } : launched,

@@ -132,7 +132,7 @@ describe('jobs API', () => {
     });
     release();
     await api.jr.jobs.scheduler.whenIdle();
-    expect(api.jr.jobs.store.history('alert-windows').map((r) => r.outcome)).toEqual(['ok']);
+    expect((await api.jr.jobs.store.history('alert-windows')).map((r) => r.outcome)).toEqual(['ok']);
   });
 
   it('documents the alerts and jobs routes in a valid OpenAPI 3.1 document', async () => {

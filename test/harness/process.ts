@@ -20,6 +20,10 @@ export function managedProcess(opts: {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   ready: () => Promise<void>;
+  /** Run as this user (a server that refuses root, e.g. PostgreSQL, when the tests run as root in CI). */
+  user?: { uid: number; gid: number };
+  /** The signal of a clean stop (default SIGTERM; PostgreSQL's "fast" shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
 }): ManagedProcess {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -42,7 +46,11 @@ export function managedProcess(opts: {
     },
     async start() {
       const out = fs.openSync(opts.logFile, 'a');
-      const spawned = spawn(opts.command, opts.args, { stdio: ['ignore', out, out], env: opts.env ?? process.env });
+      const spawned = spawn(opts.command, opts.args, {
+        stdio: ['ignore', out, out],
+        env: opts.env ?? process.env,
+        ...(opts.user && { uid: opts.user.uid, gid: opts.user.gid }),
+      });
       fs.closeSync(out);
       child = spawned;
       exited = new Promise((resolve) => spawned.once('exit', () => resolve()));
@@ -56,7 +64,7 @@ export function managedProcess(opts: {
         throw new Error(`${opts.command} did not become ready: ${String(startError ?? err)}\n${log}`, { cause: err });
       }
     },
-    stop: (graceMs = 10_000) => terminate('SIGTERM', graceMs),
+    stop: (graceMs = 10_000) => terminate(opts.stopSignal ?? 'SIGTERM', graceMs),
     kill: () => terminate('SIGKILL', 0),
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),

@@ -94,7 +94,7 @@ describe('alert jobs on real stores', () => {
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ id: opened[0]!.id, count: 2, state: 'resolved', resolvedBy: 'system' });
     expect(jr.rig.service.get(after[0]!.id)!.timeline.map((t) => t.kind)).toEqual(['opened', 'resolved']);
-    const status = jr.jobs.scheduler.status().find((j) => j.name === 'alert-windows')!;
+    const status = (await jr.jobs.scheduler.status()).find((j) => j.name === 'alert-windows')!;
     expect(status.lastRun).toMatchObject({
       trigger: 'start',
       outcome: 'ok',
@@ -131,7 +131,7 @@ describe('alert jobs on real stores', () => {
     let release!: () => void;
     jr.hold.until = new Promise<void>((resolve) => (release = resolve));
     jr.hold.rule = 'section_compliance';
-    const first = jr.jobs.scheduler.launch('alert-windows', 'schedule');
+    const first = await jr.jobs.scheduler.launch('alert-windows', 'schedule');
     expect(first.status).toBe('started');
     // The next 5-minute tick and an admin's manual run both come while it waits on the store.
     const ticked = await jr.jobs.scheduler.tick(T0 + W + 15 * MIN);
@@ -142,7 +142,9 @@ describe('alert jobs on real stores', () => {
     await jr.jobs.scheduler.whenIdle();
     expect(sectionCalls()).toEqual([0]);
     expect(jr.rig.service.list(SECTION)).toHaveLength(1);
-    expect(jr.jobs.store.history('alert-windows').map((r) => [r.trigger, r.outcome])).toEqual([['schedule', 'ok']]);
+    expect((await jr.jobs.store.history('alert-windows')).map((r) => [r.trigger, r.outcome])).toEqual([
+      ['schedule', 'ok'],
+    ]);
   });
 
   it('escalates an unacknowledged alert up the chain on schedule', async () => {

@@ -74,7 +74,7 @@ describe('the daily digest while the database is down', () => {
       summary: { unavailable_sections: 2, unavailable_effluents: 1, complete: false, queued: 0 },
     });
     expect(digests()).toEqual([]);
-    const status = jr.jobs.scheduler.status().find((s) => s.name === 'daily-digest')!;
+    const status = (await jr.jobs.scheduler.status()).find((s) => s.name === 'daily-digest')!;
     expect(status.retryAt).toBe(DIGEST_AT + DIGEST_RETRY_DELAYS_MS[0]!);
 
     // Still down at the first retry: another failure, nothing sent.
@@ -103,7 +103,7 @@ describe('the daily digest while the database is down', () => {
     const text = queued.find((d) => d.id === 'digest-2026-11-28-default-0')!.n.text;
     expect(text).toContain('#### 断面水质类别（共2个，不达标1个）');
     expect(text).not.toContain('数据读取失败');
-    expect(jr.jobs.scheduler.status().find((s) => s.name === 'daily-digest')!.retryAt).toBeNull();
+    expect((await jr.jobs.scheduler.status()).find((s) => s.name === 'daily-digest')!.retryAt).toBeNull();
     // Delivered like any notification.
     await jr.rig.outbox.dispatchDue();
     expect(
@@ -132,7 +132,7 @@ describe('the daily digest while the database is down', () => {
     expect(incomplete.text).toContain('- 无已知不达标断面；数据读取失败的断面情况未知');
     expect(incomplete.text).not.toContain('- 无\n');
     expect(incomplete.digest).toMatchObject({ complete: false });
-    expect(jr.jobs.scheduler.status().find((s) => s.name === 'daily-digest')!.retryAt).toBeNull();
+    expect((await jr.jobs.scheduler.status()).find((s) => s.name === 'daily-digest')!.retryAt).toBeNull();
 
     // The database is back; an administrator runs the digest again for that day: its key is not taken.
     await influx.start();

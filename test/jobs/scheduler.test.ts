@@ -42,7 +42,7 @@ describe('job scheduler', () => {
   afterEach(async () => {
     await scheduler?.stop();
     scheduler = undefined;
-    store.close();
+    await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -68,7 +68,7 @@ describe('job scheduler', () => {
         return { done: 1 };
       }),
     ]);
-    const first = s.launch('slow', 'schedule');
+    const first = await s.launch('slow', 'schedule');
     expect(first.status).toBe('started');
     await started.opened;
     // A manual run and the next scheduled minute arrive while it runs.
@@ -76,12 +76,12 @@ describe('job scheduler', () => {
     expect(second).toMatchObject({ status: 'already_running', trigger: 'schedule', since: T });
     const ticked = await s.tick(T + 5 * 60_000);
     expect(ticked).toEqual([{ job: 'slow', result: expect.objectContaining({ status: 'already_running' }) }]);
-    expect(s.status()[0]!.running).toMatchObject({ since: T, trigger: 'schedule' });
+    expect((await s.status())[0]!.running).toMatchObject({ since: T, trigger: 'schedule' });
     release.open();
     const run = await (first as Extract<typeof first, { status: 'started' }>).done;
     expect(run).toMatchObject({ outcome: 'ok', trigger: 'schedule', summary: { done: 1 } });
     expect(runs).toBe(1);
-    expect(s.status()[0]!.running).toBeNull();
+    expect((await s.status())[0]!.running).toBeNull();
     // Once it is done, the next trigger runs it again.
     expect(await s.run('slow', 'manual')).toMatchObject({ status: 'completed', run: { trigger: 'manual' } });
     expect(runs).toBe(2);
@@ -101,7 +101,7 @@ describe('job scheduler', () => {
     clock.t += 60_000;
     await s.run('boom', 'schedule');
     await s.run('partly', 'schedule');
-    const byName = Object.fromEntries(s.status().map((j) => [j.name, j]));
+    const byName = Object.fromEntries((await s.status()).map((j) => [j.name, j]));
     expect(byName.ok!.lastRun).toMatchObject({
       trigger: 'manual',
       startedAt: T,
@@ -119,12 +119,12 @@ describe('job scheduler', () => {
     expect(byName.ok!.nextRunAt).toBeNull();
 
     // A run cut short by a crash is marked interrupted when the store is opened again.
-    const id = store.begin({ job: 'ok', trigger: 'schedule', startedAt: T + 120_000 });
-    store.close();
+    const id = await store.begin({ job: 'ok', trigger: 'schedule', startedAt: T + 120_000 });
+    await store.close();
     store = createJobStore({ dataDir: dir });
-    expect(store.latest('ok')).toMatchObject({ id, outcome: 'interrupted', finishedAt: null });
-    expect(store.history('ok').map((r) => r.outcome)).toEqual(['interrupted', 'ok']);
-    expect(store.lastSuccess('ok')).toMatchObject({ outcome: 'ok', startedAt: T });
+    expect(await store.latest('ok')).toMatchObject({ id, outcome: 'interrupted', finishedAt: null });
+    expect((await store.history('ok')).map((r) => r.outcome)).toEqual(['interrupted', 'ok']);
+    expect(await store.lastSuccess('ok')).toMatchObject({ outcome: 'ok', startedAt: T });
   });
 
   it('tick(now) runs, one after the other, exactly the jobs whose schedule matches that minute in the time zone', async () => {
@@ -160,7 +160,7 @@ describe('job scheduler', () => {
     expect(ran).toEqual(['windows']);
     await s.run('digest', 'schedule');
     await s.stop();
-    expect(() => s.launch('digest', 'manual')).toThrow(SchedulerStoppedError);
+    await expect(s.launch('digest', 'manual')).rejects.toThrow(SchedulerStoppedError);
 
     // Down from 08:30 on the 28th until 10:00 on the 29th: the 08:30 digest of the 29th was missed.
     ran.length = 0;
@@ -169,8 +169,8 @@ describe('job scheduler', () => {
     s.start();
     await s.whenIdle();
     expect(ran).toEqual(['windows', 'digest']);
-    expect(s.status().find((j) => j.name === 'digest')!.lastRun).toMatchObject({ trigger: 'start' });
-    expect(s.status().find((j) => j.name === 'digest')!.nextRunAt).toBe(at('2026-11-30T08:30:00+08:00'));
+    expect((await s.status()).find((j) => j.name === 'digest')!.lastRun).toMatchObject({ trigger: 'start' });
+    expect((await s.status()).find((j) => j.name === 'digest')!.nextRunAt).toBe(at('2026-11-30T08:30:00+08:00'));
     await s.stop();
 
     // Restarted the same morning before 08:30: nothing was missed.
@@ -193,7 +193,7 @@ describe('job scheduler', () => {
     const next = s.cronNextRun('digest')!;
     // 08:30 in Asia/Shanghai is 00:30 UTC, whatever the machine's own zone.
     expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([0, 30]);
-    expect(next.getTime()).toBe(s.status().find((j) => j.name === 'digest')!.nextRunAt);
+    expect(next.getTime()).toBe((await s.status()).find((j) => j.name === 'digest')!.nextRunAt);
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
     const every5 = s.cronNextRun('every-5')!;
     expect(every5.getUTCMinutes() % 5).toBe(0);
@@ -213,7 +213,7 @@ describe('job scheduler', () => {
     };
     make([flaky]);
     expect((await scheduler!.tick(T))[0]!.result).toMatchObject({ run: { outcome: 'error', attempt: 1, at: T } });
-    expect(scheduler!.status()[0]!.retryAt).toBe(T + 120_000);
+    expect((await scheduler!.status())[0]!.retryAt).toBe(T + 120_000);
     // Not due yet (08:31): nothing runs.
     clock.t = T + 60_000;
     expect(await scheduler!.tick(clock.t)).toEqual([]);
@@ -232,8 +232,8 @@ describe('job scheduler', () => {
       { at: T, attempt: 2, final: false, trigger: 'retry' },
       { at: T, attempt: 3, final: true, trigger: 'retry' },
     ]);
-    expect(store.latest('flaky')).toMatchObject({ outcome: 'ok', attempt: 3, at: T });
-    expect(scheduler!.status()[0]!.retryAt).toBeNull();
+    expect(await store.latest('flaky')).toMatchObject({ outcome: 'ok', attempt: 3, at: T });
+    expect((await scheduler!.status())[0]!.retryAt).toBeNull();
   });
 
   it('at start, runs the missed schedule instead of a retry that a scheduled time has superseded', async () => {
@@ -275,12 +275,12 @@ describe('job scheduler', () => {
     };
     make([flaky]);
     await scheduler!.tick(T);
-    expect(scheduler!.status()[0]!.retryAt).toBe(T + 60_000);
+    expect((await scheduler!.status())[0]!.retryAt).toBe(T + 60_000);
     clock.t = T + 60_000;
     expect((await scheduler!.tick(clock.t))[0]!.result).toMatchObject({ run: { attempt: 2 } });
-    expect(scheduler!.status()[0]!.retryAt).toBeNull();
+    expect((await scheduler!.status())[0]!.retryAt).toBeNull();
     await scheduler!.run('flaky', 'manual');
-    expect(scheduler!.status()[0]!.retryAt).toBe(clock.t + 60_000);
+    expect((await scheduler!.status())[0]!.retryAt).toBe(clock.t + 60_000);
     const next = at('2026-11-29T08:30:00+08:00');
     clock.t = next;
     expect((await scheduler!.tick(next))[0]!.result).toMatchObject({
@@ -288,8 +288,8 @@ describe('job scheduler', () => {
     });
   });
 
-  it('opens a jobs.db of schema 1, adding the retry columns (old runs: first attempts at their start)', () => {
-    store.close();
+  it('opens a jobs.db of schema 1, adding the retry columns (old runs: first attempts at their start)', async () => {
+    await store.close();
     const file = path.join(dir, 'old.db');
     const old = new Database(file);
     old.exec(`CREATE TABLE job_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, trigger TEXT NOT NULL,
@@ -299,7 +299,7 @@ describe('job scheduler', () => {
       PRAGMA user_version = 1;`);
     old.close();
     store = createJobStore({ file });
-    expect(store.latest('daily-digest')).toMatchObject({ outcome: 'ok', at: T, attempt: 1 });
+    expect(await store.latest('daily-digest')).toMatchObject({ outcome: 'ok', at: T, attempt: 1 });
   });
 
   it('stop() aborts the jobs signal, waits for the running ones, and may be called twice', async () => {
@@ -313,7 +313,7 @@ describe('job scheduler', () => {
         return { stopped_early: 1 };
       }),
     ]);
-    const launched = s.launch('long', 'manual');
+    const launched = await s.launch('long', 'manual');
     await started.opened;
     await s.stop();
     await s.stop();

@@ -135,16 +135,10 @@ export function register(app: ApiApp, deps: JobRouteDeps): void {
         ...problemResponses(401, 403, 429),
       },
     }),
-    (c) => {
+    async (c) => {
       c.header('Cache-Control', 'no-store');
-      return c.json(
-        {
-          items: schedulerOf(deps)
-            .status()
-            .map((s) => jobJson(s, c.get('lang'))),
-        },
-        200,
-      );
+      const statuses = await schedulerOf(deps).status();
+      return c.json({ items: statuses.map((s) => jobJson(s, c.get('lang'))) }, 200);
     },
   );
 
@@ -206,7 +200,7 @@ export function register(app: ApiApp, deps: JobRouteDeps): void {
       }
       let launched;
       try {
-        launched = scheduler.launch(name, 'manual');
+        launched = await scheduler.launch(name, 'manual');
       } catch (err) {
         if (!(err instanceof SchedulerStoppedError)) throw err;
         throw new ApiProblem({

@@ -1,0 +1,95 @@
+/**
+ * The PostgreSQL connection of the control state (docs/adr/0015): one pool per process, selected by
+ * DATABASE_URL. Every message that names the server shows the URL with its password masked.
+ */
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { maskUrl } from '../secrets.js';
+
+// bigint columns (epoch milliseconds, ids) come back as numbers: every value we store fits in 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export interface Postgres {
+  readonly pool: pg.Pool;
+  /** DATABASE_URL with the password masked, for messages. */
+  readonly shownUrl: string;
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /** A connection of its own, outside the pool (the leader's lease, the migration lock). */
+  dedicatedClient(purpose: string): pg.Client;
+  close(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  url: string;
+  logger: Logger;
+  /** Shown in pg_stat_activity: which instance and what for. */
+  applicationName?: string;
+  max?: number;
+}
+
+/** A PostgreSQL error with the server masked in its message (the driver's own messages never hold the password). */
+export class DatabaseError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseError';
+  }
+}
+
+export function openPostgres(options: PostgresOptions): Postgres {
+  const shownUrl = maskUrl(options.url);
+  const log = options.logger.child({ component: 'postgres' });
+  const applicationName = options.applicationName ?? 'qingliu';
+  const base = {
+    connectionString: options.url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10_000,
+    // Dead connections (a database restart, a cut network) are noticed by the kernel, not after hours.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+  const pool = new pg.Pool({ ...base, max: options.max ?? 10, idleTimeoutMillis: 30_000 });
+  // An idle connection that breaks (the server restarted) is dropped by the pool; without a listener it would
+  // crash the process.
+  pool.on('error', (err) => log.warn({ err, database: shownUrl }, 'an idle PostgreSQL connection failed'));
+
+  return {
+    pool,
+    shownUrl,
+    async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
+      return (await pool.query<T>(sql, params)).rows;
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    dedicatedClient(purpose) {
+      const client = new pg.Client({ ...base, application_name: `${applicationName}:${purpose}` });
+      client.on('error', (err) => log.debug({ err, purpose }, 'a dedicated PostgreSQL connection failed'));
+      return client;
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Connects once to check the server answers; the error names DATABASE_URL (masked) and what went wrong. */
+export async function checkConnection(db: Postgres): Promise<void> {
+  try {
+    await db.query('SELECT 1');
+  } catch (err) {
+    throw new DatabaseError(`cannot connect to PostgreSQL at DATABASE_URL=${db.shownUrl}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
