@@ -46,7 +46,11 @@ describe('test harness: PostgreSQL and haproxy', () => {
       ['a', 'b'].map(
         (name) =>
           new Promise<net.Server>((resolve) => {
-            const server = net.createServer((socket) => socket.end(name));
+            const server = net.createServer((socket) => {
+              // haproxy's health checks connect and reset: not an error of the backend under test.
+              socket.on('error', () => undefined);
+              socket.end(name);
+            });
             server.listen(0, '127.0.0.1', () => resolve(server));
           }),
       ),
