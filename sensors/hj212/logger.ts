@@ -44,8 +44,10 @@ export interface SimLoggerOptions {
   chunkBytes?: number;
   /** Split data packets into PNUM/PNO parts of at most this many pollutants. */
   itemsPerPart?: number;
-  /** Called when a connection attempt fails or drops (the logger keeps trying on `send`). */
+  /** Called when a connection attempt fails or drops. */
   onError?: (err: Error) => void;
+  /** Reconnect this long after a lost connection or a failed attempt (real loggers do); off when undefined. */
+  reconnectMs?: number;
 }
 
 export interface SimLoggerStats {
@@ -93,6 +95,7 @@ export class SimLogger {
   private readonly waiting = new Map<string, Waiting>();
   private lastQn = 0n;
   private stopped = false;
+  private reconnecting: NodeJS.Timeout | undefined;
   /** Every answer and request received, for tests. */
   readonly received: Hj212Packet[] = [];
 
@@ -123,7 +126,7 @@ export class SimLogger {
       });
       socket.on('error', (err) => {
         this.o.onError?.(err);
-        if (this.connecting) {
+        if (this.connecting && this.socket !== socket) {
           this.connecting = undefined;
           reject(err);
         }
@@ -131,9 +134,19 @@ export class SimLogger {
       socket.on('close', () => {
         if (this.socket === socket) this.socket = undefined;
         for (const w of this.waiting.values()) clearTimeout(w.timer);
+        this.scheduleReconnect();
       });
     });
     return this.connecting;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.o.reconnectMs === undefined || this.reconnecting) return;
+    this.reconnecting = setTimeout(() => {
+      this.reconnecting = undefined;
+      if (!this.connected && !this.stopped) this.connect().catch(() => this.scheduleReconnect());
+    }, this.o.reconnectMs);
+    this.reconnecting.unref();
   }
 
   /** Drops the connection (an outage); unanswered uploads stay queued for the next connection. */
@@ -144,6 +157,7 @@ export class SimLogger {
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.reconnecting);
     this.disconnect();
     for (const w of this.waiting.values()) clearTimeout(w.timer);
   }
