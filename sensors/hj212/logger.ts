@@ -95,6 +95,7 @@ export class SimLogger {
   private readonly waiting = new Map<string, Waiting>();
   private lastQn = 0n;
   private stopped = false;
+  private offline = false;
   private reconnecting: NodeJS.Timeout | undefined;
   /** Every answer and request received, for tests. */
   readonly received: Hj212Packet[] = [];
@@ -140,8 +141,23 @@ export class SimLogger {
     return this.connecting;
   }
 
+  /** An outage: the connection drops and stays down until `goOnline` (uploads meanwhile wait in the queue). */
+  goOffline(): void {
+    this.offline = true;
+    this.disconnect();
+  }
+
+  goOnline(): Promise<void> {
+    this.offline = false;
+    return this.connect();
+  }
+
+  get isOffline(): boolean {
+    return this.offline;
+  }
+
   private scheduleReconnect(): void {
-    if (this.stopped || this.o.reconnectMs === undefined || this.reconnecting) return;
+    if (this.stopped || this.offline || this.o.reconnectMs === undefined || this.reconnecting) return;
     this.reconnecting = setTimeout(() => {
       this.reconnecting = undefined;
       if (!this.connected && !this.stopped) this.connect().catch(() => this.scheduleReconnect());
@@ -223,7 +239,7 @@ export class SimLogger {
       this.waiting.set(qn, w);
       this.stats.sent++;
       if (this.connected) this.write(w, false);
-      else this.connect().catch(() => undefined); // connect() writes what is waiting
+      else if (!this.offline) this.connect().catch(() => undefined); // connect() writes what is waiting
     });
   }
 
