@@ -51,6 +51,9 @@ Backfill tuning:
   --batch N             messages per JSON array (default 200)
   --in-flight N         payloads awaiting PUBACK at once (default: 8 for batches, 64 live, 256 at --rate)
 
+HJ 212 data loggers (数采仪) instead of MQTT stations:
+  --hj212               simulated loggers on Qingliu's HJ 212 port (see qingliu simulate --hj212 --help)
+
 Replay of real readings:
   --replay FILE.csv     publish the rows of the CSV, gzipped or not (formats: cnemc, wwtp, generic —
                         sensors/SIMULATOR.md)
@@ -188,9 +191,13 @@ export const command: Command = {
   summary: 'simulated stations over MQTT: live, 30-day backfill, load test, CSV replay (模拟站点)',
   help: HELP,
   async run(args: string[], io: CliIo): Promise<number> {
-    if (wantsHelp(args)) {
+    if (wantsHelp(args) && !args.includes('--hj212')) {
       io.stdout.write(HELP);
       return 0;
+    }
+    if (args.includes('--hj212')) {
+      const { runHj212Simulation } = await import('./simulate-hj212.js');
+      return runHj212Simulation(args, io);
     }
     const v = parse(args);
     const { loadConfig } = await import('../../config.js');

@@ -5,16 +5,13 @@
  * the raw packet) while the rest of the packet is kept: one bad item never costs the others.
  */
 import { isDataFlag, type DataFlag } from '../../domain/flags.js';
-import { isPossible, PARAMETERS, toCanonicalUnit, UnitError, type Parameter } from '../../domain/parameters.js';
+import { isPossible, parameterOfHj212Code, toCanonicalUnit, UnitError } from '../../domain/parameters.js';
 import type { Zone } from '../../domain/time-window.js';
 import { checkTimestampRange } from '../timestamp.js';
 import type { Hj212Stream, Hj212Value } from './contracts.js';
 import { cpField, type CpGroups } from './cp.js';
 import { parseHj212Time } from './data-time.js';
 import type { Hj212Problem } from './reasons.js';
-
-/** HJ 212 code → parameter, exact codes from the registry (src/domain/parameters.ts). */
-const BY_HJ212_CODE = new Map<string, Parameter>(PARAMETERS.flatMap((p) => p.hj212.map((code) => [code, p] as const)));
 
 /**
  * Codes whose HJ 212-2017 Table B.1 unit differs from Qingliu's canonical unit: these metals default to µg/L
@@ -30,10 +27,6 @@ export const HJ212_CODE_UNITS: Readonly<Record<string, string>> = {
   w20142: 'µg/L', // Hg
   w20143: 'µg/L', // Cd
 };
-
-export function parameterOfCode(code: string): Parameter | undefined {
-  return BY_HJ212_CODE.get(code) ?? BY_HJ212_CODE.get(code.toLowerCase());
-}
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const POLLUTANT_FIELD = /^([A-Za-z0-9]+)-([A-Za-z]+)$/;
@@ -125,7 +118,7 @@ function readValue(
   options: MeasurementOptions,
   problems: Hj212Problem[],
 ): Hj212Value | undefined {
-  const param = parameterOfCode(code);
+  const param = parameterOfHj212Code(code);
   if (!param) {
     problems.push({
       reason: 'unknown_parameter',

@@ -59,3 +59,6 @@ export const keysFor = (mn: string): Buffer[] => {
   const key = directory.byMn(mn)?.sm4Key;
   return key ? [key] : [];
 };
+
+/** MN of the i-th logger of the kill -9 test and the gateway child. */
+export const killMn = (i: number) => `KILL${String(i).padStart(6, '0')}`;

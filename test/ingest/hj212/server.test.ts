@@ -11,6 +11,7 @@ import { createHj212Metrics, type Hj212Metrics } from '../../../src/ingest/hj212
 import { createHj212Server, type Hj212Server } from '../../../src/ingest/hj212/server.js';
 import { createSpool, type Spool } from '../../../src/ingest/spool/spool.js';
 import { createLogger, silentLogger } from '../../../src/logger.js';
+import { until as untilAsync } from '../e2e.js';
 import { tempDir } from '../helpers.js';
 import { directory, fixture, KEY_PLANT_2025 } from './fixtures.js';
 import { connectLogger, type TestLogger } from './logger-client.js';
@@ -326,7 +327,4 @@ describe('HJ 212 server', () => {
   });
 });
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!condition()) throw new Error('condition not reached');
-}
+const until = (condition: () => boolean) => untilAsync(condition, 10_000, 'the expected state');
