@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { customDischargeStandardSchema, BUILTIN_DISCHARGE_STANDARDS } from '../domain/discharge-standard-definition.js';
 import { durationSchema } from '../domain/duration.js';
+import { LOGGER_STREAMS } from '../domain/logger-data.js';
 import { WATER_CLASSES, WATERBODY_TYPES, type WaterClass, type WaterbodyType } from '../domain/gb3838.js';
 import { parameterOfHj212Code, resolveParameter, toCanonicalUnit, type ParameterCode } from '../domain/parameters.js';
 
@@ -361,7 +362,7 @@ export const locationSchema = z
 
 export const HJ212_PROTOCOLS = ['hj212-2017', 'hj212-2025', 'surface-water'] as const;
 /** The logger's data streams: 2011 real-time, 2051 minute, 2061 hourly, 2031 daily (HJ 212-2017 Table 9). */
-export const HJ212_STREAMS = ['realtime', 'minute', 'hourly', 'daily'] as const;
+export const HJ212_STREAMS = LOGGER_STREAMS;
 
 /** Characters that separate the fields of an HJ 212 data segment (standards.md §4.1): an MN cannot hold them. */
 const MN_SEPARATORS = /[;,=&\s]/;

@@ -5,7 +5,10 @@
  */
 import type { ReadingStore } from '../store/reading-store.js';
 
-export type IngestStore = Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'ping'>;
+export type IngestStore = Pick<
+  ReadingStore,
+  'write' | 'writeEncoded' | 'writeDeadLetters' | 'writeLoggerData' | 'ping'
+>;
 
 export interface DeferredStartStore extends IngestStore {
   readonly started: boolean;
@@ -51,6 +54,12 @@ export function deferredStart(store: ReadingStore): DeferredStartStore {
       await ensureStarted();
       await store.writeDeadLetters(letters);
     },
+    ...(store.writeLoggerData && {
+      async writeLoggerData(values) {
+        await ensureStarted();
+        await store.writeLoggerData!(values);
+      },
+    }),
     async ping() {
       try {
         await ensureStarted();

@@ -8,6 +8,7 @@
  * record never blocks everything behind it: a refused reading becomes a `store_rejected` dead letter, and a
  * refused dead letter goes to `quarantine.log` in the spool directory (kept, logged, counted).
  */
+import type { LoggerValue } from '../domain/logger-data.js';
 import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { Logger } from '../logger.js';
 import { appendPrivateSync } from '../fs/private-files.js';
@@ -20,14 +21,14 @@ import {
   type LineKey,
 } from '../store/encoded-readings.js';
 import type { ReadingStore } from '../store/reading-store.js';
-import { isStoreError } from '../store/store-error.js';
+import { isStoreError, StoreError } from '../store/store-error.js';
 import { encodeRecords } from './spool/spool-codec.js';
 import type { Spool, SpoolBatch } from './spool/spool.js';
 
 export interface ForwarderOptions {
   spool: Spool;
   /** With `writeEncoded`, batches go to the store as the spool's bytes; otherwise as Reading objects. */
-  store: Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'ping'>;
+  store: Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'writeLoggerData' | 'ping'>;
   logger: Logger;
   metrics: IngestMetrics;
   /** Where records the store refuses for good are kept. */
@@ -100,18 +101,21 @@ interface Records {
   /** As read from the spool; as objects once they had to be decoded (a store without `writeEncoded`, a split). */
   readings: EncodedReadings | Reading[];
   deadLetters: DeadLetter[];
+  /** HJ 212 logger data (docs/adr/0012-logger-aggregates.md); absent = none. */
+  loggerData?: LoggerValue[];
 }
 
 interface DecodedRecords {
   readings: Reading[];
   deadLetters: DeadLetter[];
+  loggerData?: LoggerValue[];
 }
 
 function decoded(records: Records): DecodedRecords {
-  const { readings, deadLetters } = records;
+  const { readings, deadLetters, loggerData } = records;
   return Array.isArray(readings)
-    ? { readings, deadLetters }
-    : { readings: decodeEncodedReadings(readings), deadLetters };
+    ? { readings, deadLetters, loggerData }
+    : { readings: decodeEncodedReadings(readings), deadLetters, loggerData };
 }
 
 const readingCount = (records: Records) =>
@@ -182,7 +186,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     );
     appendPrivateSync(
       options.quarantineFile,
-      `# ${new Date().toISOString()} ${message.replace(/\n/g, ' ')}\n${encodeRecords(records.readings, records.deadLetters)}`,
+      `# ${new Date().toISOString()} ${message.replace(/\n/g, ' ')}\n${encodeRecords(records.readings, records.deadLetters, records.loggerData)}`,
     );
     metrics.spoolQuarantined.inc(records.readings.length + records.deadLetters.length);
   }
@@ -202,7 +206,36 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     };
   }
 
+  /** A logger value the store will not take is kept as a dead letter too. */
+  function rejectedLoggerValue(value: LoggerValue, err: unknown): DeadLetter {
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ err, value }, 'the store refuses a logger value; kept as a dead letter');
+    metrics.rejected.inc({ reason: 'store_rejected' });
+    return {
+      receivedAt: Date.now(),
+      stationId: value.stationId,
+      topic: `hj212/${value.stationId}`,
+      reason: 'store_rejected',
+      detail: `the store refused the logger value: ${message}`,
+      payload: JSON.stringify(value),
+    };
+  }
+
   function halves(records: DecodedRecords): Records[] {
+    const loggerData = records.loggerData ?? [];
+    if (loggerData.length > 0) {
+      // Logger data on its own first; then halved like the rest.
+      if (records.readings.length > 0 || records.deadLetters.length > 0)
+        return [
+          { readings: records.readings, deadLetters: records.deadLetters },
+          { readings: [], deadLetters: [], loggerData },
+        ];
+      const mid = loggerData.length >> 1;
+      return [
+        { readings: [], deadLetters: [], loggerData: loggerData.slice(0, mid) },
+        { readings: [], deadLetters: [], loggerData: loggerData.slice(mid) },
+      ];
+    }
     const { readings, deadLetters } = records;
     if (readings.length > 0 && deadLetters.length > 0)
       return [
@@ -236,7 +269,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           else {
             // A store without the fast path: decode once, for every attempt.
             const objects = decodeEncodedReadings(readings);
-            records = { readings: objects, deadLetters: records.deadLetters };
+            records = { readings: objects, deadLetters: records.deadLetters, loggerData: records.loggerData };
             write = () => store.write(objects);
           }
           if (!(await timed(write))) return false;
@@ -245,6 +278,12 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         if (records.deadLetters.length > 0) {
           if (!(await timed(() => store.writeDeadLetters(records.deadLetters)))) return false;
           metrics.deadLettersStored.inc(records.deadLetters.length);
+        }
+        const loggerData = records.loggerData ?? [];
+        if (loggerData.length > 0) {
+          if (!store.writeLoggerData)
+            throw new StoreError('this store does not keep HJ 212 logger data', { retryable: false });
+          if (!(await timed(() => store.writeLoggerData!(loggerData)))) return false;
         }
         if (failingSince !== undefined) {
           log.info({ downForMs: Date.now() - failingSince }, 'store writes succeed again; draining the spool');
@@ -273,6 +312,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         if (permanent || (attempt >= attemptsBeforeSplit && (await safePing()))) {
           const split = decoded(records);
           const { readings, deadLetters } = split;
+          const logged = split.loggerData ?? [];
+          if (logged.length === 1 && readings.length === 0 && deadLetters.length === 0)
+            return deliver({ readings: [], deadLetters: [rejectedLoggerValue(logged[0]!, err)] });
+          if (logged.length > 0) {
+            for (const half of halves(split)) if (!(await deliver(half))) return false;
+            return true;
+          }
           if (readings.length === 1 && deadLetters.length === 0)
             return deliver({ readings: [], deadLetters: [rejectedReading(readings[0]!, err)] });
           if (readings.length === 0 && deadLetters.length === 1) {
@@ -336,7 +382,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         await waitForOne();
       if (abort.signal.aborted || failed) break;
       const entry: (typeof inFlight)[number] = { batch, spans, stored: false, settled: Promise.resolve() };
-      entry.settled = deliver({ readings: batch.encoded, deadLetters: batch.deadLetters }).then((ok) => {
+      entry.settled = deliver({
+        readings: batch.encoded,
+        deadLetters: batch.deadLetters,
+        loggerData: batch.loggerData,
+      }).then((ok) => {
         entry.stored = ok;
         if (!ok) failed = true;
       });

@@ -15,6 +15,7 @@
  * group commit, and the promise settles when the group is written — the source answers its device only then. A
  * full or failing spool refuses them at once; such a device resends (it was not answered), so nothing is held.
  */
+import type { LoggerValue } from '../domain/logger-data.js';
 import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
@@ -85,6 +86,8 @@ export interface DecodedRecords {
   format: string;
   readings: readonly Reading[];
   deadLetters: readonly DeadLetter[];
+  /** What an HJ 212 logger sent, stream by stream (docs/adr/0012-logger-aggregates.md). */
+  loggerData?: readonly LoggerValue[];
 }
 
 /** The spool did not take a submission: the source must not acknowledge it (its device will resend). */
@@ -318,7 +321,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       if (failing || held.length > 0) {
         // The disk failed lately: try this one on its own (a device's resend is the retry); success clears it.
         try {
-          spool.append(decoded.readings, decoded.deadLetters);
+          spool.append(decoded.readings, decoded.deadLetters, decoded.loggerData);
         } catch (err) {
           diskError(err);
           return Promise.reject(new SpoolRefusedError(`spool write failed: ${(err as Error).message}`));
@@ -332,7 +335,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       }
       return new Promise<void>((resolve, reject) => {
         const g = openGroup();
-        records.add(decoded.readings, decoded.deadLetters);
+        records.add(decoded.readings, decoded.deadLetters, decoded.loggerData);
         count(g.tally, decoded);
         g.waiters.push({ resolve, reject });
         if (records.messages >= MAX_GROUP) flush();

@@ -4,6 +4,7 @@
  * Database failures reject with a `StoreError` (store-error.ts) whose `retryable` says whether trying again can help.
  */
 import type { DataFlag } from '../domain/flags.js';
+import type { LoggerStream, LoggerValue } from '../domain/logger-data.js';
 import type { ParameterCode } from '../domain/parameters.js';
 import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { TimeWindow } from '../domain/time-window.js';
@@ -85,6 +86,15 @@ export interface RawQuery extends TimeRange {
   after?: { ts: number; parameter: ParameterCode };
 }
 
+export interface LoggerDataQuery extends TimeRange {
+  stationId: string;
+  /** One stream; default all, in (ts, parameter, stream) order. */
+  stream?: LoggerStream;
+  parameters?: ParameterCode[];
+  /** Default 1,000, at most 10,000. */
+  limit?: number;
+}
+
 export interface DeadLetterQuery extends Partial<TimeRange> {
   stationId?: string;
   /** Default 100, at most 1,000. */
@@ -117,6 +127,13 @@ export interface ReadingStore {
    */
   writeEncoded?(batch: EncodedReadings): Promise<void>;
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  /**
+   * Stores what HJ 212 loggers sent, stream by stream (docs/adr/0012-logger-aggregates.md); same contract as
+   * `write`, identity (stationId, parameter, stream, ts). Both adapters have it; test doubles may leave it out.
+   */
+  writeLoggerData?(values: readonly LoggerValue[]): Promise<void>;
+  /** Logger data in (ts, parameter, stream) order. */
+  loggerData?(query: LoggerDataQuery): Promise<LoggerValue[]>;
   /** One value per (station, parameter), ordered by station id, then parameter. */
   latest(query: LatestQuery): Promise<LatestValue[]>;
   /** Buckets in the order of `query.parameters`, then by start; empty buckets are omitted. */

@@ -66,7 +66,12 @@ interface Rig {
 
 async function rig(options: { spoolMaxBytes?: number } = {}): Promise<Rig> {
   const dir = tempDir();
-  const store = createSqliteStore({ file: path.join(dir, 'qingliu.db'), logger: silentLogger() });
+  // As create-store.ts makes it: late readings are recorded as touched windows (ADR 0013).
+  const store = createSqliteStore({
+    file: path.join(dir, 'qingliu.db'),
+    logger: silentLogger(),
+    lateData: { evalDelayMs: 5 * 60_000, now: () => NOW },
+  });
   await store.start();
   const metrics = createMetrics({ defaultMetrics: false });
   let sink!: Hj212Sink;
@@ -112,6 +117,8 @@ async function rig(options: { spoolMaxBytes?: number } = {}): Promise<Rig> {
   };
 }
 
+const logged = (store: ReadingStore, stationId: string) =>
+  store.loggerData!({ stationId, from: NOW - 864e5, to: NOW + 864e5 });
 const all = (store: ReadingStore, stationId: string) => store.raw({ stationId, from: NOW - 864e5, to: NOW + 864e5 });
 
 describe('the HJ 212 sink on the ingest pipeline', () => {
@@ -171,8 +178,60 @@ describe('the HJ 212 sink on the ingest pipeline', () => {
           values: [{ parameter: 'ph', value: 7.3, flag: 'N', min: 7.0, max: 7.6 }],
         }),
       );
-      await until(async () => (await all(r.store, 'demo-01')).length === 1, 10_000, 'stored');
+      await until(async () => (await logged(r.store, 'demo-01')).length === 2, 10_000, 'stored');
       expect((await all(r.store, 'demo-01')).map((x) => [x.ts, x.value])).toEqual([[NOW - 3_600_000, 7.3]]);
+      // Both streams are kept as the logger's own record, each apart.
+      expect(await logged(r.store, 'demo-01')).toEqual([
+        {
+          stationId: 'demo-01',
+          parameter: 'ph',
+          stream: 'hourly',
+          ts: NOW - 3_600_000,
+          value: 7.3,
+          min: 7.0,
+          max: 7.6,
+          flag: 'N',
+          late: false,
+          receivedAt: NOW,
+        },
+        {
+          stationId: 'demo-01',
+          parameter: 'ph',
+          stream: 'realtime',
+          ts: NOW - 60_000,
+          value: 7.1,
+          flag: 'N',
+          late: false,
+          receivedAt: NOW,
+        },
+      ]);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('stores back-filled data as late, and its record readings touch the windows they fall in (late_data)', async () => {
+    const r = await rig();
+    try {
+      const hourAgo6 = NOW - 6 * 3_600_000;
+      await r.sink.accept(
+        batch({
+          mn: 'MN-HOURLY',
+          stationId: 'demo-01',
+          cn: '2061',
+          stream: 'hourly',
+          ts: hourAgo6,
+          late: true,
+          values: [{ parameter: 'ph', value: 6.9, flag: 'N', min: 6.8, max: 7.0 }],
+        }),
+      );
+      await until(async () => (await logged(r.store, 'demo-01')).length === 1, 10_000, 'stored');
+      expect((await logged(r.store, 'demo-01'))[0]).toMatchObject({ stream: 'hourly', late: true, ts: hourAgo6 });
+      expect((await all(r.store, 'demo-01')).map((x) => [x.ts, x.value])).toEqual([[hourAgo6, 6.9]]);
+      const touches = await r.store.touches!({ after: 0, until: NOW + 1 });
+      expect(touches.map((t) => [t.stationId, t.cause, t.from <= hourAgo6, t.to > hourAgo6])).toEqual([
+        ['demo-01', 'late_data', true, true],
+      ]);
     } finally {
       await r.stop();
     }

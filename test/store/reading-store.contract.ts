@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DataFlag } from '../../src/domain/flags.js';
+import type { LoggerValue } from '../../src/domain/logger-data.js';
 import type { ParameterCode } from '../../src/domain/parameters.js';
 import type { DeadLetter, Reading } from '../../src/domain/reading.js';
 import { parseWindow } from '../../src/domain/time-window.js';
@@ -624,6 +625,61 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         const [stored] = await store.deadLetters({});
         expect(Buffer.byteLength(stored!.payload)).toBeLessThanOrEqual(DEAD_LETTER_PAYLOAD_MAX_BYTES);
         expect(stored!.payload).toBe('水'.repeat(Math.floor(DEAD_LETTER_PAYLOAD_MAX_BYTES / 3)));
+      });
+    });
+
+    describe('HJ 212 logger data (docs/adr/0012)', () => {
+      const t0 = sh(2026, 11, 28, 10);
+      const logged = (over: Partial<LoggerValue>): LoggerValue => ({
+        stationId: 'P1',
+        parameter: 'cod',
+        stream: 'realtime',
+        ts: t0,
+        value: 21.5,
+        flag: 'N',
+        late: false,
+        receivedAt: t0 + 5_000,
+        ...over,
+      });
+
+      it('keeps each stream apart, with Avg/Min/Max/Cou and the late mark, in (ts, parameter, stream) order', async () => {
+        const values = [
+          logged({ stream: 'hourly', value: 20.25, min: 18, max: 23.5, cou: 1234.5, ts: t0 }),
+          logged({ value: 21.5 }),
+          logged({ parameter: 'nh3n', value: 0.5, flag: 'M' }),
+          logged({ stream: 'daily', ts: sh(2026, 11, 27), value: 19, min: 12, max: 30, late: true }),
+          logged({ stream: 'minute', ts: t0 + MIN, value: -0.25 }),
+        ];
+        await store.writeLoggerData!(values);
+        const all = await store.loggerData!({ stationId: 'P1', from: sh(2026, 11, 27), to: sh(2026, 11, 29) });
+        expect(all).toEqual([values[3], values[0], values[1], values[2], values[4]]);
+        expect(await store.loggerData!({ stationId: 'P1', stream: 'hourly', from: t0, to: t0 + H })).toEqual([
+          values[0],
+        ]);
+        expect(await store.loggerData!({ stationId: 'P1', parameters: ['nh3n'], from: t0, to: t0 + H })).toEqual([
+          values[2],
+        ]);
+        expect(await store.loggerData!({ stationId: 'P1', parameters: [], from: t0, to: t0 + H })).toEqual([]);
+        expect(await store.loggerData!({ stationId: 'P2', from: 0, to: sh(2027, 1, 1) })).toEqual([]);
+        // The station's readings are not touched: logger data is a record of its own.
+        expect(await store.raw({ stationId: 'P1', from: 0, to: sh(2027, 1, 1) })).toEqual([]);
+      });
+
+      it('replaces a value resent with the same identity (a logger resends what was not answered)', async () => {
+        await store.writeLoggerData!([logged({ stream: 'hourly', value: 20, min: 18, max: 22 })]);
+        await store.writeLoggerData!([logged({ stream: 'hourly', value: 20.5, min: 18.5, max: 22.5, late: true })]);
+        expect(await store.loggerData!({ stationId: 'P1', from: t0, to: t0 + 1 })).toEqual([
+          logged({ stream: 'hourly', value: 20.5, min: 18.5, max: 22.5, late: true }),
+        ]);
+      });
+
+      it('refuses a value no store can hold, before writing anything', async () => {
+        const err = await store.writeLoggerData!([logged({}), logged({ ts: t0 + 1, value: Number.NaN })]).catch(
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(StoreError);
+        expect((err as StoreError).retryable).toBe(false);
+        expect(await store.loggerData!({ stationId: 'P1', from: t0, to: t0 + H })).toEqual([]);
       });
     });
 

@@ -2,7 +2,10 @@
  * The gateway's Hj212Sink on the real ingest pipeline: a decoded batch becomes spool records in the same group
  * commit as MQTT messages, and `accept` resolves only once they are in the spool — the gateway answers 9014
  * then. A spool that refuses them rejects `accept`: the gateway does not answer and the logger resends.
+ * Every value is kept as logger data (its stream, Avg/Min/Max/Cou, late mark); the station's record stream also
+ * becomes readings; late ones among them reach re-judgment as the store writes them (store/touch-log.ts).
  */
+import type { LoggerValue } from '../../domain/logger-data.js';
 import type { Reading } from '../../domain/reading.js';
 import type { IngestPipeline } from '../ingest-pipeline.js';
 import type { DeviceDirectory, Hj212Batch, Hj212Sink } from './contracts.js';
@@ -31,11 +34,33 @@ export function recordReadings(batch: Hj212Batch, directory: DeviceDirectory): R
   }));
 }
 
+/** Every value of a batch as logger data: the logger's own record, every stream, late ones marked. */
+export function loggerValues(batch: Hj212Batch): LoggerValue[] {
+  return batch.values.map((v) => ({
+    stationId: batch.stationId,
+    parameter: v.parameter,
+    stream: batch.stream,
+    ts: batch.ts,
+    value: v.value,
+    ...(v.min === undefined ? {} : { min: v.min }),
+    ...(v.max === undefined ? {} : { max: v.max }),
+    ...(v.cou === undefined ? {} : { cou: v.cou }),
+    flag: v.flag,
+    late: batch.late,
+    receivedAt: batch.receivedAt,
+  }));
+}
+
 export function createPipelineSink(options: PipelineSinkOptions): Hj212Sink {
   const { pipeline, directory } = options;
   return {
     accept: (batch) =>
-      pipeline.submit({ format: HJ212_FORMAT, readings: recordReadings(batch, directory), deadLetters: [] }),
+      pipeline.submit({
+        format: HJ212_FORMAT,
+        readings: recordReadings(batch, directory),
+        deadLetters: [],
+        loggerData: loggerValues(batch),
+      }),
     deadLetter: (letter) => pipeline.submit({ format: HJ212_FORMAT, readings: [], deadLetters: [letter] }),
   };
 }

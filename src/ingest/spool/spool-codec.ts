@@ -4,10 +4,14 @@
  * JSON escapes newlines, so a record never spans lines):
  *   R\t{stationId}\t{parameter}\t{ts}\t{value}\t{flag}\n
  *   D\t{"receivedAt":…,"stationId":…,"topic":…,"reason":…,"detail":…,"payload":…}\n
+ *   L\t{"stationId":…,"parameter":…,"stream":…,"ts":…,"value":…,"flag":…,"late":…,"receivedAt":…}\n  (HJ 212 logger data)
  * The reading lines are the store's compact form of readings (src/store/encoded-readings.ts): the forwarder
  * reads them as bytes (`RecordCollector`) and hands them to the store as they are, without decoding them.
  * A line that does not decode (a write torn by a power loss) is skipped and counted, never fatal.
  */
+import { isDataFlag } from '../../domain/flags.js';
+import { isLoggerStream, type LoggerValue } from '../../domain/logger-data.js';
+import { isParameterCode } from '../../domain/parameters.js';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
 import {
   decodeReadingLine,
@@ -18,10 +22,15 @@ import {
   type EncodedReadings,
 } from '../../store/encoded-readings.js';
 
-export function encodeRecords(readings: readonly Reading[], deadLetters: readonly DeadLetter[]): string {
+export function encodeRecords(
+  readings: readonly Reading[],
+  deadLetters: readonly DeadLetter[],
+  loggerData: readonly LoggerValue[] = [],
+): string {
   let out = '';
   for (const r of readings) out += encodeReading(r);
   for (const d of deadLetters) out += `D\t${JSON.stringify(d)}\n`;
+  for (const v of loggerData) out += `L\t${JSON.stringify(v)}\n`;
   return out;
 }
 
@@ -36,8 +45,8 @@ export class RecordGroup {
   messages = 0;
   readings = 0;
 
-  add(readings: readonly Reading[], deadLetters: readonly DeadLetter[]): void {
-    const text = encodeRecords(readings, deadLetters);
+  add(readings: readonly Reading[], deadLetters: readonly DeadLetter[], loggerData: readonly LoggerValue[] = []): void {
+    const text = encodeRecords(readings, deadLetters, loggerData);
     const most = text.length * 3;
     if (this.length + most > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + most));
@@ -66,6 +75,8 @@ export class RecordGroup {
 export interface DecodedRecords {
   readings: Reading[];
   deadLetters: DeadLetter[];
+  /** Filled when the text holds HJ 212 logger data. */
+  loggerData?: LoggerValue[];
   /** Lines that could not be decoded. */
   corrupt: number;
 }
@@ -80,8 +91,10 @@ export function decodeRecords(text: string, into: DecodedRecords): DecodedRecord
       const kind = text.charCodeAt(start);
       const reading = kind === 82 /* R */ ? decodeReadingLine(text, start, end) : undefined;
       const letter = kind === 68 /* D */ ? decodeDeadLetterLine(text, start, end) : undefined;
+      const logged = kind === 76 /* L */ ? decodeLoggerLine(text.slice(start, end)) : undefined;
       if (reading) into.readings.push(reading);
       else if (letter) into.deadLetters.push(letter);
+      else if (logged) (into.loggerData ??= []).push(logged);
       else into.corrupt++;
     }
     start = end + 1;
@@ -118,6 +131,51 @@ function decodeDeadLetterLine(text: string, start: number, end: number): DeadLet
   return undefined;
 }
 
+const optionalNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+function decodeLoggerLine(line: string): LoggerValue | undefined {
+  if (line.charCodeAt(0) !== 76 /* L */ || line.charCodeAt(1) !== 9) return undefined;
+  try {
+    const v = JSON.parse(line.slice(2)) as Partial<LoggerValue>;
+    if (
+      typeof v === 'object' &&
+      v !== null &&
+      typeof v.stationId === 'string' &&
+      typeof v.parameter === 'string' &&
+      isParameterCode(v.parameter) &&
+      isLoggerStream(v.stream) &&
+      typeof v.ts === 'number' &&
+      Number.isFinite(v.ts) &&
+      typeof v.value === 'number' &&
+      Number.isFinite(v.value) &&
+      typeof v.flag === 'string' &&
+      isDataFlag(v.flag) &&
+      typeof v.late === 'boolean' &&
+      typeof v.receivedAt === 'number' &&
+      optionalNumber(v.min) &&
+      optionalNumber(v.max) &&
+      optionalNumber(v.cou)
+    ) {
+      return {
+        stationId: v.stationId,
+        parameter: v.parameter,
+        stream: v.stream,
+        ts: v.ts,
+        value: v.value,
+        ...(v.min === undefined ? {} : { min: v.min }),
+        ...(v.max === undefined ? {} : { max: v.max }),
+        ...(v.cou === undefined ? {} : { cou: v.cou }),
+        flag: v.flag,
+        late: v.late,
+        receivedAt: v.receivedAt,
+      };
+    }
+  } catch {
+    // not a logger line: counted by the caller
+  }
+  return undefined;
+}
+
 /**
  * The read side of the spool: collects the reading lines of what it is given as bytes (plain lines are copied
  * in runs, others decoded and written again in the same format), and the dead letters as objects. Decodes the
@@ -137,6 +195,7 @@ export class RecordCollector {
    */
   corruptReadings = 0;
   readonly deadLetters: DeadLetter[] = [];
+  readonly loggerData: LoggerValue[] = [];
 
   /** Decodes the lines of `b[start, end)`; `end` is just after a '\n'. */
   add(b: Buffer, start: number, end: number): void {
@@ -179,7 +238,9 @@ export class RecordCollector {
       return;
     }
     const letter = kind === 68 /* D */ ? decodeDeadLetterLine(line, 0, line.length) : undefined;
+    const logged = letter || kind !== 76 /* L */ ? undefined : decodeLoggerLine(line);
     if (letter) this.deadLetters.push(letter);
+    else if (logged) this.loggerData.push(logged);
     else this.skip(kind);
   }
 

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
+import type { LoggerValue } from '../../domain/logger-data.js';
 import type { Logger } from '../../logger.js';
 import { ensurePrivateDir, openPrivateSync, PRIVATE_FILE_MODE } from '../../fs/private-files.js';
 import { decodeEncodedReadings, type EncodedReadings } from '../../store/encoded-readings.js';
@@ -30,6 +31,8 @@ export interface SpoolBatch {
   /** The same readings as objects (decoded when first asked for). */
   readonly readings: Reading[];
   deadLetters: DeadLetter[];
+  /** HJ 212 logger data (docs/adr/0012-logger-aggregates.md). */
+  loggerData: LoggerValue[];
   /** Undecodable lines skipped in this batch. */
   corrupt: number;
   /** Of those, the lines that started like a reading (they were counted as pending when the spool opened). */
@@ -63,7 +66,7 @@ export interface Spool {
   /** Opens (creating the directory), resumes from the checkpoint and starts a new segment. */
   open(): void;
   /** Writes the records durably enough to acknowledge (see above). Throws on I/O errors, leaving the log intact. */
-  append(readings: readonly Reading[], deadLetters: readonly DeadLetter[]): void;
+  append(readings: readonly Reading[], deadLetters: readonly DeadLetter[], loggerData?: readonly LoggerValue[]): void;
   /** The records of several messages with one write (and at most one fdatasync): a group commit. */
   appendGroup(group: RecordGroup): void;
   /** Up to about `maxBytes` of records from the read cursor; undefined when everything has been read. */
@@ -351,8 +354,8 @@ export function createSpool(options: SpoolOptions): Spool {
       );
     },
 
-    append(readings, deadLetters) {
-      appendBytes(Buffer.from(encodeRecords(readings, deadLetters), 'utf8'), readings.length);
+    append(readings, deadLetters, loggerData) {
+      appendBytes(Buffer.from(encodeRecords(readings, deadLetters, loggerData), 'utf8'), readings.length);
     },
 
     appendGroup,
@@ -408,6 +411,7 @@ export function createSpool(options: SpoolOptions): Spool {
           return (readings ??= decodeEncodedReadings(encoded));
         },
         deadLetters: into.deadLetters,
+        loggerData: into.loggerData,
         corrupt: into.corrupt,
         corruptReadings: into.corruptReadings,
         end: pos,

@@ -10,6 +10,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { DataFlag } from '../../domain/flags.js';
+import type { LoggerStream, LoggerValue } from '../../domain/logger-data.js';
 import type { ParameterCode } from '../../domain/parameters.js';
 import { PARAMETER_CODES } from '../../domain/parameters.js';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
@@ -25,6 +26,7 @@ import type {
   DeadLetterQuery,
   LatestQuery,
   LatestValue,
+  LoggerDataQuery,
   RawQuery,
   ReadingStore,
 } from '../reading-store.js';
@@ -36,6 +38,7 @@ import {
   columnIndex,
   deadLetterStatement,
   latestStatement,
+  loggerDataStatement,
   numberOrNull,
   rawStatement,
   type StatementResult,
@@ -52,6 +55,7 @@ import {
   DEAD_LETTER_MEASUREMENT,
   deadLetterLines,
   encodedReadingLines,
+  loggerDataLines,
   readingLines,
   recycleLines,
 } from './line-protocol.js';
@@ -454,6 +458,52 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
         'ns',
         deadLetterLines(letters, () => deadLetterSequence++),
       );
+    },
+
+    async writeLoggerData(values: readonly LoggerValue[]) {
+      if (values.length === 0) return;
+      checkReadings(values);
+      for (let i = 0; i < values.length; i += maxLines)
+        await writeBody('ms', loggerDataLines(values.slice(i, i + maxLines)));
+    },
+
+    async loggerData(q: LoggerDataQuery): Promise<LoggerValue[]> {
+      if (q.parameters?.length === 0) return [];
+      const [result] = await runQuery([loggerDataStatement(q, pageSize(q.limit, RAW_PAGE_DEFAULT, RAW_PAGE_MAX))]);
+      const series = result?.series?.[0];
+      if (!series) return [];
+      const [t, v, lo, hi, cou, f, late, at, p, stream] = columnIndex(
+        series,
+        'time',
+        'value',
+        'min',
+        'max',
+        'cou',
+        'flag',
+        'late',
+        'received_at',
+        'param',
+        'stream',
+      );
+      const optional = (key: 'min' | 'max' | 'cou', value: unknown) => {
+        const n = numberOrNull(value);
+        return n === null ? {} : { [key]: n };
+      };
+      return series.values
+        .map((row): LoggerValue => ({
+          stationId: q.stationId,
+          parameter: row[p!] as ParameterCode,
+          stream: row[stream!] as LoggerStream,
+          ts: row[t!] as number,
+          value: row[v!] as number,
+          ...optional('min', row[lo!]),
+          ...optional('max', row[hi!]),
+          ...optional('cou', row[cou!]),
+          flag: row[f!] as DataFlag,
+          late: row[late!] === true,
+          receivedAt: Number(row[at!]),
+        }))
+        .sort((a, b) => a.ts - b.ts || a.parameter.localeCompare(b.parameter) || a.stream.localeCompare(b.stream));
     },
 
     async pruneDeadLetters(before: number): Promise<undefined> {

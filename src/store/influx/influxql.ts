@@ -4,8 +4,8 @@
  * milliseconds ("1767196800000ms"), durations in ms, identifiers double-quoted, strings single-quoted.
  */
 import type { ParameterCode } from '../../domain/parameters.js';
-import type { DeadLetterQuery, LatestQuery, RawQuery } from '../reading-store.js';
-import { DEAD_LETTER_MEASUREMENT, READING_MEASUREMENT } from './line-protocol.js';
+import type { DeadLetterQuery, LatestQuery, LoggerDataQuery, RawQuery } from '../reading-store.js';
+import { DEAD_LETTER_MEASUREMENT, LOGGER_DATA_MEASUREMENT, READING_MEASUREMENT } from './line-protocol.js';
 
 /** A string literal. InfluxQL refuses a raw line break inside one and reads the escape backslash-n as one. */
 export function str(value: string): string {
@@ -101,6 +101,17 @@ export function rawStatement(query: RawQuery, fetch: number): string {
   if (query.parameters) conditions.push(anyOf('param', query.parameters));
   conditions.push(...timeRange(Math.max(query.from, query.after?.ts ?? query.from), query.to));
   return `SELECT "value", "flag", "param" FROM ${READING}${where(conditions)} ORDER BY time ASC LIMIT ${fetch}`;
+}
+
+export function loggerDataStatement(query: LoggerDataQuery, limit: number): string {
+  const conditions = [`"station" = ${str(query.stationId)}`];
+  if (query.stream !== undefined) conditions.push(`"stream" = ${str(query.stream)}`);
+  if (query.parameters) conditions.push(anyOf('param', query.parameters));
+  conditions.push(...timeRange(query.from, query.to));
+  return (
+    `SELECT "value", "min", "max", "cou", "flag", "late", "received_at", "param", "stream" FROM ${ident(LOGGER_DATA_MEASUREMENT)}` +
+    `${where(conditions)} ORDER BY time ASC LIMIT ${limit}`
+  );
 }
 
 /** Dead letters have no tags (station ids from rejected topics are unbounded): station is a field filter. */

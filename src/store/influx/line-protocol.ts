@@ -11,6 +11,7 @@
  *   dead_letter station="…",topic="…",reason="…",detail="…",payload="…",received_at=<ms>i <ns>
  */
 import { escape } from '@influxdata/influxdb-client';
+import type { LoggerValue } from '../../domain/logger-data.js';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
 import { checkReading } from '../check-readings.js';
 import {
@@ -25,6 +26,8 @@ import { StoreError } from '../store-error.js';
 
 export const READING_MEASUREMENT = 'reading';
 export const DEAD_LETTER_MEASUREMENT = 'dead_letter';
+/** What HJ 212 loggers sent, stream by stream (docs/adr/0012-logger-aggregates.md). */
+export const LOGGER_DATA_MEASUREMENT = 'logger_data';
 
 /** Lines with millisecond timestamps (write with precision=ms). Tags in key order, as InfluxDB sorts them. */
 export function readingLines(readings: readonly Reading[]): string {
@@ -157,6 +160,21 @@ export function deadLetterLines(letters: readonly DeadLetter[], nextSequence: ()
       return (
         `${DEAD_LETTER_MEASUREMENT} station=${escape.quoted(l.stationId)},topic=${escape.quoted(l.topic)},reason=${escape.quoted(l.reason)},` +
         `detail=${escape.quoted(l.detail)},payload=${escape.quoted(l.payload)},received_at=${l.receivedAt}i ${l.receivedAt}${ns}`
+      );
+    })
+    .join('\n');
+}
+
+/** Logger data lines (precision=ms): tags param, station, stream (the identity with the time); floats as in `reading`. */
+export function loggerDataLines(values: readonly LoggerValue[]): string {
+  return values
+    .map((v) => {
+      const extra = (['min', 'max', 'cou'] as const)
+        .map((k) => (v[k] === undefined ? '' : `,${k}=${String(v[k])}`))
+        .join('');
+      return (
+        `${LOGGER_DATA_MEASUREMENT},param=${escape.tag(v.parameter)},station=${escape.tag(v.stationId)},stream=${v.stream} ` +
+        `value=${String(v.value)}${extra},flag="${v.flag}",late=${v.late},received_at=${v.receivedAt}i ${v.ts}`
       );
     })
     .join('\n');

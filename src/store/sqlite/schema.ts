@@ -7,7 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 2;
+/** 1: readings, series, dead letters. 2: touched. 3: logger_data (docs/adr/0012-logger-aggregates.md). */
+export const SCHEMA_VERSION = 3;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS readings (
@@ -52,9 +53,26 @@ CREATE TABLE IF NOT EXISTS touched (
   at          INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS touched_by_time ON touched (recorded_at, id);
+
+-- Version 3: what HJ 212 loggers sent, stream by stream (realtime, minute, hourly, daily): docs/adr/0012.
+CREATE TABLE IF NOT EXISTS logger_data (
+  station     TEXT    NOT NULL,
+  parameter   TEXT    NOT NULL,
+  stream      TEXT    NOT NULL,
+  ts          INTEGER NOT NULL,
+  value       REAL    NOT NULL,
+  min         REAL,
+  max         REAL,
+  cou         REAL,
+  flag        TEXT    NOT NULL,
+  late        INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (station, ts, parameter, stream)
+) WITHOUT ROWID;
 `;
 
-/** Creates the schema in a new file, adds what a newer version added (every statement is IF NOT EXISTS); refuses a file written by a newer Qingliu. */
+/** Creates the schema in a new file, adds what a file of an earlier version lacks (every statement is IF NOT
+ * EXISTS); refuses a file written by a newer Qingliu. */
 export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { preparePrivateSqliteFile } from '../../fs/private-files.js';
 import type { DataFlag } from '../../domain/flags.js';
+import type { LoggerStream, LoggerValue } from '../../domain/logger-data.js';
 import type { ParameterCode } from '../../domain/parameters.js';
 import type { DeadLetter, Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
@@ -29,6 +30,7 @@ import type {
   DeadLetterQuery,
   LatestQuery,
   LatestValue,
+  LoggerDataQuery,
   RawQuery,
   ReadingStore,
 } from '../reading-store.js';
@@ -216,6 +218,80 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
             insert.run(letter.receivedAt, letter.stationId, letter.topic, letter.reason, letter.detail, letter.payload);
           }
         })();
+      });
+    },
+
+    writeLoggerData(values: readonly LoggerValue[]) {
+      return guarded('writeLoggerData', () => {
+        if (values.length === 0) return;
+        checkReadings(values);
+        const upsert = prepare(
+          `INSERT INTO logger_data (station, parameter, stream, ts, value, min, max, cou, flag, late, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (station, ts, parameter, stream) DO UPDATE SET value = excluded.value, min = excluded.min,
+             max = excluded.max, cou = excluded.cou, flag = excluded.flag, late = excluded.late,
+             received_at = excluded.received_at`,
+        );
+        open().transaction(() => {
+          for (const v of values)
+            upsert.run(
+              v.stationId,
+              v.parameter,
+              v.stream,
+              v.ts,
+              v.value,
+              v.min ?? null,
+              v.max ?? null,
+              v.cou ?? null,
+              v.flag,
+              v.late ? 1 : 0,
+              v.receivedAt,
+            );
+        })();
+      });
+    },
+
+    loggerData(query: LoggerDataQuery) {
+      return guarded('loggerData', (): LoggerValue[] => {
+        const where = ['station = ?', 'ts >= ?', 'ts < ?'];
+        const args: (string | number)[] = [query.stationId, query.from, query.to];
+        if (query.stream !== undefined) {
+          where.push('stream = ?');
+          args.push(query.stream);
+        }
+        if (query.parameters !== undefined) {
+          if (query.parameters.length === 0) return [];
+          where.push(`parameter IN (${placeholders(query.parameters.length)})`);
+          args.push(...query.parameters);
+        }
+        const rows = prepare(
+          `SELECT parameter, stream, ts, value, min, max, cou, flag, late, received_at FROM logger_data
+           WHERE ${where.join(' AND ')} ORDER BY ts, parameter, stream LIMIT ?`,
+        ).all(...args, pageSize(query.limit, RAW_PAGE_DEFAULT, RAW_PAGE_MAX)) as {
+          parameter: ParameterCode;
+          stream: LoggerStream;
+          ts: number;
+          value: number;
+          min: number | null;
+          max: number | null;
+          cou: number | null;
+          flag: DataFlag;
+          late: number;
+          received_at: number;
+        }[];
+        return rows.map((r) => ({
+          stationId: query.stationId,
+          parameter: r.parameter,
+          stream: r.stream,
+          ts: r.ts,
+          value: r.value,
+          ...(r.min === null ? {} : { min: r.min }),
+          ...(r.max === null ? {} : { max: r.max }),
+          ...(r.cou === null ? {} : { cou: r.cou }),
+          flag: r.flag,
+          late: r.late === 1,
+          receivedAt: r.received_at,
+        }));
       });
     },
 
