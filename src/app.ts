@@ -157,18 +157,21 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
 
   /**
-   * DATA_DIR/marks.db and the service that records marks and decisions. Re-judgment of the windows a mark changes
-   * (issue 14 item 1) plugs in as WindowTouches; until it lands, `noRejudgmentYet` stands in, named as such.
+   * DATA_DIR/marks.db and the service that records marks and decisions. A mark taking effect or revoked is recorded
+   * as touched windows in the reading store, where the alerts role re-judges them (docs/adr/0013-rejudgment.md);
+   * an injected store that cannot record them gets `noRejudgmentYet`, named as such.
    */
   async function startMarks(): Promise<void> {
-    const [{ createSqliteMarkStore }, { createMarkService, noRejudgmentYet }] = await Promise.all([
-      import('./marks/sqlite-mark-store.js'),
-      import('./marks/mark-service.js'),
-    ]);
+    const [{ createSqliteMarkStore }, { createMarkService, noRejudgmentYet }, { recordedWindowTouches }] =
+      await Promise.all([
+        import('./marks/sqlite-mark-store.js'),
+        import('./marks/mark-service.js'),
+        import('./alerts/recorded-touches.js'),
+      ]);
     markStore = createSqliteMarkStore({ dataDir: config.DATA_DIR });
     markService = createMarkService({
       store: markStore,
-      touches: noRejudgmentYet,
+      touches: store.recordTouches ? recordedWindowTouches(store) : noRejudgmentYet,
       now,
       autoApproveOperator: config.MARKS_AUTO_APPROVE_OPERATOR,
       logger: deps.logger,
