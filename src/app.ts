@@ -381,6 +381,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       catalog: alertCatalog,
       units: catalogNow().units,
       readings,
+      marks: readings,
       logger: deps.logger,
       now,
       ...(archive &&

@@ -160,7 +160,24 @@ export function describeMarkRoutes(name: string, makeStore: () => ReadingStore |
         compliant: 1,
         non_compliant: 0,
         excluded_readings: 4,
+        readings_under_marks: 4,
       });
+      const csv = await call(
+        'GET',
+        '/api/v1/compliance?from=2024-05-10&to=2024-05-11&window=1d&kind=river_section&format=csv',
+        'bureau',
+      );
+      const [header, ...csvRows] = (await csv.text())
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+      expect(header!.split(',').at(-1)).toBe('数据标记覆盖数据条数');
+      expect(
+        csvRows
+          .find((l) => l.startsWith('控制断面,'))!
+          .split(',')
+          .at(-1),
+      ).toBe('4');
 
       const raw = await json(
         await call(
