@@ -35,6 +35,9 @@ import type { ReadingStore } from './store/reading-store.js';
 import type { Dashboard } from './web/serve.js';
 import type { ReportArchive } from './reports/report-archive.js';
 import type { ReportService } from './reports/report-service.js';
+import { withDataMarks } from './marks/marked-reading-store.js';
+import type { MarkStore } from './marks/mark-store.js';
+import type { MarkService } from './marks/mark-service.js';
 
 // The API routes, the dashboard, the alerts, the jobs, the embedded broker and the demo are imported only by
 // the instances that run them (dynamic import): an ingest-only process (ROLES=ingest) never loads their
@@ -97,6 +100,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const rollups = (store as Partial<InfluxStore>).rollups;
   if (roles.ingest && rollups) metrics.ingest.observeRollups(() => rollups.pending);
   const ingestStore = deferredStart(store);
+  // Data marks (issue 14): everything that reads readings — routes, alerts, jobs, reports — reads them with their
+  // effective flags through this decorator; ingest writes to the store itself. The mark store opens in start().
+  let markStore: MarkStore | undefined;
+  let markService: MarkService | undefined;
+  const markStoreNow = (): MarkStore => {
+    if (!markStore) throw new Error('the data-mark store is not started yet');
+    return markStore;
+  };
+  const readings = withDataMarks(store, { effective: (q) => markStoreNow().effective(q) });
 
   let catalog: Catalog | undefined;
   let keyStore: KeyStore | undefined;
@@ -127,19 +139,42 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   /** The report archive (DATA_DIR/reports.db) and the service, for the API and the alerts role. */
   async function startReports(): Promise<void> {
-    const [{ createReportArchive }, { createReportService }, { storedFlagReadings }] = await Promise.all([
+    const [{ createReportArchive }, { createReportService }, { markedReadings, reportDataMarks }] = await Promise.all([
       import('./reports/report-archive.js'),
       import('./reports/report-service.js'),
-      import('./reports/effective-readings.js'),
+      import('./marks/report-marks.js'),
     ]);
     const archive = createReportArchive({ dataDir: config.DATA_DIR });
     reportArchive = archive;
     reportService = createReportService({
-      readings: storedFlagReadings(store),
+      readings: markedReadings(readings),
+      marks: reportDataMarks(markStoreNow()),
       catalog: catalogNow,
       timeZone: config.TIMEZONE,
       now,
       lastIssue: (kind, period) => archive.latest(kind, period) ?? null,
+    });
+  }
+
+  /**
+   * DATA_DIR/marks.db and the service that records marks and decisions. A mark taking effect or revoked is recorded
+   * as touched windows in the reading store, where the alerts role re-judges them (docs/adr/0013-rejudgment.md);
+   * an injected store that cannot record them gets `noRejudgmentYet`, named as such.
+   */
+  async function startMarks(): Promise<void> {
+    const [{ createSqliteMarkStore }, { createMarkService, noRejudgmentYet }, { recordedWindowTouches }] =
+      await Promise.all([
+        import('./marks/sqlite-mark-store.js'),
+        import('./marks/mark-service.js'),
+        import('./alerts/recorded-touches.js'),
+      ]);
+    markStore = createSqliteMarkStore({ dataDir: config.DATA_DIR });
+    markService = createMarkService({
+      store: markStore,
+      touches: store.recordTouches ? recordedWindowTouches(store) : noRejudgmentYet,
+      now,
+      autoApproveOperator: config.MARKS_AUTO_APPROVE_OPERATOR,
+      logger: deps.logger,
     });
   }
 
@@ -152,16 +187,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
       { register: registerJobRoutes },
       { mountDashboard },
       { register: registerReportRoutes },
+      { register: registerMarkRoutes },
     ] = await Promise.all([
       import('./api/routes/index.js'),
       import('./api/routes/alerts.js'),
       import('./api/routes/jobs.js'),
       import('./web/serve.js'),
       import('./api/routes/reports.js'),
+      import('./api/routes/marks.js'),
     ]);
     routes.push(
       registerDataRoutes({
-        store,
+        store: readings,
         catalog: catalogNow,
         now,
         timeZone: config.TIMEZONE,
@@ -185,6 +222,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
           now,
           timeZone: config.TIMEZONE,
           ...(config.REPORT_FONT ? { font: config.REPORT_FONT } : {}),
+        }),
+      (app) =>
+        registerMarkRoutes(app, {
+          service: () => markService,
+          catalog: catalogNow,
+          now,
+          timeZone: config.TIMEZONE,
+          maxRangeDays: config.API_MAX_RANGE_DAYS,
         }),
     );
     publicRoutes.push((app) => {
@@ -317,7 +362,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       config,
       demo,
       catalog: alertCatalog,
-      readings: store,
+      readings,
       logger: deps.logger,
       now,
       ...(archive && {
@@ -335,7 +380,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       alerts,
       catalog: alertCatalog,
       units: catalogNow().units,
-      readings: store,
+      readings,
+      marks: readings,
       logger: deps.logger,
       now,
       ...(archive &&
@@ -417,6 +463,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         if (!roles.ingest) throw err;
         log.warn({ err, store: target }, 'the store does not answer yet; ingest spools readings and retries');
       }
+      if (roles.api || roles.alerts) await startMarks();
       if (roles.api || roles.alerts) await startReports();
       if (roles.ingest) await startIngest();
       else log.info('ingest is off in this instance (ROLES)');
@@ -448,6 +495,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ['ingest', ingester && (() => ingester!.stop())],
         ['embedded broker', broker && (() => broker!.stop())],
         ['report archive', reportArchive && (async () => reportArchive!.close())],
+        ['data marks', markStore && (() => markStore!.close())],
         ['store', () => store.stop()],
       ];
       for (const [name, step] of steps) {

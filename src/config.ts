@@ -200,6 +200,15 @@ export const configSchema = z.object({
   /** Longest time range one API request may ask for (days). */
   API_MAX_RANGE_DAYS: z.coerce.number().int().positive().default(366),
 
+  /**
+   * Data marks (issue 14): `true` puts an operator's marks in effect at once (recorded as approved by
+   * MARKS_AUTO_APPROVE_OPERATOR); `false`, the default, keeps them pending until a bureau key approves them.
+   */
+  MARKS_AUTO_APPROVE_OPERATOR: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+
   /** Default alert channel: every notification is also POSTed here as signed JSON (docs/alerts.md). */
   ALERT_WEBHOOK_URL: optionalUrl(['http:', 'https:']),
   /** HMAC-SHA256 key for the X-Qingliu-Signature header of the default alert webhook. */

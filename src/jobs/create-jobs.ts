@@ -22,6 +22,7 @@ import type { ReadingStore } from '../store/reading-store.js';
 import type { ReportArchive } from '../reports/report-archive.js';
 import type { ReportService } from '../reports/report-service.js';
 import { createDigestJob, digestRecipients } from './digest-job.js';
+import type { DigestMarks } from './digest-report.js';
 import { createReportJob, reportRecipients } from './report-job.js';
 import type { Job } from './job.js';
 import { createJobStore, type JobStore } from './job-store.js';
@@ -64,6 +65,8 @@ export interface AlertJobsDeps {
   units: readonly { id: string; level: string }[];
   /** The reading store: windows and the digest read it, the dead-letter retention prunes it. */
   readings: WindowReadings & Pick<ReadingStore, 'pruneDeadLetters'>;
+  /** Data marks applied by `readings` (issue 14): the digest counts the readings under them. */
+  marks?: DigestMarks;
   /** The same settings the alert service was given (they decide each station's window). */
   settings?: AlertSettings;
   logger: Logger;
@@ -118,6 +121,7 @@ export function alertJobs(deps: AlertJobsDeps): Job[] {
       schedule: config.DIGEST_CRON,
       catalog: deps.catalog,
       readings: deps.readings,
+      ...(deps.marks && { marks: deps.marks }),
       settings,
       service: alerts.service,
       store: alerts.store,

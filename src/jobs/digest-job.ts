@@ -20,7 +20,7 @@ import { gbStandards } from '../alerts/rules/standards.js';
 import type { Standards } from '../alerts/rules/standards-port.js';
 import type { AlertSettings } from '../alerts/settings.js';
 import type { WindowReadings } from '../alerts/window-data.js';
-import { buildDigestReport, previousDay } from './digest-report.js';
+import { buildDigestReport, previousDay, type DigestMarks } from './digest-report.js';
 import { digestToJson, renderDigest } from './digest-message.js';
 import { PartialFailure, type Job, type StartPolicy } from './job.js';
 
@@ -58,6 +58,8 @@ export interface DigestJobOptions {
   schedule: string;
   catalog: AlertCatalog;
   readings: WindowReadings;
+  /** Data marks, when the readings apply them (the digest says how many readings were under marks). */
+  marks?: DigestMarks;
   settings: AlertSettings;
   standards?: Standards;
   service: Pick<AlertService, 'rulesFor' | 'list'>;
@@ -90,6 +92,7 @@ export function createDigestJob(options: DigestJobOptions): Job {
         {
           catalog: options.catalog,
           readings: options.readings,
+          ...(options.marks && { marks: options.marks }),
           settings: options.settings,
           standards,
           service: options.service,

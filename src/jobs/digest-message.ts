@@ -125,6 +125,14 @@ export function renderDigest(
       ? `- Day: ${from} – ${to} (${report.timeZone}); daily means of valid readings only`
       : `- 统计时段：${from} – ${to}（日均值，仅计有效数据）`,
   );
+  if (report.readingsUnderMarks !== null && report.readingsUnderMarks > 0) {
+    // A figure recomputed under a data mark must say so (issue 14): never a silent change.
+    lines.push(
+      en
+        ? `- Data marks (数据标记): ${report.readingsUnderMarks} readings of the day are under approved marks; their marked flags were used`
+        : `- 数据标记：本日有 ${report.readingsUnderMarks} 条数据处于已生效的数据标记下，按标记后的有效标记计算`,
+    );
+  }
 
   const bad = report.sections.filter((s) => s.status === 'non_compliant');
   const unknownNote = (n: number) =>
@@ -224,6 +232,7 @@ export function digestToJson(report: DigestReport): Record<string, unknown> {
     end: iso(report.end),
     time_zone: report.timeZone,
     generated_at: iso(report.generatedAt),
+    readings_under_marks: report.readingsUnderMarks,
     // false when some stations' readings could not be read: their status is "unavailable" (unknown).
     complete:
       report.sections.every((s) => s.status !== 'unavailable') &&

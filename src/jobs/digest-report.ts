@@ -87,6 +87,20 @@ export interface DigestReport {
   sections: SectionDay[];
   effluents: EffluentDay[];
   openAlerts: OpenAlerts;
+  /**
+   * Stored readings of the day under approved data marks (issue 14): their effective flags, not the devices',
+   * made the figures above. null where marks are not applied.
+   */
+  readingsUnderMarks: number | null;
+}
+
+/** What the digest asks of the mark-applying store (src/marks/marked-reading-store.ts). */
+export interface DigestMarks {
+  readingsUnderMarks(q: {
+    stations: readonly { id: string; parameters: readonly ParameterCode[] }[];
+    from: number;
+    to: number;
+  }): Promise<number>;
 }
 
 /** The local day before the one containing `now`: [start, end) and its date. */
@@ -110,6 +124,8 @@ export interface DigestReportDeps {
   oldestShown?: number;
   /** Told about stations whose readings could not be read (they show as unavailable). */
   onError?: (stationId: string, err: unknown) => void;
+  /** Data marks, when the readings apply them: the digest counts the readings under marks. */
+  marks?: DigestMarks;
 }
 
 async function sectionDay(
@@ -241,6 +257,17 @@ export async function buildDigestReport(
       }
     }
   }
+  const judged = new Set([...sections, ...effluents].map((s) => s.stationId));
+  const readingsUnderMarks = deps.marks
+    ? await deps.marks.readingsUnderMarks({
+        stations: deps.catalog
+          .stations()
+          .filter((s) => judged.has(s.id))
+          .map((s) => ({ id: s.id, parameters: s.parameters })),
+        from: day.start,
+        to: day.end,
+      })
+    : null;
   return {
     ...day,
     timeZone: deps.timeZone,
@@ -248,6 +275,7 @@ export async function buildDigestReport(
     sections,
     effluents,
     openAlerts: openAlerts(deps, now),
+    readingsUnderMarks,
   };
 }
 

@@ -81,5 +81,8 @@ export function createMarkService(deps: MarkServiceDeps): MarkService {
   };
 }
 
-/** Until re-judgment (issue 14 item 1) is wired in: marks are recorded and applied, no window is made due again. */
+/**
+ * For a reading store that cannot record touched windows (a test's): marks are recorded and applied, and no
+ * window is made due again.
+ */
 export const noRejudgmentYet: WindowTouches = { touch: async () => {} };

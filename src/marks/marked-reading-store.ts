@@ -280,23 +280,17 @@ export function withDataMarks(inner: ReadingStore, marks: MarkSource): MarkedRea
     return total;
   }
 
-  return {
-    kind: inner.kind,
+  // Everything but the reads passes through to the inner store, including what it adds beyond the port
+  // (recordTouches for re-judgment, an InfluxDB store's rollups and server version, read live).
+  const overrides: Omit<MarkedReadingStore, keyof Omit<ReadingStore, 'latest' | 'aggregate' | 'raw'>> = {
     original: inner,
-    start: () => inner.start(),
-    stop: () => inner.stop(),
-    ping: () => inner.ping(),
-    write: (readings) => inner.write(readings),
-    ...(inner.writeEncoded && { writeEncoded: (batch) => inner.writeEncoded!(batch) }),
-    writeDeadLetters: (letters) => inner.writeDeadLetters(letters),
     latest,
     aggregate,
     raw: async (q) => (await rawMarked(q)).map(({ originalFlag: _o, markId: _m, ...r }) => r),
     rawMarked,
     readingsUnderMarks,
-    deadLetters: (q) => inner.deadLetters(q),
-    pruneDeadLetters: (before) => inner.pruneDeadLetters(before),
   };
+  return Object.assign(Object.create(inner) as ReadingStore, overrides);
 }
 
 /** The store's original-flag view when it applies marks, else the store itself. */

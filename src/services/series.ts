@@ -7,7 +7,7 @@ import type { Station } from '../catalog/index.js';
 import { parameter as parameterInfo, type ParameterCode } from '../domain/parameters.js';
 import type { Reading } from '../domain/reading.js';
 import { nominalWindowMs, parseWindow, type TimeWindow } from '../domain/time-window.js';
-import type { Bucket, ReadingStore } from '../store/reading-store.js';
+import type { Bucket, RawQuery, ReadingStore } from '../store/reading-store.js';
 import { ServiceError } from './service-error.js';
 
 export const DEFAULT_MAX_POINTS = 3_000;
@@ -138,14 +138,17 @@ export interface RawPageQuery {
   after?: { ts: number; parameter: ParameterCode } | undefined;
 }
 
-export interface RawPage {
-  items: Reading[];
+export interface RawPage<R extends Reading = Reading> {
+  items: R[];
   /** Where the next page starts; null on the last page. */
   next: { ts: number; parameter: ParameterCode } | null;
 }
 
 /** One page of raw readings with their flags. Asks for one more than the page to know whether another follows. */
-export async function rawSeriesPage(deps: { store: ReadingStore }, q: RawPageQuery): Promise<RawPage> {
+export async function rawSeriesPage<R extends Reading = Reading>(
+  deps: { store: { raw(q: RawQuery): Promise<R[]> } },
+  q: RawPageQuery,
+): Promise<RawPage<R>> {
   const rows = await deps.store.raw({
     stationId: q.station.id,
     parameters: [...q.parameters],

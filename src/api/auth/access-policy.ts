@@ -29,6 +29,12 @@ export const PERMISSIONS = {
   'dead-letters:read': ['admin', 'bureau'],
   'jobs:read': ['admin', 'bureau'],
   'reports:issues': ['admin', 'bureau'],
+  // Data marks (issue 14): operators mark their own plants' data (pending until the bureau approves), the bureau
+  // approves or rejects; a viewer reads the marks of public stations.
+  'marks:read': ['admin', 'bureau', 'operator', 'viewer'],
+  'marks:create': ['admin', 'bureau', 'operator'],
+  'marks:approve': ['admin', 'bureau'],
+  'marks:revoke': ['admin', 'bureau', 'operator'],
   'jobs:run': ['admin'],
   'keys:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
@@ -54,6 +60,16 @@ export function canSeeStation(principal: Principal, station: StationAccess): boo
 /** Whether the principal may act (acknowledge, resolve) on this station's alerts: the permission and the station. */
 export function canActOnStation(principal: Principal, station: StationAccess, permission: Permission): boolean {
   return can(principal, permission) && canSeeStation(principal, station);
+}
+
+/**
+ * Whether the principal may revoke a mark in this state (after `canActOnStation(…, 'marks:revoke')`): the bureau
+ * and admin revoke pending and approved marks; an operator may only withdraw a mark still pending — taking an
+ * approved mark out of effect is the bureau's decision, as putting it in effect was.
+ */
+export function canRevokeMark(principal: Principal, state: string): boolean {
+  if (!can(principal, 'marks:revoke')) return false;
+  return principal.role === 'operator' ? state === 'pending' : true;
 }
 
 export function canSeePlant(principal: Principal, plantId: string): boolean {

@@ -127,7 +127,7 @@ function presenter(deps: AlertRouteDeps, c: ApiContext, tz: string): Presenter {
 }
 
 /** Comma-separated values of an enum (`state=open,acknowledged`). */
-function enumList<const T extends readonly string[]>(values: T, description: string) {
+export function enumList<const T extends readonly string[]>(values: T, description: string) {
   return z
     .string()
     .optional()

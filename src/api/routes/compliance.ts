@@ -18,6 +18,8 @@ import { standardJson, stationRef, summaryJson } from './present.js';
 import { knownQuery, stationFilterFields, windowField } from './query-fields.js';
 import { INSUFFICIENT_NOTE, Standard, StationRef, Summary, Time } from './schemas.js';
 import { serviceCall } from './service-call.js';
+import type { MarkedReadingStore } from '../../marks/marked-reading-store.js';
+import { mapLimit } from '../../services/map-limit.js';
 
 /** Without `kind`: every station judged for compliance (sections, plant effluent, industrial outfalls). */
 const JUDGED_KINDS: readonly StationKind[] = ['river_section', 'plant_effluent', 'industrial_outfall'];
@@ -36,6 +38,10 @@ const ComplianceRow = Summary.extend({
   primary_pollutants: z
     .array(z.string())
     .openapi({ description: "主要污染指标 of the period's means (classes worse than III only)" }),
+  readings_under_marks: z.number().int().nullable().openapi({
+    description:
+      'Stored readings of the period under approved data marks (their marked flags were used); null where marks are not applied',
+  }),
 }).openapi('ComplianceRow');
 
 const ComplianceResponse = z
@@ -118,6 +124,12 @@ const COLUMNS: CsvColumn<Row>[] = [
   { key: 'excluded_readings', label: { 'zh-CN': '按标记剔除数', en: 'Excluded by flag' } },
 ];
 
+/** Where the store applies data marks (always, in the service). */
+const MARKS_COLUMN: CsvColumn<Row> = {
+  key: 'readings_under_marks',
+  label: { 'zh-CN': '数据标记覆盖数据条数', en: 'Readings under data marks' },
+};
+
 export function register(app: ApiApp, deps: DataRouteDeps): void {
   const query = timeRangeQuery(
     { now: deps.now, defaultTimeZone: deps.timeZone, maxSpanMs: maxSpanMs(deps) },
@@ -190,6 +202,19 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           { stations, from: q.from, to: q.to, window: q.window, tz: q.tz, sort: q.sort, order: q.order },
         ),
       );
+      // Issue 14: how many readings approved data marks re-flagged, so a recomputed figure never changes silently.
+      const marked = (deps.store as Partial<MarkedReadingStore>).readingsUnderMarks;
+      const underMarks = new Map<string, number>();
+      if (marked) {
+        await mapLimit(results, 8, async (r) => {
+          const n = await marked({
+            stations: [{ id: r.station.id, parameters: r.station.parameters }],
+            from: q.from,
+            to: q.to,
+          });
+          underMarks.set(r.station.id, n);
+        });
+      }
       const fmt = createTimeFormatter(q.tz, q.from, q.to);
       const rows: Row[] = results.map((r) => {
         const s = r.station;
@@ -208,11 +233,12 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           period_class: period?.class ?? null,
           period_status: period?.status ?? null,
           primary_pollutants: period?.primary_pollutants ?? [],
+          readings_under_marks: underMarks.get(s.id) ?? null,
         };
       });
       return respondTable(c, {
         rows,
-        columns: COLUMNS,
+        columns: marked ? [...COLUMNS, MARKS_COLUMN] : COLUMNS,
         filename: `compliance-${q.window.spec}`,
         json: () => ({
           from: fmt(q.from),

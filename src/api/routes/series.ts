@@ -15,8 +15,12 @@ import {
   querySeries,
   rawSeriesPage,
   stationParameters,
+  type RawPage,
 } from '../../services/series.js';
 import { createTimeFormatter } from '../../services/time-format.js';
+import type { Reading } from '../../domain/reading.js';
+import { originalReadings, type MarkedReading, type MarkedReadingStore } from '../../marks/marked-reading-store.js';
+import type { ReadingStore } from '../../store/reading-store.js';
 import { visibleStationOr404 } from '../auth/access-policy.js';
 import { codesField, formatField, respondTable, tableContent } from '../csv.js';
 import { flagLabel, parameterLabel, parameterUnit } from '../labels.js';
@@ -99,7 +103,7 @@ const AggregatedSeries = z
         description: 'True when the range held more than max_points buckets per parameter at the requested window',
       }),
     max_points: z.number().int(),
-    include: z.enum(['valid', 'all']),
+    include: z.enum(['valid', 'all', 'original']),
     series: z.array(Series),
   })
   .openapi('SeriesResponse');
@@ -117,7 +121,21 @@ const RawSeries = z
         time: Time,
         parameter: z.string(),
         value: z.number(),
-        flag: z.enum(DATA_FLAGS),
+        flag: z
+          .enum(DATA_FLAGS)
+          .openapi({
+            description: "The effective flag: the device's, unless an approved data mark covers the reading",
+          }),
+        original_flag: z
+          .enum(DATA_FLAGS)
+          .optional()
+          .openapi({ description: 'With include=original: the flag the device sent' }),
+        mark_id: z
+          .number()
+          .int()
+          .nullable()
+          .optional()
+          .openapi({ description: 'With include=original: the data mark that set the flag' }),
       }),
     ),
     nextCursor: z.string().nullable(),
@@ -131,10 +149,10 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       params: parameterListSchema.optional(),
       window: windowOrRaw,
       agg: aggregateList,
-      include: z
-        .enum(['valid', 'all'])
-        .default('valid')
-        .openapi({ description: 'valid: flags N and T only (default); all: every reading' }),
+      include: z.enum(['valid', 'all', 'original']).default('valid').openapi({
+        description:
+          'valid: readings whose effective flag is N or T (default; approved data marks apply); all: every reading; original: valid by the flags the devices sent, marks ignored (window=raw: each reading also shows original_flag and mark_id)',
+      }),
       max_points: z.coerce
         .number()
         .int()
@@ -178,8 +196,14 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
 
       if (q.window === 'raw') {
         const after = q.cursor ? { ts: q.cursor.ts, parameter: q.cursor.p } : undefined;
-        const page = await serviceCall(c, () =>
-          rawSeriesPage(deps, { station, parameters, from: q.from, to: q.to, limit: q.limit, after }),
+        const rawQuery = { station, parameters, from: q.from, to: q.to, limit: q.limit, after };
+        const marked = q.include === 'original' ? markedView(deps.store) : undefined;
+        const page: RawPage<Reading & Partial<Pick<MarkedReading, 'originalFlag' | 'markId'>>> = await serviceCall(
+          c,
+          () =>
+            marked
+              ? rawSeriesPage({ store: { raw: (rq) => marked.rawMarked(rq) } }, rawQuery)
+              : rawSeriesPage(deps, rawQuery),
         );
         const nextCursor = page.next ? encodeCursor({ ts: page.next.ts, p: page.next.parameter }) : null;
         const rows = page.items.map((r) => ({
@@ -188,6 +212,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           parameter: r.parameter,
           value: displayValue(r.parameter, r.value),
           flag: r.flag,
+          ...(q.include === 'original' && { original_flag: r.originalFlag ?? r.flag, mark_id: r.markId ?? null }),
         }));
         const res = respondTable(c, {
           rows,
@@ -204,6 +229,17 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
             { key: 'unit', label: { 'zh-CN': '单位', en: 'Unit' }, value: (r) => parameterUnit(r.parameter) },
             { key: 'flag', label: { 'zh-CN': '数据标记', en: 'Flag' }, value: (r, lang) => flagLabel(r.flag, lang) },
             { key: 'flag_code', label: { 'zh-CN': '标记代码', en: 'Flag code' }, value: (r) => r.flag, code: true },
+            ...(q.include === 'original'
+              ? [
+                  {
+                    key: 'original_flag',
+                    label: { 'zh-CN': '设备原始标记', en: 'Flag sent by the device' },
+                    value: (r: (typeof rows)[number], lang: 'zh-CN' | 'en') =>
+                      flagLabel(r.original_flag ?? r.flag, lang),
+                  },
+                  { key: 'mark_id', label: { 'zh-CN': '数据标记编号', en: 'Data mark' } },
+                ]
+              : []),
           ],
           json: () => ({ ...head, window: 'raw', items: rows, nextCursor }),
           cache,
@@ -212,14 +248,14 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       }
 
       const result = await serviceCall(c, () =>
-        querySeries(deps, {
+        querySeries(q.include === 'original' ? { store: originalReadings(deps.store) } : deps, {
           station,
           parameters,
           from: q.from,
           to: q.to,
           tz: q.tz,
           window: q.window as TimeWindow,
-          validOnly: q.include === 'valid',
+          validOnly: q.include !== 'all',
           maxPoints: q.max_points,
           extremes: q.agg.includes('min') || q.agg.includes('max'),
         }),
@@ -258,4 +294,12 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       });
     },
   );
+}
+
+/** The store's mark-aware raw view (original flag and mark of each reading), when it applies marks. */
+function markedView(store: ReadingStore): Pick<MarkedReadingStore, 'rawMarked'> {
+  const marked = store as Partial<MarkedReadingStore>;
+  return marked.rawMarked
+    ? { rawMarked: (q) => marked.rawMarked!(q) }
+    : { rawMarked: async (q) => (await store.raw(q)).map((r) => ({ ...r, originalFlag: r.flag, markId: null })) };
 }

@@ -78,7 +78,9 @@ export const command: Command = {
       { createStore },
       period,
       service,
-      readings,
+      marks,
+      markStoreModule,
+      reportMarks,
       pdf,
       xlsx,
       csv,
@@ -89,7 +91,9 @@ export const command: Command = {
       import('../../store/create-store.js'),
       import('../../domain/report/period.js'),
       import('../../reports/report-service.js'),
-      import('../../reports/effective-readings.js'),
+      import('../../marks/marked-reading-store.js'),
+      import('../../marks/sqlite-mark-store.js'),
+      import('../../marks/report-marks.js'),
       import('../../reports/render/pdf.js'),
       import('../../reports/render/xlsx.js'),
       import('../../reports/render/report-csv.js'),
@@ -110,10 +114,13 @@ export const command: Command = {
     // A reader only: no ingest role, so an InfluxDB store keeps no rollups of its own here (it reads them).
     const store = createStore({ ...config, ROLES: ['api'] }, silentLogger());
     await store.start();
+    // The same effective flags as the service's reports: approved data marks in DATA_DIR/marks.db apply.
+    const markStore = markStoreModule.createSqliteMarkStore({ dataDir: config.DATA_DIR });
     try {
       const report = await service
         .createReportService({
-          readings: readings.storedFlagReadings(store),
+          readings: reportMarks.markedReadings(marks.withDataMarks(store, markStore)),
+          marks: reportMarks.reportDataMarks(markStore),
           catalog: () => catalog,
           timeZone: config.TIMEZONE,
           now: Date.now,
@@ -138,6 +145,7 @@ export const command: Command = {
       }
       return 0;
     } finally {
+      await markStore.close();
       await store.stop();
     }
   },

@@ -12,6 +12,7 @@ import { loadConfig } from '../../../src/config.js';
 import type { ReadingStore } from '../../../src/store/reading-store.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createAlertJobs, type AlertJobs, type JobsConfig } from '../../../src/jobs/create-jobs.js';
+import type { DigestMarks } from '../../../src/jobs/digest-report.js';
 import { catalogData } from '../../alerts/helpers/fixtures.js';
 import { createRig, SECRETS, type Rig } from '../../alerts/helpers/setup.js';
 
@@ -47,6 +48,8 @@ export async function createJobsRig(
     catalog?: CatalogData;
     env?: Record<string, string>;
     readings?: ReadingStore;
+    /** Data marks applied by `readings` (the digest counts readings under them). */
+    marks?: DigestMarks;
   } = {},
 ): Promise<JobsRig> {
   const catalog = options.catalog ?? catalogData(options.hookUrl);
@@ -94,6 +97,7 @@ export async function createJobsRig(
         { id: 'ops-co', level: 'maintainer' },
       ],
       readings: rig.readings,
+      ...(options.marks && { marks: options.marks }),
       settings,
       logger: silentLogger(),
       now: rig.clock.now,
