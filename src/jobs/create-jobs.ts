@@ -34,6 +34,7 @@ export type JobsConfig = AlertConfig &
     Config,
     | 'ALERT_EVAL_DELAY'
     | 'ALERT_CATCHUP_MAX'
+    | 'ALERT_REJUDGE_HORIZON'
     | 'ALERT_INSTANT_WINDOW'
     | 'JOB_WINDOWS_CRON'
     | 'JOB_INSTANT_CRON'
@@ -63,7 +64,7 @@ export interface AlertJobsDeps {
   /** The catalog's units with their level (`catalog.units`), to find the city-level units for the digest. */
   units: readonly { id: string; level: string }[];
   /** The reading store: windows and the digest read it, the dead-letter retention prunes it. */
-  readings: WindowReadings & Pick<ReadingStore, 'pruneDeadLetters'>;
+  readings: WindowReadings & Pick<ReadingStore, 'pruneDeadLetters' | 'touches'>;
   /** The same settings the alert service was given (they decide each station's window). */
   settings?: AlertSettings;
   logger: Logger;
@@ -104,6 +105,7 @@ export function alertJobs(deps: AlertJobsDeps): Job[] {
       title: { zh: '断面与排口达标评价（含停机补评）', en: 'Compliance windows (with catch-up)' },
       schedule: config.JOB_WINDOWS_CRON,
       kind: 'window',
+      rejudge: { readings: deps.readings, store: alerts.store, horizonMs: config.ALERT_REJUDGE_HORIZON },
     }),
     createWindowEvaluationJob({
       ...common,
