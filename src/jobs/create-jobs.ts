@@ -19,6 +19,7 @@ import type { Config } from '../config.js';
 import { parseWindow } from '../domain/time-window.js';
 import type { Logger } from '../logger.js';
 import type { ReadingStore } from '../store/reading-store.js';
+import { originalReadings } from '../marks/marked-reading-store.js';
 import type { ReportArchive } from '../reports/report-archive.js';
 import type { ReportService } from '../reports/report-service.js';
 import { createDigestJob, digestRecipients } from './digest-job.js';
@@ -105,7 +106,12 @@ export function alertJobs(deps: AlertJobsDeps): Job[] {
       title: { zh: '断面与排口达标评价（含停机补评）', en: 'Compliance windows (with catch-up)' },
       schedule: config.JOB_WINDOWS_CRON,
       kind: 'window',
-      rejudge: { readings: deps.readings, store: alerts.store, horizonMs: config.ALERT_REJUDGE_HORIZON },
+      // Touches are read from the store as written (a data-marks decorator adds nothing to them).
+      rejudge: {
+        readings: originalReadings(deps.readings as ReadingStore),
+        store: alerts.store,
+        horizonMs: config.ALERT_REJUDGE_HORIZON,
+      },
     }),
     createWindowEvaluationJob({
       ...common,
