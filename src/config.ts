@@ -222,6 +222,11 @@ export const configSchema = z.object({
   ALERT_EVAL_DELAY: duration('10m'),
   /** After downtime, windows older than this are not caught up (a warning names how many were skipped). */
   ALERT_CATCHUP_MAX: duration('7d'),
+  /**
+   * Windows whose data changed after they were judged (late readings, marks) are judged again when they ended
+   * within this long; older changes are recorded and reported, not re-judged (ADR 0013).
+   */
+  ALERT_REJUDGE_HORIZON: duration('7d'),
   /** Window of the instant rules (early warning, offline, sensor health): evaluated once per window. */
   ALERT_INSTANT_WINDOW: z
     .string()

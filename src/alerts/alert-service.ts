@@ -18,6 +18,7 @@ import {
 } from './lifecycle.js';
 import { renderMessage } from './messages.js';
 import type { Lang, Notification, NotificationEvent, OutboxEntry, OutboxMessage } from './notification.js';
+import { DATA_CORRECTED, decideRejudgment, replayLaterWindows, type RejudgeDecision } from './rejudgment.js';
 import { createRuleRunner } from './rule-runner.js';
 import { gbStandards } from './rules/standards.js';
 import type { Standards } from './rules/standards-port.js';
@@ -27,11 +28,13 @@ import {
   RULE_CATEGORY,
   SYSTEM_ACTOR,
   type Alert,
+  type Detection,
   type RuleId,
   type RuleOutcome,
   type Transition,
 } from './types.js';
 import type { WindowReadings } from './window-data.js';
+import type { TouchCause } from './window-touches.js';
 
 export type AlertEventType = 'opened' | 'updated' | 'severity_raised' | 'acknowledged' | 'escalated' | 'resolved';
 
@@ -46,6 +49,17 @@ export interface EvaluationResult {
   status: 'processed' | 'already_processed' | 'not_applicable';
   outcome?: RuleOutcome;
   decision?: LifecycleDecision['action'];
+  alert?: Alert;
+}
+
+export interface RejudgeResult {
+  /**
+   * unchanged: same verdict (a no-op); changed: a new verdict, applied; not_judged: the window was never judged (the
+   * scheduled job will judge it); not_applicable: the rule does not apply to the station (any more).
+   */
+  status: 'unchanged' | 'changed' | 'not_judged' | 'not_applicable';
+  outcome?: RuleOutcome;
+  decision?: RejudgeDecision['action'];
   alert?: Alert;
 }
 
@@ -70,7 +84,25 @@ export interface AlertService {
   /** The rules that apply to a station (by kind, role, plant and catalog overrides). */
   rulesFor(stationId: string): RuleId[];
   /** Judges one window [start, end) with one rule; a window already processed is a no-op. */
-  evaluateWindow(input: { stationId: string; rule: RuleId; start: number; end: number }): Promise<EvaluationResult>;
+  evaluateWindow(input: {
+    stationId: string;
+    rule: RuleId;
+    start: number;
+    end: number;
+    /** Set when the window is judged long after it closed (catch-up after downtime). */
+    detection?: Detection;
+  }): Promise<EvaluationResult>;
+  /**
+   * Judges again a window judged before, because its data changed (ADR 0013); the same verdict is a no-op, so
+   * re-judging twice (a crash before the touch was consumed) changes nothing.
+   */
+  rejudgeWindow(input: {
+    stationId: string;
+    rule: RuleId;
+    start: number;
+    end: number;
+    cause: TouchCause;
+  }): Promise<RejudgeResult>;
   /** Applies an outcome computed elsewhere (the same path evaluateWindow takes after running the rule). */
   applyOutcome(input: {
     stationId: string;
@@ -78,6 +110,7 @@ export interface AlertService {
     start: number;
     end: number;
     outcome: RuleOutcome;
+    detection?: Detection;
   }): EvaluationResult;
   acknowledge(id: number, actor: string, note?: string): Alert;
   resolve(id: number, actor: string, reason: string): Alert;
@@ -187,6 +220,10 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           stationId: alert.stationId,
           stationName: stationView.name,
           openedAt: alert.openedAt,
+          windowStart: alert.windowStart,
+          windowEnd: alert.windowEnd,
+          detectedAt: alert.detectedAt,
+          detection: alert.detection,
           count: alert.count,
           escalationLevel: alert.escalationLevel,
           finding: alert.latest,
@@ -211,12 +248,79 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     }
   }
 
+  /**
+   * After a violation was counted into an alert: a raised severity (`raisedFrom`) is on the timeline and notified;
+   * otherwise listeners hear "updated". Call inside a transaction; returns the notifications queued.
+   */
+  function updated(
+    alert: Alert,
+    raisedFrom: Alert['severity'] | undefined,
+    at: number,
+    events: AlertEvent[],
+    extra: Record<string, unknown> = {},
+  ): number {
+    if (raisedFrom === undefined) {
+      events.push({ type: 'updated', alert, at });
+      return 0;
+    }
+    store.appendTransition({
+      alertId: alert.id,
+      kind: 'severity_raised',
+      at,
+      actor: SYSTEM_ACTOR,
+      fromState: alert.state,
+      toState: alert.state,
+      data: { from: raisedFrom, to: alert.severity, ...extra },
+    });
+    events.push({ type: 'severity_raised', alert, at });
+    return queue('severity_raised', alert, notifiedUnits(alert));
+  }
+
+  /** Opens an alert about the window [start, end) and queues "opened"; call inside a transaction. */
+  function openAlert(
+    input: { stationId: string; rule: RuleId; start: number; end: number },
+    severity: Alert['severity'],
+    finding: NonNullable<Alert['latest']>,
+    detection: Detection | null,
+    at: number,
+    extra: Record<string, unknown> = {},
+  ): { alert: Alert; queued: number } {
+    const alert = store.insertAlert({
+      rule: input.rule,
+      stationId: input.stationId,
+      category: RULE_CATEGORY[input.rule],
+      severity,
+      at,
+      latest: finding,
+      windowStart: input.start,
+      windowEnd: input.end,
+      detection,
+    });
+    store.appendTransition({
+      alertId: alert.id,
+      kind: 'opened',
+      at,
+      actor: SYSTEM_ACTOR,
+      fromState: null,
+      toState: 'open',
+      data: {
+        severity,
+        windowStart: input.start,
+        windowEnd: input.end,
+        ...(detection ? { detection } : {}),
+        ...extra,
+      },
+    });
+    return { alert, queued: queue('opened', alert, chainFor(alert).slice(0, 1)) };
+  }
+
   function applyOutcome(input: {
     stationId: string;
     rule: RuleId;
     start: number;
     end: number;
     outcome: RuleOutcome;
+    detection?: Detection;
   }): EvaluationResult {
     const settings = settingsForStation(options.settings, catalog.station(input.stationId)?.alerts);
     const events: AlertEvent[] = [];
@@ -229,24 +333,9 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       const finding = input.outcome.kind === 'violation' ? input.outcome.finding : undefined;
       switch (decision.action) {
         case 'open': {
-          alert = store.insertAlert({
-            rule: input.rule,
-            stationId: input.stationId,
-            category: RULE_CATEGORY[input.rule],
-            severity: decision.severity,
-            at,
-            latest: finding!,
-          });
-          store.appendTransition({
-            alertId: alert.id,
-            kind: 'opened',
-            at,
-            actor: SYSTEM_ACTOR,
-            fromState: null,
-            toState: 'open',
-            data: { severity: decision.severity, windowStart: input.start, windowEnd: input.end },
-          });
-          queued += queue('opened', alert, chainFor(alert).slice(0, 1));
+          const opened = openAlert(input, decision.severity, finding!, input.detection ?? null, at);
+          alert = opened.alert;
+          queued += opened.queued;
           events.push({ type: 'opened', alert, at });
           break;
         }
@@ -256,23 +345,11 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
             count: current!.count + 1,
             compliantStreak: 0,
             latest: finding!,
+            windowStart: Math.min(current!.windowStart, input.start),
+            windowEnd: Math.max(current!.windowEnd, input.end),
             updatedAt: at,
           });
-          if (decision.severityRaised) {
-            store.appendTransition({
-              alertId: alert.id,
-              kind: 'severity_raised',
-              at,
-              actor: SYSTEM_ACTOR,
-              fromState: alert.state,
-              toState: alert.state,
-              data: { from: current!.severity, to: decision.severity },
-            });
-            queued += queue('severity_raised', alert, notifiedUnits(alert));
-            events.push({ type: 'severity_raised', alert, at });
-          } else {
-            events.push({ type: 'updated', alert, at });
-          }
+          queued += updated(alert, decision.severityRaised ? current!.severity : undefined, at, events);
           break;
         }
         case 'streak':
@@ -311,6 +388,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
         start: input.start,
         end: input.end,
         outcome: input.outcome.kind,
+        severity: finding?.severity ?? null,
         alertId: alert?.id ?? null,
         at,
       });
@@ -322,8 +400,187 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     return result;
   }
 
+  /** Applies a re-judgment's decision and records the new verdict, in one transaction. */
+  function applyRejudgment(
+    input: { stationId: string; rule: RuleId; start: number; end: number; cause: TouchCause },
+    outcome: RuleOutcome,
+  ): RejudgeResult {
+    const settings = settingsForStation(options.settings, catalog.station(input.stationId)?.alerts);
+    const events: AlertEvent[] = [];
+    let queued = 0;
+    const window = { windowStart: input.start, windowEnd: input.end };
+    const result = store.transaction((): RejudgeResult => {
+      const at = now();
+      const previous = store.windowVerdict(input.rule, input.stationId, input.start, input.end);
+      if (!previous) return { status: 'not_judged' };
+      const active = store.openAlert(input.rule, input.stationId);
+      const countedAlert = previous.alertId !== null ? store.get(previous.alertId) : undefined;
+      const decision = decideRejudgment({
+        previous,
+        next: outcome,
+        active,
+        ...(countedAlert
+          ? {
+              counted: {
+                active: countedAlert.state !== 'resolved',
+                otherViolatingWindows: store
+                  .violatingWindows(countedAlert.id)
+                  .filter((w) => w.start !== input.start || w.end !== input.end).length,
+              },
+            }
+          : {}),
+      });
+      if (decision.action === 'unchanged') return { status: 'unchanged', outcome, decision: 'unchanged' };
+      const finding = outcome.kind === 'violation' ? outcome.finding : undefined;
+      const note = { ...window, from: previous.outcome, to: outcome.kind, cause: input.cause };
+      let alert: Alert | undefined;
+      switch (decision.action) {
+        case 'open': {
+          const opened = openAlert(input, decision.severity, finding!, input.cause, at, { rejudged: true });
+          alert = opened.alert;
+          queued += opened.queued;
+          events.push({ type: 'opened', alert, at });
+          // Where the hysteresis stands after the windows already judged since this one.
+          const later = store.verdictsAfter(input.rule, input.stationId, input.start);
+          const replay = replayLaterWindows(later, settings.hysteresisWindows);
+          if (replay.resolved) {
+            const reason = `${replay.compliantStreak} consecutive compliant windows`;
+            alert = store.updateAlert(alert.id, {
+              state: 'resolved',
+              compliantStreak: replay.compliantStreak,
+              resolvedBy: SYSTEM_ACTOR,
+              resolvedAt: at,
+              resolveReason: reason,
+            });
+            store.appendTransition({
+              alertId: alert.id,
+              kind: 'resolved',
+              at,
+              actor: SYSTEM_ACTOR,
+              fromState: 'open',
+              toState: 'resolved',
+              note: reason,
+            });
+            queued += queue('resolved', alert, notifiedUnits(alert));
+            events.push({ type: 'resolved', alert, at });
+          } else if (replay.compliantStreak > 0) {
+            alert = store.updateAlert(alert.id, { compliantStreak: replay.compliantStreak });
+          }
+          break;
+        }
+        case 'count': {
+          const current = store.get(decision.alertId)!;
+          const newest = input.end >= current.windowEnd;
+          alert = store.updateAlert(current.id, {
+            severity: decision.severity,
+            count: current.count + (decision.added ? 1 : 0),
+            windowStart: Math.min(current.windowStart, input.start),
+            windowEnd: Math.max(current.windowEnd, input.end),
+            ...(newest ? { latest: finding! } : {}),
+            updatedAt: at,
+          });
+          store.appendTransition({
+            alertId: alert.id,
+            kind: 'rejudged',
+            at,
+            actor: SYSTEM_ACTOR,
+            fromState: alert.state,
+            toState: alert.state,
+            data: note,
+          });
+          queued += updated(alert, decision.severityRaised ? current.severity : undefined, at, events, {
+            ...window,
+            cause: input.cause,
+          });
+          break;
+        }
+        case 'withdraw': {
+          const current = store.get(decision.alertId)!;
+          store.appendTransition({
+            alertId: current.id,
+            kind: 'rejudged',
+            at,
+            actor: SYSTEM_ACTOR,
+            fromState: current.state,
+            toState: current.state,
+            data: note,
+          });
+          alert = current;
+          if (decision.resolve) {
+            alert = store.updateAlert(current.id, {
+              state: 'resolved',
+              resolvedBy: SYSTEM_ACTOR,
+              resolvedAt: at,
+              resolveReason: DATA_CORRECTED,
+              updatedAt: at,
+            });
+            store.appendTransition({
+              alertId: alert.id,
+              kind: 'resolved',
+              at,
+              actor: SYSTEM_ACTOR,
+              fromState: current.state,
+              toState: 'resolved',
+              note: DATA_CORRECTED,
+              data: { reason: 'data_corrected', ...window, cause: input.cause },
+            });
+            queued += queue('resolved', alert, notifiedUnits(alert));
+            events.push({ type: 'resolved', alert, at });
+          }
+          break;
+        }
+        case 'record':
+          break;
+      }
+      const alertId =
+        decision.action === 'record'
+          ? decision.alertId
+          : decision.action === 'withdraw'
+            ? decision.alertId
+            : (alert?.id ?? null);
+      store.rejudged({
+        rule: input.rule,
+        stationId: input.stationId,
+        start: input.start,
+        end: input.end,
+        outcome: outcome.kind,
+        severity: finding?.severity ?? null,
+        alertId,
+        cause: input.cause,
+        at,
+      });
+      return { status: 'changed', outcome, decision: decision.action, ...(alert ? { alert } : {}) };
+    });
+    emit(events);
+    if (queued > 0) options.outbox?.nudge();
+    return result;
+  }
+
   return {
     rulesFor: (stationId) => runner.rulesFor(stationOrThrow(stationId)),
+
+    async rejudgeWindow(input) {
+      const station = catalog.station(input.stationId);
+      if (!station || !runner.rulesFor(station).includes(input.rule)) return { status: 'not_applicable' };
+      if (!store.isProcessed(input.rule, input.stationId, input.start, input.end)) return { status: 'not_judged' };
+      const outcome = await runner.run(input.rule, station, input.start, input.end);
+      const result = applyRejudgment(input, outcome);
+      if (result.status === 'changed') {
+        log.info(
+          {
+            stationId: input.stationId,
+            rule: input.rule,
+            start: input.start,
+            end: input.end,
+            cause: input.cause,
+            outcome: outcome.kind,
+            decision: result.decision,
+          },
+          'window re-judged after its data changed',
+        );
+      }
+      return result;
+    },
 
     async evaluateWindow(input) {
       const station = stationOrThrow(input.stationId);

@@ -17,16 +17,20 @@ import type {
   Alert,
   AlertCategory,
   AlertState,
+  Detection,
   Finding,
   RuleId,
+  RuleOutcome,
   Severity,
   Transition,
   TransitionKind,
 } from './types.js';
+import type { TouchCause } from './window-touches.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
-const SCHEMA = `
+/** Version 1: the tables of ADR 0005. */
+const SCHEMA_1 = `
 CREATE TABLE IF NOT EXISTS alerts (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   rule TEXT NOT NULL,
@@ -97,6 +101,97 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_alert ON outbox (alert_id);
 `;
 
+/**
+ * Version 2 (issue 14, ADR 0013): what an alert is about (its windows) apart from when it was detected; each
+ * window's latest verdict (processed_windows) and every verdict it ever had (window_verdicts, append-only); where
+ * the re-judgment stopped reading touches, and what each touch led to.
+ */
+const SCHEMA_2 = `
+ALTER TABLE alerts ADD COLUMN window_start INTEGER;
+ALTER TABLE alerts ADD COLUMN window_end INTEGER;
+ALTER TABLE alerts ADD COLUMN detected_at INTEGER;
+ALTER TABLE alerts ADD COLUMN detection TEXT;
+UPDATE alerts SET window_start = json_extract(latest, '$.windowStart'), window_end = json_extract(latest, '$.windowEnd'),
+  detected_at = opened_at;
+CREATE INDEX alerts_window ON alerts (window_start, id);
+
+ALTER TABLE processed_windows ADD COLUMN severity TEXT;
+ALTER TABLE processed_windows ADD COLUMN judgments INTEGER NOT NULL DEFAULT 1;
+UPDATE processed_windows SET severity = (SELECT severity FROM alerts WHERE alerts.id = processed_windows.alert_id)
+  WHERE outcome = 'violation';
+
+CREATE TABLE window_verdicts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  rule TEXT NOT NULL,
+  station_id TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  window_end INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  severity TEXT,
+  alert_id INTEGER,
+  cause TEXT NOT NULL,
+  judged_at INTEGER NOT NULL
+);
+CREATE INDEX window_verdicts_window ON window_verdicts (rule, station_id, window_start, seq);
+CREATE INDEX window_verdicts_time ON window_verdicts (judged_at);
+CREATE TRIGGER window_verdicts_no_update BEFORE UPDATE ON window_verdicts
+BEGIN SELECT RAISE(ABORT, 'window verdicts are append-only'); END;
+CREATE TRIGGER window_verdicts_no_delete BEFORE DELETE ON window_verdicts
+BEGIN SELECT RAISE(ABORT, 'window verdicts are append-only'); END;
+INSERT INTO window_verdicts (rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at)
+  SELECT rule, station_id, window_start, window_end, outcome, severity, alert_id, 'scheduled', processed_at
+  FROM processed_windows ORDER BY processed_at;
+
+CREATE TABLE touch_cursor (source TEXT PRIMARY KEY, until INTEGER NOT NULL);
+CREATE TABLE touch_reports (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  recorded_at INTEGER NOT NULL,
+  station_id TEXT NOT NULL,
+  t_from INTEGER NOT NULL,
+  t_to INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  windows INTEGER NOT NULL,
+  beyond_horizon INTEGER NOT NULL,
+  consumed_at INTEGER NOT NULL
+);
+CREATE INDEX touch_reports_time ON touch_reports (consumed_at);
+`;
+
+/** Migrations by the version they lead to; each runs once, in one transaction with the new user_version. */
+const MIGRATIONS: readonly string[] = [SCHEMA_1, SCHEMA_2];
+
+/** Why a window was judged: on schedule (or catch-up), or again because its data changed (ADR 0013). */
+export type VerdictCause = 'scheduled' | TouchCause;
+
+/** A window's verdict, as the store keeps it (the latest in processed_windows, each one in window_verdicts). */
+export interface WindowVerdict {
+  rule: RuleId;
+  stationId: string;
+  start: number;
+  end: number;
+  outcome: RuleOutcome['kind'];
+  /** The finding's severity for a violation, else null. */
+  severity: Severity | null;
+  /** The alert the window counted into (or that was open when it was judged), if any. */
+  alertId: number | null;
+  cause: VerdictCause;
+  judgedAt: number;
+}
+
+/** What one touch led to, for the digest and the job's summary. */
+export interface TouchReport {
+  recordedAt: number;
+  stationId: string;
+  from: number;
+  to: number;
+  cause: TouchCause;
+  /** Windows judged again for it. */
+  windows: number;
+  /** Judged windows it touched that ended before the horizon: recorded here, not re-judged. */
+  beyondHorizon: number;
+  consumedAt: number;
+}
+
 export interface AlertFilter {
   state?: AlertState | readonly AlertState[];
   severity?: Severity | readonly Severity[];
@@ -105,12 +200,13 @@ export interface AlertFilter {
   stationId?: string;
   /** Restrict to these stations (an operator's plants). An empty list matches nothing. */
   stationIds?: readonly string[];
-  /** Alerts active at some time in [from, to): opened before `to`, not resolved before `from`. */
+  /** Alerts about some time in [from, to): their windows overlap it. */
   from?: number;
   to?: number;
-  /** Newest first; page with `beforeId`. Default 100, at most 1000. */
+  /** Latest window first (then newest id); page with `before`. Default 100, at most 1000. */
   limit?: number;
-  beforeId?: number;
+  /** The (windowEnd, id) of the last alert of the previous page. */
+  before?: { windowEnd: number; id: number };
 }
 
 export interface NewAlert {
@@ -120,6 +216,9 @@ export interface NewAlert {
   severity: Severity;
   at: number;
   latest: Finding;
+  windowStart: number;
+  windowEnd: number;
+  detection: Detection | null;
 }
 
 export type AlertPatch = Partial<
@@ -139,6 +238,8 @@ export type AlertPatch = Partial<
     | 'resolvedBy'
     | 'resolvedAt'
     | 'resolveReason'
+    | 'windowStart'
+    | 'windowEnd'
   >
 >;
 
@@ -178,16 +279,33 @@ export interface AlertStore {
   appendTransition(t: NewTransition): Transition;
   timeline(alertId: number): Transition[];
 
-  /** Records a processed window; false when it had been processed already. */
+  /** Records a processed window and its first verdict; false when it had been processed already. */
   markProcessed(w: {
     rule: RuleId;
     stationId: string;
     start: number;
     end: number;
-    outcome: string;
+    outcome: RuleOutcome['kind'];
+    severity?: Severity | null;
     alertId: number | null;
     at: number;
   }): boolean;
+  /** The latest verdict of a window, or undefined when it was never judged. */
+  windowVerdict(rule: RuleId, stationId: string, start: number, end: number): WindowVerdict | undefined;
+  /** A new verdict for a window judged before (a re-judgment): the latest, and one more row of its history. */
+  rejudged(v: Omit<WindowVerdict, 'judgedAt'> & { at: number }): void;
+  /** Latest verdicts of (rule, station) for windows starting after `after`, oldest first. */
+  verdictsAfter(rule: RuleId, stationId: string, after: number): WindowVerdict[];
+  /** Every verdict a window had, oldest first. */
+  verdictHistory(rule: RuleId, stationId: string, start: number, end: number): WindowVerdict[];
+  /** Windows whose latest verdict is a violation counted into this alert. */
+  violatingWindows(alertId: number): { start: number; end: number; severity: Severity | null }[];
+  /** Until when (epoch ms of recording) touches from `source` were consumed; null before the first time. */
+  touchCursor(source: string): number | null;
+  /** Moves the cursor and records what the consumed touches led to (one transaction with the caller's). */
+  consumeTouches(source: string, until: number, reports: readonly TouchReport[]): void;
+  /** Re-judgments in [from, to): windows judged again, and how many of them changed verdict; touched windows beyond the horizon. */
+  rejudgeCounts(from: number, to: number): { rejudged: number; changed: number; beyondHorizon: number };
   isProcessed(rule: RuleId, stationId: string, start: number, end: number): boolean;
   /** The latest processed window end for (rule, station), for catch-up after downtime. */
   lastProcessedEnd(rule: RuleId, stationId: string): number | null;
@@ -223,9 +341,14 @@ interface AlertRow {
   resolved_by: string | null;
   resolved_at: number | null;
   resolve_reason: string | null;
+  window_start: number | null;
+  window_end: number | null;
+  detected_at: number | null;
+  detection: string | null;
 }
 
 function toAlert(r: AlertRow): Alert {
+  const latest = JSON.parse(r.latest) as Finding;
   return {
     id: r.id,
     rule: r.rule as RuleId,
@@ -235,9 +358,13 @@ function toAlert(r: AlertRow): Alert {
     severity: r.severity as Severity,
     openedAt: r.opened_at,
     updatedAt: r.updated_at,
+    windowStart: r.window_start ?? latest.windowStart,
+    windowEnd: r.window_end ?? latest.windowEnd,
+    detectedAt: r.detected_at ?? r.opened_at,
+    detection: r.detection as Detection | null,
     count: r.count,
     compliantStreak: r.compliant_streak,
-    latest: JSON.parse(r.latest) as Finding,
+    latest,
     escalationLevel: r.escalation_level,
     escalatedAt: r.escalated_at,
     acknowledgedBy: r.acknowledged_by,
@@ -318,7 +445,35 @@ const PATCH_COLUMNS: Record<keyof AlertPatch, string> = {
   resolvedBy: 'resolved_by',
   resolvedAt: 'resolved_at',
   resolveReason: 'resolve_reason',
+  windowStart: 'window_start',
+  windowEnd: 'window_end',
 };
+
+interface VerdictRow {
+  rule: string;
+  station_id: string;
+  window_start: number;
+  window_end: number;
+  outcome: string;
+  severity: string | null;
+  alert_id: number | null;
+  cause: string;
+  judged_at: number;
+}
+
+function toVerdict(r: VerdictRow): WindowVerdict {
+  return {
+    rule: r.rule as RuleId,
+    stationId: r.station_id,
+    start: r.window_start,
+    end: r.window_end,
+    outcome: r.outcome as WindowVerdict['outcome'],
+    severity: r.severity as Severity | null,
+    alertId: r.alert_id,
+    cause: r.cause as VerdictCause,
+    judgedAt: r.judged_at,
+  };
+}
 
 function asList<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
   if (v === undefined) return undefined;
@@ -344,8 +499,12 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     db.close();
     throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
   }
-  db.exec(SCHEMA);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  db.transaction(() => {
+    // Version 1 is all IF NOT EXISTS (as every start ran it before versions existed); later ones run once.
+    db.exec(SCHEMA_1);
+    for (let v = Math.max(version, 1); v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
 
   const stmt = {
     get: db.prepare<[number], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
@@ -354,8 +513,9 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     ),
     active: db.prepare<[], AlertRow>("SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id"),
     insert: db.prepare(
-      `INSERT INTO alerts (rule, station_id, category, state, severity, opened_at, updated_at, count, compliant_streak, latest, escalation_level, escalated_at)
-       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at)`,
+      `INSERT INTO alerts (rule, station_id, category, state, severity, opened_at, updated_at, count, compliant_streak, latest, escalation_level, escalated_at,
+                           window_start, window_end, detected_at, detection)
+       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at, @windowStart, @windowEnd, @at, @detection)`,
     ),
     appendTransition: db.prepare(
       `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
@@ -364,8 +524,48 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     transition: db.prepare<[number], TransitionRow>('SELECT * FROM alert_transitions WHERE seq = ?'),
     timeline: db.prepare<[number], TransitionRow>('SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY seq'),
     markProcessed: db.prepare(
-      `INSERT OR IGNORE INTO processed_windows (rule, station_id, window_start, window_end, outcome, alert_id, processed_at)
-       VALUES (@rule, @stationId, @start, @end, @outcome, @alertId, @at)`,
+      `INSERT OR IGNORE INTO processed_windows (rule, station_id, window_start, window_end, outcome, severity, alert_id, processed_at)
+       VALUES (@rule, @stationId, @start, @end, @outcome, @severity, @alertId, @at)`,
+    ),
+    appendVerdict: db.prepare(
+      `INSERT INTO window_verdicts (rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at)
+       VALUES (@rule, @stationId, @start, @end, @outcome, @severity, @alertId, @cause, @at)`,
+    ),
+    updateVerdict: db.prepare(
+      `UPDATE processed_windows SET outcome = @outcome, severity = @severity, alert_id = @alertId, judgments = judgments + 1
+       WHERE rule = @rule AND station_id = @stationId AND window_start = @start AND window_end = @end`,
+    ),
+    verdict: db.prepare<[string, string, number, number], VerdictRow>(
+      `SELECT p.rule, p.station_id, p.window_start, p.window_end, p.outcome, p.severity, p.alert_id,
+              COALESCE((SELECT cause FROM window_verdicts v WHERE v.rule = p.rule AND v.station_id = p.station_id
+                        AND v.window_start = p.window_start AND v.window_end = p.window_end ORDER BY seq DESC LIMIT 1), 'scheduled') AS cause,
+              p.processed_at AS judged_at
+       FROM processed_windows p WHERE p.rule = ? AND p.station_id = ? AND p.window_start = ? AND p.window_end = ?`,
+    ),
+    verdictsAfter: db.prepare<[string, string, number], VerdictRow>(
+      `SELECT rule, station_id, window_start, window_end, outcome, severity, alert_id, 'scheduled' AS cause, processed_at AS judged_at
+       FROM processed_windows WHERE rule = ? AND station_id = ? AND window_start > ? ORDER BY window_start`,
+    ),
+    history: db.prepare<[string, string, number, number], VerdictRow>(
+      `SELECT * FROM window_verdicts WHERE rule = ? AND station_id = ? AND window_start = ? AND window_end = ? ORDER BY seq`,
+    ),
+    violating: db.prepare<[number], { window_start: number; window_end: number; severity: string | null }>(
+      `SELECT window_start, window_end, severity FROM processed_windows WHERE alert_id = ? AND outcome = 'violation'
+       ORDER BY window_start`,
+    ),
+    cursor: db.prepare<[string], { until: number }>('SELECT until FROM touch_cursor WHERE source = ?'),
+    setCursor: db.prepare(
+      'INSERT INTO touch_cursor (source, until) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET until = excluded.until',
+    ),
+    report: db.prepare(
+      `INSERT INTO touch_reports (recorded_at, station_id, t_from, t_to, cause, windows, beyond_horizon, consumed_at)
+       VALUES (@recordedAt, @stationId, @from, @to, @cause, @windows, @beyondHorizon, @consumedAt)`,
+    ),
+    rejudgedCount: db.prepare<[number, number], { rejudged: number }>(
+      "SELECT COUNT(*) AS rejudged FROM window_verdicts WHERE cause <> 'scheduled' AND judged_at >= ? AND judged_at < ?",
+    ),
+    beyondCount: db.prepare<[number, number], { beyond: number | null }>(
+      'SELECT SUM(beyond_horizon) AS beyond FROM touch_reports WHERE consumed_at >= ? AND consumed_at < ?',
     ),
     isProcessed: db.prepare<[string, string, number, number], { one: number }>(
       'SELECT 1 AS one FROM processed_windows WHERE rule = ? AND station_id = ? AND window_start = ? AND window_end = ?',
@@ -427,19 +627,19 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       if (filter.stationId !== undefined) inList('station_id', [filter.stationId]);
       if (filter.stationIds) inList('station_id', filter.stationIds);
       if (filter.to !== undefined) {
-        where.push('opened_at < ?');
+        where.push('window_start < ?');
         params.push(filter.to);
       }
       if (filter.from !== undefined) {
-        where.push('(resolved_at IS NULL OR resolved_at >= ?)');
+        where.push('window_end > ?');
         params.push(filter.from);
       }
-      if (filter.beforeId !== undefined) {
-        where.push('id < ?');
-        params.push(filter.beforeId);
+      if (filter.before !== undefined) {
+        where.push('(window_end < ? OR (window_end = ? AND id < ?))');
+        params.push(filter.before.windowEnd, filter.before.windowEnd, filter.before.id);
       }
       const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-      const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
+      const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY window_end DESC, id DESC LIMIT ${limit}`;
       return (db.prepare(sql).all(...params) as AlertRow[]).map(toAlert);
     },
     insertAlert(alert) {
@@ -475,7 +675,59 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     },
     timeline: (alertId) => stmt.timeline.all(alertId).map(toTransition),
 
-    markProcessed: (w) => stmt.markProcessed.run(w).changes === 1,
+    markProcessed(w) {
+      const row = { ...w, severity: w.severity ?? null };
+      if (stmt.markProcessed.run(row).changes !== 1) return false;
+      stmt.appendVerdict.run({ ...row, cause: 'scheduled' });
+      return true;
+    },
+    windowVerdict(rule, stationId, start, end) {
+      const row = stmt.verdict.get(rule, stationId, start, end);
+      return row ? toVerdict(row) : undefined;
+    },
+    rejudged(v) {
+      const row = {
+        rule: v.rule,
+        stationId: v.stationId,
+        start: v.start,
+        end: v.end,
+        outcome: v.outcome,
+        severity: v.severity,
+        alertId: v.alertId,
+        cause: v.cause,
+        at: v.at,
+      };
+      db.transaction(() => {
+        if (stmt.updateVerdict.run(row).changes !== 1) throw new Error('a window never judged cannot be re-judged');
+        stmt.appendVerdict.run(row);
+      })();
+    },
+    verdictsAfter: (rule, stationId, after) => stmt.verdictsAfter.all(rule, stationId, after).map(toVerdict),
+    verdictHistory: (rule, stationId, start, end) => stmt.history.all(rule, stationId, start, end).map(toVerdict),
+    violatingWindows: (alertId) =>
+      stmt.violating
+        .all(alertId)
+        .map((r) => ({ start: r.window_start, end: r.window_end, severity: r.severity as Severity | null })),
+    touchCursor: (source) => stmt.cursor.get(source)?.until ?? null,
+    consumeTouches(source, until, reports) {
+      db.transaction(() => {
+        for (const r of reports) stmt.report.run(r);
+        stmt.setCursor.run(source, until);
+      })();
+    },
+    rejudgeCounts(from, to) {
+      const rejudged = stmt.rejudgedCount.get(from, to)?.rejudged ?? 0;
+      const changed =
+        db
+          .prepare<[number, number], { n: number }>(
+            `SELECT COUNT(*) AS n FROM window_verdicts v WHERE v.cause <> 'scheduled' AND v.judged_at >= ? AND v.judged_at < ?
+             AND (v.outcome, COALESCE(v.severity, '')) IS NOT (
+               SELECT p.outcome, COALESCE(p.severity, '') FROM window_verdicts p WHERE p.rule = v.rule AND p.station_id = v.station_id
+               AND p.window_start = v.window_start AND p.window_end = v.window_end AND p.seq < v.seq ORDER BY p.seq DESC LIMIT 1)`,
+          )
+          .get(from, to)?.n ?? 0;
+      return { rejudged, changed, beyondHorizon: stmt.beyondCount.get(from, to)?.beyond ?? 0 };
+    },
     isProcessed: (rule, stationId, start, end) => stmt.isProcessed.get(rule, stationId, start, end) !== undefined,
     lastProcessedEnd: (rule, stationId) => stmt.lastProcessed.get(rule, stationId)?.last ?? null,
 

@@ -6,7 +6,8 @@
 import { parameter, type ParameterCode } from '../domain/parameters.js';
 import type { LocalizedName } from './alert-catalog.js';
 import type { Lang, NotificationEvent } from './notification.js';
-import type { Alert, Finding, FindingItem, RuleId, SectionClass, Severity } from './types.js';
+import { DATA_CORRECTED } from './rejudgment.js';
+import type { Alert, Detection, Finding, FindingItem, RuleId, SectionClass, Severity } from './types.js';
 
 type Text = Record<Lang, string>;
 
@@ -45,6 +46,35 @@ const EVENT_TAG: Record<NotificationEvent, Text | null> = {
   escalated: { 'zh-CN': '逐级上报', en: 'ESCALATED' },
   resolved: { 'zh-CN': '已恢复', en: 'RESOLVED' },
 };
+
+/** How a late detection came about, as the message to the responsible unit says it. */
+const DETECTION: Record<Detection, Text> = {
+  late_data: { 'zh-CN': '根据补传数据发现', en: 'from back-filled data' },
+  flag_correction: { 'zh-CN': '根据更正的数据标识发现', en: 'from corrected data flags' },
+  mark: { 'zh-CN': '根据数据标记（审核）发现', en: 'after a data mark (数据标记)' },
+  catch_up: { 'zh-CN': '在停机后补评时发现', en: 'during catch-up after downtime' },
+};
+
+/** "detected 13 h after the window closed, from back-filled data" (窗口结束13小时后根据补传数据发现). */
+export function detectionLine(
+  alert: Pick<Alert, 'detection' | 'detectedAt' | 'windowEnd'>,
+  lang: Lang,
+  timeZone: string,
+) {
+  if (!alert.detection) return undefined;
+  const after = formatDurationText(Math.max(0, alert.detectedAt - alert.windowEnd), lang);
+  const how = DETECTION[alert.detection][lang];
+  const at = formatTime(alert.detectedAt, timeZone);
+  return lang === 'en'
+    ? `- Detected: ${at}, ${after} after the window closed, ${how}`
+    : `- 发现时间：${at}（窗口结束${after}后${how}）`;
+}
+
+/** A resolve reason in the message's language (the system's own reasons are stored in English). */
+function reasonText(reason: string, lang: Lang): string {
+  if (reason === DATA_CORRECTED) return lang === 'en' ? 'data corrected (数据已更正)' : '数据已更正';
+  return reason;
+}
 
 const ROMAN: Record<string, string> = { I: 'Ⅰ', II: 'Ⅱ', III: 'Ⅲ', IV: 'Ⅳ', V: 'Ⅴ', 劣V: '劣Ⅴ' };
 
@@ -187,6 +217,12 @@ export function renderMessage(input: MessageInput): { title: string; text: strin
     `- ${label(lang, '站点', 'Station')}${name} (${input.station.id})`,
     ...findingLines(alert.latest, input),
   ];
+  if (alert.count > 1 && (alert.windowStart !== alert.latest.windowStart || alert.windowEnd !== alert.latest.windowEnd))
+    lines.push(
+      `- ${label(lang, '告警时段', 'Alert period')}${formatTime(alert.windowStart, input.timeZone)} – ${formatTime(alert.windowEnd, input.timeZone)}`,
+    );
+  const detected = event === 'opened' ? detectionLine(alert, lang, input.timeZone) : undefined;
+  if (detected) lines.push(detected);
   if (alert.count > 1)
     lines.push(
       lang === 'en'
@@ -209,7 +245,7 @@ export function renderMessage(input: MessageInput): { title: string; text: strin
           ? 'automatically'
           : '系统自动'
         : alert.resolvedBy;
-    const reason = alert.resolveReason ?? '';
+    const reason = reasonText(alert.resolveReason ?? '', lang);
     lines.push(
       lang === 'en'
         ? `- Resolved ${who}${reason ? `: ${reason}` : ''}`

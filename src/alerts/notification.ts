@@ -1,6 +1,6 @@
 /** What is sent: one notification about one alert event, rendered once when it is queued and stored as is. */
 import type { ChannelSpec, LocalizedName } from './alert-catalog.js';
-import type { AlertCategory, AlertState, Finding, RuleId, Severity } from './types.js';
+import type { AlertCategory, AlertState, Detection, Finding, RuleId, Severity } from './types.js';
 
 export const NOTIFICATION_EVENTS = ['opened', 'severity_raised', 'escalated', 'resolved'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
@@ -17,6 +17,11 @@ export interface AlertSummary {
   stationId: string;
   stationName: LocalizedName;
   openedAt: number;
+  /** The time the alert is about, and when it was detected (absent in notifications queued before they existed). */
+  windowStart?: number;
+  windowEnd?: number;
+  detectedAt?: number;
+  detection?: Detection | null;
   count: number;
   escalationLevel: number;
   finding: Finding;

@@ -117,6 +117,12 @@ export type RuleOutcome =
 export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
+/**
+ * How an alert came to be detected after its window had closed (null: when the window was judged on time):
+ * data that arrived late or was corrected (a re-judgment, ADR 0013), or catch-up after downtime.
+ */
+export type Detection = 'late_data' | 'flag_correction' | 'mark' | 'catch_up';
+
 export interface Alert {
   id: number;
   rule: RuleId;
@@ -127,6 +133,13 @@ export interface Alert {
   severity: Severity;
   openedAt: number;
   updatedAt: number;
+  /** The time the alert is about: from the start of its first violating window to the end of its latest. */
+  windowStart: number;
+  windowEnd: number;
+  /** When Qingliu found it (the opening judgment), which may be long after the window closed. */
+  detectedAt: number;
+  /** Why it was detected late, or null when the window was judged as it closed. */
+  detection: Detection | null;
   /** Violating windows counted into this alert. */
   count: number;
   /** Consecutive compliant windows since the last violation (the hysteresis counter). */
@@ -145,7 +158,15 @@ export interface Alert {
   resolveReason: string | null;
 }
 
-export const TRANSITION_KINDS = ['opened', 'severity_raised', 'acknowledged', 'escalated', 'resolved'] as const;
+/** `rejudged`: a window of the alert was judged again after its data changed (ADR 0013); data says which and how. */
+export const TRANSITION_KINDS = [
+  'opened',
+  'severity_raised',
+  'acknowledged',
+  'escalated',
+  'resolved',
+  'rejudged',
+] as const;
 export type TransitionKind = (typeof TRANSITION_KINDS)[number];
 
 /** One immutable row of an alert's timeline. */

@@ -19,6 +19,7 @@ import type { Config } from '../config.js';
 import { parseWindow } from '../domain/time-window.js';
 import type { Logger } from '../logger.js';
 import type { ReadingStore } from '../store/reading-store.js';
+import { originalReadings } from '../marks/marked-reading-store.js';
 import type { ReportArchive } from '../reports/report-archive.js';
 import type { ReportService } from '../reports/report-service.js';
 import { createDigestJob, digestRecipients } from './digest-job.js';
@@ -35,6 +36,7 @@ export type JobsConfig = AlertConfig &
     Config,
     | 'ALERT_EVAL_DELAY'
     | 'ALERT_CATCHUP_MAX'
+    | 'ALERT_REJUDGE_HORIZON'
     | 'ALERT_INSTANT_WINDOW'
     | 'JOB_WINDOWS_CRON'
     | 'JOB_INSTANT_CRON'
@@ -64,7 +66,7 @@ export interface AlertJobsDeps {
   /** The catalog's units with their level (`catalog.units`), to find the city-level units for the digest. */
   units: readonly { id: string; level: string }[];
   /** The reading store: windows and the digest read it, the dead-letter retention prunes it. */
-  readings: WindowReadings & Pick<ReadingStore, 'pruneDeadLetters'>;
+  readings: WindowReadings & Pick<ReadingStore, 'pruneDeadLetters' | 'touches'>;
   /** Data marks applied by `readings` (issue 14): the digest counts the readings under them. */
   marks?: DigestMarks;
   /** The same settings the alert service was given (they decide each station's window). */
@@ -107,6 +109,12 @@ export function alertJobs(deps: AlertJobsDeps): Job[] {
       title: { zh: '断面与排口达标评价（含停机补评）', en: 'Compliance windows (with catch-up)' },
       schedule: config.JOB_WINDOWS_CRON,
       kind: 'window',
+      // Touches are read from the store as written (a data-marks decorator adds nothing to them).
+      rejudge: {
+        readings: originalReadings(deps.readings as ReadingStore),
+        store: alerts.store,
+        horizonMs: config.ALERT_REJUDGE_HORIZON,
+      },
     }),
     createWindowEvaluationJob({
       ...common,

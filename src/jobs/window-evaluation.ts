@@ -10,6 +10,9 @@
  */
 import type { AlertCatalog } from '../alerts/alert-catalog.js';
 import type { AlertService } from '../alerts/alert-service.js';
+import type { AlertStore } from '../alerts/alert-store.js';
+import type { ReadingStore } from '../store/reading-store.js';
+import { rejudgeTouched, type RejudgeTally } from './rejudge-touched.js';
 import { settingsForStation, type AlertSettings } from '../alerts/settings.js';
 import type { RuleId } from '../alerts/types.js';
 import { TimeWindowError, type TimeWindow } from '../domain/time-window.js';
@@ -21,7 +24,7 @@ export interface WindowEvaluationOptions {
   title: { zh: string; en: string };
   schedule: string;
   kind: RuleKind;
-  service: Pick<AlertService, 'rulesFor' | 'evaluateWindow' | 'lastProcessedEnd'>;
+  service: Pick<AlertService, 'rulesFor' | 'evaluateWindow' | 'lastProcessedEnd' | 'rejudgeWindow'>;
   catalog: Pick<AlertCatalog, 'stations'>;
   settings: AlertSettings;
   timeZone: string;
@@ -33,6 +36,16 @@ export interface WindowEvaluationOptions {
   instantWindow: TimeWindow;
   /** (station, rule) pairs evaluated at once; windows of one pair are always judged in order. */
   concurrency?: number;
+  /**
+   * Window rules: after the due windows, judge again the windows whose data changed since (ADR 0013), read from
+   * the touches the reading store recorded. Absent: no re-judgment (a store that records no touches).
+   */
+  rejudge?: {
+    readings: Pick<ReadingStore, 'touches'>;
+    store: Pick<AlertStore, 'touchCursor' | 'consumeTouches'>;
+    /** ALERT_REJUDGE_HORIZON: windows that ended longer ago are reported, not re-judged. */
+    horizonMs: number;
+  };
   onStart?: StartPolicy;
 }
 
@@ -41,6 +54,9 @@ interface Pair {
   rule: RuleId;
   window: TimeWindow;
 }
+
+/** A window judged this much later than it was due was caught up after downtime: its alert says it was found late. */
+const CATCH_UP_SLACK_MS = 30 * 60_000;
 
 interface Tally {
   pairs: number;
@@ -118,7 +134,13 @@ export function createWindowEvaluationJob(options: WindowEvaluationOptions): Job
   async function evaluateOne(ctx: JobContext, pair: Pair, w: Window, tally: Tally, errors: string[]) {
     tally.windows += 1;
     try {
-      const result = await options.service.evaluateWindow({ stationId: pair.stationId, rule: pair.rule, ...w });
+      const late = ctx.now - w.end > options.delayMs + CATCH_UP_SLACK_MS;
+      const result = await options.service.evaluateWindow({
+        stationId: pair.stationId,
+        rule: pair.rule,
+        ...w,
+        ...(late ? { detection: 'catch_up' as const } : {}),
+      });
       tally[result.status] += 1;
       if (result.outcome?.kind === 'violation') tally.violations += 1;
       if (result.outcome?.kind === 'insufficient') tally.insufficient += 1;
@@ -167,7 +189,25 @@ export function createWindowEvaluationJob(options: WindowEvaluationOptions): Job
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, pairs.length) }, worker));
-      const summary: JobSummary = { ...tally, aborted: ctx.signal.aborted };
+      let rejudged: RejudgeTally | undefined;
+      const windows = new Map(pairs.map((p) => [`${p.stationId}\u0000${p.rule}`, p.window]));
+      if (options.kind === 'window' && options.rejudge && !ctx.signal.aborted) {
+        rejudged = await rejudgeTouched({
+          ...options.rejudge,
+          service: options.service,
+          windowOf: (stationId, rule) => windows.get(`${stationId}\u0000${rule}`),
+          timeZone: options.timeZone,
+          concurrency,
+          ctx,
+          errors,
+        });
+        tally.failed += rejudged.failed;
+      }
+      const summary: JobSummary = {
+        ...tally,
+        ...(rejudged ? Object.fromEntries(Object.entries(rejudged).map(([k, v]) => [`rejudge_${k}`, v])) : {}),
+        aborted: ctx.signal.aborted,
+      };
       if (tally.failed > 0) {
         const shown = errors.slice(0, 3).join('; ');
         throw new PartialFailure(

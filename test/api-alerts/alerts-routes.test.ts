@@ -71,13 +71,18 @@ describe('alerts API', () => {
       expect(await ids('severity=warning,critical&state=open')).toHaveLength(3);
       expect(await ids('state=acknowledged,resolved')).toEqual([]);
       expect(await ids('station=eff-1')).toEqual([api.ids.effluent]);
-      // Active in the period: opened before `to`, not resolved before `from`.
-      expect(await ids('to=2026-11-28T04:10:30')).toEqual([api.ids.section]);
-      expect(await ids('to=2026-11-28T03:00:00%2B08:00')).toEqual([]);
+      // About the period: the alert's windows overlap it, whenever the alert was detected. The three windows
+      // (section 00–04, effluent 03–04, offline 03:45–04:00) end together: newest id first.
+      const all = [api.ids.offline, api.ids.effluent, api.ids.section];
+      expect(await ids('to=2026-11-28T04:10:30')).toEqual(all);
+      expect(await ids('to=2026-11-28T03:00:00%2B08:00')).toEqual([api.ids.section]);
+      expect(await ids('to=2026-11-28T03:50:00%2B08:00')).toEqual([api.ids.offline, api.ids.effluent, api.ids.section]);
+      expect(await ids('to=2026-11-28T03:45:00%2B08:00')).toEqual([api.ids.effluent, api.ids.section]);
       expect(await ids('from=now-1h')).toHaveLength(3);
-      // `to` is exclusive: the offline alert opened this very minute.
-      expect(await ids('from=now-1h&to=now')).toEqual([api.ids.effluent, api.ids.section]);
-      expect(await ids(`from=${T0}&to=${T0 + 4 * HOUR + 11 * MIN}`)).toEqual([api.ids.section]);
+      // `from` is inclusive of windows ending after it: those ending at 04:00 are before 04:00.
+      expect(await ids('from=2026-11-28T04:00:00%2B08:00')).toEqual([]);
+      expect(await ids(`from=${T0}&to=${T0 + 4 * HOUR + 11 * MIN}`)).toEqual(all);
+      expect(await ids(`from=${T0}&to=${T0 + HOUR}`)).toEqual([api.ids.section]);
     });
 
     it('pages with an opaque cursor and a Link header', async () => {

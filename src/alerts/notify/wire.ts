@@ -64,6 +64,10 @@ export function notificationToWire(message: OutboxMessage) {
       severity: a.severity,
       station_id: a.stationId,
       station_name: a.stationName,
+      ...(a.windowStart !== undefined && a.windowEnd !== undefined
+        ? { window_start: iso(a.windowStart), window_end: iso(a.windowEnd) }
+        : {}),
+      ...(a.detectedAt !== undefined ? { detected_at: iso(a.detectedAt), detection: a.detection ?? null } : {}),
       opened_at: iso(a.openedAt),
       count: a.count,
       escalation_level: a.escalationLevel,

@@ -73,7 +73,17 @@ export const AlertSchema = z
     severity: z.enum(SEVERITIES).openapi({ description: 'The worst seen while the alert was open' }),
     station_id: z.string(),
     station_name: Name.nullable(),
-    opened_at: Time,
+    window_start: Time.openapi({
+      description:
+        'The time the alert is about: start of its first violating window (lists sort and filter by the window)',
+    }),
+    window_end: Time.openapi({ description: 'End of its latest violating window' }),
+    detected_at: Time.openapi({ description: 'When Qingliu detected it (may be long after the window closed)' }),
+    detection: z.enum(['late_data', 'flag_correction', 'mark', 'catch_up']).nullable().openapi({
+      description:
+        'Why it was detected after its window had closed: back-filled or late data, a corrected flag, a data mark (re-judgment), or catch-up after downtime; null when judged on time',
+    }),
+    opened_at: Time.openapi({ description: 'When the alert record was created (= detected_at)' }),
     updated_at: Time,
     count: z.number().int().openapi({ description: 'Violating windows counted into this alert' }),
     compliant_streak: z
@@ -198,6 +208,10 @@ export function alertJson(a: Alert, p: Presenter): z.infer<typeof AlertSchema> {
     severity: a.severity,
     station_id: a.stationId,
     station_name: p.stationName(a.stationId),
+    window_start: time(a.windowStart, p.tz),
+    window_end: time(a.windowEnd, p.tz),
+    detected_at: time(a.detectedAt, p.tz),
+    detection: a.detection,
     opened_at: time(a.openedAt, p.tz),
     updated_at: time(a.updatedAt, p.tz),
     count: a.count,

@@ -216,6 +216,9 @@ const CSV_COLUMNS: CsvColumn<ReturnType<typeof alertJson>>[] = [
     label: { 'zh-CN': '站点名称', en: 'Station' },
     value: (r, lang) => (r.station_name ? (lang === 'en' ? r.station_name.en : r.station_name.zh) : r.station_id),
   },
+  { key: 'window_start', label: { 'zh-CN': '时段开始', en: 'Window start' } },
+  { key: 'window_end', label: { 'zh-CN': '时段结束', en: 'Window end' } },
+  { key: 'detected_at', label: { 'zh-CN': '发现时间', en: 'Detected' } },
   { key: 'opened_at', label: { 'zh-CN': '发生时间', en: 'Opened' } },
   { key: 'updated_at', label: { 'zh-CN': '更新时间', en: 'Updated' } },
   { key: 'count', label: { 'zh-CN': '累计时段数', en: 'Windows' } },
@@ -271,7 +274,7 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
         `Time zone of the times in the response and of local times in from/to (default ${deps.timeZone})`,
       ),
       limit: limitField({ default: 100, max: 500 }),
-      cursor: cursorField(z.object({ before: z.number().int().positive() })),
+      cursor: cursorField(z.object({ windowEnd: z.number().int(), before: z.number().int().positive() })),
       format: formatField,
       codes: codesField,
     })
@@ -296,9 +299,9 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
       method: 'get',
       path: '/alerts',
       tags: ['alerts'],
-      summary: 'Alerts, newest first, filtered by state, severity, station and period (JSON or CSV)',
+      summary: 'Alerts, latest window first, filtered by state, severity, station and period (JSON or CSV)',
       description:
-        "Operators get the alerts of their own plants' stations only. `from`/`to` select alerts active in the period: opened before `to` and not resolved before `from`.",
+        "Operators get the alerts of their own plants' stations only. Sorted by the time the alert is about (`window_end`, newest first), not by when it was detected. `from`/`to` select alerts whose windows overlap the period.",
       middleware: [requirePermission('alerts:read')] as const,
       request: { query: listQuery },
       responses: {
@@ -315,7 +318,7 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
         ...(q.severity ? { severity: q.severity } : {}),
         ...(q.from !== undefined ? { from: q.from } : {}),
         ...(q.to !== undefined ? { to: q.to } : {}),
-        ...(q.cursor ? { beforeId: q.cursor.before } : {}),
+        ...(q.cursor ? { before: { windowEnd: q.cursor.windowEnd, id: q.cursor.before } } : {}),
         limit: q.limit + 1,
       };
       if (q.station !== undefined) {
@@ -328,7 +331,9 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
       if (!seesAll) filter.stationIds = visible.map((s) => s.id);
       const found = alertService(deps).list(filter);
       const page = found.slice(0, q.limit);
-      const nextCursor = found.length > q.limit ? encodeCursor({ before: page[page.length - 1]!.id }) : null;
+      const last = page[page.length - 1];
+      const nextCursor =
+        found.length > q.limit && last ? encodeCursor({ windowEnd: last.windowEnd, before: last.id }) : null;
       const present = presenter(deps, c, q.tz);
       const rows = page.map((a) => alertJson(a, present));
       const res = respondTable(c, {

@@ -14,6 +14,10 @@ export function sampleAlert(overrides: Partial<Alert> = {}): Alert {
     severity: 'critical',
     openedAt: T0 + 4 * HOUR,
     updatedAt: T0 + 4 * HOUR,
+    windowStart: T0,
+    windowEnd: T0 + 4 * HOUR,
+    detectedAt: T0 + 4 * HOUR,
+    detection: null,
     count: 1,
     compliantStreak: 0,
     latest: {
