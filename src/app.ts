@@ -26,6 +26,7 @@ import { deferredStart } from './ingest/deferred-store.js';
 import { createIngester, type Ingester } from './ingest/ingester.js';
 import type { StationDirectory } from './ingest/station-directory.js';
 import type { AlertJobs } from './jobs/create-jobs.js';
+import type { Postgres } from './db/postgres.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { maskUrl } from './secrets.js';
@@ -114,6 +115,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Monthly reports (issue 15): one service for the API and the scheduled issue, one archive of issued versions.
   let reportArchive: ReportArchive | undefined;
   let reportService: ReportService | undefined;
+  /** The control-state database (DATABASE_URL, docs/adr/0015); unset: SQLite files in DATA_DIR. */
+  let controlDb: Postgres | undefined;
   const shutdown = new AbortController();
 
   const catalogNow = (): Catalog => {
@@ -141,6 +144,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
       now,
       lastIssue: (kind, period) => archive.latest(kind, period) ?? null,
     });
+  }
+
+  /** Connects to DATABASE_URL and applies pending migrations (under a lock: instances may start together). */
+  async function openControlDatabase(url: string): Promise<void> {
+    const [{ openPostgres, checkConnection }, { migrate }] = await Promise.all([
+      import('./db/postgres.js'),
+      import('./db/migrate.js'),
+    ]);
+    controlDb = openPostgres({ url, logger: deps.logger });
+    await checkConnection(controlDb);
+    await migrate(controlDb, deps.logger);
+    log.info({ database: controlDb.shownUrl }, 'control state in PostgreSQL');
   }
 
   const routes: RegisterRoutes[] = [];
@@ -300,6 +315,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       import('./jobs/create-jobs.js'),
       import('./demo/alert-history.js'),
     ]);
+    const [{ createPgJobStore }, { createLeadership }] = await Promise.all([
+      import('./jobs/pg-job-store.js'),
+      import('./db/leader.js'),
+    ]);
     // Alerts published on wq/alerts/{station} (QoS 1) go through a connection of their own; mqtt.js buffers
     // while it reconnects, and the outbox retries what fails.
     const mqttUrl = config.MQTT_URL ?? broker?.url;
@@ -338,6 +357,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
       readings: store,
       logger: deps.logger,
       now,
+      // Several alerts instances share the job runs and take turns: one leader runs the jobs (docs/adr/0016).
+      ...(controlDb && {
+        jobStore: createPgJobStore(controlDb),
+        leadership: createLeadership({
+          db: controlDb,
+          name: 'alerts',
+          leaseMs: config.LEADER_LEASE,
+          logger: deps.logger,
+        }),
+      }),
       ...(archive &&
         reportService && {
           reports: {
@@ -417,6 +446,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         if (!roles.ingest) throw err;
         log.warn({ err, store: target }, 'the store does not answer yet; ingest spools readings and retries');
       }
+      if (config.DATABASE_URL && (roles.api || roles.alerts)) await openControlDatabase(config.DATABASE_URL);
       if (roles.api || roles.alerts) await startReports();
       if (roles.ingest) await startIngest();
       else log.info('ingest is off in this instance (ROLES)');
@@ -448,6 +478,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ['ingest', ingester && (() => ingester!.stop())],
         ['embedded broker', broker && (() => broker!.stop())],
         ['report archive', reportArchive && (async () => reportArchive!.close())],
+        ['control database', controlDb && (() => controlDb!.close())],
         ['store', () => store.stop()],
       ];
       for (const [name, step] of steps) {
