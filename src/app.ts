@@ -424,9 +424,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
       catalog = await loadCatalog(config.CATALOG).catch((err: unknown) => {
         throw err instanceof CatalogError ? catalogStartupError(err) : err;
       });
+      if (config.DATABASE_URL && (roles.api || roles.alerts)) await openControlDatabase(config.DATABASE_URL);
       if (roles.api) {
         const keys = await prepareApiKeys({
           keysFile: apiKeysFile(config),
+          // With DATABASE_URL the keys are shared by every API instance (`qingliu keys` writes there too).
+          ...(controlDb && {
+            repository: (await import('./api/auth/pg-key-repository.js')).createPgKeyRepository({ db: controlDb, now }),
+          }),
           adminApiKey: config.ADMIN_API_KEY,
           dataDir: config.DATA_DIR,
           demo,
@@ -446,7 +451,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
         if (!roles.ingest) throw err;
         log.warn({ err, store: target }, 'the store does not answer yet; ingest spools readings and retries');
       }
-      if (config.DATABASE_URL && (roles.api || roles.alerts)) await openControlDatabase(config.DATABASE_URL);
       if (roles.api || roles.alerts) await startReports();
       if (roles.ingest) await startIngest();
       else log.info('ingest is off in this instance (ROLES)');
