@@ -27,6 +27,7 @@ import { createIngester, type Ingester } from './ingest/ingester.js';
 import type { StationDirectory } from './ingest/station-directory.js';
 import type { AlertJobs } from './jobs/create-jobs.js';
 import type { Postgres } from './db/postgres.js';
+import { createSharedTokenBucketLimiter } from './api/shared-rate-limit.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { maskUrl } from './secrets.js';
@@ -210,6 +211,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     });
   }
 
+  // With DATABASE_URL the API instances share each key's rate limit (synced in the background, never awaited).
+  const sharedLimiter = config.DATABASE_URL
+    ? createSharedTokenBucketLimiter({ db: () => controlDb, now, logger: deps.logger })
+    : undefined;
   const http = createHttpApp({
     logger: deps.logger,
     keys: {
@@ -220,6 +225,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     now,
     rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
+    ...(sharedLimiter && { rateLimiter: sharedLimiter }),
     metrics: metrics.registry,
     readiness: [
       { name: 'store', target, check: () => ingestStore.ping() },
@@ -482,6 +488,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ['ingest', ingester && (() => ingester!.stop())],
         ['embedded broker', broker && (() => broker!.stop())],
         ['report archive', reportArchive && (async () => reportArchive!.close())],
+        ['shared rate limits', sharedLimiter && (() => sharedLimiter.stop())],
         ['control database', controlDb && (() => controlDb!.close())],
         ['store', () => store.stop()],
       ];

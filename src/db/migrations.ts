@@ -80,4 +80,16 @@ CREATE TRIGGER api_keys_append_only BEFORE UPDATE OR DELETE ON api_keys
   FOR EACH ROW EXECUTE FUNCTION api_keys_guard();
 `,
   },
+  {
+    version: 4,
+    name: 'rate-limit buckets',
+    // src/api/shared-rate-limit.ts: one token bucket per API key, shared by the API instances.
+    sql: `
+CREATE TABLE rate_limit_buckets (
+  key text PRIMARY KEY,
+  tokens double precision NOT NULL,
+  at bigint NOT NULL
+);
+`,
+  },
 ];
