@@ -26,6 +26,8 @@ import { deferredStart } from './ingest/deferred-store.js';
 import { createIngester, type Ingester } from './ingest/ingester.js';
 import type { StationDirectory } from './ingest/station-directory.js';
 import type { AlertJobs } from './jobs/create-jobs.js';
+import type { Postgres } from './db/postgres.js';
+import { createSharedTokenBucketLimiter } from './api/shared-rate-limit.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { maskUrl } from './secrets.js';
@@ -126,6 +128,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Monthly reports (issue 15): one service for the API and the scheduled issue, one archive of issued versions.
   let reportArchive: ReportArchive | undefined;
   let reportService: ReportService | undefined;
+  /** The control-state database (DATABASE_URL, docs/adr/0015); unset: SQLite files in DATA_DIR. */
+  let controlDb: Postgres | undefined;
   const shutdown = new AbortController();
 
   const catalogNow = (): Catalog => {
@@ -176,6 +180,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
       autoApproveOperator: config.MARKS_AUTO_APPROVE_OPERATOR,
       logger: deps.logger,
     });
+  }
+
+  /** Connects to DATABASE_URL and applies pending migrations (under a lock: instances may start together). */
+  async function openControlDatabase(url: string): Promise<void> {
+    const [{ openPostgres, checkConnection }, { migrate }] = await Promise.all([
+      import('./db/postgres.js'),
+      import('./db/migrate.js'),
+    ]);
+    controlDb = openPostgres({ url, logger: deps.logger });
+    await checkConnection(controlDb);
+    await migrate(controlDb, deps.logger);
+    log.info({ database: controlDb.shownUrl }, 'control state in PostgreSQL');
   }
 
   const routes: RegisterRoutes[] = [];
@@ -240,6 +256,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     });
   }
 
+  // With DATABASE_URL the API instances share each key's rate limit (synced in the background, never awaited).
+  const sharedLimiter = config.DATABASE_URL
+    ? createSharedTokenBucketLimiter({ db: () => controlDb, now, logger: deps.logger })
+    : undefined;
   const http = createHttpApp({
     logger: deps.logger,
     keys: {
@@ -250,6 +270,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     now,
     rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
+    ...(sharedLimiter && { rateLimiter: sharedLimiter }),
     metrics: metrics.registry,
     readiness: [
       { name: 'store', target, check: () => ingestStore.ping() },
@@ -345,6 +366,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       import('./jobs/create-jobs.js'),
       import('./demo/alert-history.js'),
     ]);
+    const [{ createPgJobStore }, { createLeadership }] = await Promise.all([
+      import('./jobs/pg-job-store.js'),
+      import('./db/leader.js'),
+    ]);
     // Alerts published on wq/alerts/{station} (QoS 1) go through a connection of their own; mqtt.js buffers
     // while it reconnects, and the outbox retries what fails.
     const mqttUrl = config.MQTT_URL ?? broker?.url;
@@ -384,6 +409,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
       marks: readings,
       logger: deps.logger,
       now,
+      // Several alerts instances share the job runs and take turns: one leader runs the jobs (docs/adr/0016).
+      ...(controlDb && {
+        jobStore: createPgJobStore(controlDb),
+        leadership: createLeadership({
+          db: controlDb,
+          name: 'alerts',
+          leaseMs: config.LEADER_LEASE,
+          logger: deps.logger,
+        }),
+      }),
       ...(archive &&
         reportService && {
           reports: {
@@ -441,9 +476,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
       catalog = await loadCatalog(config.CATALOG).catch((err: unknown) => {
         throw err instanceof CatalogError ? catalogStartupError(err) : err;
       });
+      if (config.DATABASE_URL && (roles.api || roles.alerts)) await openControlDatabase(config.DATABASE_URL);
       if (roles.api) {
         const keys = await prepareApiKeys({
           keysFile: apiKeysFile(config),
+          // With DATABASE_URL the keys are shared by every API instance (`qingliu keys` writes there too).
+          ...(controlDb && {
+            repository: (await import('./api/auth/pg-key-repository.js')).createPgKeyRepository({ db: controlDb, now }),
+          }),
           adminApiKey: config.ADMIN_API_KEY,
           dataDir: config.DATA_DIR,
           demo,
@@ -496,6 +536,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ['embedded broker', broker && (() => broker!.stop())],
         ['report archive', reportArchive && (async () => reportArchive!.close())],
         ['data marks', markStore && (() => markStore!.close())],
+        ['shared rate limits', sharedLimiter && (() => sharedLimiter.stop())],
+        ['control database', controlDb && (() => controlDb!.close())],
         ['store', () => store.stop()],
       ];
       for (const [name, step] of steps) {

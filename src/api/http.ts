@@ -17,7 +17,7 @@ import { text } from './i18n.js';
 import { httpMetrics, registerMetrics } from './metrics.js';
 import { registerOpenApiComponents, registerOpenApiDocument, type OpenApiInfo } from './openapi.js';
 import { ApiProblem } from './problem.js';
-import { createTokenBucketLimiter, rateLimit, type RateLimit } from './rate-limit.js';
+import { createTokenBucketLimiter, rateLimit, type RateLimit, type TokenBucketLimiter } from './rate-limit.js';
 import { requestContext } from './request-context.js';
 import { register as registerMe } from './routes/me.js';
 import { validationHook } from './validation.js';
@@ -31,6 +31,8 @@ export interface HttpAppDeps {
   now: () => number;
   /** Default per-key limit (RATE_LIMIT_PER_MINUTE, RATE_LIMIT_BURST). */
   rateLimit: RateLimit;
+  /** The per-key limiter; default one in this process (PostgreSQL's shares the limits between API instances). */
+  rateLimiter?: TokenBucketLimiter;
   /** Invalid API keys per client address (middleware.ts InvalidKeyThrottle); default DEFAULT_INVALID_KEY_LIMIT. */
   invalidKeyLimit?: RateLimit;
   /** The process's prom-client registry; `/metrics` exposes it and HTTP metrics are added to it. */
@@ -91,7 +93,10 @@ export function createHttpApp(deps: HttpAppDeps): ApiApp {
       },
     }),
   );
-  api.use('*', rateLimit({ limiter: createTokenBucketLimiter({ now: deps.now }), defaults: deps.rateLimit }));
+  api.use(
+    '*',
+    rateLimit({ limiter: deps.rateLimiter ?? createTokenBucketLimiter({ now: deps.now }), defaults: deps.rateLimit }),
+  );
   api.use('*', limitBody(maxSize));
   registerMe(api);
   for (const register of deps.routes ?? []) register(api);

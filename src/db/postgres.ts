@@ -17,7 +17,7 @@ export interface Postgres {
   /** Runs `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** A connection of its own, outside the pool (the leader's lease, the migration lock). */
-  dedicatedClient(purpose: string): pg.Client;
+  dedicatedClient(purpose: string, options?: { queryTimeoutMs?: number }): pg.Client;
   close(): Promise<void>;
 }
 
@@ -74,8 +74,12 @@ export function openPostgres(options: PostgresOptions): Postgres {
         client.release();
       }
     },
-    dedicatedClient(purpose) {
-      const client = new pg.Client({ ...base, application_name: `${applicationName}:${purpose}` });
+    dedicatedClient(purpose, clientOptions = {}) {
+      const client = new pg.Client({
+        ...base,
+        application_name: `${applicationName}:${purpose}`,
+        ...(clientOptions.queryTimeoutMs !== undefined && { query_timeout: clientOptions.queryTimeoutMs }),
+      });
       client.on('error', (err) => log.debug({ err, purpose }, 'a dedicated PostgreSQL connection failed'));
       return client;
     },

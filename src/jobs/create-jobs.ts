@@ -10,6 +10,10 @@
  *
  * Constructors wire; start() schedules (and catches up in the background); stop() waits for running jobs and
  * closes the job store, and may be called twice. Stop the jobs before the alert store they write to.
+ *
+ * With a `leadership` (DATABASE_URL: several alerts instances, docs/adr/0016), the jobs run only while this
+ * instance leads: start() campaigns, each term gets a fresh scheduler (which first catches up), and losing the
+ * lease stops it at once. A standby's scheduler is a stopped one: it lists the jobs and refuses manual runs.
  */
 import type { AlertCatalog } from '../alerts/alert-catalog.js';
 import { defaultChannels, type AlertConfig, type Alerts } from '../alerts/create-alerts.js';
@@ -17,6 +21,7 @@ import { defaultAlertSettings, type AlertSettings } from '../alerts/settings.js'
 import type { WindowReadings } from '../alerts/window-data.js';
 import type { Config } from '../config.js';
 import { parseWindow } from '../domain/time-window.js';
+import type { Leadership } from '../db/leader.js';
 import type { Logger } from '../logger.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { originalReadings } from '../marks/marked-reading-store.js';
@@ -53,7 +58,8 @@ export type JobsConfig = AlertConfig &
   >;
 
 export interface AlertJobs {
-  scheduler: Scheduler;
+  /** This term's scheduler (a stopped one while a standby). */
+  readonly scheduler: Scheduler;
   store: JobStore;
   start(): void;
   stop(): Promise<void>;
@@ -73,8 +79,10 @@ export interface AlertJobsDeps {
   settings?: AlertSettings;
   logger: Logger;
   now?: () => number;
-  /** Tests pass `createJobStore({ file: ':memory:' })` or a store of their own. */
+  /** Tests pass `createJobStore({ file: ':memory:' })` or a store of their own; PostgreSQL's with DATABASE_URL. */
   jobStore?: JobStore;
+  /** Run the jobs only while this instance holds the alerts lease (several alerts instances). */
+  leadership?: Leadership;
   /** The monthly report's service, archive and catalog (issue 15); without them there is no report job. */
   reports?: {
     service: ReportService;
@@ -168,22 +176,36 @@ function reportJob(deps: AlertJobsDeps, reports: NonNullable<AlertJobsDeps['repo
 
 export function createAlertJobs(deps: AlertJobsDeps): AlertJobs {
   const store = deps.jobStore ?? createJobStore({ dataDir: deps.config.DATA_DIR });
-  const scheduler = createScheduler({
-    jobs: alertJobs(deps),
-    store,
-    timeZone: deps.config.TIMEZONE,
-    now: deps.now ?? Date.now,
-    logger: deps.logger,
-  });
+  const jobs = alertJobs(deps);
+  const makeScheduler = () =>
+    createScheduler({ jobs, store, timeZone: deps.config.TIMEZONE, now: deps.now ?? Date.now, logger: deps.logger });
+  let scheduler = makeScheduler();
+  const { leadership } = deps;
+  // A standby runs nothing until elected.
+  if (leadership) void scheduler.stop();
   let stopped = false;
   return {
-    scheduler,
+    get scheduler() {
+      return scheduler;
+    },
     store,
-    start: () => scheduler.start(),
+    start() {
+      if (!leadership) return scheduler.start();
+      leadership.start({
+        elected: () => {
+          if (stopped) return;
+          scheduler = makeScheduler();
+          scheduler.start();
+        },
+        // At once: the timers stop and the running jobs' signal aborts; then wait for them to return.
+        deposed: () => scheduler.stop(),
+      });
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       try {
+        await leadership?.stop();
         await scheduler.stop();
       } catch (err) {
         deps.logger.error({ err }, 'stopping the job scheduler failed');

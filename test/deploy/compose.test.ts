@@ -92,7 +92,7 @@ describe('docker-compose.yml', () => {
     expect(result.status).toBe(0);
 
     const config = parseYaml(result.stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
-    expect(Object.keys(config.services).sort()).toEqual(['grafana', 'influxdb', 'mosquitto', 'qingliu']);
+    expect(Object.keys(config.services).sort()).toEqual(['grafana', 'influxdb', 'mosquitto', 'postgres', 'qingliu']);
     const { mosquitto, influxdb, qingliu, grafana } = config.services as Record<string, Service>;
 
     expect(mosquitto!.image).toBe('eclipse-mosquitto:2');
@@ -139,8 +139,28 @@ describe('docker-compose.yml', () => {
       'influxdb-config',
       'influxdb-data',
       'mosquitto-data',
+      'postgres-data',
       'qingliu-data',
     ]);
+  });
+
+  it('has an optional PostgreSQL for several instances: off by default, never published, DATABASE_URL passed through', () => {
+    const config = parseYaml(composeConfig(SECRETS).stdout) as {
+      services: Record<string, Service & { profiles?: string[] }>;
+    };
+    const { postgres, qingliu } = config.services;
+    expect(postgres!.profiles).toEqual(['postgres']);
+    expect(postgres!.image).toBe('postgres:15');
+    expect(postgres!.ports ?? []).toEqual([]);
+    expect(JSON.stringify(postgres!.volumes)).toContain('postgres-data:/var/lib/postgresql/data');
+    expect(JSON.stringify(postgres!.healthcheck?.test)).toContain('pg_isready');
+    // Unset: the control state stays in SQLite; set, the same variable reaches Qingliu.
+    expect(qingliu!.environment).toMatchObject({ DATABASE_URL: '', LEADER_LEASE: '15s' });
+    const url = 'postgres://qingliu:pw@postgres:5432/qingliu';
+    const withDb = parseYaml(composeConfig({ ...SECRETS, DATABASE_URL: url }).stdout) as typeof config;
+    expect(withDb.services.qingliu!.environment!.DATABASE_URL).toBe(url);
+    // Started only with `docker compose --profile postgres up` (Debian's docker-compose 1.29 `config` lists
+    // profiled services all the same, so the profile itself is what is checked).
   });
 
   it('keeps the HTTP ports on loopback by default and publishes MQTT for the stations', () => {

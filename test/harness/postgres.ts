@@ -20,8 +20,12 @@ export interface Postgres extends ManagedProcess {
   urlOf(database: string): string;
   /** Creates a fresh database and returns its URL (one per test file or suite keeps tests independent). */
   createDatabase(name: string): Promise<string>;
-  /** Runs SQL as the superuser in the `postgres` database (pg_terminate_backend and the like). */
-  admin<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs SQL as the superuser, by default in the `postgres` database (pg_terminate_backend and the like). */
+  admin<T extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+    database?: string,
+  ): Promise<T[]>;
   /** Stops (fast shutdown) and starts the server on the same port and data directory. */
   restart(): Promise<void>;
   dispose(): Promise<void>;
@@ -114,8 +118,12 @@ export async function startPostgres(): Promise<Postgres> {
   if (user) fs.writeFileSync(logFile, '');
   await proc.start();
 
-  const admin = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: urlOf('postgres') });
+  const admin = async <T extends pg.QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+    database = 'postgres',
+  ): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: urlOf(database) });
     await client.connect();
     try {
       return (await client.query<T>(sql, params)).rows;

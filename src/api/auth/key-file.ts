@@ -4,7 +4,7 @@
  * sees half a file. `qingliu keys` edits it; the server re-reads it when it changes (see key-store.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ensurePrivateDir } from '../../fs/private-files.js';
@@ -71,8 +71,15 @@ export interface NewKey {
   expiresInMs?: number;
 }
 
+/**
+ * The keys' repository port: this file, or the `api_keys` table in PostgreSQL with DATABASE_URL
+ * (pg-key-repository.ts), shared by every API instance.
+ */
 export interface KeyFile {
+  /** Where the keys are, for messages: the file, or DATABASE_URL (masked) for PostgreSQL. */
   readonly path: string;
+  /** Changes whenever a key is added or revoked, so a server re-reads only then. */
+  stamp(): Promise<string>;
   /** The file's records; a missing file is an empty list. Throws KeyFileError naming every problem. */
   read(): Promise<KeyFileData>;
   /** Adds a key and returns it: the only time the key exists outside its holder's hands. */
@@ -122,6 +129,25 @@ export async function writeFileAtomic(file: string, content: string, mode = 0o60
   }
 }
 
+/** The record of a new key (validated: throws KeyFileError naming each problem), for every repository. */
+export function newKeyRecord(input: NewKey, generated: { id: string; key: string }, now: number): KeyRecord {
+  const parsed = keyRecordSchema.safeParse({
+    id: generated.id,
+    name: input.name,
+    role: input.role,
+    plants: input.plants ?? [],
+    hash: hashApiKey(generated.key),
+    ...(input.rateLimitPerMinute !== undefined && { rateLimitPerMinute: input.rateLimitPerMinute }),
+    createdAt: new Date(now).toISOString(),
+    revokedAt: null,
+    expiresAt: input.expiresInMs === undefined ? null : new Date(now + input.expiresInMs).toISOString(),
+  });
+  if (!parsed.success) {
+    throw new KeyFileError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  return parsed.data;
+}
+
 export function createKeyFile(deps: { path: string; now: () => number; random?: (n: number) => Buffer }): KeyFile {
   const file = deps.path;
 
@@ -142,27 +168,23 @@ export function createKeyFile(deps: { path: string; now: () => number; random?: 
 
   return {
     path: file,
+    async stamp() {
+      try {
+        const s = await stat(file);
+        return `${s.ino}:${s.size}:${s.mtimeMs}`;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+        throw err;
+      }
+    },
     read,
     async add(input) {
       const data = await read();
       let generated = generateApiKey(deps.random);
       while (data.keys.some((k) => k.id === generated.id)) generated = generateApiKey(deps.random);
-      const parsed = keyRecordSchema.safeParse({
-        id: generated.id,
-        name: input.name,
-        role: input.role,
-        plants: input.plants ?? [],
-        hash: hashApiKey(generated.key),
-        ...(input.rateLimitPerMinute !== undefined && { rateLimitPerMinute: input.rateLimitPerMinute }),
-        createdAt: new Date(deps.now()).toISOString(),
-        revokedAt: null,
-        expiresAt: input.expiresInMs === undefined ? null : new Date(deps.now() + input.expiresInMs).toISOString(),
-      });
-      if (!parsed.success) {
-        throw new KeyFileError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
-      }
-      await write({ version: 1, keys: [...data.keys, parsed.data] });
-      return { record: parsed.data, key: generated.key };
+      const record = newKeyRecord(input, generated, deps.now());
+      await write({ version: 1, keys: [...data.keys, record] });
+      return { record, key: generated.key };
     },
     async revoke(id) {
       const data = await read();

@@ -1,12 +1,11 @@
 /**
- * The server's view of the API keys: the keys file plus bootstrap keys that live outside it (ADMIN_API_KEY, the
+ * The server's view of the API keys: the keys file (or PostgreSQL's api_keys) plus bootstrap keys that live outside it (ADMIN_API_KEY, the
  * demo admin key, test keys), all held as hashes. The file is re-read when it changes — checked at most every
  * `reloadIntervalMs` by the injected clock — so `qingliu keys revoke` takes effect without a restart.
  */
-import { stat } from 'node:fs/promises';
 import type { Logger } from '../../logger.js';
 import { hashApiKey } from './api-key.js';
-import { createKeyFile, type KeyRecord } from './key-file.js';
+import { createKeyFile, type KeyFile, type KeyRecord } from './key-file.js';
 import type { Principal, Role } from './principal.js';
 
 export interface BootstrapKey {
@@ -32,6 +31,8 @@ export interface KeyStore {
 export interface KeyStoreOptions {
   /** The keys file; omit for bootstrap keys only. */
   file?: string;
+  /** Or another repository of keys (PostgreSQL with DATABASE_URL); wins over `file`. */
+  repository?: KeyFile;
   bootstrap?: BootstrapKey[];
   now: () => number;
   reloadIntervalMs?: number;
@@ -61,26 +62,18 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   for (const b of options.bootstrap ?? []) {
     bootstrap.set(hashApiKey(b.key), { principal: toPrincipal({ ...b, plants: b.plants ?? [] }), revoked: false });
   }
-  const keyFile = options.file === undefined ? undefined : createKeyFile({ path: options.file, now: options.now });
+  const keyFile =
+    options.repository ??
+    (options.file === undefined ? undefined : createKeyFile({ path: options.file, now: options.now }));
 
   let fromFile = new Map<string, Entry>();
   let fileStamp = '';
   let lastCheck = Number.NEGATIVE_INFINITY;
   let reloading: Promise<void> | undefined;
 
-  async function stampOf(file: string): Promise<string> {
-    try {
-      const s = await stat(file);
-      return `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      throw err;
-    }
-  }
-
   async function readFile(): Promise<void> {
     if (!keyFile) return;
-    const stamp = await stampOf(keyFile.path);
+    const stamp = await keyFile.stamp();
     const data = await keyFile.read();
     const next = new Map<string, Entry>();
     for (const record of data.keys) {
@@ -101,7 +94,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     lastCheck = now;
     reloading ??= (async () => {
       try {
-        if ((await stampOf(keyFile.path)) !== fileStamp) {
+        if ((await keyFile.stamp()) !== fileStamp) {
           await readFile();
           options.logger?.info({ keys: fromFile.size }, 'API keys file reloaded');
         }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { cliCommand } from '../../cli-hint.js';
 import type { Logger } from '../../logger.js';
 import { generateApiKey, keyIdOf } from './api-key.js';
-import { KeyFileError, writeFileAtomic } from './key-file.js';
+import { KeyFileError, writeFileAtomic, type KeyFile } from './key-file.js';
 import { createKeyStore, type BootstrapKey, type KeyStore } from './key-store.js';
 
 export const DEMO_ADMIN_KEY_FILE = 'demo-admin-key';
@@ -17,6 +17,8 @@ export const ENV_ADMIN_KEY_ID = 'env-admin';
 export interface PrepareApiKeysOptions {
   /** `API_KEYS_FILE`. */
   keysFile: string;
+  /** The keys in PostgreSQL instead of the file (DATABASE_URL: shared by every API instance). */
+  repository?: KeyFile;
   /** `ADMIN_API_KEY`, if set. */
   adminApiKey?: string | undefined;
   /** `DATA_DIR`: where the demo admin key is kept. */
@@ -78,8 +80,10 @@ export async function prepareApiKeys(options: PrepareApiKeysOptions): Promise<Pr
     bootstrap.push({ id: keyIdOf(demoAdminKey) ?? 'demo-admin', name: 'demo admin (generated)', role: 'admin', key: demoAdminKey });
   }
 
+  const keysAt = options.repository?.path ?? options.keysFile;
   const store = createKeyStore({
     file: options.keysFile,
+    ...(options.repository && { repository: options.repository }),
     bootstrap,
     now: options.now,
     ...(options.reloadIntervalMs !== undefined && { reloadIntervalMs: options.reloadIntervalMs }),
@@ -89,9 +93,9 @@ export async function prepareApiKeys(options: PrepareApiKeysOptions): Promise<Pr
     await store.load();
   } catch (err) {
     if (err instanceof KeyFileError) return { ok: false, error: `API keys file is invalid:\n${err.message}` };
-    return { ok: false, error: `cannot read the API keys file ${options.keysFile}: ${(err as Error).message}` };
+    return { ok: false, error: `cannot read the API keys from ${keysAt}: ${(err as Error).message}` };
   }
-  const problem = checkKeysConfigured({ activeKeys: store.activeCount(), demo: options.demo, keysFile: options.keysFile });
+  const problem = checkKeysConfigured({ activeKeys: store.activeCount(), demo: options.demo, keysFile: keysAt });
   if (problem) return { ok: false, error: problem };
   return { ok: true, store, ...(demoAdminKey && { demoAdminKey, demoAdminKeyFile }) };
 }

@@ -26,6 +26,8 @@ Manages API keys (管理 API 密钥). The keys file holds only SHA-256 hashes; a
 
 Options for every sub-command:
   --file FILE        the keys file (default: API_KEYS_FILE, or DATA_DIR/api-keys.json)
+                     With DATABASE_URL set (and no --file), the keys are in PostgreSQL, shared by every
+                     API instance (多实例共享).
   --catalog FILE     catalog to check --plants against (default: CATALOG)
   -h, --help         this help
 `;
@@ -113,7 +115,9 @@ export const command: Command = {
         import('../../api/auth/principal.js'),
       ]);
     const config = loadConfig(io.env);
-    const keyFile = createKeyFile({ path: values.file ?? apiKeysFile(config), now: Date.now });
+    // With DATABASE_URL the keys are in PostgreSQL, shared by every API instance (--file still picks a file).
+    const database = values.file === undefined ? await openKeysDatabase(config.DATABASE_URL) : undefined;
+    const keyFile = database?.keys ?? createKeyFile({ path: values.file ?? apiKeysFile(config), now: Date.now });
 
     try {
       switch (sub) {
@@ -222,7 +226,35 @@ export const command: Command = {
         io.stderr.write(`qingliu keys: ${err.message}\n`);
         return 1;
       }
+      if (database) {
+        // A database error: say which database (masked), never the password.
+        io.stderr.write(
+          `qingliu keys: PostgreSQL at DATABASE_URL=${database.db.shownUrl}: ${(err as Error).message}\n`,
+        );
+        return 1;
+      }
       throw err;
+    } finally {
+      await database?.db.close();
     }
   },
 };
+
+/** The keys in PostgreSQL when DATABASE_URL is set (migrated first: the CLI may run before any server did). */
+async function openKeysDatabase(url: string | undefined) {
+  if (url === undefined) return undefined;
+  const [{ openPostgres }, { migrate }, { createPgKeyRepository }, { silentLogger }] = await Promise.all([
+    import('../../db/postgres.js'),
+    import('../../db/migrate.js'),
+    import('../../api/auth/pg-key-repository.js'),
+    import('../../logger.js'),
+  ]);
+  const db = openPostgres({ url, logger: silentLogger(), applicationName: 'qingliu-cli', max: 1 });
+  try {
+    await migrate(db, silentLogger());
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return { db, keys: createPgKeyRepository({ db, now: Date.now }) };
+}
