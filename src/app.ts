@@ -143,16 +143,23 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   /** The report archive (DATA_DIR/reports.db) and the service, for the API and the alerts role. */
   async function startReports(): Promise<void> {
-    const [{ createReportArchive }, { createReportService }, { markedReadings, reportDataMarks }] = await Promise.all([
+    const [
+      { createReportArchive },
+      { createReportService },
+      { markedReadings, reportDataMarks },
+      { rejudgedWindowsFrom },
+    ] = await Promise.all([
       import('./reports/report-archive.js'),
       import('./reports/report-service.js'),
       import('./marks/report-marks.js'),
+      import('./alerts/rejudged-windows.js'),
     ]);
     const archive = createReportArchive({ dataDir: config.DATA_DIR });
     reportArchive = archive;
     reportService = createReportService({
       readings: markedReadings(readings),
-      marks: reportDataMarks(markStoreNow()),
+      // Windows re-judged since the last issue: from the verdict history the alerts role keeps in DATA_DIR.
+      marks: reportDataMarks(markStoreNow(), rejudgedWindowsFrom({ dataDir: config.DATA_DIR })),
       catalog: catalogNow,
       timeZone: config.TIMEZONE,
       now,

@@ -21,8 +21,9 @@ export function markedReadings(store: Pick<ReadingStore, 'aggregate'>): Effectiv
 }
 
 /**
- * The DataMarks port over the mark store. `rejudgedSince` is the re-judgment's (issue 14 item 1) to answer;
- * until it is wired in, no window is re-judged after its first judgement, which `noDataMarksYet` says truthfully.
+ * The DataMarks port over the mark store. `rejudgedSince` is the re-judgment's (issue 14 item 1) to answer: the
+ * service passes the verdict history (src/alerts/rejudged-windows.ts); without one (the CLI, which has no last
+ * issue to compare with) nothing is listed.
  */
 export function reportDataMarks(
   marks: MarkSource,
