@@ -200,16 +200,25 @@ async function main(): Promise<void> {
 
     // 3. The gateway, 2,000 loggers each waiting for its 9014.
     const port = await freePort();
-    gateway = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'test/ingest/hj212/gateway-child.ts')], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        ...process.env,
-        HJ212_PORT: String(port),
-        INFLUX_URL: influx.url,
-        SPOOL_DIR: path.join(dir, 'spool'),
-        LOGGERS: String(CONNECTIONS),
+    gateway = spawn(
+      process.execPath,
+      [
+        ...(process.env.HJ212_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HJ212_BENCH_PROF}`] : []),
+        '--import',
+        'tsx',
+        path.join(REPO, 'test/ingest/hj212/gateway-child.ts'),
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          HJ212_PORT: String(port),
+          INFLUX_URL: influx.url,
+          SPOOL_DIR: path.join(dir, 'spool'),
+          LOGGERS: String(CONNECTIONS),
+        },
       },
-    });
+    );
     await waitForPort(port, 60_000);
     conns = await openConnections(port, CONNECTIONS);
     const readyRss = rssMb(gateway.pid!).current;
