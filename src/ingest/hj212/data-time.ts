@@ -38,3 +38,26 @@ export function formatQn(ts: number, zone: Zone): string {
 function two(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
+
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * The zone with its offsets remembered per quarter hour: every packet converts a DataTime, and Intl's offset lookup
+ * costs several microseconds. Offsets change only at quarter-hour boundaries in every real zone, so this is exact.
+ */
+export function cachedZone(zone: Zone, maxEntries = 4096): Zone {
+  const offsets = new Map<number, number>();
+  return {
+    name: zone.name,
+    offsetAt(ts: number): number {
+      const key = Math.floor(ts / QUARTER_HOUR);
+      let offset = offsets.get(key);
+      if (offset === undefined) {
+        if (offsets.size >= maxEntries) offsets.clear();
+        offset = zone.offsetAt(ts);
+        offsets.set(key, offset);
+      }
+      return offset;
+    },
+  };
+}

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { zone as resolveZone } from '../../domain/time-window.js';
+import { cachedZone } from './data-time.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './framer.js';
 import { createGapFillTracker, type GapFillOptions } from './gap-fill.js';
 import { Session, type SessionContext, type SessionLimits } from './session.js';
@@ -63,7 +64,7 @@ export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
     logger: options.logger,
     metrics: options.metrics,
     now: options.now,
-    zone: resolveZone(options.timeZone),
+    zone: cachedZone(resolveZone(options.timeZone)),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     gapFill: {
       tracker: createGapFillTracker(options.gapFill),

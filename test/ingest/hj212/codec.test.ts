@@ -8,7 +8,7 @@ import { checkDevice, interpret, statusFields } from '../../../src/ingest/hj212/
 import { decodeFrame, type Hj212Packet } from '../../../src/ingest/hj212/packet.js';
 import { parseCp } from '../../../src/ingest/hj212/cp.js';
 import { createReassembler } from '../../../src/ingest/hj212/reassembler.js';
-import { parseHj212Time, formatHj212Time } from '../../../src/ingest/hj212/data-time.js';
+import { cachedZone, parseHj212Time, formatHj212Time } from '../../../src/ingest/hj212/data-time.js';
 import { sm4EncryptCp, sm4DecryptCp, parseBracedBytes } from '../../../src/ingest/hj212/sm4.js';
 import { DEVICES, fixture, KEY_A2, keysFor } from './fixtures.js';
 
@@ -252,6 +252,11 @@ describe('times and values', () => {
     expect(parseHj212Time('20260230100000', SHANGHAI)).toBeUndefined();
     expect(parseHj212Time('2026120610000', SHANGHAI)).toBeUndefined();
     expect(formatHj212Time(Date.parse('2026-12-06T02:00:00Z'), zone('UTC'))).toBe('20261206020000');
+    // The cached zone gives the same instants across a DST change (America/New_York, 2026-03-08 02:00 → 03:00).
+    const ny = zone('America/New_York');
+    const cached = cachedZone(ny, 4);
+    for (let t = Date.parse('2026-03-08T05:00:00Z'); t < Date.parse('2026-03-08T09:00:00Z'); t += 7 * 60_000)
+      expect(cached.offsetAt(t)).toBe(ny.offsetAt(t));
   });
 
   const ctx = { now: NOW, zone: SHANGHAI, maxFutureSkewMs: 600_000 };

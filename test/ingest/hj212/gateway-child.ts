@@ -1,7 +1,7 @@
 /**
- * The HJ 212 gateway as a child process for the kill -9 test: a real spool, the real forwarder, a real influxd store,
- * and the server. The sink is the spool-backed test sink (test/ingest/hj212/spool-sink.ts) until the ingester's own
- * HJ 212 source (issue 13, hj212app) is on main; then this test should run src/main.ts with HJ212_PORT instead.
+ * The HJ 212 gateway as a child process for the kill -9 test and bench:hj212: the real spool, ingest pipeline (its
+ * group commit), pipeline sink, forwarder and influxd store, and the server — what the ingest role composes, without
+ * MQTT. (src/main.ts with HJ212_PORT is the same path plus the MQTT source and the API.)
  * Env: HJ212_PORT, INFLUX_URL, SPOOL_DIR, LOGGERS (devices KILL000000…, stations kill-0…).
  */
 import path from 'node:path';
@@ -9,12 +9,15 @@ import { createHj212Metrics } from '../../../src/ingest/hj212/metrics.js';
 import { createHj212Server } from '../../../src/ingest/hj212/server.js';
 import type { Hj212Device } from '../../../src/ingest/hj212/contracts.js';
 import { createForwarder } from '../../../src/ingest/forwarder.js';
+import { createPipelineSink } from '../../../src/ingest/hj212/pipeline-sink.js';
+import { createIngestPipeline } from '../../../src/ingest/ingest-pipeline.js';
+import { createMessageDecoder } from '../../../src/ingest/message-decoder.js';
+import { stationDirectory } from '../../../src/ingest/station-directory.js';
 import { createSpool } from '../../../src/ingest/spool/spool.js';
 import { createLogger } from '../../../src/logger.js';
 import { createMetrics } from '../../../src/metrics.js';
 import { createInfluxStore } from '../../../src/store/influx/influx-store.js';
 import { killMn } from './fixtures.js';
-import { createSpoolSink } from './spool-sink.js';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -45,9 +48,21 @@ for (let i = 0; i < Number(env('LOGGERS')); i++)
     record: 'realtime',
   });
 const noop = () => undefined;
+const directory = { byMn: (mn: string) => devices.get(mn) };
+const pipeline = createIngestPipeline({
+  decoder: createMessageDecoder({
+    stations: stationDirectory([]),
+    maxPayloadBytes: 256 * 1024,
+    maxFutureSkewSeconds: 600,
+  }),
+  spool,
+  metrics: metrics.ingest,
+  logger,
+  now: Date.now,
+});
 const server = createHj212Server({
-  devices: { byMn: (mn) => devices.get(mn) },
-  sink: createSpoolSink(spool),
+  devices: directory,
+  sink: createPipelineSink({ pipeline, directory }),
   events: { connected: noop, disconnected: noop, packet: noop, heartbeat: noop, status: noop },
   logger,
   metrics: createHj212Metrics(metrics.registry),
@@ -61,3 +76,6 @@ await store.start();
 spool.open();
 forwarder.start();
 await server.start();
+
+// A SIGTERM ends the process through exit handlers (so --cpu-prof can write its profile); SIGKILL is the crash test.
+process.once('SIGTERM', () => process.exit(0));

@@ -312,6 +312,23 @@ describe('HJ 212 server', () => {
     expect(c.received).toHaveLength(2);
   });
 
+  it('a half-sent packet, a logger that never reads and a slow one do not delay anyone else', async () => {
+    const half = await connect();
+    half.send(fixture('plant-2017-2061-hourly.txt').subarray(0, 60));
+    const deaf = await connect();
+    deaf.socket.pause(); // never reads its answers
+    for (let i = 0; i < 20; i++) deaf.send(fixture('national-9015-heartbeat.txt'));
+    const slow = await connect();
+    const bytes = fixture('national-2061-hourly.txt');
+    for (let i = 0; i < bytes.length; i += 7) slow.send(bytes.subarray(i, i + 7));
+    const good = await connect();
+    good.send(fixture('plant-2017-2011-realtime.txt'));
+    expect(await good.nth(0)).toMatchObject({ cn: '9014' });
+    expect(await slow.nth(0)).toMatchObject({ cn: '9014', mn: 'A140100_2006' });
+    expect(half.received).toHaveLength(0);
+    expect(rig.server.connections).toBe(4);
+  });
+
   it('closes a connection that sends only garbage, or nothing valid in time; counts why', async () => {
     await rig.server.stop(100);
     rig.spool.close();

@@ -1,10 +1,15 @@
 /**
- * A test sink over a REAL spool (src/ingest/spool): `accept` resolves only after `spool.append` returned, i.e. the
+ * A test sink over a REAL spool (src/ingest/spool): `accept` resolves only after the spool write returned, i.e. the
  * readings survive a SIGKILL. Stands in for hj212app's pipeline-backed sink until that is on main; the point of the
  * tests using it is the gateway's ordering (answer after durable), which this makes real, not instant.
+ *
+ * Group commit, as the MQTT pipeline does (src/ingest/ingest-pipeline.ts): the batches accepted while the event
+ * loop runs one turn are written with one write(2), then all of them resolve — a write per packet would make the
+ * disk, not the gateway, the bench's limit.
  */
 import type { DeadLetter, Reading } from '../../../src/domain/reading.js';
 import type { Hj212Batch, Hj212Sink } from '../../../src/ingest/hj212/contracts.js';
+import { RecordGroup } from '../../../src/ingest/spool/spool-codec.js';
 import type { Spool } from '../../../src/ingest/spool/spool.js';
 
 export interface SpoolSink extends Hj212Sink {
@@ -26,7 +31,41 @@ export function readingsOf(batch: Hj212Batch): Reading[] {
   }));
 }
 
-export function createSpoolSink(spool: Spool): SpoolSink {
+export function createSpoolSink(spool: Spool, options: { keep?: boolean } = {}): SpoolSink {
+  const keep = options.keep ?? true;
+  const group = new RecordGroup();
+  let waiting: { resolve: () => void; reject: (err: Error) => void; batch?: Hj212Batch; letter?: DeadLetter }[] = [];
+
+  function flush(): void {
+    const done = waiting;
+    waiting = [];
+    try {
+      spool.appendGroup(group);
+    } catch (err) {
+      for (const w of done) w.reject(err as Error);
+      return;
+    } finally {
+      group.clear();
+    }
+    for (const w of done) {
+      if (keep && w.batch) sink.batches.push(w.batch);
+      if (keep && w.letter) sink.letters.push(w.letter);
+      w.resolve();
+    }
+  }
+
+  function write(
+    readings: Reading[],
+    letters: DeadLetter[],
+    item: { batch?: Hj212Batch; letter?: DeadLetter },
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (waiting.length === 0) setImmediate(flush);
+      group.add(readings, letters);
+      waiting.push({ resolve, reject, ...item });
+    });
+  }
+
   const sink: SpoolSink = {
     batches: [],
     letters: [],
@@ -37,12 +76,10 @@ export function createSpoolSink(spool: Spool): SpoolSink {
       const failure = sink.failNext;
       sink.failNext = undefined;
       if (failure) throw failure;
-      spool.append(readingsOf(batch), []);
-      sink.batches.push(batch);
+      await write(readingsOf(batch), [], { batch });
     },
     async deadLetter(letter) {
-      spool.append([], [letter]);
-      sink.letters.push(letter);
+      await write([], [letter], { letter });
     },
   };
   return sink;

@@ -1,0 +1,324 @@
+/**
+ * `npm run bench:hj212` — the HJ 212 gateway benchmark of issue 13 (docs/benchmarks.md).
+ *
+ * One run, on this machine, with a real influxd from the test harness:
+ *   1. E: raw TCP ceiling — the same 2,000 connections and the same 2011 packets through loopback to a do-nothing
+ *      server (bench/hj212-echo.ts, own process) that frames each packet and writes it back; packets/s with one
+ *      packet in flight per connection, as loggers wait for their 9014;
+ *   2. W: raw InfluxDB write rate — batched line protocol of the same readings (same schema) to the same influxd;
+ *   3. the gateway — in a child process (spool, forwarder, influxd store, HJ 212 server; test/ingest/hj212/
+ *      gateway-child.ts), 2,000 loggers each sending 2011 packets of 9 pollutants and waiting for the 9014:
+ *      readings/s from the first packet until every reading is counted in influxd, against C = 1 / (1/E + 9/W);
+ *   4. answer latency (packet written → 9014 read) at half the rate of step 3, open loop, p50/p99;
+ *   5. the gateway's RSS with 2,000 connections open (VmRSS) and at peak (VmHWM).
+ * Prints one JSON line on stdout (progress on stderr). Options: --connections N (default 2000), --packets N per
+ * connection (default 10), --latency-seconds S (default 15).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { zone } from '../src/domain/time-window.js';
+import { formatHj212Time } from '../src/ingest/hj212/data-time.js';
+import { encodePacket } from '../src/ingest/hj212/encode.js';
+import { createFramer } from '../src/ingest/hj212/framer.js';
+import { decodeFrame } from '../src/ingest/hj212/packet.js';
+import { defaultValues } from '../sensors/hj212/logger.js';
+import { killMn } from '../test/ingest/hj212/fixtures.js';
+import { freePort, waitForPort } from '../test/harness/free-port.js';
+import { startInfluxd } from '../test/harness/influxd.js';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+/** Nine pollutants of a plant outfall (HJ 212-2017 Table B.1) and the parameters they become. */
+const CODES: Record<string, string> = {
+  w01018: 'cod',
+  w21003: 'nh3n',
+  w21011: 'tp',
+  w21001: 'tn',
+  w01001: 'ph',
+  w00000: 'flow',
+  w01010: 'temp',
+  w01012: 'ss',
+  w01017: 'bod5',
+};
+const R = Object.keys(CODES).length;
+const SHANGHAI = zone('Asia/Shanghai');
+const WRITE_BATCH = 5000;
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  return value;
+}
+const CONNECTIONS = Math.round(option('connections', 2000));
+const PACKETS = Math.round(option('packets', 10));
+const LATENCY_SECONDS = option('latency-seconds', 15);
+const say = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Packet k of logger i: a 2011 with nine pollutants at minute k after `base`. */
+function packet(i: number, k: number, base: number): Buffer {
+  const ts = base + k * 60_000;
+  const cp = [
+    `DataTime=${formatHj212Time(ts, SHANGHAI)}`,
+    ...Object.keys(CODES).map((c) => `${c}-Rtd=${defaultValues(c, ts, 'realtime')},${c}-Flag=N`),
+  ];
+  const qn = `${formatHj212Time(ts, SHANGHAI)}${String(i % 1000).padStart(3, '0')}`;
+  return encodePacket({ qn, st: '32', cn: '2011', pw: '123456', mn: killMn(i), flag: 5, cp: cp.join(';') });
+}
+
+interface Conn {
+  socket: net.Socket;
+  /** Resolves the next packet received. */
+  waiters: ((qn: string) => void)[];
+}
+
+async function openConnections(port: number, n: number): Promise<Conn[]> {
+  const conns: Conn[] = [];
+  for (let i = 0; i < n; i += 200) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(200, n - i) }, async () => {
+        const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+        await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+        const conn: Conn = { socket, waiters: [] };
+        const framer = createFramer();
+        socket.on('data', (chunk: Buffer) => {
+          for (const e of framer.push(chunk)) {
+            if (e.type !== 'frame') continue;
+            const d = decodeFrame(e.frame, { keysFor: () => [] });
+            conn.waiters.shift()?.(d.ok ? (d.packet.qn ?? '') : '');
+          }
+        });
+        return conn;
+      }),
+    );
+    conns.push(...batch);
+  }
+  return conns;
+}
+
+const closeAll = (conns: Conn[]) => conns.forEach((c) => c.socket.destroy());
+const reply = (conn: Conn) => new Promise<string>((resolve) => conn.waiters.push(resolve));
+
+/** Closed loop: each connection sends its packets one after the other, each after the previous one's answer. */
+async function closedLoop(conns: Conn[], packets: Buffer[][]): Promise<number> {
+  const started = performance.now();
+  await Promise.all(
+    conns.map(async (conn, i) => {
+      for (const p of packets[i]!) {
+        const answered = reply(conn);
+        conn.socket.write(p);
+        await answered;
+      }
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+async function influxQuery(url: string, db: string, q: string): Promise<number> {
+  const res = await fetch(`${url}/query?db=${db}&q=${encodeURIComponent(q)}`);
+  const body = (await res.json()) as { results: { series?: { values: unknown[][] }[] }[] };
+  return Number(body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+}
+
+async function measureRawInflux(url: string, points: string[]): Promise<number> {
+  const db = 'bench_raw';
+  await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${db}` }) });
+  const bodies: string[] = [];
+  for (let i = 0; i < points.length; i += WRITE_BATCH) bodies.push(points.slice(i, i + WRITE_BATCH).join('\n'));
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < bodies.length) {
+        const res = await fetch(`${url}/write?db=${db}&precision=ms`, { method: 'POST', body: bodies[next++]! });
+        if (res.status !== 204) throw new Error(`raw write failed: ${res.status}`);
+      }
+    }),
+  );
+  return points.length / ((performance.now() - started) / 1000);
+}
+
+function rssMb(pid: number): { peak: number; current: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peak: kb('VmHWM') / 1024, current: kb('VmRSS') / 1024 };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function main(): Promise<void> {
+  const loadBefore = os.loadavg()[0]!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-hj212-'));
+  const influx = await startInfluxd();
+  let echo: ChildProcess | undefined;
+  let gateway: ChildProcess | undefined;
+  try {
+    // In the past (DataTime more than 10 min ahead is refused): phase 3 from two days ago, phase 4 after it.
+    const base = Math.floor((Date.now() - 2 * 86_400_000) / 3_600_000) * 3_600_000;
+    const packets = Array.from({ length: CONNECTIONS }, (_, i) =>
+      Array.from({ length: PACKETS }, (_, k) => packet(i, k, base)),
+    );
+    const total = CONNECTIONS * PACKETS;
+
+    // 1. E: the same packets through loopback to a do-nothing server.
+    echo = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/hj212-echo.ts')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const echoPort = Number(
+      await new Promise<string>((resolve) => echo!.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))),
+    );
+    let conns = await openConnections(echoPort, CONNECTIONS);
+    const echoSeconds = await closedLoop(conns, packets);
+    closeAll(conns);
+    echo.kill();
+    const E = total / echoSeconds;
+    say(`E = ${Math.round(E)} packets/s (raw TCP round trips, ${CONNECTIONS} connections)`);
+
+    // 2. W: raw influxd writes of the same readings.
+    const lines: string[] = [];
+    for (let i = 0; i < CONNECTIONS; i++)
+      for (let k = 0; k < PACKETS; k++)
+        for (const [code, param] of Object.entries(CODES))
+          lines.push(
+            `reading,param=${param},station=kill-${i} value=${defaultValues(code, base + k * 60_000, 'realtime')},flag="N" ${base + k * 60_000}`,
+          );
+    const W = await measureRawInflux(influx.url, lines);
+    const C = 1 / (1 / E + R / W);
+    say(`W = ${Math.round(W)} points/s; C = ${Math.round(C)} packets/s`);
+
+    // 3. The gateway, 2,000 loggers each waiting for its 9014.
+    const port = await freePort();
+    gateway = spawn(
+      process.execPath,
+      [
+        ...(process.env.HJ212_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HJ212_BENCH_PROF}`] : []),
+        '--import',
+        'tsx',
+        path.join(REPO, 'test/ingest/hj212/gateway-child.ts'),
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          HJ212_PORT: String(port),
+          INFLUX_URL: influx.url,
+          SPOOL_DIR: path.join(dir, 'spool'),
+          LOGGERS: String(CONNECTIONS),
+        },
+      },
+    );
+    await waitForPort(port, 60_000);
+    conns = await openConnections(port, CONNECTIONS);
+    const readyRss = rssMb(gateway.pid!).current;
+    const started = performance.now();
+    const answerSeconds = await closedLoop(conns, packets);
+    const expected = total * R;
+    await until(
+      async () => (await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading')) >= expected,
+      300_000,
+      'every reading stored',
+    );
+    const e2eSeconds = (performance.now() - started) / 1000;
+    const stored = await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading');
+    const connectedRss = rssMb(gateway.pid!);
+    const packetsPerSecond = total / e2eSeconds;
+    say(
+      `gateway: ${Math.round(total / answerSeconds)} packets/s answered, ${Math.round(packetsPerSecond * R)} readings/s stored`,
+    );
+
+    // 4. Answer latency at half that rate, open loop (each connection on its own schedule).
+    const rate = packetsPerSecond / 2;
+    const perConnection = Math.max(1, Math.round((rate * LATENCY_SECONDS) / CONNECTIONS));
+    const latencies: number[] = [];
+    const latencyBase = base + PACKETS * 60_000;
+    const interval = (CONNECTIONS / rate) * 1000;
+    await Promise.all(
+      conns.map(async (conn, i) => {
+        await new Promise((r) => setTimeout(r, (i / CONNECTIONS) * interval));
+        const pending: Promise<void>[] = [];
+        for (let k = 0; k < perConnection; k++) {
+          const p = packet(i, k, latencyBase);
+          const sent = performance.now();
+          pending.push(reply(conn).then(() => void latencies.push(performance.now() - sent)));
+          conn.socket.write(p);
+          await new Promise((r) => setTimeout(r, interval));
+        }
+        await Promise.all(pending);
+      }),
+    );
+    latencies.sort((a, b) => a - b);
+    const latencyExpected = expected + CONNECTIONS * perConnection * R;
+    await until(
+      async () => (await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading')) >= latencyExpected,
+      300_000,
+      'latency readings stored',
+    );
+    const storedAll = await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading');
+    const rss = rssMb(gateway.pid!);
+    closeAll(conns);
+
+    const ratio = packetsPerSecond / C;
+    const result = {
+      bench: 'hj212',
+      date: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        node: process.version,
+        load_1m_before: Number(loadBefore.toFixed(2)),
+        load_1m_after: Number(os.loadavg()[0]!.toFixed(2)),
+      },
+      connections: CONNECTIONS,
+      readings_per_packet: R,
+      packets: total,
+      e2e_readings_per_s: Math.round(packetsPerSecond * R),
+      e2e_packets_per_s: Math.round(packetsPerSecond),
+      answered_packets_per_s: Math.round(total / answerSeconds),
+      raw_tcp_packets_per_s: Math.round(E),
+      raw_influx_points_per_s: Math.round(W),
+      ceiling_packets_per_s: Math.round(C),
+      e2e_vs_ceiling: Number(ratio.toFixed(3)),
+      latency_rate_packets_per_s: Math.round(rate),
+      latency_samples: latencies.length,
+      latency_p50_ms: Math.round(percentile(latencies, 50)),
+      latency_p99_ms: Math.round(percentile(latencies, 99)),
+      gateway_rss_connected_mb: Math.round(readyRss),
+      gateway_rss_after_load_mb: Math.round(connectedRss.current),
+      gateway_peak_rss_mb: Math.round(rss.peak),
+      gateway_runtime: 'tsx',
+      readings_expected: latencyExpected,
+      readings_stored: storedAll,
+      readings_lost: latencyExpected - storedAll,
+      first_phase_stored: stored,
+      targets_met: {
+        e2e_at_least_0_7_ceiling: ratio >= 0.7,
+        p99_at_most_1_s: percentile(latencies, 99) <= 1000,
+        rss_at_most_250_mb: rss.peak <= 250,
+        zero_lost: latencyExpected === storedAll,
+      },
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    echo?.kill();
+    if (gateway && gateway.exitCode === null) {
+      const exited = new Promise((r) => gateway!.once('exit', r));
+      gateway.kill('SIGTERM');
+      await exited;
+    }
+    await influx.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
