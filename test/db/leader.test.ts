@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/logger.js';
 import { startPostgres, type Postgres as Server } from '../harness/postgres.js';
 import { until } from '../ingest/e2e.js';
 
-const LEASE_MS = 900;
+const LEASE_MS = 1500;
 
 /** Polls until `check` holds (see test/ingest/e2e.ts); returns the milliseconds it took. */
 async function within(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<number> {
@@ -63,7 +63,7 @@ describe('leader election over a PostgreSQL lease (real PostgreSQL 15)', () => {
     // Several lease periods later there is still exactly one, the same one.
     const first = leaders()[0]!;
     const stable = Date.now();
-    await within('three lease periods', () => Date.now() - stable > 3 * LEASE_MS);
+    await within('two lease periods', () => Date.now() - stable > 2 * LEASE_MS);
     expect(leaders()).toEqual([first]);
     const other = first === a ? b : a;
 
@@ -81,7 +81,10 @@ describe('leader election over a PostgreSQL lease (real PostgreSQL 15)', () => {
     );
     expect(rows[0]!.n).toBe(1);
     const deposedIn = await within('the leader steps down', () => !other.leadership.isLeader, 2_000);
-    expect(other.events.at(-1)).toBe('deposed: the database connection was lost');
+    // The connection's end, or the renewal that was in flight on it, whichever the leader noticed first.
+    expect(other.events.at(-1)).toMatch(
+      /^deposed: (the database connection was lost|renewing the lease failed: .*Connection terminated.*)$/,
+    );
     // At once: well before its lease would have run out.
     expect(deposedIn).toBeLessThan(LEASE_MS / 2);
     // Someone leads again within a lease and a poll.
