@@ -18,6 +18,10 @@ import { createHttpApp } from '../../src/api/http.js';
 import { register as registerAlertRoutes } from '../../src/api/routes/alerts.js';
 import { registerDataRoutes } from '../../src/api/routes/index.js';
 import { register as registerReportRoutes } from '../../src/api/routes/reports.js';
+import { register as registerMarkRoutes } from '../../src/api/routes/marks.js';
+import { withDataMarks } from '../../src/marks/marked-reading-store.js';
+import { createMarkService, noRejudgmentYet } from '../../src/marks/mark-service.js';
+import { createSqliteMarkStore } from '../../src/marks/sqlite-mark-store.js';
 import { storedFlagReadings } from '../../src/reports/effective-readings.js';
 import { createReportService } from '../../src/reports/report-service.js';
 import { loadCatalog, type Catalog } from '../../src/catalog/index.js';
@@ -133,7 +137,16 @@ export async function startDashboardServer(options: { timeZone?: string } = {}):
     lang: 'zh-CN',
   });
 
-  const api = switchableStore(store);
+  // Data marks (issue 14): the API reads through the mark-applying store, as in the service.
+  const markStore = createSqliteMarkStore({ dataDir: dir });
+  const marks = createMarkService({
+    store: markStore,
+    touches: noRejudgmentYet,
+    now,
+    autoApproveOperator: false,
+    logger,
+  });
+  const api = switchableStore(withDataMarks(store, markStore));
   const keys = createKeyStore({
     now,
     bootstrap: [
@@ -165,6 +178,7 @@ export async function startDashboardServer(options: { timeZone?: string } = {}):
           now,
           timeZone,
         }),
+      (app) => registerMarkRoutes(app, { service: marks, catalog: () => catalog, now, timeZone, maxRangeDays: 366 }),
     ],
     publicRoutes: [
       (root) =>
@@ -193,6 +207,7 @@ export async function startDashboardServer(options: { timeZone?: string } = {}):
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       alertStore.close();
+      await markStore.close();
       await store.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -134,3 +134,26 @@ export interface ComplianceJson {
   items: ComplianceRowJson[];
   note: string;
 }
+
+/** A data mark (`GET /stations/{id}/marks`, `GET /marks`). */
+export interface MarkJson {
+  id: number;
+  station: { id: string; name: { zh: string; en: string }; kind: string };
+  parameters: 'all' | string[];
+  from: string;
+  to: string;
+  flag: string;
+  flag_name: { zh: string; en: string };
+  reason: string;
+  state: 'pending' | 'approved' | 'rejected' | 'revoked';
+  marked_by: { key_id: string; name: string; role: string };
+  marked_at: string;
+  verdict: { kind: string; by: { key_id: string; name: string; role: string }; at: string; note: string } | null;
+  revocation: { kind: string; by: { key_id: string; name: string; role: string }; at: string; note: string } | null;
+}
+
+export interface MarkPageJson {
+  tz: string;
+  items: MarkJson[];
+  nextCursor: string | null;
+}

@@ -25,6 +25,14 @@ export interface TrendSeries {
   flagged: FlaggedPoint[];
 }
 
+/** A data mark's range on the chart (issue 14): approved marks filled, pending ones outlined. */
+export interface ChartMark {
+  from: number;
+  to: number;
+  flag: string;
+  state: 'approved' | 'pending';
+}
+
 export interface TrendChartOptions {
   label: string;
   decimals: number;
@@ -45,6 +53,10 @@ export interface TrendChartOptions {
   /** The visible x range (epoch ms), so an empty stretch at either end still shows as time. */
   from: number;
   to: number;
+  /** Data marks over this parameter, drawn behind the line. */
+  marks?: readonly ChartMark[];
+  /** Given, a drag across the chart selects a time range (to mark it) and calls this with [from, to). */
+  onSelect?: (from: number, to: number) => void;
 }
 
 const LINE_COLOR = '#0b4f85';
@@ -109,6 +121,39 @@ function drawBands(u: uPlot, bands: Limits['bands'], classLabel: (cls: string) =
       ctx.fillStyle = '#5f6b78';
       ctx.fillText(classLabel(band.kind), bbox.left + bbox.width - 4 * pxRatio, (top + bottom) / 2);
     }
+  }
+  ctx.restore();
+}
+
+const MARK_COLOR = '#7c3aed';
+
+/** Marked ranges: approved ones a violet wash with their flag letter, pending ones a dashed outline. */
+function drawMarks(u: uPlot, marks: readonly ChartMark[]): void {
+  if (marks.length === 0) return;
+  const { ctx, bbox } = u;
+  const pxRatio = devicePixelRatio || 1;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
+  ctx.clip();
+  ctx.font = `bold ${10 * pxRatio}px system-ui, sans-serif`;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  for (const m of marks) {
+    const x0 = Math.max(bbox.left, u.valToPos(m.from, 'x', true));
+    const x1 = Math.min(bbox.left + bbox.width, u.valToPos(m.to, 'x', true));
+    if (!(x1 > x0)) continue;
+    if (m.state === 'approved') {
+      ctx.fillStyle = `${MARK_COLOR}26`;
+      ctx.fillRect(x0, bbox.top, Math.max(x1 - x0, pxRatio), bbox.height);
+    } else {
+      ctx.strokeStyle = MARK_COLOR;
+      ctx.lineWidth = 1.2 * pxRatio;
+      ctx.setLineDash([4 * pxRatio, 3 * pxRatio]);
+      ctx.strokeRect(x0, bbox.top + pxRatio, Math.max(x1 - x0, pxRatio), bbox.height - 2 * pxRatio);
+    }
+    ctx.fillStyle = MARK_COLOR;
+    ctx.fillText(m.state === 'approved' ? m.flag : `${m.flag}?`, x0 + 3 * pxRatio, bbox.top + 3 * pxRatio);
   }
   ctx.restore();
 }
@@ -192,6 +237,7 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
     if (both && series.times[i]! - series.times[i - 1]! <= (options.gapMs ?? Number.POSITIVE_INFINITY)) joined++;
   }
   container.dataset.joined = String(joined);
+  container.dataset.marks = String(options.marks?.length ?? 0);
   const fmt = (v: number | null) => (v === null || v === undefined ? '—' : v.toFixed(options.decimals));
   const timeZone = options.timeZone;
   const color = options.color ?? LINE_COLOR;
@@ -268,9 +314,26 @@ export function trendChart(container: HTMLElement, series: TrendSeries, options:
     ],
     bands: hasSpread ? [{ series: [3, 2], fill: `${color}1f` }] : [],
     legend: { live: true },
-    cursor: { points: { size: 7 } },
+    cursor: {
+      points: { size: 7 },
+      ...(options.onSelect && { drag: { x: true, y: false, setScale: false } }),
+    },
     hooks: {
-      drawClear: [(u) => drawBands(u, options.limits.bands, options.classLabel)],
+      drawClear: [
+        (u) => {
+          drawBands(u, options.limits.bands, options.classLabel);
+          drawMarks(u, options.marks ?? []);
+        },
+      ],
+      // A drag selects a range to mark; a click (no width) selects nothing.
+      setSelect: [
+        (u) => {
+          if (!options.onSelect || u.select.width < 3) return;
+          const from = Math.round(u.posToVal(u.select.left, 'x'));
+          const to = Math.round(u.posToVal(u.select.left + u.select.width, 'x'));
+          if (to > from) options.onSelect(from, to);
+        },
+      ],
       // The legend's values belong to the point under the cursor: without one, show the series' names only (no
       // empty "时间: —" row until someone hovers).
       setCursor: [

@@ -16,6 +16,7 @@ import { errorBox, loading } from './ui.js';
 import { renderAlerts } from './views/alerts.js';
 import { renderCompliance } from './views/compliance.js';
 import { renderLogin } from './views/login.js';
+import { renderMarks } from './views/marks.js';
 import { renderOverview } from './views/overview.js';
 import { renderReport } from './views/report.js';
 import { renderStation } from './views/station.js';
@@ -26,6 +27,7 @@ const VIEWS: Record<Exclude<RouteName, 'login'>, View> = {
   alerts: renderAlerts,
   compliance: renderCompliance,
   report: renderReport,
+  marks: renderMarks,
 };
 
 /** localStorage, or nothing when the browser refuses it (private mode, storage disabled). */
@@ -90,6 +92,7 @@ function boot(root: HTMLElement): void {
             session.can('alerts:read') ? link('alerts', 'nav.alerts') : null,
             link('compliance', 'nav.compliance'),
             link('report', 'nav.report'),
+            session.can('marks:create') ? link('marks', 'nav.marks') : null,
             h('a', { href: 'docs', target: '_blank', rel: 'noopener' }, i18n.t('nav.api')),
           )
         : h('span', { class: 'nav' }),

@@ -2,7 +2,7 @@
  * Hash routes (`#/station/longdukou?range=7d`): the server serves one page at `/`, deep links survive a reload,
  * and nothing collides with `/api/v1` — also when a reverse proxy mounts Qingliu under a prefix.
  */
-export const ROUTE_NAMES = ['overview', 'station', 'alerts', 'compliance', 'report', 'login'] as const;
+export const ROUTE_NAMES = ['overview', 'station', 'alerts', 'compliance', 'report', 'marks', 'login'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 export interface Route {

@@ -6,6 +6,7 @@
 import type {
   AggregatedSeriesJson,
   LimitBandJson,
+  MarkJson,
   QualityJson,
   QualityWindowJson,
   RawReadingJson,
@@ -31,6 +32,7 @@ import { durationMs, fmtDate, fmtDateTime, fmtNumber, fmtPercent, isoForInput } 
 import type { I18n, MessageKey, TermKey } from '../i18n.js';
 import { flagMeaning, paramDecimals, paramName, paramUnit } from '../params.js';
 import { hrefOf } from '../router.js';
+import { chartMarks, MARK_FLAGS, markFlagText, markRange, stationMarks } from '../marks.js';
 import {
   card,
   classBadge,
@@ -329,6 +331,8 @@ interface ChartData {
   downsampled: boolean;
   truncated: boolean;
   perParameter: Map<string, TrendSeries & { excluded: number }>;
+  /** Pending and approved data marks over the range (issue 14). */
+  marks: MarkJson[];
 }
 
 async function loadChartData(ctx: ViewContext, st: StationDetailJson, range: RangeChoice): Promise<ChartData> {
@@ -354,17 +358,27 @@ async function loadChartData(ctx: ViewContext, st: StationDetailJson, range: Ran
       }
     }
     addFlagged(raw.items);
-    return { from: raw.from, to: raw.to, window: 'raw', downsampled: false, truncated: raw.truncated, perParameter };
+    const marks = await stationMarks(ctx, st.id, range.from, range.to).catch(() => []);
+    return {
+      from: raw.from,
+      to: raw.to,
+      window: 'raw',
+      downsampled: false,
+      truncated: raw.truncated,
+      perParameter,
+      marks,
+    };
   }
 
   // Means, minima and maxima of valid readings; the flagged readings themselves from one raw page (markers only).
-  const [agg, raw] = await Promise.all([
+  const [agg, raw, marks] = await Promise.all([
     ctx.api.get<AggregatedSeriesJson>(
       `/stations/${encodeURIComponent(st.id)}/series`,
       { from: range.from, to: range.to, window: range.window, agg: 'mean,min,max' },
       { signal: ctx.signal },
     ),
     fetchRaw(ctx, st.id, range, 5000).catch(() => ({ items: [], truncated: true, from: 0, to: 0 })),
+    stationMarks(ctx, st.id, range.from, range.to).catch(() => []),
   ]);
   for (const series of agg.series) {
     const target = perParameter.get(series.parameter);
@@ -387,7 +401,80 @@ async function loadChartData(ctx: ViewContext, st: StationDetailJson, range: Ran
     downsampled: agg.downsampled,
     truncated: raw.truncated,
     perParameter,
+    marks,
   };
+}
+
+/**
+ * The form under a chart after a drag selected a time range: flag and reason, then POST the mark. The answer
+ * says whether it is in effect (bureau, admin) or waits for the bureau (operators); the charts then reload.
+ */
+function markForm(
+  ctx: ViewContext,
+  st: StationDetailJson,
+  code: string,
+  from: number,
+  to: number,
+  close: () => void,
+): HTMLElement {
+  const { i18n } = ctx;
+  const flag = h(
+    'select',
+    { name: 'flag', 'aria-label': i18n.t('marks.flag') },
+    ...MARK_FLAGS.map((f) => h('option', { value: f }, markFlagText(i18n, f))),
+  ) as HTMLSelectElement;
+  const reason = h('textarea', {
+    name: 'reason',
+    rows: 2,
+    placeholder: i18n.t('marks.reasonPlaceholder'),
+    'aria-label': i18n.t('marks.reason'),
+  }) as HTMLTextAreaElement;
+  const status = h('div', { class: 'mark-form-status' });
+  const submit = async (ev: Event) => {
+    ev.preventDefault();
+    if (reason.value.trim() === '') {
+      replace(status, h('p', { class: 'error', role: 'alert' }, i18n.t('marks.reasonRequired')));
+      reason.focus();
+      return;
+    }
+    try {
+      const mark = await ctx.api.post<MarkJson>(`/stations/${encodeURIComponent(st.id)}/marks`, {
+        parameters: [code],
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        flag: flag.value,
+        reason: reason.value.trim(),
+      });
+      replace(
+        status,
+        h(
+          'p',
+          { class: 'notice', role: 'status', 'data-mark-state': mark.state },
+          i18n.t(mark.state === 'approved' ? 'marks.createdApproved' : 'marks.createdPending'),
+          ` (#${mark.id})`,
+        ),
+      );
+      // The charts, the timeline and the verdicts are recomputed with the mark.
+      setTimeout(() => ctx.navigate(location.hash, { replace: true }), 1200);
+    } catch (err) {
+      replace(status, h('p', { class: 'error', role: 'alert' }, err instanceof ApiError ? err.message : String(err)));
+    }
+  };
+  return h(
+    'form',
+    { class: 'mark-form', 'data-mark-form': code, onsubmit: (ev: Event) => void submit(ev) },
+    h('strong', null, i18n.t('marks.formTitle', { param: paramName(i18n, code) })),
+    h('span', { class: 'mark-form-range' }, `${fmtDateTime(from, ctx.timeZone)} – ${fmtDateTime(to, ctx.timeZone)}`),
+    h('label', null, i18n.t('marks.flag'), flag),
+    h('label', { class: 'mark-form-reason' }, i18n.t('marks.reason'), reason),
+    h(
+      'div',
+      { class: 'mark-form-buttons' },
+      h('button', { type: 'submit', class: 'btn btn-small btn-primary' }, i18n.t('marks.submit')),
+      h('button', { type: 'button', class: 'btn btn-small', onclick: close }, i18n.t('marks.cancel')),
+    ),
+    status,
+  );
 }
 
 /**
@@ -407,6 +494,8 @@ function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: 
   const unit = paramUnit(code);
   const container = h('div', { class: 'chart', 'data-parameter': code });
   const flags = [...new Set(series.flagged.map((p) => p.flag))].sort();
+  const marks = data.marks.filter((m) => m.parameters === 'all' || m.parameters.includes(code));
+  const formSlot = h('div', { class: 'mark-form-slot' });
   const el = h(
     'section',
     {
@@ -437,6 +526,22 @@ function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: 
     series.excluded > 0 && data.window !== 'raw'
       ? h('p', { class: 'chart-note' }, i18n.t('station.excluded', { n: series.excluded }))
       : null,
+    marks.length > 0
+      ? h(
+          'p',
+          { class: 'chart-note mark-legend', 'data-marks': marks.length },
+          h('i', { class: 'sw', style: 'background:#7c3aed40;border:1px dashed #7c3aed' }),
+          i18n.t('marks.onChart'),
+          i18n.lang() === 'en' ? ': ' : '：',
+          marks
+            .map(
+              (m) =>
+                `${markFlagText(i18n, m.flag)} ${markRange(m, ctx.timeZone)}（${i18n.t(`marks.state.${m.state}` as MessageKey)}）`,
+            )
+            .join('；'),
+        )
+      : null,
+    formSlot,
     !band && st.standard.kind === 'gb3838'
       ? h('p', { class: 'chart-note', 'data-note': 'no-bands' }, noBandsNote(i18n, st, code))
       : null,
@@ -466,6 +571,14 @@ function chartCard(ctx: ViewContext, st: StationDetailJson, code: string, data: 
           ? 3 * (durationMs(st.interval) ?? HOUR)
           : 2 * Math.max(durationMs(data.window) ?? HOUR, durationMs(st.interval) ?? 0)) + 1,
       timeZone: ctx.timeZone,
+      marks: chartMarks(marks, code),
+      ...(ctx.session.can('marks:create') && {
+        onSelect: (from: number, to: number) =>
+          replace(
+            formSlot,
+            markForm(ctx, st, code, from, to, () => replace(formSlot)),
+          ),
+      }),
     });
     ctx.onCleanup(() => chart.destroy());
   });
@@ -725,7 +838,7 @@ function controls(ctx: ViewContext, st: StationDetailJson, range: RangeChoice): 
             i18n.t('common.to'),
             h('input', { type: 'datetime-local', name: 'to', value: range.to, required: true }),
           ),
-          h('button', { type: 'submit', class: 'btn btn-small' }, i18n.t('common.apply')),
+          h('button', { type: 'submit', class: 'btn btn-small btn-primary' }, i18n.t('common.apply')),
         )
       : null;
   return h(
@@ -791,7 +904,15 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
         ? card(i18n.t(st.standard.kind === 'gb3838' ? 'station.timeline' : 'station.timelinePlant'), timelineEl)
         : h('div'),
     ),
-    card(i18n.t('station.trends'), controls(ctx, st, range), chartsNote, chartsEl),
+    card(
+      i18n.t('station.trends'),
+      controls(ctx, st, range),
+      ctx.session.can('marks:create')
+        ? h('p', { class: 'chart-note', id: 'mark-hint' }, i18n.t('marks.selectHint'))
+        : null,
+      chartsNote,
+      chartsEl,
+    ),
     st.kind === 'river_section' && st.upstream.length > 0 ? card(i18n.t('station.upstream'), upstreamEl) : null,
   );
 
