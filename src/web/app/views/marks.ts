@@ -62,22 +62,26 @@ function row(ctx: ViewContext, m: MarkJson, status: HTMLElement, reload: () => v
     canDecide
       ? h(
           'td',
-          { class: 'mark-actions' },
-          note,
+          null,
           h(
-            'button',
-            {
-              type: 'button',
-              class: 'btn btn-small btn-primary',
-              'data-action': 'approve',
-              onclick: () => void decide('approve'),
-            },
-            i18n.t('marks.approve'),
-          ),
-          h(
-            'button',
-            { type: 'button', class: 'btn btn-small', 'data-action': 'reject', onclick: () => void decide('reject') },
-            i18n.t('marks.reject'),
+            'div',
+            { class: 'mark-actions' },
+            note,
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-small btn-primary',
+                'data-action': 'approve',
+                onclick: () => void decide('approve'),
+              },
+              i18n.t('marks.approve'),
+            ),
+            h(
+              'button',
+              { type: 'button', class: 'btn btn-small', 'data-action': 'reject', onclick: () => void decide('reject') },
+              i18n.t('marks.reject'),
+            ),
           ),
         )
       : null,
