@@ -565,9 +565,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     );
     expect(await row.locator('.detected .late').innerText()).toBe('迟发现');
     expect(await page.locator('#alert-window').innerText()).toBe(await row.locator('.window-time').innerText());
-    expect(await page.locator('#alert-detected').innerText()).toMatch(
-      /（窗口结束\d+(\.\d)?小时后根据补传数据发现）$/,
-    );
+    expect(await page.locator('#alert-detected').innerText()).toMatch(/（窗口结束\d+(\.\d)?小时后根据补传数据发现）$/);
     await shot('17-alert-late');
   });
 
