@@ -31,7 +31,16 @@ export async function judgeDemoHistory(options: {
       const end = bucketStart(options.to, window, options.timeZone);
       const starts = bucketsBetween(options.from, end, window, options.timeZone).filter((s) => s >= options.from);
       for (const [i, start] of starts.entries()) {
-        await options.service.evaluateWindow({ stationId: station.id, rule, start, end: starts[i + 1] ?? end });
+        const windowEnd = starts[i + 1] ?? end;
+        // Judged now, about the past: the alerts carry their windows' times and say they were found in catch-up,
+        // not "opened a minute ago" (issue 14).
+        await options.service.evaluateWindow({
+          stationId: station.id,
+          rule,
+          start,
+          end: windowEnd,
+          ...(options.to - windowEnd > 30 * 60_000 ? { detection: 'catch_up' as const } : {}),
+        });
         judged += 1;
       }
     }

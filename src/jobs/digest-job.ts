@@ -63,7 +63,7 @@ export interface DigestJobOptions {
   settings: AlertSettings;
   standards?: Standards;
   service: Pick<AlertService, 'rulesFor' | 'list'>;
-  store: Pick<AlertStore, 'enqueue' | 'transaction'>;
+  store: Pick<AlertStore, 'enqueue' | 'transaction'> & Partial<Pick<AlertStore, 'rejudgeCounts'>>;
   /** Told after digests were queued, so they go out at once. */
   outbox?: { nudge(): void };
   /** The bureau's units (see digestRecipients). */
@@ -103,6 +103,14 @@ export function createDigestJob(options: DigestJobOptions): Job {
         day,
         ctx.now,
       );
+      // So that a report never changes silently: how many windows were judged again that day (ADR 0013).
+      const rejudged = options.store.rejudgeCounts?.(day.start, day.end);
+      if (rejudged)
+        report.rejudged = {
+          windows: rejudged.rejudged,
+          changed: rejudged.changed,
+          beyondHorizon: rejudged.beyondHorizon,
+        };
       const unavailable = {
         sections: report.sections.filter((s) => s.status === 'unavailable').length,
         effluents: report.effluents.filter((e) => e.status === 'unavailable').length,

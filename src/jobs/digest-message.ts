@@ -133,6 +133,21 @@ export function renderDigest(
         : `- 数据标记：本日有 ${report.readingsUnderMarks} 条数据处于已生效的数据标记下，按标记后的有效标记计算`,
     );
   }
+  // Said when windows of the day were judged again (the JSON always carries the counts).
+  const r = report.rejudged;
+  if (r && (r.windows > 0 || r.beyondHorizon > 0)) {
+    const beyond =
+      r.beyondHorizon === 0
+        ? ''
+        : en
+          ? `; ${r.beyondHorizon} touched window(s) beyond the re-judgment horizon recorded, not re-judged`
+          : `；另有${r.beyondHorizon}个时段超出重新评价期限，仅记录`;
+    lines.push(
+      en
+        ? `- Re-judged (重新评价): ${r.windows} window(s) judged again after late, corrected or marked data, ${r.changed} with a changed verdict${beyond}`
+        : `- 重新评价：${r.windows}个评价时段因补传、更正或标记的数据重新评价，其中${r.changed}个结论改变${beyond}`,
+    );
+  }
 
   const bad = report.sections.filter((s) => s.status === 'non_compliant');
   const unknownNote = (n: number) =>
@@ -259,6 +274,15 @@ export function digestToJson(report: DigestReport): Record<string, unknown> {
       exceeding: e.exceeding,
       ...(e.reason !== undefined ? { reason: e.reason } : {}),
     })),
+    ...(report.rejudged
+      ? {
+          rejudged: {
+            windows: report.rejudged.windows,
+            changed: report.rejudged.changed,
+            beyond_horizon: report.rejudged.beyondHorizon,
+          },
+        }
+      : {}),
     open_alerts: {
       total: report.openAlerts.total,
       by_severity: report.openAlerts.bySeverity,

@@ -92,6 +92,11 @@ export interface DigestReport {
    * made the figures above. null where marks are not applied.
    */
   readingsUnderMarks: number | null;
+  /**
+   * Windows judged again during the day because their data changed after they were judged (ADR 0013), how many of
+   * those changed verdict, and touched windows beyond the re-judgment horizon (recorded, not re-judged).
+   */
+  rejudged?: { windows: number; changed: number; beyondHorizon: number };
 }
 
 /** What the digest asks of the mark-applying store (src/marks/marked-reading-store.ts). */

@@ -150,6 +150,18 @@ describe('re-judging touched windows', () => {
     expect(resolved).toHaveLength(1);
     expect(resolved[0]!.text).toContain('数据已更正');
     expect(store.rejudgeCounts(T0, T0 + 24 * HOUR)).toEqual({ rejudged: 6, changed: 6, beyondHorizon: 0 });
+
+    // The next morning's digest says how many windows of the day were judged again, so the record never changes
+    // silently.
+    jr.rig.clock.set(T0 + 32 * HOUR + 30 * MIN);
+    await jr.jobs.scheduler.run('daily-digest', 'schedule');
+    await deliver();
+    const digest = receiver.requests
+      .filter((r) => r.url === '/unit?unit=city')
+      .map((r) => JSON.parse(r.body) as { event: string; text: string; digest?: Record<string, unknown> })
+      .find((n) => n.event === 'digest')!;
+    expect(digest.digest).toMatchObject({ rejudged: { windows: 6, changed: 6, beyond_horizon: 0 } });
+    expect(digest.text).toContain('重新评价：6个评价时段因补传、更正或标记的数据重新评价，其中6个结论改变');
   });
 
   it('raises the severity of the open alert when late data makes a past window worse', async () => {

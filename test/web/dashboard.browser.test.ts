@@ -541,6 +541,34 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     await shot('12-alert-detail');
   });
 
+  it('alerts page: the window an alert is about comes first, the detection time beside it, a late one says why', async () => {
+    // An alert found from back-filled data: its window closed 13 hours before it was detected.
+    const end = Math.floor(Date.now() / (4 * HOUR)) * 4 * HOUR - 12 * HOUR;
+    const late: Finding = { ...violation('xinzha', 1.9), windowStart: end - 4 * HOUR, windowEnd: end };
+    const id = server.alerts.applyOutcome({
+      stationId: 'xinzha',
+      rule: 'threshold',
+      start: late.windowStart,
+      end: late.windowEnd,
+      outcome: { kind: 'violation', finding: { ...late, rule: 'threshold' } },
+      detection: 'late_data',
+    }).alert!.id;
+    await page.goto(`${server.base}/#/alerts?id=${id}`);
+    await page.waitForSelector(`#alert-detail [data-alert="${id}"]`);
+    const headers = await page.locator('#alerts-table thead th').allInnerTexts();
+    expect(headers.indexOf('告警时段')).toBeGreaterThan(-1);
+    expect(headers.indexOf('发现时间')).toBe(headers.indexOf('告警时段') + 1);
+    const row = page.locator(`#alerts-table tr[data-alert="${id}"]`);
+    const shanghai = (ms: number) => new Date(ms + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ');
+    expect(await row.locator('.window-time').innerText()).toBe(
+      `${shanghai(late.windowStart)} – ${shanghai(late.windowEnd).slice(11)}`,
+    );
+    expect(await row.locator('.detected .late').innerText()).toBe('迟发现');
+    expect(await page.locator('#alert-window').innerText()).toBe(await row.locator('.window-time').innerText());
+    expect(await page.locator('#alert-detected').innerText()).toMatch(/（窗口结束\d+(\.\d)?小时后根据补传数据发现）$/);
+    await shot('17-alert-late');
+  });
+
   it('Chinese pages carry no English words, English pages no Chinese (outside marked other-language terms)', async () => {
     const stray = (lang: 'zh-CN' | 'en') =>
       page.evaluate((lang) => {

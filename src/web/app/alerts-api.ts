@@ -47,6 +47,11 @@ export interface AlertView {
   severity: string;
   openedAt: number;
   updatedAt: number;
+  /** The time the alert is about (its windows) and when it was detected, with why late (null: on time). */
+  windowStart: number;
+  windowEnd: number;
+  detectedAt: number;
+  detection: string | null;
   count: number;
   latest: FindingView;
   escalationLevel: number;
@@ -141,6 +146,8 @@ export function normaliseAlert(raw: unknown): AlertView {
     return typeof v === 'string' ? v : null;
   };
   const name = pick(a, 'stationName') ?? (pick(a, 'station') as Json | undefined)?.name;
+  const openedAt = toMs(pick(a, 'openedAt')) ?? 0;
+  const latest = normaliseFinding(pick(a, 'latest') ?? pick(a, 'finding'));
   const view: AlertView = {
     id: Number(pick(a, 'id')),
     rule: String(pick(a, 'rule')),
@@ -148,10 +155,15 @@ export function normaliseAlert(raw: unknown): AlertView {
     category: String(pick(a, 'category') ?? ''),
     state: String(pick(a, 'state')) as AlertState,
     severity: String(pick(a, 'severity')),
-    openedAt: toMs(pick(a, 'openedAt')) ?? 0,
+    openedAt,
     updatedAt: toMs(pick(a, 'updatedAt')) ?? 0,
+    // An API from before alert times existed: the finding's window, detected when opened.
+    windowStart: toMs(pick(a, 'windowStart')) ?? latest.windowStart ?? openedAt,
+    windowEnd: toMs(pick(a, 'windowEnd')) ?? latest.windowEnd ?? openedAt,
+    detectedAt: toMs(pick(a, 'detectedAt')) ?? openedAt,
+    detection: str('detection'),
     count: Number(pick(a, 'count') ?? 1),
-    latest: normaliseFinding(pick(a, 'latest') ?? pick(a, 'finding')),
+    latest,
     escalationLevel: Number(pick(a, 'escalationLevel') ?? 0),
     acknowledgedBy: str('acknowledgedBy'),
     acknowledgedAt: toMs(pick(a, 'acknowledgedAt')),

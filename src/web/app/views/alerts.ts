@@ -94,7 +94,23 @@ function actorText(i18n: I18n, actor: string): string {
 }
 function noteText(i18n: I18n, note: string): string {
   const streak = /^(\d+) consecutive compliant windows$/.exec(note);
+  if (note === 'data corrected') return i18n.t('alerts.dataCorrected');
   return streak ? i18n.t('alerts.autoResolved', { n: streak[1]! }) : note;
+}
+
+/** "2026-11-28 00:00 – 12:00": the alert's windows, the end's date left out when it is the same day. */
+function windowText(ctx: ViewContext, a: AlertView): string {
+  const start = fmtDateTime(a.windowStart, ctx.timeZone);
+  const end = fmtDateTime(a.windowEnd, ctx.timeZone);
+  return `${start} – ${end.slice(0, 10) === start.slice(0, 10) ? end.slice(11) : end}`;
+}
+
+/** "窗口结束8.6小时后根据补传数据发现" / "8.6 h after the window closed, from back-filled data". */
+function detectionText(ctx: ViewContext, a: AlertView): string {
+  const { i18n } = ctx;
+  const hours = Math.round(((a.detectedAt - a.windowEnd) / 3_600_000) * 10) / 10;
+  const after = i18n.lang() === 'en' ? `${hours} h` : `${hours}小时`;
+  return i18n.t('alerts.detectedLate', { after, how: i18n.t(`alerts.detection.${a.detection}` as MessageKey) });
 }
 
 function row(
@@ -117,7 +133,14 @@ function row(
     h('td', null, i18n.name(names.get(a.stationId) ?? a.stationName, a.stationId)),
     h('td', null, ruleText(i18n, a.rule), h('br'), h('span', { class: 'muted small' }, findingSummary(i18n, a))),
     h('td', null, stateBadge(i18n, a.state)),
-    h('td', { title: fmtDateTime(a.openedAt, ctx.timeZone) }, fmtAgo(ctx.now() - a.openedAt, i18n.lang())),
+    // The time the alert is about first; when it was found beside it (flagged when found late).
+    h('td', { class: 'window-time' }, windowText(ctx, a)),
+    h(
+      'td',
+      { class: 'detected', title: fmtDateTime(a.detectedAt, ctx.timeZone) },
+      fmtAgo(ctx.now() - a.detectedAt, i18n.lang()),
+      a.detection ? [' ', h('span', { class: 'badge late', title: detectionText(ctx, a) }, i18n.t('alerts.late'))] : [],
+    ),
     h('td', { class: 'num' }, String(a.count)),
   );
 }
@@ -194,7 +217,16 @@ function detailView(
       : []),
   );
   field(i18n.t('alerts.state'), stateBadge(i18n, a.state));
-  field(i18n.t('alerts.opened'), fmtDateTime(a.openedAt, ctx.timeZone));
+  field(i18n.t('alerts.period'), h('span', { id: 'alert-window' }, windowText(ctx, a)));
+  field(
+    i18n.t('alerts.detected'),
+    h(
+      'span',
+      { id: 'alert-detected' },
+      fmtDateTime(a.detectedAt, ctx.timeZone),
+      a.detection ? (i18n.lang() === 'en' ? ` (${detectionText(ctx, a)})` : `（${detectionText(ctx, a)}）`) : '',
+    ),
+  );
   field(i18n.t('alerts.count'), String(a.count));
   if (f.windowStart !== undefined && f.windowEnd !== undefined)
     field(
@@ -488,7 +520,8 @@ export async function renderAlerts(ctx: ViewContext, main: HTMLElement): Promise
             h('th', null, i18n.t('common.station')),
             h('th', null, i18n.t('alerts.rule')),
             h('th', null, i18n.t('alerts.state')),
-            h('th', null, i18n.t('alerts.opened')),
+            h('th', null, i18n.t('alerts.period')),
+            h('th', null, i18n.t('alerts.detected')),
             h('th', { class: 'num' }, i18n.t('alerts.count')),
           ),
         ),

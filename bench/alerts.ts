@@ -1,0 +1,150 @@
+/**
+ * `npm run bench:alerts` (issue 14): 2,000 outbound sections, 1 % of them back-filling 24 h of hourly readings after
+ * their windows were judged. Measures the re-judgment of every touched window (the production `rejudgeTouched` on
+ * the InfluxDB store, with the touches the store recorded) and its store load (requests), against one grouped
+ * InfluxQL query of the same windows (the raw ceiling), in the same run on the same influxd. Prints JSON lines.
+ *
+ *   npm run bench:alerts [-- --stations 2000 --share 0.01]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { createAlertCatalog, type CatalogData } from '../src/alerts/alert-catalog.js';
+import { createAlertService } from '../src/alerts/alert-service.js';
+import { createAlertStore } from '../src/alerts/alert-store.js';
+import { defaultAlertSettings } from '../src/alerts/settings.js';
+import { parseWindow } from '../src/domain/time-window.js';
+import type { Reading } from '../src/domain/reading.js';
+import { silentLogger } from '../src/logger.js';
+import { rejudgeTouched } from '../src/jobs/rejudge-touched.js';
+import type { JobContext } from '../src/jobs/job.js';
+import { createInfluxStore } from '../src/store/influx/influx-store.js';
+import { startBenchInfluxd } from './bench-influxd.js';
+
+const HOUR = 3_600_000;
+const W = 4 * HOUR;
+const { values } = parseArgs({
+  options: { stations: { type: 'string', default: '2000' }, share: { type: 'string', default: '0.01' } },
+});
+const stations = Number(values.stations);
+const backfilling = Math.max(1, Math.round(stations * Number(values.share)));
+const PARAMS = ['ph', 'do', 'codmn', 'nh3n', 'tp', 'temp'] as const;
+
+const influxd = await startBenchInfluxd();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-alerts-'));
+try {
+  const now = Math.floor(Date.now() / W) * W; // the windows of the last day, on 4-hour (UTC) boundaries
+  const from = now - 24 * HOUR;
+  const ids = Array.from({ length: stations }, (_, i) => `s${String(i).padStart(4, '0')}`);
+  const catalog: CatalogData = {
+    units: [{ id: 'district', name: { zh: '区', en: 'District' }, channels: [] }],
+    plants: [],
+    discharge_standards: {},
+    stations: ids.map((id) => ({
+      id,
+      name: { zh: id, en: id },
+      kind: 'river_section',
+      section: { role: 'outbound', target_class: 'III', waterbody: 'river' },
+      jurisdiction: 'district',
+      maintainer: 'district',
+      parameters: [...PARAMS],
+      interval: HOUR,
+    })),
+  };
+  let requests = 0;
+  const inner = createInfluxStore({
+    url: influxd.url,
+    bucket: 'bench_alerts',
+    version: 'auto',
+    logger: silentLogger(),
+    lateData: { evalDelayMs: 10 * 60_000, now: () => now + 30 * 60_000 },
+    rollups: { read: false },
+  });
+  await inner.start();
+  const counted = {
+    ...inner,
+    aggregate: (q: Parameters<typeof inner.aggregate>[0]) => (requests++, inner.aggregate(q)),
+    raw: (q: Parameters<typeof inner.raw>[0]) => (requests++, inner.raw(q)),
+    touches: (q: { after: number; until: number }) => (requests++, inner.touches!(q)),
+  };
+  const store = createAlertStore({ file: path.join(dir, 'alerts.db') });
+  const service = createAlertService({
+    store,
+    catalog: createAlertCatalog(catalog),
+    readings: counted,
+    settings: defaultAlertSettings(),
+    now: () => now + 30 * 60_000,
+    logger: silentLogger(),
+    timeZone: 'UTC',
+    lang: 'zh-CN',
+  });
+  // The day's windows were judged without data (the links were down).
+  const late = ids.slice(0, backfilling);
+  for (const id of late)
+    for (let s = from; s < now; s += W)
+      store.markProcessed({
+        rule: 'section_compliance',
+        stationId: id,
+        start: s,
+        end: s + W,
+        outcome: 'insufficient',
+        alertId: null,
+        at: s + W,
+      });
+  // The back-fill: 24 h of class-V NH3-N, one batch per station (an MQTT backfill array).
+  for (const id of late) {
+    const batch: Reading[] = [];
+    for (let t = from; t < now; t += HOUR)
+      for (const p of PARAMS)
+        batch.push({ stationId: id, parameter: p, ts: t, value: p === 'nh3n' ? 1.8 : 7, flag: 'N' });
+    await inner.write(batch);
+  }
+  const ctx = {
+    now: now + 32 * 60_000,
+    trigger: 'manual',
+    attempt: 1,
+    signal: new AbortController().signal,
+    log: silentLogger(),
+  } as unknown as JobContext;
+  const t0 = performance.now();
+  const tally = await rejudgeTouched({
+    readings: counted,
+    store,
+    service,
+    horizonMs: 7 * 24 * HOUR,
+    windowOf: () => parseWindow('4h'),
+    timeZone: 'UTC',
+    concurrency: 4,
+    ctx,
+    errors: [],
+  });
+  const rejudgeMs = performance.now() - t0;
+  // The ceiling: the same windows' means in one grouped InfluxQL statement.
+  const q = `SELECT mean("value"), count("value") FROM "reading" WHERE (${late.map((id) => `"station" = '${id}'`).join(' OR ')}) AND ("flag" = 'N' OR "flag" = 'T') AND time >= ${from}ms AND time < ${now}ms GROUP BY time(4h), "station", "param"`;
+  const t1 = performance.now();
+  const res = await fetch(`${influxd.url}/query?${new URLSearchParams({ db: 'bench_alerts', q, epoch: 'ms' })}`);
+  await res.json();
+  const groupedMs = performance.now() - t1;
+  console.log(
+    JSON.stringify({
+      bench: 'alerts-rejudge',
+      stations,
+      backfilling,
+      touches: tally.touches,
+      windows: tally.windows,
+      opened: tally.opened,
+      rejudge_ms: Math.round(rejudgeMs),
+      store_requests: requests,
+      grouped_query_ms: Math.round(groupedMs),
+      ratio: Math.round((rejudgeMs / groupedMs) * 100) / 100,
+      target_ratio: 2,
+    }),
+  );
+  store.close();
+  await inner.stop();
+} finally {
+  await influxd.process.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
