@@ -24,6 +24,7 @@ import type { DemoFeed } from './demo/demo-feed.js';
 import { ingestClientId } from './ingest/client-id.js';
 import { deferredStart } from './ingest/deferred-store.js';
 import { createIngester, type Ingester } from './ingest/ingester.js';
+import type { DeviceStateStore } from './ingest/hj212/device-state.js';
 import type { Hj212Source } from './ingest/hj212/gateway-source.js';
 import type { StationDirectory } from './ingest/station-directory.js';
 import type { AlertJobs } from './jobs/create-jobs.js';
@@ -124,6 +125,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   let broker: EmbeddedBroker | undefined;
   let ingester: Ingester | undefined;
   let hj212: Hj212Source | undefined;
+  let deviceStates: DeviceStateStore | undefined;
   let alerts: Alerts | undefined;
   let jobs: AlertJobs | undefined;
   let feed: DemoFeed | undefined;
@@ -217,6 +219,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       { mountDashboard },
       { register: registerReportRoutes },
       { register: registerMarkRoutes },
+      { register: registerLoggerRoutes },
+      { createSqliteDeviceStateStore, deviceStateFile },
     ] = await Promise.all([
       import('./api/routes/index.js'),
       import('./api/routes/alerts.js'),
@@ -224,6 +228,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       import('./web/serve.js'),
       import('./api/routes/reports.js'),
       import('./api/routes/marks.js'),
+      import('./api/routes/logger.js'),
+      import('./ingest/hj212/sqlite-device-state.js'),
     ]);
     routes.push(
       registerDataRoutes({
@@ -244,6 +250,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
           maxStreamsPerKey: config.ALERT_STREAMS_PER_KEY,
         }),
       (app) => registerJobRoutes(app, { scheduler: () => jobs?.scheduler }),
+      // The loggers' state is written by the ingest role, perhaps another process: read from DATA_DIR/devices.db.
+      (app) =>
+        registerLoggerRoutes(app, {
+          catalog: catalogNow,
+          devices: () => (deviceStates ??= createSqliteDeviceStateStore(deviceStateFile(config.DATA_DIR))),
+          now,
+          timeZone: config.TIMEZONE,
+        }),
       (app) =>
         registerReportRoutes(app, {
           reports: { build: (...args) => reportServiceNow().build(...args) },
@@ -580,6 +594,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ['data marks', markStore && (() => markStore!.close())],
         ['shared rate limits', sharedLimiter && (() => sharedLimiter.stop())],
         ['control database', controlDb && (() => controlDb!.close())],
+        ['device state', deviceStates && (() => deviceStates!.close())],
         ['store', () => store.stop()],
       ];
       for (const [name, step] of steps) {
