@@ -19,11 +19,13 @@ import type { ApiApp, RegisterRoutes } from './api/env.js';
 import { createHttpApp } from './api/http.js';
 import type { EmbeddedBroker } from './broker/embedded-broker.js';
 import { CatalogError, loadCatalog, type Catalog } from './catalog/index.js';
-import { apiKeysFile, hasRole, isDemo, type Config } from './config.js';
+import { apiKeysFile, catalogSecretsEnv, hasRole, hj212Port, isDemo, type Config } from './config.js';
 import type { DemoFeed } from './demo/demo-feed.js';
 import { ingestClientId } from './ingest/client-id.js';
 import { deferredStart } from './ingest/deferred-store.js';
 import { createIngester, type Ingester } from './ingest/ingester.js';
+import type { DeviceStateStore } from './ingest/hj212/device-state.js';
+import type { Hj212Source } from './ingest/hj212/gateway-source.js';
 import type { StationDirectory } from './ingest/station-directory.js';
 import type { AlertJobs } from './jobs/create-jobs.js';
 import type { Postgres } from './db/postgres.js';
@@ -53,6 +55,8 @@ export interface App {
   /** The generated admin key of demo mode (printed at start-up), once started, and the file that keeps it. */
   readonly demoAdminKey: string | undefined;
   readonly demoAdminKeyFile: string | undefined;
+  /** The HJ 212 gateway's address once listening (HJ212_PORT), when this instance ingests. */
+  readonly hj212Address: { port: number; host: string } | undefined;
   /** The MQTT URL this instance ingests from (the embedded broker's when MQTT_URL is unset), credentials masked. */
   readonly mqttUrl: string | undefined;
   start(): Promise<void>;
@@ -66,6 +70,8 @@ export interface AppDeps {
   /** Tests inject these; otherwise they come from Config (createStore) and the CATALOG file. */
   store?: ReadingStore;
   stations?: StationDirectory;
+  /** Where the catalog's HJ 212 secrets are read (default: the process environment). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Run the sensor simulator (default: in demo mode, see DEMO). */
   demoFeed?: boolean;
   /** Where the demo's backfill progress bar is drawn. */
@@ -118,6 +124,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   let demoAdminKeyFile: string | undefined;
   let broker: EmbeddedBroker | undefined;
   let ingester: Ingester | undefined;
+  let hj212: Hj212Source | undefined;
+  let deviceStates: DeviceStateStore | undefined;
   let alerts: Alerts | undefined;
   let jobs: AlertJobs | undefined;
   let feed: DemoFeed | undefined;
@@ -211,6 +219,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       { mountDashboard },
       { register: registerReportRoutes },
       { register: registerMarkRoutes },
+      { register: registerLoggerRoutes },
+      { createSqliteDeviceStateStore, deviceStateFile },
     ] = await Promise.all([
       import('./api/routes/index.js'),
       import('./api/routes/alerts.js'),
@@ -218,6 +228,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       import('./web/serve.js'),
       import('./api/routes/reports.js'),
       import('./api/routes/marks.js'),
+      import('./api/routes/logger.js'),
+      import('./ingest/hj212/sqlite-device-state.js'),
     ]);
     routes.push(
       registerDataRoutes({
@@ -238,6 +250,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
           maxStreamsPerKey: config.ALERT_STREAMS_PER_KEY,
         }),
       (app) => registerJobRoutes(app, { scheduler: () => jobs?.scheduler }),
+      // The loggers' state is written by the ingest role, perhaps another process: read from DATA_DIR/devices.db.
+      (app) =>
+        registerLoggerRoutes(app, {
+          catalog: catalogNow,
+          devices: () => (deviceStates ??= createSqliteDeviceStateStore(deviceStateFile(config.DATA_DIR))),
+          now,
+          timeZone: config.TIMEZONE,
+        }),
       (app) =>
         registerReportRoutes(app, {
           reports: { build: (...args) => reportServiceNow().build(...args) },
@@ -333,6 +353,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       logger: deps.logger,
       metrics: metrics.ingest,
       now,
+      sources: await hj212Sources(),
     });
     await ingester.start();
     if (broker) {
@@ -343,6 +364,31 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (timedOut) log.warn('the ingester has not subscribed to the embedded broker within 30 s; admitting stations anyway');
       broker.open();
     }
+  }
+
+  /** The HJ 212 gateway (HJ212_PORT; 9212 in demo mode), fed into the ingester's pipeline. */
+  async function hj212Sources() {
+    const port = hj212Port(config);
+    if (port === undefined) return [];
+    // Demo mode opens its default port only for a catalog that registers loggers; HJ212_PORT opens it regardless.
+    if (config.HJ212_PORT === undefined && !catalogNow().stations.some((s) => s.hj212)) return [];
+    const { createHj212Source } = await import('./ingest/hj212/gateway-source.js');
+    try {
+      hj212 = createHj212Source({
+        catalog: catalogNow(),
+        env: deps.env ?? catalogSecretsEnv(),
+        port,
+        host: config.HJ212_HOST,
+        timeZone: config.TIMEZONE,
+        dataDir: config.DATA_DIR,
+        registry: metrics.registry,
+        logger: deps.logger,
+        now,
+      });
+    } catch (err) {
+      throw err instanceof CatalogError ? catalogStartupError(err) : err;
+    }
+    return [hj212.factory];
   }
 
   /** Demo mode: publish the simulated history and wait until the ingester has stored it, so jobs see it. */
@@ -467,6 +513,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     get ingester() {
       return ingester;
     },
+    get hj212Address() {
+      return hj212?.address;
+    },
     get demoAdminKey() {
       return demoAdminKey;
     },
@@ -545,6 +594,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ['data marks', markStore && (() => markStore!.close())],
         ['shared rate limits', sharedLimiter && (() => sharedLimiter.stop())],
         ['control database', controlDb && (() => controlDb!.close())],
+        ['device state', deviceStates && (() => deviceStates!.close())],
         ['store', () => store.stop()],
       ];
       for (const [name, step] of steps) {

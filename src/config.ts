@@ -141,6 +141,16 @@ export const configSchema = z.object({
   /** The ingester's persistent session; unset: a random id kept in DATA_DIR (src/ingest/client-id.ts). */
   MQTT_CLIENT_ID: optionalString,
   MQTT_SHARE_GROUP: optionalString,
+  /**
+   * The HJ 212 gateway's TCP port (docs/hj212.md): unset = off, except in demo mode (9212, `hj212Port`).
+   * `0` takes any free port (tests).
+   */
+  HJ212_PORT: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().min(0).max(65535).optional(),
+  ),
+  /** Address the HJ 212 gateway listens on; loggers come from outside: `0.0.0.0` in production. */
+  HJ212_HOST: z.string().min(1).default('127.0.0.1'),
   /** Messages larger than this go to the dead-letter store unread. */
   MAX_PAYLOAD_BYTES: bytes(256 * 1024),
   /** A reading stamped further than this into the future is rejected. */
@@ -314,6 +324,19 @@ export function isEmbeddedStore(config: Config): boolean {
 }
 export function isEmbeddedBroker(config: Config): boolean {
   return config.MQTT_URL === undefined;
+}
+
+/** The HJ 212 gateway's port: HJ212_PORT, else 9212 in demo mode, else off (undefined). */
+export function hj212Port(config: Pick<Config, 'HJ212_PORT' | 'DEMO' | 'MQTT_URL' | 'INFLUX_URL'>): number | undefined {
+  return config.HJ212_PORT ?? (isDemo(config) ? 9212 : undefined);
+}
+
+/**
+ * The environment the catalog's HJ 212 secrets are read from (`password_env`, `sm4_key_env`): see envSecret.
+ * Read once at start-up by the gateway.
+ */
+export function catalogSecretsEnv(): Readonly<Record<string, string | undefined>> {
+  return process.env;
 }
 
 /** Demo mode (DEMO): `auto` means on only for the embedded broker and store together. */

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { BUILTIN_DISCHARGE_STANDARDS } from '../domain/discharge-standard-definition.js';
+import { formatDuration } from '../domain/duration.js';
 import { resolveParameter } from '../domain/parameters.js';
 import {
   catalogFileSchema,
@@ -360,6 +361,9 @@ function checkStations(doc: RawParts, problems: CatalogProblem[]): void {
   }
 }
 
+/** How often a logger's record stream has a value (HJ 212-2017: 2011 real-time has no fixed period). */
+const RECORD_PERIOD_MS = { realtime: 0, minute: 60_000, hourly: 3_600_000, daily: 86_400_000 } as const;
+
 /** An HJ 212 MN names one logger: two stations with the same MN would receive each other's data. */
 function checkLoggers(doc: RawParts, problems: CatalogProblem[]): void {
   const first = new Map<string, { index: number; id: string | undefined }>();
@@ -404,6 +408,13 @@ function collectWarnings(parts: Parts, warnings: CatalogProblem[]): void {
     }
   }
   for (const { index, value: station } of parts.stations) {
+    const period = station.hj212 ? RECORD_PERIOD_MS[station.hj212.record] : 0;
+    if (station.interval < period) {
+      warnings.push({
+        path: ['stations', index, 'interval'],
+        message: `the record stream is ${station.hj212!.record} data, one value per ${formatDuration(period)}, but the interval is ${formatDuration(station.interval)}: compliance windows would expect readings that never come (docs/adr/0012-logger-aggregates.md)`,
+      });
+    }
     if (station.hj212?.protocol === 'hj212-2025' && station.hj212.sm4_key_env === undefined) {
       warnings.push({
         path: ['stations', index, 'hj212'],

@@ -145,6 +145,17 @@ describe('the hj212 block of a station', () => {
     );
   });
 
+  it("warns when the interval is shorter than the record stream's period", () => {
+    const catalog = parseCatalog(catalogText(block('mn: M1\nprotocol: hj212-2017\nrecord: daily')), 'catalog.yaml');
+    expect(catalog.warnings.map((w) => `${w.path}: ${w.message}`)).toContainEqual(
+      expect.stringMatching(
+        /^stations\[0\]\.interval: the record stream is daily data, one value per 1d, but the interval is 1h/,
+      ),
+    );
+    const hourly = parseCatalog(catalogText(block('mn: M1\nprotocol: hj212-2017\nrecord: hourly')), 'catalog.yaml');
+    expect(hourly.warnings.filter((w) => w.path.endsWith('interval'))).toEqual([]);
+  });
+
   it('is described by the JSON Schema', () => {
     const schema = JSON.stringify(catalogJsonSchema());
     expect(schema).toContain('"surface-water"');

@@ -1,0 +1,80 @@
+/**
+ * The HJ 212 gateway as an ingest source (ingest-source.ts): the catalog's loggers, the sink on the shared
+ * pipeline, the device state in DATA_DIR and the TCP server, started and stopped with the ingester.
+ */
+import type { Registry } from 'prom-client';
+import type { Catalog } from '../../catalog/catalog.js';
+import type { Env } from '../../catalog/logger-secrets.js';
+import type { Logger } from '../../logger.js';
+import type { IngestSourceFactory } from '../ingest-source.js';
+import { createCatalogDevices, type CatalogDevices } from './catalog-devices.js';
+import { createDeviceStateEvents, type DeviceStateEvents } from './device-state.js';
+import { createHj212Metrics } from './metrics.js';
+import { createPipelineSink } from './pipeline-sink.js';
+import { createHj212Server, type Hj212Server } from './server.js';
+import { createSqliteDeviceStateStore, deviceStateFile } from './sqlite-device-state.js';
+
+export interface Hj212SourceOptions {
+  catalog: Catalog;
+  /** Where the catalog's `password_env` / `sm4_key_env` variables are read. */
+  env: Env;
+  port: number;
+  host: string;
+  timeZone: string;
+  dataDir: string;
+  registry: Registry;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface Hj212Source {
+  readonly devices: CatalogDevices;
+  readonly factory: IngestSourceFactory;
+  /** The listening address once started. */
+  readonly address: { port: number; host: string } | undefined;
+}
+
+/** Throws a CatalogError (file, field, variable) when a logger's secret is missing: a start-up error. */
+export function createHj212Source(options: Hj212SourceOptions): Hj212Source {
+  const devices = createCatalogDevices(options.catalog, options.env);
+  const metrics = createHj212Metrics(options.registry);
+  let address: { port: number; host: string } | undefined;
+  const factory: IngestSourceFactory = (pipeline) => {
+    let server: Hj212Server | undefined;
+    let events: DeviceStateEvents | undefined;
+    const stateStore = createSqliteDeviceStateStore(deviceStateFile(options.dataDir));
+    return {
+      name: 'hj212',
+      async start() {
+        events = await createDeviceStateEvents({ store: stateStore, directory: devices, logger: options.logger });
+        server = createHj212Server({
+          devices,
+          sink: createPipelineSink({ pipeline, directory: devices }),
+          events,
+          logger: options.logger,
+          metrics,
+          now: options.now,
+          timeZone: options.timeZone,
+          port: options.port,
+          host: options.host,
+        });
+        address = await server.start();
+        options.logger
+          .child({ component: 'hj212' })
+          .info({ ...address, loggers: devices.devices.length }, 'HJ 212 gateway listening');
+      },
+      async stop() {
+        await server?.stop();
+        await events?.stop();
+        await stateStore.close();
+      },
+    };
+  };
+  return {
+    devices,
+    factory,
+    get address() {
+      return address;
+    },
+  };
+}
