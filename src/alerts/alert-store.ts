@@ -9,8 +9,7 @@
  * docs/adr/0005-alert-store-and-outbox.md.
  */
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { preparePrivateSqliteFile } from '../fs/private-files.js';
+import { openSqliteFile } from '../db/sqlite-file.js';
 import type { ChannelSpec } from './alert-catalog.js';
 import type { OutboxEntry, OutboxMessage, OutboxState } from './notification.js';
 import type {
@@ -488,17 +487,11 @@ function asList<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
 export function createAlertStore(options: { dataDir?: string; file?: string }): AlertStore {
   const file = options.file ?? path.join(options.dataDir ?? '.', 'alerts.db');
   // It holds webhook URLs (tokens) and who acknowledged what: readable by the service user only.
-  preparePrivateSqliteFile(file);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
-  }
+  const { db, version } = openSqliteFile(file, {
+    schemaVersion: SCHEMA_VERSION,
+    foreignKeys: true,
+    synchronousFull: true,
+  });
   db.transaction(() => {
     // Version 1 is all IF NOT EXISTS (as every start ran it before versions existed); later ones run once.
     db.exec(SCHEMA_1);

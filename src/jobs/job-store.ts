@@ -7,8 +7,7 @@
  * stay.
  */
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { preparePrivateSqliteFile } from '../fs/private-files.js';
+import { openSqliteFile } from '../db/sqlite-file.js';
 import type { JobSummary, JobTrigger } from './job.js';
 
 /** 2: `at` (the instant a run is for) and `attempt`, for the retries of Job.retry. */
@@ -132,15 +131,7 @@ export const clampLimit = (limit: number) => Math.min(Math.max(Math.trunc(limit)
 /** Opens (creating if needed) `file`, default `<dataDir>/jobs.db`; `:memory:` for tests that need no file. */
 export function createJobStore(options: { dataDir?: string; file?: string }): JobStore {
   const file = options.file ?? path.join(options.dataDir ?? '.', 'jobs.db');
-  preparePrivateSqliteFile(file);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
-  }
+  const { db, version } = openSqliteFile(file, { schemaVersion: SCHEMA_VERSION });
   if (version === 1) db.exec(MIGRATE_1_TO_2);
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -5,7 +5,6 @@
  * state is derived from its decisions, never stored (docs/adr/0014-data-marks.md).
  */
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import {
   decisionRefusal,
   markState,
@@ -16,7 +15,7 @@ import {
   type NewMark,
 } from '../domain/data-marks.js';
 import type { ParameterCode } from '../domain/parameters.js';
-import { preparePrivateSqliteFile } from '../fs/private-files.js';
+import { openSqliteFile } from '../db/sqlite-file.js';
 import {
   MarkConflictError,
   MarkNotFoundError,
@@ -150,16 +149,7 @@ function markOf(row: Row): DataMark {
 export function createSqliteMarkStore(options: { dataDir?: string; file?: string }): MarkStore {
   const file = options.file ?? path.join(options.dataDir ?? '.', MARKS_FILE_NAME);
   // Marks name plants, their faults and the people who marked them: readable by the service user only.
-  preparePrivateSqliteFile(file);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
-  }
+  const { db } = openSqliteFile(file, { schemaVersion: SCHEMA_VERSION, foreignKeys: true });
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 

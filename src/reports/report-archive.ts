@@ -5,9 +5,8 @@
  * 1st can always be shown again. E-mail attachments are read from here when the outbox sends them.
  */
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { PeriodKind } from '../domain/report/period.js';
-import { preparePrivateSqliteFile } from '../fs/private-files.js';
+import { openSqliteFile } from '../db/sqlite-file.js';
 import type { WaterReport } from '../domain/report/report-model.js';
 
 const SCHEMA_VERSION = 1;
@@ -81,15 +80,7 @@ const SUMMARY = 'kind, period, version, issued_at, reason, issued_by, lang';
 export function createReportArchive(options: { dataDir?: string; file?: string }): ReportArchive {
   const file = options.file ?? path.join(options.dataDir ?? '.', 'reports.db');
   // Reports name plants and their exceedances before they are published: readable by the service user only.
-  preparePrivateSqliteFile(file);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
-  }
+  const { db } = openSqliteFile(file, { schemaVersion: SCHEMA_VERSION });
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   const stmt = {

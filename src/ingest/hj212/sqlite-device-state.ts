@@ -3,8 +3,7 @@
  * the ingest role, read by the API — one file, separate processes (WAL lets readers run beside the writer).
  */
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { preparePrivateSqliteFile } from '../../fs/private-files.js';
+import { openSqliteFile } from '../../db/sqlite-file.js';
 import type { DeviceRecord, DeviceState, DeviceStateStore } from './device-state.js';
 
 const SCHEMA_VERSION = 1;
@@ -49,15 +48,7 @@ export function deviceStateFile(dataDir: string): string {
 
 /** Opens (creating if needed) the file; `:memory:` for tests that need no file. */
 export function createSqliteDeviceStateStore(file: string): DeviceStateStore {
-  if (file !== ':memory:') preparePrivateSqliteFile(path.resolve(file));
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new Error(`${file} has schema version ${version}, newer than this Qingliu (${SCHEMA_VERSION})`);
-  }
+  const { db } = openSqliteFile(file === ':memory:' ? file : path.resolve(file), { schemaVersion: SCHEMA_VERSION });
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   const stmt = {
