@@ -10,6 +10,7 @@ import type { ParameterCode } from '../../src/domain/parameters.js';
 import type { Reading } from '../../src/domain/reading.js';
 import type { WaterReport } from '../../src/domain/report/report-model.js';
 import { storedFlagReadings } from '../../src/reports/effective-readings.js';
+import { createReportArchive, type ReportArchive } from '../../src/reports/report-archive.js';
 import { createReportService } from '../../src/reports/report-service.js';
 import type { ReadingStore } from '../../src/store/reading-store.js';
 import { sh, testCatalog } from '../api-data/fixture.js';
@@ -81,7 +82,9 @@ export function describeReportRoutes(
   describe(`reports API on ${name}`, () => {
     let store: ReadingStore;
     let t: ReturnType<typeof createTestApp>;
+    let archive: ReportArchive;
     beforeAll(async () => {
+      archive = createReportArchive({ file: ':memory:' });
       store = await makeStore();
       await store.start();
       await seedReports(store);
@@ -100,11 +103,13 @@ export function describeReportRoutes(
               }),
               now: () => t.clock.now,
               timeZone: TZ,
+              archive: () => archive,
             }),
         ],
       });
     }, 120_000);
     afterAll(async () => {
+      archive?.close();
       await store?.stop();
     });
 
@@ -212,5 +217,58 @@ export function describeReportRoutes(
       expect(body.detail).toContain('2026-11');
       expect((await t.request('/api/v1/reports/monthly?period=2024-05', { as: null })).status).toBe(401);
     });
+
+    it('re-issues a period as a new immutable version with its reason and who asked; bureau and admin only', async () => {
+      const post = (body: unknown, as: 'admin' | 'bureau' | 'operator' | 'viewer' = 'bureau') =>
+        t.request('/api/v1/reports/monthly/issues', {
+          as,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const first = await post({ period: '2024-05', reason: '补传数据 / back-filled data' });
+      expect(first.status).toBe(201);
+      expect(await first.json()).toMatchObject({
+        kind: 'monthly',
+        period: '2024-05',
+        version: 1,
+        reason: '补传数据 / back-filled data',
+        issued_at: t.clock.now,
+      });
+      const second = (await (await post({ period: '2024-05', reason: 'approved marks' }, 'admin')).json()) as {
+        version: number;
+        issued_by: string;
+      };
+      expect(second.version).toBe(2);
+      expect(second.issued_by).not.toBe('');
+      // Both versions stay, each as it was issued: the JSON, the PDF and the XLSX.
+      const list = (await json('/api/v1/reports/monthly/issues?period=2024-05')) as unknown as {
+        items: { version: number }[];
+      };
+      expect(list.items.map((i) => i.version)).toEqual([2, 1]);
+      const v1 = (await json('/api/v1/reports/monthly/issues/2024-05/1?format=json')) as WaterReport;
+      expect(v1.period).toBe('2024-05');
+      const pdf = await t.request('/api/v1/reports/monthly/issues/2024-05/2?format=pdf', { as: 'bureau' });
+      expect(pdf.status).toBe(200);
+      expect(
+        Buffer.from(await pdf.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
+
+      expect((await post({ period: '2024-05', reason: 'mine' }, 'operator')).status).toBe(403);
+      expect((await post({ period: '2024-05', reason: 'mine' }, 'viewer')).status).toBe(403);
+      for (const body of [
+        { period: '2024-05' },
+        { period: '2024-05', reason: 'x' },
+        { period: '2024-5', reason: 'late data' },
+        { period: '2024-07', reason: 'late data' },
+      ]) {
+        const res = await post(body);
+        expect(res.status, JSON.stringify(body)).toBe(400);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+      }
+      expect(archive.list({ kind: 'monthly' })).toHaveLength(2);
+    }, 120_000);
   });
 }

@@ -7,7 +7,14 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { can, forbidden, reportScopeOf } from '../auth/access-policy.js';
-import { PERIOD_KINDS, PeriodError, parsePeriod, periodBounds, type PeriodKind } from '../../domain/report/period.js';
+import {
+  PERIOD_KINDS,
+  PeriodError,
+  parsePeriod,
+  periodBounds,
+  periodKey,
+  type PeriodKind,
+} from '../../domain/report/period.js';
 import { renderPdf, PDF_MEDIA_TYPE } from '../../reports/render/pdf.js';
 import { reportCsv, reportFilename } from '../../reports/render/report-csv.js';
 import { renderXlsx, XLSX_MEDIA_TYPE } from '../../reports/render/xlsx.js';
@@ -90,6 +97,28 @@ const IssueSchema = z
   })
   .openapi('ReportIssue');
 
+/** A period of `kind` that has started, or a 400 naming where it came from (`in`: query or body). */
+function startedPeriod(deps: ReportRouteDeps, kind: PeriodKind, value: string, where: 'query' | 'body') {
+  let period;
+  try {
+    period = parsePeriod(kind, value);
+  } catch (err) {
+    if (!(err instanceof PeriodError)) throw err;
+    throw validationProblem([{ in: where, name: 'period', code: err.code, detail: text(err.messageZh, err.message) }]);
+  }
+  if (periodBounds(period, deps.timeZone).from >= deps.now()) {
+    throw validationProblem([
+      {
+        in: where,
+        name: 'period',
+        code: 'future_period',
+        detail: text(`报告期 ${value} 尚未开始`, `the period ${value} has not started yet`),
+      },
+    ]);
+  }
+  return period;
+}
+
 function archiveOf(deps: ReportRouteDeps): ReportArchive {
   const archive = deps.archive?.();
   if (!archive)
@@ -128,6 +157,70 @@ function registerIssues(app: ApiApp, deps: ReportRouteDeps): void {
         ...(q.period ? { period: q.period } : {}),
       });
       return c.json({ items }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/reports/{kind}/issues',
+      tags: ['reports'],
+      summary: 'Re-issue the city report of a period: a new immutable version with its reason (late data, data marks)',
+      description:
+        'Builds the report from the data as it is now, renders its XLSX and PDF, and archives them as the next ' +
+        'version of the period with the reason and who asked; earlier versions stay as they were sent. ' +
+        'It is not sent to the units by this call. Bureau and admin.',
+      request: {
+        params: z.object({ kind }),
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({
+                period: z.string().openapi({ example: '2026-11' }),
+                reason: z
+                  .string()
+                  .trim()
+                  .min(4)
+                  .max(500)
+                  .openapi({ example: '11月12日补传数据与审核通过的数据标记 / back-filled data and approved marks' }),
+              }),
+            },
+          },
+        },
+      },
+      responses: {
+        201: { description: 'The new version', content: { 'application/json': { schema: IssueSchema } } },
+        ...problemResponses(400, 401, 403, 429, 503),
+      },
+    }),
+    async (c) => {
+      const principal = principalOf(c);
+      if (!can(principal, 'reports:issues')) throw forbidden(principal, 'reports:issues');
+      const { kind: k } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const archive = archiveOf(deps);
+      const period = startedPeriod(deps, k, body.period, 'body');
+      const key = periodKey(period);
+      const at = deps.now();
+      // The language of the versions already issued, so that a re-issue reads like what the units received.
+      const lang = archive.latest(k, key)?.lang ?? c.get('lang');
+      const report = await serviceCall(c, () => deps.reports.build(period, { kind: 'all' }, { now: at }));
+      const [xlsx, pdf] = await Promise.all([
+        renderXlsx(report, lang),
+        renderPdf(report, lang, deps.font ? { font: deps.font } : {}),
+      ]);
+      const issue = archive.issue({
+        kind: k,
+        period: key,
+        issuedAt: at,
+        reason: body.reason,
+        issuedBy: principal.name,
+        lang,
+        report,
+        xlsx,
+        pdf,
+      });
+      return c.json(issue, 201);
     },
   );
   app.openapi(
@@ -225,25 +318,7 @@ export function register(app: ApiApp, deps: ReportRouteDeps): void {
       const { kind } = c.req.valid('param');
       const q = c.req.valid('query');
       const lang = c.get('lang');
-      let period;
-      try {
-        period = parsePeriod(kind as PeriodKind, q.period);
-      } catch (err) {
-        if (!(err instanceof PeriodError)) throw err;
-        throw validationProblem([
-          { in: 'query', name: 'period', code: err.code, detail: text(err.messageZh, err.message) },
-        ]);
-      }
-      if (periodBounds(period, deps.timeZone).from >= deps.now()) {
-        throw validationProblem([
-          {
-            in: 'query',
-            name: 'period',
-            code: 'future_period',
-            detail: text(`报告期 ${q.period} 尚未开始`, `the period ${q.period} has not started yet`),
-          },
-        ]);
-      }
+      const period = startedPeriod(deps, kind as PeriodKind, q.period, 'query');
       const report = await serviceCall(c, () => deps.reports.build(period, reportScopeOf(principalOf(c))));
       const headers = new Headers({
         'Content-Language': lang,
