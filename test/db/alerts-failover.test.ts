@@ -113,6 +113,7 @@ describe('two alerts instances: one leader, failover on kill -9 and on a cut dat
     await found('c campaigns', () => c.proc.output().includes('"msg":"started"') || undefined, 10_000);
     expect(isLeading(c)).toBe(false);
     const cutAt = Date.now();
+    const before = standby.proc.output().length;
     const cut = await postgres.admin<{ n: number }>(
       'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name LIKE $1',
       [`qingliu:leader-alerts:%:${standby.proc.child.pid}`],
@@ -120,8 +121,10 @@ describe('two alerts instances: one leader, failover on kill -9 and on a cut dat
     expect(cut).toEqual([{ n: 1 }]);
     await found('the cut leader steps down', () => !isLeading(standby) || undefined, 3_000);
     const stoppedMs = Date.now() - cutAt;
-    expect(standby.proc.output()).toMatch(
-      /the database connection was lost|renewing the lease failed: .*Connection terminated/,
+    // Stepped down because of the cut — or, on a loaded machine, because the renewal in flight on the cut
+    // connection did not come back in time: either way the leader stops at once, which is what is checked.
+    expect(standby.proc.output().slice(before)).toMatch(
+      /"reason":"(the database connection was lost|renewing the lease failed: [^"]*Connection terminated[^"]*|the lease was not renewed in time)"/,
     );
     await found(
       'its scheduler stopped',
