@@ -87,7 +87,10 @@ function catalogStartupError(err: CatalogError): Error {
         '  设置 CATALOG 为目录文件的路径（演示目录为 sensors/catalog.yaml，格式见 sensors/README.md）',
         '  Set CATALOG to the catalog file (the demo one is sensors/catalog.yaml; the format is in sensors/README.md)',
       ]
-    : [`站点目录有误 The station catalog (CATALOG=${err.file}) cannot be used:`, ...err.message.split('\n').map((l) => `  ${l}`)];
+    : [
+        `站点目录有误 The station catalog (CATALOG=${err.file}) cannot be used:`,
+        ...err.message.split('\n').map((l) => `  ${l}`),
+      ];
   return new Error(lines.join('\n'), { cause: err });
 }
 
@@ -101,7 +104,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const metrics = createMetrics();
   // The MQTT client id of this instance's sessions: MQTT_CLIENT_ID, or a random one kept in DATA_DIR.
   const clientId =
-    roles.ingest || roles.alerts ? ingestClientId({ configured: config.MQTT_CLIENT_ID, dataDir: config.DATA_DIR }) : undefined;
+    roles.ingest || roles.alerts
+      ? ingestClientId({ configured: config.MQTT_CLIENT_ID, dataDir: config.DATA_DIR })
+      : undefined;
   const store = deps.store ?? createStore(config, deps.logger, { ...(clientId && { ingestClientId: clientId }) });
   const target = deps.store ? store.kind : storeTarget(config);
   // The InfluxDB store of an ingest process owes hourly rollups (docs/adr/0006): how many, on /metrics.
@@ -125,6 +130,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   let broker: EmbeddedBroker | undefined;
   let ingester: Ingester | undefined;
   let hj212: Hj212Source | undefined;
+  /** Where the gateway read the catalog's logger secrets (the demo's loggers use the same). */
+  let hj212Env: Readonly<Record<string, string | undefined>> | undefined;
   let deviceStates: DeviceStateStore | undefined;
   let alerts: Alerts | undefined;
   let jobs: AlertJobs | undefined;
@@ -305,7 +312,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ? [
             {
               name: 'broker',
-              target: config.MQTT_URL ? `MQTT_URL=${maskUrl(config.MQTT_URL)}` : `MQTT_PORT=${config.MQTT_PORT} (embedded)`,
+              target: config.MQTT_URL
+                ? `MQTT_URL=${maskUrl(config.MQTT_URL)}`
+                : `MQTT_PORT=${config.MQTT_PORT} (embedded)`,
               check: async () => ingester?.brokerConnected ?? false,
             },
           ]
@@ -330,7 +339,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // Behind deploy/mosquitto/mosquitto.conf a station's session is named after its username: an ingester whose
     // client id is a station id would share that station's session.
     if (catalogNow().station(clientId!)) {
-      throw new Error(`MQTT_CLIENT_ID "${clientId}" is the id of a station in the catalog; choose another (or unset it)`);
+      throw new Error(
+        `MQTT_CLIENT_ID "${clientId}" is the id of a station in the catalog; choose another (or unset it)`,
+      );
     }
     ingester = createIngester({
       mqtt: {
@@ -361,7 +372,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ingester.source.subscribed.then(() => false),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 30_000).unref()),
       ]);
-      if (timedOut) log.warn('the ingester has not subscribed to the embedded broker within 30 s; admitting stations anyway');
+      if (timedOut)
+        log.warn('the ingester has not subscribed to the embedded broker within 30 s; admitting stations anyway');
       broker.open();
     }
   }
@@ -373,10 +385,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // Demo mode opens its default port only for a catalog that registers loggers; HJ212_PORT opens it regardless.
     if (config.HJ212_PORT === undefined && !catalogNow().stations.some((s) => s.hj212)) return [];
     const { createHj212Source } = await import('./ingest/hj212/gateway-source.js');
+    hj212Env = deps.env ?? catalogSecretsEnv();
+    // Demo mode only: the demo catalog's logger secrets have public demo values when unset (src/demo/demo-hj212.ts).
+    if (isDemo(config)) hj212Env = (await import('./demo/demo-hj212.js')).withDemoHj212Secrets(hj212Env);
     try {
       hj212 = createHj212Source({
         catalog: catalogNow(),
-        env: deps.env ?? catalogSecretsEnv(),
+        env: hj212Env,
         port,
         host: config.HJ212_HOST,
         timeZone: config.TIMEZONE,
@@ -394,8 +409,25 @@ export async function createApp(deps: AppDeps): Promise<App> {
   /** Demo mode: publish the simulated history and wait until the ingester has stored it, so jobs see it. */
   async function startDemoFeed(): Promise<void> {
     if (!ingester) return;
-    const { createDemoFeed } = await import('./demo/demo-feed.js');
+    const [{ createDemoFeed }, { resolveLoggerSecrets }] = await Promise.all([
+      import('./demo/demo-feed.js'),
+      import('./catalog/logger-secrets.js'),
+    ]);
+    const address = hj212?.address;
     feed = createDemoFeed({
+      // The catalog's loggers report through the gateway, when it listens.
+      ...(address &&
+        hj212Env && {
+          hj212: {
+            catalog: catalogNow(),
+            secrets: resolveLoggerSecrets(catalogNow(), hj212Env).secrets,
+            // A gateway on every interface (HJ212_HOST=0.0.0.0) is reached on loopback.
+            address: {
+              port: address.port,
+              host: ['0.0.0.0', '::'].includes(address.host) ? '127.0.0.1' : address.host,
+            },
+          },
+        }),
       catalog: catalogNow(),
       mqttUrl: broker?.url ?? config.MQTT_URL ?? '',
       store,
@@ -566,10 +598,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (demo) await startDemoFeed();
       if (roles.alerts) await startAlerts();
       await dashboard?.warm();
-      log.info(
-        { dataDir: config.DATA_DIR, store: target, roles, demo, mqtt: mqttUrlShown() },
-        'started',
-      );
+      log.info({ dataDir: config.DATA_DIR, store: target, roles, demo, mqtt: mqttUrlShown() }, 'started');
     },
     async stop() {
       if (stopped) return;

@@ -148,6 +148,8 @@ say(
     `  仪表盘 Dashboard:      ${url}`,
     `  API 文档 API docs:     ${url}docs`,
     ...(mqtt ? [`  MQTT:                 ${mqtt}${config.MQTT_URL ? '' : ' (内置 embedded)'}`] : []),
+    // Where a data logger (数采仪) is pointed: docs/hj212.md.
+    ...(app.hj212Address ? [`  HJ 212 数采仪 loggers: ${app.hj212Address.host}:${app.hj212Address.port}`] : []),
     ...(app.demoAdminKey
       ? [
           `  管理员密钥 Admin key: ${app.demoAdminKey}`,

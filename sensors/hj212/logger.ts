@@ -21,8 +21,10 @@ export const STREAM_CN: Record<Hj212Stream, string> = {
   daily: '2031',
 };
 
-/** Pollutant code → value at a time (the logger's instruments). */
-export type ValueModel = (code: string, ts: number, stream: Hj212Stream) => number;
+/** Pollutant code → value at a time (the logger's instruments); undefined: no value, the item is left out. */
+export type ValueModel = (code: string, ts: number, stream: Hj212Stream) => number | undefined;
+/** Pollutant code → its data flag at a time (HJ 212-2017 Table 4: N, M, D, …); undefined is N. */
+export type FlagModel = (code: string, ts: number, stream: Hj212Stream) => string | undefined;
 
 export interface SimLoggerOptions {
   host: string;
@@ -36,6 +38,7 @@ export interface SimLoggerOptions {
   cipherForm?: 'raw' | 'braced';
   codes: readonly string[];
   values?: ValueModel;
+  flags?: FlagModel;
   zone: Zone;
   now: () => number;
   /** Resend an unanswered upload after this long (HJ 212-2017 CN 1000: timeout and retries). */
@@ -65,7 +68,7 @@ interface Waiting {
 }
 
 /** A deterministic, plausible value per code (mg/L unless the code's unit differs). */
-export const defaultValues: ValueModel = (code, ts, stream) => {
+export const defaultValues = (code: string, ts: number, stream: Hj212Stream): number => {
   const base: Record<string, number> = {
     w01018: 24,
     w21003: 1.2,
@@ -180,11 +183,13 @@ export class SimLogger {
 
   /** Uploads one data packet (split into parts if configured); resolves once every part got its 9014. */
   async upload(stream: Hj212Stream, ts: number, options: { rf?: boolean } = {}): Promise<void> {
-    const items = this.o.codes.map((code) => {
+    const items = this.o.codes.flatMap((code) => {
       const v = (this.o.values ?? defaultValues)(code, ts, stream);
+      if (v === undefined) return [];
+      const flag = this.o.flags?.(code, ts, stream) ?? 'N';
       return stream === 'realtime'
-        ? `${code}-Rtd=${v},${code}-Flag=N`
-        : `${code}-Min=${round(v * 0.9)},${code}-Avg=${v},${code}-Max=${round(v * 1.1)},${code}-Flag=N`;
+        ? [`${code}-Rtd=${v},${code}-Flag=${flag}`]
+        : [`${code}-Min=${round(v * 0.9)},${code}-Avg=${v},${code}-Max=${round(v * 1.1)},${code}-Flag=${flag}`];
     });
     const per = this.o.itemsPerPart ?? items.length;
     const parts: string[][] = [];

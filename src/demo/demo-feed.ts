@@ -2,8 +2,14 @@
  * The demo's data source: the sensor simulator publishing for every station of the catalog through the
  * broker, as real stations would. On start it backfills what the store is missing (the last 30 days on a
  * first start, the downtime gap after a restart) as fast as the broker takes it, then runs in real time.
+ * Stations with an HJ 212 logger in the catalog report live through the HJ 212 gateway instead (demo-hj212.ts);
+ * their history is published over MQTT like the others' (fast), up to their last reporting instant, which is their
+ * logger's first upload.
  */
+import type { Catalog } from '../catalog/index.js';
+import type { LoggerSecrets } from '../catalog/logger-secrets.js';
 import type { Logger } from '../logger.js';
+import { createDemoLoggers, type DemoLoggers } from './demo-hj212.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import {
   backfill,
@@ -27,6 +33,8 @@ export interface DemoFeedOptions {
   /** Where the backfill progress bar is drawn (the terminal). */
   progress?: NodeJS.WritableStream & { isTTY?: boolean };
   now?: () => number;
+  /** The HJ 212 gateway's address when it listens: the catalog's loggers then report there. */
+  hj212?: { catalog: Catalog; secrets: ReadonlyMap<string, LoggerSecrets>; address: { host: string; port: number } };
 }
 
 export interface DemoFeed {
@@ -47,6 +55,7 @@ export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
   let publisher: ConnectedPublisher | undefined;
   let live: Promise<unknown> | undefined;
   let bar: ReturnType<typeof createProgressLine> | undefined;
+  let loggers: DemoLoggers | undefined;
 
   return {
     async start() {
@@ -56,10 +65,34 @@ export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
       const latest = await options.store.latest({}).catch(() => []);
       const newest = latest.reduce((max, r) => Math.max(max, r.ts), 0);
       const from = Math.max(to - options.backfillMs, newest);
+      loggers = options.hj212
+        ? createDemoLoggers({
+            ...options.hj212,
+            simulator,
+            timeZone: options.timeZone,
+            historyTo: to,
+            logger: options.logger,
+            now,
+          })
+        : undefined;
+      const overHj212 = new Set(loggers?.stations);
+      const mqttStations = simulator.stations.map((s) => s.id).filter((id) => !overHj212.has(id));
       bar = options.progress ? createProgressLine(options.progress, '模拟历史数据 simulated history') : undefined;
+      // A logger station's history ends before its last reporting instant, which its logger sends live.
+      for (const id of overHj212) {
+        await backfill({
+          simulator,
+          publisher,
+          stations: [id],
+          from,
+          to: to - simulator.intervalMs(id),
+          signal: abort.signal,
+        });
+      }
       const result = await backfill({
         simulator,
         publisher,
+        stations: mqttStations,
         from,
         to,
         signal: abort.signal,
@@ -72,9 +105,11 @@ export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
         );
       }
       log.info({ messages: result.messages, readings: result.readings, from, to }, 'demo backfill published');
+      if (!abort.signal.aborted) loggers?.start();
       live = runRealtime({
         simulator,
         publisher,
+        stations: mqttStations,
         from: to,
         signal: abort.signal,
         onError: (err) => log.warn({ err }, 'demo publish failed'),
@@ -87,6 +122,7 @@ export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
       // Stopped during the backfill: end its progress line, so what the shutdown says is not drawn over.
       if (!abort.signal.aborted && !live) bar?.finish('模拟历史数据 simulated history: 已中止 stopped');
       abort.abort();
+      loggers?.stop();
       await live?.catch(() => undefined);
       await publisher?.close().catch(() => undefined);
     },

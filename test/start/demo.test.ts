@@ -49,18 +49,40 @@ function assignments(command: string): Record<string, string> {
 async function runDemo(settings: Record<string, string>): Promise<{ output: string; log: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-demo-'));
   const httpPort = await freePort();
+  const startedAt = Date.now();
+  // startMain gives the demo's HJ 212 gateway a port the OS picks (HJ212_PORT=0): the banner says which.
   const p = startMain({ DATA_DIR: dir, PORT: String(httpPort), DEMO_HISTORY: '1d', ...settings }, { via: 'npm' });
   running.push(p);
   await p.waitFor(/Ctrl-C 停止 to stop/, 120_000);
   const key = bannerAdminKey(p.output());
+  const hj212Port = Number(/HJ 212 数采仪 loggers: 127\.0\.0\.1:(\d+)/.exec(p.output())?.[1]);
+  expect(hj212Port).toBeGreaterThan(0);
+  expect(hj212Port).not.toBe(9212);
   const base = `http://127.0.0.1:${httpPort}`;
+  const auth = { headers: { authorization: `Bearer ${key}` } };
   expect((await fetch(`${base}/readyz`)).status).toBe(200);
   expect(await (await fetch(`${base}/`)).text()).toContain('<div id="app">');
-  const stations = await fetch(`${base}/api/v1/stations`, { headers: { authorization: `Bearer ${key}` } });
+  const stations = await fetch(`${base}/api/v1/stations`, auth);
   expect(stations.status).toBe(200);
-  const body = (await stations.json()) as { items: { freshness: { status: string } }[] };
+  const body = (await stations.json()) as {
+    items: { id: string; freshness: { status: string; last_reading_at: string | null } }[];
+  };
   // The simulator's readings arrived through the broker: stations are online.
   expect(body.items.filter((s) => s.freshness.status === 'online').length).toBeGreaterThan(5);
+  await expectPlantsOverHj212(base, auth);
+  // Their newest reading is one their logger sent live: the MQTT history stops one reporting interval earlier.
+  for (const [id, intervalMs] of [
+    ['wwtp1-effluent', 3_600_000],
+    ['wwtp2-effluent', 1_800_000],
+  ] as const) {
+    const station = body.items.find((s) => s.id === id)!;
+    const latest = await waitFor(async () => {
+      const r = (await (await fetch(`${base}/api/v1/stations`, auth)).json()) as typeof body;
+      const at = r.items.find((s) => s.id === id)?.freshness.last_reading_at;
+      return at && Date.parse(at) > startedAt - intervalMs ? at : undefined;
+    });
+    expect(Date.parse(latest), `${id}: ${station.freshness.last_reading_at}`).toBeGreaterThan(startedAt - intervalMs);
+  }
 
   p.interrupt();
   const exit = await p.exited;
@@ -68,6 +90,37 @@ async function runDemo(settings: Record<string, string>): Promise<{ output: stri
   expect(exit.signal === 'SIGINT' || exit.code === 0 || exit.code === 130).toBe(true);
   const log = fs.readFileSync(path.join(dir, 'qingliu.log'), 'utf8');
   return { output: p.output(), log };
+}
+
+/** Polls until `check` gives a value (the loggers' first uploads may still be on their way): 30 s at most. */
+async function waitFor<T>(check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined || Date.now() > deadline) return value as T;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The two sewage plants' loggers report through the HJ 212 gateway: 2017 and 2025 (SM4), connected, answered. */
+async function expectPlantsOverHj212(base: string, auth: RequestInit): Promise<void> {
+  for (const [id, protocol] of [
+    ['wwtp1-effluent', 'hj212-2017'],
+    ['wwtp2-effluent', 'hj212-2025'],
+  ] as const) {
+    const state = await waitFor(async () => {
+      const r = await fetch(`${base}/api/v1/stations/${id}/logger`, auth);
+      const s = (await r.json()) as {
+        logger: { connected: boolean; protocol: string; packets: number; last_packet_cn: string | null };
+      };
+      return s.logger.connected && s.logger.packets > 0 ? s.logger : undefined;
+    });
+    expect(state, id).toMatchObject({ connected: true, protocol, last_packet_cn: '2011' });
+  }
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const received = /^qingliu_ingest_messages_received_total\{format="hj212"\} (\d+)/m.exec(metrics);
+  expect(Number(received?.[1] ?? 0)).toBeGreaterThanOrEqual(2);
+  expect(metrics).not.toMatch(/^qingliu_hj212_rejected_total\{/m);
 }
 
 function expectCleanStop({ output, log }: { output: string; log: string }): void {

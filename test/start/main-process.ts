@@ -26,6 +26,14 @@ function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
+/**
+ * Whether the settings start demo mode (src/config.ts isDemo), whose HJ 212 gateway would take its default port
+ * 9212: the tests give it a port the OS picks instead, unless they set one.
+ */
+function demoMode(env: Record<string, string>): boolean {
+  return env.DEMO === 'on' || (env.DEMO !== 'off' && !env.MQTT_URL && !env.INFLUX_URL);
+}
+
 export function startMain(
   env: Record<string, string>,
   options: { via: 'npm' | 'node' } = { via: 'node' },
@@ -34,7 +42,7 @@ export function startMain(
     options.via === 'npm' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
   const child = spawn(command, args as string[], {
     cwd: process.cwd(),
-    env: { ...baseEnv(), ...env },
+    env: { ...baseEnv(), ...(demoMode(env) && { HJ212_PORT: '0' }), ...env },
     // A process group of its own, as a shell gives a foreground job.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
