@@ -24,7 +24,11 @@ import { createMarkService, noRejudgmentYet } from '../../src/marks/mark-service
 import { createSqliteMarkStore } from '../../src/marks/sqlite-mark-store.js';
 import { storedFlagReadings } from '../../src/reports/effective-readings.js';
 import { createReportService } from '../../src/reports/report-service.js';
-import { loadCatalog, type Catalog } from '../../src/catalog/index.js';
+import { parseCatalog, type Catalog } from '../../src/catalog/index.js';
+import { register as registerLoggerRoutes } from '../../src/api/routes/logger.js';
+import { createCatalogDevices } from '../../src/ingest/hj212/catalog-devices.js';
+import { createDeviceStateEvents, type DeviceStateStore } from '../../src/ingest/hj212/device-state.js';
+import { createSqliteDeviceStateStore } from '../../src/ingest/hj212/sqlite-device-state.js';
 import type { DataFlag } from '../../src/domain/flags.js';
 import type { ParameterCode } from '../../src/domain/parameters.js';
 import type { Reading } from '../../src/domain/reading.js';
@@ -42,6 +46,8 @@ export const KEYS = {
 } as const;
 
 export const CATALOG_FILE = path.resolve('sensors/catalog.yaml');
+/** The HJ 212 logger the fixture registers for No.1 plant's effluent station (the demo catalog has none yet). */
+export const LOGGER_MN = '020000A8900016F000169DC1';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -114,12 +120,47 @@ function seedReadings(catalog: Catalog, now: number): Reading[] {
   return out;
 }
 
+/** The demo catalog with an HJ 212-2017 logger registered for wwtp1-effluent (docs/hj212.md §1). */
+function withLogger(yaml: string): Catalog {
+  const block = /(\n {2}- id: wwtp1-effluent\n(?: {4}.*\n)*?)( {4}interval: 1h\n)/;
+  if (!block.test(yaml)) throw new Error(`${CATALOG_FILE}: wwtp1-effluent's block not found`);
+  return parseCatalog(yaml.replace(block, `$1$2    hj212: { mn: ${LOGGER_MN}, protocol: hj212-2017 }\n`), CATALOG_FILE);
+}
+
+/**
+ * What the ingest role records for that logger, through the real device-state events: connected 3 hours ago,
+ * packets whose Flag bits say HJ 212-2025 (a mismatch the panel warns of), a heartbeat, an equipment status and a
+ * failed NH3-N standard-sample check (2062).
+ */
+async function recordLoggerHistory(catalog: Catalog, store: DeviceStateStore, now: number): Promise<void> {
+  const events = await createDeviceStateEvents({
+    store,
+    directory: createCatalogDevices(catalog, {}),
+    logger: silentLogger(),
+    flushMs: 60_000,
+  });
+  events.connected(LOGGER_MN, now - 3 * HOUR, '127.0.0.1:50212');
+  for (let i = 0; i < 12; i++) events.packet(LOGGER_MN, now - 3 * HOUR + i * 15 * 60_000, '2011', 'hj212-2025');
+  events.heartbeat(LOGGER_MN, now - 2 * 60_000);
+  events.status(LOGGER_MN, now - 2 * HOUR, '3020', {
+    PolId: 'w21003',
+    'i12001-Info': '0',
+    'i12002-Info': '0',
+  });
+  events.status(LOGGER_MN, now - 40 * 60_000, '2062', {
+    'w21003-ResultType': '0',
+    'w21003-SampleRd': '1.31',
+    'w01018-ResultType': '1',
+  });
+  await events.stop();
+}
+
 export async function startDashboardServer(options: { timeZone?: string } = {}): Promise<DashboardServer> {
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-web-'));
   const logger = silentLogger();
   const now = () => Date.now();
-  const catalog = await loadCatalog(CATALOG_FILE);
+  const catalog = withLogger(fs.readFileSync(CATALOG_FILE, 'utf8'));
   const store = createSqliteStore({ file: path.join(dir, 'qingliu.db'), logger, synchronous: 'normal' });
   await store.start();
   const readings = seedReadings(catalog, now());
@@ -146,6 +187,8 @@ export async function startDashboardServer(options: { timeZone?: string } = {}):
     autoApproveOperator: false,
     logger,
   });
+  const devices = createSqliteDeviceStateStore(path.join(dir, 'devices.db'));
+  await recordLoggerHistory(catalog, devices, now());
   const api = switchableStore(withDataMarks(store, markStore));
   const keys = createKeyStore({
     now,
@@ -179,6 +222,7 @@ export async function startDashboardServer(options: { timeZone?: string } = {}):
           timeZone,
         }),
       (app) => registerMarkRoutes(app, { service: marks, catalog: () => catalog, now, timeZone, maxRangeDays: 366 }),
+      (app) => registerLoggerRoutes(app, { catalog: () => catalog, devices: () => devices, now, timeZone }),
     ],
     publicRoutes: [
       (root) =>
@@ -208,6 +252,7 @@ export async function startDashboardServer(options: { timeZone?: string } = {}):
       await new Promise<void>((resolve) => server.close(() => resolve()));
       alertStore.close();
       await markStore.close();
+      await devices.close();
       await store.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -9,7 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/alerts/types.js';
 import { CLASS_COLORS } from '../../src/web/app/colors.js';
-import { KEYS, startDashboardServer, type DashboardServer } from './dashboard-server.js';
+import { KEYS, LOGGER_MN, startDashboardServer, type DashboardServer } from './dashboard-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('test-results/dashboard');
@@ -280,6 +280,67 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     expect(await page.locator('#plant-rules').innerText()).toContain('日均值');
     expect(await page.locator('#plant-rules').innerText()).toContain('小时');
     await shot('04-station-plant');
+  });
+
+  it('plant page: the HJ 212 data logger panel — connection, protocol mismatch, failed 2062 check, device records', async () => {
+    await page.goto(`${server.base}/#/station/wwtp1-effluent`);
+    await page.waitForSelector('#logger-panel #device-records');
+    const panel = page.locator('#logger-panel');
+    expect(await panel.locator('h2').innerText()).toMatch(/^数据采集仪 data logger（HJ 212）$/);
+    // Recorded through the real device-state events: connected 3 h ago, last packet 15 min ago, heartbeat 2 min.
+    expect(await page.locator('#logger-connection').getAttribute('data-connected')).toBe('true');
+    expect(await page.locator('#logger-connection').innerText()).toContain('在线');
+    const text = await panel.innerText();
+    expect(text).toContain('3 小时前');
+    expect(await page.locator('#logger-last-packet').innerText()).toMatch(/^15 分钟前 · \d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(await page.locator('#logger-last-heartbeat').innerText()).toContain('2 分钟前');
+    // The absolute time is the server's zone (the browser's is the same here; the API's offset says so).
+    const heartbeatIso = await page.locator('#logger-last-heartbeat > span').getAttribute('title');
+    expect(heartbeatIso).toMatch(/\+08:00$/);
+    expect(await page.locator('#logger-mn').innerText()).toBe(LOGGER_MN);
+    expect(await page.locator('#logger-protocol').innerText()).toBe('HJ 212-2017');
+    expect(await page.locator('#logger-protocol-warning').innerText()).toContain('HJ 212-2025');
+    expect(await page.locator('#logger-counts').innerText()).toBe('数据包 12 · 心跳 1 · 状态 1');
+    // The failed standard-sample check is highlighted and names the pollutant.
+    expect(await page.locator('#logger-check .check-failed').count()).toBe(1);
+    expect(await page.locator('#logger-check').innerText()).toContain('不合格 氨氮 w21003');
+    const rows = page.locator('#device-records tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).getAttribute('data-kind')).toBe('check');
+    expect(await rows.nth(0).getAttribute('class')).toBe('check-failed');
+    expect(await rows.nth(1).innerText()).toContain('设备状态');
+    await panel.scrollIntoViewIfNeeded();
+    await page.locator('#logger-panel').screenshot({ path: path.join(SHOTS, '04b-logger-panel.png') });
+
+    // In English.
+    await page.click('#lang-switch');
+    await page.waitForSelector('#logger-panel #device-records');
+    expect(await page.locator('#logger-panel h2').innerText()).toBe('data logger 数据采集仪 (HJ 212)');
+    expect(await page.locator('#logger-connection').innerText()).toContain('connected');
+    expect(await page.locator('#logger-check').innerText()).toContain('failed');
+    await page.locator('#logger-panel').screenshot({ path: path.join(SHOTS, '04c-logger-panel-en.png') });
+    await page.click('#lang-switch');
+
+    // A section without a logger shows no panel.
+    await page.goto(`${server.base}/#/station/longdukou`);
+    await page.waitForSelector('[data-chart="nh3n"] [data-drawn]');
+    expect(await page.locator('#logger-panel').innerText()).toBe('');
+  });
+
+  it("an operator sees their own plant's logger, and no other station's", async () => {
+    const op = await browser.newContext({ viewport: { width: 1200, height: 800 }, timezoneId: 'Asia/Shanghai' });
+    const p = await op.newPage();
+    await p.goto(`${server.base}/`);
+    await p.fill('#api-key', KEYS.operator);
+    await p.click('.login button[type=submit]');
+    await p.waitForSelector('.map svg [data-station]');
+    await p.goto(`${server.base}/#/station/wwtp1-effluent`);
+    await p.waitForSelector('#logger-panel #device-records');
+    expect(await p.locator('#logger-mn').innerText()).toBe(LOGGER_MN);
+    await p.goto(`${server.base}/#/station/wwtp2-effluent`);
+    await p.waitForSelector('main h1');
+    expect(await p.locator('#logger-panel').count()).toBe(0);
+    await op.close();
   });
 
   it('compliance page: the monthly table, and its CSV downloads with a BOM', async () => {
@@ -595,6 +656,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
       '#/',
       '#/station/longdukou',
       '#/station/wwtp2-effluent?range=7d',
+      '#/station/wwtp1-effluent',
       '#/compliance',
       `#/alerts?id=${alertId}`,
     ];

@@ -157,3 +157,45 @@ export interface MarkPageJson {
   items: MarkJson[];
   nextCursor: string | null;
 }
+
+/** `GET /stations/{id}/logger` (src/api/routes/logger.ts): the HJ 212 data logger and its connection state. */
+export interface LoggerJson {
+  mn: string;
+  protocol: 'hj212-2017' | 'hj212-2025' | 'surface-water';
+  protocol_seen: 'hj212-2017' | 'hj212-2025' | 'surface-water' | null;
+  protocol_mismatch: boolean;
+  record: 'realtime' | 'minute' | 'hourly' | 'daily';
+  connected: boolean;
+  connected_since: string | null;
+  disconnected_at: string | null;
+  disconnect_reason: string | null;
+  last_packet_at: string | null;
+  last_packet_cn: string | null;
+  last_heartbeat_at: string | null;
+  packets: number;
+  heartbeats: number;
+  status_records: number;
+  last_status_at: string | null;
+  last_check_at: string | null;
+  last_check_passed: boolean | null;
+}
+
+export interface LoggerStateJson {
+  station: string;
+  logger: LoggerJson | null;
+}
+
+/** `GET /stations/{id}/device-records`: equipment status (2021/3020) and standard-sample checks (2062). */
+export interface DeviceRecordJson {
+  at: string;
+  cn: string;
+  kind: 'status' | 'check';
+  passed: boolean | null;
+  failed: string[];
+  fields: Record<string, string>;
+}
+
+export interface DeviceRecordsJson {
+  station: string;
+  items: DeviceRecordJson[];
+}

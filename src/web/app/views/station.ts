@@ -32,6 +32,7 @@ import { durationMs, fmtDate, fmtDateTime, fmtNumber, fmtPercent, isoForInput } 
 import type { I18n, MessageKey, TermKey } from '../i18n.js';
 import { flagMeaning, paramDecimals, paramName, paramUnit } from '../params.js';
 import { hrefOf } from '../router.js';
+import { loggerPanel } from './logger-panel.js';
 import { chartMarks, MARK_FLAGS, markFlagText, markRange, stationMarks } from '../marks.js';
 import {
   card,
@@ -891,6 +892,7 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
   const chartsNote = h('div', { class: 'chart-meta' });
   const timelineEl = h('div', null, loading(i18n));
   const upstreamEl = h('div', null);
+  const loggerEl = h('div', { id: 'logger-panel' });
   const judged = st.standard.kind !== 'none';
 
   replace(
@@ -904,6 +906,7 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
         ? card(i18n.t(st.standard.kind === 'gb3838' ? 'station.timeline' : 'station.timelinePlant'), timelineEl)
         : h('div'),
     ),
+    loggerEl,
     card(
       i18n.t('station.trends'),
       controls(ctx, st, range),
@@ -939,6 +942,7 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
       },
       ctx.signal,
     ),
+    loggerPanel(ctx, st.id, loggerEl),
   ];
   if (judged) {
     tasks.push(
