@@ -26,6 +26,7 @@ import { storedFlagReadings } from '../../src/reports/effective-readings.js';
 import { createReportService } from '../../src/reports/report-service.js';
 import { parseCatalog, type Catalog } from '../../src/catalog/index.js';
 import { register as registerLoggerRoutes } from '../../src/api/routes/logger.js';
+import { DEMO_HJ212_SECRETS } from '../../src/demo/demo-hj212.js';
 import { createCatalogDevices } from '../../src/ingest/hj212/catalog-devices.js';
 import { createDeviceStateEvents, type DeviceStateStore } from '../../src/ingest/hj212/device-state.js';
 import { createSqliteDeviceStateStore } from '../../src/ingest/hj212/sqlite-device-state.js';
@@ -120,11 +121,13 @@ function seedReadings(catalog: Catalog, now: number): Reading[] {
   return out;
 }
 
-/** The demo catalog with an HJ 212-2017 logger registered for wwtp1-effluent (docs/hj212.md §1). */
+/** The demo catalog, whose wwtp1-effluent reports through an HJ 212-2017 logger (docs/hj212.md §7). */
 function withLogger(yaml: string): Catalog {
-  const block = /(\n {2}- id: wwtp1-effluent\n(?: {4}.*\n)*?)( {4}interval: 1h\n)/;
-  if (!block.test(yaml)) throw new Error(`${CATALOG_FILE}: wwtp1-effluent's block not found`);
-  return parseCatalog(yaml.replace(block, `$1$2    hj212: { mn: ${LOGGER_MN}, protocol: hj212-2017 }\n`), CATALOG_FILE);
+  const catalog = parseCatalog(yaml, CATALOG_FILE);
+  const logger = catalog.stations.find((s) => s.id === 'wwtp1-effluent')?.hj212;
+  if (logger?.mn !== LOGGER_MN || logger.protocol !== 'hj212-2017')
+    throw new Error(`${CATALOG_FILE}: wwtp1-effluent no longer has the HJ 212-2017 logger ${LOGGER_MN}`);
+  return catalog;
 }
 
 /**
@@ -135,7 +138,7 @@ function withLogger(yaml: string): Catalog {
 async function recordLoggerHistory(catalog: Catalog, store: DeviceStateStore, now: number): Promise<void> {
   const events = await createDeviceStateEvents({
     store,
-    directory: createCatalogDevices(catalog, {}),
+    directory: createCatalogDevices(catalog, DEMO_HJ212_SECRETS),
     logger: silentLogger(),
     flushMs: 60_000,
   });
