@@ -183,8 +183,9 @@ export const configSchema = z.object({
   SPOOL_SEGMENT_BYTES: bytes(64 * 1024 * 1024),
 
   /**
-   * The control state (job runs, API keys, rate limits, report archive, …) in PostgreSQL, shared by several
-   * instances: postgres://user:password@host:5432/qingliu. Unset: SQLite files in DATA_DIR (docs/adr/0015).
+   * The control state shared by several instances in PostgreSQL — job runs, API keys, rate limits and the alerts
+   * leader's lease so far; alerts, marks, device state and the report archive are still SQLite in DATA_DIR
+   * (docs/deploy.md) — postgres://user:password@host:5432/qingliu. Unset: all SQLite (docs/adr/0015).
    */
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   /**
