@@ -906,7 +906,6 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
         ? card(i18n.t(st.standard.kind === 'gb3838' ? 'station.timeline' : 'station.timelinePlant'), timelineEl)
         : h('div'),
     ),
-    loggerEl,
     card(
       i18n.t('station.trends'),
       controls(ctx, st, range),
@@ -916,6 +915,8 @@ export async function renderStation(ctx: ViewContext, main: HTMLElement): Promis
       chartsNote,
       chartsEl,
     ),
+    // Below the trends: it appears only once loaded (a station with a logger), and must not move the charts.
+    loggerEl,
     st.kind === 'river_section' && st.upstream.length > 0 ? card(i18n.t('station.upstream'), upstreamEl) : null,
   );
 
