@@ -256,7 +256,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
           signal: shutdown.signal,
           maxStreamsPerKey: config.ALERT_STREAMS_PER_KEY,
         }),
-      (app) => registerJobRoutes(app, { scheduler: () => jobs?.scheduler }),
+      (app) => registerJobRoutes(app, { scheduler: () => jobs?.scheduler, standby: () => jobs?.standby ?? false }),
       // The loggers' state is written by the ingest role, perhaps another process: read from DATA_DIR/devices.db.
       (app) =>
         registerLoggerRoutes(app, {

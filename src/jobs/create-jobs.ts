@@ -60,6 +60,8 @@ export type JobsConfig = AlertConfig &
 export interface AlertJobs {
   /** This term's scheduler (a stopped one while a standby). */
   readonly scheduler: Scheduler;
+  /** True while another alerts instance holds the lease and runs the jobs (docs/adr/0016). */
+  readonly standby: boolean;
   store: JobStore;
   start(): void;
   stop(): Promise<void>;
@@ -187,6 +189,9 @@ export function createAlertJobs(deps: AlertJobsDeps): AlertJobs {
   return {
     get scheduler() {
       return scheduler;
+    },
+    get standby() {
+      return !!leadership && !leadership.isLeader && !stopped;
     },
     store,
     start() {

@@ -198,3 +198,37 @@ describe('before the alerts role is built', () => {
     }
   });
 });
+
+describe('on an alerts standby (DATABASE_URL, another instance holds the lease)', () => {
+  let api: AlertApi;
+  beforeEach(async () => {
+    api = await createAlertApi();
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  it('answers a manual run with 503 "standby" and Retry-After, not "the service is stopping"', async () => {
+    // A standby's scheduler is a stopped one (src/jobs/create-jobs.ts) until it is elected.
+    await api.jr.jobs.scheduler.stop();
+    const build = (standby: boolean) =>
+      createTestApp({
+        routes: [(app) => registerJobs(app, { scheduler: () => api.jr.jobs.scheduler, standby: () => standby })],
+      });
+    const standby = await build(true).request('/api/v1/jobs/daily-digest/run', {
+      method: 'POST',
+      as: 'admin',
+      headers: { 'accept-language': 'en' },
+    });
+    expect(standby.status).toBe(503);
+    expect(standby.headers.get('content-type')).toContain('application/problem+json');
+    expect(standby.headers.get('retry-after')).toBe('5');
+    const body = (await standby.json()) as Json;
+    expect(body.code).toBe('standby');
+    expect(body.detail).toContain('jobs run only on the leader');
+
+    const stopping = await build(false).request('/api/v1/jobs/daily-digest/run', { method: 'POST', as: 'admin' });
+    expect(stopping.status).toBe(503);
+    expect(((await stopping.json()) as Json).code).toBe('service-unavailable');
+  });
+});

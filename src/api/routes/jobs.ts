@@ -21,6 +21,8 @@ export type JobRouteScheduler = Pick<Scheduler, 'status' | 'launch' | 'has' | 't
 export interface JobRouteDeps {
   /** The scheduler, or a getter for it: undefined (503) until the alerts role is built. */
   scheduler: JobRouteScheduler | (() => JobRouteScheduler | undefined);
+  /** True while this instance is an alerts standby (DATABASE_URL, docs/adr/0016): the leader runs the jobs. */
+  standby?: () => boolean;
 }
 
 function schedulerOf(deps: JobRouteDeps): JobRouteScheduler {
@@ -203,6 +205,18 @@ export function register(app: ApiApp, deps: JobRouteDeps): void {
         launched = await scheduler.launch(name, 'manual');
       } catch (err) {
         if (!(err instanceof SchedulerStoppedError)) throw err;
+        if (deps.standby?.()) {
+          throw new ApiProblem({
+            code: 'standby',
+            status: 503,
+            title: text('本实例为备用实例', 'This instance is a standby'),
+            detail: text(
+              '本告警实例为备用（standby）：任务只在主实例（leader）上运行。请把请求发给主实例，或稍后重试（主实例失效后本实例将在租约到期时接管）',
+              'This alerts instance is a standby: jobs run only on the leader. Send the request to the leader, or retry later (this instance takes over when the leader’s lease expires)',
+            ),
+            headers: { 'Retry-After': '5' },
+          });
+        }
         throw new ApiProblem({
           code: 'service-unavailable',
           detail: text('服务正在停止，任务不再运行', 'The service is stopping; jobs no longer run'),
