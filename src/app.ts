@@ -30,6 +30,7 @@ import type { StationDirectory } from './ingest/station-directory.js';
 import type { AlertJobs } from './jobs/create-jobs.js';
 import type { Postgres } from './db/postgres.js';
 import { createSharedTokenBucketLimiter } from './api/shared-rate-limit.js';
+import { withKeyPrefix } from './api/rate-limit.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { maskUrl } from './secrets.js';
@@ -304,7 +305,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     now,
     rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
-    ...(sharedLimiter && { rateLimiter: sharedLimiter }),
+    // One shared limiter, two kinds of bucket: a scanner spread over the instances meets one budget per address.
+    ...(sharedLimiter && {
+      rateLimiter: withKeyPrefix(sharedLimiter, 'key:'),
+      invalidKeyLimiter: withKeyPrefix(sharedLimiter, 'address:'),
+    }),
     metrics: metrics.registry,
     readiness: [
       { name: 'store', target, check: () => ingestStore.ping() },

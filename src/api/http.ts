@@ -35,6 +35,8 @@ export interface HttpAppDeps {
   rateLimiter?: TokenBucketLimiter;
   /** Invalid API keys per client address (middleware.ts InvalidKeyThrottle); default DEFAULT_INVALID_KEY_LIMIT. */
   invalidKeyLimit?: RateLimit;
+  /** The per-address limiter for invalid keys; default one in this process (PostgreSQL's shares it too). */
+  invalidKeyLimiter?: TokenBucketLimiter;
   /** The process's prom-client registry; `/metrics` exposes it and HTTP metrics are added to it. */
   metrics: Registry;
   /** Named checks for `/readyz` (broker, store …). */
@@ -88,7 +90,7 @@ export function createHttpApp(deps: HttpAppDeps): ApiApp {
     authenticate({
       keys: deps.keys,
       invalidKeys: {
-        limiter: createTokenBucketLimiter({ now: deps.now }),
+        limiter: deps.invalidKeyLimiter ?? createTokenBucketLimiter({ now: deps.now }),
         limit: deps.invalidKeyLimit ?? DEFAULT_INVALID_KEY_LIMIT,
       },
     }),

@@ -62,6 +62,17 @@ export function createTokenBucketLimiter(deps: { now: () => number; maxBuckets?:
   };
 }
 
+/**
+ * The same limiter under a key prefix, so two kinds of bucket (API keys, client addresses) can share one limiter —
+ * and, with PostgreSQL, one table — without ever meeting.
+ */
+export function withKeyPrefix(limiter: TokenBucketLimiter, prefix: string): TokenBucketLimiter {
+  return {
+    take: (key, limit) => limiter.take(prefix + key, limit),
+    peek: (key, limit) => limiter.peek(prefix + key, limit),
+  };
+}
+
 /** Limits each authenticated key; a key's own `rateLimitPerMinute` overrides the default rate. */
 export function rateLimit(deps: { limiter: TokenBucketLimiter; defaults: RateLimit }): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {

@@ -5,13 +5,17 @@
  * bounded, and a database outage falls back to limiting per instance.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenBucketLimiter, type RateLimit, type TakeResult } from '../../src/api/rate-limit.js';
+import { createTokenBucketLimiter, withKeyPrefix, type RateLimit, type TakeResult } from '../../src/api/rate-limit.js';
 import { createSharedTokenBucketLimiter, type SharedTokenBucketLimiter } from '../../src/api/shared-rate-limit.js';
+import { createTestApp } from './test-app.js';
+import { generateApiKey } from '../../src/api/auth/api-key.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPostgres, type Postgres } from '../../src/db/postgres.js';
 import { silentLogger } from '../../src/logger.js';
 import { freePort } from '../harness/free-port.js';
 import { startPostgres, type Postgres as Server } from '../harness/postgres.js';
+
+const generated = generateApiKey();
 
 type Take = (key: string, limit: RateLimit) => Promise<TakeResult>;
 
@@ -156,5 +160,37 @@ describe('rate limits shared by two API instances (real PostgreSQL 15)', () => {
       await limiter.flush();
     }
     expect(results.filter(Boolean)).toHaveLength(10);
+  });
+
+  it("two API instances share one invalid-key budget per client address, apart from the keys' buckets", async () => {
+    const db = await freshDb();
+    const clock = { now: 5_000_000 };
+    const [a, b] = [shared(db, clock), shared(db, clock)];
+    // As src/app.ts wires them with DATABASE_URL: one shared limiter, two prefixes.
+    const apps = [a!, b!].map((limiter) =>
+      createTestApp({
+        invalidKeyLimit: { perMinute: 6, burst: 3 },
+        rateLimit: { perMinute: 60, burst: 3 },
+        rateLimiter: withKeyPrefix(limiter, 'key:'),
+        invalidKeyLimiter: withKeyPrefix(limiter, 'address:'),
+        extraKeys: [{ id: generated.id, name: 'generated', role: 'viewer', key: generated.key }],
+      }),
+    );
+    const me = async (i: number, key: string) => {
+      const res = await apps[i % 2]!.request('/api/v1/me', { headers: { authorization: `Bearer ${key}` } });
+      await (i % 2 === 0 ? a! : b!).flush();
+      return res.status;
+    };
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push(await me(i, `guess-${i}`));
+    // Per instance, each would have allowed 3 invalid keys (6 in all); shared, the address has 3 (+1 in flight:
+    // an instance decides on its copy as of its last sync, as for the keys above).
+    const answered = statuses.filter((s) => s === 401).length;
+    expect(answered).toBeGreaterThanOrEqual(3);
+    expect(answered).toBeLessThanOrEqual(4);
+    expect(statuses.slice(answered)).toEqual(Array(6 - answered).fill(429));
+    // A valid generated key from the same address is not touched by the address's budget, nor the reverse.
+    expect(await me(0, generated.key)).toBe(200);
+    expect(await me(1, generated.key)).toBe(200);
   });
 });

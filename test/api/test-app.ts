@@ -10,7 +10,7 @@ import type { Role } from '../../src/api/auth/principal.js';
 import type { RegisterRoutes } from '../../src/api/env.js';
 import type { ReadinessCheck } from '../../src/api/health.js';
 import { createHttpApp } from '../../src/api/http.js';
-import type { RateLimit } from '../../src/api/rate-limit.js';
+import type { RateLimit, TokenBucketLimiter } from '../../src/api/rate-limit.js';
 
 /** Bootstrap keys need no particular format; these are long enough for ADMIN_API_KEY's rule. */
 export const TEST_KEYS = {
@@ -35,6 +35,9 @@ export interface TestAppOptions {
   keysFile?: string;
   /** Invalid API keys per client address; default the production limit. */
   invalidKeyLimit?: RateLimit;
+  /** Limiters as production wires them with DATABASE_URL (shared through PostgreSQL); default in process. */
+  rateLimiter?: TokenBucketLimiter;
+  invalidKeyLimiter?: TokenBucketLimiter;
 }
 
 export interface RequestOptions {
@@ -95,6 +98,8 @@ function build(options: TestAppOptions) {
     now,
     rateLimit: options.rateLimit ?? { perMinute: 0, burst: 1 },
     ...(options.invalidKeyLimit && { invalidKeyLimit: options.invalidKeyLimit }),
+    ...(options.rateLimiter && { rateLimiter: options.rateLimiter }),
+    ...(options.invalidKeyLimiter && { invalidKeyLimiter: options.invalidKeyLimiter }),
     metrics,
     readiness: options.readiness ?? [],
     routes: options.routes ?? [],
