@@ -6,8 +6,21 @@ import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { maskUrl } from '../secrets.js';
 
-// bigint columns (epoch milliseconds, ids) come back as numbers: every value we store fits in 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+/**
+ * bigint columns (epoch milliseconds, ids) come back as numbers: every value we store fits in 2^53. Set on our own
+ * pools and clients only — not process-wide through `pg.types`, which would change every other user of `pg`.
+ */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${value} does not fit in a JavaScript number`);
+  return n;
+}
+const controlStateTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary'
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export interface Postgres {
   readonly pool: pg.Pool;
@@ -48,6 +61,7 @@ export function openPostgres(options: PostgresOptions): Postgres {
     // Dead connections (a database restart, a cut network) are noticed by the kernel, not after hours.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    types: controlStateTypes,
   };
   const pool = new pg.Pool({ ...base, max: options.max ?? 10, idleTimeoutMillis: 30_000 });
   // An idle connection that breaks (the server restarted) is dropped by the pool; without a listener it would
