@@ -210,6 +210,46 @@ describe('the HJ 212 sink on the ingest pipeline', () => {
     }
   });
 
+  it('keeps of the record stream as logger data only what readings cannot hold: Min/Max/Cou, not a bare -Rtd', async () => {
+    const r = await rig();
+    try {
+      // plant-01's record is the real-time stream: its -Rtd values are readings and nothing more (ADR 0012).
+      await r.sink.accept(batch({}));
+      await r.sink.accept(
+        batch({
+          cn: '2061',
+          stream: 'hourly',
+          ts: NOW - 3_600_000,
+          values: [{ parameter: 'cod', value: 20.5, flag: 'N', min: 19, max: 22 }],
+        }),
+      );
+      // The record stream with a cumulative amount: the reading, and the Cou beside it in logger data.
+      await r.sink.accept(
+        batch({
+          ts: NOW - 120_000,
+          values: [
+            { parameter: 'flow', value: 125.4, flag: 'N', cou: 449.3 },
+            { parameter: 'ph', value: 7.1, flag: 'N' },
+          ],
+        }),
+      );
+      await until(async () => (await all(r.store, 'plant-01')).length === 4, 10_000, 'stored');
+      await until(async () => (await logged(r.store, 'plant-01')).length === 2, 10_000, 'logger data stored');
+      expect((await logged(r.store, 'plant-01')).map((v) => [v.stream, v.parameter, v.ts, v.cou ?? v.max])).toEqual([
+        ['hourly', 'cod', NOW - 3_600_000, 22],
+        ['realtime', 'flow', NOW - 120_000, 449.3],
+      ]);
+      expect((await all(r.store, 'plant-01')).map((x) => [x.parameter, x.ts])).toEqual([
+        ['flow', NOW - 120_000],
+        ['ph', NOW - 120_000],
+        ['cod', NOW - 60_000],
+        ['nh3n', NOW - 60_000],
+      ]);
+    } finally {
+      await r.stop();
+    }
+  });
+
   it('stores back-filled data as late, and its record readings touch the windows they fall in (late_data)', async () => {
     const r = await rig();
     try {

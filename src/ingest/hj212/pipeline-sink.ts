@@ -2,8 +2,8 @@
  * The gateway's Hj212Sink on the real ingest pipeline: a decoded batch becomes spool records in the same group
  * commit as MQTT messages, and `accept` resolves only once they are in the spool — the gateway answers 9014
  * then. A spool that refuses them rejects `accept`: the gateway does not answer and the logger resends.
- * Every value is kept as logger data (its stream, Avg/Min/Max/Cou, late mark); the station's record stream also
- * becomes readings; late ones among them reach re-judgment as the store writes them (store/touch-log.ts).
+ * The station's record stream becomes readings (late ones reach re-judgment as the store writes them,
+ * store/touch-log.ts); logger data keeps only what the readings do not already hold (ADR 0012, amended).
  */
 import type { LoggerValue } from '../../domain/logger-data.js';
 import type { Reading } from '../../domain/reading.js';
@@ -34,9 +34,18 @@ export function recordReadings(batch: Hj212Batch, directory: DeviceDirectory): R
   }));
 }
 
-/** Every value of a batch as logger data: the logger's own record, every stream, late ones marked. */
-export function loggerValues(batch: Hj212Batch): LoggerValue[] {
-  return batch.values.map((v) => ({
+/**
+ * The values of a batch kept as logger data: every value of a stream that is not the station's record, and of the
+ * record stream only what `reading` has no place for — Min/Max/Cou, or the late mark of back-filled data. Writing
+ * the record stream twice halved what the store could take (docs/adr/0012-logger-aggregates.md, amendment).
+ */
+export function loggerValues(batch: Hj212Batch, directory: DeviceDirectory): LoggerValue[] {
+  const record = (directory.byMn(batch.mn)?.record ?? 'realtime') === batch.stream;
+  const kept =
+    record && !batch.late
+      ? batch.values.filter((v) => v.min !== undefined || v.max !== undefined || v.cou !== undefined)
+      : batch.values;
+  return kept.map((v) => ({
     stationId: batch.stationId,
     parameter: v.parameter,
     stream: batch.stream,
@@ -59,7 +68,7 @@ export function createPipelineSink(options: PipelineSinkOptions): Hj212Sink {
         format: HJ212_FORMAT,
         readings: recordReadings(batch, directory),
         deadLetters: [],
-        loggerData: loggerValues(batch),
+        loggerData: loggerValues(batch, directory),
       }),
     deadLetter: (letter) => pipeline.submit({ format: HJ212_FORMAT, readings: [], deadLetters: [letter] }),
   };

@@ -114,7 +114,7 @@ export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
       sweepTimer = setInterval(sweep, options.sweepIntervalMs ?? 5_000);
       sweepTimer.unref();
       const address = server.address() as net.AddressInfo;
-      log.info({ host: address.address, port: address.port }, 'HJ 212 receiver listening');
+      // Not logged here: the gateway source (gateway-source.ts) logs "listening" once, with the loggers' count.
       return { port: address.port, host: address.address };
     },
 
