@@ -6,13 +6,16 @@
  *      server (bench/hj212-echo.ts, own process) that frames each packet and writes it back; packets/s with one
  *      packet in flight per connection, as loggers wait for their 9014;
  *   2. W: raw InfluxDB write rate — batched line protocol of the same readings (same schema) to the same influxd;
- *   3. the gateway — in a child process (spool, forwarder, influxd store, HJ 212 server; test/ingest/hj212/
- *      gateway-child.ts), 2,000 loggers each sending 2011 packets of 9 pollutants and waiting for the 9014:
- *      readings/s from the first packet until every reading is counted in influxd, against C = 1 / (1/E + 9/W);
+ *   3. the gateway — the real service (`src/main.ts`, ROLES=ingest, HJ212_PORT, a catalog of 2,000 plant outfalls
+ *      with their loggers, a real mosquitto for its MQTT source) in a child process, compiled to JavaScript as in
+ *      production (`--tsx` runs it through tsx, as `npm start` does); 2,000 loggers each sending 2011 packets of 9
+ *      pollutants and waiting for the 9014: readings/s from the first packet until every reading is counted in
+ *      influxd, against C = 1 / (1/E + 9/W);
  *   4. answer latency (packet written → 9014 read) at half the rate of step 3, open loop, p50/p99;
  *   5. the gateway's RSS with 2,000 connections open (VmRSS) and at peak (VmHWM).
  * Prints one JSON line on stdout (progress on stderr). Options: --connections N (default 2000), --packets N per
- * connection (default 10), --latency-seconds S (default 15).
+ * connection (default 10), --latency-seconds S (default 15), --tsx. HJ212_BENCH_PROF=DIR writes a CPU profile of
+ * the gateway process there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,9 +28,10 @@ import { encodePacket } from '../src/ingest/hj212/encode.js';
 import { createFramer } from '../src/ingest/hj212/framer.js';
 import { decodeFrame } from '../src/ingest/hj212/packet.js';
 import { defaultValues } from '../sensors/hj212/logger.js';
-import { killMn } from '../test/ingest/hj212/fixtures.js';
 import { freePort, waitForPort } from '../test/harness/free-port.js';
 import { startInfluxd } from '../test/harness/influxd.js';
+import { startMosquitto } from '../test/harness/mosquitto.js';
+import { compileMain } from './compile-main.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 /** Nine pollutants of a plant outfall (HJ 212-2017 Table B.1) and the parameters they become. */
@@ -53,6 +57,11 @@ function option(name: string, fallback: number): number {
   return value;
 }
 const CONNECTIONS = Math.round(option('connections', 2000));
+const USE_TSX = process.argv.includes('--tsx');
+/** The loggers' access password (one variable for all of them: the catalog names it, the gateway checks it). */
+const PASSWORD = '123456';
+const mnOf = (i: number) => `BENCH${String(i).padStart(6, '0')}`;
+const stationOf = (i: number) => `hj-${String(i).padStart(4, '0')}`;
 const PACKETS = Math.round(option('packets', 10));
 const LATENCY_SECONDS = option('latency-seconds', 15);
 const say = (text: string) => process.stderr.write(`${text}\n`);
@@ -65,7 +74,40 @@ function packet(i: number, k: number, base: number): Buffer {
     ...Object.keys(CODES).map((c) => `${c}-Rtd=${defaultValues(c, ts, 'realtime')},${c}-Flag=N`),
   ];
   const qn = `${formatHj212Time(ts, SHANGHAI)}${String(i % 1000).padStart(3, '0')}`;
-  return encodePacket({ qn, st: '32', cn: '2011', pw: '123456', mn: killMn(i), flag: 5, cp: cp.join(';') });
+  return encodePacket({ qn, st: '32', cn: '2011', pw: PASSWORD, mn: mnOf(i), flag: 5, cp: cp.join(';') });
+}
+
+/** A catalog of `n` plant outfalls, each with its HJ 212-2017 logger (real-time data is its record). */
+function writeCatalog(dir: string, n: number): string {
+  const catalog = {
+    version: 1,
+    city: { zh: '测试市', en: 'Test City' },
+    units: [{ id: 'city', name: { zh: '市生态环境局', en: 'City Bureau' }, level: 'city' }],
+    plants: [
+      {
+        id: 'bench-plant',
+        name: { zh: '基准污水厂', en: 'Bench plant' },
+        type: 'wwtp',
+        discharge_standard: 'gb18918-1a',
+        operator_unit: 'city',
+      },
+    ],
+    stations: Array.from({ length: n }, (_, i) => ({
+      id: stationOf(i),
+      name: { zh: `排口${i}`, en: `Outfall ${i}` },
+      kind: 'plant_effluent',
+      plant: 'bench-plant',
+      location: { lat: 30 + i / 10_000, lon: 120 },
+      jurisdiction: 'city',
+      maintainer: 'city',
+      parameters: Object.values(CODES),
+      interval: '1h',
+      hj212: { mn: mnOf(i), protocol: 'hj212-2017', password_env: 'BENCH_HJ212_PW' },
+    })),
+  };
+  const file = path.join(dir, 'catalog.json');
+  fs.writeFileSync(file, JSON.stringify(catalog));
+  return file;
 }
 
 interface Conn {
@@ -161,7 +203,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0]!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-hj212-'));
-  const influx = await startInfluxd();
+  const [influx, broker] = await Promise.all([startInfluxd(), startMosquitto()]);
   let echo: ChildProcess | undefined;
   let gateway: ChildProcess | undefined;
   try {
@@ -192,32 +234,49 @@ async function main(): Promise<void> {
       for (let k = 0; k < PACKETS; k++)
         for (const [code, param] of Object.entries(CODES))
           lines.push(
-            `reading,param=${param},station=kill-${i} value=${defaultValues(code, base + k * 60_000, 'realtime')},flag="N" ${base + k * 60_000}`,
+            `reading,param=${param},station=${stationOf(i)} value=${defaultValues(code, base + k * 60_000, 'realtime')},flag="N" ${base + k * 60_000}`,
           );
     const W = await measureRawInflux(influx.url, lines);
     const C = 1 / (1 / E + R / W);
     say(`W = ${Math.round(W)} points/s; C = ${Math.round(C)} packets/s`);
 
-    // 3. The gateway, 2,000 loggers each waiting for its 9014.
+    // 3. The gateway: the real service's ingest role, 2,000 loggers each waiting for its 9014.
     const port = await freePort();
+    const httpPort = await freePort();
+    const entry = USE_TSX ? ['--import', 'tsx', path.join(REPO, 'src/main.ts')] : [compileMain()];
     gateway = spawn(
       process.execPath,
       [
         ...(process.env.HJ212_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HJ212_BENCH_PROF}`] : []),
-        '--import',
-        'tsx',
-        path.join(REPO, 'test/ingest/hj212/gateway-child.ts'),
+        ...entry,
       ],
       {
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 'ignore', 'inherit'],
         env: {
-          ...process.env,
-          HJ212_PORT: String(port),
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          ROLES: 'ingest',
+          MQTT_URL: broker.url,
+          MQTT_CLIENT_ID: 'bench-hj212',
           INFLUX_URL: influx.url,
-          SPOOL_DIR: path.join(dir, 'spool'),
-          LOGGERS: String(CONNECTIONS),
+          INFLUX_BUCKET: 'hj212',
+          DATA_DIR: path.join(dir, 'data'),
+          CATALOG: writeCatalog(dir, CONNECTIONS),
+          PORT: String(httpPort),
+          HOST: '127.0.0.1',
+          HJ212_PORT: String(port),
+          HJ212_HOST: '127.0.0.1',
+          BENCH_HJ212_PW: PASSWORD,
+          // What production logs (info), to the console that the bench discards.
+          LOG_LEVEL: 'info',
+          LOG_FORMAT: 'json',
         },
       },
+    );
+    await until(
+      async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.status === 200,
+      120_000,
+      'the gateway to be ready',
     );
     await waitForPort(port, 60_000);
     conns = await openConnections(port, CONNECTIONS);
@@ -296,7 +355,7 @@ async function main(): Promise<void> {
       gateway_rss_connected_mb: Math.round(readyRss),
       gateway_rss_after_load_mb: Math.round(connectedRss.current),
       gateway_peak_rss_mb: Math.round(rss.peak),
-      gateway_runtime: 'tsx',
+      gateway_runtime: USE_TSX ? 'tsx' : 'compiled',
       readings_expected: latencyExpected,
       readings_stored: storedAll,
       readings_lost: latencyExpected - storedAll,
@@ -316,7 +375,7 @@ async function main(): Promise<void> {
       gateway.kill('SIGTERM');
       await exited;
     }
-    await influx.dispose();
+    await Promise.all([influx.dispose(), broker.dispose()]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -25,7 +25,7 @@
  * --latency-seconds S (default 15), --rounds K, --tsx, --node-options "<flags>" (V8 flags for the ingester;
  * default none: V8's defaults, as the Docker image runs it; e.g. "--max-old-space-size=128" to compare).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,7 @@ import { freePort } from '../test/harness/free-port.js';
 import { startInfluxd } from '../test/harness/influxd.js';
 import { startMosquitto } from '../test/harness/mosquitto.js';
 import { writeCatalog } from '../test/ingest/e2e.js';
+import { compileMain } from './compile-main.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const STATIONS = 2000;
@@ -233,41 +234,6 @@ function peakRssMb(pid: number): { peak: number; current: number } {
   return { peak: kb('VmHWM') / 1024, current: kb('VmRSS') / 1024 };
 }
 
-/** Compiles the ingester (src/main.ts and its imports, no type check) where Node finds node_modules. */
-function compileIngester(): string {
-  const outDir = path.join(REPO, 'node_modules/.cache/qingliu-bench');
-  fs.rmSync(outDir, { recursive: true, force: true });
-  const tsc = path.join(REPO, 'node_modules/typescript/bin/tsc');
-  const flags = [
-    '--outDir',
-    outDir,
-    '--rootDir',
-    REPO,
-    '--module',
-    'NodeNext',
-    '--moduleResolution',
-    'NodeNext',
-    '--target',
-    'ES2022',
-  ];
-  execFileSync(
-    process.execPath,
-    [
-      tsc,
-      path.join(REPO, 'src/main.ts'),
-      ...flags,
-      '--skipLibCheck',
-      '--esModuleInterop',
-      '--resolveJsonModule',
-      '--noCheck',
-    ],
-    {
-      stdio: 'inherit',
-    },
-  );
-  return path.join(outDir, 'src/main.js');
-}
-
 async function until(
   condition: () => Promise<boolean>,
   timeoutMs: number,
@@ -301,7 +267,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const entry = [
       ...NODE_OPTIONS.split(' ').filter(Boolean),
-      ...(USE_TSX ? ['--import', 'tsx', path.join(REPO, 'src/main.ts')] : [compileIngester()]),
+      ...(USE_TSX ? ['--import', 'tsx', path.join(REPO, 'src/main.ts')] : [compileMain()]),
     ];
     const catalog = writeCatalog(
       dir,
