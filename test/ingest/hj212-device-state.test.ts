@@ -40,6 +40,8 @@ describe('device state', () => {
     events.status('A140100_2006', 1300, '3020', { 'w21003/i12001-Info': '0' });
     events.status('A140100_2006', 1400, '2062', { 'w21003-ResultType': '0' });
     events.packet('UNKNOWN', 1500, '2011', 'hj212-2017');
+    events.hourlyRecord('A140100_2006', 3_600_000);
+    events.hourlyRecord('A140100_2006', 0); // an older hour (a gap-fill answer) does not move it back
     await events.stop();
     await store.close();
 
@@ -61,6 +63,7 @@ describe('device state', () => {
       lastStatusAt: 1300,
       lastCheckAt: 1400,
       lastCheckPassed: false,
+      lastHourlyRecordAt: 3_600_000,
     });
     expect((await reader.states()).map((s) => s.mn)).toEqual(['A140100_2006']);
     expect(await reader.records({ stationId: 's1' })).toEqual([
@@ -86,9 +89,16 @@ describe('device state', () => {
       },
     ]);
     expect(await reader.records({ stationId: 's1', from: 1350, limit: 1 })).toHaveLength(1);
+    expect((await reader.recordsBetween({ stationIds: ['s1', 's2'], from: 1300, to: 1401 })).map((r) => r.cn)).toEqual([
+      '3020',
+      '2062',
+    ]);
+    expect(await reader.recordsBetween({ stationIds: ['s1'], from: 1301, to: 1400 })).toEqual([]);
+    expect(await reader.recordsBetween({ stationIds: ['s2'], from: 0, to: 2000 })).toEqual([]);
 
     // A restart: counters continue, the connection the old process held is over.
     const again = await createDeviceStateEvents({ store: reader, directory, logger: silentLogger() });
+    expect(again.lastHourlyRecord('A140100_2006')).toBe(3_600_000);
     again.packet('A140100_2006', 2000, '2061', 'surface-water');
     await again.stop();
     expect(await reader.stateOfStation('s1')).toMatchObject({

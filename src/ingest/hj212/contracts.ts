@@ -78,4 +78,6 @@ export interface DeviceEvents {
   heartbeat(mn: string, at: number): void;
   /** Equipment status (2021/3020 `SB…-RS`, `i12001-Info`) and 2062 standard-sample checks, as decoded fields. */
   status(mn: string, at: number, cn: string, fields: Readonly<Record<string, string>>): void;
+  /** An hourly record (2061) with this DataTime is durable: gap fill starts after it, also after a restart. */
+  hourlyRecord?(mn: string, ts: number): void;
 }

@@ -31,6 +31,11 @@ export interface DeviceState {
   /** The last 2062 standard-sample check: when, and whether every checked pollutant passed. */
   lastCheckAt: number | null;
   lastCheckPassed: boolean | null;
+  /**
+   * DataTime of the newest hourly record (2061) made durable: where gap fill starts after a reconnection, also
+   * after a restart of the ingester (absent in states recorded before it existed).
+   */
+  lastHourlyRecordAt?: number | null;
 }
 
 /** An equipment status (2021/3020) or a 2062 standard-sample check, as the logger sent it. */
@@ -55,6 +60,11 @@ export interface DeviceStateStore {
   stateOfStation(stationId: string): Promise<DeviceState | undefined>;
   /** Newest first. */
   records(query: { stationId: string; from?: number; to?: number; limit?: number }): Promise<DeviceRecord[]>;
+  /**
+   * Every status and check record of these stations received in [from, to), oldest first (then in the order
+   * recorded): what sensor health derives its device marks from (device-marks.ts). Callers bound the range.
+   */
+  recordsBetween(query: { stationIds: readonly string[]; from: number; to: number }): Promise<DeviceRecord[]>;
   close(): Promise<void>;
 }
 
@@ -79,6 +89,8 @@ export interface DeviceStateEventsOptions {
 }
 
 export interface DeviceStateEvents extends DeviceEvents {
+  /** DataTime of the newest hourly record recorded for this MN, by this process or an earlier one. */
+  lastHourlyRecord(mn: string): number | undefined;
   /** Writes the changed states now. */
   flush(): Promise<void>;
   /** Flushes and stops the timer (the store stays open: its owner closes it). */
@@ -105,6 +117,7 @@ export function newDeviceState(mn: string, stationId: string, protocol: Hj212Pro
     lastStatusAt: null,
     lastCheckAt: null,
     lastCheckPassed: null,
+    lastHourlyRecordAt: null,
   };
 }
 
@@ -207,6 +220,11 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
       const s = stateOf(mn);
       if (s) record(mn, at, cn, fields, s);
     },
+    hourlyRecord(mn, ts) {
+      const s = stateOf(mn);
+      if (s && ts > (s.lastHourlyRecordAt ?? -Infinity)) s.lastHourlyRecordAt = ts;
+    },
+    lastHourlyRecord: (mn) => states.get(mn)?.lastHourlyRecordAt ?? undefined,
     flush,
     async stop() {
       clearInterval(timer);

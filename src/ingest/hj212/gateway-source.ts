@@ -57,6 +57,8 @@ export function createHj212Source(options: Hj212SourceOptions): Hj212Source {
           timeZone: options.timeZone,
           port: options.port,
           host: options.host,
+          // The last hourly record as recorded in DATA_DIR: an outage that spans a restart is still filled.
+          gapFill: { lastRecord: async (mn) => events?.lastHourlyRecord(mn) },
         });
         address = await server.start();
         options.logger

@@ -255,7 +255,10 @@ export class Session {
         if (outcome.batch) {
           await ctx.sink.accept(outcome.batch); // throws → not answered: the logger resends
           ctx.metrics.readingsAccepted.inc(outcome.batch.values.length);
-          if (outcome.batch.stream === 'hourly') ctx.gapFill.tracker.recorded(device.mn, outcome.batch.ts);
+          if (outcome.batch.stream === 'hourly') {
+            ctx.gapFill.tracker.recorded(device.mn, outcome.batch.ts);
+            ctx.events.hourlyRecord?.(device.mn, outcome.batch.ts);
+          }
         }
         for (const problem of outcome.problems) await this.deadLetter(problem, raw, device.mn, whole.cn, device);
         this.answerParts(parts, device, ANSWER_DATA, started);

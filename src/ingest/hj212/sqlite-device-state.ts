@@ -42,6 +42,19 @@ interface RecordRow {
   fields: string;
 }
 
+function toRecord(row: RecordRow): DeviceRecord {
+  return {
+    mn: row.mn,
+    stationId: row.station,
+    at: row.at,
+    cn: row.cn,
+    kind: row.kind,
+    passed: row.passed === null ? null : row.passed === 1,
+    failed: JSON.parse(row.failed) as string[],
+    fields: JSON.parse(row.fields) as Record<string, string>,
+  };
+}
+
 export function deviceStateFile(dataDir: string): string {
   return path.join(dataDir, 'devices.db');
 }
@@ -66,6 +79,10 @@ export function createSqliteDeviceStateStore(file: string): DeviceStateStore {
     records: db.prepare<[string, number, number, number], RecordRow>(
       `SELECT mn, station, at, cn, kind, passed, failed, fields FROM device_records
        WHERE station = ? AND at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?`,
+    ),
+    between: db.prepare<[string, number, number], RecordRow>(
+      `SELECT mn, station, at, cn, kind, passed, failed, fields FROM device_records
+       WHERE station IN (SELECT value FROM json_each(?)) AND at >= ? AND at < ? ORDER BY at, id`,
     ),
   };
   const saveAll = db.transaction((states: readonly DeviceState[]) => {
@@ -98,16 +115,11 @@ export function createSqliteDeviceStateStore(file: string): DeviceStateStore {
     },
     async records(q) {
       const limit = Math.min(Math.max(Math.trunc(q.limit ?? 100), 1), RECORDS_MAX);
-      return stmt.records.all(q.stationId, q.from ?? 0, q.to ?? Number.MAX_SAFE_INTEGER, limit).map((row) => ({
-        mn: row.mn,
-        stationId: row.station,
-        at: row.at,
-        cn: row.cn,
-        kind: row.kind,
-        passed: row.passed === null ? null : row.passed === 1,
-        failed: JSON.parse(row.failed) as string[],
-        fields: JSON.parse(row.fields) as Record<string, string>,
-      }));
+      return stmt.records.all(q.stationId, q.from ?? 0, q.to ?? Number.MAX_SAFE_INTEGER, limit).map(toRecord);
+    },
+    async recordsBetween(q) {
+      if (q.stationIds.length === 0 || !(q.from < q.to)) return [];
+      return stmt.between.all(JSON.stringify(q.stationIds), q.from, q.to).map(toRecord);
     },
     async close() {
       if (closed) return;
