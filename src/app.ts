@@ -184,18 +184,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
 
   /**
-   * DATA_DIR/marks.db and the service that records marks and decisions. A mark taking effect or revoked is recorded
+   * The mark store — PostgreSQL with DATABASE_URL (shared by every API and alerts instance), else DATA_DIR/marks.db —
+   * and the service that records marks and decisions. A mark taking effect or revoked is recorded
    * as touched windows in the reading store, where the alerts role re-judges them (docs/adr/0013-rejudgment.md);
    * an injected store that cannot record them gets `noRejudgmentYet`, named as such.
    */
   async function startMarks(): Promise<void> {
-    const [{ createSqliteMarkStore }, { createMarkService, noRejudgmentYet }, { recordedWindowTouches }] =
-      await Promise.all([
-        import('./marks/sqlite-mark-store.js'),
-        import('./marks/mark-service.js'),
-        import('./alerts/recorded-touches.js'),
-      ]);
-    markStore = createSqliteMarkStore({ dataDir: config.DATA_DIR });
+    const [{ createMarkService, noRejudgmentYet }, { recordedWindowTouches }] = await Promise.all([
+      import('./marks/mark-service.js'),
+      import('./alerts/recorded-touches.js'),
+    ]);
+    markStore = controlDb
+      ? (await import('./marks/pg-mark-store.js')).createPgMarkStore(controlDb)
+      : (await import('./marks/sqlite-mark-store.js')).createSqliteMarkStore({ dataDir: config.DATA_DIR });
     markService = createMarkService({
       store: markStore,
       touches: store.recordTouches ? recordedWindowTouches(store) : noRejudgmentYet,

@@ -184,7 +184,7 @@ export const configSchema = z.object({
 
   /**
    * The control state shared by several instances in PostgreSQL — job runs, API keys, rate limits and the alerts
-   * leader's lease so far; alerts, marks, device state and the report archive are still SQLite in DATA_DIR
+   * leader's lease and data marks so far; alerts, device state and the report archive are still SQLite in DATA_DIR
    * (docs/deploy.md) — postgres://user:password@host:5432/qingliu. Unset: all SQLite (docs/adr/0015).
    */
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),

@@ -92,4 +92,65 @@ CREATE TABLE rate_limit_buckets (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'data marks',
+    // src/marks/pg-mark-store.ts (SQLite: DATA_DIR/marks.db; docs/adr/0014). Append-only like the SQLite tables: a
+    // decision is a new row, triggers refuse UPDATE, DELETE and TRUNCATE, partial unique indexes allow one verdict
+    // and one revocation per mark. The state is derived (mark_view), never stored.
+    sql: `
+CREATE TABLE marks (
+  id bigserial PRIMARY KEY,
+  station text NOT NULL,
+  -- an array of parameter codes, or the string "all"
+  parameters jsonb NOT NULL CHECK (jsonb_typeof(parameters) = 'array' OR parameters = '"all"'),
+  from_ts bigint NOT NULL,
+  to_ts bigint NOT NULL,
+  flag text NOT NULL CHECK (flag IN ('M', 'C', 'D', 'F', 'N')),
+  reason text NOT NULL CHECK (length(btrim(reason)) > 0),
+  by_key text NOT NULL,
+  by_name text NOT NULL,
+  by_role text NOT NULL,
+  created_at bigint NOT NULL,
+  CHECK (to_ts > from_ts)
+);
+CREATE INDEX marks_station_time ON marks (station, to_ts, from_ts);
+CREATE TABLE mark_decisions (
+  id bigserial PRIMARY KEY,
+  mark_id bigint NOT NULL REFERENCES marks (id),
+  kind text NOT NULL CHECK (kind IN ('approved', 'rejected', 'revoked')),
+  by_key text NOT NULL,
+  by_name text NOT NULL,
+  by_role text NOT NULL,
+  at bigint NOT NULL,
+  note text NOT NULL,
+  automatic boolean NOT NULL
+);
+CREATE UNIQUE INDEX mark_decisions_one_verdict ON mark_decisions (mark_id) WHERE kind IN ('approved', 'rejected');
+CREATE UNIQUE INDEX mark_decisions_one_revocation ON mark_decisions (mark_id) WHERE kind = 'revoked';
+CREATE FUNCTION marks_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% are append-only: record a decision instead (% refused)', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'restrict_violation';
+END $$;
+CREATE TRIGGER marks_append_only BEFORE UPDATE OR DELETE ON marks
+  FOR EACH ROW EXECUTE FUNCTION marks_append_only();
+CREATE TRIGGER marks_no_truncate BEFORE TRUNCATE ON marks
+  FOR EACH STATEMENT EXECUTE FUNCTION marks_append_only();
+CREATE TRIGGER mark_decisions_append_only BEFORE UPDATE OR DELETE ON mark_decisions
+  FOR EACH ROW EXECUTE FUNCTION marks_append_only();
+CREATE TRIGGER mark_decisions_no_truncate BEFORE TRUNCATE ON mark_decisions
+  FOR EACH STATEMENT EXECUTE FUNCTION marks_append_only();
+CREATE VIEW mark_view AS
+SELECT m.*,
+  v.kind AS v_kind, v.by_key AS v_by_key, v.by_name AS v_by_name, v.by_role AS v_by_role, v.at AS v_at,
+  v.note AS v_note, v.automatic AS v_automatic,
+  r.by_key AS r_by_key, r.by_name AS r_by_name, r.by_role AS r_by_role, r.at AS r_at, r.note AS r_note,
+  r.automatic AS r_automatic,
+  CASE WHEN r.id IS NOT NULL THEN 'revoked' WHEN v.kind IS NULL THEN 'pending' ELSE v.kind END AS state
+FROM marks m
+LEFT JOIN mark_decisions v ON v.mark_id = m.id AND v.kind IN ('approved', 'rejected')
+LEFT JOIN mark_decisions r ON r.mark_id = m.id AND r.kind = 'revoked';
+`,
+  },
 ];

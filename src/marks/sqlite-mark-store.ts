@@ -5,16 +5,7 @@
  * state is derived from its decisions, never stored (docs/adr/0014-data-marks.md).
  */
 import path from 'node:path';
-import {
-  decisionRefusal,
-  markState,
-  type DataMark,
-  type EffectiveMark,
-  type MarkDecision,
-  type MarkFlag,
-  type NewMark,
-} from '../domain/data-marks.js';
-import type { ParameterCode } from '../domain/parameters.js';
+import { decisionRefusal, type DataMark, type EffectiveMark, type NewMark } from '../domain/data-marks.js';
 import { openSqliteFile } from '../db/sqlite-file.js';
 import {
   MarkConflictError,
@@ -23,6 +14,7 @@ import {
   type MarkStore,
   type NewDecision,
 } from './mark-store.js';
+import { effectiveOf, markFilterSql, markOf, parametersJson, type MarkRow } from './mark-rows.js';
 
 export const MARKS_FILE_NAME = 'marks.db';
 const SCHEMA_VERSION = 1;
@@ -82,69 +74,6 @@ LEFT JOIN mark_decisions v ON v.mark_id = m.id AND v.kind IN ('approved', 'rejec
 LEFT JOIN mark_decisions r ON r.mark_id = m.id AND r.kind = 'revoked';
 `;
 
-interface Row {
-  id: number;
-  station: string;
-  parameters: string;
-  from_ts: number;
-  to_ts: number;
-  flag: MarkFlag;
-  reason: string;
-  by_key: string;
-  by_name: string;
-  by_role: string;
-  created_at: number;
-  v_kind: 'approved' | 'rejected' | null;
-  v_by_key: string | null;
-  v_by_name: string | null;
-  v_by_role: string | null;
-  v_at: number | null;
-  v_note: string | null;
-  v_automatic: number | null;
-  r_by_key: string | null;
-  r_by_name: string | null;
-  r_by_role: string | null;
-  r_at: number | null;
-  r_note: string | null;
-  r_automatic: number | null;
-}
-
-function parseParameters(json: string): readonly ParameterCode[] | 'all' {
-  const value = JSON.parse(json) as ParameterCode[] | 'all';
-  return value;
-}
-
-function decisionOf(kind: MarkDecision['kind'] | null, row: Row, prefix: 'v' | 'r'): MarkDecision | null {
-  const at = row[`${prefix}_at`];
-  if (kind === null || at === null) return null;
-  return {
-    kind,
-    by: { keyId: row[`${prefix}_by_key`]!, name: row[`${prefix}_by_name`]!, role: row[`${prefix}_by_role`]! },
-    at,
-    note: row[`${prefix}_note`] ?? '',
-    automatic: row[`${prefix}_automatic`] === 1,
-  };
-}
-
-function markOf(row: Row): DataMark {
-  const verdict = decisionOf(row.v_kind, row, 'v');
-  const revocation = decisionOf(row.r_at === null ? null : 'revoked', row, 'r');
-  return {
-    id: row.id,
-    stationId: row.station,
-    parameters: parseParameters(row.parameters),
-    from: row.from_ts,
-    to: row.to_ts,
-    flag: row.flag,
-    reason: row.reason,
-    by: { keyId: row.by_key, name: row.by_name, role: row.by_role },
-    at: row.created_at,
-    verdict,
-    revocation,
-    state: markState({ verdict, revocation }),
-  };
-}
-
 /** `file`: the database file, or `:memory:`; `dataDir`: DATA_DIR, for DATA_DIR/marks.db. */
 export function createSqliteMarkStore(options: { dataDir?: string; file?: string }): MarkStore {
   const file = options.file ?? path.join(options.dataDir ?? '.', MARKS_FILE_NAME);
@@ -162,7 +91,7 @@ export function createSqliteMarkStore(options: { dataDir?: string; file?: string
       `INSERT INTO mark_decisions (mark_id, kind, by_key, by_name, by_role, at, note, automatic)
        VALUES (@mark_id, @kind, @by_key, @by_name, @by_role, @at, @note, @automatic)`,
     ),
-    get: db.prepare<[number], Row>('SELECT * FROM mark_view WHERE id = ?'),
+    get: db.prepare<[number], MarkRow>('SELECT * FROM mark_view WHERE id = ?'),
   };
 
   const insertDecision = (d: NewDecision) =>
@@ -180,7 +109,7 @@ export function createSqliteMarkStore(options: { dataDir?: string; file?: string
   const create = db.transaction((mark: NewMark, approval?: Omit<NewDecision, 'markId' | 'kind'>): DataMark => {
     const { lastInsertRowid } = stmt.insertMark.run({
       station: mark.stationId,
-      parameters: JSON.stringify(mark.parameters === 'all' ? 'all' : [...mark.parameters]),
+      parameters: parametersJson(mark.parameters),
       from_ts: mark.from,
       to_ts: mark.to,
       flag: mark.flag,
@@ -206,64 +135,30 @@ export function createSqliteMarkStore(options: { dataDir?: string; file?: string
     return markOf(stmt.get.get(d.markId)!);
   });
 
+  const sqlite = {
+    placeholder: () => '?',
+    appliesTo: (p: string) =>
+      `(parameters = '"all"' OR EXISTS (SELECT 1 FROM json_each(parameters) WHERE value = ${p}))`,
+  };
+
   function list(filter: MarkFilter): DataMark[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.stationIds) {
-      if (filter.stationIds.length === 0) return [];
-      where.push(`station IN (${filter.stationIds.map(() => '?').join(', ')})`);
-      args.push(...filter.stationIds);
-    }
-    if (filter.states && filter.states.length > 0) {
-      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
-      args.push(...filter.states);
-    }
-    if (filter.flags && filter.flags.length > 0) {
-      where.push(`flag IN (${filter.flags.map(() => '?').join(', ')})`);
-      args.push(...filter.flags);
-    }
-    if (filter.from !== undefined) {
-      where.push('to_ts > ?');
-      args.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      where.push('from_ts < ?');
-      args.push(filter.to);
-    }
-    if (filter.parameter !== undefined) {
-      where.push(`(parameters = '"all"' OR EXISTS (SELECT 1 FROM json_each(parameters) WHERE value = ?))`);
-      args.push(filter.parameter);
-    }
-    if (filter.beforeId !== undefined) {
-      where.push('id < ?');
-      args.push(filter.beforeId);
-    }
-    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-    const sql = `SELECT * FROM mark_view${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const q = markFilterSql(filter, sqlite);
+    if (!q) return [];
     return db
-      .prepare<(string | number)[], Row>(sql)
-      .all(...args, limit)
+      .prepare<(string | number)[], MarkRow>(`SELECT * FROM mark_view${q.where} ORDER BY id DESC LIMIT ?`)
+      .all(...q.args, q.limit)
       .map(markOf);
   }
 
   function effective(q: { stationIds?: readonly string[]; from: number; to: number }): EffectiveMark[] {
     if (q.stationIds && q.stationIds.length === 0) return [];
     const stations = q.stationIds ? ` AND station IN (${q.stationIds.map(() => '?').join(', ')})` : '';
-    const rows = db
-      .prepare<(string | number)[], Row>(
+    return db
+      .prepare<(string | number)[], MarkRow>(
         `SELECT * FROM mark_view WHERE state = 'approved' AND to_ts > ? AND from_ts < ?${stations} ORDER BY v_at, id`,
       )
-      .all(q.from, q.to, ...(q.stationIds ?? []));
-    return rows.map((row) => ({
-      id: row.id,
-      stationId: row.station,
-      parameters: parseParameters(row.parameters),
-      from: row.from_ts,
-      to: row.to_ts,
-      flag: row.flag,
-      reason: row.reason,
-      effectiveAt: row.v_at!,
-    }));
+      .all(q.from, q.to, ...(q.stationIds ?? []))
+      .map(effectiveOf);
   }
 
   let closed = false;

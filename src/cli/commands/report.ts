@@ -111,11 +111,15 @@ export const command: Command = {
     if (period.periodBounds(parsed, config.TIMEZONE).from >= Date.now())
       throw new UsageError(`--period: ${values.period} has not started yet`);
     const catalog = await loadCatalog(values.catalog ?? config.CATALOG);
+    const controlDb = config.DATABASE_URL ? await openMarksDatabase(config.DATABASE_URL) : undefined;
     // A reader only: no ingest role, so an InfluxDB store keeps no rollups of its own here (it reads them).
     const store = createStore({ ...config, ROLES: ['api'] }, silentLogger());
     await store.start();
-    // The same effective flags as the service's reports: approved data marks in DATA_DIR/marks.db apply.
-    const markStore = markStoreModule.createSqliteMarkStore({ dataDir: config.DATA_DIR });
+    // The same effective flags as the service's reports: the approved data marks apply — in PostgreSQL with
+    // DATABASE_URL, else in DATA_DIR/marks.db.
+    const markStore = controlDb
+      ? (await import('../../marks/pg-mark-store.js')).createPgMarkStore(controlDb)
+      : markStoreModule.createSqliteMarkStore({ dataDir: config.DATA_DIR });
     try {
       const report = await service
         .createReportService({
@@ -146,7 +150,26 @@ export const command: Command = {
       return 0;
     } finally {
       await markStore.close();
+      await controlDb?.close();
       await store.stop();
     }
   },
 };
+
+/** The control-state database (migrated first, under its lock: the CLI may run before any server did). */
+async function openMarksDatabase(url: string) {
+  const [{ openPostgres, checkConnection }, { migrate }, { silentLogger }] = await Promise.all([
+    import('../../db/postgres.js'),
+    import('../../db/migrate.js'),
+    import('../../logger.js'),
+  ]);
+  const db = openPostgres({ url, logger: silentLogger(), applicationName: 'qingliu-cli', max: 2 });
+  try {
+    await checkConnection(db);
+    await migrate(db, silentLogger());
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}

@@ -1,0 +1,103 @@
+/**
+ * With DATABASE_URL, instances on different machines (here: different DATA_DIRs) share the control state through
+ * PostgreSQL: real `node src/main.ts` processes against the harness's real server, nothing shared on disk.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/free-port.js';
+import { startPostgres, type Postgres } from '../harness/postgres.js';
+import { startMain, type MainProcess } from '../start/main-process.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies, checked by the assertions
+type Json = Record<string, any>;
+
+const ADMIN_KEY = 'qingliu-test-admin-key-0123456789';
+
+interface Instance {
+  proc: MainProcess;
+  dataDir: string;
+  url: string;
+}
+
+describe('two API instances on one PostgreSQL share the control state', () => {
+  let postgres: Postgres;
+  let root: string;
+  const started: Instance[] = [];
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-shared-state-'));
+  });
+  afterAll(async () => {
+    for (const i of started) i.proc.kill();
+    await Promise.all(started.map((i) => i.proc.exited));
+    await postgres?.dispose();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  async function start(name: string, env: Record<string, string> = {}): Promise<Instance> {
+    const dataDir = path.join(root, name);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const port = await freePort();
+    const proc = startMain({
+      ROLES: 'api',
+      DATABASE_URL: postgres.url,
+      ADMIN_API_KEY: ADMIN_KEY,
+      DATA_DIR: dataDir,
+      CATALOG: path.resolve('sensors/catalog.yaml'),
+      DEMO: 'off',
+      PORT: String(port),
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'info',
+      LOG_FILE: 'off',
+      ...env,
+    });
+    const instance = { proc, dataDir, url: `http://127.0.0.1:${port}` };
+    started.push(instance);
+    await proc.waitFor(/"msg":"started"/, 60_000);
+    return instance;
+  }
+
+  const call = async (i: Instance, method: string, route: string, body?: unknown) => {
+    const res = await fetch(`${i.url}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+
+  let a: Instance;
+  let b: Instance;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([start('a'), start('b')]);
+  }, 120_000);
+
+  it('a data mark recorded through one instance is in effect, and revocable, through the other', async () => {
+    const created = await call(a, 'POST', '/api/v1/stations/huangnidu/marks', {
+      parameters: ['nh3n'],
+      from: '2026-11-10T10:00:00+08:00',
+      to: '2026-11-10T14:00:00+08:00',
+      flag: 'M',
+      reason: '氨氮分析仪维护 NH3-N analyser serviced',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ state: 'approved' });
+    const seen = await call(b, 'GET', '/api/v1/stations/huangnidu/marks');
+    expect(seen.status).toBe(200);
+    expect(seen.body.items.map((m: { id: number }) => m.id)).toEqual([created.body.id]);
+    const revoked = await call(b, 'POST', `/api/v1/stations/huangnidu/marks/${created.body.id}/revoke`, {
+      note: '误标 marked by mistake',
+    });
+    expect(revoked.status).toBe(200);
+    expect((await call(a, 'GET', `/api/v1/marks?state=revoked`)).body.items).toHaveLength(1);
+    // Nothing of it on either instance's disk.
+    for (const i of [a, b]) expect(fs.existsSync(path.join(i.dataDir, 'marks.db'))).toBe(false);
+    expect(await postgres.admin('SELECT count(*)::int AS n FROM mark_decisions', [], 'qingliu')).toEqual([{ n: 2 }]);
+  });
+});
