@@ -37,7 +37,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-compose-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** `docker-compose config` with only the given variables: a temp env file, no inherited environment, no repo .env. */
-function composeConfig(vars: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+function composeConfig(
+  vars: Record<string, string>,
+  profiles: string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
   const envFile = path.join(tmp, `env-${Object.keys(vars).length}-${Math.random().toString(36).slice(2)}`);
   fs.writeFileSync(
     envFile,
@@ -47,7 +50,16 @@ function composeConfig(vars: Record<string, string>): { status: number | null; s
   );
   const result = spawnSync(
     DOCKER_COMPOSE,
-    ['--env-file', envFile, '--project-directory', ROOT, '-f', COMPOSE, 'config'],
+    [
+      '--env-file',
+      envFile,
+      '--project-directory',
+      ROOT,
+      '-f',
+      COMPOSE,
+      ...profiles.flatMap((p) => ['--profile', p]),
+      'config',
+    ],
     {
       env: { PATH: process.env.PATH, HOME: tmp },
       encoding: 'utf8',
@@ -92,7 +104,20 @@ describe('docker-compose.yml', () => {
     expect(result.status).toBe(0);
 
     const config = parseYaml(result.stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
-    expect(Object.keys(config.services).sort()).toEqual(['grafana', 'influxdb', 'mosquitto', 'postgres', 'qingliu']);
+    expect(Object.keys(config.services).sort()).toEqual([
+      'alerts-1',
+      'alerts-2',
+      'api-1',
+      'api-2',
+      'grafana',
+      'haproxy',
+      'influxdb',
+      'ingest-1',
+      'ingest-2',
+      'mosquitto',
+      'postgres',
+      'qingliu',
+    ]);
     const { mosquitto, influxdb, qingliu, grafana } = config.services as Record<string, Service>;
 
     expect(mosquitto!.image).toBe('eclipse-mosquitto:2');
@@ -135,9 +160,15 @@ describe('docker-compose.yml', () => {
       QINGLIU_INFLUX_BUCKET: 'qingliu',
     });
     expect(Object.keys(config.volumes).sort()).toEqual([
+      'alerts-1-data',
+      'alerts-2-data',
+      'api-1-data',
+      'api-2-data',
       'grafana-data',
       'influxdb-config',
       'influxdb-data',
+      'ingest-1-data',
+      'ingest-2-data',
       'mosquitto-data',
       'postgres-data',
       'qingliu-data',
@@ -149,7 +180,7 @@ describe('docker-compose.yml', () => {
       services: Record<string, Service & { profiles?: string[] }>;
     };
     const { postgres, qingliu } = config.services;
-    expect(postgres!.profiles).toEqual(['postgres']);
+    expect(postgres!.profiles).toEqual(['postgres', 'scale']);
     expect(postgres!.image).toBe('postgres:15');
     expect(postgres!.ports ?? []).toEqual([]);
     expect(JSON.stringify(postgres!.volumes)).toContain('postgres-data:/var/lib/postgresql/data');
@@ -161,6 +192,54 @@ describe('docker-compose.yml', () => {
     expect(withDb.services.qingliu!.environment!.DATABASE_URL).toBe(url);
     // Started only with `docker compose --profile postgres up` (Debian's docker-compose 1.29 `config` lists
     // profiled services all the same, so the profile itself is what is checked).
+  });
+
+  it('has a scale profile: two ingesters (shared subscription, HJ 212 behind haproxy), two alerts, two API on PostgreSQL', () => {
+    const password = 'test-postgres-password';
+    const result = composeConfig({ ...SECRETS, POSTGRES_PASSWORD: password }, ['scale']);
+    expect(result.stderr).not.toMatch(/ERROR|Invalid/i);
+    expect(result.status).toBe(0);
+    const { services } = parseYaml(result.stdout) as {
+      services: Record<string, Service & { profiles?: string[] }>;
+    };
+    const url = `postgres://qingliu:${password}@postgres:5432/qingliu`;
+    const scaled = ['ingest-1', 'ingest-2', 'alerts-1', 'alerts-2', 'api-1', 'api-2'];
+    for (const name of [...scaled, 'haproxy']) expect(services[name]!.profiles, name).toEqual(['scale']);
+    // The same image and settings as the qingliu service, each instance with a data volume of its own.
+    for (const name of scaled) {
+      const s = services[name]!;
+      expect(s.image, name).toBe('qingliu:latest');
+      expect(s.environment, name).toMatchObject({
+        MQTT_URL: 'mqtt://mosquitto:1884',
+        INFLUX_URL: 'http://influxdb:8086',
+        INFLUX_TOKEN: SECRETS.INFLUX_TOKEN,
+        ADMIN_API_KEY: SECRETS.ADMIN_API_KEY,
+      });
+      expect(JSON.stringify(s.volumes), name).toContain(`${name}-data:/data`);
+      expect(JSON.stringify(s.healthcheck?.test), name).toContain('healthcheck.mjs');
+      // Nothing of an instance is published: haproxy is the way in.
+      expect(s.ports ?? [], name).toEqual([]);
+    }
+    const env = (name: string) => services[name]!.environment!;
+    expect(env('ingest-1')).toMatchObject({ ROLES: 'ingest', MQTT_SHARE_GROUP: 'qingliu', HJ212_PORT: '9212' });
+    expect(env('ingest-2')).toMatchObject({ ROLES: 'ingest', MQTT_SHARE_GROUP: 'qingliu', HJ212_PORT: '9212' });
+    // Distinct persistent sessions: two ingesters with one client id would take each other's session over.
+    expect(env('ingest-1').MQTT_CLIENT_ID).not.toBe(env('ingest-2').MQTT_CLIENT_ID);
+    expect(env('alerts-1').MQTT_CLIENT_ID).not.toBe(env('alerts-2').MQTT_CLIENT_ID);
+    for (const name of ['alerts-1', 'alerts-2', 'api-1', 'api-2']) {
+      expect(env(name), name).toMatchObject({ DATABASE_URL: url, ROLES: name.split('-')[0] });
+      expect(services[name]!.depends_on, name).toMatchObject({ postgres: { condition: 'service_healthy' } });
+    }
+    const haproxy = services.haproxy!;
+    expect(haproxy.image).toMatch(/^haproxy:/);
+    expect(JSON.stringify(haproxy.volumes)).toContain('/deploy/haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg');
+    const cfg = fs.readFileSync(path.join(ROOT, 'deploy/haproxy/haproxy.cfg'), 'utf8');
+    for (const name of ['ingest-1:9212', 'ingest-2:9212', 'api-1:8080', 'api-2:8080']) expect(cfg).toContain(name);
+    // The configuration is valid for the real haproxy (names resolve later, inside the compose network).
+    const check = spawnSync('/usr/sbin/haproxy', ['-c', '-f', path.join(ROOT, 'deploy/haproxy/haproxy.cfg')], {
+      encoding: 'utf8',
+    });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
   });
 
   it('keeps the HTTP ports on loopback by default and publishes MQTT for the stations', () => {
@@ -176,6 +255,9 @@ describe('docker-compose.yml', () => {
     expect(ports('grafana')).toEqual(['127.0.0.1:3000:3000']);
     expect(ports('influxdb')).toEqual(['127.0.0.1:8086:8086']);
     expect(ports('mosquitto')).toEqual(['1883:1883', '8883:8883']);
+    // The scale profile's way in: the loggers' HJ 212 port, and the API on the same loopback port as qingliu's
+    // (started with --scale qingliu=0, docs/deploy.md).
+    expect(ports('haproxy')).toEqual(['9212:9212', '127.0.0.1:8080:8080']);
     // The service listener stays inside the compose network.
     expect(ports('mosquitto').some((p) => p.endsWith(':1884'))).toBe(false);
   });
