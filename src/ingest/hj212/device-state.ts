@@ -88,7 +88,7 @@ export interface DeviceStateEventsOptions {
   flushMs?: number;
 }
 
-export interface DeviceStateEvents extends DeviceEvents {
+export interface DeviceStateEvents extends Required<DeviceEvents> {
   /** DataTime of the newest hourly record recorded for this MN, by this process or an earlier one. */
   lastHourlyRecord(mn: string): number | undefined;
   /** Writes the changed states now. */
