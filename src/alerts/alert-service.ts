@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import type { AlertCatalog, AlertStation, AlertUnit, ChannelSpec } from './alert-catalog.js';
-import type { AlertFilter, AlertStore } from './alert-store.js';
+import type { AlertFilter, AlertStore, AlertStoreOps } from './alert-store.js';
 import {
   assertCanAcknowledge,
   assertCanResolve,
@@ -111,15 +111,15 @@ export interface AlertService {
     end: number;
     outcome: RuleOutcome;
     detection?: Detection;
-  }): EvaluationResult;
-  acknowledge(id: number, actor: string, note?: string): Alert;
-  resolve(id: number, actor: string, reason: string): Alert;
-  list(filter?: AlertFilter): Alert[];
-  get(id: number): AlertDetail | undefined;
+  }): Promise<EvaluationResult>;
+  acknowledge(id: number, actor: string, note?: string): Promise<Alert>;
+  resolve(id: number, actor: string, reason: string): Promise<Alert>;
+  list(filter?: AlertFilter): Promise<Alert[]>;
+  get(id: number): Promise<AlertDetail | undefined>;
   /** Escalates every open, unacknowledged alert whose delay has passed; returns the escalated alerts. */
-  escalateDue(now?: number): Alert[];
+  escalateDue(now?: number): Promise<Alert[]>;
   /** The last window end processed for (rule, station): where catch-up resumes. */
-  lastProcessedEnd(rule: RuleId, stationId: string): number | null;
+  lastProcessedEnd(rule: RuleId, stationId: string): Promise<number | null>;
   /** Subscribes to alert events (for the SSE stream); returns the unsubscribe function. */
   subscribe(listener: (event: AlertEvent) => void): () => void;
 }
@@ -171,12 +171,13 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   }
 
   /** Queues one notification per channel of each unit (and the default channels); call inside a transaction. */
-  function queue(
+  async function queue(
+    tx: AlertStoreOps,
     event: NotificationEvent,
     alert: Alert,
     units: readonly AlertUnit[],
     extra: { escalation?: { unit: AlertUnit; unacknowledgedMs: number } } = {},
-  ): number {
+  ): Promise<number> {
     const station = catalog.station(alert.stationId);
     const stationView = { id: alert.stationId, name: station?.name ?? { zh: alert.stationId, en: alert.stationId } };
     const at = now();
@@ -230,7 +231,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
         },
         ...(unit ? { unit: { id: unit.id, name: unit.name } } : {}),
       };
-      store.enqueue({ id: notification.id, alertId: alert.id, channel, notification, at });
+      await tx.enqueue({ id: notification.id, alertId: alert.id, channel, notification, at });
     }
     return targets.length;
   }
@@ -252,18 +253,19 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    * After a violation was counted into an alert: a raised severity (`raisedFrom`) is on the timeline and notified;
    * otherwise listeners hear "updated". Call inside a transaction; returns the notifications queued.
    */
-  function updated(
+  async function updated(
+    tx: AlertStoreOps,
     alert: Alert,
     raisedFrom: Alert['severity'] | undefined,
     at: number,
     events: AlertEvent[],
     extra: Record<string, unknown> = {},
-  ): number {
+  ): Promise<number> {
     if (raisedFrom === undefined) {
       events.push({ type: 'updated', alert, at });
       return 0;
     }
-    store.appendTransition({
+    await tx.appendTransition({
       alertId: alert.id,
       kind: 'severity_raised',
       at,
@@ -273,19 +275,20 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       data: { from: raisedFrom, to: alert.severity, ...extra },
     });
     events.push({ type: 'severity_raised', alert, at });
-    return queue('severity_raised', alert, notifiedUnits(alert));
+    return queue(tx, 'severity_raised', alert, notifiedUnits(alert));
   }
 
   /** Opens an alert about the window [start, end) and queues "opened"; call inside a transaction. */
-  function openAlert(
+  async function openAlert(
+    tx: AlertStoreOps,
     input: { stationId: string; rule: RuleId; start: number; end: number },
     severity: Alert['severity'],
     finding: NonNullable<Alert['latest']>,
     detection: Detection | null,
     at: number,
     extra: Record<string, unknown> = {},
-  ): { alert: Alert; queued: number } {
-    const alert = store.insertAlert({
+  ): Promise<{ alert: Alert; queued: number }> {
+    const alert = await tx.insertAlert({
       rule: input.rule,
       stationId: input.stationId,
       category: RULE_CATEGORY[input.rule],
@@ -296,7 +299,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       windowEnd: input.end,
       detection,
     });
-    store.appendTransition({
+    await tx.appendTransition({
       alertId: alert.id,
       kind: 'opened',
       at,
@@ -311,36 +314,36 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
         ...extra,
       },
     });
-    return { alert, queued: queue('opened', alert, chainFor(alert).slice(0, 1)) };
+    return { alert, queued: await queue(tx, 'opened', alert, chainFor(alert).slice(0, 1)) };
   }
 
-  function applyOutcome(input: {
+  async function applyOutcome(input: {
     stationId: string;
     rule: RuleId;
     start: number;
     end: number;
     outcome: RuleOutcome;
     detection?: Detection;
-  }): EvaluationResult {
+  }): Promise<EvaluationResult> {
     const settings = settingsForStation(options.settings, catalog.station(input.stationId)?.alerts);
     const events: AlertEvent[] = [];
     let queued = 0;
-    const result = store.transaction((): EvaluationResult => {
+    const result = await store.transaction(async (tx): Promise<EvaluationResult> => {
       const at = now();
-      const current = store.openAlert(input.rule, input.stationId);
+      const current = await tx.openAlert(input.rule, input.stationId);
       const decision = decide(current, input.outcome, settings.hysteresisWindows);
       let alert: Alert | undefined = current;
       const finding = input.outcome.kind === 'violation' ? input.outcome.finding : undefined;
       switch (decision.action) {
         case 'open': {
-          const opened = openAlert(input, decision.severity, finding!, input.detection ?? null, at);
+          const opened = await openAlert(tx, input, decision.severity, finding!, input.detection ?? null, at);
           alert = opened.alert;
           queued += opened.queued;
           events.push({ type: 'opened', alert, at });
           break;
         }
         case 'update': {
-          alert = store.updateAlert(current!.id, {
+          alert = await tx.updateAlert(current!.id, {
             severity: decision.severity,
             count: current!.count + 1,
             compliantStreak: 0,
@@ -349,15 +352,15 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
             windowEnd: Math.max(current!.windowEnd, input.end),
             updatedAt: at,
           });
-          queued += updated(alert, decision.severityRaised ? current!.severity : undefined, at, events);
+          queued += await updated(tx, alert, decision.severityRaised ? current!.severity : undefined, at, events);
           break;
         }
         case 'streak':
-          alert = store.updateAlert(current!.id, { compliantStreak: decision.compliantStreak, updatedAt: at });
+          alert = await tx.updateAlert(current!.id, { compliantStreak: decision.compliantStreak, updatedAt: at });
           break;
         case 'resolve': {
           const reason = `${decision.compliantStreak} consecutive compliant windows`;
-          alert = store.updateAlert(current!.id, {
+          alert = await tx.updateAlert(current!.id, {
             state: 'resolved',
             compliantStreak: decision.compliantStreak,
             resolvedBy: SYSTEM_ACTOR,
@@ -365,7 +368,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
             resolveReason: reason,
             updatedAt: at,
           });
-          store.appendTransition({
+          await tx.appendTransition({
             alertId: alert.id,
             kind: 'resolved',
             at,
@@ -374,7 +377,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
             toState: 'resolved',
             note: reason,
           });
-          queued += queue('resolved', alert, notifiedUnits(alert));
+          queued += await queue(tx, 'resolved', alert, notifiedUnits(alert));
           events.push({ type: 'resolved', alert, at });
           break;
         }
@@ -382,7 +385,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           break;
       }
       // Recorded last, in the same transaction: a window is either fully applied or not at all.
-      const first = store.markProcessed({
+      const first = await tx.markProcessed({
         rule: input.rule,
         stationId: input.stationId,
         start: input.start,
@@ -401,20 +404,20 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   }
 
   /** Applies a re-judgment's decision and records the new verdict, in one transaction. */
-  function applyRejudgment(
+  async function applyRejudgment(
     input: { stationId: string; rule: RuleId; start: number; end: number; cause: TouchCause },
     outcome: RuleOutcome,
-  ): RejudgeResult {
+  ): Promise<RejudgeResult> {
     const settings = settingsForStation(options.settings, catalog.station(input.stationId)?.alerts);
     const events: AlertEvent[] = [];
     let queued = 0;
     const window = { windowStart: input.start, windowEnd: input.end };
-    const result = store.transaction((): RejudgeResult => {
+    const result = await store.transaction(async (tx): Promise<RejudgeResult> => {
       const at = now();
-      const previous = store.windowVerdict(input.rule, input.stationId, input.start, input.end);
+      const previous = await tx.windowVerdict(input.rule, input.stationId, input.start, input.end);
       if (!previous) return { status: 'not_judged' };
-      const active = store.openAlert(input.rule, input.stationId);
-      const countedAlert = previous.alertId !== null ? store.get(previous.alertId) : undefined;
+      const active = await tx.openAlert(input.rule, input.stationId);
+      const countedAlert = previous.alertId !== null ? await tx.get(previous.alertId) : undefined;
       const decision = decideRejudgment({
         previous,
         next: outcome,
@@ -423,9 +426,9 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           ? {
               counted: {
                 active: countedAlert.state !== 'resolved',
-                otherViolatingWindows: store
-                  .violatingWindows(countedAlert.id)
-                  .filter((w) => w.start !== input.start || w.end !== input.end).length,
+                otherViolatingWindows: (await tx.violatingWindows(countedAlert.id)).filter(
+                  (w) => w.start !== input.start || w.end !== input.end,
+                ).length,
               },
             }
           : {}),
@@ -436,23 +439,23 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       let alert: Alert | undefined;
       switch (decision.action) {
         case 'open': {
-          const opened = openAlert(input, decision.severity, finding!, input.cause, at, { rejudged: true });
+          const opened = await openAlert(tx, input, decision.severity, finding!, input.cause, at, { rejudged: true });
           alert = opened.alert;
           queued += opened.queued;
           events.push({ type: 'opened', alert, at });
           // Where the hysteresis stands after the windows already judged since this one.
-          const later = store.verdictsAfter(input.rule, input.stationId, input.start);
+          const later = await tx.verdictsAfter(input.rule, input.stationId, input.start);
           const replay = replayLaterWindows(later, settings.hysteresisWindows);
           if (replay.resolved) {
             const reason = `${replay.compliantStreak} consecutive compliant windows`;
-            alert = store.updateAlert(alert.id, {
+            alert = await tx.updateAlert(alert.id, {
               state: 'resolved',
               compliantStreak: replay.compliantStreak,
               resolvedBy: SYSTEM_ACTOR,
               resolvedAt: at,
               resolveReason: reason,
             });
-            store.appendTransition({
+            await tx.appendTransition({
               alertId: alert.id,
               kind: 'resolved',
               at,
@@ -461,17 +464,17 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
               toState: 'resolved',
               note: reason,
             });
-            queued += queue('resolved', alert, notifiedUnits(alert));
+            queued += await queue(tx, 'resolved', alert, notifiedUnits(alert));
             events.push({ type: 'resolved', alert, at });
           } else if (replay.compliantStreak > 0) {
-            alert = store.updateAlert(alert.id, { compliantStreak: replay.compliantStreak });
+            alert = await tx.updateAlert(alert.id, { compliantStreak: replay.compliantStreak });
           }
           break;
         }
         case 'count': {
-          const current = store.get(decision.alertId)!;
+          const current = (await tx.get(decision.alertId))!;
           const newest = input.end >= current.windowEnd;
-          alert = store.updateAlert(current.id, {
+          alert = await tx.updateAlert(current.id, {
             severity: decision.severity,
             count: current.count + (decision.added ? 1 : 0),
             windowStart: Math.min(current.windowStart, input.start),
@@ -479,7 +482,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
             ...(newest ? { latest: finding! } : {}),
             updatedAt: at,
           });
-          store.appendTransition({
+          await tx.appendTransition({
             alertId: alert.id,
             kind: 'rejudged',
             at,
@@ -488,15 +491,15 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
             toState: alert.state,
             data: note,
           });
-          queued += updated(alert, decision.severityRaised ? current.severity : undefined, at, events, {
+          queued += await updated(tx, alert, decision.severityRaised ? current.severity : undefined, at, events, {
             ...window,
             cause: input.cause,
           });
           break;
         }
         case 'withdraw': {
-          const current = store.get(decision.alertId)!;
-          store.appendTransition({
+          const current = (await tx.get(decision.alertId))!;
+          await tx.appendTransition({
             alertId: current.id,
             kind: 'rejudged',
             at,
@@ -507,14 +510,14 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           });
           alert = current;
           if (decision.resolve) {
-            alert = store.updateAlert(current.id, {
+            alert = await tx.updateAlert(current.id, {
               state: 'resolved',
               resolvedBy: SYSTEM_ACTOR,
               resolvedAt: at,
               resolveReason: DATA_CORRECTED,
               updatedAt: at,
             });
-            store.appendTransition({
+            await tx.appendTransition({
               alertId: alert.id,
               kind: 'resolved',
               at,
@@ -524,7 +527,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
               note: DATA_CORRECTED,
               data: { reason: 'data_corrected', ...window, cause: input.cause },
             });
-            queued += queue('resolved', alert, notifiedUnits(alert));
+            queued += await queue(tx, 'resolved', alert, notifiedUnits(alert));
             events.push({ type: 'resolved', alert, at });
           }
           break;
@@ -538,7 +541,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           : decision.action === 'withdraw'
             ? decision.alertId
             : (alert?.id ?? null);
-      store.rejudged({
+      await tx.rejudged({
         rule: input.rule,
         stationId: input.stationId,
         start: input.start,
@@ -562,9 +565,10 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     async rejudgeWindow(input) {
       const station = catalog.station(input.stationId);
       if (!station || !runner.rulesFor(station).includes(input.rule)) return { status: 'not_applicable' };
-      if (!store.isProcessed(input.rule, input.stationId, input.start, input.end)) return { status: 'not_judged' };
+      if (!(await store.isProcessed(input.rule, input.stationId, input.start, input.end)))
+        return { status: 'not_judged' };
       const outcome = await runner.run(input.rule, station, input.start, input.end);
-      const result = applyRejudgment(input, outcome);
+      const result = await applyRejudgment(input, outcome);
       if (result.status === 'changed') {
         log.info(
           {
@@ -585,12 +589,12 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     async evaluateWindow(input) {
       const station = stationOrThrow(input.stationId);
       if (!(input.end > input.start)) throw new TransitionError('a window needs end > start', 'invalid_input');
-      if (store.isProcessed(input.rule, input.stationId, input.start, input.end))
+      if (await store.isProcessed(input.rule, input.stationId, input.start, input.end))
         return { status: 'already_processed' };
       if (!runner.rulesFor(station).includes(input.rule)) return { status: 'not_applicable' };
       const outcome = await runner.run(input.rule, station, input.start, input.end);
       try {
-        const result = applyOutcome({ ...input, outcome });
+        const result = await applyOutcome({ ...input, outcome });
         log.debug(
           {
             stationId: input.stationId,
@@ -610,29 +614,29 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       }
     },
 
-    applyOutcome(input) {
+    async applyOutcome(input) {
       try {
-        return applyOutcome(input);
+        return await applyOutcome(input);
       } catch (err) {
         if (err instanceof AlreadyProcessed) return { status: 'already_processed' };
         throw err;
       }
     },
 
-    acknowledge(id, actor, note) {
+    async acknowledge(id, actor, note) {
       const at = now();
-      const alert = store.transaction(() => {
-        const current = store.get(id);
+      const alert = await store.transaction(async (tx) => {
+        const current = await tx.get(id);
         if (!current) throw new TransitionError(`alert ${id} not found`, 'not_found');
         assertCanAcknowledge(current.state);
-        const updated = store.updateAlert(id, {
+        const updated = await tx.updateAlert(id, {
           state: 'acknowledged',
           acknowledgedBy: actor,
           acknowledgedAt: at,
           acknowledgeNote: note ?? null,
           updatedAt: at,
         });
-        store.appendTransition({
+        await tx.appendTransition({
           alertId: id,
           kind: 'acknowledged',
           at,
@@ -647,21 +651,21 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       return alert;
     },
 
-    resolve(id, actor, reason) {
+    async resolve(id, actor, reason) {
       const at = now();
       let queued = 0;
-      const alert = store.transaction(() => {
-        const current = store.get(id);
+      const alert = await store.transaction(async (tx) => {
+        const current = await tx.get(id);
         if (!current) throw new TransitionError(`alert ${id} not found`, 'not_found');
         assertCanResolve(current.state, reason);
-        const updated = store.updateAlert(id, {
+        const updated = await tx.updateAlert(id, {
           state: 'resolved',
           resolvedBy: actor,
           resolvedAt: at,
           resolveReason: reason,
           updatedAt: at,
         });
-        store.appendTransition({
+        await tx.appendTransition({
           alertId: id,
           kind: 'resolved',
           at,
@@ -670,7 +674,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           toState: 'resolved',
           note: reason,
         });
-        queued = queue('resolved', updated, notifiedUnits(updated));
+        queued = await queue(tx, 'resolved', updated, notifiedUnits(updated));
         return updated;
       });
       emit([{ type: 'resolved', alert, at }]);
@@ -680,13 +684,14 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
 
     list: (filter) => store.list(filter),
 
-    get(id) {
-      const alert = store.get(id);
+    async get(id) {
+      const alert = await store.get(id);
       if (!alert) return undefined;
+      const [timeline, notifications] = await Promise.all([store.timeline(id), store.notifications(id)]);
       return {
         alert,
-        timeline: store.timeline(id),
-        notifications: store.notifications(id).map((n) => ({
+        timeline,
+        notifications: notifications.map((n) => ({
           id: n.id,
           state: n.state,
           attempts: n.attempts,
@@ -700,24 +705,24 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       };
     },
 
-    escalateDue(at = now()) {
+    async escalateDue(at = now()) {
       const escalated: Alert[] = [];
       let queued = 0;
-      for (const candidate of store.activeAlerts()) {
+      for (const candidate of await store.activeAlerts()) {
         const chain = chainFor(candidate);
         const current = chain[candidate.escalationLevel];
         const severity = candidate.severity;
         const unitDelay = severity === 'info' ? undefined : current?.escalate_after?.[severity];
         const delay = unitDelay ?? options.settings.escalation[severity];
         if (!escalationDue(candidate, at, delay, chain.length)) continue;
-        const alert = store.transaction(() => {
+        const alert = await store.transaction(async (tx) => {
           // Re-read inside the transaction: an acknowledgement may have landed meanwhile.
-          const fresh = store.get(candidate.id);
+          const fresh = await tx.get(candidate.id);
           if (!fresh || !escalationDue(fresh, at, delay, chain.length)) return undefined;
           const level = fresh.escalationLevel + 1;
           const unit = chain[level]!;
-          const updated = store.updateAlert(fresh.id, { escalationLevel: level, escalatedAt: at, updatedAt: at });
-          store.appendTransition({
+          const updated = await tx.updateAlert(fresh.id, { escalationLevel: level, escalatedAt: at, updatedAt: at });
+          await tx.appendTransition({
             alertId: fresh.id,
             kind: 'escalated',
             at,
@@ -726,7 +731,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
             toState: fresh.state,
             data: { level, unitId: unit.id, afterMs: at - fresh.escalatedAt },
           });
-          queued += queue('escalated', updated, [unit], {
+          queued += await queue(tx, 'escalated', updated, [unit], {
             escalation: { unit, unacknowledgedMs: at - fresh.openedAt },
           });
           return updated;

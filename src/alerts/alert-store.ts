@@ -8,6 +8,7 @@
  * (`transaction(fn)`), so an alert is never opened without its notifications queued. See
  * docs/adr/0005-alert-store-and-outbox.md.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { openSqliteFile } from '../db/sqlite-file.js';
 import type { ChannelSpec } from './alert-catalog.js';
@@ -261,22 +262,23 @@ export interface OutboxStats {
   oldestPendingAt: number | null;
 }
 
-export interface AlertStore {
-  readonly file: string;
-  /** Runs fn in one transaction (nested calls join the outer one). */
-  transaction<T>(fn: () => T): T;
-  close(): void;
-
-  get(id: number): Alert | undefined;
-  openAlert(rule: RuleId, stationId: string): Alert | undefined;
-  list(filter?: AlertFilter): Alert[];
+/**
+ * The reads and writes of the alert state, on the store itself or inside one transaction (`transaction(fn)` hands
+ * `fn` a handle bound to it). Async, so that it has two adapters: SQLite (this file, answering at once) and
+ * PostgreSQL (pg-alert-store.ts, shared by the alerts instances; docs/adr/0015).
+ */
+export interface AlertStoreOps {
+  get(id: number): Promise<Alert | undefined>;
+  /** The open (or acknowledged) alert of (rule, station); inside a transaction it stays so until the commit. */
+  openAlert(rule: RuleId, stationId: string): Promise<Alert | undefined>;
+  list(filter?: AlertFilter): Promise<Alert[]>;
   /** Open and acknowledged alerts, oldest first. */
-  activeAlerts(): Alert[];
-  insertAlert(alert: NewAlert): Alert;
-  updateAlert(id: number, patch: AlertPatch): Alert;
+  activeAlerts(): Promise<Alert[]>;
+  insertAlert(alert: NewAlert): Promise<Alert>;
+  updateAlert(id: number, patch: AlertPatch): Promise<Alert>;
 
-  appendTransition(t: NewTransition): Transition;
-  timeline(alertId: number): Transition[];
+  appendTransition(t: NewTransition): Promise<Transition>;
+  timeline(alertId: number): Promise<Transition[]>;
 
   /** Records a processed window and its first verdict; false when it had been processed already. */
   markProcessed(w: {
@@ -288,37 +290,62 @@ export interface AlertStore {
     severity?: Severity | null;
     alertId: number | null;
     at: number;
-  }): boolean;
+  }): Promise<boolean>;
   /** The latest verdict of a window, or undefined when it was never judged. */
-  windowVerdict(rule: RuleId, stationId: string, start: number, end: number): WindowVerdict | undefined;
+  windowVerdict(rule: RuleId, stationId: string, start: number, end: number): Promise<WindowVerdict | undefined>;
   /** A new verdict for a window judged before (a re-judgment): the latest, and one more row of its history. */
-  rejudged(v: Omit<WindowVerdict, 'judgedAt'> & { at: number }): void;
+  rejudged(v: Omit<WindowVerdict, 'judgedAt'> & { at: number }): Promise<void>;
   /** Latest verdicts of (rule, station) for windows starting after `after`, oldest first. */
-  verdictsAfter(rule: RuleId, stationId: string, after: number): WindowVerdict[];
+  verdictsAfter(rule: RuleId, stationId: string, after: number): Promise<WindowVerdict[]>;
   /** Every verdict a window had, oldest first. */
-  verdictHistory(rule: RuleId, stationId: string, start: number, end: number): WindowVerdict[];
+  verdictHistory(rule: RuleId, stationId: string, start: number, end: number): Promise<WindowVerdict[]>;
   /** Windows whose latest verdict is a violation counted into this alert. */
-  violatingWindows(alertId: number): { start: number; end: number; severity: Severity | null }[];
+  violatingWindows(alertId: number): Promise<{ start: number; end: number; severity: Severity | null }[]>;
   /** Until when (epoch ms of recording) touches from `source` were consumed; null before the first time. */
-  touchCursor(source: string): number | null;
+  touchCursor(source: string): Promise<number | null>;
   /** Moves the cursor and records what the consumed touches led to (one transaction with the caller's). */
-  consumeTouches(source: string, until: number, reports: readonly TouchReport[]): void;
+  consumeTouches(source: string, until: number, reports: readonly TouchReport[]): Promise<void>;
   /** Re-judgments in [from, to): windows judged again, and how many of them changed verdict; touched windows beyond the horizon. */
-  rejudgeCounts(from: number, to: number): { rejudged: number; changed: number; beyondHorizon: number };
-  isProcessed(rule: RuleId, stationId: string, start: number, end: number): boolean;
+  rejudgeCounts(from: number, to: number): Promise<{ rejudged: number; changed: number; beyondHorizon: number }>;
+  isProcessed(rule: RuleId, stationId: string, start: number, end: number): Promise<boolean>;
   /** The latest processed window end for (rule, station), for catch-up after downtime. */
-  lastProcessedEnd(rule: RuleId, stationId: string): number | null;
+  lastProcessedEnd(rule: RuleId, stationId: string): Promise<number | null>;
 
-  /** Queues one message; digests (not about one alert) use alertId 0. */
-  enqueue(entry: { id: string; alertId: number; channel: ChannelSpec; notification: OutboxMessage; at: number }): void;
+  /**
+   * Queues one message; digests and reports (not about one alert) use alertId 0. False when a message with this id
+   * is queued already (its idempotency key: a digest or report queued again is not sent twice).
+   */
+  enqueue(entry: {
+    id: string;
+    alertId: number;
+    channel: ChannelSpec;
+    notification: OutboxMessage;
+    at: number;
+  }): Promise<boolean>;
   /** Pending notifications whose next attempt is due, oldest first. */
-  due(now: number, limit: number): OutboxEntry[];
-  markDelivered(id: string, at: number): void;
-  markRetry(id: string, attempts: number, nextAttemptAt: number, error: string): void;
-  markFailed(id: string, attempts: number, error: string): void;
-  notifications(alertId: number): OutboxEntry[];
-  outboxStats(): OutboxStats;
+  due(now: number, limit: number): Promise<OutboxEntry[]>;
+  markDelivered(id: string, at: number): Promise<void>;
+  markRetry(id: string, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
+  markFailed(id: string, attempts: number, error: string): Promise<void>;
+  notifications(alertId: number): Promise<OutboxEntry[]>;
+  outboxStats(): Promise<OutboxStats>;
 }
+
+export interface AlertStore extends AlertStoreOps {
+  /** Where the alerts are kept, for messages: the file, or DATABASE_URL with its password masked. */
+  readonly location: string;
+  /**
+   * Runs fn in one transaction, on the handle it is given (not on the store: a call on the store waits for the
+   * transaction to end). COMMIT when fn resolves, ROLLBACK when it throws.
+   */
+  transaction<T>(fn: (tx: AlertStoreOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The SQLite adapter's synchronous core: the same calls, answered at once. */
+type SyncOps = {
+  [K in keyof AlertStoreOps]: (...args: Parameters<AlertStoreOps[K]>) => Awaited<ReturnType<AlertStoreOps[K]>>;
+};
 
 interface AlertRow {
   id: number;
@@ -568,7 +595,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     ),
     enqueue: db.prepare(
       `INSERT INTO outbox (id, alert_id, channel, notification, state, attempts, next_attempt_at, created_at)
-       VALUES (@id, @alertId, @channel, @notification, 'pending', 0, @at, @at)`,
+       VALUES (@id, @alertId, @channel, @notification, 'pending', 0, @at, @at) ON CONFLICT (id) DO NOTHING`,
     ),
     due: db.prepare<[number, number], OutboxRow>(
       "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at, id LIMIT ?",
@@ -584,17 +611,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     ),
   };
 
-  let closed = false;
-
-  const store: AlertStore = {
-    file,
-    transaction: (fn) => db.transaction(fn)(),
-    close() {
-      if (closed) return;
-      closed = true;
-      db.close();
-    },
-
+  const ops: SyncOps = {
     get: (id) => {
       const row = stmt.get.get(id);
       return row ? toAlert(row) : undefined;
@@ -637,7 +654,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     },
     insertAlert(alert) {
       const info = stmt.insert.run({ ...alert, latest: JSON.stringify(alert.latest) });
-      return store.get(Number(info.lastInsertRowid))!;
+      return ops.get(Number(info.lastInsertRowid))!;
     },
     updateAlert(id, patch) {
       const sets: string[] = [];
@@ -648,7 +665,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
         params.push(key === 'latest' ? JSON.stringify(value) : value);
       }
       if (sets.length > 0) db.prepare(`UPDATE alerts SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
-      const updated = store.get(id);
+      const updated = ops.get(id);
       if (!updated) throw new Error(`alert ${id} not found`);
       return updated;
     },
@@ -725,13 +742,14 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     lastProcessedEnd: (rule, stationId) => stmt.lastProcessed.get(rule, stationId)?.last ?? null,
 
     enqueue(entry) {
-      stmt.enqueue.run({
+      const info = stmt.enqueue.run({
         id: entry.id,
         alertId: entry.alertId,
         channel: JSON.stringify(entry.channel),
         notification: JSON.stringify(entry.notification),
         at: entry.at,
       });
+      return info.changes === 1;
     },
     due: (now, limit) => stmt.due.all(now, limit).map(toEntry),
     markDelivered: (id, at) => void stmt.delivered.run(at, id),
@@ -747,5 +765,56 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       return out;
     },
   };
-  return store;
+
+  // One transaction at a time on the one connection: while it runs (across its awaits), calls on the store wait,
+  // so that nothing outside it joins it by accident. Calls on the transaction's handle run at once.
+  let current: Promise<void> | undefined;
+  const inTransaction = new AsyncLocalStorage<true>();
+  const notInside = () => {
+    if (inTransaction.getStore()) throw new Error('inside a transaction, use its handle, not the store');
+  };
+  const handle = {} as AlertStoreOps;
+  const outside = {} as AlertStoreOps;
+  for (const name of Object.keys(ops) as (keyof SyncOps)[]) {
+    const fn = ops[name] as (...args: unknown[]) => unknown;
+    (handle as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => fn(...args);
+    (outside as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      notInside();
+      // No await between the last check and the call: a transaction cannot start in between.
+      while (current) await current;
+      return fn(...args);
+    };
+  }
+
+  let closed = false;
+  return {
+    ...outside,
+    location: file,
+    async transaction(fn) {
+      notInside();
+      while (current) await current;
+      let release!: () => void;
+      current = new Promise((resolve) => (release = resolve));
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await inTransaction.run(true, () => fn(handle));
+          db.exec('COMMIT');
+          return result;
+        } catch (err) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw err;
+        }
+      } finally {
+        current = undefined;
+        release();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (current) await current;
+      db.close();
+    },
+  };
 }

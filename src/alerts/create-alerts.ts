@@ -118,7 +118,7 @@ export function createAlerts(deps: {
       } catch (err) {
         deps.logger.error({ err }, 'closing the SMTP transport failed');
       }
-      store.close();
+      await store.close();
     },
   };
 }

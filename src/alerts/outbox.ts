@@ -50,7 +50,7 @@ export interface Outbox {
   start(): void;
   /** Stops the loop and waits for a running pass; safe to call twice. */
   stop(): Promise<void>;
-  stats(): OutboxStats;
+  stats(): Promise<OutboxStats>;
 }
 
 export interface OutboxOptions {
@@ -83,7 +83,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const attempts = entry.attempts + 1;
     try {
       await options.channels(entry.channel).send(entry.notification);
-      options.store.markDelivered(entry.id, options.now());
+      await options.store.markDelivered(entry.id, options.now());
       result.delivered += 1;
       log.info(
         { id: entry.id, alertId: entry.alertId, channel: entry.channel.type, attempts },
@@ -95,7 +95,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const now = options.now();
       const permanent = err instanceof DeliveryError && err.permanent;
       if (permanent || now - entry.createdAt >= backoff.maxAgeMs) {
-        options.store.markFailed(entry.id, attempts, message);
+        await options.store.markFailed(entry.id, attempts, message);
         result.failed += 1;
         log.error(
           { id: entry.id, alertId: entry.alertId, channel: entry.channel.type, attempts, err: message },
@@ -104,7 +104,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         return;
       }
       const next = now + backoffDelay(attempts, backoff, options.random);
-      options.store.markRetry(entry.id, attempts, next, message);
+      await options.store.markRetry(entry.id, attempts, next, message);
       result.retried += 1;
       // An unconfigured channel is reported once per process; its retries would otherwise flood the log.
       const unconfigured = err instanceof ChannelNotConfiguredError;
@@ -126,7 +126,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   async function pass(): Promise<DispatchResult> {
     const result: DispatchResult = { delivered: 0, retried: 0, failed: 0 };
-    const due = options.store.due(options.now(), batchSize);
+    const due = await options.store.due(options.now(), batchSize);
     for (let i = 0; i < due.length; i += concurrency) {
       await Promise.all(due.slice(i, i + concurrency).map((entry) => deliver(entry, result)));
     }

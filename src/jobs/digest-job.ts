@@ -50,10 +50,6 @@ export function digestRecipients(
   return { units: found, unknown };
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 export interface DigestJobOptions {
   schedule: string;
   catalog: AlertCatalog;
@@ -104,7 +100,7 @@ export function createDigestJob(options: DigestJobOptions): Job {
         ctx.now,
       );
       // So that a report never changes silently: how many windows were judged again that day (ADR 0013).
-      const rejudged = options.store.rejudgeCounts?.(day.start, day.end);
+      const rejudged = await options.store.rejudgeCounts?.(day.start, day.end);
       if (rejudged)
         report.rejudged = {
           windows: rejudged.rejudged,
@@ -147,7 +143,7 @@ export function createDigestJob(options: DigestJobOptions): Job {
       const json = digestToJson(report);
       let queued = 0;
       let alreadyQueued = 0;
-      options.store.transaction(() => {
+      await options.store.transaction(async (tx) => {
         for (const target of targets) {
           const lang = target.channel.lang ?? options.lang;
           let message = rendered.get(lang);
@@ -169,19 +165,15 @@ export function createDigestJob(options: DigestJobOptions): Job {
             ...(target.unit ? { unit: { id: target.unit.id, name: target.unit.name } } : {}),
             digest: json,
           };
-          try {
-            options.store.enqueue({
-              id: notification.id,
-              alertId: DIGEST_ALERT_ID,
-              channel: target.channel,
-              notification,
-              at: ctx.now,
-            });
-            queued += 1;
-          } catch (err) {
-            if (!isDuplicateKey(err)) throw err;
-            alreadyQueued += 1;
-          }
+          const fresh = await tx.enqueue({
+            id: notification.id,
+            alertId: DIGEST_ALERT_ID,
+            channel: target.channel,
+            notification,
+            at: ctx.now,
+          });
+          if (fresh) queued += 1;
+          else alreadyQueued += 1;
         }
       });
       if (queued > 0) options.outbox?.nudge();

@@ -279,13 +279,13 @@ export async function buildDigestReport(
     generatedAt: now,
     sections,
     effluents,
-    openAlerts: openAlerts(deps, now),
+    openAlerts: await openAlerts(deps, now),
     readingsUnderMarks,
   };
 }
 
-function openAlerts(deps: DigestReportDeps, now: number): OpenAlerts {
-  const active = deps.service.list({ state: ['open', 'acknowledged'], limit: 1000 });
+async function openAlerts(deps: DigestReportDeps, now: number): Promise<OpenAlerts> {
+  const active = await deps.service.list({ state: ['open', 'acknowledged'], limit: 1000 });
   const bySeverity: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
   const byAge = Object.fromEntries(AGE_BUCKETS.map((b) => [b.key, 0])) as Record<AgeBucket, number>;
   const lines: OpenAlertLine[] = active.map((a) => ({

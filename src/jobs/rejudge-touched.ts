@@ -72,7 +72,7 @@ export async function rejudgeTouched(o: RejudgeOptions): Promise<RejudgeTally> {
   const { ctx } = o;
   const until = ctx.now - TOUCH_SETTLE_MS;
   // The first run starts at the horizon: what was touched before is beyond it anyway.
-  const after = o.store.touchCursor(SOURCE) ?? ctx.now - o.horizonMs;
+  const after = (await o.store.touchCursor(SOURCE)) ?? ctx.now - o.horizonMs;
   if (!(until > after)) return tally;
   const touches = await o.readings.touches({ after, until });
   tally.touches = touches.length;
@@ -150,6 +150,6 @@ export async function rejudgeTouched(o: RejudgeOptions): Promise<RejudgeTally> {
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, queue.length) }, worker));
   // Consumed only when every window was judged: otherwise the next run reads the same touches again.
-  if (tally.failed === 0 && !ctx.signal.aborted) o.store.consumeTouches(SOURCE, until, reports);
+  if (tally.failed === 0 && !ctx.signal.aborted) await o.store.consumeTouches(SOURCE, until, reports);
   return tally;
 }

@@ -77,10 +77,6 @@ export interface ReportJobOptions {
   maxCatchUpPeriods?: number;
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 function attachments(issue: IssueSummary, scopeSuffix: string): ReportAttachment[] {
   // An operator's part is archived as "2024-05@op-a"; its files are named qingliu-monthly-2024-05-op-a-v1.*.
   const base = `qingliu-${issue.kind}-${issue.period.split('@')[0]}${scopeSuffix}-v${issue.version}`;
@@ -188,7 +184,7 @@ export function createReportJob(options: ReportJobOptions): Job {
         ];
         if (targets.length === 0)
           ctx.log.warn({ period: key }, 'the report reaches no channel (no recipient unit has one)');
-        options.store.transaction(() => {
+        await options.store.transaction(async (tx) => {
           for (const target of targets) {
             const own = target.recipient ? scoped.get(target.recipient.unit.id) : undefined;
             const report = own?.report ?? city.report;
@@ -210,19 +206,15 @@ export function createReportJob(options: ReportJobOptions): Job {
               report: message.summary,
               attachments: attachments(archived, own ? `-${target.recipient!.unit.id}` : ''),
             };
-            try {
-              options.store.enqueue({
-                id: notification.id,
-                alertId: REPORT_ALERT_ID,
-                channel: target.channel,
-                notification,
-                at: ctx.now,
-              });
-              queued++;
-            } catch (err) {
-              if (!isDuplicateKey(err)) throw err;
-              alreadyQueued++;
-            }
+            const fresh = await tx.enqueue({
+              id: notification.id,
+              alertId: REPORT_ALERT_ID,
+              channel: target.channel,
+              notification,
+              at: ctx.now,
+            });
+            if (fresh) queued++;
+            else alreadyQueued++;
           }
         });
       }

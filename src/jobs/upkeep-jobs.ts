@@ -20,7 +20,7 @@ export function createEscalationJob(options: {
     schedule: options.schedule,
     onStart: options.onStart ?? 'always',
     run: async (ctx) => {
-      const escalated = options.service.escalateDue(ctx.now);
+      const escalated = await options.service.escalateDue(ctx.now);
       return { escalated: escalated.length };
     },
   };
@@ -38,7 +38,7 @@ export function createOutboxJob(options: {
     onStart: options.onStart ?? 'always',
     run: async () => {
       const result = await options.outbox.dispatchDue();
-      const stats = options.outbox.stats();
+      const stats = await options.outbox.stats();
       return { ...result, pending: stats.pending, failed_total: stats.failed };
     },
   };

@@ -111,7 +111,7 @@ export function createWindowEvaluationJob(options: WindowEvaluationOptions): Job
     const plan = dueWindows({
       window: pair.window,
       timeZone: options.timeZone,
-      lastEnd: options.service.lastProcessedEnd(pair.rule, pair.stationId),
+      lastEnd: await options.service.lastProcessedEnd(pair.rule, pair.stationId),
       now: ctx.now,
       delayMs: options.delayMs,
       maxCatchUpMs: options.maxCatchUpMs,

@@ -42,7 +42,7 @@ describe('alert service on real stores', () => {
     expect(
       await rig.service.evaluateWindow({ stationId: 'out-1', rule: 'section_compliance', start: T0, end: T0 + W }),
     ).toEqual({ status: 'already_processed' });
-    const open = rig.service.list({ state: ['open', 'acknowledged'] });
+    const open = await rig.service.list({ state: ['open', 'acknowledged'] });
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({
       rule: 'section_compliance',
@@ -87,11 +87,11 @@ describe('alert service on real stores', () => {
     const third = await window(2, { ...GOOD, nh3n: 1.3 });
     expect(second.decision).toBe('update');
     expect(third.alert!.id).toBe(second.alert!.id);
-    const alert = rig.service.get(third.alert!.id)!;
+    const alert = (await rig.service.get(third.alert!.id))!;
     expect(alert.alert).toMatchObject({ count: 3, severity: 'critical', state: 'open' });
     expect(alert.alert.latest.items[0]).toMatchObject({ parameter: 'nh3n', value: 1.3 });
     expect(alert.timeline.map((t) => t.kind)).toEqual(['opened', 'severity_raised']);
-    expect(rig.service.list({})).toHaveLength(1);
+    expect(await rig.service.list({})).toHaveLength(1);
     // The raise is notified to the unit already told (and the default channel).
     expect(alert.notifications.filter((n) => n.event === 'severity_raised')).toHaveLength(2);
   });
@@ -99,10 +99,10 @@ describe('alert service on real stores', () => {
   it('resolves by itself after 2 consecutive compliant windows (hysteresis)', async () => {
     const opened = await window(0, { ...GOOD, nh3n: 1.2 });
     expect((await window(1, GOOD)).decision).toBe('streak');
-    expect(rig.service.get(opened.alert!.id)!.alert.state).toBe('open');
+    expect((await rig.service.get(opened.alert!.id))!.alert.state).toBe('open');
     const resolved = await window(2, GOOD);
     expect(resolved.decision).toBe('resolve');
-    const detail = rig.service.get(opened.alert!.id)!;
+    const detail = (await rig.service.get(opened.alert!.id))!;
     expect(detail.alert).toMatchObject({ state: 'resolved', resolvedBy: 'system' });
     expect(detail.timeline.map((t) => [t.kind, t.actor])).toEqual([
       ['opened', 'system'],
@@ -117,10 +117,10 @@ describe('alert service on real stores', () => {
 
   it('does not flap when the value oscillates around the limit', async () => {
     for (let i = 0; i < 8; i++) await window(i, { ...GOOD, nh3n: i % 2 === 0 ? 1.05 : 0.95 });
-    const all = rig.service.list({});
+    const all = await rig.service.list({});
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ state: 'open', count: 4 });
-    expect(rig.service.get(all[0]!.id)!.timeline.map((t) => t.kind)).toEqual(['opened']);
+    expect((await rig.service.get(all[0]!.id))!.timeline.map((t) => t.kind)).toEqual(['opened']);
   });
 
   it('raises no pollution alert for exceedances flagged M or C', async () => {
@@ -155,8 +155,8 @@ describe('alert service on real stores', () => {
       end: start + 2 * W,
     });
     expect(flagged.outcome?.kind).toBe('insufficient');
-    expect(rig.service.list({ category: 'pollution' })).toHaveLength(0);
-    expect(rig.service.list({ category: 'early_warning' })).toHaveLength(0);
+    expect(await rig.service.list({ category: 'pollution' })).toHaveLength(0);
+    expect(await rig.service.list({ category: 'early_warning' })).toHaveLength(0);
   });
 
   it('an offline station raises an offline alert to the maintainer, not a pollution alert', async () => {
@@ -173,7 +173,7 @@ describe('alert service on real stores', () => {
     expect(offline.decision).toBe('open');
     expect(offline.alert).toMatchObject({ rule: 'station_offline', category: 'offline' });
     expect(offline.alert!.latest.lastSeenAt).toBe(T0 - 5 * HOUR);
-    expect(rig.service.list({ category: 'pollution' })).toHaveLength(0);
+    expect(await rig.service.list({ category: 'pollution' })).toHaveLength(0);
     await rig.outbox.dispatchDue();
     expect(receiver.requests.map((r) => r.url).sort()).toEqual(['/default', '/unit?unit=ops']);
   });
@@ -191,12 +191,12 @@ describe('alert service on real stores', () => {
   it('escalates an unacknowledged alert along the responsibility chain after the delay for its severity', async () => {
     const { alert } = await window(0, { ...GOOD, nh3n: 1.8 }); // critical: 30 min at the district office
     const openedAt = alert!.openedAt;
-    expect(rig.service.escalateDue(openedAt + 29 * MIN)).toHaveLength(0);
-    const escalated = rig.service.escalateDue(openedAt + 30 * MIN);
+    expect(await rig.service.escalateDue(openedAt + 29 * MIN)).toHaveLength(0);
+    const escalated = await rig.service.escalateDue(openedAt + 30 * MIN);
     expect(escalated).toHaveLength(1);
     expect(escalated[0]).toMatchObject({ escalationLevel: 1, escalatedAt: openedAt + 30 * MIN });
     // The city bureau is the top of the chain: nothing further.
-    expect(rig.service.escalateDue(openedAt + 10 * HOUR)).toHaveLength(0);
+    expect(await rig.service.escalateDue(openedAt + 10 * HOUR)).toHaveLength(0);
     await rig.outbox.dispatchDue();
     const city = receiver.requests.filter((r) => r.url === '/unit?unit=city');
     expect(city).toHaveLength(1);
@@ -204,7 +204,7 @@ describe('alert service on real stores', () => {
     expect(
       receiverVerifies(SECRETS.CITY_SECRET!, city[0]!.headers, city[0]!.body, Math.floor(rig.clock.now() / 1000)),
     ).toBe(true);
-    const timeline = rig.service.get(alert!.id)!.timeline;
+    const timeline = (await rig.service.get(alert!.id))!.timeline;
     expect(timeline.map((t) => [t.kind, t.data?.unitId ?? null])).toEqual([
       ['opened', null],
       ['escalated', 'city-bureau'],
@@ -214,10 +214,10 @@ describe('alert service on real stores', () => {
   it('uses the default delay per severity when the unit sets none, and acknowledging stops escalation', async () => {
     const warning = await window(0, { ...GOOD, nh3n: 1.2 }); // warning: the unit says 2 h
     const at = warning.alert!.openedAt;
-    expect(rig.service.escalateDue(at + HOUR)).toHaveLength(0);
-    rig.service.acknowledge(warning.alert!.id, 'zhang.wei', '已通知污水厂排查');
-    expect(rig.service.escalateDue(at + 5 * HOUR)).toHaveLength(0);
-    const detail = rig.service.get(warning.alert!.id)!;
+    expect(await rig.service.escalateDue(at + HOUR)).toHaveLength(0);
+    await rig.service.acknowledge(warning.alert!.id, 'zhang.wei', '已通知污水厂排查');
+    expect(await rig.service.escalateDue(at + 5 * HOUR)).toHaveLength(0);
+    const detail = (await rig.service.get(warning.alert!.id))!;
     expect(detail.alert).toMatchObject({
       state: 'acknowledged',
       acknowledgedBy: 'zhang.wei',
@@ -237,25 +237,25 @@ describe('alert service on real stores', () => {
   it('lets a person resolve with a reason; refuses acknowledging twice and resolving without a reason', async () => {
     const { alert } = await window(0, { ...GOOD, nh3n: 1.2 });
     const id = alert!.id;
-    rig.service.acknowledge(id, 'li.na');
-    expect(() => rig.service.acknowledge(id, 'someone.else')).toThrow(TransitionError);
-    expect(() => rig.service.resolve(id, 'li.na', '  ')).toThrow(/reason/);
+    await rig.service.acknowledge(id, 'li.na');
+    await expect(rig.service.acknowledge(id, 'someone.else')).rejects.toThrow(TransitionError);
+    await expect(rig.service.resolve(id, 'li.na', '  ')).rejects.toThrow(/reason/);
     rig.clock.advance(HOUR);
-    const resolved = rig.service.resolve(id, 'li.na', '上游企业已停产整改');
+    const resolved = await rig.service.resolve(id, 'li.na', '上游企业已停产整改');
     expect(resolved).toMatchObject({
       state: 'resolved',
       resolvedBy: 'li.na',
       resolveReason: '上游企业已停产整改',
       resolvedAt: rig.clock.now(),
     });
-    expect(() => rig.service.resolve(id, 'li.na', 'again')).toThrow(/already resolved/);
-    expect(() => rig.service.acknowledge(999, 'x')).toThrow(/not found/);
-    expect(rig.service.get(id)!.timeline.map((t) => t.kind)).toEqual(['opened', 'acknowledged', 'resolved']);
+    await expect(rig.service.resolve(id, 'li.na', 'again')).rejects.toThrow(/already resolved/);
+    await expect(rig.service.acknowledge(999, 'x')).rejects.toThrow(/not found/);
+    expect((await rig.service.get(id))!.timeline.map((t) => t.kind)).toEqual(['opened', 'acknowledged', 'resolved']);
   });
 
   it('keeps transitions immutable: the database refuses UPDATE and DELETE', async () => {
     const { alert } = await window(0, { ...GOOD, nh3n: 1.2 });
-    rig.service.acknowledge(alert!.id, 'wang.fang', 'ok');
+    await rig.service.acknowledge(alert!.id, 'wang.fang', 'ok');
     const db = new Database(path.join(rig.dir, 'alerts.db'));
     try {
       expect(() => db.prepare("UPDATE alert_transitions SET actor = 'nobody'").run()).toThrow(/append-only/);
@@ -272,7 +272,7 @@ describe('alert service on real stores', () => {
     } finally {
       db.close();
     }
-    expect(rig.service.get(alert!.id)!.timeline.map((t) => t.actor)).toEqual(['system', 'wang.fang']);
+    expect((await rig.service.get(alert!.id))!.timeline.map((t) => t.actor)).toEqual(['system', 'wang.fang']);
   });
 
   it('survives a restart: alerts, history and processed windows are durable', async () => {
@@ -280,7 +280,7 @@ describe('alert service on real stores', () => {
     await rig.outbox.dispatchDue();
     const sent = receiver.requests.length;
     await rig.restart();
-    expect(rig.service.get(alert!.id)!.alert).toMatchObject({ state: 'open', count: 1 });
+    expect((await rig.service.get(alert!.id))!.alert).toMatchObject({ state: 'open', count: 1 });
     expect(
       await rig.service.evaluateWindow({ stationId: 'out-1', rule: 'section_compliance', start: T0, end: T0 + W }),
     ).toEqual({ status: 'already_processed' });
@@ -294,7 +294,7 @@ describe('alert service on real stores', () => {
     for (let i = 0; i < 5; i++) await rig.write('out-1', T0 + i * W, 4, { ...GOOD, nh3n: i < 2 ? 0.5 : 1.2 });
     rig.clock.set(T0 + 5 * W + MIN);
     const catchUp = async () => {
-      const from = rig.service.lastProcessedEnd('section_compliance', 'out-1') ?? T0;
+      const from = (await rig.service.lastProcessedEnd('section_compliance', 'out-1')) ?? T0;
       const results = [];
       for (let start = from; start + W <= rig.clock.now(); start += W) {
         results.push(
@@ -305,9 +305,9 @@ describe('alert service on real stores', () => {
     };
     expect((await catchUp()).map((r) => r.decision)).toEqual(['none', 'none', 'open', 'update', 'update']);
     expect(await catchUp()).toEqual([]);
-    expect(rig.service.lastProcessedEnd('section_compliance', 'out-1')).toBe(T0 + 5 * W);
-    expect(rig.service.list({})).toHaveLength(1);
-    expect(rig.service.list({})[0]!.count).toBe(3);
+    expect(await rig.service.lastProcessedEnd('section_compliance', 'out-1')).toBe(T0 + 5 * W);
+    expect(await rig.service.list({})).toHaveLength(1);
+    expect((await rig.service.list({}))[0]!.count).toBe(3);
   });
 
   it('tells subscribers (the SSE stream) about every change', async () => {
@@ -315,9 +315,9 @@ describe('alert service on real stores', () => {
     const unsubscribe = rig.service.subscribe((e) => events.push(e));
     const { alert } = await window(0, { ...GOOD, nh3n: 1.2 });
     await window(1, { ...GOOD, nh3n: 1.2 });
-    rig.service.acknowledge(alert!.id, 'a');
+    await rig.service.acknowledge(alert!.id, 'a');
     unsubscribe();
-    rig.service.resolve(alert!.id, 'a', 'done');
+    await rig.service.resolve(alert!.id, 'a', 'done');
     expect(events.map((e) => e.type)).toEqual(['opened', 'updated', 'acknowledged']);
   });
 
@@ -353,14 +353,14 @@ describe('alert service on real stores', () => {
     rig.clock.set(T0 + 8 * HOUR);
     await rig.write('eff-1', T0, 1, { cod: 80, nh3n: 1, tp: 0.4, temp: 18, ph: 7 });
     await rig.service.evaluateWindow({ stationId: 'eff-1', rule: 'effluent_hourly', start: T0, end: T0 + HOUR });
-    expect(rig.service.list({})).toHaveLength(2);
-    expect(rig.service.list({ stationId: 'eff-1' })).toHaveLength(1);
-    expect(rig.service.list({ stationIds: ['eff-1', 'other'] })).toHaveLength(1);
-    expect(rig.service.list({ stationIds: [] })).toHaveLength(0);
-    expect(rig.service.list({ severity: 'critical' })).toHaveLength(0);
-    expect(rig.service.list({ state: 'resolved' })).toHaveLength(0);
-    expect(rig.service.list({ to: T0 })).toHaveLength(0);
-    expect(rig.service.list({ limit: 1 })).toHaveLength(1);
+    expect(await rig.service.list({})).toHaveLength(2);
+    expect(await rig.service.list({ stationId: 'eff-1' })).toHaveLength(1);
+    expect(await rig.service.list({ stationIds: ['eff-1', 'other'] })).toHaveLength(1);
+    expect(await rig.service.list({ stationIds: [] })).toHaveLength(0);
+    expect(await rig.service.list({ severity: 'critical' })).toHaveLength(0);
+    expect(await rig.service.list({ state: 'resolved' })).toHaveLength(0);
+    expect(await rig.service.list({ to: T0 })).toHaveLength(0);
+    expect(await rig.service.list({ limit: 1 })).toHaveLength(1);
   });
 });
 

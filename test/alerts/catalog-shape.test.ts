@@ -32,7 +32,7 @@ describe('alert catalog view', () => {
 });
 
 describe('the demo catalog (sensors/catalog.yaml)', () => {
-  it('gives the alert core what it needs: rules per station, chains and channels', () => {
+  it('gives the alert core what it needs: rules per station, chains and channels', async () => {
     const result = validateCatalog(YAML.parse(fs.readFileSync('sensors/catalog.yaml', 'utf8')));
     expect(result.problems).toEqual([]);
     const catalog = createAlertCatalog(result.data!);
@@ -57,7 +57,7 @@ describe('the demo catalog (sensors/catalog.yaml)', () => {
       const effluent = catalog.stations().filter((s) => s.kind === 'plant_effluent');
       for (const s of effluent) expect(service.rulesFor(s.id)).toContain('effluent_daily');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -27,7 +27,7 @@ it('an alert of the simulated history is about its window, detected in catch-up,
     instantWindow: '15m',
     logger: silentLogger(),
   });
-  const [alert] = rig.service.list({ rule: 'section_compliance', stationId: 'out-1' });
+  const [alert] = await rig.service.list({ rule: 'section_compliance', stationId: 'out-1' });
   expect(alert).toMatchObject({
     windowStart: T0,
     windowEnd: T0 + 8 * HOUR,

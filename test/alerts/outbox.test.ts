@@ -37,7 +37,7 @@ describe('durable outbox', () => {
     await receiver.down();
     const alert = await openAlert();
     expect(await rig.outbox.dispatchDue()).toEqual({ delivered: 0, retried: 1, failed: 0 });
-    let [entry] = rig.store.notifications(alert.id);
+    let [entry] = await rig.store.notifications(alert.id);
     expect(entry).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: rig.clock.now() + 30_000 });
     expect(entry!.lastError).toMatch(/failed/);
 
@@ -46,7 +46,7 @@ describe('durable outbox', () => {
     expect(await rig.outbox.dispatchDue()).toEqual({ delivered: 0, retried: 0, failed: 0 });
     rig.clock.advance(1_000);
     expect(await rig.outbox.dispatchDue()).toEqual({ delivered: 0, retried: 1, failed: 0 });
-    [entry] = rig.store.notifications(alert.id);
+    [entry] = await rig.store.notifications(alert.id);
     expect(entry!.nextAttemptAt - rig.clock.now()).toBe(60_000);
 
     await receiver.up();
@@ -61,7 +61,7 @@ describe('durable outbox', () => {
         Math.floor(rig.clock.now() / 1000),
       ),
     ).toBe(true);
-    expect(rig.store.notifications(alert.id)[0]).toMatchObject({
+    expect((await rig.store.notifications(alert.id))[0]).toMatchObject({
       state: 'delivered',
       attempts: 3,
       deliveredAt: rig.clock.now(),
@@ -97,21 +97,21 @@ describe('durable outbox', () => {
     rig.clock.advance(HOUR);
     expect(await rig.outbox.dispatchDue()).toEqual({ delivered: 0, retried: 0, failed: 0 });
     expect(receiver.requests).toHaveLength(1);
-    expect(rig.outbox.stats()).toMatchObject({ pending: 0, delivered: 1, failed: 0 });
+    expect(await rig.outbox.stats()).toMatchObject({ pending: 0, delivered: 1, failed: 0 });
   });
 
   it('gives up on a permanent refusal (HTTP 400) at once, and on a transient one after the maximum age', async () => {
     receiver.answer = () => ({ status: 400, body: 'bad payload' });
     const alert = await openAlert();
     expect(await rig.outbox.dispatchDue()).toEqual({ delivered: 0, retried: 0, failed: 1 });
-    expect(rig.store.notifications(alert.id)[0]).toMatchObject({ state: 'failed', attempts: 1 });
+    expect((await rig.store.notifications(alert.id))[0]).toMatchObject({ state: 'failed', attempts: 1 });
 
     receiver.answer = () => ({ status: 503, body: 'down for maintenance' });
-    rig.service.resolve(alert.id, 'ops', 'test');
+    await rig.service.resolve(alert.id, 'ops', 'test');
     expect((await rig.outbox.dispatchDue()).retried).toBe(1);
     rig.clock.advance(DEFAULT_BACKOFF.maxAgeMs);
     expect((await rig.outbox.dispatchDue()).failed).toBe(1);
-    expect(rig.outbox.stats()).toMatchObject({ pending: 0, failed: 2 });
+    expect(await rig.outbox.stats()).toMatchObject({ pending: 0, failed: 2 });
   });
 
   it('runs one pass at a time: concurrent calls share it', async () => {

@@ -31,9 +31,14 @@ describe('re-judged windows for a report', () => {
       ['s2', T0 + 4 * H],
       ['s3', T0],
     ] as const)
-      store.markProcessed({ ...window(station, start), outcome: 'insufficient', alertId: null, at: start + 5 * H });
+      await store.markProcessed({
+        ...window(station, start),
+        outcome: 'insufficient',
+        alertId: null,
+        at: start + 5 * H,
+      });
     // s1's window re-judged from late data after the last issue; s2's before it; s3 is not in the report.
-    store.rejudged({
+    await store.rejudged({
       ...window('s1', T0),
       outcome: 'violation',
       severity: 'critical',
@@ -41,7 +46,7 @@ describe('re-judged windows for a report', () => {
       cause: 'late_data',
       at: T0 + 12 * 24 * H,
     });
-    store.rejudged({
+    await store.rejudged({
       ...window('s2', T0 + 4 * H),
       outcome: 'compliant',
       severity: null,
@@ -49,7 +54,7 @@ describe('re-judged windows for a report', () => {
       cause: 'mark',
       at: T0 + 5 * 24 * H,
     });
-    store.rejudged({
+    await store.rejudged({
       ...window('s3', T0),
       outcome: 'violation',
       severity: 'critical',
@@ -57,7 +62,7 @@ describe('re-judged windows for a report', () => {
       cause: 'late_data',
       at: T0 + 12 * 24 * H,
     });
-    store.close();
+    await store.close();
 
     const listed = await reader.rejudgedSince(q);
     expect(listed).toEqual([

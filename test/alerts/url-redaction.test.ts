@@ -62,7 +62,7 @@ describe('the outbox and the API never show a channel URL beyond its origin', ()
     store = createAlertStore({ dataDir: dir });
   });
   afterEach(async () => {
-    store.close();
+    await store.close();
     await receiver.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -74,9 +74,9 @@ describe('the outbox and the API never show a channel URL beyond its origin', ()
     const channels = createChannelFactory({ secrets: (name) => env[name], now: () => 0, timeoutMs: 2_000 });
     const outbox = createOutbox({ store, channels, now: () => 0, logger, random: () => 0 });
     const notification = sampleNotification();
-    store.enqueue({ id: notification.id, alertId: 0, channel, notification, at: 0 });
+    await store.enqueue({ id: notification.id, alertId: 0, channel, notification, at: 0 });
     expect(await outbox.dispatchDue()).toMatchObject({ delivered: 0 });
-    const [entry] = store.notifications(0);
+    const [entry] = await store.notifications(0);
     return { lastError: entry!.lastError!, log: JSON.stringify(lines()) };
   }
 
@@ -124,14 +124,19 @@ describe('GET /alerts/{id} for an operator key', () => {
       const store = api.jr.rig.store;
       const notification = sampleNotification('zh-CN', 'opened');
       const id = api.ids.effluent; // the operator's own plant
-      store.enqueue({
+      await store.enqueue({
         id: 'old-row',
         alertId: id,
         channel: { type: 'webhook', url: 'https://x' },
         notification,
         at: 0,
       });
-      store.markRetry('old-row', 1, 0, `POST https://hooks.example.com/services/T000/${PATH_TOKEN} answered 404: nope`);
+      await store.markRetry(
+        'old-row',
+        1,
+        0,
+        `POST https://hooks.example.com/services/T000/${PATH_TOKEN} answered 404: nope`,
+      );
       const res = await api.t.app.request(`/api/v1/alerts/${id}`, { headers: bearer(OWN_KEY) });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { notifications: { id: string; last_error: string | null }[] };

@@ -112,8 +112,8 @@ describe('GET /alerts/stream (server-sent events over a real HTTP server)', () =
   it('sends an operator only the events of its own plants, and keep-alive comments in between', async () => {
     const own = await open(bearer(OWN_KEY));
     // First a change the operator may not see (the outbound section), then one it may (its plant's effluent).
-    api.jr.rig.service.acknowledge(api.ids.section, 'someone (k)', 'not yours');
-    api.jr.rig.service.acknowledge(api.ids.effluent, 'someone (k)', 'yours');
+    await api.jr.rig.service.acknowledge(api.ids.section, 'someone (k)', 'not yours');
+    await api.jr.rig.service.acknowledge(api.ids.effluent, 'someone (k)', 'yours');
     const event = (await own.next())!;
     expect(JSON.parse(event.data).alert).toMatchObject({ id: api.ids.effluent, station_id: 'eff-1' });
     expect(await own.comment()).toBe(': keep-alive');
@@ -122,8 +122,8 @@ describe('GET /alerts/stream (server-sent events over a real HTTP server)', () =
 
   it('filters by station and severity on request, and refuses keys without alerts:read', async () => {
     const critical = await open(bearer(TEST_KEYS.admin), '?severity=critical');
-    api.jr.rig.service.acknowledge(api.ids.effluent, 'x (k)');
-    api.jr.rig.service.acknowledge(api.ids.section, 'x (k)');
+    await api.jr.rig.service.acknowledge(api.ids.effluent, 'x (k)');
+    await api.jr.rig.service.acknowledge(api.ids.section, 'x (k)');
     expect(JSON.parse((await critical.next())!.data).alert.id).toBe(api.ids.section);
     await critical.cancel();
 

@@ -237,7 +237,7 @@ describe('alerts API', () => {
         (await post(`/api/v1/alerts/${api.ids.section}/resolve`, { reason: 'x' }, { as: 'viewer' })).res.status,
       ).toBe(403);
       expect((await post(`/api/v1/alerts/${api.ids.section}/ack`, {}, { as: 'bureau' })).res.status).toBe(200);
-      expect(api.jr.rig.service.get(api.ids.effluent)!.alert.state).toBe('open');
+      expect((await api.jr.rig.service.get(api.ids.effluent))!.alert.state).toBe('open');
     });
 
     it('resolves with a required reason, recorded on the timeline; a resolved alert cannot be resolved again', async () => {

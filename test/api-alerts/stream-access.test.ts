@@ -100,7 +100,7 @@ describe('alert streams follow their key', () => {
     const key = await addKey('bureau');
     const stream = await openStream(key);
     // Events flow while the key is valid.
-    api.jr.rig.service.acknowledge(api.ids.section, 'someone (k)');
+    await api.jr.rig.service.acknowledge(api.ids.section, 'someone (k)');
     const revokedAt = Date.now();
     expect((await cli(['keys', 'revoke', keyIdOf(key)!, '--file', keysFile])).code).toBe(0);
     await within(6_000, 'the stream to end after revoke', stream.done);

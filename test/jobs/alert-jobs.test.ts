@@ -32,7 +32,7 @@ describe('alert jobs on real stores', () => {
     jr.rig.clock.set(T0 + W + 5 * MIN);
     await jr.jobs.scheduler.run('alert-windows', 'schedule');
     expect(sectionCalls()).toEqual([-4]);
-    expect(jr.rig.service.list(SECTION)).toEqual([]);
+    expect(await jr.rig.service.list(SECTION)).toEqual([]);
 
     jr.rig.clock.set(T0 + W + 10 * MIN);
     const { run } = (await jr.jobs.scheduler.run('alert-windows', 'schedule')) as {
@@ -40,14 +40,14 @@ describe('alert jobs on real stores', () => {
     };
     expect(sectionCalls()).toEqual([-4, 0]);
     expect(run.summary).toMatchObject({ opened: 1, violations: 1, failed: 0 });
-    const alerts = jr.rig.service.list(SECTION);
+    const alerts = await jr.rig.service.list(SECTION);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ rule: 'section_compliance', stationId: 'out-1', severity: 'critical', count: 1 });
 
     // The same minute again (a manual run, the next tick): nothing new is judged, nothing opened twice.
     await jr.jobs.scheduler.run('alert-windows', 'manual');
     await jr.jobs.scheduler.run('alert-instant', 'manual');
-    expect(jr.rig.service.list(SECTION)).toHaveLength(1);
+    expect(await jr.rig.service.list(SECTION)).toHaveLength(1);
 
     const delivery = (await jr.jobs.scheduler.run('alert-outbox', 'schedule')) as {
       run: { summary: Record<string, number> };
@@ -55,7 +55,7 @@ describe('alert jobs on real stores', () => {
     expect(delivery.run.summary).toMatchObject({ retried: 0, pending: 0 });
     // (The instant run found the two stations without any data offline: their alerts went to the maintainer.)
     const id = alerts[0]!.id;
-    expect(jr.rig.service.get(id)!.notifications.map((n) => n.state)).toEqual(['delivered', 'delivered']);
+    expect((await jr.rig.service.get(id))!.notifications.map((n) => n.state)).toEqual(['delivered', 'delivered']);
     const about = receiver.requests.filter((r) => JSON.parse(r.body).alert.id === id);
     expect(about).toHaveLength(2);
     const unit = about.find((r) => r.url.startsWith('/unit'))!;
@@ -75,7 +75,7 @@ describe('alert jobs on real stores', () => {
     const t0 = T0 + W + 10 * MIN;
     jr.rig.clock.set(t0);
     await jr.jobs.scheduler.run('alert-windows', 'schedule');
-    const opened = jr.rig.service.list(SECTION);
+    const opened = await jr.rig.service.list(SECTION);
     expect(opened).toHaveLength(1);
 
     // The service stops; readings keep arriving (ingest is another instance) for 13 hours.
@@ -90,10 +90,10 @@ describe('alert jobs on real stores', () => {
     await jr.jobs.scheduler.whenIdle();
     // The three 4-hour windows completed while down, oldest first: 04–08, 08–12, 12–16 (17:10 now).
     expect(sectionCalls()).toEqual([4, 8, 12]);
-    const after = jr.rig.service.list(SECTION);
+    const after = await jr.rig.service.list(SECTION);
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ id: opened[0]!.id, count: 2, state: 'resolved', resolvedBy: 'system' });
-    expect(jr.rig.service.get(after[0]!.id)!.timeline.map((t) => t.kind)).toEqual(['opened', 'resolved']);
+    expect((await jr.rig.service.get(after[0]!.id))!.timeline.map((t) => t.kind)).toEqual(['opened', 'resolved']);
     const status = (await jr.jobs.scheduler.status()).find((j) => j.name === 'alert-windows')!;
     expect(status.lastRun).toMatchObject({
       trigger: 'start',
@@ -115,14 +115,14 @@ describe('alert jobs on real stores', () => {
         end: T0 + 2 * W,
       }),
     ).toEqual({ status: 'already_processed' });
-    expect(jr.rig.service.list(SECTION)).toHaveLength(1);
+    expect(await jr.rig.service.list(SECTION)).toHaveLength(1);
     // Each event was queued once: opened and resolved, to the district unit and the default channel.
-    expect(
-      jr.rig.service
-        .get(after[0]!.id)!
-        .notifications.map((n) => n.event)
-        .sort(),
-    ).toEqual(['opened', 'opened', 'resolved', 'resolved']);
+    expect((await jr.rig.service.get(after[0]!.id))!.notifications.map((n) => n.event).sort()).toEqual([
+      'opened',
+      'opened',
+      'resolved',
+      'resolved',
+    ]);
   });
 
   it('never overlaps the window job with itself: a second trigger while a slow run is judging is skipped', async () => {
@@ -141,7 +141,7 @@ describe('alert jobs on real stores', () => {
     delete jr.hold.until;
     await jr.jobs.scheduler.whenIdle();
     expect(sectionCalls()).toEqual([0]);
-    expect(jr.rig.service.list(SECTION)).toHaveLength(1);
+    expect(await jr.rig.service.list(SECTION)).toHaveLength(1);
     expect((await jr.jobs.store.history('alert-windows')).map((r) => [r.trigger, r.outcome])).toEqual([
       ['schedule', 'ok'],
     ]);
@@ -151,13 +151,13 @@ describe('alert jobs on real stores', () => {
     await jr.rig.write('out-1', T0, 4, { ...GOOD, nh3n: 1.8 });
     jr.rig.clock.set(T0 + W + 10 * MIN);
     await jr.jobs.scheduler.run('alert-windows');
-    const alert = jr.rig.service.list(SECTION)[0]!;
+    const alert = (await jr.rig.service.list(SECTION))[0]!;
     // critical: 30 min at the district unit before the city bureau is told.
     jr.rig.clock.advance(29 * MIN);
     expect(await jr.jobs.scheduler.run('alert-escalation')).toMatchObject({ run: { summary: { escalated: 0 } } });
     jr.rig.clock.advance(1 * MIN);
     expect(await jr.jobs.scheduler.run('alert-escalation')).toMatchObject({ run: { summary: { escalated: 1 } } });
-    const detail = jr.rig.service.get(alert.id)!;
+    const detail = (await jr.rig.service.get(alert.id))!;
     expect(detail.alert.escalationLevel).toBe(1);
     expect(detail.timeline.map((t) => [t.kind, t.data?.unitId ?? null])).toEqual([
       ['opened', null],
@@ -169,12 +169,12 @@ describe('alert jobs on real stores', () => {
     await jr.rig.write('out-1', T0, 4, { ...GOOD, nh3n: 1.8 });
     jr.rig.clock.set(T0 + W + 10 * MIN);
     await jr.jobs.scheduler.run('alert-windows');
-    const alert = jr.rig.service.list(SECTION)[0]!;
+    const alert = (await jr.rig.service.list(SECTION))[0]!;
     jr.rig.clock.advance(10 * MIN);
-    jr.rig.service.acknowledge(alert.id, '值班员 (k1)', '已通知属地排查');
+    await jr.rig.service.acknowledge(alert.id, '值班员 (k1)', '已通知属地排查');
     jr.rig.clock.advance(3 * HOUR);
     expect(await jr.jobs.scheduler.run('alert-escalation')).toMatchObject({ run: { summary: { escalated: 0 } } });
-    expect(jr.rig.service.get(alert.id)!.alert).toMatchObject({ escalationLevel: 0, state: 'acknowledged' });
+    expect((await jr.rig.service.get(alert.id))!.alert).toMatchObject({ escalationLevel: 0, state: 'acknowledged' });
   });
 
   it('records a failing station as a partial failure and still judges the others', async () => {
@@ -189,7 +189,7 @@ describe('alert jobs on real stores', () => {
     expect(run.error).toMatch(
       /^2 evaluation\(s\) failed: eff-1\/effluent_(hourly|daily): the reading store did not answer/,
     );
-    expect(jr.rig.service.list(SECTION)).toHaveLength(1);
+    expect(await jr.rig.service.list(SECTION)).toHaveLength(1);
     // Next run, the store answers again: eff-1 resumes where it stopped.
     delete jr.failing.stationId;
     jr.calls.length = 0;

@@ -54,8 +54,8 @@ describe('the daily digest while the database is down', () => {
     await receiver.close();
   });
 
-  const digests = () =>
-    jr.rig.store.notifications(0).map((e) => ({ id: e.id, n: e.notification as DigestNotification }));
+  const digests = async () =>
+    (await jr.rig.store.notifications(0)).map((e) => ({ id: e.id, n: e.notification as DigestNotification }));
   const tick = async (at: number) => {
     jr.rig.clock.set(at);
     const results = await jr.jobs.scheduler.tick(at);
@@ -73,7 +73,7 @@ describe('the daily digest while the database is down', () => {
       error: expect.stringContaining('could not be read; nothing was sent'),
       summary: { unavailable_sections: 2, unavailable_effluents: 1, complete: false, queued: 0 },
     });
-    expect(digests()).toEqual([]);
+    expect(await digests()).toEqual([]);
     const status = (await jr.jobs.scheduler.status()).find((s) => s.name === 'daily-digest')!;
     expect(status.retryAt).toBe(DIGEST_AT + DIGEST_RETRY_DELAYS_MS[0]!);
 
@@ -84,7 +84,7 @@ describe('the daily digest while the database is down', () => {
       attempt: 2,
       at: DIGEST_AT,
     });
-    expect(digests()).toEqual([]);
+    expect(await digests()).toEqual([]);
 
     await influx.start();
     const retried = await tick(DIGEST_AT + 3 * MIN);
@@ -94,7 +94,7 @@ describe('the daily digest while the database is down', () => {
       attempt: 3,
       summary: { day: '2026-11-28', non_compliant_sections: 1, non_compliant_effluents: 1, complete: true, queued: 2 },
     });
-    const queued = digests();
+    const queued = await digests();
     expect(queued.map((d) => d.id).sort()).toEqual(
       ['digest-2026-11-28-city-bureau-0', 'digest-2026-11-28-default-0', 'digest-2026-11-28-district-env-0'].filter(
         (id) => queued.some((d) => d.id === id),
@@ -125,7 +125,7 @@ describe('the daily digest while the database is down', () => {
       error: expect.stringContaining('marked incomplete'),
       summary: { complete: false, unavailable_sections: 2 },
     });
-    const incomplete = digests().find((d) => d.id === 'digest-2026-11-28-default-0-incomplete')!.n;
+    const incomplete = (await digests()).find((d) => d.id === 'digest-2026-11-28-default-0-incomplete')!.n;
     expect(incomplete.title).toBe('【日报·数据不完整】水质达标情况 · 2026-11-28');
     expect(incomplete.text).toContain('3个站点的数据读取失败：其结果未知，以下统计不含这些站点。');
     expect(incomplete.text).toContain('#### 断面水质类别（共2个，不达标0个，2个数据读取失败、结果未知）');
@@ -141,7 +141,7 @@ describe('the daily digest while the database is down', () => {
       status: 'completed',
       run: { outcome: 'ok', summary: { complete: true, queued: 2 } },
     });
-    const complete = digests().find((d) => d.id === 'digest-2026-11-28-default-0')!.n;
+    const complete = (await digests()).find((d) => d.id === 'digest-2026-11-28-default-0')!.n;
     expect(complete.text).toContain('不达标1个');
   });
 });

@@ -42,8 +42,8 @@ describe('daily compliance digest', () => {
     await receiver.close();
   });
 
-  const digests = () =>
-    jr.rig.store.notifications(0).map((e) => ({ ...e, notification: e.notification as DigestNotification }));
+  const digests = async () =>
+    (await jr.rig.store.notifications(0)).map((e) => ({ ...e, notification: e.notification as DigestNotification }));
 
   it('reports yesterday: each section class, the non-compliant sections and plants, open alerts by age; queued once per channel', async () => {
     // The 28th: the outbound section at class IV (NH3-N 1.3 > 1.0), the control section at II, the plant over its NH3-N limit.
@@ -78,7 +78,7 @@ describe('daily compliance digest', () => {
       },
     });
 
-    const queued = digests();
+    const queued = await digests();
     expect(queued.map((d) => d.id).sort()).toEqual([
       'digest-2026-11-28-city-bureau-0',
       'digest-2026-11-28-city-bureau-1',
@@ -170,7 +170,7 @@ describe('daily compliance digest', () => {
     jr.rig.clock.set(DIGEST_AT);
     const result = await jr.jobs.scheduler.run('daily-digest', 'schedule');
     expect(result).toMatchObject({ run: { summary: { non_compliant_sections: 0, non_compliant_effluents: 0 } } });
-    const zh = digests().find((d) => d.id === 'digest-2026-11-28-city-bureau-0')!.notification;
+    const zh = (await digests()).find((d) => d.id === 'digest-2026-11-28-city-bureau-0')!.notification;
     expect(zh.text).toContain('- 清流河出境断面（出境断面，目标Ⅲ类）：Ⅱ类（有效数据不足）');
     expect(zh.text).toContain('- 城区控制断面（控制断面，目标Ⅲ类）：有效数据不足');
     expect(zh.text).toContain('- 有效数据不足：1个');

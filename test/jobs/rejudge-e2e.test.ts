@@ -65,7 +65,7 @@ describe('back-filled class-V hours after their windows were judged (mosquitto +
         ).run.summary;
       };
       for (const end of [W, 2 * W, 3 * W]) await run(t0 + end + 10 * MIN);
-      expect(jr.rig.store.windowVerdict('section_compliance', 'out-1', t0, t0 + W)).toMatchObject({
+      expect(await jr.rig.store.windowVerdict('section_compliance', 'out-1', t0, t0 + W)).toMatchObject({
         outcome: 'insufficient',
       });
 
@@ -93,7 +93,7 @@ describe('back-filled class-V hours after their windows were judged (mosquitto +
       const detectedAt = Date.now() + 2 * MIN;
       const summary = await run(detectedAt);
       expect(summary).toMatchObject({ rejudge_windows: 3, rejudge_changed: 3, rejudge_opened: 1, failed: 0 });
-      const alerts = jr.rig.service.list({ rule: 'section_compliance', stationId: 'out-1' });
+      const alerts = await jr.rig.service.list({ rule: 'section_compliance', stationId: 'out-1' });
       expect(alerts).toHaveLength(1);
       expect(alerts[0]).toMatchObject({
         state: 'open',

@@ -94,7 +94,7 @@ describe('re-judgment property', () => {
             let compared = 0;
             for (const station of ['out-1', 'eff-1']) {
               for (const rule of ['section_compliance', 'effluent_hourly', 'effluent_daily'] as const) {
-                for (const v of jr.rig.store.verdictsAfter(rule, station, -Infinity)) {
+                for (const v of await jr.rig.store.verdictsAfter(rule, station, -Infinity)) {
                   const judged = await once.evaluateWindow({ stationId: station, rule, start: v.start, end: v.end });
                   const outcome = judged.outcome!;
                   const severity = outcome.kind === 'violation' ? outcome.finding.severity : null;

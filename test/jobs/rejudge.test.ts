@@ -66,8 +66,10 @@ describe('re-judging touched windows', () => {
     // The link is down: the three windows 00–04, 04–08, 08–12 are judged as they close, without data.
     for (const end of [W, 2 * W, 3 * W]) await runWindows(T0 + end + 10 * MIN);
     const store = jr.rig.store;
-    expect(store.windowVerdict('section_compliance', 'out-1', T0, T0 + W)).toMatchObject({ outcome: 'insufficient' });
-    expect(jr.rig.service.list(SECTION)).toEqual([]);
+    expect(await store.windowVerdict('section_compliance', 'out-1', T0, T0 + W)).toMatchObject({
+      outcome: 'insufficient',
+    });
+    expect(await jr.rig.service.list(SECTION)).toEqual([]);
 
     // 12:30: the logger back-fills the 12 hours (class V NH3-N) in one batch.
     jr.rig.clock.set(T0 + 12 * HOUR + 30 * MIN);
@@ -82,7 +84,7 @@ describe('re-judging touched windows', () => {
       rejudge_beyond_horizon: 0,
       failed: 0,
     });
-    const alerts = jr.rig.service.list(SECTION);
+    const alerts = await jr.rig.service.list(SECTION);
     expect(alerts).toHaveLength(1);
     const alert = alerts[0]!;
     expect(alert).toMatchObject({
@@ -94,10 +96,18 @@ describe('re-judging touched windows', () => {
       detectedAt: T0 + 12 * HOUR + 35 * MIN,
       detection: 'late_data',
     });
-    expect(jr.rig.service.get(alert.id)!.timeline.map((t) => t.kind)).toEqual(['opened', 'rejudged', 'rejudged']);
+    expect((await jr.rig.service.get(alert.id))!.timeline.map((t) => t.kind)).toEqual([
+      'opened',
+      'rejudged',
+      'rejudged',
+    ]);
     // Each window keeps its history: judged insufficient on schedule, then a violation from late data.
     expect(
-      store.verdictHistory('section_compliance', 'out-1', T0, T0 + W).map((v) => [v.outcome, v.cause, v.severity]),
+      (await store.verdictHistory('section_compliance', 'out-1', T0, T0 + W)).map((v) => [
+        v.outcome,
+        v.cause,
+        v.severity,
+      ]),
     ).toEqual([
       ['insufficient', 'scheduled', null],
       ['violation', 'late_data', 'critical'],
@@ -126,13 +136,13 @@ describe('re-judging touched windows', () => {
     ]);
     const second = await runWindows(T0 + 13 * HOUR + 5 * MIN);
     expect(second.summary).toMatchObject({ rejudge_windows: 2, rejudge_changed: 2, rejudge_resolved: 0 });
-    expect(jr.rig.service.get(alert.id)!.alert).toMatchObject({ state: 'open', count: 3 });
+    expect((await jr.rig.service.get(alert.id))!.alert).toMatchObject({ state: 'open', count: 3 });
     // …and then 00–04 too: no violating window is left, the alert is resolved "data corrected", never deleted.
     jr.rig.clock.set(T0 + 14 * HOUR);
     await jr.rig.write('out-1', T0, 4, CLASS_V, 'M');
     const third = await runWindows(T0 + 14 * HOUR + 5 * MIN);
     expect(third.summary).toMatchObject({ rejudge_windows: 1, rejudge_changed: 1, rejudge_resolved: 1 });
-    const detail = jr.rig.service.get(alert.id)!;
+    const detail = (await jr.rig.service.get(alert.id))!;
     expect(detail.alert).toMatchObject({ state: 'resolved', resolvedBy: 'system', resolveReason: 'data corrected' });
     expect(detail.timeline.map((t) => t.kind)).toEqual([
       'opened',
@@ -149,7 +159,7 @@ describe('re-judging touched windows', () => {
     const resolved = unitRequests().filter((n) => n.event === 'resolved');
     expect(resolved).toHaveLength(1);
     expect(resolved[0]!.text).toContain('数据已更正');
-    expect(store.rejudgeCounts(T0, T0 + 24 * HOUR)).toEqual({ rejudged: 6, changed: 6, beyondHorizon: 0 });
+    expect(await store.rejudgeCounts(T0, T0 + 24 * HOUR)).toEqual({ rejudged: 6, changed: 6, beyondHorizon: 0 });
 
     // The next morning's digest says how many windows of the day were judged again, so the record never changes
     // silently.
@@ -168,14 +178,14 @@ describe('re-judging touched windows', () => {
     // 00–04 at class IV (NH3-N 1.2 mg/L): a warning, judged on time.
     await jr.rig.write('out-1', T0, 4, { ...GOOD, nh3n: 1.2 });
     await runWindows(T0 + W + 10 * MIN);
-    const [alert] = jr.rig.service.list(SECTION);
+    const [alert] = await jr.rig.service.list(SECTION);
     expect(alert).toMatchObject({ severity: 'warning', count: 1, detection: null });
     // 04–08 judged without data; its class V readings come late.
     await runWindows(T0 + 2 * W + 10 * MIN);
     jr.rig.clock.set(T0 + 9 * HOUR);
     await jr.rig.write('out-1', T0 + W, 4, CLASS_V);
     await runWindows(T0 + 9 * HOUR + 5 * MIN);
-    const detail = jr.rig.service.get(alert!.id)!;
+    const detail = (await jr.rig.service.get(alert!.id))!;
     expect(detail.alert).toMatchObject({ severity: 'critical', count: 2, windowStart: T0, windowEnd: T0 + 2 * W });
     expect(detail.timeline.map((t) => t.kind)).toEqual(['opened', 'rejudged', 'severity_raised']);
   });
@@ -187,8 +197,8 @@ describe('re-judging touched windows', () => {
     await jr.rig.write('out-1', T0, 4, CLASS_V);
     const run = await runWindows(T0 + 8 * 24 * HOUR + 5 * MIN);
     expect(run.summary).toMatchObject({ rejudge_touches: 1, rejudge_windows: 0, rejudge_beyond_horizon: 1 });
-    expect(jr.rig.service.list(SECTION)).toEqual([]);
-    expect(jr.rig.store.rejudgeCounts(T0, T0 + 9 * 24 * HOUR)).toMatchObject({ rejudged: 0, beyondHorizon: 1 });
+    expect(await jr.rig.service.list(SECTION)).toEqual([]);
+    expect(await jr.rig.store.rejudgeCounts(T0, T0 + 9 * 24 * HOUR)).toMatchObject({ rejudged: 0, beyondHorizon: 1 });
   });
 
   it('consumes a touch only once its windows are judged: a failure leaves it to the next run, which is then exact', async () => {
@@ -206,7 +216,7 @@ describe('re-judging touched windows', () => {
       timeZone: 'Asia/Shanghai',
       concurrency: 1,
     };
-    const cursor = store.touchCursor('readings');
+    const cursor = await store.touchCursor('readings');
     let calls = 0;
     const crashing = {
       rulesFor: (id: string) => jr.rig.service.rulesFor(id).filter((r) => r === 'section_compliance'),
@@ -219,8 +229,8 @@ describe('re-judging touched windows', () => {
     const errors: string[] = [];
     const failed = await rejudgeTouched({ ...options, service: crashing, ctx: ctx(T0 + 9 * HOUR + 5 * MIN), errors });
     expect(failed).toMatchObject({ failed: 1, windows: 1 });
-    expect(store.touchCursor('readings')).toBe(cursor);
-    expect(jr.rig.service.list(SECTION)).toMatchObject([{ count: 1 }]);
+    expect(await store.touchCursor('readings')).toBe(cursor);
+    expect(await jr.rig.service.list(SECTION)).toMatchObject([{ count: 1 }]);
 
     const again = await rejudgeTouched({
       ...options,
@@ -229,8 +239,8 @@ describe('re-judging touched windows', () => {
       errors,
     });
     expect(again).toMatchObject({ failed: 0, windows: 2, changed: 1 });
-    expect(store.touchCursor('readings')).toBe(T0 + 9 * HOUR + 9 * MIN);
-    expect(jr.rig.service.list(SECTION)).toMatchObject([{ count: 2, windowStart: T0, windowEnd: T0 + 2 * W }]);
+    expect(await store.touchCursor('readings')).toBe(T0 + 9 * HOUR + 9 * MIN);
+    expect(await jr.rig.service.list(SECTION)).toMatchObject([{ count: 2, windowStart: T0, windowEnd: T0 + 2 * W }]);
   });
 
   it('migrates an alert database of schema 1: windows from the finding, detected when opened, history from the processed windows', async () => {
@@ -253,21 +263,21 @@ describe('re-judging touched windows', () => {
     db.close();
     const migrated = createAlertStore({ file });
     try {
-      expect(migrated.get(1)).toMatchObject({
+      expect(await migrated.get(1)).toMatchObject({
         windowStart: T0,
         windowEnd: T0 + W,
         detectedAt: T0 + 13 * HOUR,
         detection: null,
       });
-      expect(migrated.windowVerdict('section_compliance', 'out-1', T0, T0 + W)).toMatchObject({
+      expect(await migrated.windowVerdict('section_compliance', 'out-1', T0, T0 + W)).toMatchObject({
         outcome: 'violation',
         severity: 'critical',
         alertId: 1,
       });
-      expect(migrated.verdictHistory('section_compliance', 'out-1', T0, T0 + W)).toHaveLength(1);
-      expect(() => migrated.transaction(() => migrated.list())).not.toThrow();
+      expect(await migrated.verdictHistory('section_compliance', 'out-1', T0, T0 + W)).toHaveLength(1);
+      expect(await migrated.transaction((tx) => tx.list())).toHaveLength(1);
     } finally {
-      migrated.close();
+      await migrated.close();
     }
   });
 });

@@ -48,7 +48,7 @@ it('counts the readings under approved marks and judges the day on their effecti
   jr.rig.clock.set(T0 + 32 * HOUR + 30 * MIN);
   const result = await jr.jobs.scheduler.run('daily-digest', 'schedule');
   expect(result).toMatchObject({ status: 'completed', run: { summary: { non_compliant_sections: 0 } } });
-  const digest = jr.rig.store.notifications(0).map((e) => e.notification as DigestNotification)[0]!;
+  const digest = (await jr.rig.store.notifications(0)).map((e) => e.notification as DigestNotification)[0]!;
   expect(digest.text).toContain('- 数据标记：本日有 4 条数据处于已生效的数据标记下，按标记后的有效标记计算');
   expect(digest.text).toContain('- 清流河出境断面（出境断面，目标Ⅲ类）：Ⅲ类，达标');
   expect(digest.digest).toMatchObject({ readings_under_marks: 4 });

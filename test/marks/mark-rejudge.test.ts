@@ -63,7 +63,7 @@ it('an approved mark over the violating hours resolves the alert "data corrected
     await jr.rig.write('out-1', T0 + i * W, 4, CLASS_V);
     await runWindows(T0 + (i + 1) * W + 10 * MIN);
   }
-  const [alert] = jr.rig.service.list(SECTION);
+  const [alert] = await jr.rig.service.list(SECTION);
   expect(alert).toMatchObject({ state: 'open', severity: 'critical', count: 3 });
 
   // 13:00: the bureau marks NH3-N 00:00–12:00 as maintenance; it takes effect at once.
@@ -80,9 +80,9 @@ it('an approved mark over the violating hours resolves the alert "data corrected
     rejudge_changed: 3,
     rejudge_resolved: 1,
   });
-  const detail = jr.rig.service.get(alert!.id)!;
+  const detail = (await jr.rig.service.get(alert!.id))!;
   expect(detail.alert).toMatchObject({ state: 'resolved', resolveReason: 'data corrected' });
-  expect(jr.rig.store.windowVerdict('section_compliance', 'out-1', T0, T0 + W)).toMatchObject({
+  expect(await jr.rig.store.windowVerdict('section_compliance', 'out-1', T0, T0 + W)).toMatchObject({
     outcome: 'insufficient',
   });
 
@@ -91,6 +91,8 @@ it('an approved mark over the violating hours resolves the alert "data corrected
   await service.decide(mark.id, 'revoked', bureau, '维护记录有误');
   const again = await runWindows(T0 + 14 * HOUR + 5 * MIN);
   expect(again.summary).toMatchObject({ rejudge_touches: 1, rejudge_windows: 3, rejudge_changed: 3 });
-  expect(jr.rig.store.windowVerdict('section_compliance', 'out-1', T0, T0 + W)).toMatchObject({ outcome: 'violation' });
-  expect(jr.rig.service.list({ ...SECTION, state: ['open'] })).toHaveLength(1);
+  expect(await jr.rig.store.windowVerdict('section_compliance', 'out-1', T0, T0 + W)).toMatchObject({
+    outcome: 'violation',
+  });
+  expect(await jr.rig.service.list({ ...SECTION, state: ['open'] })).toHaveLength(1);
 });

@@ -253,7 +253,7 @@ export async function startDashboardServer(options: { timeZone?: string } = {}):
       // An open SSE response keeps the server from closing; closeAllConnections ends it.
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      alertStore.close();
+      await alertStore.close();
       await markStore.close();
       await devices.close();
       await store.stop();

@@ -39,9 +39,9 @@ function violation(stationId: string, nh3n: number): Finding {
   };
 }
 
-function openAlert(server: DashboardServer, stationId: string, nh3n: number): number {
+async function openAlert(server: DashboardServer, stationId: string, nh3n: number): Promise<number> {
   const finding = violation(stationId, nh3n);
-  const result = server.alerts.applyOutcome({
+  const result = await server.alerts.applyOutcome({
     stationId,
     rule: 'section_compliance',
     start: finding.windowStart,
@@ -63,7 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     server = await startDashboardServer();
-    alertId = openAlert(server, 'longdukou', 2.3);
+    alertId = await openAlert(server, 'longdukou', 2.3);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -383,7 +383,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
       '已通知临江分局现场核查',
     );
 
-    const stored = server.alerts.get(alertId)!.alert;
+    const stored = (await server.alerts.get(alertId))!.alert;
     expect(stored.state).toBe('acknowledged');
     expect(stored.acknowledgeNote).toBe('已通知临江分局现场核查');
     expect(stored.acknowledgedBy).toBeTruthy();
@@ -392,7 +392,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
 
   it('alerts page: a new alert appears live from the event stream, without a reload', async () => {
     const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
-    const id = openAlert(server, 'xinzha', 1.9);
+    const id = await openAlert(server, 'xinzha', 1.9);
     const row = page.locator(`#alerts-table tr[data-alert="${id}"]`);
     await row.waitFor({ timeout: 5000 });
     expect(await row.innerText()).toContain('新闸');
@@ -400,19 +400,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
   });
 
   it('alerts page: resolving by hand needs a reason, then the alert is resolved', async () => {
-    const id = server.alerts.list({ stationId: 'xinzha' })[0]!.id;
+    const id = (await server.alerts.list({ stationId: 'xinzha' }))[0]!.id;
     await page.goto(`${server.base}/#/alerts?id=${id}`);
     await page.waitForSelector(`#alert-detail [data-alert="${id}"] #resolve-button`);
     await page.click('#resolve-button');
     await expect.poll(() => page.locator('#alert-detail .form-message').innerText()).toContain('须填写原因');
-    expect(server.alerts.get(id)!.alert.state).toBe('open');
+    expect((await server.alerts.get(id))!.alert.state).toBe('open');
     await page.fill('#alert-note', '现场核查为采样管路堵塞，已疏通');
     await page.click('#resolve-button');
     await expect
       .poll(() => page.locator(`#alerts-table tr[data-alert="${id}"]`).getAttribute('data-state'))
       .toBe('resolved');
     await page.waitForSelector('#alert-timeline li[data-kind="resolved"]');
-    expect(server.alerts.get(id)!.alert.resolveReason).toBe('现场核查为采样管路堵塞，已疏通');
+    expect((await server.alerts.get(id))!.alert.resolveReason).toBe('现场核查为采样管路堵塞，已疏通');
     expect(await page.locator('#resolve-button').count()).toBe(0);
   });
 
@@ -570,7 +570,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
   });
 
   it('alert detail: the window class is called that, and the severity says it is the highest, beside the latest', async () => {
-    const id = openAlert(server, 'wangjiaqiao', 2.4);
+    const id = await openAlert(server, 'wangjiaqiao', 2.4);
     // A later, milder window of the same alert: the alert stays critical, its latest finding is a warning.
     const end = Math.floor(Date.now() / (4 * HOUR)) * 4 * HOUR + 4 * HOUR;
     const milder: Finding = {
@@ -580,7 +580,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
       windowEnd: end,
       classReached: 'IV',
     };
-    server.alerts.applyOutcome({
+    await server.alerts.applyOutcome({
       stationId: 'wangjiaqiao',
       rule: 'section_compliance',
       start: milder.windowStart,
@@ -606,14 +606,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     // An alert found from back-filled data: its window closed 13 hours before it was detected.
     const end = Math.floor(Date.now() / (4 * HOUR)) * 4 * HOUR - 12 * HOUR;
     const late: Finding = { ...violation('xinzha', 1.9), windowStart: end - 4 * HOUR, windowEnd: end };
-    const id = server.alerts.applyOutcome({
-      stationId: 'xinzha',
-      rule: 'threshold',
-      start: late.windowStart,
-      end: late.windowEnd,
-      outcome: { kind: 'violation', finding: { ...late, rule: 'threshold' } },
-      detection: 'late_data',
-    }).alert!.id;
+    const id = (
+      await server.alerts.applyOutcome({
+        stationId: 'xinzha',
+        rule: 'threshold',
+        start: late.windowStart,
+        end: late.windowEnd,
+        outcome: { kind: 'violation', finding: { ...late, rule: 'threshold' } },
+        detection: 'late_data',
+      })
+    ).alert!.id;
     await page.goto(`${server.base}/#/alerts?id=${id}`);
     await page.waitForSelector(`#alert-detail [data-alert="${id}"]`);
     const headers = await page.locator('#alerts-table thead th').allInnerTexts();

@@ -309,7 +309,7 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
         ...problemResponses(400, 401, 403, 404, 429),
       },
     }),
-    (c) => {
+    async (c) => {
       const q = c.req.valid('query');
       const p = principalOf(c);
       const catalog = deps.catalog();
@@ -329,7 +329,7 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
       const visible = catalog.stations.filter((s) => canSeeStation(p, s));
       const seesAll = visible.length === catalog.stations.length && canSeeStation(p, { id: '', public: false });
       if (!seesAll) filter.stationIds = visible.map((s) => s.id);
-      const found = alertService(deps).list(filter);
+      const found = await alertService(deps).list(filter);
       const page = found.slice(0, q.limit);
       const last = page[page.length - 1];
       const nextCursor =
@@ -355,9 +355,9 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
   const detailQuery = z.strictObject({ tz: tzField(deps.timeZone) });
 
   /** The alert if it exists and the principal may see it (else the same 404 as for a missing alert). */
-  function visibleAlert(c: ApiContext, id: number, permission?: Permission) {
+  async function visibleAlert(c: ApiContext, id: number, permission?: Permission) {
     const p = principalOf(c);
-    const detail = alertService(deps).get(id);
+    const detail = await alertService(deps).get(id);
     if (!detail) throw alertNotFound(id);
     const station = accessOf(deps, detail.alert.stationId);
     if (!canSeeStation(p, station)) throw alertNotFound(id);
@@ -378,10 +378,10 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
         ...problemResponses(400, 401, 403, 404, 429),
       },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid('param');
       const { tz } = c.req.valid('query');
-      const detail = visibleAlert(c, id);
+      const detail = await visibleAlert(c, id);
       c.header('Cache-Control', 'no-store');
       return c.json(alertDetailJson(detail, presenter(deps, c, tz)), 200);
     },
@@ -389,16 +389,22 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
 
   const actor = (p: Principal) => `${p.name} (${p.keyId})`;
 
-  function transition(c: ApiContext, id: number, tz: string, permission: Permission, act: (actor: string) => void) {
-    visibleAlert(c, id, permission);
+  async function transition(
+    c: ApiContext,
+    id: number,
+    tz: string,
+    permission: Permission,
+    act: (actor: string) => Promise<unknown>,
+  ) {
+    await visibleAlert(c, id, permission);
     try {
-      act(actor(principalOf(c)));
+      await act(actor(principalOf(c)));
     } catch (err) {
       if (err instanceof TransitionError) throw transitionProblem(err, id);
       throw err;
     }
     c.get('log').info({ alertId: id, permission }, 'alert transition by API key');
-    return alertDetailJson(alertService(deps).get(id)!, presenter(deps, c, tz));
+    return alertDetailJson((await alertService(deps).get(id))!, presenter(deps, c, tz));
   }
 
   app.openapi(
@@ -433,13 +439,13 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
         ...conflict,
       },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid('param');
       const { tz } = c.req.valid('query');
       const body = c.req.valid('json') as { note?: string };
       const note = body.note === undefined || body.note === '' ? undefined : body.note;
       return c.json(
-        transition(c, id, tz, 'alerts:acknowledge', (who) => alertService(deps).acknowledge(id, who, note)),
+        await transition(c, id, tz, 'alerts:acknowledge', (who) => alertService(deps).acknowledge(id, who, note)),
         200,
       );
     },
@@ -482,12 +488,12 @@ export function register(app: ApiApp, deps: AlertRouteDeps): void {
         ...conflict,
       },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid('param');
       const { tz } = c.req.valid('query');
       const { reason } = c.req.valid('json');
       return c.json(
-        transition(c, id, tz, 'alerts:resolve', (who) => alertService(deps).resolve(id, who, reason)),
+        await transition(c, id, tz, 'alerts:resolve', (who) => alertService(deps).resolve(id, who, reason)),
         200,
       );
     },

@@ -87,7 +87,7 @@ export async function createRig(
     ...build(),
     async restart() {
       await rig.outbox.stop();
-      rig.store.close();
+      await rig.store.close();
       Object.assign(rig, build());
     },
     async write(stationId, start, hours, values, flag = 'N') {
@@ -101,7 +101,7 @@ export async function createRig(
     },
     async close() {
       await rig.outbox.stop();
-      rig.store.close();
+      await rig.store.close();
       await readings.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
