@@ -41,7 +41,7 @@ import type { Dashboard } from './web/serve.js';
 import type { ReportArchive } from './reports/report-archive.js';
 import type { ReportService } from './reports/report-service.js';
 import { withDataMarks } from './marks/marked-reading-store.js';
-import { combinedMarks, deviceHealth } from './marks/device-mark-source.js';
+import { combinedMarks, deviceHealth, withStandardChecks } from './marks/device-mark-source.js';
 import type { MarkStore } from './marks/mark-store.js';
 import type { MarkService } from './marks/mark-service.js';
 
@@ -497,9 +497,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       demo,
       catalog: alertCatalog,
       // The rules read the loggers' standard-sample checks beside the readings (sensor_check_failed).
-      readings: Object.assign(Object.create(readings) as typeof readings, {
-        standardChecks: (q: { stationId: string; from: number; to: number }) => health.standardChecks(q),
-      }),
+      readings: withStandardChecks(readings, health),
       logger: deps.logger,
       now,
       ...(archive && {

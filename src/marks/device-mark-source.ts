@@ -70,3 +70,13 @@ export function combinedMarks(...sources: readonly MarkSource[]): MarkSource {
     },
   };
 }
+
+/** The readings as the alert rules see them: with the loggers' standard-sample checks beside them. */
+export function withStandardChecks<R extends object>(
+  readings: R,
+  health: Pick<DeviceHealth, 'standardChecks'>,
+): R & Pick<DeviceHealth, 'standardChecks'> {
+  // By prototype, like withDataMarks: whatever the store adds beyond its port stays reachable.
+  const standardChecks: DeviceHealth['standardChecks'] = (q) => health.standardChecks(q);
+  return Object.assign(Object.create(readings) as R, { standardChecks });
+}
