@@ -41,6 +41,7 @@ import type { Dashboard } from './web/serve.js';
 import type { ReportArchive } from './reports/report-archive.js';
 import type { ReportService } from './reports/report-service.js';
 import { withDataMarks } from './marks/marked-reading-store.js';
+import { combinedMarks, deviceHealth, withStandardChecks } from './marks/device-mark-source.js';
 import type { MarkStore } from './marks/mark-store.js';
 import type { MarkService } from './marks/mark-service.js';
 
@@ -122,7 +123,21 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (!markStore) throw new Error('the data-mark store is not started yet');
     return markStore;
   };
-  const readings = withDataMarks(store, { effective: (q) => markStoreNow().effective(q) });
+  // The loggers' failed standard-sample checks and equipment states are marks too (docs/adr/0017): read from the
+  // device state the ingest role records in DATA_DIR/devices.db, opened on first use.
+  const deviceStatesNow = async (): Promise<DeviceStateStore> => {
+    if (!deviceStates) {
+      const { createSqliteDeviceStateStore, deviceStateFile } = await import('./ingest/hj212/sqlite-device-state.js');
+      deviceStates ??= createSqliteDeviceStateStore(deviceStateFile(config.DATA_DIR));
+    }
+    return deviceStates;
+  };
+  const health = deviceHealth({
+    store: deviceStatesNow,
+    stationsWithLoggers: () => catalogNow().stations.flatMap((s) => (s.hj212 ? [s.id] : [])),
+    timeZone: config.TIMEZONE,
+  });
+  const readings = withDataMarks(store, combinedMarks({ effective: (q) => markStoreNow().effective(q) }, health));
 
   let catalog: Catalog | undefined;
   let keyStore: KeyStore | undefined;
@@ -405,6 +420,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
         registry: metrics.registry,
         logger: deps.logger,
         now,
+        ...(store.recordTouches && {
+          touches: (await import('./alerts/recorded-touches.js')).recordedWindowTouches(store),
+        }),
       });
     } catch (err) {
       throw err instanceof CatalogError ? catalogStartupError(err) : err;
@@ -478,7 +496,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       config,
       demo,
       catalog: alertCatalog,
-      readings,
+      // The rules read the loggers' standard-sample checks beside the readings (sensor_check_failed).
+      readings: withStandardChecks(readings, health),
       logger: deps.logger,
       now,
       ...(archive && {

@@ -25,6 +25,8 @@ export interface AlertStation {
   /** Reporting interval, milliseconds. */
   interval: number;
   alerts?: StationAlertOverrides;
+  /** Set when the station reports through an HJ 212 data logger (its standard-sample checks are judged). */
+  hj212?: object;
 }
 
 export interface AlertPlant {

@@ -32,6 +32,10 @@ export const RULE_TITLE: Record<RuleId, Text> = {
   },
   sensor_spikes: { 'zh-CN': '监测值频繁突跳', en: 'Repeated spikes' },
   sensor_flags: { 'zh-CN': '频繁维护/校准/故障标记', en: 'Frequent maintenance / calibration / fault flags' },
+  sensor_check_failed: {
+    'zh-CN': '标样核查未通过：该因子数据存疑',
+    en: 'Standard-sample check failed: readings suspect',
+  },
 };
 
 const SEVERITY: Record<Severity, Text> = {

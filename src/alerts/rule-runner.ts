@@ -6,7 +6,13 @@ import type { AlertCatalog, AlertStation } from './alert-catalog.js';
 import { evaluateLatest, evaluateTrend } from './rules/early-warning.js';
 import { evaluateEffluentWindow } from './rules/effluent.js';
 import { evaluateSectionWindow } from './rules/section-compliance.js';
-import { evaluateFlags, evaluateOutOfRange, evaluateSpikes, evaluateStuck } from './rules/sensor-health.js';
+import {
+  evaluateFlags,
+  evaluateOutOfRange,
+  evaluateSpikes,
+  evaluateStandardChecks,
+  evaluateStuck,
+} from './rules/sensor-health.js';
 import { evaluateOffline } from './rules/station-offline.js';
 import type { DischargeStandardRef, Standards } from './rules/standards-port.js';
 import { evaluateThresholds } from './rules/threshold.js';
@@ -69,6 +75,7 @@ export function createRuleRunner(deps: {
       rules.push('effluent_hourly', 'effluent_daily');
     if (Object.keys(settings.thresholds).length > 0) rules.push('threshold');
     rules.push('station_offline', 'sensor_stuck', 'sensor_out_of_range', 'sensor_spikes', 'sensor_flags');
+    if (station.hj212 && readings.standardChecks) rules.push('sensor_check_failed');
     return rules;
   }
 
@@ -191,6 +198,19 @@ export function createRuleRunner(deps: {
     }
     // Sensor health.
     const h = settings.health;
+    if (rule === 'sensor_check_failed') {
+      const checks = readings.standardChecks
+        ? await readings.standardChecks({ stationId: station.id, from: end - h.checkSpan, to: end })
+        : [];
+      return evaluateStandardChecks({
+        stationId: station.id,
+        at: end,
+        spanMs: h.checkSpan,
+        severity: h.severity,
+        readings: [],
+        checks,
+      });
+    }
     const span = Math.max(h.span, h.stuckSpan + station.interval);
     const all = await rawReadings(readings, { stationId: station.id, from: end - span, to: end });
     const inSpan = all.filter((r) => r.ts >= end - h.span);

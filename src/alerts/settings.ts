@@ -81,6 +81,8 @@ export const alertSettingsSchema = z.object({
       /** Share of readings in the span carrying a maintenance-type flag that makes a maintenance alert. */
       flagShare: share.default(0.3),
       flags: z.array(z.enum(DATA_FLAGS)).default(['M', 'C', 'D']),
+      /** How far back the latest standard-sample check (2062) of each pollutant is looked for. */
+      checkSpan: durationSchema.default(7 * 24 * 3_600_000),
       /** Per-parameter range that replaces the registry's usual range (e.g. the installed sensor's range). */
       ranges: z.partialRecord(parameterCode, z.object({ min: z.number(), max: z.number() })).default({}),
     })

@@ -30,6 +30,7 @@ export const RULE_IDS = [
   'sensor_out_of_range',
   'sensor_spikes',
   'sensor_flags',
+  'sensor_check_failed',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -54,6 +55,7 @@ export const RULE_CATEGORY: Record<RuleId, AlertCategory> = {
   sensor_out_of_range: 'maintenance',
   sensor_spikes: 'maintenance',
   sensor_flags: 'maintenance',
+  sensor_check_failed: 'maintenance',
 };
 
 export function audienceOf(rule: RuleId): Audience {

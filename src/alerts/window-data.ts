@@ -7,7 +7,7 @@ import type { DataFlag } from '../domain/flags.js';
 import { countsForCompliance } from '../domain/flags.js';
 import type { ParameterCode } from '../domain/parameters.js';
 import type { TimeWindow } from '../domain/time-window.js';
-import type { RawPoint } from './rules/sensor-health.js';
+import type { CheckPoint, RawPoint } from './rules/sensor-health.js';
 import { combineBuckets, type WindowMean } from './rules/window-means.js';
 
 export interface WindowReadings {
@@ -40,6 +40,8 @@ export interface WindowReadings {
     to?: number;
     limit?: number;
   }): Promise<{ reason: string }[]>;
+  /** The loggers' standard-sample checks made in [from, to), oldest first (device-mark-source.ts). */
+  standardChecks?(query: { stationId: string; from: number; to: number }): Promise<CheckPoint[]>;
 }
 
 const HOUR = 3_600_000;

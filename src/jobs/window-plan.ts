@@ -25,6 +25,7 @@ export const INSTANT_RULES: readonly RuleId[] = [
   'sensor_out_of_range',
   'sensor_spikes',
   'sensor_flags',
+  'sensor_check_failed',
 ];
 
 export type RuleKind = 'window' | 'instant';

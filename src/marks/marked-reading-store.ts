@@ -107,7 +107,8 @@ export function withDataMarks(inner: ReadingStore, marks: MarkSource): MarkedRea
   function mark(readings: Reading[], ordered: readonly EffectiveMark[]): MarkedReading[] {
     return readings.map((r) => {
       const e = effectiveFlag(r.flag, r, ordered);
-      return { ...r, flag: e.flag, originalFlag: r.flag, markId: e.mark?.id ?? null };
+      // Device marks (negative ids, docs/adr/0017) are no mark a person can look up: no mark id.
+      return { ...r, flag: e.flag, originalFlag: r.flag, markId: e.mark && e.mark.id > 0 ? e.mark.id : null };
     });
   }
 

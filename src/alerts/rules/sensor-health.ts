@@ -5,7 +5,8 @@
  * - out of range: stored values outside the usual range (or the installed sensor's), and messages ingest refused
  *   as physically impossible (docs/standards.md, "Parameter ranges");
  * - spikes: isolated jumps that come straight back, repeated;
- * - flags: a large share of readings flagged maintenance / calibration / fault.
+ * - flags: a large share of readings flagged maintenance / calibration / fault;
+ * - check failed: the logger's latest standard-sample check of a pollutant failed (HJ 212-2025 CN 2062).
  */
 import type { DataFlag } from '../../domain/flags.js';
 import { countsForCompliance } from '../../domain/flags.js';
@@ -185,4 +186,42 @@ export function evaluateFlags(input: HealthInput & { share: number; flags: reado
     }
   }
   return items.length > 0 ? violation('sensor_flags', input, input.spanMs, items) : { kind: 'compliant' };
+}
+
+/** One pollutant's result in a logger's standard-sample check (HJ 212-2025 CN 2062). */
+export interface CheckPoint {
+  parameter: ParameterCode | undefined;
+  /** The HJ 212 code checked. */
+  code: string;
+  at: number;
+  passed: boolean;
+  /** What the instrument measured on the standard sample, and the sample's value. */
+  measured: number | undefined;
+  standard: number | undefined;
+}
+
+/**
+ * Standard-sample checks (标样核查): the latest check of each pollutant in the span decides. One that failed is a
+ * maintenance alert — the instrument measures a known sample wrong, so its readings are suspect (they count
+ * nowhere: docs/adr/0017-device-health-marks.md) — until a passed check of that pollutant.
+ */
+export function evaluateStandardChecks(input: HealthInput & { checks: readonly CheckPoint[] }): RuleOutcome {
+  const latest = new Map<string, CheckPoint>();
+  for (const c of input.checks) {
+    const key = c.parameter ?? c.code;
+    if ((latest.get(key)?.at ?? -Infinity) <= c.at) latest.set(key, c);
+  }
+  if (latest.size === 0) return { kind: 'insufficient', reason: 'no standard-sample check in the span' };
+  const items: FindingItem[] = [];
+  for (const c of latest.values()) {
+    if (c.passed || !c.parameter) continue;
+    items.push({
+      parameter: c.parameter,
+      // A check without -SampleRd still failed: 0 stands in, and the note says so.
+      value: c.measured ?? 0,
+      ...(c.standard !== undefined && { limit: c.standard }),
+      note: `2062 ${c.code} ${new Date(c.at).toISOString()}${c.measured === undefined ? ' (no SampleRd)' : ''}`,
+    });
+  }
+  return items.length > 0 ? violation('sensor_check_failed', input, input.spanMs, items) : { kind: 'compliant' };
 }

@@ -76,8 +76,11 @@ export interface DeviceEvents {
   /** Any valid packet; `protocolSeen` is what the Flag bits said. */
   packet(mn: string, at: number, cn: string, protocolSeen: Hj212Protocol): void;
   heartbeat(mn: string, at: number): void;
-  /** Equipment status (2021/3020 `SB…-RS`, `i12001-Info`) and 2062 standard-sample checks, as decoded fields. */
-  status(mn: string, at: number, cn: string, fields: Readonly<Record<string, string>>): void;
+  /**
+   * Equipment status (2021/3020 `SB…-RS`, `i12001-Info`) and 2062 standard-sample checks, as decoded fields. The
+   * upload is answered once a returned promise resolves (the record is durable); it rejects → not answered.
+   */
+  status(mn: string, at: number, cn: string, fields: Readonly<Record<string, string>>): void | Promise<void>;
   /** An hourly record (2061) with this DataTime is durable: gap fill starts after it, also after a restart. */
   hourlyRecord?(mn: string, ts: number): void;
 }

@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../../logger.js';
 import type { DeviceDirectory, DeviceEvents, Hj212Protocol } from './contracts.js';
+import { checkResults } from './device-marks.js';
 
 export interface DeviceState {
   mn: string;
@@ -72,11 +73,10 @@ export interface DeviceStateStore {
 export function checkOutcome(fields: Readonly<Record<string, string>>): { passed: boolean | null; failed: string[] } {
   const failed: string[] = [];
   let seen = false;
-  for (const [key, value] of Object.entries(fields)) {
-    const m = /^(.+?)[-/]ResultType$/i.exec(key);
-    if (!m) continue;
+  for (const [code, { result }] of checkResults(fields)) {
+    if (result === undefined) continue;
     seen = true;
-    if (value.trim() === '0') failed.push(m[1]!);
+    if (result === '0') failed.push(code);
   }
   return { passed: seen ? failed.length === 0 : null, failed };
 }
@@ -86,6 +86,8 @@ export interface DeviceStateEventsOptions {
   directory: DeviceDirectory;
   logger: Logger;
   flushMs?: number;
+  /** Told once a status or check record is stored (sensor health reports the windows it changes). */
+  recorded?: (record: DeviceRecord) => Promise<void>;
 }
 
 export interface DeviceStateEvents extends Required<DeviceEvents> {
@@ -166,7 +168,13 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
   const timer = setInterval(() => void flush(), options.flushMs ?? 1000);
   timer.unref();
 
-  function record(mn: string, at: number, cn: string, fields: Readonly<Record<string, string>>, state: DeviceState) {
+  async function record(
+    mn: string,
+    at: number,
+    cn: string,
+    fields: Readonly<Record<string, string>>,
+    state: DeviceState,
+  ): Promise<void> {
     const check = cn === '2062';
     const outcome = check ? checkOutcome(fields) : { passed: null, failed: [] };
     if (check) {
@@ -188,7 +196,17 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
       failed: outcome.failed,
       fields: { ...fields },
     };
-    store.addRecord(rec).catch((err: unknown) => log.warn({ err, mn, cn }, 'could not record a device status'));
+    try {
+      await store.addRecord(rec);
+    } catch (err) {
+      log.warn({ err, mn, cn }, 'could not record a device status; not answered, the logger resends');
+      throw err;
+    }
+    try {
+      await options.recorded?.(rec);
+    } catch (err) {
+      log.error({ err, mn, cn }, 'a device record was stored but what it changes could not be reported');
+    }
   }
 
   return {
@@ -216,9 +234,9 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
       s.heartbeats++;
       s.lastHeartbeatAt = at;
     },
-    status(mn, at, cn, fields) {
+    async status(mn, at, cn, fields) {
       const s = stateOf(mn);
-      if (s) record(mn, at, cn, fields, s);
+      if (s) await record(mn, at, cn, fields, s);
     },
     hourlyRecord(mn, ts) {
       const s = stateOf(mn);

@@ -8,6 +8,10 @@ import type { Env } from '../../catalog/logger-secrets.js';
 import type { Logger } from '../../logger.js';
 import type { IngestSourceFactory } from '../ingest-source.js';
 import { createCatalogDevices, type CatalogDevices } from './catalog-devices.js';
+import type { WindowTouches } from '../../alerts/window-touches.js';
+import { zone as zoneOf } from '../../domain/time-window.js';
+import { cachedZone } from './data-time.js';
+import { touchedByRecord } from './device-marks.js';
 import { createDeviceStateEvents, type DeviceStateEvents } from './device-state.js';
 import { createHj212Metrics } from './metrics.js';
 import { createPipelineSink } from './pipeline-sink.js';
@@ -25,6 +29,11 @@ export interface Hj212SourceOptions {
   registry: Registry;
   logger: Logger;
   now: () => number;
+  /**
+   * Where the windows a logger's status or check record changes are reported for re-judgment (ADR 0013/0017);
+   * absent: a store that cannot record touches.
+   */
+  touches?: WindowTouches;
 }
 
 export interface Hj212Source {
@@ -46,7 +55,23 @@ export function createHj212Source(options: Hj212SourceOptions): Hj212Source {
     return {
       name: 'hj212',
       async start() {
-        events = await createDeviceStateEvents({ store: stateStore, directory: devices, logger: options.logger });
+        const zone = cachedZone(zoneOf(options.timeZone));
+        const touches = options.touches;
+        events = await createDeviceStateEvents({
+          store: stateStore,
+          directory: devices,
+          logger: options.logger,
+          // A failed check or an instrument out of service changes readings already judged: judge them again.
+          ...(touches && {
+            recorded: async (record) => {
+              const range = touchedByRecord(record, zone);
+              if (range)
+                await touches.touch([
+                  { stationId: record.stationId, ...range, cause: 'flag_correction', at: options.now() },
+                ]);
+            },
+          }),
+        });
         server = createHj212Server({
           devices,
           sink: createPipelineSink({ pipeline, directory: devices }),

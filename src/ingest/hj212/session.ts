@@ -265,7 +265,7 @@ export class Session {
         return;
       }
       case 'status':
-        ctx.events.status(device.mn, now, whole.cn, outcome.fields);
+        await ctx.events.status(device.mn, now, whole.cn, outcome.fields); // throws → not answered: resent
         this.answerParts(parts, device, ANSWER_DATA, started);
         return;
       case 'heartbeat':

@@ -317,6 +317,7 @@ export const MESSAGES = {
   'rule.sensor_out_of_range': { zh: '数值异常（超出常见范围）', en: 'unusual value' },
   'rule.sensor_spikes': { zh: '数值频繁突变', en: 'repeated spikes' },
   'rule.sensor_flags': { zh: '频繁维护/校准', en: 'frequent maintenance flags' },
+  'rule.sensor_check_failed': { zh: '标样核查未通过', en: 'standard-sample check failed' },
 
   'compliance.title': { zh: '月度达标率', en: 'Monthly compliance' },
   'compliance.month': { zh: '月份', en: 'Month' },
