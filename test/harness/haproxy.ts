@@ -67,3 +67,72 @@ export async function startHaproxy(options: { backends: number[]; checkIntervalM
     },
   });
 }
+
+const PRODUCTION_CONF = path.resolve(import.meta.dirname, '../../deploy/haproxy/haproxy.cfg');
+
+export interface ProductionHaproxy extends ManagedProcess {
+  /** The HJ 212 frontend (9212 in production). */
+  hj212Port: number;
+  /** The API frontend (8080 in production). */
+  apiPort: number;
+  dir: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Runs deploy/haproxy/haproxy.cfg itself — the compose scale profile's load balancer — with its frontends moved
+ * to free loopback ports and its servers (`ingest-1:9212`, `api-2:8080` …) pointed at the given loopback ports,
+ * in order (servers without a port are left out), without Docker's DNS resolver. Everything else (balancing, health checks, timeouts, redispatch) is the production file's.
+ */
+export async function startProductionHaproxy(options: { hj212: number[]; api: number[] }): Promise<ProductionHaproxy> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-prod-haproxy-'));
+  const [hj212Port, apiPort] = [await freePort(), await freePort()];
+  const source = fs.readFileSync(PRODUCTION_CONF, 'utf8');
+  let conf = source
+    .replace(/^(\s*bind) :9212$/m, `$1 127.0.0.1:${hj212Port}`)
+    .replace(/^(\s*bind) :8080$/m, `$1 127.0.0.1:${apiPort}`)
+    // The servers become IP addresses: nothing to ask Docker's DNS (which is not here) about.
+    .replace(/^(\s*default-server .*) resolvers docker/m, '$1');
+  const servers: [string, number[], number][] = [
+    ['ingest', options.hj212, 9212],
+    ['api', options.api, 8080],
+  ];
+  for (const [prefix, ports, production] of servers) {
+    const lines = [...conf.matchAll(new RegExp(`^(\\s*server ${prefix}-(\\d+)) ${prefix}-\\d+:${production}$`, 'gm'))];
+    if (lines.length < ports.length)
+      throw new Error(`${PRODUCTION_CONF} has ${lines.length} ${prefix} servers; ${ports.length} ports were given`);
+    // Fewer ports than servers (a benchmark's single instance): the servers left over are left out.
+    for (const m of lines) {
+      const port = ports[Number(m[2]) - 1];
+      conf = conf.replace(m[0], port === undefined ? '' : `${m[1]} 127.0.0.1:${port}`);
+    }
+  }
+  if (!conf.includes(`127.0.0.1:${hj212Port}`) || !conf.includes(`127.0.0.1:${apiPort}`))
+    throw new Error(`${PRODUCTION_CONF}: the frontends "bind :9212" and "bind :8080" were not found`);
+  const file = path.join(dir, 'haproxy.cfg');
+  fs.writeFileSync(file, conf);
+  const check = spawnSync('/usr/sbin/haproxy', ['-c', '-f', file], { encoding: 'utf8' });
+  if (check.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`haproxy refused ${PRODUCTION_CONF}:\n${check.stdout}${check.stderr}`);
+  }
+  const proc = managedProcess({
+    command: '/usr/sbin/haproxy',
+    args: ['-db', '-f', file],
+    logFile: path.join(dir, 'haproxy.log'),
+    ready: async () => {
+      await waitForPort(hj212Port);
+      await waitForPort(apiPort);
+    },
+  });
+  await proc.start();
+  return Object.assign(proc, {
+    hj212Port,
+    apiPort,
+    dir,
+    async dispose() {
+      await proc.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}

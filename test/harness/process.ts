@@ -12,6 +12,8 @@ export interface ManagedProcess {
   pause(): void;
   resume(): void;
   readonly running: boolean;
+  /** The running child's pid, undefined when stopped. */
+  readonly pid: number | undefined;
 }
 
 export function managedProcess(opts: {
@@ -43,6 +45,9 @@ export function managedProcess(opts: {
     logFile: opts.logFile,
     get running() {
       return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
+    get pid() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },
     async start() {
       const out = fs.openSync(opts.logFile, 'a');
