@@ -27,7 +27,7 @@ import type {
 } from './types.js';
 import type { TouchCause } from './window-touches.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** Version 1: the tables of ADR 0005. */
 const SCHEMA_1 = `
@@ -157,8 +157,16 @@ CREATE TABLE touch_reports (
 CREATE INDEX touch_reports_time ON touch_reports (consumed_at);
 `;
 
+/**
+ * Version 3 (issue 16): a sender claims the notifications it is about to send until `claimed_until` (a lease), so
+ * that two senders never send one notification, and one that dies releases its claim when the lease ends.
+ */
+const SCHEMA_3 = `
+ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
+`;
+
 /** Migrations by the version they lead to; each runs once, in one transaction with the new user_version. */
-const MIGRATIONS: readonly string[] = [SCHEMA_1, SCHEMA_2];
+const MIGRATIONS: readonly string[] = [SCHEMA_1, SCHEMA_2, SCHEMA_3];
 
 /** Why a window was judged: on schedule (or catch-up), or again because its data changed (ADR 0013). */
 export type VerdictCause = 'scheduled' | TouchCause;
@@ -322,10 +330,16 @@ export interface AlertStoreOps {
     notification: OutboxMessage;
     at: number;
   }): Promise<boolean>;
-  /** Pending notifications whose next attempt is due, oldest first. */
-  due(now: number, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Claims up to `limit` pending notifications whose next attempt is due and that no other sender holds, oldest
+   * first, until `now + leaseMs`: nobody else gets them until they are marked or the lease ends (the sender died).
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
+  /** Marks (and releases) a sent notification; the first delivery's time stays. */
   markDelivered(id: string, at: number): Promise<void>;
+  /** Releases a pending notification, to be tried again at `nextAttemptAt`. */
   markRetry(id: string, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
+  /** Gives a pending notification up. */
   markFailed(id: string, attempts: number, error: string): Promise<void>;
   notifications(alertId: number): Promise<OutboxEntry[]>;
   outboxStats(): Promise<OutboxStats>;
@@ -347,7 +361,7 @@ type SyncOps = {
   [K in keyof AlertStoreOps]: (...args: Parameters<AlertStoreOps[K]>) => Awaited<ReturnType<AlertStoreOps[K]>>;
 };
 
-interface AlertRow {
+export interface AlertRow {
   id: number;
   rule: string;
   station_id: string;
@@ -373,7 +387,7 @@ interface AlertRow {
   detection: string | null;
 }
 
-function toAlert(r: AlertRow): Alert {
+export function toAlert(r: AlertRow): Alert {
   const latest = JSON.parse(r.latest) as Finding;
   return {
     id: r.id,
@@ -402,7 +416,7 @@ function toAlert(r: AlertRow): Alert {
   };
 }
 
-interface TransitionRow {
+export interface TransitionRow {
   seq: number;
   alert_id: number;
   kind: string;
@@ -414,7 +428,7 @@ interface TransitionRow {
   data: string | null;
 }
 
-function toTransition(r: TransitionRow): Transition {
+export function toTransition(r: TransitionRow): Transition {
   return {
     seq: r.seq,
     alertId: r.alert_id,
@@ -428,7 +442,7 @@ function toTransition(r: TransitionRow): Transition {
   };
 }
 
-interface OutboxRow {
+export interface OutboxRow {
   id: string;
   alert_id: number;
   channel: string;
@@ -441,7 +455,7 @@ interface OutboxRow {
   last_error: string | null;
 }
 
-function toEntry(r: OutboxRow): OutboxEntry {
+export function toEntry(r: OutboxRow): OutboxEntry {
   return {
     id: r.id,
     alertId: r.alert_id,
@@ -456,7 +470,7 @@ function toEntry(r: OutboxRow): OutboxEntry {
   };
 }
 
-const PATCH_COLUMNS: Record<keyof AlertPatch, string> = {
+export const PATCH_COLUMNS: Record<keyof AlertPatch, string> = {
   state: 'state',
   severity: 'severity',
   updatedAt: 'updated_at',
@@ -475,7 +489,7 @@ const PATCH_COLUMNS: Record<keyof AlertPatch, string> = {
   windowEnd: 'window_end',
 };
 
-interface VerdictRow {
+export interface VerdictRow {
   rule: string;
   station_id: string;
   window_start: number;
@@ -487,7 +501,7 @@ interface VerdictRow {
   judged_at: number;
 }
 
-function toVerdict(r: VerdictRow): WindowVerdict {
+export function toVerdict(r: VerdictRow): WindowVerdict {
   return {
     rule: r.rule as RuleId,
     stationId: r.station_id,
@@ -504,6 +518,38 @@ function toVerdict(r: VerdictRow): WindowVerdict {
 function asList<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
   if (v === undefined) return undefined;
   return Array.isArray(v) ? (v as readonly T[]) : [v as T];
+}
+
+/** The WHERE clause (or '') and the LIMIT of a list, in the dialect's placeholders (`?`, or `$n` for the n-th). */
+export function alertFilterSql(
+  filter: AlertFilter,
+  placeholder: (n: number) => string,
+): { where: string; params: unknown[]; limit: number } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (value: unknown) => {
+    params.push(value);
+    return placeholder(params.length);
+  };
+  const inList = (column: string, values: readonly unknown[]) => {
+    where.push(values.length === 0 ? '1 = 0' : `${column} IN (${values.map(p).join(', ')})`);
+  };
+  const states = asList(filter.state);
+  if (states) inList('state', states);
+  const severities = asList(filter.severity);
+  if (severities) inList('severity', severities);
+  if (filter.category) inList('category', [filter.category]);
+  if (filter.rule) inList('rule', [filter.rule]);
+  if (filter.stationId !== undefined) inList('station_id', [filter.stationId]);
+  if (filter.stationIds) inList('station_id', filter.stationIds);
+  if (filter.to !== undefined) where.push(`window_start < ${p(filter.to)}`);
+  if (filter.from !== undefined) where.push(`window_end > ${p(filter.from)}`);
+  if (filter.before !== undefined) {
+    const { windowEnd, id } = filter.before;
+    where.push(`(window_end < ${p(windowEnd)} OR (window_end = ${p(windowEnd)} AND id < ${p(id)}))`);
+  }
+  const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 100), 1), 1000);
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, limit };
 }
 
 /**
@@ -597,14 +643,22 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       `INSERT INTO outbox (id, alert_id, channel, notification, state, attempts, next_attempt_at, created_at)
        VALUES (@id, @alertId, @channel, @notification, 'pending', 0, @at, @at) ON CONFLICT (id) DO NOTHING`,
     ),
-    due: db.prepare<[number, number], OutboxRow>(
-      "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at, id LIMIT ?",
+    due: db.prepare<[number, number, number], OutboxRow>(
+      `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+       ORDER BY created_at, id LIMIT ?`,
     ),
+    claim: db.prepare('UPDATE outbox SET claimed_until = ? WHERE id = ?'),
     delivered: db.prepare(
-      "UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+      `UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL, claimed_until = NULL
+       WHERE id = ? AND state <> 'delivered'`,
     ),
-    retry: db.prepare('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
-    failed: db.prepare("UPDATE outbox SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?"),
+    retry: db.prepare(
+      `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_until = NULL
+       WHERE id = ? AND state = 'pending'`,
+    ),
+    failed: db.prepare(
+      "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, claimed_until = NULL WHERE id = ? AND state = 'pending'",
+    ),
     notifications: db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE alert_id = ? ORDER BY created_at, id'),
     stats: db.prepare<[], { state: string; n: number; oldest: number | null }>(
       'SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox GROUP BY state',
@@ -622,34 +676,8 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     },
     activeAlerts: () => stmt.active.all().map(toAlert),
     list(filter = {}) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const inList = (column: string, values: readonly unknown[]) => {
-        where.push(values.length === 0 ? '0' : `${column} IN (${values.map(() => '?').join(', ')})`);
-        params.push(...values);
-      };
-      const states = asList(filter.state);
-      if (states) inList('state', states);
-      const severities = asList(filter.severity);
-      if (severities) inList('severity', severities);
-      if (filter.category) inList('category', [filter.category]);
-      if (filter.rule) inList('rule', [filter.rule]);
-      if (filter.stationId !== undefined) inList('station_id', [filter.stationId]);
-      if (filter.stationIds) inList('station_id', filter.stationIds);
-      if (filter.to !== undefined) {
-        where.push('window_start < ?');
-        params.push(filter.to);
-      }
-      if (filter.from !== undefined) {
-        where.push('window_end > ?');
-        params.push(filter.from);
-      }
-      if (filter.before !== undefined) {
-        where.push('(window_end < ? OR (window_end = ? AND id < ?))');
-        params.push(filter.before.windowEnd, filter.before.windowEnd, filter.before.id);
-      }
-      const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-      const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY window_end DESC, id DESC LIMIT ${limit}`;
+      const { where, params, limit } = alertFilterSql(filter, () => '?');
+      const sql = `SELECT * FROM alerts ${where} ORDER BY window_end DESC, id DESC LIMIT ${limit}`;
       return (db.prepare(sql).all(...params) as AlertRow[]).map(toAlert);
     },
     insertAlert(alert) {
@@ -751,7 +779,12 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       });
       return info.changes === 1;
     },
-    due: (now, limit) => stmt.due.all(now, limit).map(toEntry),
+    claimDue: (now, limit, leaseMs) =>
+      db.transaction(() => {
+        const rows = stmt.due.all(now, now, limit);
+        for (const row of rows) stmt.claim.run(now + leaseMs, row.id);
+        return rows.map(toEntry);
+      })(),
     markDelivered: (id, at) => void stmt.delivered.run(at, id),
     markRetry: (id, attempts, nextAttemptAt, error) => void stmt.retry.run(attempts, nextAttemptAt, error, id),
     markFailed: (id, attempts, error) => void stmt.failed.run(attempts, error, id),

@@ -4,6 +4,9 @@
  * the receiver accepted it, and reschedules failures with exponential backoff. Everything it needs is in the
  * database, so a restart carries on where it stopped and never re-sends what was marked delivered
  * (at-least-once: a crash between "accepted" and "marked" re-sends once, with the same idempotency key).
+ * Each notification is claimed before it is sent (a lease in the store: with PostgreSQL, SELECT … FOR UPDATE SKIP
+ * LOCKED), so the outboxes of several alerts instances never send the same one; a sender that dies mid-send
+ * releases its claims when the lease ends.
  */
 import type { Logger } from '../logger.js';
 import type { AlertStore, OutboxStats } from './alert-store.js';
@@ -60,7 +63,13 @@ export interface OutboxOptions {
   logger: Logger;
   backoff?: Partial<BackoffOptions>;
   pollMs?: number;
+  /** Notifications one pass sends at most. */
   batchSize?: number;
+  /**
+   * How long a claim on a notification being sent lasts (default 2 min, far above a channel's timeout): another
+   * sender (another alerts instance) takes it over only after that, if this one died without marking it.
+   */
+  claimLeaseMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
   /** Level of the one line per unconfigured channel: `warn` (default), `info` in the demo (create-alerts.ts). */
@@ -74,6 +83,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const batchSize = options.batchSize ?? 50;
   const concurrency = options.concurrency ?? 4;
   const pollMs = options.pollMs ?? 5_000;
+  const claimLeaseMs = options.claimLeaseMs ?? 120_000;
   const reportedUnconfigured = new Set<string>();
   let running: Promise<DispatchResult> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -126,9 +136,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   async function pass(): Promise<DispatchResult> {
     const result: DispatchResult = { delivered: 0, retried: 0, failed: 0 };
-    const due = await options.store.due(options.now(), batchSize);
-    for (let i = 0; i < due.length; i += concurrency) {
-      await Promise.all(due.slice(i, i + concurrency).map((entry) => deliver(entry, result)));
+    // Claimed a few at a time, as they are sent: a claim is held only while its notification is in flight.
+    for (let handled = 0; handled < batchSize;) {
+      const due = await options.store.claimDue(options.now(), Math.min(concurrency, batchSize - handled), claimLeaseMs);
+      if (due.length === 0) break;
+      await Promise.all(due.map((entry) => deliver(entry, result)));
+      handled += due.length;
     }
     return result;
   }

@@ -12,6 +12,8 @@ import { DatabaseError, type Postgres } from './postgres.js';
 /** pg_advisory_lock(class, id): the class is Qingliu's ('qliu'), the id says which lock. */
 export const LOCK_CLASS = 0x716c6975;
 export const LOCK_MIGRATIONS = 1;
+/** pg_advisory_xact_lock(class, hashtext(rule, station)): one alert series at a time (src/alerts/pg-alert-store.ts). */
+export const LOCK_CLASS_ALERT_SERIES = 0x716c6961;
 
 export interface MigrationState {
   version: number;

@@ -153,4 +153,139 @@ LEFT JOIN mark_decisions v ON v.mark_id = m.id AND v.kind IN ('approved', 'rejec
 LEFT JOIN mark_decisions r ON r.mark_id = m.id AND r.kind = 'revoked';
 `,
   },
+  {
+    version: 6,
+    name: 'alerts',
+    // src/alerts/pg-alert-store.ts (SQLite: DATA_DIR/alerts.db; docs/adr/0005, 0013). The same tables. One open alert
+    // per (rule, station) by a partial unique index; the timeline, the verdict history and the touch reports are
+    // append-only (triggers refuse UPDATE, DELETE and TRUNCATE), alerts are never deleted. JSON is kept as `json`
+    // (the text as written: a notification retried days later is sent byte for byte as it was rendered). A sender
+    // claims outbox rows until `claimed_until` (a lease), taken with SELECT … FOR UPDATE SKIP LOCKED.
+    sql: `
+CREATE TABLE alerts (
+  id bigserial PRIMARY KEY,
+  rule text NOT NULL,
+  station_id text NOT NULL,
+  category text NOT NULL,
+  state text NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved')),
+  severity text NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  opened_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  count integer NOT NULL,
+  compliant_streak integer NOT NULL DEFAULT 0,
+  latest json NOT NULL,
+  escalation_level integer NOT NULL DEFAULT 0,
+  escalated_at bigint NOT NULL,
+  acknowledged_by text,
+  acknowledged_at bigint,
+  acknowledge_note text,
+  resolved_by text,
+  resolved_at bigint,
+  resolve_reason text,
+  window_start bigint NOT NULL,
+  window_end bigint NOT NULL,
+  detected_at bigint NOT NULL,
+  detection text
+);
+CREATE UNIQUE INDEX alerts_one_open ON alerts (rule, station_id) WHERE state <> 'resolved';
+CREATE INDEX alerts_station ON alerts (station_id, opened_at);
+CREATE INDEX alerts_state ON alerts (state, opened_at);
+CREATE INDEX alerts_window ON alerts (window_end DESC, id DESC);
+
+CREATE TABLE alert_transitions (
+  seq bigserial PRIMARY KEY,
+  alert_id bigint NOT NULL REFERENCES alerts (id),
+  kind text NOT NULL,
+  at bigint NOT NULL,
+  actor text NOT NULL,
+  from_state text,
+  to_state text NOT NULL,
+  note text,
+  data json
+);
+CREATE INDEX alert_transitions_alert ON alert_transitions (alert_id, seq);
+
+CREATE TABLE processed_windows (
+  rule text NOT NULL,
+  station_id text NOT NULL,
+  window_start bigint NOT NULL,
+  window_end bigint NOT NULL,
+  outcome text NOT NULL,
+  severity text,
+  alert_id bigint,
+  judgments integer NOT NULL DEFAULT 1,
+  processed_at bigint NOT NULL,
+  PRIMARY KEY (rule, station_id, window_start, window_end)
+);
+CREATE INDEX processed_windows_alert ON processed_windows (alert_id) WHERE alert_id IS NOT NULL;
+
+CREATE TABLE window_verdicts (
+  seq bigserial PRIMARY KEY,
+  rule text NOT NULL,
+  station_id text NOT NULL,
+  window_start bigint NOT NULL,
+  window_end bigint NOT NULL,
+  outcome text NOT NULL,
+  severity text,
+  alert_id bigint,
+  cause text NOT NULL,
+  judged_at bigint NOT NULL
+);
+CREATE INDEX window_verdicts_window ON window_verdicts (rule, station_id, window_start, seq);
+CREATE INDEX window_verdicts_time ON window_verdicts (judged_at);
+
+CREATE TABLE touch_cursor (source text PRIMARY KEY, until bigint NOT NULL);
+CREATE TABLE touch_reports (
+  seq bigserial PRIMARY KEY,
+  recorded_at bigint NOT NULL,
+  station_id text NOT NULL,
+  t_from bigint NOT NULL,
+  t_to bigint NOT NULL,
+  cause text NOT NULL,
+  windows integer NOT NULL,
+  beyond_horizon integer NOT NULL,
+  consumed_at bigint NOT NULL
+);
+CREATE INDEX touch_reports_time ON touch_reports (consumed_at);
+
+CREATE TABLE outbox (
+  id text PRIMARY KEY,
+  alert_id bigint NOT NULL,
+  channel json NOT NULL,
+  notification json NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  created_at bigint NOT NULL,
+  delivered_at bigint,
+  last_error text,
+  claimed_until bigint
+);
+CREATE INDEX outbox_due ON outbox (created_at, id) WHERE state = 'pending';
+CREATE INDEX outbox_alert ON outbox (alert_id);
+
+CREATE FUNCTION alert_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% are append-only (% refused)', TG_TABLE_NAME, TG_OP USING ERRCODE = 'restrict_violation';
+END $$;
+CREATE TRIGGER alert_transitions_append_only BEFORE UPDATE OR DELETE ON alert_transitions
+  FOR EACH ROW EXECUTE FUNCTION alert_history_append_only();
+CREATE TRIGGER alert_transitions_no_truncate BEFORE TRUNCATE ON alert_transitions
+  FOR EACH STATEMENT EXECUTE FUNCTION alert_history_append_only();
+CREATE TRIGGER window_verdicts_append_only BEFORE UPDATE OR DELETE ON window_verdicts
+  FOR EACH ROW EXECUTE FUNCTION alert_history_append_only();
+CREATE TRIGGER window_verdicts_no_truncate BEFORE TRUNCATE ON window_verdicts
+  FOR EACH STATEMENT EXECUTE FUNCTION alert_history_append_only();
+CREATE TRIGGER touch_reports_append_only BEFORE UPDATE OR DELETE ON touch_reports
+  FOR EACH ROW EXECUTE FUNCTION alert_history_append_only();
+CREATE TRIGGER touch_reports_no_truncate BEFORE TRUNCATE ON touch_reports
+  FOR EACH STATEMENT EXECUTE FUNCTION alert_history_append_only();
+CREATE FUNCTION alerts_never_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'alerts are never deleted (% refused)', TG_OP USING ERRCODE = 'restrict_violation';
+END $$;
+CREATE TRIGGER alerts_no_delete BEFORE DELETE ON alerts FOR EACH ROW EXECUTE FUNCTION alerts_never_deleted();
+CREATE TRIGGER alerts_no_truncate BEFORE TRUNCATE ON alerts FOR EACH STATEMENT EXECUTE FUNCTION alerts_never_deleted();
+`,
+  },
 ];
