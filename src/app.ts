@@ -263,7 +263,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         timeZone: config.TIMEZONE,
         maxRangeDays: config.API_MAX_RANGE_DAYS,
       }),
-      // The alert routes answer 503 while this instance has no alerts role (or before start()).
+      // The alert routes answer 503 while this instance has no alerts role and no DATABASE_URL (or before start()).
       (app) =>
         registerAlertRoutes(app, {
           service: () => alerts?.service,
@@ -468,6 +468,27 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
   }
 
+  /**
+   * An API instance without the alerts role, with DATABASE_URL: its alert routes read and act on the alert state
+   * the alerts instances share in PostgreSQL. Its outbox is never started: what an acknowledgement or a resolution
+   * queues is sent by the alerts instances' outboxes (they poll the shared table).
+   */
+  async function startSharedAlerts(db: Postgres): Promise<void> {
+    const [{ createAlertCatalog }, { createAlerts }] = await Promise.all([
+      import('./alerts/alert-catalog.js'),
+      import('./alerts/create-alerts.js'),
+    ]);
+    alerts = createAlerts({
+      config,
+      demo,
+      catalog: createAlertCatalog(catalogNow()),
+      readings,
+      logger: deps.logger,
+      now,
+      db,
+    });
+  }
+
   async function startAlerts(): Promise<void> {
     const [{ createAlertCatalog }, { createAlerts }, { createAlertJobs }, { judgeDemoHistory }] = await Promise.all([
       import('./alerts/alert-catalog.js'),
@@ -495,6 +516,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     alerts = createAlerts({
       config,
       demo,
+      // With DATABASE_URL the alert state, timeline and outbox are shared by every alerts and API instance.
+      ...(controlDb && { db: controlDb }),
       catalog: alertCatalog,
       // The rules read the loggers' standard-sample checks beside the readings (sensor_check_failed).
       readings: withStandardChecks(readings, health),
@@ -622,6 +645,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       else log.info('ingest is off in this instance (ROLES)');
       if (demo) await startDemoFeed();
       if (roles.alerts) await startAlerts();
+      else if (roles.api && controlDb) await startSharedAlerts(controlDb);
       await dashboard?.warm();
       log.info({ dataDir: config.DATA_DIR, store: target, roles, demo, mqtt: mqttUrlShown() }, 'started');
     },

@@ -1,10 +1,11 @@
 /**
- * Wires the alert core from Config for the composition root (the alerts role): the alert store in
- * DATA_DIR/alerts.db, the channels (secrets from the environment, SMTP from SMTP_URL, MQTT through the given
+ * Wires the alert core from Config for the composition root (the alerts role): the alert store (DATA_DIR/alerts.db,
+ * or PostgreSQL when the control database is given: DATABASE_URL, shared by the instances), the channels (secrets from the environment, SMTP from SMTP_URL, MQTT through the given
  * publish function), the outbox and the service. Constructors wire; start() starts the outbox loop; stop()
  * undoes in reverse order and may be called twice.
  */
 import type { Config } from '../config.js';
+import type { Postgres } from '../db/postgres.js';
 import { envSecret } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { AlertCatalog, ChannelSpec } from './alert-catalog.js';
@@ -15,6 +16,7 @@ import { createChannelFactory } from './notify/channels.js';
 import { createMailer, type AttachmentSource, type Mailer } from './notify/email.js';
 import type { Publish } from './notify/mqtt.js';
 import { createOutbox, type Outbox } from './outbox.js';
+import { createPgAlertStore } from './pg-alert-store.js';
 import { defaultAlertSettings, type AlertSettings } from './settings.js';
 import type { WindowReadings } from './window-data.js';
 
@@ -66,10 +68,12 @@ export function createAlerts(deps: {
   attachments?: AttachmentSource;
   /** Demo mode: the demo catalog names channels nobody configures, so saying so is not a warning there. */
   demo?: boolean;
+  /** The control database (DATABASE_URL, migrated): the alert state is kept there, shared by the instances. */
+  db?: Postgres;
 }): Alerts {
   const now = deps.now ?? Date.now;
   const { config } = deps;
-  const store = createAlertStore({ dataDir: config.DATA_DIR });
+  const store = deps.db ? createPgAlertStore(deps.db) : createAlertStore({ dataDir: config.DATA_DIR });
   const mailer: Mailer | undefined = config.SMTP_URL
     ? createMailer({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM })
     : undefined;

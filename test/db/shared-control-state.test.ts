@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgAlertStore } from '../../src/alerts/pg-alert-store.js';
+import { openPostgres } from '../../src/db/postgres.js';
+import { silentLogger } from '../../src/logger.js';
 import { freePort } from '../harness/free-port.js';
 import { startPostgres, type Postgres } from '../harness/postgres.js';
 import { startMain, type MainProcess } from '../start/main-process.js';
@@ -99,5 +102,62 @@ describe('two API instances on one PostgreSQL share the control state', () => {
     // Nothing of it on either instance's disk.
     for (const i of [a, b]) expect(fs.existsSync(path.join(i.dataDir, 'marks.db'))).toBe(false);
     expect(await postgres.admin('SELECT count(*)::int AS n FROM mark_decisions', [], 'qingliu')).toEqual([{ n: 2 }]);
+  });
+
+  it('an alert in PostgreSQL is listed by every API instance (without the alerts role), acknowledged through either', async () => {
+    // As an alerts instance would have opened it (migrated by the API instances at start).
+    const db = openPostgres({ url: postgres.url, logger: silentLogger(), max: 1 });
+    const end = Date.parse('2026-11-10T12:00:00+08:00');
+    try {
+      const alert = await createPgAlertStore(db).transaction(async (tx) => {
+        const a = await tx.insertAlert({
+          rule: 'section_compliance',
+          stationId: 'huangnidu',
+          category: 'pollution',
+          severity: 'critical',
+          at: end + 60_000,
+          latest: {
+            rule: 'section_compliance',
+            stationId: 'huangnidu',
+            severity: 'critical',
+            windowStart: end - 4 * 3_600_000,
+            windowEnd: end,
+            items: [{ parameter: 'nh3n', value: 2.3, limit: 1, direction: 'max', class: '劣V', exceedance: 1.3 }],
+          },
+          windowStart: end - 4 * 3_600_000,
+          windowEnd: end,
+          detection: null,
+        });
+        await tx.appendTransition({
+          alertId: a.id,
+          kind: 'opened',
+          at: end + 60_000,
+          actor: 'system',
+          fromState: null,
+          toState: 'open',
+        });
+        return a;
+      });
+      for (const i of [a, b]) {
+        const list = await call(i, 'GET', '/api/v1/alerts?station=huangnidu');
+        expect(list.status).toBe(200);
+        expect(list.body.items.map((x: { id: number }) => x.id)).toEqual([alert.id]);
+      }
+      const acked = await call(b, 'POST', `/api/v1/alerts/${alert.id}/ack`, { note: '已通知属地排查' });
+      expect(acked.status).toBe(200);
+      const seen = await call(a, 'GET', `/api/v1/alerts/${alert.id}`);
+      expect(seen.body.alert).toMatchObject({ id: alert.id, state: 'acknowledged' });
+      expect(seen.body.timeline.map((t: { kind: string }) => t.kind)).toEqual(['opened', 'acknowledged']);
+      expect(
+        await postgres.admin(
+          'SELECT kind FROM alert_transitions WHERE alert_id = $1 ORDER BY seq',
+          [alert.id],
+          'qingliu',
+        ),
+      ).toEqual([{ kind: 'opened' }, { kind: 'acknowledged' }]);
+      for (const i of [a, b]) expect(fs.existsSync(path.join(i.dataDir, 'alerts.db'))).toBe(false);
+    } finally {
+      await db.close();
+    }
   });
 });
