@@ -33,6 +33,7 @@ import {
   type RuleOutcome,
   type Transition,
 } from './types.js';
+import { spanReadings } from './span-readings.js';
 import type { WindowReadings } from './window-data.js';
 import type { TouchCause } from './window-touches.js';
 
@@ -102,7 +103,30 @@ export interface AlertService {
     start: number;
     end: number;
     cause: TouchCause;
+    /** The station's data read once for several windows (`spanReadings`); default: one store query per window. */
+    readings?: WindowReadings;
   }): Promise<RejudgeResult>;
+  /**
+   * `rejudgeWindow` for several (station, rule) pairs' windows, each pair's oldest first, all their effects in one
+   * transaction (one commit for a back-fill). A window whose rule fails stops its pair there: the pair's results
+   * are those before it, and `failure` says why. `concurrency`: pairs whose rules run at once (default 4).
+   */
+  rejudgeWindows(
+    pairs: readonly {
+      stationId: string;
+      rule: RuleId;
+      windows: readonly { start: number; end: number; cause: TouchCause }[];
+      readings?: WindowReadings;
+    }[],
+    concurrency?: number,
+  ): Promise<{ results: RejudgeResult[]; failure?: Error }[]>;
+  /**
+   * Readers of stations' data over their spans [from, to) that read the store once for all the windows inside
+   * them (the stations sharing a span in one request), for `rejudgeWindow`'s `readings`.
+   */
+  spanReadings(
+    spans: readonly { stationId: string; from: number; to: number }[],
+  ): (stationId: string) => WindowReadings;
   /** Applies an outcome computed elsewhere (the same path evaluateWindow takes after running the rule). */
   applyOutcome(input: {
     stationId: string;
@@ -403,16 +427,39 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     return result;
   }
 
-  /** Applies a re-judgment's decision and records the new verdict, in one transaction. */
+  type RejudgeInput = { stationId: string; rule: RuleId; start: number; end: number; cause: TouchCause };
+
+  /**
+   * Applies re-judgments in order in one transaction (each joins it): a back-filled day of a station is one commit
+   * (synchronous=FULL), not one per window. Listeners and the outbox hear of them once it committed.
+   */
+  async function applyRejudgments(
+    items: readonly { input: RejudgeInput; outcome: RuleOutcome }[],
+  ): Promise<RejudgeResult[]> {
+    const batch = { events: [] as AlertEvent[], queued: 0 };
+    const results = await store.transaction(async (tx) => {
+      const out: RejudgeResult[] = [];
+      for (const { input, outcome } of items) out.push(await applyRejudgment(input, outcome, tx, batch));
+      return out;
+    });
+    emit(batch.events);
+    if (batch.queued > 0) options.outbox?.nudge();
+    return results;
+  }
+
+  /** Applies a re-judgment's decision and records the new verdict, inside the batch's transaction. */
   async function applyRejudgment(
-    input: { stationId: string; rule: RuleId; start: number; end: number; cause: TouchCause },
+    input: RejudgeInput,
     outcome: RuleOutcome,
+    /** The batch's transaction (applyRejudgments) and what it tells listeners and the outbox once committed. */
+    tx: AlertStoreOps,
+    batch: { events: AlertEvent[]; queued: number },
   ): Promise<RejudgeResult> {
     const settings = settingsForStation(options.settings, catalog.station(input.stationId)?.alerts);
-    const events: AlertEvent[] = [];
+    const { events } = batch;
     let queued = 0;
     const window = { windowStart: input.start, windowEnd: input.end };
-    const result = await store.transaction(async (tx): Promise<RejudgeResult> => {
+    const apply = async (tx: AlertStoreOps): Promise<RejudgeResult> => {
       const at = now();
       const previous = await tx.windowVerdict(input.rule, input.stationId, input.start, input.end);
       if (!previous) return { status: 'not_judged' };
@@ -553,38 +600,99 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
         at,
       });
       return { status: 'changed', outcome, decision: decision.action, ...(alert ? { alert } : {}) };
-    });
-    emit(events);
-    if (queued > 0) options.outbox?.nudge();
+    };
+    const result = await apply(tx);
+    batch.queued += queued;
     return result;
+  }
+
+  type RejudgePair = Parameters<AlertService['rejudgeWindows']>[0][number];
+  type Judged = { judged: { input: RejudgeInput; outcome: RuleOutcome }[]; results: (RejudgeResult | undefined)[] };
+
+  /** Runs the rule on a pair's windows, oldest first (reads only); a failure stops the pair there. */
+  async function judgePair(pair: RejudgePair): Promise<Judged & { failure?: Error }> {
+    const out: Judged & { failure?: Error } = { judged: [], results: [] };
+    const station = catalog.station(pair.stationId);
+    if (!station || !runner.rulesFor(station).includes(pair.rule)) {
+      out.results = pair.windows.map(() => ({ status: 'not_applicable' }));
+      return out;
+    }
+    for (const w of pair.windows) {
+      if (!(await store.isProcessed(pair.rule, pair.stationId, w.start, w.end))) {
+        out.results.push({ status: 'not_judged' });
+        continue;
+      }
+      try {
+        const outcome = await runner.run(pair.rule, station, w.start, w.end, pair.readings);
+        out.judged.push({ input: { stationId: pair.stationId, rule: pair.rule, ...w }, outcome });
+        out.results.push(undefined);
+      } catch (err) {
+        // The windows before it are applied; this one and the later ones wait, to stay in order.
+        out.failure = err as Error;
+        break;
+      }
+    }
+    return out;
+  }
+
+  async function rejudge(
+    pairs: Parameters<AlertService['rejudgeWindows']>[0],
+    concurrency = 4,
+  ): ReturnType<AlertService['rejudgeWindows']> {
+    // The rules first, for every window (reads, perhaps from one span read), then all effects in one transaction.
+    const judged: (Judged & { failure?: Error })[] = new Array(pairs.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < pairs.length) {
+        const i = next++;
+        judged[i] = await judgePair(pairs[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), pairs.length) }, worker));
+    const items = judged.flatMap((j) => j.judged);
+    const applied = items.length > 0 ? await applyRejudgments(items) : [];
+    let k = 0;
+    return judged.map((j, p) => {
+      const results = j.results.map((r) => r ?? applied[k++]!);
+      results.forEach((result, i) => {
+        if (result.status !== 'changed') return;
+        const pair = pairs[p]!;
+        const w = pair.windows[i]!;
+        log.info(
+          {
+            stationId: pair.stationId,
+            rule: pair.rule,
+            start: w.start,
+            end: w.end,
+            cause: w.cause,
+            outcome: result.outcome?.kind,
+            decision: result.decision,
+          },
+          'window re-judged after its data changed',
+        );
+      });
+      return { results, ...(j.failure ? { failure: j.failure } : {}) };
+    });
   }
 
   return {
     rulesFor: (stationId) => runner.rulesFor(stationOrThrow(stationId)),
 
-    async rejudgeWindow(input) {
-      const station = catalog.station(input.stationId);
-      if (!station || !runner.rulesFor(station).includes(input.rule)) return { status: 'not_applicable' };
-      if (!(await store.isProcessed(input.rule, input.stationId, input.start, input.end)))
-        return { status: 'not_judged' };
-      const outcome = await runner.run(input.rule, station, input.start, input.end);
-      const result = await applyRejudgment(input, outcome);
-      if (result.status === 'changed') {
-        log.info(
-          {
-            stationId: input.stationId,
-            rule: input.rule,
-            start: input.start,
-            end: input.end,
-            cause: input.cause,
-            outcome: outcome.kind,
-            decision: result.decision,
-          },
-          'window re-judged after its data changed',
-        );
-      }
-      return result;
+    spanReadings: (spans) =>
+      spanReadings(
+        readings,
+        spans.map((s) => ({ ...s, parameters: catalog.station(s.stationId)?.parameters ?? [] })),
+      ),
+
+    async rejudgeWindow({ start, end, cause, ...pair }) {
+      const [{ results, failure }] = (await rejudge([{ ...pair, windows: [{ start, end, cause }] }])) as [
+        { results: RejudgeResult[]; failure?: Error },
+      ];
+      if (failure) throw failure;
+      return results[0]!;
     },
+
+    rejudgeWindows: rejudge,
 
     async evaluateWindow(input) {
       const station = stationOrThrow(input.stationId);

@@ -35,7 +35,8 @@ const WINDOW_RULES: readonly RuleId[] = ['section_compliance', 'effluent_hourly'
 export interface RuleRunner {
   /** The rules that apply to a station (by kind, role, plant and catalog overrides). */
   rulesFor(station: AlertStation): RuleId[];
-  run(rule: RuleId, station: AlertStation, start: number, end: number): Promise<RuleOutcome>;
+  /** `from`: where to read the data (default the runner's store; a span reader when judging many windows). */
+  run(rule: RuleId, station: AlertStation, start: number, end: number, from?: WindowReadings): Promise<RuleOutcome>;
 }
 
 export function createRuleRunner(deps: {
@@ -45,7 +46,7 @@ export function createRuleRunner(deps: {
   standards: Standards;
   timeZone: string;
 }): RuleRunner {
-  const { catalog, readings, standards } = deps;
+  const { catalog, standards } = deps;
 
   function dischargeStandardOf(station: AlertStation): { standard: DischargeStandardRef; built?: string } | undefined {
     if (station.kind !== 'plant_effluent' && station.kind !== 'industrial_outfall') return undefined;
@@ -75,11 +76,17 @@ export function createRuleRunner(deps: {
       rules.push('effluent_hourly', 'effluent_daily');
     if (Object.keys(settings.thresholds).length > 0) rules.push('threshold');
     rules.push('station_offline', 'sensor_stuck', 'sensor_out_of_range', 'sensor_spikes', 'sensor_flags');
-    if (station.hj212 && readings.standardChecks) rules.push('sensor_check_failed');
+    if (station.hj212 && deps.readings.standardChecks) rules.push('sensor_check_failed');
     return rules;
   }
 
-  async function runRule(rule: RuleId, station: AlertStation, start: number, end: number): Promise<RuleOutcome> {
+  async function runRule(
+    rule: RuleId,
+    station: AlertStation,
+    start: number,
+    end: number,
+    readings: WindowReadings = deps.readings,
+  ): Promise<RuleOutcome> {
     const settings = settingsForStation(deps.settings, station.alerts);
     const base = { stationId: station.id, windowStart: start, windowEnd: end };
     if (WINDOW_RULES.includes(rule)) {

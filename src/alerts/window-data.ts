@@ -10,16 +10,24 @@ import type { TimeWindow } from '../domain/time-window.js';
 import type { CheckPoint, RawPoint } from './rules/sensor-health.js';
 import { combineBuckets, type WindowMean } from './rules/window-means.js';
 
+/** The buckets of one station's parameters over a range, as the rules read them (the store's AggregateQuery). */
+interface WindowAggregate {
+  parameters: ParameterCode[];
+  from: number;
+  to: number;
+  window: TimeWindow;
+  timeZone: string;
+  validOnly: boolean;
+  /** false: no min and max needed (means only): cheaper on InfluxDB 1.x. */
+  extremes?: boolean;
+}
+
+type WindowBucket = { parameter: ParameterCode; start: number; mean: number | null; count: number; excluded: number };
+
 export interface WindowReadings {
-  aggregate(query: {
-    stationId: string;
-    parameters: ParameterCode[];
-    from: number;
-    to: number;
-    window: TimeWindow;
-    timeZone: string;
-    validOnly: boolean;
-  }): Promise<{ parameter: ParameterCode; start: number; mean: number | null; count: number; excluded: number }[]>;
+  aggregate(query: WindowAggregate & { stationId: string }): Promise<WindowBucket[]>;
+  /** Several stations' `aggregate` in one request (optional; span-readings.ts falls back to `aggregate`). */
+  aggregateStations?(query: WindowAggregate & { stationIds: string[] }): Promise<Map<string, WindowBucket[]>>;
   raw(query: {
     stationId: string;
     from: number;
@@ -64,6 +72,7 @@ export async function windowMeans(
     window: tilingWindow(q.from, q.to),
     timeZone: q.timeZone,
     validOnly: true,
+    extremes: false, // the rules judge means
   });
   // The store may label the first bucket before `from`; it holds only readings from `from` on.
   return combineBuckets(buckets);

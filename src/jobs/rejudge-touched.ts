@@ -11,7 +11,7 @@ import type { AlertService } from '../alerts/alert-service.js';
 import type { AlertStore, TouchReport } from '../alerts/alert-store.js';
 import type { RuleId } from '../alerts/types.js';
 import type { TouchCause } from '../alerts/window-touches.js';
-import { bucketsBetween, nextBucketStart, type TimeWindow } from '../domain/time-window.js';
+import { bucketsBetween, nextBucketStart, zone, type TimeWindow } from '../domain/time-window.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { JobContext } from './job.js';
 import { ruleKind } from './window-plan.js';
@@ -41,7 +41,7 @@ export interface RejudgeTally {
 export interface RejudgeOptions {
   readings: Pick<ReadingStore, 'touches'>;
   store: Pick<AlertStore, 'touchCursor' | 'consumeTouches'>;
-  service: Pick<AlertService, 'rulesFor' | 'rejudgeWindow'>;
+  service: Pick<AlertService, 'rulesFor' | 'rejudgeWindows' | 'spanReadings'>;
   horizonMs: number;
   /** The window (station, rule) is judged on, as the due-window plan uses it. */
   windowOf(stationId: string, rule: RuleId): TimeWindow | undefined;
@@ -77,6 +77,7 @@ export async function rejudgeTouched(o: RejudgeOptions): Promise<RejudgeTally> {
   const touches = await o.readings.touches({ after, until });
   tally.touches = touches.length;
   const horizon = ctx.now - o.horizonMs;
+  const tz = zone(o.timeZone); // once: building a zone's formatter costs more than a window
 
   const due = new Map<string, Due>();
   const reports: TouchReport[] = touches.map((t) => {
@@ -99,8 +100,8 @@ export async function rejudgeTouched(o: RejudgeOptions): Promise<RejudgeTally> {
     for (const rule of rules) {
       const window = o.windowOf(t.stationId, rule);
       if (!window) continue;
-      for (const start of bucketsBetween(t.from, t.to, window, o.timeZone)) {
-        const end = nextBucketStart(start, window, o.timeZone);
+      for (const start of bucketsBetween(t.from, t.to, window, tz)) {
+        const end = nextBucketStart(start, window, tz);
         if (end > ctx.now) break; // not complete: the scheduled run judges it
         if (end < horizon) {
           report.beyondHorizon += 1;
@@ -124,31 +125,57 @@ export async function rejudgeTouched(o: RejudgeOptions): Promise<RejudgeTally> {
     );
   }
 
-  const queue = [...due.values()];
-  let next = 0;
-  const worker = async () => {
-    while (next < queue.length && !ctx.signal.aborted) {
-      const d = queue[next++]!;
-      for (const w of [...d.windows.values()].sort((a, b) => a.start - b.start)) {
-        try {
-          const result = await o.service.rejudgeWindow({ stationId: d.stationId, rule: d.rule, ...w });
-          if (result.status === 'unchanged' || result.status === 'changed') tally.windows += 1;
-          if (result.status === 'changed') tally.changed += 1;
-          if (result.decision === 'open') tally.opened += 1;
-          if (result.alert?.state === 'resolved' && result.decision !== 'record') tally.resolved += 1;
-        } catch (err) {
-          tally.failed += 1;
-          o.errors.push(`re-judging ${d.stationId}/${d.rule}: ${(err as Error).message}`);
-          ctx.log.error(
-            { err, stationId: d.stationId, rule: d.rule, start: new Date(w.start).toISOString() },
-            're-judging a touched window failed; its touches are read again next run',
-          );
-          break;
+  // One read of the stations' data for the span of their touched windows (those sharing a span in one request),
+  // every rule's windows judged from it (span-readings.ts): not one store request per window.
+  const byStation = new Map<string, Due[]>();
+  for (const d of due.values()) byStation.set(d.stationId, [...(byStation.get(d.stationId) ?? []), d]);
+  const queue = [...byStation.entries()];
+  const readingsOf = o.service.spanReadings(
+    queue.map(([stationId, pairs]) => {
+      let from = Infinity;
+      let to = -Infinity;
+      for (const d of pairs)
+        for (const w of d.windows.values()) {
+          from = Math.min(from, w.start);
+          to = Math.max(to, w.end);
         }
-      }
+      return { stationId, from, to };
+    }),
+  );
+  const pairs = queue.flatMap(([stationId, ofStation]) => {
+    const readings = readingsOf(stationId);
+    return ofStation.map((d) => ({
+      stationId,
+      rule: d.rule,
+      windows: [...d.windows.values()].sort((a, b) => a.start - b.start),
+      readings,
+    }));
+  });
+  let answers: Awaited<ReturnType<AlertService['rejudgeWindows']>>;
+  try {
+    answers = ctx.signal.aborted ? [] : await o.service.rejudgeWindows(pairs, o.concurrency);
+  } catch (err) {
+    // Applying the effects failed (the alert database): nothing was applied, every touch is read again.
+    answers = pairs.map(() => ({ results: [], failure: err as Error }));
+  }
+  answers.forEach((answer, i) => {
+    const pair = pairs[i]!;
+    for (const result of answer.results) {
+      if (result.status === 'unchanged' || result.status === 'changed') tally.windows += 1;
+      if (result.status === 'changed') tally.changed += 1;
+      if (result.decision === 'open') tally.opened += 1;
+      if (result.alert?.state === 'resolved' && result.decision !== 'record') tally.resolved += 1;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(o.concurrency, queue.length) }, worker));
+    const err = answer.failure;
+    if (!err) return;
+    tally.failed += 1;
+    o.errors.push(`re-judging ${pair.stationId}/${pair.rule}: ${err.message}`);
+    const at = pair.windows[answer.results.length] ?? pair.windows[0]!;
+    ctx.log.error(
+      { err, stationId: pair.stationId, rule: pair.rule, start: new Date(at.start).toISOString() },
+      're-judging a touched window failed; its touches are read again next run',
+    );
+  });
   // Consumed only when every window was judged: otherwise the next run reads the same touches again.
   if (tally.failed === 0 && !ctx.signal.aborted) await o.store.consumeTouches(SOURCE, until, reports);
   return tally;

@@ -24,7 +24,7 @@ export interface WindowEvaluationOptions {
   title: { zh: string; en: string };
   schedule: string;
   kind: RuleKind;
-  service: Pick<AlertService, 'rulesFor' | 'evaluateWindow' | 'lastProcessedEnd' | 'rejudgeWindow'>;
+  service: Pick<AlertService, 'rulesFor' | 'evaluateWindow' | 'lastProcessedEnd' | 'rejudgeWindows' | 'spanReadings'>;
   catalog: Pick<AlertCatalog, 'stations'>;
   settings: AlertSettings;
   timeZone: string;

@@ -31,6 +31,7 @@ import type {
   LatestValue,
   RawQuery,
   ReadingStore,
+  StationsAggregateQuery,
 } from '../store/reading-store.js';
 import type { MarkStore } from './mark-store.js';
 
@@ -281,12 +282,40 @@ export function withDataMarks(inner: ReadingStore, marks: MarkSource): MarkedRea
     return total;
   }
 
+  /**
+   * Stations without a mark in effect over the range go to the inner store together (one request on InfluxDB);
+   * a marked station is answered alone, as `aggregate` answers it.
+   */
+  async function aggregateStations(q: StationsAggregateQuery): Promise<Map<string, Bucket[]>> {
+    const ids = [...new Set(q.stationIds)];
+    const { stationIds: _ids, ...rest } = q;
+    const marked = new Set(
+      q.validOnly && ids.length > 0 ? (await effectiveFor(ids, q.from, q.to)).map((m) => m.stationId) : [],
+    );
+    const plain = ids.filter((id) => !marked.has(id));
+    const out = new Map<string, Bucket[]>();
+    if (plain.length > 0) {
+      if (inner.aggregateStations) {
+        for (const [id, buckets] of await inner.aggregateStations({ ...rest, stationIds: plain })) out.set(id, buckets);
+      } else {
+        for (const id of plain) out.set(id, await inner.aggregate({ ...rest, stationId: id }));
+      }
+    }
+    for (const id of marked) out.set(id, await aggregate({ ...rest, stationId: id }));
+    for (const [id, buckets] of out) if (buckets.length === 0) out.delete(id);
+    return out;
+  }
+
   // Everything but the reads passes through to the inner store, including what it adds beyond the port
   // (recordTouches for re-judgment, an InfluxDB store's rollups and server version, read live).
-  const overrides: Omit<MarkedReadingStore, keyof Omit<ReadingStore, 'latest' | 'aggregate' | 'raw'>> = {
+  const overrides: Omit<
+    MarkedReadingStore,
+    keyof Omit<ReadingStore, 'latest' | 'aggregate' | 'aggregateStations' | 'raw'>
+  > = {
     original: inner,
     latest,
     aggregate,
+    aggregateStations,
     raw: async (q) => (await rawMarked(q)).map(({ originalFlag: _o, markId: _m, ...r }) => r),
     rawMarked,
     readingsUnderMarks,

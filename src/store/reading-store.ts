@@ -59,6 +59,10 @@ export interface AggregateQuery extends TimeRange {
   extremes?: boolean;
 }
 
+export interface StationsAggregateQuery extends Omit<AggregateQuery, 'stationId'> {
+  stationIds: string[];
+}
+
 /**
  * One local-time bucket of one parameter. A bucket whose readings were all excluded is still returned (count 0,
  * mean/min/max null, excluded > 0). The first bucket may start before `from` (it holds the readings from `from` on).
@@ -138,6 +142,12 @@ export interface ReadingStore {
   latest(query: LatestQuery): Promise<LatestValue[]>;
   /** Buckets in the order of `query.parameters`, then by start; empty buckets are omitted. */
   aggregate(query: AggregateQuery): Promise<Bucket[]>;
+  /**
+   * `aggregate` of several stations over one range, in one request where the database allows it (re-judging a
+   * back-fill reads a day of many stations: src/alerts/span-readings.ts). Each station's buckets are what
+   * `aggregate` answers for it; a station without any is absent. Optional: callers fall back to `aggregate`.
+   */
+  aggregateStations?(query: StationsAggregateQuery): Promise<Map<string, Bucket[]>>;
   /** Raw readings in (ts, parameter) order, with their flags. */
   raw(query: RawQuery): Promise<Reading[]>;
   /** Newest first (by receivedAt, then by the order they were written). */

@@ -83,6 +83,8 @@ describe('alerts API', () => {
       expect(await ids('from=2026-11-28T04:00:00%2B08:00')).toEqual([]);
       expect(await ids(`from=${T0}&to=${T0 + 4 * HOUR + 11 * MIN}`)).toEqual(all);
       expect(await ids(`from=${T0}&to=${T0 + HOUR}`)).toEqual([api.ids.section]);
+      // A filter form sends empty fields: no filter, not an invalid time.
+      expect(await ids('from=&to=')).toEqual(all);
     });
 
     it('pages with an opaque cursor and a Link header', async () => {

@@ -217,13 +217,13 @@ describe('re-judging touched windows', () => {
       concurrency: 1,
     };
     const cursor = await store.touchCursor('readings');
-    let calls = 0;
     const crashing = {
       rulesFor: (id: string) => jr.rig.service.rulesFor(id).filter((r) => r === 'section_compliance'),
-      rejudgeWindow: async (input: Parameters<typeof jr.rig.service.rejudgeWindow>[0]) => {
+      spanReadings: jr.rig.service.spanReadings,
+      rejudgeWindows: async (pairs: Parameters<typeof jr.rig.service.rejudgeWindows>[0]) => {
         // The first window is judged; the process "dies" on the second.
-        if (++calls === 2) throw new Error('the reading store did not answer');
-        return jr.rig.service.rejudgeWindow(input);
+        const [first] = await jr.rig.service.rejudgeWindows([{ ...pairs[0]!, windows: pairs[0]!.windows.slice(0, 1) }]);
+        return [{ results: first!.results, failure: new Error('the reading store did not answer') }];
       },
     };
     const errors: string[] = [];

@@ -206,6 +206,24 @@ export function describeMarkedStore(name: string, make: () => Promise<MarkedFixt
       expect(await store.readingsUnderMarks({ stations: [{ id: 's1', parameters: ['nh3n', 'tp'] }], ...DAY1 })).toBe(0);
     });
 
+    it('aggregateStations applies marks as aggregate does (it would otherwise reach the inner store by prototype)', async () => {
+      freshMarks();
+      const q = {
+        parameters: ['nh3n', 'tp'] as ParameterCode[],
+        ...DAY1,
+        window: parseWindow('1h'),
+        timeZone: TZ,
+        validOnly: true,
+      };
+      const unmarked = await store.aggregateStations!({ ...q, stationIds: ['s1', 's2'] });
+      expect([...unmarked.keys()]).toEqual(['s1']);
+      expect(unmarked.get('s1')).toEqual(await fx.reader.aggregate({ ...q, stationId: 's1' }));
+      await approved({ from: sh(2024, 5, 1, 10), to: sh(2024, 5, 1, 14) });
+      const marked = await store.aggregateStations!({ ...q, stationIds: ['s1', 's2'] });
+      expect(marked.get('s1')).toEqual(await store.aggregate({ ...q, stationId: 's1' }));
+      expect(marked.get('s1')!.filter((b) => b.parameter === 'nh3n' && b.count === 0)).toHaveLength(4);
+    });
+
     it('an N mark restores a reading the device flagged, and the latest mark in effect wins', async () => {
       freshMarks();
       await approved({ ...DAY2, flag: 'N', at: 10 });

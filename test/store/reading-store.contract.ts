@@ -352,6 +352,21 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         );
       });
 
+      it('aggregateStations answers each station as aggregate does, in one call (re-judging a back-fill)', async () => {
+        const { stationId: _s, ...shared } = range;
+        for (const window of [parseWindow('1h'), parseWindow('4h')])
+          for (const validOnly of [true, false]) {
+            const q = { ...shared, window, parameters: ['nh3n', 'tp'] as ParameterCode[], validOnly };
+            const answer = await store.aggregateStations!({ ...q, stationIds: ['S1', 'S2', 'S9', 'S1'] });
+            expect([...answer.keys()].sort()).toEqual(['S1', 'S2']);
+            expect(answer.get('S1')).toEqual(await store.aggregate({ ...q, stationId: 'S1' }));
+            expect(answer.get('S2')).toEqual(await store.aggregate({ ...q, stationId: 'S2' }));
+          }
+        expect(
+          (await store.aggregateStations!({ ...shared, parameters: ['nh3n'], validOnly: true, stationIds: [] })).size,
+        ).toBe(0);
+      });
+
       it('returns nothing for no parameters, an empty range or a station without data', async () => {
         expect(await store.aggregate({ ...range, parameters: [], validOnly: true })).toEqual([]);
         expect(await store.aggregate({ ...range, to: range.from, parameters: ['nh3n'], validOnly: true })).toEqual([]);

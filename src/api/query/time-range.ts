@@ -105,13 +105,19 @@ export function resolveTimeInput(input: TimeInput, ctx: { now: number; timeZone:
   }
 }
 
-/** An optional time query parameter (ISO 8601, epoch ms or now-…), parsed into a TimeInput with a bilingual error. */
-export const timeInputField = (openapi: { description: string; example: string }) =>
+/**
+ * An optional time query parameter (ISO 8601, epoch ms or now-…), parsed into a TimeInput with a bilingual error.
+ * `blankIsAbsent`: `?from=` is no filter (list filters, which a form sends empty), not an invalid time.
+ */
+export const timeInputField = (
+  openapi: { description: string; example: string },
+  options: { blankIsAbsent?: boolean } = {},
+) =>
   z
     .string()
     .optional()
     .transform((raw, ctx): TimeInput | undefined => {
-      if (raw === undefined) return undefined;
+      if (raw === undefined || (options.blankIsAbsent && raw === '')) return undefined;
       const parsed = parseTimeInput(raw);
       if (parsed.ok) return parsed.value;
       bilingualIssue(ctx, { reason: 'invalid_format', zh: parsed.zh, en: parsed.en });

@@ -29,7 +29,7 @@ import { text } from '../i18n.js';
 import { ApiProblem, problemResponses, PROBLEM_MEDIA_TYPE, ProblemSchema } from '../problem.js';
 import { cursorField, encodeCursor, limitField, nextPageUrl, pageSchema } from '../query/pagination.js';
 import { stationIdSchema } from '../query/station-id.js';
-import { parseTimeInput, resolveTimeInput, type TimeInput } from '../query/time-range.js';
+import { resolveTimeInput, timeInputField } from '../query/time-range.js';
 import { bilingualIssue } from '../validation.js';
 import { registerAlertStream } from './alert-stream.js';
 import { tzField } from './query-fields.js';
@@ -156,23 +156,16 @@ export function enumList<const T extends readonly string[]>(values: T, descripti
 }
 
 function timeField(name: 'from' | 'to') {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx): TimeInput | undefined => {
-      if (raw === undefined || raw === '') return undefined;
-      const parsed = parseTimeInput(raw);
-      if (parsed.ok) return parsed.value;
-      bilingualIssue(ctx, { reason: 'invalid_format', zh: parsed.zh, en: parsed.en });
-      return z.NEVER;
-    })
-    .openapi({
+  return timeInputField(
+    {
       description:
         name === 'from'
           ? 'Alerts still active at or after this time (not resolved before it): ISO 8601, epoch ms or `now-7d`'
           : 'Alerts opened before this time: ISO 8601, epoch ms or `now`',
       example: name === 'from' ? 'now-7d' : 'now',
-    });
+    },
+    { blankIsAbsent: true },
+  );
 }
 
 const idParams = z.object({

@@ -41,8 +41,7 @@ import { ApiProblem, problemResponses, PROBLEM_MEDIA_TYPE, ProblemSchema } from 
 import { cursorField, encodeCursor, limitField } from '../query/pagination.js';
 import { resolveParameterList } from '../query/parameter-list.js';
 import { stationIdSchema } from '../query/station-id.js';
-import { parseTimeInput, resolveTimeInput, type TimeInput } from '../query/time-range.js';
-import { bilingualIssue } from '../validation.js';
+import { parseTimeInput, resolveTimeInput, timeInputField } from '../query/time-range.js';
 import { enumList } from './alerts.js';
 import { withNextLink } from './next-link.js';
 import { stationRef } from './present.js';
@@ -181,20 +180,13 @@ const markParams = z.object({
 });
 
 function timeFilter(name: 'from' | 'to') {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx): TimeInput | undefined => {
-      if (raw === undefined || raw === '') return undefined;
-      const parsed = parseTimeInput(raw);
-      if (parsed.ok) return parsed.value;
-      bilingualIssue(ctx, { reason: 'invalid_format', zh: parsed.zh, en: parsed.en });
-      return z.NEVER;
-    })
-    .openapi({
+  return timeInputField(
+    {
       description: `Marks overlapping the range: ${name === 'from' ? 'ending after this time' : 'starting before this time'} (ISO 8601, epoch ms, now-7d)`,
       example: name === 'from' ? 'now-30d' : 'now',
-    });
+    },
+    { blankIsAbsent: true },
+  );
 }
 
 const conflict = {

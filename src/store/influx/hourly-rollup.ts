@@ -16,7 +16,7 @@ import type { ParameterCode } from '../../domain/parameters.js';
 import type { Reading } from '../../domain/reading.js';
 import type { AggregatePlan } from '../bucket-plan.js';
 import { forEachLine, readLineKey, type LineKey } from '../encoded-readings.js';
-import { columnIndex, ident, numberOrNull, str, type StatementResult } from './influxql.js';
+import { anyOf, columnIndex, ident, numberOrNull, str, type StatementResult } from './influxql.js';
 import { READING_MEASUREMENT } from './line-protocol.js';
 
 export const ROLLUP_MEASUREMENT = 'reading_1h';
@@ -415,19 +415,20 @@ export function rollupStatus(results: readonly StatementResult[]): RollupStatus 
  */
 export function rollupAggregateStatement(
   part: PlanPart,
-  stationId: string,
+  stationIds: string | readonly string[],
   parameters: readonly ParameterCode[],
   extremes: boolean,
 ): string {
-  const params = parameters.map((p) => `"param" = ${str(p)}`);
-  const paramFilter = params.length === 1 ? params[0]! : `(${params.join(' OR ')})`;
+  const ids = typeof stationIds === 'string' ? [stationIds] : stationIds;
   const where =
-    `FROM ${ident(ROLLUP_MEASUREMENT)} WHERE "station" = ${str(stationId)} AND ${paramFilter} ` +
+    `FROM ${ident(ROLLUP_MEASUREMENT)} WHERE ${anyOf('station', ids)} AND ${anyOf('param', parameters)} ` +
     `AND time >= ${part.from}ms AND time < ${part.to}ms`;
-  if (part.step === HOUR) return `SELECT "s", "n"${extremes ? `, "lo", "hi"` : ''}, "total" ${where} GROUP BY "param"`;
+  const station = ids.length > 1 ? '"station", ' : '';
+  if (part.step === HOUR)
+    return `SELECT "s", "n"${extremes ? `, "lo", "hi"` : ''}, "total" ${where} GROUP BY ${station}"param"`;
   return (
     `SELECT sum("s") AS "s", sum("n") AS "n"${extremes ? `, min("lo") AS "lo", max("hi") AS "hi"` : ''}, sum("total") AS "total" ` +
-    `${where} GROUP BY time(${part.step}ms, ${part.phase}ms), "param" fill(none)`
+    `${where} GROUP BY time(${part.step}ms, ${part.phase}ms), ${station}"param" fill(none)`
   );
 }
 

@@ -29,6 +29,7 @@ import type {
   LoggerDataQuery,
   RawQuery,
   ReadingStore,
+  StationsAggregateQuery,
 } from '../reading-store.js';
 import { byStationThenParameter, byTimeThenParameter } from '../order.js';
 import { StoreError } from '../store-error.js';
@@ -116,6 +117,8 @@ interface Dialect {
   multiStatement: boolean;
 }
 
+/** Stations per grouped aggregate statement (`aggregateStations`): a statement of a few KB. */
+const STATIONS_PER_STATEMENT = 100;
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 
 function defaultGzipThreshold(url: string): number {
@@ -323,6 +326,83 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       return undefined;
     }
   };
+  /**
+   * `aggregate` of these stations: the raw statements in one request, grouped by station when there are several.
+   * Each station's buckets are exactly what it would get alone.
+   */
+  async function aggregateMany(
+    q: Omit<AggregateQuery, 'stationId'>,
+    stationIds: readonly string[],
+  ): Promise<Map<string, Bucket[]>> {
+    const parameters = [...new Set(q.parameters)];
+    const out = new Map<string, Bucket[]>();
+    if (parameters.length === 0 || stationIds.length === 0 || !(q.from < q.to)) return out;
+    const plan = planAggregate(q);
+    const extremes = q.extremes !== false;
+    // Rollups hold valid-only figures on whole UTC hours: worth asking for once the range spans one.
+    const hourly = plan.slices.some((s) => s.step % HOUR === 0 && s.phase % HOUR === 0);
+    const trusted =
+      readRollups && q.validOnly && hourly && q.to - q.from >= 2 * HOUR ? await trustedRollups() : undefined;
+    const statements = splitPlan(plan, trusted).flatMap((part) =>
+      part.source !== 'rollup'
+        ? aggregateStatements(part, stationIds, parameters, q.validOnly, extremes)
+        : // Hourly rollups read as they are: one statement per parameter, sent side by side below.
+          (part.step === HOUR ? parameters.map((p) => [p]) : [parameters]).map((params) => ({
+            text: rollupAggregateStatement(part, stationIds, params, extremes),
+            slice: part.slice,
+            part: 'rollup' as const,
+          })),
+    );
+    // The raw statements in one request; rollup statements each in their own, in parallel: influxd runs the
+    // statements of one request one after the other, and encoding thousands of rows is most of their time.
+    const shared = statements.filter((s) => s.part !== 'rollup');
+    const alone = statements.filter((s) => s.part === 'rollup');
+    const batches = [...(shared.length > 0 ? [shared] : []), ...alone.map((s) => [s])];
+    const answers = await Promise.all(batches.map((batch) => runQuery(batch.map((s) => s.text))));
+    const ordered = batches.flat();
+    const results = answers.flat();
+    // Cells keyed by station, slice, parameter and start; the pieces of a slice (raw and rollup) add up.
+    const cells = new Map<string, Map<string, CellAggregate>>();
+    results.forEach((result, i) => {
+      const statement = ordered[i]!;
+      for (const series of result.series ?? []) {
+        const parameter = series.tags?.param as ParameterCode | undefined;
+        // One station's statements are not grouped by station: its series carry no station tag.
+        const stationId = stationIds.length === 1 ? stationIds[0]! : series.tags?.station;
+        if (!parameter || stationId === undefined) continue;
+        let ofStation = cells.get(stationId);
+        if (!ofStation) cells.set(stationId, (ofStation = new Map()));
+        const [t, s, n, lo, hi, total] = columnIndex(series, 'time', 's', 'n', 'lo', 'hi', 'total');
+        for (const row of series.values) {
+          const start = row[t!] as number;
+          const key = `${statement.slice}\u0000${parameter}\u0000${start}`;
+          let cell = ofStation.get(key);
+          if (!cell) {
+            cell = { slice: statement.slice, parameter, start, count: 0, sum: null, min: null, max: null, total: 0 };
+            ofStation.set(key, cell);
+          }
+          if (statement.part !== 'total') {
+            const count = numberOrNull(row[n!]) ?? 0;
+            // A rollup cell without a valid reading carries sentinel extremes: not read (hourly-rollup.ts).
+            if (count > 0) {
+              cell.count += count;
+              cell.sum = (cell.sum ?? 0) + (numberOrNull(row[s!]) ?? 0);
+              const min = numberOrNull(row[lo!]);
+              const max = numberOrNull(row[hi!]);
+              if (min !== null) cell.min = cell.min === null ? min : Math.min(cell.min, min);
+              if (max !== null) cell.max = cell.max === null ? max : Math.max(cell.max, max);
+            }
+            if (!q.validOnly) cell.total += count;
+          }
+          if (statement.part !== 'counted') cell.total += numberOrNull(row[total!]) ?? 0;
+        }
+      }
+    });
+    for (const [stationId, ofStation] of cells)
+      out.set(stationId, mergeCells(plan, [...ofStation.values()], parameters, q.validOnly));
+    return out;
+  }
+
   const lateNow = options.lateData?.now ?? Date.now;
   /**
    * Written after the readings, before `write` resolves: a crash in between leaves the batch unacknowledged in
@@ -562,66 +642,18 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     },
 
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
-      const parameters = [...new Set(q.parameters)];
-      if (parameters.length === 0 || !(q.from < q.to)) return [];
-      const plan = planAggregate(q);
-      const extremes = q.extremes !== false;
-      // Rollups hold valid-only figures on whole UTC hours: worth asking for once the range spans one.
-      const hourly = plan.slices.some((s) => s.step % HOUR === 0 && s.phase % HOUR === 0);
-      const trusted =
-        readRollups && q.validOnly && hourly && q.to - q.from >= 2 * HOUR ? await trustedRollups() : undefined;
-      const statements = splitPlan(plan, trusted).flatMap((part) =>
-        part.source !== 'rollup'
-          ? aggregateStatements(part, q.stationId, parameters, q.validOnly, extremes)
-          : // Hourly rollups read as they are: one statement per parameter, sent side by side below.
-            (part.step === HOUR ? parameters.map((p) => [p]) : [parameters]).map((params) => ({
-              text: rollupAggregateStatement(part, q.stationId, params, extremes),
-              slice: part.slice,
-              part: 'rollup' as const,
-            })),
-      );
-      // The raw statements in one request; rollup statements each in their own, in parallel: influxd runs the
-      // statements of one request one after the other, and encoding thousands of rows is most of their time.
-      const shared = statements.filter((s) => s.part !== 'rollup');
-      const alone = statements.filter((s) => s.part === 'rollup');
-      const batches = [...(shared.length > 0 ? [shared] : []), ...alone.map((s) => [s])];
-      const answers = await Promise.all(batches.map((batch) => runQuery(batch.map((s) => s.text))));
-      const ordered = batches.flat();
-      const results = answers.flat();
-      // Cells keyed by slice, parameter and start; the pieces of a slice (raw and rollup) add up.
-      const cells = new Map<string, CellAggregate>();
-      results.forEach((result, i) => {
-        const statement = ordered[i]!;
-        for (const series of result.series ?? []) {
-          const parameter = series.tags?.param as ParameterCode | undefined;
-          if (!parameter) continue;
-          const [t, s, n, lo, hi, total] = columnIndex(series, 'time', 's', 'n', 'lo', 'hi', 'total');
-          for (const row of series.values) {
-            const start = row[t!] as number;
-            const key = `${statement.slice}\u0000${parameter}\u0000${start}`;
-            let cell = cells.get(key);
-            if (!cell) {
-              cell = { slice: statement.slice, parameter, start, count: 0, sum: null, min: null, max: null, total: 0 };
-              cells.set(key, cell);
-            }
-            if (statement.part !== 'total') {
-              const count = numberOrNull(row[n!]) ?? 0;
-              // A rollup cell without a valid reading carries sentinel extremes: not read (hourly-rollup.ts).
-              if (count > 0) {
-                cell.count += count;
-                cell.sum = (cell.sum ?? 0) + (numberOrNull(row[s!]) ?? 0);
-                const min = numberOrNull(row[lo!]);
-                const max = numberOrNull(row[hi!]);
-                if (min !== null) cell.min = cell.min === null ? min : Math.min(cell.min, min);
-                if (max !== null) cell.max = cell.max === null ? max : Math.max(cell.max, max);
-              }
-              if (!q.validOnly) cell.total += count;
-            }
-            if (statement.part !== 'counted') cell.total += numberOrNull(row[total!]) ?? 0;
-          }
-        }
-      });
-      return mergeCells(plan, [...cells.values()], parameters, q.validOnly);
+      return (await aggregateMany(q, [q.stationId])).get(q.stationId) ?? [];
+    },
+
+    async aggregateStations(q: StationsAggregateQuery): Promise<Map<string, Bucket[]>> {
+      const ids = [...new Set(q.stationIds)];
+      // Statements stay short enough for a GET's URL limit (influx-http sends long ones by POST anyway).
+      const out = new Map<string, Bucket[]>();
+      for (let i = 0; i < ids.length; i += STATIONS_PER_STATEMENT) {
+        for (const [id, buckets] of await aggregateMany(q, ids.slice(i, i + STATIONS_PER_STATEMENT)))
+          out.set(id, buckets);
+      }
+      return out;
     },
 
     async raw(q: RawQuery): Promise<Reading[]> {

@@ -16,7 +16,8 @@ export function ident(name: string): string {
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-function anyOf(key: string, values: readonly string[]): string {
+/** `"key" = 'a'`, or several of them OR-ed in parentheses. */
+export function anyOf(key: string, values: readonly string[]): string {
   const terms = values.map((v) => `${ident(key)} = ${str(v)}`);
   return terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`;
 }
@@ -68,13 +69,15 @@ export interface GridPart {
  */
 export function aggregateStatements(
   part: GridPart,
-  stationId: string,
+  stationIds: string | readonly string[],
   parameters: readonly ParameterCode[],
   validOnly: boolean,
   extremes = true,
 ): AggregateStatement[] {
-  const base = [`"station" = ${str(stationId)}`, anyOf('param', parameters), ...timeRange(part.from, part.to)];
-  const groupBy = ` GROUP BY time(${part.step}ms, ${part.phase}ms), "param" fill(none)`;
+  // Several stations in one statement (re-judging a back-fill): grouped by station as well.
+  const ids = typeof stationIds === 'string' ? [stationIds] : stationIds;
+  const base = [anyOf('station', ids), anyOf('param', parameters), ...timeRange(part.from, part.to)];
+  const groupBy = ` GROUP BY time(${part.step}ms, ${part.phase}ms), ${ids.length > 1 ? '"station", ' : ''}"param" fill(none)`;
   const counted = validOnly ? [...base, VALID] : base;
   const statements: AggregateStatement[] = [
     {

@@ -33,6 +33,7 @@ import type {
   LoggerDataQuery,
   RawQuery,
   ReadingStore,
+  StationsAggregateQuery,
 } from '../reading-store.js';
 import { byStationThenParameter } from '../order.js';
 import { StoreError } from '../store-error.js';
@@ -106,7 +107,7 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
     for (const t of touches) insert.run(recordedAt, t.stationId, t.from, t.to, t.cause, t.at);
   };
 
-  return {
+  const store: ReadingStore = {
     kind: 'sqlite',
 
     async start() {
@@ -389,6 +390,17 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
       });
     },
 
+    // In-process, a request per station costs nothing: the same statement, station by station.
+    async aggregateStations(query: StationsAggregateQuery) {
+      const { stationIds, ...rest } = query;
+      const out = new Map<string, Bucket[]>();
+      for (const stationId of new Set(stationIds)) {
+        const buckets = await store.aggregate({ ...rest, stationId });
+        if (buckets.length > 0) out.set(stationId, buckets);
+      }
+      return out;
+    },
+
     raw(query: RawQuery) {
       return guarded('raw', (): Reading[] => {
         const where = ['station = ?', 'ts >= ?', 'ts < ?'];
@@ -458,4 +470,5 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
       });
     },
   };
+  return store;
 }
