@@ -52,12 +52,16 @@ export const DEFAULT_LIMITS: SessionLimits = {
   maxWriteBufferBytes: 64 * 1024,
   splitTimeoutMs: 60_000,
   maxFutureSkewMs: 10 * 60_000,
+  // Loggers send real-time data every 30–60 s: one that sent within a minute is live (docs/hj212.md §5).
+  duplicateAliveMs: 60_000,
 };
 
 export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
   const log = options.logger.child({ component: 'hj212' });
   const sessions = new Set<Session>();
+  const owners = new Map<string, Session>();
   const ctx: SessionContext = {
+    owners,
     devices: options.devices,
     sink: options.sink,
     events: options.events,
@@ -78,7 +82,7 @@ export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
   server.on('drop', () => options.metrics.connectionsDropped.inc());
   server.on('connection', (socket) => handle(socket));
   server.on('error', (err) => log.error({ err }, 'HJ 212 listener error'));
-  options.metrics.observe(() => ({ connections: sessions.size, devices: connectedDevices().length }));
+  options.metrics.observe(() => ({ connections: sessions.size, devices: owners.size }));
   let sweepTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -92,9 +96,7 @@ export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
   }
 
   function connectedDevices(): string[] {
-    const out = new Set<string>();
-    for (const s of sessions) for (const mn of s.mns) out.add(mn);
-    return [...out];
+    return [...owners.keys()];
   }
 
   function sweep(): void {

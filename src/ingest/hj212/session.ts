@@ -13,6 +13,7 @@ import type { DeadLetter } from '../../domain/reading.js';
 import type { Zone } from '../../domain/time-window.js';
 import { ST_INTERACTION, DATA_COMMANDS, KNOWN_COMMANDS, ANSWER_COMMANDS, STATUS_COMMANDS } from './commands.js';
 import type { DeviceDirectory, DeviceEvents, Hj212Device, Hj212Sink } from './contracts.js';
+import { duplicateOutcome } from './duplicate-mn.js';
 import { formatHj212Time, formatQn } from './data-time.js';
 import { encodePacket } from './encode.js';
 import { createFramer, type Discard, type Frame, type Framer } from './framer.js';
@@ -33,6 +34,8 @@ export interface SessionContext {
   now: () => number;
   zone: Zone;
   limits: SessionLimits;
+  /** Which connection holds each MN (one per logger, duplicate-mn.ts); maintained by the sessions. */
+  owners: Map<string, Session>;
   gapFill: {
     tracker: GapFillTracker;
     options: GapFillOptions;
@@ -53,6 +56,8 @@ export interface SessionLimits {
   maxWriteBufferBytes: number;
   splitTimeoutMs: number;
   maxFutureSkewMs: number;
+  /** A connection that delivered a packet of its MN this recently is live: a second one for the MN is refused. */
+  duplicateAliveMs: number;
 }
 
 const ANSWER_DATA = '9014';
@@ -63,6 +68,8 @@ export class Session {
   readonly remote: string;
   /** MNs seen on this connection (a DTU may carry several loggers). */
   readonly mns = new Set<string>();
+  /** When each MN's last valid packet arrived on this connection. */
+  private readonly lastPacket = new Map<string, number>();
   private readonly framer: Framer;
   private readonly reassembler: Reassembler;
   private readonly queue: Frame[] = [];
@@ -141,7 +148,10 @@ export class Session {
     for (const event of this.framer.end()) if (event.type === 'discard') this.onDiscard(event.discard);
     this.ctx.metrics.closed.inc({ reason });
     const at = this.ctx.now();
-    for (const mn of this.mns) this.ctx.events.disconnected(mn, at, reason);
+    for (const mn of this.mns) {
+      if (this.ctx.owners.get(mn) === this) this.ctx.owners.delete(mn);
+      this.ctx.events.disconnected(mn, at, reason);
+    }
     this.log.debug({ reason, mns: [...this.mns] }, 'connection closed');
     this.socket.destroy();
     this.onClose(this);
@@ -214,7 +224,22 @@ export class Session {
       return;
     }
     const now = ctx.now();
+    if (!this.mns.has(device.mn) && !this.holdMn(device, now)) {
+      await this.deadLetter(
+        {
+          reason: 'duplicate_connection',
+          detail: `MN ${device.mn} is live on another connection (${ctx.owners.get(device.mn)?.remote ?? '?'}); refused, not answered`,
+        },
+        frame.raw,
+        packet.mn,
+        packet.cn,
+        device,
+      );
+      this.close('duplicate_mn');
+      return;
+    }
     this.markValid();
+    this.lastPacket.set(device.mn, now);
     ctx.metrics.packets.inc({ cn: cnLabel(packet.cn) });
     if (!this.mns.has(device.mn)) await this.deviceArrived(device, packet, now);
     const seen = protocolSeen(packet);
@@ -284,6 +309,41 @@ export class Session {
       case 'answer':
         return; // 9011/9012/9013/9014 from the logger: counted in packets_total{cn}
     }
+  }
+
+  /** When this logger's packet arrived on this connection, e.g. for a duplicate's decision. */
+  lastPacketOf(mn: string): number | undefined {
+    return this.lastPacket.get(mn);
+  }
+
+  /**
+   * Takes the MN for this connection, unless another connection holds it and is live (docs/hj212.md §5): then
+   * false. A silent holder is taken to be half-open and closed. Either way: a warning, a count, a device event.
+   */
+  private holdMn(device: Hj212Device, now: number): boolean {
+    const ctx = this.ctx;
+    const holder = ctx.owners.get(device.mn);
+    if (holder && holder !== this && !holder.isClosed) {
+      const last = holder.lastPacketOf(device.mn) ?? Number.NEGATIVE_INFINITY;
+      const outcome = duplicateOutcome(last, now, ctx.limits.duplicateAliveMs);
+      ctx.metrics.duplicateConnections.inc({ outcome });
+      ctx.events.duplicate?.(device.mn, now, this.remote, outcome);
+      const silentS = Math.round((now - last) / 1000);
+      if (outcome === 'refused') {
+        this.log.warn(
+          { mn: device.mn, station: device.stationId, live: holder.remote, silentS },
+          'a second connection for an MN that is live on another one: refused (two loggers with the same MN?)',
+        );
+        return false;
+      }
+      this.log.warn(
+        { mn: device.mn, station: device.stationId, old: holder.remote, silentS },
+        'a logger reconnected while its old connection was still open: the new connection takes over',
+      );
+      holder.close('superseded');
+    }
+    ctx.owners.set(device.mn, this);
+    return true;
   }
 
   private markValid(): void {
