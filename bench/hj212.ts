@@ -58,6 +58,8 @@ function option(name: string, fallback: number): number {
 }
 const CONNECTIONS = Math.round(option('connections', 2000));
 const USE_TSX = process.argv.includes('--tsx');
+/** `--rollups off` runs the gateway without its hourly rollups (INFLUX_ROLLUPS=off), to see what they cost. */
+const ROLLUPS = process.argv.includes('--rollups') ? process.argv[process.argv.indexOf('--rollups') + 1]! : 'on';
 /** The loggers' access password (one variable for all of them: the catalog names it, the gateway checks it). */
 const PASSWORD = '123456';
 const mnOf = (i: number) => `BENCH${String(i).padStart(6, '0')}`;
@@ -285,6 +287,7 @@ async function main(): Promise<void> {
           BENCH_HJ212_PW: PASSWORD,
           // What production logs (info), to the console that the bench discards.
           LOG_LEVEL: 'info',
+          INFLUX_ROLLUPS: ROLLUPS,
           LOG_FORMAT: 'json',
         },
       },
@@ -322,7 +325,7 @@ async function main(): Promise<void> {
     const expected = total * R;
     // Counting in influxd is not free (it scans what the gateway is writing): the gateway's own counter says when
     // its writes are acknowledged, then one count confirms. The end is when that count was sent.
-    await until(async () => (await storedCounter().catch(() => 0)) >= expected, 300_000, 'the store writes', 20);
+    await until(async () => (await storedCounter().catch(() => 0)) >= expected, 300_000, 'the store writes', 50);
     let doneAt = 0;
     await until(
       async () => {
@@ -406,6 +409,7 @@ async function main(): Promise<void> {
       gateway_rss_after_load_mb: Math.round(connectedRss.current),
       gateway_peak_rss_mb: Math.round(rss.peak),
       gateway_runtime: USE_TSX ? 'tsx' : 'compiled',
+      rollups: ROLLUPS,
       readings_expected: latencyExpected,
       readings_stored: storedAll,
       readings_lost: latencyExpected - storedAll,

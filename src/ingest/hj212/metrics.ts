@@ -18,6 +18,7 @@ export interface Hj212Metrics {
   gapFillRequests: Counter;
   protocolMismatch: Counter;
   duplicateConnections: Counter<'outcome'>;
+  deadLettersSuppressed: Counter<'reason'>;
   /** Makes the connection gauges read the server's state at every scrape. */
   observe(state: () => { connections: number; devices: number }): void;
 }
@@ -102,6 +103,12 @@ export function createHj212Metrics(registry: Registry): Hj212Metrics {
       name: 'qingliu_hj212_duplicate_connections_total',
       help: 'Connections that presented an MN another connection held: took_over (the old one was silent) or refused',
       labelNames: ['outcome'],
+      registers,
+    }),
+    deadLettersSuppressed: new Counter({
+      name: 'qingliu_hj212_dead_letters_suppressed_total',
+      help: 'Refused packets counted but not kept as dead letters (beyond the per-device, per-reason share of the hour; summarised)',
+      labelNames: ['reason'],
       registers,
     }),
     observe(s) {

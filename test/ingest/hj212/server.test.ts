@@ -5,6 +5,7 @@
 import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeadLetterBudget, OVERFLOW_DEVICE } from '../../../src/ingest/hj212/dead-letter-budget.js';
 import { duplicateOutcome } from '../../../src/ingest/hj212/duplicate-mn.js';
 import { encodePacket } from '../../../src/ingest/hj212/encode.js';
 import type { DeviceEvents } from '../../../src/ingest/hj212/contracts.js';
@@ -199,15 +200,7 @@ describe('HJ 212 server', () => {
   it('bad input becomes dead letters with reasons; the password is neither stored nor logged; other loggers unaffected', async () => {
     const bad = await connect();
     const good = await connect();
-    const withWrongPw = encodePacket({
-      qn: '20261206101500999',
-      st: '32',
-      cn: '2011',
-      pw: 'hunter2',
-      mn: '020000A8900016F000169DC1',
-      flag: 5,
-      cp: 'DataTime=20261206101500;w01018-Rtd=1',
-    });
+    const withWrongPw = wrongPassword('20261206101500999');
     bad.send(Buffer.from('\x00\x01garbage bytes before anything\r\n', 'latin1'));
     bad.send(fixture('bad-crc.txt'));
     bad.send(
@@ -297,6 +290,42 @@ describe('HJ 212 server', () => {
       expect.stringContaining('refused'),
       expect.stringContaining('takes over'),
     ]);
+  });
+
+  it('a logger stuck on a wrong PW: every packet counted, 10 letters an hour kept, then one summary with the last', async () => {
+    const pw = (i: number) => wrongPassword(`202612061015${String(i).padStart(5, '0')}`);
+    const stuck = await connect();
+    const stranger = await connect();
+    for (let i = 0; i < 15; i++) {
+      rig.clock.now = T0 + i * 30_000;
+      stuck.send(pw(i));
+      await until(async () => (await metric('qingliu_hj212_rejected_total', { reason: 'wrong_password' })) === i + 1);
+    }
+    // Another device's refusals have their own share.
+    for (let i = 0; i < 3; i++)
+      stranger.send(encodePacket({ st: '32', cn: '9015', mn: 'NOT-REGISTERED', flag: 5, cp: '' }));
+    await until(async () => (await metric('qingliu_hj212_rejected_total', { reason: 'unknown_device' })) === 3);
+    await until(async () => rig.sink.letters.length === 13);
+    expect(rig.sink.letters.filter((l) => l.reason === 'wrong_password')).toHaveLength(10);
+    expect(await metric('qingliu_hj212_dead_letters_suppressed_total', { reason: 'wrong_password' })).toBe(5);
+    expect(stuck.received).toEqual([]);
+    // The hour is over: the sweep writes the summary — how many, when, and the last packet (PW masked).
+    rig.clock.now = T0 + 3_600_000;
+    rig.server.sweep();
+    await until(async () => rig.sink.letters.length === 14);
+    const summary = rig.sink.letters[13]!;
+    expect(summary).toMatchObject({ reason: 'wrong_password', stationId: 'wwtp1-effluent' });
+    expect(summary.detail).toContain('5 more wrong_password packet(s) from 020000A8900016F000169DC1');
+    expect(summary.detail).toContain(
+      `between ${new Date(T0 + 10 * 30_000).toISOString()} and ${new Date(T0 + 14 * 30_000).toISOString()}`,
+    );
+    expect(summary.payload).toContain('QN=20261206101500014;');
+    expect(summary.payload).toContain('PW=***;');
+    // A new hour: kept again.
+    stuck.send(pw(99));
+    await until(async () => rig.sink.letters.length === 15);
+    expect(rig.sink.letters[14]!.payload).toContain('QN=20261206101500099;');
+    expect(rig.log.join('')).not.toContain('hunter2');
   });
 
   it('an encrypted packet from a logger without a key, binary bytes kept as hex', async () => {
@@ -392,7 +421,37 @@ describe('HJ 212 server', () => {
   });
 });
 
-const until = (condition: () => boolean) => untilAsync(condition, 10_000, 'the expected state');
+/** wwtp1's real-time upload with the wrong access password `hunter2`. */
+const wrongPassword = (qn: string) =>
+  encodePacket({
+    qn,
+    st: '32',
+    cn: '2011',
+    pw: 'hunter2',
+    mn: '020000A8900016F000169DC1',
+    flag: 5,
+    cp: 'DataTime=20261206101500;w01018-Rtd=1',
+  });
+
+const until = (condition: () => boolean | Promise<boolean>) => untilAsync(condition, 10_000, 'the expected state');
+
+describe('DeadLetterBudget', () => {
+  it('keeps the first n per device and reason in a period, then summarises; devices and reasons apart; bounded', () => {
+    const budget = new DeadLetterBudget<number>({ perPeriod: 2, periodMs: 1000, maxKeys: 3 });
+    expect([1, 2, 3, 4].map((i) => budget.admit('a', 'x', i, i).keep)).toEqual([true, true, false, false]);
+    expect(budget.admit('a', 'y', 5, 5).keep).toBe(true);
+    expect(budget.admit('b', 'x', 5, 5).keep).toBe(true);
+    // A fourth key shares the overflow budget of its reason.
+    expect([6, 7, 8].map((i) => budget.admit(`c${i}`, 'x', i, i).keep)).toEqual([true, true, false]);
+    expect(budget.expire(999)).toEqual([]);
+    // The next letter of (a, x) after the period starts a new one and carries the summary of the last.
+    expect(budget.admit('a', 'x', 1001, 9)).toEqual({
+      keep: true,
+      summary: { device: 'a', reason: 'x', count: 2, from: 3, to: 4, last: 4 },
+    });
+    expect(budget.expire(1006)).toEqual([{ device: OVERFLOW_DEVICE, reason: 'x', count: 1, from: 8, to: 8, last: 8 }]);
+  });
+});
 
 describe('duplicateOutcome', () => {
   it('refuses the newcomer while the holder sent within the window, takes over from a silent one', () => {
