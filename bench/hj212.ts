@@ -58,6 +58,8 @@ function option(name: string, fallback: number): number {
 }
 const CONNECTIONS = Math.round(option('connections', 2000));
 const USE_TSX = process.argv.includes('--tsx');
+/** `--rollups off` runs the gateway without its hourly rollups (INFLUX_ROLLUPS=off), to see what they cost. */
+const ROLLUPS = process.argv.includes('--rollups') ? process.argv[process.argv.indexOf('--rollups') + 1]! : 'on';
 /** The loggers' access password (one variable for all of them: the catalog names it, the gateway checks it). */
 const PASSWORD = '123456';
 const mnOf = (i: number) => `BENCH${String(i).padStart(6, '0')}`;
@@ -66,9 +68,15 @@ const PACKETS = Math.round(option('packets', 10));
 const LATENCY_SECONDS = option('latency-seconds', 15);
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
-/** Packet k of logger i: a 2011 with nine pollutants at minute k after `base`. */
+/**
+ * Real-time data every 15 s (HJ 212-2017's example sets RtdInterval=30; a shorter one keeps the run's readings
+ * live): the readings of a run are minutes old, as a logger's 2011 are, not back-fill.
+ */
+const STEP_MS = 15_000;
+
+/** Packet k of logger i: a 2011 with nine pollutants at `base` + k steps. */
 function packet(i: number, k: number, base: number): Buffer {
-  const ts = base + k * 60_000;
+  const ts = base + k * STEP_MS;
   const cp = [
     `DataTime=${formatHj212Time(ts, SHANGHAI)}`,
     ...Object.keys(CODES).map((c) => `${c}-Rtd=${defaultValues(c, ts, 'realtime')},${c}-Flag=N`),
@@ -144,6 +152,7 @@ const closeAll = (conns: Conn[]) => conns.forEach((c) => c.socket.destroy());
 const reply = (conn: Conn) => new Promise<string>((resolve) => conn.waiters.push(resolve));
 
 /** Closed loop: each connection sends its packets one after the other, each after the previous one's answer. */
+let answeredCount = 0;
 async function closedLoop(conns: Conn[], packets: Buffer[][]): Promise<number> {
   const started = performance.now();
   await Promise.all(
@@ -152,6 +161,7 @@ async function closedLoop(conns: Conn[], packets: Buffer[][]): Promise<number> {
         const answered = reply(conn);
         conn.socket.write(p);
         await answered;
+        answeredCount++;
       }
     }),
   );
@@ -192,11 +202,16 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function until(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 250,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
@@ -207,11 +222,14 @@ async function main(): Promise<void> {
   let echo: ChildProcess | undefined;
   let gateway: ChildProcess | undefined;
   try {
-    // In the past (DataTime more than 10 min ahead is refused): phase 3 from two days ago, phase 4 after it.
-    const base = Math.floor((Date.now() - 2 * 86_400_000) / 3_600_000) * 3_600_000;
-    const packets = Array.from({ length: CONNECTIONS }, (_, i) =>
-      Array.from({ length: PACKETS }, (_, k) => packet(i, k, base)),
-    );
+    // Live data, as loggers send it: the last packet of step 3 a step before its start, step 4 after it. Readings
+    // older than the alert evaluation delay would be back-fill — each write then also records late-data touches
+    // for re-judgment (docs/adr/0013) — which a logger's real-time stream is not.
+    const liveBase = () => Math.floor((Date.now() - (PACKETS + 1) * STEP_MS) / 1000) * 1000;
+    const build = (base: number) =>
+      Array.from({ length: CONNECTIONS }, (_, i) => Array.from({ length: PACKETS }, (_, k) => packet(i, k, base)));
+    let base = liveBase();
+    let packets = build(base);
     const total = CONNECTIONS * PACKETS;
 
     // 1. E: the same packets through loopback to a do-nothing server.
@@ -234,7 +252,7 @@ async function main(): Promise<void> {
       for (let k = 0; k < PACKETS; k++)
         for (const [code, param] of Object.entries(CODES))
           lines.push(
-            `reading,param=${param},station=${stationOf(i)} value=${defaultValues(code, base + k * 60_000, 'realtime')},flag="N" ${base + k * 60_000}`,
+            `reading,param=${param},station=${stationOf(i)} value=${defaultValues(code, base + k * STEP_MS, 'realtime')},flag="N" ${base + k * STEP_MS}`,
           );
     const W = await measureRawInflux(influx.url, lines);
     const C = 1 / (1 / E + R / W);
@@ -269,6 +287,7 @@ async function main(): Promise<void> {
           BENCH_HJ212_PW: PASSWORD,
           // What production logs (info), to the console that the bench discards.
           LOG_LEVEL: 'info',
+          INFLUX_ROLLUPS: ROLLUPS,
           LOG_FORMAT: 'json',
         },
       },
@@ -280,16 +299,47 @@ async function main(): Promise<void> {
     );
     await waitForPort(port, 60_000);
     conns = await openConnections(port, CONNECTIONS);
+    base = liveBase();
+    packets = build(base);
     const readyRss = rssMb(gateway.pid!).current;
+    const storedCounter = async () =>
+      Number(
+        /^qingliu_ingest_readings_stored_total (\S+)$/m.exec(
+          await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
     const started = performance.now();
+    // Progress each second (stderr): packets answered and readings the gateway has had stored, to see which lags.
+    answeredCount = 0;
+    const timeline: string[] = [];
+    const progress = setInterval(() => {
+      void storedCounter()
+        .catch(() => NaN)
+        .then((n) =>
+          timeline.push(
+            `${((performance.now() - started) / 1000).toFixed(0)}s ${answeredCount}p ${Math.round(n / R)}s`,
+          ),
+        );
+    }, 1000);
     const answerSeconds = await closedLoop(conns, packets);
     const expected = total * R;
+    // Counting in influxd is not free (it scans what the gateway is writing): the gateway's own counter says when
+    // its writes are acknowledged, then one count confirms. The end is when that count was sent.
+    await until(async () => (await storedCounter().catch(() => 0)) >= expected, 300_000, 'the store writes', 50);
+    let doneAt = 0;
     await until(
-      async () => (await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading')) >= expected,
+      async () => {
+        const askedAt = performance.now();
+        if ((await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading')) < expected) return false;
+        doneAt = askedAt;
+        return true;
+      },
       300_000,
       'every reading stored',
     );
-    const e2eSeconds = (performance.now() - started) / 1000;
+    const e2eSeconds = (doneAt - started) / 1000;
+    clearInterval(progress);
+    say(`timeline (packets answered, packets stored): ${timeline.join(' · ')}`);
     const stored = await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading');
     const connectedRss = rssMb(gateway.pid!);
     const packetsPerSecond = total / e2eSeconds;
@@ -301,7 +351,7 @@ async function main(): Promise<void> {
     const rate = packetsPerSecond / 2;
     const perConnection = Math.max(1, Math.round((rate * LATENCY_SECONDS) / CONNECTIONS));
     const latencies: number[] = [];
-    const latencyBase = base + PACKETS * 60_000;
+    const latencyBase = base + PACKETS * STEP_MS;
     const interval = (CONNECTIONS / rate) * 1000;
     await Promise.all(
       conns.map(async (conn, i) => {
@@ -344,6 +394,9 @@ async function main(): Promise<void> {
       e2e_readings_per_s: Math.round(packetsPerSecond * R),
       e2e_packets_per_s: Math.round(packetsPerSecond),
       answered_packets_per_s: Math.round(total / answerSeconds),
+      answered_vs_ceiling: Number((total / answerSeconds / C).toFixed(3)),
+      answers_done_s: Number(answerSeconds.toFixed(1)),
+      store_done_s: Number(e2eSeconds.toFixed(1)),
       raw_tcp_packets_per_s: Math.round(E),
       raw_influx_points_per_s: Math.round(W),
       ceiling_packets_per_s: Math.round(C),
@@ -356,6 +409,7 @@ async function main(): Promise<void> {
       gateway_rss_after_load_mb: Math.round(connectedRss.current),
       gateway_peak_rss_mb: Math.round(rss.peak),
       gateway_runtime: USE_TSX ? 'tsx' : 'compiled',
+      rollups: ROLLUPS,
       readings_expected: latencyExpected,
       readings_stored: storedAll,
       readings_lost: latencyExpected - storedAll,

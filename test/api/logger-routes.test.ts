@@ -103,6 +103,8 @@ describe('GET /api/v1/stations/{id}/logger', () => {
         last_status_at: null,
         last_check_at: '2024-06-15T11:59:40+08:00',
         last_check_passed: false,
+        duplicate_connections: 0,
+        last_duplicate: null,
       },
     });
     // A logger that has never connected; a station without one.

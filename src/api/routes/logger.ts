@@ -54,6 +54,13 @@ const LoggerState = z
         last_status_at: NullableTime,
         last_check_at: NullableTime,
         last_check_passed: z.boolean().nullable(),
+        duplicate_connections: z.number().int().openapi({
+          description:
+            'Connections that presented this MN while another held it: a logger back after a network change (took over), or a second logger with the same MN (refused); docs/hj212.md §5',
+        }),
+        last_duplicate: z
+          .object({ at: Time, remote: z.string(), outcome: z.enum(['took_over', 'refused']) })
+          .nullable(),
       })
       .nullable()
       .openapi({ description: 'null when the station has no HJ 212 logger in the catalog' }),
@@ -118,6 +125,8 @@ export function register(app: ApiApp, deps: LoggerRouteDeps): void {
             last_status_at: time(s?.lastStatusAt),
             last_check_at: time(s?.lastCheckAt),
             last_check_passed: s?.lastCheckPassed ?? null,
+            duplicate_connections: s?.duplicateConnections ?? 0,
+            last_duplicate: s?.lastDuplicate ? { ...s.lastDuplicate, at: fmt(s.lastDuplicate.at) } : null,
           },
         },
         { now },

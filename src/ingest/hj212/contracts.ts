@@ -83,4 +83,11 @@ export interface DeviceEvents {
   status(mn: string, at: number, cn: string, fields: Readonly<Record<string, string>>): void | Promise<void>;
   /** An hourly record (2061) with this DataTime is durable: gap fill starts after it, also after a restart. */
   hourlyRecord?(mn: string, ts: number): void;
+  /**
+   * A second connection presented an MN that another connection holds (docs/hj212.md §5): it `took_over` (the old
+   * one was silent: half-open) or was `refused` (the old one is live). `remote` is the new connection's address.
+   */
+  duplicate?(mn: string, at: number, remote: string, outcome: DuplicateOutcome): void;
 }
+
+export type DuplicateOutcome = 'took_over' | 'refused';

@@ -5,7 +5,7 @@
  * records are written as they come (they are rare and the record of what happened).
  */
 import type { Logger } from '../../logger.js';
-import type { DeviceDirectory, DeviceEvents, Hj212Protocol } from './contracts.js';
+import type { DeviceDirectory, DeviceEvents, DuplicateOutcome, Hj212Protocol } from './contracts.js';
 import { checkResults } from './device-marks.js';
 
 export interface DeviceState {
@@ -37,6 +37,12 @@ export interface DeviceState {
    * after a restart of the ingester (absent in states recorded before it existed).
    */
   lastHourlyRecordAt?: number | null;
+  /**
+   * Connections that presented this MN while another held it (docs/hj212.md §5: a logger back after a network
+   * change, or a second logger with the same MN), and the last one's time and outcome (absent in older states).
+   */
+  duplicateConnections?: number;
+  lastDuplicate?: { at: number; remote: string; outcome: DuplicateOutcome } | null;
 }
 
 /** An equipment status (2021/3020) or a 2062 standard-sample check, as the logger sent it. */
@@ -241,6 +247,12 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
     hourlyRecord(mn, ts) {
       const s = stateOf(mn);
       if (s && ts > (s.lastHourlyRecordAt ?? -Infinity)) s.lastHourlyRecordAt = ts;
+    },
+    duplicate(mn, at, remote, outcome) {
+      const s = stateOf(mn);
+      if (!s) return;
+      s.duplicateConnections = (s.duplicateConnections ?? 0) + 1;
+      s.lastDuplicate = { at, remote, outcome };
     },
     lastHourlyRecord: (mn) => states.get(mn)?.lastHourlyRecordAt ?? undefined,
     flush,

@@ -17,6 +17,8 @@ export interface Hj212Metrics {
   discardedBytes: Counter<'reason'>;
   gapFillRequests: Counter;
   protocolMismatch: Counter;
+  duplicateConnections: Counter<'outcome'>;
+  deadLettersSuppressed: Counter<'reason'>;
   /** Makes the connection gauges read the server's state at every scrape. */
   observe(state: () => { connections: number; devices: number }): void;
 }
@@ -48,7 +50,7 @@ export function createHj212Metrics(registry: Registry): Hj212Metrics {
     }),
     closed: new Counter({
       name: 'qingliu_hj212_connections_closed_total',
-      help: 'Connections closed, by reason (peer, idle, no_valid_packet, garbage, slow_reader, error, shutdown)',
+      help: 'Connections closed, by reason (peer, idle, no_valid_packet, garbage, slow_reader, error, shutdown, superseded, duplicate_mn)',
       labelNames: ['reason'],
       registers,
     }),
@@ -95,6 +97,18 @@ export function createHj212Metrics(registry: Registry): Hj212Metrics {
     protocolMismatch: new Counter({
       name: 'qingliu_hj212_protocol_mismatch_total',
       help: 'Connections whose Flag version bits disagreed with the catalog protocol (the catalog wins)',
+      registers,
+    }),
+    duplicateConnections: new Counter({
+      name: 'qingliu_hj212_duplicate_connections_total',
+      help: 'Connections that presented an MN another connection held: took_over (the old one was silent) or refused',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    deadLettersSuppressed: new Counter({
+      name: 'qingliu_hj212_dead_letters_suppressed_total',
+      help: 'Refused packets counted but not kept as dead letters (beyond the per-device, per-reason share of the hour; summarised)',
+      labelNames: ['reason'],
       registers,
     }),
     observe(s) {

@@ -17,6 +17,10 @@ export const HJ212_REASONS = {
   encrypted_no_key: { zh: '加密数据但未配置密钥', en: 'encrypted CP area, but no SM4 key configured for the MN' },
   unknown_device: { zh: '设备编码 MN 未登记', en: 'MN not registered in the catalog' },
   wrong_password: { zh: '访问密码错误', en: 'wrong access password PW' },
+  duplicate_connection: {
+    zh: '该 MN 已在另一连接上活动',
+    en: 'the MN is live on another connection (a second logger with the same MN?)',
+  },
   unknown_system: { zh: '未知系统编码 ST', en: 'unknown system code ST' },
   unknown_command: { zh: '未知命令编码 CN', en: 'unknown command code CN' },
   unsupported_command: { zh: '不支持的命令', en: 'command Qingliu does not handle (kept and counted)' },

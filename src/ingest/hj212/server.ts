@@ -8,7 +8,8 @@ import { zone as resolveZone } from '../../domain/time-window.js';
 import { cachedZone } from './data-time.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './framer.js';
 import { createGapFillTracker, type GapFillOptions } from './gap-fill.js';
-import { Session, type SessionContext, type SessionLimits } from './session.js';
+import { DeadLetterBudget } from './dead-letter-budget.js';
+import { Session, writeSummary, type SessionContext, type SessionLimits } from './session.js';
 
 /** The catalog's devices, the sink (durable before 9014), device events, logger, metrics and clock, plus: */
 export interface Hj212ServerOptions extends Pick<
@@ -52,12 +53,21 @@ export const DEFAULT_LIMITS: SessionLimits = {
   maxWriteBufferBytes: 64 * 1024,
   splitTimeoutMs: 60_000,
   maxFutureSkewMs: 10 * 60_000,
+  // Loggers send real-time data every 30–60 s: one that sent within a minute is live (docs/hj212.md §5).
+  duplicateAliveMs: 60_000,
+  // A logger resending every 30 s with a wrong PW: 10 letters and one summary an hour instead of 120.
+  deadLettersPerPeriod: 10,
+  deadLetterPeriodMs: 3_600_000,
 };
 
 export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
   const log = options.logger.child({ component: 'hj212' });
   const sessions = new Set<Session>();
+  const owners = new Map<string, Session>();
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const ctx: SessionContext = {
+    owners,
+    deadLetters: new DeadLetterBudget({ perPeriod: limits.deadLettersPerPeriod, periodMs: limits.deadLetterPeriodMs }),
     devices: options.devices,
     sink: options.sink,
     events: options.events,
@@ -65,7 +75,7 @@ export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
     metrics: options.metrics,
     now: options.now,
     zone: cachedZone(resolveZone(options.timeZone)),
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     gapFill: {
       tracker: createGapFillTracker(options.gapFill),
       options: options.gapFill ?? {},
@@ -78,7 +88,7 @@ export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
   server.on('drop', () => options.metrics.connectionsDropped.inc());
   server.on('connection', (socket) => handle(socket));
   server.on('error', (err) => log.error({ err }, 'HJ 212 listener error'));
-  options.metrics.observe(() => ({ connections: sessions.size, devices: connectedDevices().length }));
+  options.metrics.observe(() => ({ connections: sessions.size, devices: owners.size }));
   let sweepTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -92,14 +102,13 @@ export function createHj212Server(options: Hj212ServerOptions): Hj212Server {
   }
 
   function connectedDevices(): string[] {
-    const out = new Set<string>();
-    for (const s of sessions) for (const mn of s.mns) out.add(mn);
-    return [...out];
+    return [...owners.keys()];
   }
 
   function sweep(): void {
     const now = options.now();
     for (const s of sessions) s.sweep(now);
+    for (const summary of ctx.deadLetters.expire(now)) void writeSummary(ctx, summary, log);
   }
 
   return {

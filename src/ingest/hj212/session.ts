@@ -13,6 +13,8 @@ import type { DeadLetter } from '../../domain/reading.js';
 import type { Zone } from '../../domain/time-window.js';
 import { ST_INTERACTION, DATA_COMMANDS, KNOWN_COMMANDS, ANSWER_COMMANDS, STATUS_COMMANDS } from './commands.js';
 import type { DeviceDirectory, DeviceEvents, Hj212Device, Hj212Sink } from './contracts.js';
+import type { DeadLetterBudget, Suppressed } from './dead-letter-budget.js';
+import { duplicateOutcome } from './duplicate-mn.js';
 import { formatHj212Time, formatQn } from './data-time.js';
 import { encodePacket } from './encode.js';
 import { createFramer, type Discard, type Frame, type Framer } from './framer.js';
@@ -33,6 +35,10 @@ export interface SessionContext {
   now: () => number;
   zone: Zone;
   limits: SessionLimits;
+  /** The first dead letters per device and reason in each period are kept, the rest counted (dead-letter-budget.ts). */
+  deadLetters: DeadLetterBudget<DeadLetter>;
+  /** Which connection holds each MN (one per logger, duplicate-mn.ts); maintained by the sessions. */
+  owners: Map<string, Session>;
   gapFill: {
     tracker: GapFillTracker;
     options: GapFillOptions;
@@ -53,6 +59,11 @@ export interface SessionLimits {
   maxWriteBufferBytes: number;
   splitTimeoutMs: number;
   maxFutureSkewMs: number;
+  /** A connection that delivered a packet of its MN this recently is live: a second one for the MN is refused. */
+  duplicateAliveMs: number;
+  /** Dead letters kept per device and reason in each `deadLetterPeriodMs`; the rest are counted and summarised. */
+  deadLettersPerPeriod: number;
+  deadLetterPeriodMs: number;
 }
 
 const ANSWER_DATA = '9014';
@@ -63,6 +74,8 @@ export class Session {
   readonly remote: string;
   /** MNs seen on this connection (a DTU may carry several loggers). */
   readonly mns = new Set<string>();
+  /** When each MN's last valid packet arrived on this connection. */
+  private readonly lastPacket = new Map<string, number>();
   private readonly framer: Framer;
   private readonly reassembler: Reassembler;
   private readonly queue: Frame[] = [];
@@ -141,7 +154,10 @@ export class Session {
     for (const event of this.framer.end()) if (event.type === 'discard') this.onDiscard(event.discard);
     this.ctx.metrics.closed.inc({ reason });
     const at = this.ctx.now();
-    for (const mn of this.mns) this.ctx.events.disconnected(mn, at, reason);
+    for (const mn of this.mns) {
+      if (this.ctx.owners.get(mn) === this) this.ctx.owners.delete(mn);
+      this.ctx.events.disconnected(mn, at, reason);
+    }
     this.log.debug({ reason, mns: [...this.mns] }, 'connection closed');
     this.socket.destroy();
     this.onClose(this);
@@ -208,13 +224,28 @@ export class Session {
     const device = ctx.devices.byMn(packet.mn);
     const refused = checkDevice(packet, device);
     if (refused || !device) {
-      if (refused?.reason === 'wrong_password')
+      const kept = await this.deadLetter(refused!, frame.raw, packet.mn, packet.cn);
+      if (kept && refused?.reason === 'wrong_password')
         this.log.warn({ mn: packet.mn }, 'wrong access password (PW): packet refused');
-      await this.deadLetter(refused!, frame.raw, packet.mn, packet.cn);
       return;
     }
     const now = ctx.now();
+    if (!this.mns.has(device.mn) && !this.holdMn(device, now)) {
+      await this.deadLetter(
+        {
+          reason: 'duplicate_connection',
+          detail: `MN ${device.mn} is live on another connection (${ctx.owners.get(device.mn)?.remote ?? '?'}); refused, not answered`,
+        },
+        frame.raw,
+        packet.mn,
+        packet.cn,
+        device,
+      );
+      this.close('duplicate_mn');
+      return;
+    }
     this.markValid();
+    this.lastPacket.set(device.mn, now);
     ctx.metrics.packets.inc({ cn: cnLabel(packet.cn) });
     if (!this.mns.has(device.mn)) await this.deviceArrived(device, packet, now);
     const seen = protocolSeen(packet);
@@ -284,6 +315,41 @@ export class Session {
       case 'answer':
         return; // 9011/9012/9013/9014 from the logger: counted in packets_total{cn}
     }
+  }
+
+  /** When this logger's packet arrived on this connection, e.g. for a duplicate's decision. */
+  lastPacketOf(mn: string): number | undefined {
+    return this.lastPacket.get(mn);
+  }
+
+  /**
+   * Takes the MN for this connection, unless another connection holds it and is live (docs/hj212.md §5): then
+   * false. A silent holder is taken to be half-open and closed. Either way: a warning, a count, a device event.
+   */
+  private holdMn(device: Hj212Device, now: number): boolean {
+    const ctx = this.ctx;
+    const holder = ctx.owners.get(device.mn);
+    if (holder && holder !== this && !holder.isClosed) {
+      const last = holder.lastPacketOf(device.mn) ?? Number.NEGATIVE_INFINITY;
+      const outcome = duplicateOutcome(last, now, ctx.limits.duplicateAliveMs);
+      ctx.metrics.duplicateConnections.inc({ outcome });
+      ctx.events.duplicate?.(device.mn, now, this.remote, outcome);
+      const silentS = Math.round((now - last) / 1000);
+      if (outcome === 'refused') {
+        this.log.warn(
+          { mn: device.mn, station: device.stationId, live: holder.remote, silentS },
+          'a second connection for an MN that is live on another one: refused (two loggers with the same MN?)',
+        );
+        return false;
+      }
+      this.log.warn(
+        { mn: device.mn, station: device.stationId, old: holder.remote, silentS },
+        'a logger reconnected while its old connection was still open: the new connection takes over',
+      );
+      holder.close('superseded');
+    }
+    ctx.owners.set(device.mn, this);
+    return true;
   }
 
   private markValid(): void {
@@ -358,17 +424,22 @@ export class Session {
     }
   }
 
+  /**
+   * Counts the refused packet and keeps it as a dead letter, unless its device already had its share of letters of
+   * this reason in the period (dead-letter-budget.ts). Resolves with whether it was kept.
+   */
   private async deadLetter(
     problem: Hj212Problem,
     raw: Buffer,
     mn: string | undefined,
     cn: string | undefined,
     device?: Hj212Device,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const ctx = this.ctx;
     const owner = device ?? (mn === undefined ? undefined : ctx.devices.byMn(mn));
+    const now = ctx.now();
     const letter: DeadLetter = {
-      receivedAt: ctx.now(),
+      receivedAt: now,
       stationId: owner?.stationId ?? '_unknown',
       topic: `hj212/${mn ?? '_unknown'}/${cn ?? '_'}`,
       reason: problem.reason,
@@ -376,12 +447,46 @@ export class Session {
       payload: letterPayload(raw),
     };
     ctx.metrics.rejected.inc({ reason: problem.reason });
+    // Without an MN (framing errors) the sender is its address; a reconnecting logger keeps its IP, not its port.
+    const sender = mn ?? `address ${this.socket.remoteAddress ?? this.remote}`;
+    const admitted = ctx.deadLetters.admit(sender, problem.reason, now, letter);
+    if (admitted.summary) await writeSummary(ctx, admitted.summary, this.log);
+    if (!admitted.keep) {
+      ctx.metrics.deadLettersSuppressed.inc({ reason: problem.reason });
+      return false;
+    }
     this.log.info({ mn, cn, reason: problem.reason, detail: problem.detail }, 'HJ 212 packet refused');
     try {
       await ctx.sink.deadLetter(letter);
     } catch (err) {
       this.log.error({ err, reason: problem.reason }, 'could not store a dead letter');
     }
+    return true;
+  }
+}
+
+/**
+ * The dead letter that stands for the letters of one device and reason not kept in a period: how many, from when to
+ * when, and the last of them as its payload. Written when the period ends (the server's sweep) or when the device's
+ * next letter of the reason starts a new one.
+ */
+export async function writeSummary(
+  ctx: Pick<SessionContext, 'sink'>,
+  s: Suppressed<DeadLetter>,
+  log: Logger,
+): Promise<void> {
+  const summary: DeadLetter = {
+    ...s.last,
+    detail:
+      `${s.count} more ${s.reason} packet(s) from ${s.device} between ${new Date(s.from).toISOString()} and ` +
+      `${new Date(s.to).toISOString()} were counted (qingliu_hj212_rejected_total) but not kept; the last of them ` +
+      `is this payload. Its own detail: ${s.last.detail}`,
+  };
+  log.warn({ device: s.device, reason: s.reason, count: s.count }, 'HJ 212 dead letters not kept, summarised');
+  try {
+    await ctx.sink.deadLetter(summary);
+  } catch (err) {
+    log.error({ err, reason: s.reason }, 'could not store a dead-letter summary');
   }
 }
 

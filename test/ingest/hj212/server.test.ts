@@ -5,6 +5,8 @@
 import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeadLetterBudget, OVERFLOW_DEVICE } from '../../../src/ingest/hj212/dead-letter-budget.js';
+import { duplicateOutcome } from '../../../src/ingest/hj212/duplicate-mn.js';
 import { encodePacket } from '../../../src/ingest/hj212/encode.js';
 import type { DeviceEvents } from '../../../src/ingest/hj212/contracts.js';
 import { createHj212Metrics, type Hj212Metrics } from '../../../src/ingest/hj212/metrics.js';
@@ -52,6 +54,7 @@ async function startRig(limits = {}): Promise<Rig> {
     packet: (...a) => void events.push(['packet', ...a]),
     heartbeat: (...a) => void events.push(['heartbeat', ...a]),
     status: (...a) => void events.push(['status', ...a]),
+    duplicate: (...a) => void events.push(['duplicate', ...a]),
   };
   const log: string[] = [];
   const stream = new PassThrough();
@@ -197,16 +200,7 @@ describe('HJ 212 server', () => {
   it('bad input becomes dead letters with reasons; the password is neither stored nor logged; other loggers unaffected', async () => {
     const bad = await connect();
     const good = await connect();
-    const wrongPw = Buffer.from(fixture('plant-2017-2011-realtime.txt').toString('latin1'), 'latin1');
-    const withWrongPw = encodePacket({
-      qn: '20261206101500999',
-      st: '32',
-      cn: '2011',
-      pw: 'hunter2',
-      mn: '020000A8900016F000169DC1',
-      flag: 5,
-      cp: 'DataTime=20261206101500;w01018-Rtd=1',
-    });
+    const withWrongPw = wrongPassword('20261206101500999');
     bad.send(Buffer.from('\x00\x01garbage bytes before anything\r\n', 'latin1'));
     bad.send(fixture('bad-crc.txt'));
     bad.send(
@@ -228,7 +222,8 @@ describe('HJ 212 server', () => {
         cp: 'DataTime=20261206101500;w01018-Rtd=2;x00001-Rtd=5',
       }),
     );
-    good.send(wrongPw);
+    // Another logger (one connection per MN: wwtp1's is the bad connection).
+    good.send(fixture('national-2061-hourly.txt'));
     expect(await good.nth(0)).toMatchObject({ cn: '9014' });
     // The bad connection is still served: the partly valid upload is answered after its dead letter.
     expect(await bad.nth(0)).toMatchObject({ cn: '9014', qn: '20261206101500777' });
@@ -251,6 +246,86 @@ describe('HJ 212 server', () => {
     expect(await metric('qingliu_hj212_rejected_total', { reason: 'crc_mismatch' })).toBe(1);
     expect(spooled(rig.spool).letters).toHaveLength(7);
     expect(spooled(rig.spool).readings).toHaveLength(0); // read above already
+  });
+
+  it('one connection per MN: a second one is refused while the first is live, and takes over once it fell silent', async () => {
+    const heartbeat = fixture('national-9015-heartbeat.txt');
+    const first = await connect();
+    first.send(heartbeat);
+    expect((await first.nth(0)).cn).toBe('9013');
+    // 30 s later a second connection with the same MN, while the first is live: refused, unanswered, closed.
+    rig.clock.now = T0 + 30_000;
+    const second = await connect();
+    second.send(heartbeat);
+    await second.closed;
+    expect(second.received).toEqual([]);
+    expect(rig.sink.letters.map((l) => [l.reason, l.stationId, l.topic])).toEqual([
+      ['duplicate_connection', 'national-01', 'hj212/A140100_2006/9015'],
+    ]);
+    // The first is not disturbed.
+    first.send(heartbeat);
+    expect((await first.nth(1)).cn).toBe('9013');
+    // Then the first falls silent (its link half-open after a network change): a minute later the logger's new
+    // connection takes over and the old one is closed.
+    rig.clock.now = T0 + 90_000;
+    const third = await connect();
+    third.send(heartbeat);
+    expect((await third.nth(0)).cn).toBe('9013');
+    await first.closed;
+    expect(rig.server.connectedDevices()).toEqual(['A140100_2006']);
+    expect(await metric('qingliu_hj212_duplicate_connections_total', { outcome: 'refused' })).toBe(1);
+    expect(await metric('qingliu_hj212_duplicate_connections_total', { outcome: 'took_over' })).toBe(1);
+    expect(await metric('qingliu_hj212_connections_closed_total', { reason: 'duplicate_mn' })).toBe(1);
+    expect(await metric('qingliu_hj212_connections_closed_total', { reason: 'superseded' })).toBe(1);
+    const mine = rig.events.filter((e) => e[0] !== 'packet' && e[0] !== 'heartbeat').map((e) => [e[0], e[2], e.at(-1)]);
+    expect(mine).toEqual([
+      ['connected', T0, expect.any(String)],
+      ['duplicate', T0 + 30_000, 'refused'],
+      ['duplicate', T0 + 90_000, 'took_over'],
+      ['disconnected', T0 + 90_000, 'superseded'],
+      ['connected', T0 + 90_000, expect.any(String)],
+    ]);
+    const warnings = rig.log.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40);
+    expect(warnings.map((w) => w.msg)).toEqual([
+      expect.stringContaining('refused'),
+      expect.stringContaining('takes over'),
+    ]);
+  });
+
+  it('a logger stuck on a wrong PW: every packet counted, 10 letters an hour kept, then one summary with the last', async () => {
+    const pw = (i: number) => wrongPassword(`202612061015${String(i).padStart(5, '0')}`);
+    const stuck = await connect();
+    const stranger = await connect();
+    for (let i = 0; i < 15; i++) {
+      rig.clock.now = T0 + i * 30_000;
+      stuck.send(pw(i));
+      await until(async () => (await metric('qingliu_hj212_rejected_total', { reason: 'wrong_password' })) === i + 1);
+    }
+    // Another device's refusals have their own share.
+    for (let i = 0; i < 3; i++)
+      stranger.send(encodePacket({ st: '32', cn: '9015', mn: 'NOT-REGISTERED', flag: 5, cp: '' }));
+    await until(async () => (await metric('qingliu_hj212_rejected_total', { reason: 'unknown_device' })) === 3);
+    await until(async () => rig.sink.letters.length === 13);
+    expect(rig.sink.letters.filter((l) => l.reason === 'wrong_password')).toHaveLength(10);
+    expect(await metric('qingliu_hj212_dead_letters_suppressed_total', { reason: 'wrong_password' })).toBe(5);
+    expect(stuck.received).toEqual([]);
+    // The hour is over: the sweep writes the summary — how many, when, and the last packet (PW masked).
+    rig.clock.now = T0 + 3_600_000;
+    rig.server.sweep();
+    await until(async () => rig.sink.letters.length === 14);
+    const summary = rig.sink.letters[13]!;
+    expect(summary).toMatchObject({ reason: 'wrong_password', stationId: 'wwtp1-effluent' });
+    expect(summary.detail).toContain('5 more wrong_password packet(s) from 020000A8900016F000169DC1');
+    expect(summary.detail).toContain(
+      `between ${new Date(T0 + 10 * 30_000).toISOString()} and ${new Date(T0 + 14 * 30_000).toISOString()}`,
+    );
+    expect(summary.payload).toContain('QN=20261206101500014;');
+    expect(summary.payload).toContain('PW=***;');
+    // A new hour: kept again.
+    stuck.send(pw(99));
+    await until(async () => rig.sink.letters.length === 15);
+    expect(rig.sink.letters[14]!.payload).toContain('QN=20261206101500099;');
+    expect(rig.log.join('')).not.toContain('hunter2');
   });
 
   it('an encrypted packet from a logger without a key, binary bytes kept as hex', async () => {
@@ -317,7 +392,9 @@ describe('HJ 212 server', () => {
     half.send(fixture('plant-2017-2061-hourly.txt').subarray(0, 60));
     const deaf = await connect();
     deaf.socket.pause(); // never reads its answers
-    for (let i = 0; i < 20; i++) deaf.send(fixture('national-9015-heartbeat.txt'));
+    // Another logger than the slow one's (one connection per MN).
+    const beat = encodePacket({ st: '32', cn: '9015', pw: '123456', mn: '010000A8900016F000169DC0', flag: 9, cp: '' });
+    for (let i = 0; i < 20; i++) deaf.send(beat);
     const slow = await connect();
     const bytes = fixture('national-2061-hourly.txt');
     for (let i = 0; i < bytes.length; i += 7) slow.send(bytes.subarray(i, i + 7));
@@ -344,4 +421,43 @@ describe('HJ 212 server', () => {
   });
 });
 
-const until = (condition: () => boolean) => untilAsync(condition, 10_000, 'the expected state');
+/** wwtp1's real-time upload with the wrong access password `hunter2`. */
+const wrongPassword = (qn: string) =>
+  encodePacket({
+    qn,
+    st: '32',
+    cn: '2011',
+    pw: 'hunter2',
+    mn: '020000A8900016F000169DC1',
+    flag: 5,
+    cp: 'DataTime=20261206101500;w01018-Rtd=1',
+  });
+
+const until = (condition: () => boolean | Promise<boolean>) => untilAsync(condition, 10_000, 'the expected state');
+
+describe('DeadLetterBudget', () => {
+  it('keeps the first n per device and reason in a period, then summarises; devices and reasons apart; bounded', () => {
+    const budget = new DeadLetterBudget<number>({ perPeriod: 2, periodMs: 1000, maxKeys: 3 });
+    expect([1, 2, 3, 4].map((i) => budget.admit('a', 'x', i, i).keep)).toEqual([true, true, false, false]);
+    expect(budget.admit('a', 'y', 5, 5).keep).toBe(true);
+    expect(budget.admit('b', 'x', 5, 5).keep).toBe(true);
+    // A fourth key shares the overflow budget of its reason.
+    expect([6, 7, 8].map((i) => budget.admit(`c${i}`, 'x', i, i).keep)).toEqual([true, true, false]);
+    expect(budget.expire(999)).toEqual([]);
+    // The next letter of (a, x) after the period starts a new one and carries the summary of the last.
+    expect(budget.admit('a', 'x', 1001, 9)).toEqual({
+      keep: true,
+      summary: { device: 'a', reason: 'x', count: 2, from: 3, to: 4, last: 4 },
+    });
+    expect(budget.expire(1006)).toEqual([{ device: OVERFLOW_DEVICE, reason: 'x', count: 1, from: 8, to: 8, last: 8 }]);
+  });
+});
+
+describe('duplicateOutcome', () => {
+  it('refuses the newcomer while the holder sent within the window, takes over from a silent one', () => {
+    expect(duplicateOutcome(T0, T0, 60_000)).toBe('refused');
+    expect(duplicateOutcome(T0, T0 + 59_999, 60_000)).toBe('refused');
+    expect(duplicateOutcome(T0, T0 + 60_000, 60_000)).toBe('took_over');
+    expect(duplicateOutcome(Number.NEGATIVE_INFINITY, T0, 60_000)).toBe('took_over');
+  });
+});
