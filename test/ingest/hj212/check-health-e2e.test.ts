@@ -188,17 +188,18 @@ describe('a failed standard-sample check over HJ 212 (influxd 1.6.7, real TCP)',
       jr.rig.clock.set(t0 + 2 * W + 10 * MIN);
       await jr.jobs.scheduler.run('alert-windows', 'schedule');
       await jr.jobs.scheduler.run('alert-instant', 'schedule');
-      const open = (stationId: string) =>
-        jr.rig.service
-          .list({ stationId })
+      const open = async (stationId: string) =>
+        (await jr.rig.service.list({ stationId }))
           .filter((a) => a.state === 'open')
           .map((a) => a.rule)
           .sort();
-      expect(open('sec-passed')).toContain('section_compliance');
-      expect(open('sec-passed')).not.toContain('sensor_check_failed');
-      expect(open('sec-failed')).not.toContain('section_compliance');
-      expect(open('sec-failed')).toContain('sensor_check_failed');
-      const [alert] = jr.rig.service.list({ stationId: 'sec-failed', rule: 'sensor_check_failed' });
+      const passed = await open('sec-passed');
+      const failed = await open('sec-failed');
+      expect(passed).toContain('section_compliance');
+      expect(passed).not.toContain('sensor_check_failed');
+      expect(failed).not.toContain('section_compliance');
+      expect(failed).toContain('sensor_check_failed');
+      const [alert] = await jr.rig.service.list({ stationId: 'sec-failed', rule: 'sensor_check_failed' });
       expect(alert).toMatchObject({
         category: 'maintenance',
         latest: { items: [{ parameter: 'nh3n', value: 1.8, limit: 1 }] },
