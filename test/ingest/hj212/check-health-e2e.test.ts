@@ -193,10 +193,12 @@ describe('a failed standard-sample check over HJ 212 (influxd 1.6.7, real TCP)',
           .filter((a) => a.state === 'open')
           .map((a) => a.rule)
           .sort();
-      expect(await open('sec-passed')).toContain('section_compliance');
-      expect(await open('sec-passed')).not.toContain('sensor_check_failed');
-      expect(await open('sec-failed')).not.toContain('section_compliance');
-      expect(await open('sec-failed')).toContain('sensor_check_failed');
+      const passed = await open('sec-passed');
+      const failed = await open('sec-failed');
+      expect(passed).toContain('section_compliance');
+      expect(passed).not.toContain('sensor_check_failed');
+      expect(failed).not.toContain('section_compliance');
+      expect(failed).toContain('sensor_check_failed');
       const [alert] = await jr.rig.service.list({ stationId: 'sec-failed', rule: 'sensor_check_failed' });
       expect(alert).toMatchObject({
         category: 'maintenance',

@@ -228,6 +228,22 @@ describe('SM4 (HJ 212-2025 A.2)', () => {
     expect(parseBracedBytes('{0x1}')).toBeUndefined();
   });
 
+  it('raw ciphertext whose CRC happens to be the plaintext’s is still decrypted (HJ 212 CRC: 8 bits of state)', () => {
+    let collisions = 0;
+    for (let i = 0; i < 2000; i++) {
+      const cp = `DataTime=20261206101500;w01018-Rtd=${(20 + i / 7).toFixed(2)},w01018-Flag=N;w21003-Rtd=0.${i},w21003-Flag=N`;
+      const bytes = encodePacket(
+        { qn: '20261206101500123', st: '32', cn: '2011', pw: '123456', mn: 'M', flag: 9, cp },
+        { key: KEY_A2, cipherForm: 'raw' },
+      );
+      const frame = frameOf(bytes);
+      if (hj212Crc16(frame.data) === frame.crc) collisions++;
+      const decoded = decodeFrame(frame, { keysFor: () => [KEY_A2] });
+      expect(decoded.ok && decoded.packet.cp, `packet ${i}`).toBe(cp);
+    }
+    expect(collisions).toBeGreaterThan(0); // the case this test is about did occur
+  });
+
   it('encrypted without a key, or with the wrong key: refused with a reason', () => {
     const braced = frameOf(fixture('std2025-2051-braced.txt'));
     expect(decodeFrame(braced, { keysFor: () => [] })).toMatchObject({
