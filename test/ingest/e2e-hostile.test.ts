@@ -114,7 +114,8 @@ describe('a hostile station beside a normal one (real mosquitto, real ingester)'
     // The flood took 5–20 s of decoding per message before the fix (20 of them here). What remains is linear in
     // the bytes: each refused message is kept whole as a dead letter (spooled, then stored), about 10 ms per
     // 250 KB on this machine, and mosquitto delivers up to 20 at once.
-    expect(maxLagMs).toBeLessThan(3000);
+    // 3.2 s was seen at a load of 30 on 2 cores; one message alone took 5 s and more before the fix.
+    expect(maxLagMs).toBeLessThan(4500);
     // 150 invented 250 KB keys used to stay in the spelling memo (37 MB); now nothing of them is kept.
     await until(async () => metric(await scrape(), 'qingliu_spool_pending_bytes') === 0, 30_000, 'the spool drained');
     expect(heapMB() - heapBefore).toBeLessThan(20);

@@ -176,7 +176,9 @@ describe('InfluxDB store against the real influxd 1.6.7', () => {
     console.info(
       `90-day hourly aggregate of 3 parameters: store ${median(ours).toFixed(0)} ms, bare InfluxQL ${median(theirs).toFixed(0)} ms`,
     );
-    expect(median(ours)).toBeLessThan(median(theirs) * 2 + 100);
+    // A bound against a regression to one request per bucket or parameter (tens of times slower), loose enough for a
+    // loaded machine (2.7 × was seen at a load of 30); the figure itself belongs to `npm run bench:api`.
+    expect(median(ours)).toBeLessThan(median(theirs) * 4 + 250);
     await store.stop();
   }, 120_000);
 });

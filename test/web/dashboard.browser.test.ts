@@ -292,8 +292,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
     expect(await page.locator('#logger-connection').innerText()).toContain('在线');
     const text = await panel.innerText();
     expect(text).toContain('3 小时前');
-    expect(await page.locator('#logger-last-packet').innerText()).toMatch(/^15 分钟前 · \d{4}-\d\d-\d\d \d\d:\d\d$/);
-    expect(await page.locator('#logger-last-heartbeat').innerText()).toContain('2 分钟前');
+    // Recorded against the real clock when the server started: a loaded suite reaches this page minutes later.
+    expect(await page.locator('#logger-last-packet').innerText()).toMatch(
+      /^(1[5-9]|2\d) 分钟前 · \d{4}-\d\d-\d\d \d\d:\d\d$/,
+    );
+    expect(await page.locator('#logger-last-heartbeat').innerText()).toMatch(/(^|\D)([2-9]|1[0-5]) 分钟前/);
     // The absolute time is the server's zone (the browser's is the same here; the API's offset says so).
     const heartbeatIso = await page.locator('#logger-last-heartbeat > span').getAttribute('title');
     expect(heartbeatIso).toMatch(/\+08:00$/);
