@@ -178,7 +178,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       { createReportArchive },
       { createReportService },
       { markedReadings, reportDataMarks },
-      { rejudgedWindowsFrom },
+      { rejudgedWindowsFrom, rejudgedWindowsFromPostgres },
     ] = await Promise.all([
       import('./reports/report-archive.js'),
       import('./reports/report-service.js'),
@@ -189,8 +189,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     reportArchive = archive;
     reportService = createReportService({
       readings: markedReadings(readings),
-      // Windows re-judged since the last issue: from the verdict history the alerts role keeps in DATA_DIR.
-      marks: reportDataMarks(markStoreNow(), rejudgedWindowsFrom({ dataDir: config.DATA_DIR })),
+      // Windows re-judged since the last issue: from the verdict history the alerts role keeps (PostgreSQL with
+      // DATABASE_URL, else DATA_DIR/alerts.db).
+      marks: reportDataMarks(
+        markStoreNow(),
+        controlDb ? rejudgedWindowsFromPostgres(controlDb) : rejudgedWindowsFrom({ dataDir: config.DATA_DIR }),
+      ),
       catalog: catalogNow,
       timeZone: config.TIMEZONE,
       now,

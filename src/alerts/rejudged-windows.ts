@@ -2,12 +2,14 @@
  * Which windows were re-judged (issue 14) — for the data basis of a report (issue 15): "windows re-judged since
  * the last issue of the same report". Read from the alert database's append-only verdict history
  * (`window_verdicts`, docs/adr/0013-rejudgment.md), opened read-only for each question, so the API role can answer
- * it on the machine where the alerts role writes DATA_DIR/alerts.db. A database that does not exist yet, or that
- * predates the verdict history, has re-judged nothing.
+ * it on the machine where the alerts role writes DATA_DIR/alerts.db — or from PostgreSQL with DATABASE_URL, where
+ * every instance reads it. A database that does not exist yet, or that predates the verdict history, has re-judged
+ * nothing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { Postgres } from '../db/postgres.js';
 import type { DataMarks, RejudgedWindow } from '../reports/data-marks.js';
 
 const CAUSE_TEXT: Record<string, { zh: string; en: string }> = {
@@ -31,6 +33,29 @@ interface Row {
   cause: string;
 }
 
+/** Re-judged windows (cause other than the schedule) judged after `since` that overlap [from, to). */
+const rejudgedSql = (p: (n: number) => string) =>
+  `SELECT rule, station_id, window_start, window_end, outcome, cause FROM window_verdicts
+   WHERE cause <> 'scheduled' AND judged_at > ${p(1)} AND window_start < ${p(2)} AND window_end > ${p(3)}
+   ORDER BY window_start, station_id, seq`;
+
+function rejudgedWindows(rows: readonly Row[], stationIds: readonly string[]): RejudgedWindow[] {
+  const stations = new Set(stationIds);
+  const out: RejudgedWindow[] = [];
+  for (const r of rows) {
+    if (!stations.has(r.station_id)) continue;
+    const cause = CAUSE_TEXT[r.cause] ?? { zh: r.cause, en: r.cause };
+    const outcome = OUTCOME_TEXT[r.outcome] ?? { zh: r.outcome, en: r.outcome };
+    out.push({
+      station: r.station_id,
+      from: r.window_start,
+      to: r.window_end,
+      reason: `${r.rule}：因${cause.zh}重新评价为${outcome.zh} / re-judged ${outcome.en} after ${cause.en}`,
+    });
+  }
+  return out;
+}
+
 export function rejudgedWindowsFrom(options: { dataDir: string; file?: string }): Pick<DataMarks, 'rejudgedSince'> {
   const file = options.file ?? path.join(options.dataDir, 'alerts.db');
   return {
@@ -43,30 +68,24 @@ export function rejudgedWindowsFrom(options: { dataDir: string; file?: string })
           .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'window_verdicts'")
           .get();
         if (!hasHistory) return [];
-        const rows = db
-          .prepare<[number, number, number], Row>(
-            `SELECT rule, station_id, window_start, window_end, outcome, cause FROM window_verdicts
-             WHERE cause <> 'scheduled' AND judged_at > ? AND window_start < ? AND window_end > ?
-             ORDER BY window_start, station_id, seq`,
-          )
-          .all(q.since, q.to, q.from);
-        const stations = new Set(q.stationIds);
-        const out: RejudgedWindow[] = [];
-        for (const r of rows) {
-          if (!stations.has(r.station_id)) continue;
-          const cause = CAUSE_TEXT[r.cause] ?? { zh: r.cause, en: r.cause };
-          const outcome = OUTCOME_TEXT[r.outcome] ?? { zh: r.outcome, en: r.outcome };
-          out.push({
-            station: r.station_id,
-            from: r.window_start,
-            to: r.window_end,
-            reason: `${r.rule}：因${cause.zh}重新评价为${outcome.zh} / re-judged ${outcome.en} after ${cause.en}`,
-          });
-        }
-        return out;
+        const rows = db.prepare<[number, number, number], Row>(rejudgedSql(() => '?')).all(q.since, q.to, q.from);
+        return rejudgedWindows(rows, q.stationIds);
       } finally {
         db.close();
       }
+    },
+  };
+}
+
+/** The same, from the verdict history the alerts instances share in PostgreSQL (DATABASE_URL). */
+export function rejudgedWindowsFromPostgres(db: Postgres): Pick<DataMarks, 'rejudgedSince'> {
+  return {
+    async rejudgedSince(q) {
+      const rows = await db.query<Row>(
+        rejudgedSql((n) => `$${n}`),
+        [q.since, q.to, q.from],
+      );
+      return rejudgedWindows(rows, q.stationIds);
     },
   };
 }
