@@ -183,9 +183,9 @@ export const configSchema = z.object({
   SPOOL_SEGMENT_BYTES: bytes(64 * 1024 * 1024),
 
   /**
-   * The control state shared by several instances in PostgreSQL — job runs, API keys, rate limits and the alerts
-   * leader's lease and data marks so far; alerts, device state and the report archive are still SQLite in DATA_DIR
-   * (docs/deploy.md) — postgres://user:password@host:5432/qingliu. Unset: all SQLite (docs/adr/0015).
+   * The control state shared by several instances in PostgreSQL — job runs, API keys, rate limits, the alerts
+   * leader's lease, data marks and the HJ 212 loggers' state so far; alerts and the report archive are still SQLite
+   * in DATA_DIR (docs/deploy.md) — postgres://user:password@host:5432/qingliu. Unset: all SQLite (docs/adr/0015).
    */
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   /**

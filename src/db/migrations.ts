@@ -288,4 +288,31 @@ CREATE TRIGGER alerts_no_delete BEFORE DELETE ON alerts FOR EACH ROW EXECUTE FUN
 CREATE TRIGGER alerts_no_truncate BEFORE TRUNCATE ON alerts FOR EACH STATEMENT EXECUTE FUNCTION alerts_never_deleted();
 `,
   },
+  {
+    version: 7,
+    name: 'HJ 212 device state',
+    // src/ingest/hj212/pg-device-state.ts (SQLite: DATA_DIR/devices.db). Written by every ingest instance behind the
+    // TCP load balancer (updates merged under a row lock, device-state-merge.ts), read by the API instances.
+    sql: `
+CREATE TABLE device_state (
+  mn text PRIMARY KEY,
+  station text NOT NULL,
+  state jsonb NOT NULL
+);
+CREATE INDEX device_state_by_station ON device_state (station, mn);
+CREATE TABLE device_records (
+  id bigserial PRIMARY KEY,
+  mn text NOT NULL,
+  station text NOT NULL,
+  at bigint NOT NULL,
+  cn text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('status', 'check')),
+  passed boolean,
+  failed jsonb NOT NULL,
+  -- json, not jsonb: the fields keep the order the logger sent them in
+  fields json NOT NULL
+);
+CREATE INDEX device_records_by_station ON device_records (station, at, id);
+`,
+  },
 ];

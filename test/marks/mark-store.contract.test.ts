@@ -9,14 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.js';
-import { openPostgres, type Postgres } from '../../src/db/postgres.js';
 import type { MarkActor, NewMark } from '../../src/domain/data-marks.js';
-import { silentLogger } from '../../src/logger.js';
 import { MarkConflictError, MarkNotFoundError, type MarkStore } from '../../src/marks/mark-store.js';
 import { createPgMarkStore } from '../../src/marks/pg-mark-store.js';
 import { createSqliteMarkStore } from '../../src/marks/sqlite-mark-store.js';
-import { startPostgres, type Postgres as Server } from '../harness/postgres.js';
+import { pgDatabases } from '../harness/pg-databases.js';
 
 interface Fresh {
   store: MarkStore;
@@ -73,29 +70,15 @@ const sqlite = (): Adapter => {
 };
 
 const postgres = (): Adapter => {
-  let server: Server;
-  let n = 0;
-  const pools: Postgres[] = [];
-  const pool = (url: string) => {
-    const db = openPostgres({ url, logger: silentLogger(), max: 4 });
-    pools.push(db);
-    return db;
-  };
+  const databases = pgDatabases('marks');
   return {
     name: 'PostgreSQL',
-    async setup() {
-      server = await startPostgres();
-    },
+    setup: databases.setup,
     async fresh() {
-      const url = await server.createDatabase(`marks_${++n}`);
-      const db = pool(url);
-      await migrate(db, silentLogger());
-      return { store: createPgMarkStore(db), other: () => createPgMarkStore(pool(url)), raw: (sql) => db.query(sql) };
+      const { db, another } = await databases.fresh();
+      return { store: createPgMarkStore(db), other: () => createPgMarkStore(another()), raw: (sql) => db.query(sql) };
     },
-    async teardown() {
-      await Promise.all(pools.map((p) => p.close()));
-      await server?.dispose();
-    },
+    teardown: databases.teardown,
   };
 };
 
