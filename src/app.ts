@@ -172,7 +172,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     return reportService;
   };
 
-  /** The report archive (DATA_DIR/reports.db) and the service, for the API and the alerts role. */
+  /** The report archive (PostgreSQL, or DATA_DIR/reports.db) and the service, for the API and the alerts role. */
   async function startReports(): Promise<void> {
     const [
       { createReportArchive },
@@ -185,7 +185,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       import('./marks/report-marks.js'),
       import('./alerts/rejudged-windows.js'),
     ]);
-    const archive = createReportArchive({ dataDir: config.DATA_DIR });
+    // Shared by every API and alerts instance with DATABASE_URL (the files in the rows, docs/adr/0015).
+    const archive = controlDb
+      ? (await import('./reports/pg-report-archive.js')).createPgReportArchive(controlDb)
+      : createReportArchive({ dataDir: config.DATA_DIR });
     reportArchive = archive;
     reportService = createReportService({
       readings: markedReadings(readings),
@@ -194,7 +197,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       catalog: catalogNow,
       timeZone: config.TIMEZONE,
       now,
-      lastIssue: (kind, period) => archive.latest(kind, period) ?? null,
+      lastIssue: (kind, period) => archive.latest(kind, period),
     });
   }
 
@@ -698,7 +701,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ],
         ['ingest', ingester && (() => ingester!.stop())],
         ['embedded broker', broker && (() => broker!.stop())],
-        ['report archive', reportArchive && (async () => reportArchive!.close())],
+        ['report archive', reportArchive && (() => reportArchive!.close())],
         ['data marks', markStore && (() => markStore!.close())],
         ['shared rate limits', sharedLimiter && (() => sharedLimiter.stop())],
         ['control database', controlDb && (() => controlDb!.close())],

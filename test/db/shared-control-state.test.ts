@@ -205,4 +205,23 @@ describe('two API instances on one PostgreSQL share the control state', () => {
       await db.close();
     }
   });
+
+  it('a report issued through one instance is served, byte for byte, by the other', async () => {
+    const issued = await call(a, 'POST', '/api/v1/reports/monthly/issues', {
+      period: '2026-11',
+      reason: '迟到数据 late data',
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.body).toMatchObject({ period: '2026-11', version: 1 });
+    expect((await call(b, 'GET', '/api/v1/reports/monthly/issues')).body.items).toMatchObject([{ version: 1 }]);
+    const fromA = await fetch(`${a.url}/api/v1/reports/monthly/issues/2026-11/1?format=pdf`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const fromB = await fetch(`${b.url}/api/v1/reports/monthly/issues/2026-11/1?format=pdf`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(fromB.status).toBe(200);
+    expect(Buffer.from(await fromB.arrayBuffer()).equals(Buffer.from(await fromA.arrayBuffer()))).toBe(true);
+    for (const i of [a, b]) expect(fs.existsSync(path.join(i.dataDir, 'reports.db'))).toBe(false);
+  });
 });
