@@ -316,7 +316,7 @@ CREATE INDEX device_records_by_station ON device_records (station, at, id);
 `,
   },
   {
-    version: 7,
+    version: 8,
     name: 'report archive',
     // src/reports/pg-report-archive.ts (SQLite: DATA_DIR/reports.db; docs/adr/0010). The files are in the row
     // (bytea, docs/adr/0015): an issue is one immutable row, backed up with the rest, no shared disk needed.

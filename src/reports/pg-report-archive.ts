@@ -1,5 +1,5 @@
 /**
- * Issued reports in PostgreSQL (DATABASE_URL; docs/adr/0015, migration 7): the same port as DATA_DIR/reports.db,
+ * Issued reports in PostgreSQL (DATABASE_URL; docs/adr/0015, migration 8): the same port as DATA_DIR/reports.db,
  * shared by every API and alerts instance, so an e-mail's attachments and a re-issue's version number are the same
  * whichever instance asks. The PDF and XLSX are in the row (bytea): one immutable row per issue, refused UPDATE,
  * DELETE and TRUNCATE by triggers. Two instances issuing the same period at once get consecutive versions.

@@ -1,5 +1,5 @@
 /**
- * The loggers' state in PostgreSQL (DATABASE_URL; docs/adr/0015, migration 6): written by every ingest instance
+ * The loggers' state in PostgreSQL (DATABASE_URL; docs/adr/0015, migration 7): written by every ingest instance
  * behind the TCP load balancer, read by every API instance. An update is merged into the recorded state under the
  * row's lock (SELECT … FOR UPDATE, rows taken in MN order so two writers never deadlock), with the same pure merge
  * as the SQLite store: counts add up, "last …" times never go back, the newest connection wins.
