@@ -3,9 +3,6 @@
  * PostgreSQL (DATABASE_URL, the real server of the test harness) — through the gateway's events, as ingest writes
  * it, and with two ingest instances behind a TCP load balancer writing one logger's state.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceDirectory, Hj212Device } from '../../src/ingest/hj212/contracts.js';
 import { emptyUpdate } from '../../src/ingest/hj212/device-state-merge.js';
@@ -14,6 +11,7 @@ import { createPgDeviceStateStore } from '../../src/ingest/hj212/pg-device-state
 import { createSqliteDeviceStateStore } from '../../src/ingest/hj212/sqlite-device-state.js';
 import { silentLogger } from '../../src/logger.js';
 import { pgDatabases } from '../harness/pg-databases.js';
+import { tempFiles } from '../harness/temp-files.js';
 
 const MN = 'A140100_2006';
 const device: Hj212Device = { mn: MN, stationId: 's1', protocol: 'surface-water', units: {}, record: 'hourly' };
@@ -33,27 +31,16 @@ interface Adapter {
 }
 
 const sqlite = (): Adapter => {
-  let dir: string;
-  let n = 0;
-  const open: DeviceStateStore[] = [];
-  const opened = (file: string) => {
-    const s = createSqliteDeviceStateStore(file);
-    open.push(s);
-    return s;
-  };
+  const files = tempFiles('devices');
   return {
     name: 'SQLite',
-    async setup() {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-devices-contract-'));
-    },
+    setup: files.setup,
     async fresh() {
-      const file = path.join(dir, `devices-${++n}.db`);
-      return { store: opened(file), other: () => opened(file) };
+      const file = files.next();
+      const open = () => files.keep(createSqliteDeviceStateStore(file));
+      return { store: open(), other: open };
     },
-    async teardown() {
-      for (const s of open) await s.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    teardown: files.teardown,
   };
 };
 

@@ -14,6 +14,7 @@ import { MarkConflictError, MarkNotFoundError, type MarkStore } from '../../src/
 import { createPgMarkStore } from '../../src/marks/pg-mark-store.js';
 import { createSqliteMarkStore } from '../../src/marks/sqlite-mark-store.js';
 import { pgDatabases } from '../harness/pg-databases.js';
+import { tempFiles } from '../harness/temp-files.js';
 
 interface Fresh {
   store: MarkStore;
@@ -31,26 +32,16 @@ interface Adapter {
 }
 
 const sqlite = (): Adapter => {
-  let dir: string;
-  let n = 0;
-  const open: { close(): unknown }[] = [];
+  const files = tempFiles('marks');
   return {
     name: 'SQLite',
-    async setup() {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-marks-contract-'));
-    },
+    setup: files.setup,
     async fresh() {
-      const d = path.join(dir, `s${++n}`);
-      const store = createSqliteMarkStore({ dataDir: d });
-      open.push(store);
-      const file = path.join(d, 'marks.db');
+      const file = files.next();
+      const open = () => files.keep(createSqliteMarkStore({ file }));
       return {
-        store,
-        other() {
-          const s = createSqliteMarkStore({ file });
-          open.push(s);
-          return s;
-        },
+        store: open(),
+        other: open,
         async raw(sql) {
           const db = new Database(file);
           try {
@@ -62,10 +53,7 @@ const sqlite = (): Adapter => {
         },
       };
     },
-    async teardown() {
-      for (const s of open) await s.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    teardown: files.teardown,
   };
 };
 

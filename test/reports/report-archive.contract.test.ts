@@ -3,15 +3,13 @@
  * PostgreSQL (DATABASE_URL, the real server of the test harness; the files in bytea). Issues are immutable in the
  * database itself, and two instances issuing the same period at once get consecutive versions.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WaterReport } from '../../src/domain/report/report-model.js';
 import { createPgReportArchive } from '../../src/reports/pg-report-archive.js';
 import { createReportArchive, type NewIssue, type ReportArchive } from '../../src/reports/report-archive.js';
 import { pgDatabases } from '../harness/pg-databases.js';
+import { tempFiles } from '../harness/temp-files.js';
 
 interface Fresh {
   archive: ReportArchive;
@@ -29,24 +27,15 @@ interface Adapter {
 }
 
 const sqlite = (): Adapter => {
-  let dir: string;
-  let n = 0;
-  const open: ReportArchive[] = [];
-  const opened = (file: string) => {
-    const a = createReportArchive({ file });
-    open.push(a);
-    return a;
-  };
+  const files = tempFiles('reports');
   return {
     name: 'SQLite',
-    async setup() {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-reports-contract-'));
-    },
+    setup: files.setup,
     async fresh() {
-      const file = path.join(dir, `reports-${++n}.db`);
+      const file = files.next();
       return {
-        archive: opened(file),
-        other: () => opened(file),
+        archive: files.keep(createReportArchive({ file })),
+        other: () => files.keep(createReportArchive({ file })),
         async raw(sql) {
           const db = new Database(file);
           try {
@@ -57,10 +46,7 @@ const sqlite = (): Adapter => {
         },
       };
     },
-    async teardown() {
-      for (const a of open) await a.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    teardown: files.teardown,
   };
 };
 
