@@ -172,7 +172,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     return reportService;
   };
 
-  /** The report archive (DATA_DIR/reports.db) and the service, for the API and the alerts role. */
+  /** The report archive (PostgreSQL, or DATA_DIR/reports.db) and the service, for the API and the alerts role. */
   async function startReports(): Promise<void> {
     const [
       { createReportArchive },
@@ -185,7 +185,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       import('./marks/report-marks.js'),
       import('./alerts/rejudged-windows.js'),
     ]);
-    const archive = createReportArchive({ dataDir: config.DATA_DIR });
+    // Shared by every API and alerts instance with DATABASE_URL (the files in the rows, docs/adr/0015).
+    const archive = controlDb
+      ? (await import('./reports/pg-report-archive.js')).createPgReportArchive(controlDb)
+      : createReportArchive({ dataDir: config.DATA_DIR });
     reportArchive = archive;
     reportService = createReportService({
       readings: markedReadings(readings),
@@ -198,7 +201,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       catalog: catalogNow,
       timeZone: config.TIMEZONE,
       now,
-      lastIssue: (kind, period) => archive.latest(kind, period) ?? null,
+      lastIssue: (kind, period) => archive.latest(kind, period),
     });
   }
 
@@ -225,16 +228,44 @@ export async function createApp(deps: AppDeps): Promise<App> {
     });
   }
 
-  /** Connects to DATABASE_URL and applies pending migrations (under a lock: instances may start together). */
-  async function openControlDatabase(url: string): Promise<void> {
+  /**
+   * Connects to DATABASE_URL and applies pending migrations (under a lock: instances may start together). An
+   * ingest-only instance (`required: false`: it keeps only the HJ 212 loggers' state there) does not wait for the
+   * database: readings never depend on it; it retries in the background, and the state updates wait meanwhile.
+   */
+  async function openControlDatabase(url: string, required = true): Promise<void> {
     const [{ openPostgres, checkConnection }, { migrate }] = await Promise.all([
       import('./db/postgres.js'),
       import('./db/migrate.js'),
     ]);
-    controlDb = openPostgres({ url, logger: deps.logger });
-    await checkConnection(controlDb);
-    await migrate(controlDb, deps.logger);
-    log.info({ database: controlDb.shownUrl }, 'control state in PostgreSQL');
+    const db = openPostgres({ url, logger: deps.logger });
+    controlDb = db;
+    const ready = async () => {
+      await checkConnection(db);
+      await migrate(db, deps.logger);
+      log.info({ database: db.shownUrl }, 'control state in PostgreSQL');
+    };
+    if (required) return ready();
+    const attempt = () =>
+      ready().catch((err: unknown) => {
+        if (shutdown.signal.aborted) return;
+        log.warn({ err, database: db.shownUrl }, 'PostgreSQL does not answer yet; the loggers’ state waits');
+        setTimeout(() => void attempt(), 10_000).unref();
+      });
+    void attempt();
+  }
+
+  /** The HJ 212 loggers' state: PostgreSQL with DATABASE_URL (every ingest and API instance), else DATA_DIR/devices.db. */
+  let openDeviceStates: (() => DeviceStateStore) | undefined;
+  async function prepareDeviceStates(): Promise<void> {
+    const db = controlDb;
+    if (db) {
+      const { createPgDeviceStateStore } = await import('./ingest/hj212/pg-device-state.js');
+      openDeviceStates = () => createPgDeviceStateStore(db);
+    } else {
+      const { createSqliteDeviceStateStore, deviceStateFile } = await import('./ingest/hj212/sqlite-device-state.js');
+      openDeviceStates = () => createSqliteDeviceStateStore(deviceStateFile(config.DATA_DIR));
+    }
   }
 
   const routes: RegisterRoutes[] = [];
@@ -248,7 +279,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       { register: registerReportRoutes },
       { register: registerMarkRoutes },
       { register: registerLoggerRoutes },
-      { createSqliteDeviceStateStore, deviceStateFile },
     ] = await Promise.all([
       import('./api/routes/index.js'),
       import('./api/routes/alerts.js'),
@@ -257,7 +287,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       import('./api/routes/reports.js'),
       import('./api/routes/marks.js'),
       import('./api/routes/logger.js'),
-      import('./ingest/hj212/sqlite-device-state.js'),
     ]);
     routes.push(
       registerDataRoutes({
@@ -278,11 +307,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
           maxStreamsPerKey: config.ALERT_STREAMS_PER_KEY,
         }),
       (app) => registerJobRoutes(app, { scheduler: () => jobs?.scheduler, standby: () => jobs?.standby ?? false }),
-      // The loggers' state is written by the ingest role, perhaps another process: read from DATA_DIR/devices.db.
+      // The loggers' state is written by the ingest role, perhaps other processes: read where they write it.
       (app) =>
         registerLoggerRoutes(app, {
           catalog: catalogNow,
-          devices: () => (deviceStates ??= createSqliteDeviceStateStore(deviceStateFile(config.DATA_DIR))),
+          devices: () => (deviceStates ??= openDeviceStates!()),
           now,
           timeZone: config.TIMEZONE,
         }),
@@ -421,6 +450,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         host: config.HJ212_HOST,
         timeZone: config.TIMEZONE,
         dataDir: config.DATA_DIR,
+        ...(openDeviceStates && { deviceStates: openDeviceStates }),
+        instance: clientId!,
         registry: metrics.registry,
         logger: deps.logger,
         now,
@@ -617,6 +648,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         throw err instanceof CatalogError ? catalogStartupError(err) : err;
       });
       if (config.DATABASE_URL && (roles.api || roles.alerts)) await openControlDatabase(config.DATABASE_URL);
+      else if (config.DATABASE_URL && roles.ingest) await openControlDatabase(config.DATABASE_URL, false);
+      if (roles.api || roles.ingest) await prepareDeviceStates();
       if (roles.api) {
         const keys = await prepareApiKeys({
           keysFile: apiKeysFile(config),
@@ -672,7 +705,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ],
         ['ingest', ingester && (() => ingester!.stop())],
         ['embedded broker', broker && (() => broker!.stop())],
-        ['report archive', reportArchive && (async () => reportArchive!.close())],
+        ['report archive', reportArchive && (() => reportArchive!.close())],
         ['data marks', markStore && (() => markStore!.close())],
         ['shared rate limits', sharedLimiter && (() => sharedLimiter.stop())],
         ['control database', controlDb && (() => controlDb!.close())],

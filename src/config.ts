@@ -183,10 +183,9 @@ export const configSchema = z.object({
   SPOOL_SEGMENT_BYTES: bytes(64 * 1024 * 1024),
 
   /**
-   * The control state shared by several instances in PostgreSQL — job runs, API keys, rate limits, the alerts
-   * leader's lease, data marks, and the alerts with their timelines, verdicts and outbox; device state and the report
-   * archive are still SQLite in DATA_DIR (docs/deploy.md) — postgres://user:password@host:5432/qingliu. Unset: all
-   * SQLite (docs/adr/0015).
+   * The control state shared by several instances in PostgreSQL — alerts, job runs, API keys, rate limits, the
+   * alerts leader's lease, data marks, the HJ 212 loggers' state and the report archive (docs/deploy.md lists what
+   * stays per instance) — postgres://user:password@host:5432/qingliu. Unset: all SQLite (docs/adr/0015).
    */
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   /**

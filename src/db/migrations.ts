@@ -288,4 +288,63 @@ CREATE TRIGGER alerts_no_delete BEFORE DELETE ON alerts FOR EACH ROW EXECUTE FUN
 CREATE TRIGGER alerts_no_truncate BEFORE TRUNCATE ON alerts FOR EACH STATEMENT EXECUTE FUNCTION alerts_never_deleted();
 `,
   },
+  {
+    version: 7,
+    name: 'HJ 212 device state',
+    // src/ingest/hj212/pg-device-state.ts (SQLite: DATA_DIR/devices.db). Written by every ingest instance behind the
+    // TCP load balancer (updates merged under a row lock, device-state-merge.ts), read by the API instances.
+    sql: `
+CREATE TABLE device_state (
+  mn text PRIMARY KEY,
+  station text NOT NULL,
+  state jsonb NOT NULL
+);
+CREATE INDEX device_state_by_station ON device_state (station, mn);
+CREATE TABLE device_records (
+  id bigserial PRIMARY KEY,
+  mn text NOT NULL,
+  station text NOT NULL,
+  at bigint NOT NULL,
+  cn text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('status', 'check')),
+  passed boolean,
+  failed jsonb NOT NULL,
+  -- json, not jsonb: the fields keep the order the logger sent them in
+  fields json NOT NULL
+);
+CREATE INDEX device_records_by_station ON device_records (station, at, id);
+`,
+  },
+  {
+    version: 8,
+    name: 'report archive',
+    // src/reports/pg-report-archive.ts (SQLite: DATA_DIR/reports.db; docs/adr/0010). The files are in the row
+    // (bytea, docs/adr/0015): an issue is one immutable row, backed up with the rest, no shared disk needed.
+    sql: `
+CREATE TABLE report_issues (
+  kind text NOT NULL CHECK (kind IN ('monthly', 'quarterly', 'annual')),
+  period text NOT NULL,
+  version integer NOT NULL CHECK (version >= 1),
+  issued_at bigint NOT NULL,
+  reason text NOT NULL,
+  issued_by text NOT NULL,
+  lang text NOT NULL CHECK (lang IN ('zh-CN', 'en')),
+  -- json, not jsonb: the model is kept as it was issued, byte for byte
+  report json NOT NULL,
+  xlsx bytea NOT NULL,
+  pdf bytea NOT NULL,
+  PRIMARY KEY (kind, period, version)
+);
+CREATE INDEX report_issues_by_time ON report_issues (issued_at DESC, version DESC);
+CREATE FUNCTION report_issues_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'issued reports are immutable and never deleted: issue a new version (% refused)', TG_OP
+    USING ERRCODE = 'restrict_violation';
+END $$;
+CREATE TRIGGER report_issues_immutable BEFORE UPDATE OR DELETE ON report_issues
+  FOR EACH ROW EXECUTE FUNCTION report_issues_immutable();
+CREATE TRIGGER report_issues_no_truncate BEFORE TRUNCATE ON report_issues
+  FOR EACH STATEMENT EXECUTE FUNCTION report_issues_immutable();
+`,
+  },
 ];

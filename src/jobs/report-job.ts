@@ -126,7 +126,7 @@ export function createReportJob(options: ReportJobOptions): Job {
       const due: Period[] = [];
       let found = false;
       for (let p = last, i = 0; i < maxCatchUp; p = shiftPeriod(p, -1), i++) {
-        if (options.archive.latest(kind, periodKey(p))) {
+        if (await options.archive.latest(kind, periodKey(p))) {
           found = true;
           break;
         }
@@ -140,7 +140,7 @@ export function createReportJob(options: ReportJobOptions): Job {
         if (ctx.signal.aborted) break;
         const key = periodKey(period);
         const city = await issueOne(period, { kind: 'all' }, ctx.now, 'scheduled');
-        const issue = options.archive.issue({
+        const issue = await options.archive.issue({
           kind,
           period: key,
           issuedAt: ctx.now,
@@ -159,7 +159,7 @@ export function createReportJob(options: ReportJobOptions): Job {
           const own = await issueOne(period, r.scope, ctx.now, 'scheduled');
           scoped.set(r.unit.id, {
             report: own.report,
-            issue: options.archive.issue({
+            issue: await options.archive.issue({
               kind,
               period: `${key}@${r.unit.id}`,
               issuedAt: ctx.now,

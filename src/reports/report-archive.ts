@@ -3,6 +3,9 @@
  * JSON, the XLSX and the PDF — and can never be changed or removed (triggers refuse UPDATE and DELETE). A re-issue
  * (late data, data marks) is a new version with its reason; the earlier ones stay, so what a unit received on the
  * 1st can always be shown again. E-mail attachments are read from here when the outbox sends them.
+ *
+ * The port is async: with DATABASE_URL the archive is in PostgreSQL (pg-report-archive.ts, files in `bytea`;
+ * docs/adr/0015), shared by every API and alerts instance; this SQLite adapter answers at once.
  */
 import path from 'node:path';
 import type { PeriodKind } from '../domain/report/period.js';
@@ -44,26 +47,31 @@ export interface IssueSummary {
   lang: 'zh-CN' | 'en';
 }
 
+export interface NewIssue {
+  kind: PeriodKind;
+  period: string;
+  issuedAt: number;
+  reason: string;
+  issuedBy: string;
+  lang: 'zh-CN' | 'en';
+  report: WaterReport;
+  xlsx: Buffer;
+  pdf: Buffer;
+}
+
 export interface ReportArchive {
   /** Stores a new version (1 for the first issue) and returns its summary. */
-  issue(entry: {
-    kind: PeriodKind;
-    period: string;
-    issuedAt: number;
-    reason: string;
-    issuedBy: string;
-    lang: 'zh-CN' | 'en';
-    report: WaterReport;
-    xlsx: Buffer;
-    pdf: Buffer;
-  }): IssueSummary;
-  latest(kind: PeriodKind, period: string): IssueSummary | undefined;
+  issue(entry: NewIssue): Promise<IssueSummary>;
+  latest(kind: PeriodKind, period: string): Promise<IssueSummary | undefined>;
   /** Newest first. */
-  list(filter?: { kind?: PeriodKind; period?: string; limit?: number }): IssueSummary[];
-  report(kind: PeriodKind, period: string, version: number): WaterReport | undefined;
-  file(kind: PeriodKind, period: string, version: number, format: IssueFormat): Buffer | undefined;
-  close(): void;
+  list(filter?: { kind?: PeriodKind; period?: string; limit?: number }): Promise<IssueSummary[]>;
+  report(kind: PeriodKind, period: string, version: number): Promise<WaterReport | undefined>;
+  file(kind: PeriodKind, period: string, version: number, format: IssueFormat): Promise<Buffer | undefined>;
+  close(): Promise<void>;
 }
+
+/** At most this many summaries in one list. */
+export const clampIssueLimit = (limit: number | undefined) => Math.min(Math.max(limit ?? 100, 1), 1000);
 
 interface Row {
   kind: PeriodKind;
@@ -104,7 +112,7 @@ export function createReportArchive(options: { dataDir?: string; file?: string }
       'SELECT pdf AS f FROM report_issues WHERE kind = ? AND period = ? AND version = ?',
     ),
   };
-  const issue = db.transaction((entry: Parameters<ReportArchive['issue']>[0]): IssueSummary => {
+  const issue = db.transaction((entry: NewIssue): IssueSummary => {
     const next = (stmt.next.get(entry.kind, entry.period)?.v ?? 0) + 1;
     const summary: IssueSummary = {
       kind: entry.kind,
@@ -119,9 +127,9 @@ export function createReportArchive(options: { dataDir?: string; file?: string }
     return summary;
   });
   return {
-    issue: (entry) => issue(entry),
-    latest: (kind, period) => stmt.latest.get(kind, period),
-    list(filter = {}) {
+    issue: async (entry) => issue.immediate(entry),
+    latest: async (kind, period) => stmt.latest.get(kind, period),
+    async list(filter = {}) {
       const where: string[] = [];
       const args: (string | number)[] = [];
       if (filter.kind) {
@@ -133,13 +141,15 @@ export function createReportArchive(options: { dataDir?: string; file?: string }
         args.push(filter.period);
       }
       const sql = `SELECT ${SUMMARY} FROM report_issues${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at DESC, version DESC LIMIT ?`;
-      return db.prepare<(string | number)[], Row>(sql).all(...args, Math.min(filter.limit ?? 100, 1000));
+      return db.prepare<(string | number)[], Row>(sql).all(...args, clampIssueLimit(filter.limit));
     },
-    report(kind, period, v) {
+    async report(kind, period, v) {
       const row = stmt.report.get(kind, period, v);
       return row ? (JSON.parse(row.report) as WaterReport) : undefined;
     },
-    file: (kind, period, v, format) => stmt[format].get(kind, period, v)?.f,
-    close: () => db.close(),
+    file: async (kind, period, v, format) => stmt[format].get(kind, period, v)?.f,
+    close: async () => {
+      if (db.open) db.close();
+    },
   };
 }

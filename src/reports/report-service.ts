@@ -28,7 +28,10 @@ export interface ReportServiceDeps {
   now: () => number;
   marks?: DataMarks;
   /** The last issue of the same report (scheduled job), for the data basis. */
-  lastIssue?: (kind: Period['kind'], period: string) => { version: number; issued_at: number } | null;
+  lastIssue?: (
+    kind: Period['kind'],
+    period: string,
+  ) => Promise<{ version: number; issued_at: number } | null | undefined>;
   /** Stations read at once. */
   concurrency?: number;
 }
@@ -177,7 +180,7 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
       urban.sort(byCatalog);
 
       const ids = stations.map((s) => s.id);
-      const last = deps.lastIssue?.(period.kind, periodKey(period)) ?? null;
+      const last = (await deps.lastIssue?.(period.kind, periodKey(period))) ?? null;
       const [applied, rejudged] = await Promise.all([
         marks.marksApplied({ stationIds: ids, from: bounds.last_year.from, to: bounds.current.to }),
         last

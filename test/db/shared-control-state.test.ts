@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgAlertStore } from '../../src/alerts/pg-alert-store.js';
 import { openPostgres } from '../../src/db/postgres.js';
+import { createDeviceStateEvents } from '../../src/ingest/hj212/device-state.js';
+import { createPgDeviceStateStore } from '../../src/ingest/hj212/pg-device-state.js';
 import { silentLogger } from '../../src/logger.js';
 import { freePort } from '../harness/free-port.js';
 import { startPostgres, type Postgres } from '../harness/postgres.js';
@@ -159,5 +161,67 @@ describe('two API instances on one PostgreSQL share the control state', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('the API instances show an HJ 212 logger’s state as the ingest instances record it in PostgreSQL', async () => {
+    const MN = '020000A8900016F000169DC1'; // wwtp1-effluent's logger in sensors/catalog.yaml
+    const device = {
+      mn: MN,
+      stationId: 'wwtp1-effluent',
+      protocol: 'hj212-2017',
+      units: {},
+      record: 'hourly',
+    } as const;
+    const db = openPostgres({ url: postgres.url, logger: silentLogger(), max: 2 });
+    try {
+      // Two ingest instances behind the load balancer: the logger's connection moves from one to the other.
+      const [one, two] = await Promise.all(
+        ['ingest-1', 'ingest-2'].map((instance) =>
+          createDeviceStateEvents({
+            store: createPgDeviceStateStore(db),
+            directory: { byMn: (mn) => (mn === MN ? device : undefined) },
+            logger: silentLogger(),
+            instance,
+            flushMs: 60_000,
+          }),
+        ),
+      );
+      const t = Date.parse('2026-12-06T08:00:00Z');
+      one!.connected(MN, t, '127.0.0.1:40001');
+      one!.packet(MN, t + 1_000, '2011', 'hj212-2017');
+      await one!.flush();
+      two!.connected(MN, t + 60_000, '127.0.0.1:40002');
+      two!.packet(MN, t + 61_000, '2061', 'hj212-2017');
+      await two!.flush();
+      one!.disconnected(MN, t + 90_000, 'timeout');
+      await Promise.all([one!.stop(), two!.stop()]);
+      for (const i of [a, b]) {
+        const res = await call(i, 'GET', '/api/v1/stations/wwtp1-effluent/logger');
+        expect(res.status).toBe(200);
+        expect(res.body.logger).toMatchObject({ mn: MN, connected: true, packets: 2, last_packet_cn: '2061' });
+      }
+      for (const i of [a, b]) expect(fs.existsSync(path.join(i.dataDir, 'devices.db'))).toBe(false);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a report issued through one instance is served, byte for byte, by the other', async () => {
+    const issued = await call(a, 'POST', '/api/v1/reports/monthly/issues', {
+      period: '2026-11',
+      reason: '迟到数据 late data',
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.body).toMatchObject({ period: '2026-11', version: 1 });
+    expect((await call(b, 'GET', '/api/v1/reports/monthly/issues')).body.items).toMatchObject([{ version: 1 }]);
+    const fromA = await fetch(`${a.url}/api/v1/reports/monthly/issues/2026-11/1?format=pdf`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const fromB = await fetch(`${b.url}/api/v1/reports/monthly/issues/2026-11/1?format=pdf`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(fromB.status).toBe(200);
+    expect(Buffer.from(await fromB.arrayBuffer()).equals(Buffer.from(await fromA.arrayBuffer()))).toBe(true);
+    for (const i of [a, b]) expect(fs.existsSync(path.join(i.dataDir, 'reports.db'))).toBe(false);
   });
 });

@@ -88,7 +88,7 @@ function setup(name: string) {
     catalog: () => catalog,
     timeZone: TZ,
     now: () => clock.now,
-    lastIssue: (kind, period) => archive.latest(kind, period) ?? null,
+    lastIssue: (kind, period) => archive.latest(kind, period),
   });
   const { recipients } = reportRecipients(
     [
@@ -131,16 +131,16 @@ describe('the monthly report job', () => {
     expect(run?.outcome).toBe('ok');
     expect(run?.summary).toMatchObject({ period: '2024-05', issued: 1, queued: 3 });
 
-    const issue = s.archive.latest('monthly', '2024-05')!;
+    const issue = (await s.archive.latest('monthly', '2024-05'))!;
     expect(issue).toMatchObject({ version: 1, reason: 'scheduled', issued_by: 'system', lang: 'zh-CN' });
-    expect(s.archive.report('monthly', '2024-05', 1)!.sections.map((x) => x.id)).toEqual([
+    expect((await s.archive.report('monthly', '2024-05', 1))!.sections.map((x) => x.id)).toEqual([
       'inbound',
       'trib-section',
       'control',
       'outbound',
     ]);
     // The operator's own part is archived too, with its plant only.
-    expect(s.archive.report('monthly', '2024-05@op-a', 1)!.plants.map((p) => p.plant.id)).toEqual(['wwtp1']);
+    expect((await s.archive.report('monthly', '2024-05@op-a', 1))!.plants.map((p) => p.plant.id)).toEqual(['wwtp1']);
 
     const result = await s.outbox.dispatchDue();
     expect(result).toMatchObject({ delivered: 3, failed: 0, retried: 0 });
@@ -150,7 +150,7 @@ describe('the monthly report job', () => {
       'qingliu-monthly-2024-05-v1.pdf',
       'qingliu-monthly-2024-05-v1.xlsx',
     ]);
-    expect(toBureau.attachments[0]!.content.equals(s.archive.file('monthly', '2024-05', 1, 'pdf')!)).toBe(true);
+    expect(toBureau.attachments[0]!.content.equals((await s.archive.file('monthly', '2024-05', 1, 'pdf'))!)).toBe(true);
     expect(toBureau.attachments[0]!.content.subarray(0, 5).toString()).toBe('%PDF-');
     const toOperator = s.sent.find((m) => JSON.stringify(m.to).includes('op-a'))!;
     expect(toOperator.attachments[0]!.filename).toBe('qingliu-monthly-2024-05-op-a-v1.pdf');
@@ -164,7 +164,7 @@ describe('the monthly report job', () => {
     await s.scheduler(() => s.clock.now).tick(sh(2024, 6, 1, 7, 30));
     const again = await s.scheduler(() => s.clock.now).run('monthly-report', 'manual', sh(2024, 6, 3, 9, 0));
     expect(again.status === 'completed' && again.run.summary).toMatchObject({ issued: 0, already_issued: true });
-    expect(s.archive.list({ kind: 'monthly' }).filter((i) => i.period === '2024-05')).toHaveLength(1);
+    expect((await s.archive.list({ kind: 'monthly' })).filter((i) => i.period === '2024-05')).toHaveLength(1);
 
     // Down from 31 July to 2 August: at start-up the missed 1 August run catches up June and July, oldest first.
     s.clock.now = sh(2024, 8, 2, 10, 0);
@@ -172,20 +172,19 @@ describe('the monthly report job', () => {
     restarted.start();
     await restarted.whenIdle();
     await restarted.stop();
-    const periods = s.archive
-      .list({ kind: 'monthly' })
+    const periods = (await s.archive.list({ kind: 'monthly' }))
       .filter((i) => !i.period.includes('@'))
       .map((i) => i.period);
     expect(periods.sort()).toEqual(['2024-05', '2024-06', '2024-07']);
-    expect(s.archive.latest('monthly', '2024-07')!.reason).toBe('scheduled (caught up at start-up)');
+    expect((await s.archive.latest('monthly', '2024-07'))!.reason).toBe('scheduled (caught up at start-up)');
   });
 
   it('keeps issued reports immutable: a re-issue is a new version with its reason', async () => {
     const s = setup('immutable');
     await s.scheduler(() => s.clock.now).tick(sh(2024, 6, 1, 7, 30));
-    const v1 = s.archive.file('monthly', '2024-05', 1, 'pdf')!;
-    const report = s.archive.report('monthly', '2024-05', 1)!;
-    const v2 = s.archive.issue({
+    const v1 = (await s.archive.file('monthly', '2024-05', 1, 'pdf'))!;
+    const report = (await s.archive.report('monthly', '2024-05', 1))!;
+    const v2 = await s.archive.issue({
       kind: 'monthly',
       period: '2024-05',
       issuedAt: sh(2024, 6, 20),
@@ -197,8 +196,8 @@ describe('the monthly report job', () => {
       pdf: Buffer.from('y'),
     });
     expect(v2.version).toBe(2);
-    expect(s.archive.latest('monthly', '2024-05')!.reason).toBe('late data from the control section');
-    expect(s.archive.file('monthly', '2024-05', 1, 'pdf')!.equals(v1)).toBe(true);
+    expect((await s.archive.latest('monthly', '2024-05'))!.reason).toBe('late data from the control section');
+    expect((await s.archive.file('monthly', '2024-05', 1, 'pdf'))!.equals(v1)).toBe(true);
     const db = new Database(path.join(dir, 'immutable-reports.db'));
     expect(() => db.prepare("UPDATE report_issues SET reason = 'x' WHERE version = 1").run()).toThrow(/immutable/);
     expect(() => db.prepare('DELETE FROM report_issues').run()).toThrow(/never deleted/);
@@ -229,7 +228,9 @@ describe('issued reports over the API', () => {
     const pdf = await t.request('/api/v1/reports/monthly/issues/2024-05/1?format=pdf', { as: 'bureau' });
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(pdf.headers.get('cache-control')).toContain('immutable');
-    expect(Buffer.from(await pdf.arrayBuffer()).equals(s.archive.file('monthly', '2024-05', 1, 'pdf')!)).toBe(true);
+    expect(Buffer.from(await pdf.arrayBuffer()).equals((await s.archive.file('monthly', '2024-05', 1, 'pdf'))!)).toBe(
+      true,
+    );
     const json = await t.request('/api/v1/reports/monthly/issues/2024-05/1?format=json', { as: 'admin' });
     expect(((await json.json()) as { period: string }).period).toBe('2024-05');
     expect((await t.request('/api/v1/reports/monthly/issues/2024-05/2', { as: 'bureau' })).status).toBe(404);

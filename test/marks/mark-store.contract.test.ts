@@ -9,14 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.js';
-import { openPostgres, type Postgres } from '../../src/db/postgres.js';
 import type { MarkActor, NewMark } from '../../src/domain/data-marks.js';
-import { silentLogger } from '../../src/logger.js';
 import { MarkConflictError, MarkNotFoundError, type MarkStore } from '../../src/marks/mark-store.js';
 import { createPgMarkStore } from '../../src/marks/pg-mark-store.js';
 import { createSqliteMarkStore } from '../../src/marks/sqlite-mark-store.js';
-import { startPostgres, type Postgres as Server } from '../harness/postgres.js';
+import { pgDatabases } from '../harness/pg-databases.js';
+import { tempFiles } from '../harness/temp-files.js';
 
 interface Fresh {
   store: MarkStore;
@@ -34,26 +32,16 @@ interface Adapter {
 }
 
 const sqlite = (): Adapter => {
-  let dir: string;
-  let n = 0;
-  const open: { close(): unknown }[] = [];
+  const files = tempFiles('marks');
   return {
     name: 'SQLite',
-    async setup() {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-marks-contract-'));
-    },
+    setup: files.setup,
     async fresh() {
-      const d = path.join(dir, `s${++n}`);
-      const store = createSqliteMarkStore({ dataDir: d });
-      open.push(store);
-      const file = path.join(d, 'marks.db');
+      const file = files.next();
+      const open = () => files.keep(createSqliteMarkStore({ file }));
       return {
-        store,
-        other() {
-          const s = createSqliteMarkStore({ file });
-          open.push(s);
-          return s;
-        },
+        store: open(),
+        other: open,
         async raw(sql) {
           const db = new Database(file);
           try {
@@ -65,37 +53,20 @@ const sqlite = (): Adapter => {
         },
       };
     },
-    async teardown() {
-      for (const s of open) await s.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    teardown: files.teardown,
   };
 };
 
 const postgres = (): Adapter => {
-  let server: Server;
-  let n = 0;
-  const pools: Postgres[] = [];
-  const pool = (url: string) => {
-    const db = openPostgres({ url, logger: silentLogger(), max: 4 });
-    pools.push(db);
-    return db;
-  };
+  const databases = pgDatabases('marks');
   return {
     name: 'PostgreSQL',
-    async setup() {
-      server = await startPostgres();
-    },
+    setup: databases.setup,
     async fresh() {
-      const url = await server.createDatabase(`marks_${++n}`);
-      const db = pool(url);
-      await migrate(db, silentLogger());
-      return { store: createPgMarkStore(db), other: () => createPgMarkStore(pool(url)), raw: (sql) => db.query(sql) };
+      const { db, another } = await databases.fresh();
+      return { store: createPgMarkStore(db), other: () => createPgMarkStore(another()), raw: (sql) => db.query(sql) };
     },
-    async teardown() {
-      await Promise.all(pools.map((p) => p.close()));
-      await server?.dispose();
-    },
+    teardown: databases.teardown,
   };
 };
 

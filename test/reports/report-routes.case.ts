@@ -109,7 +109,7 @@ export function describeReportRoutes(
       });
     }, 120_000);
     afterAll(async () => {
-      archive?.close();
+      await archive?.close();
       await store?.stop();
     });
 
@@ -268,7 +268,7 @@ export function describeReportRoutes(
         expect(res.status, JSON.stringify(body)).toBe(400);
         expect(res.headers.get('content-type')).toContain('application/problem+json');
       }
-      expect(archive.list({ kind: 'monthly' })).toHaveLength(2);
+      expect(await archive.list({ kind: 'monthly' })).toHaveLength(2);
     }, 120_000);
   });
 }

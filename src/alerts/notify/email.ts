@@ -49,7 +49,7 @@ export function markdownToText(markdown: string): string {
 }
 
 /** Reads an issued report's file for an attachment (the report archive); undefined when it is not there. */
-export type AttachmentSource = (ref: ReportAttachment) => Buffer | undefined;
+export type AttachmentSource = (ref: ReportAttachment) => Promise<Buffer | undefined>;
 
 export function emailMessage(
   n: OutboxMessage,
@@ -80,12 +80,14 @@ export function createEmailChannel(options: {
       if (!options.mailer) throw new ChannelNotConfiguredError('e-mail channel: SMTP_URL is not configured');
       const files =
         notification.event === 'report'
-          ? notification.attachments.map((ref) => {
-              const content = options.attachments?.(ref);
-              // Issued reports are immutable, so a missing file will not appear later: give up on this e-mail.
-              if (!content) throw new DeliveryError(`report file ${ref.filename} is not in the report archive`, true);
-              return { filename: ref.filename, content, contentType: ref.contentType };
-            })
+          ? await Promise.all(
+              notification.attachments.map(async (ref) => {
+                const content = await options.attachments?.(ref);
+                // Issued reports are immutable, so a missing file will not appear later: give up on this e-mail.
+                if (!content) throw new DeliveryError(`report file ${ref.filename} is not in the report archive`, true);
+                return { filename: ref.filename, content, contentType: ref.contentType };
+              }),
+            )
           : undefined;
       try {
         await options.mailer.sendMail(emailMessage(notification, options.to, files));

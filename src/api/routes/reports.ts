@@ -148,11 +148,11 @@ function registerIssues(app: ApiApp, deps: ReportRouteDeps): void {
         ...problemResponses(401, 403, 429, 503),
       },
     }),
-    (c) => {
+    async (c) => {
       const principal = principalOf(c);
       if (!can(principal, 'reports:issues')) throw forbidden(principal, 'reports:issues');
       const q = c.req.valid('query');
-      const items = archiveOf(deps).list({
+      const items = await archiveOf(deps).list({
         kind: c.req.valid('param').kind,
         ...(q.period ? { period: q.period } : {}),
       });
@@ -203,13 +203,13 @@ function registerIssues(app: ApiApp, deps: ReportRouteDeps): void {
       const key = periodKey(period);
       const at = deps.now();
       // The language of the versions already issued, so that a re-issue reads like what the units received.
-      const lang = archive.latest(k, key)?.lang ?? c.get('lang');
+      const lang = (await archive.latest(k, key))?.lang ?? c.get('lang');
       const report = await serviceCall(c, () => deps.reports.build(period, { kind: 'all' }, { now: at }));
       const [xlsx, pdf] = await Promise.all([
         renderXlsx(report, lang),
         renderPdf(report, lang, deps.font ? { font: deps.font } : {}),
       ]);
-      const issue = archive.issue({
+      const issue = await archive.issue({
         kind: k,
         period: key,
         issuedAt: at,
@@ -245,7 +245,7 @@ function registerIssues(app: ApiApp, deps: ReportRouteDeps): void {
         ...problemResponses(401, 403, 404, 429, 503),
       },
     }),
-    (c) => {
+    async (c) => {
       const principal = principalOf(c);
       if (!can(principal, 'reports:issues')) throw forbidden(principal, 'reports:issues');
       const { kind: k, period, version } = c.req.valid('param');
@@ -260,11 +260,11 @@ function registerIssues(app: ApiApp, deps: ReportRouteDeps): void {
           ),
         });
       if (format === 'json') {
-        const report = archive.report(k, period, version);
+        const report = await archive.report(k, period, version);
         if (!report) throw notFound();
         return c.json(report, 200);
       }
-      const file = archive.file(k, period, version, format);
+      const file = await archive.file(k, period, version, format);
       if (!file) throw notFound();
       const name = `qingliu-${k}-${period.replace('@', '-')}-v${version}.${format}`;
       return new Response(new Uint8Array(file), {

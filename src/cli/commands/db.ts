@@ -7,7 +7,7 @@ import { parseCommandArgs, UsageError, wantsHelp, type CliIo, type Command } fro
 const HELP = `Usage: qingliu db <migrate|status> [--json]
 
 The PostgreSQL database of the control state (控制状态数据库: job runs, API keys, rate limits, data marks,
-alerts with their timelines and outbox).
+alerts with their timelines and outbox, HJ 212 device state, issued reports).
 Used only when DATABASE_URL is set (postgres://user:password@host:5432/qingliu); without it Qingliu keeps
 these in SQLite files in DATA_DIR and there is nothing to migrate.
 

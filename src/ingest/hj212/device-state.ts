@@ -1,12 +1,15 @@
 /**
  * Per-logger connection state and equipment records (issue 13 §5, §7): the gateway's DeviceEvents folded into a
  * state per MN, written to a DeviceStateStore that the API reads — perhaps in another process (ROLES). Packet
- * counters change at every packet, so states are written in batches (every `flushMs`); status and 2062 check
- * records are written as they come (they are rare and the record of what happened).
+ * counters change at every packet, so what changed is written in batches (every `flushMs`), as updates the store
+ * merges into the recorded state (device-state-merge.ts): several ingest instances behind a TCP load balancer
+ * share one state per logger. Status and 2062 check records are written as they come (they are rare and the
+ * record of what happened).
  */
 import type { Logger } from '../../logger.js';
 import type { DeviceDirectory, DeviceEvents, DuplicateOutcome, Hj212Protocol } from './contracts.js';
 import { checkResults } from './device-marks.js';
+import { applyUpdate, combineUpdates, emptyUpdate, type DeviceStateUpdate } from './device-state-merge.js';
 
 export interface DeviceState {
   mn: string;
@@ -18,6 +21,8 @@ export interface DeviceState {
   connected: boolean;
   /** Epoch ms of the current connection's start (or the last one's, when disconnected). */
   connectedSince: number | null;
+  /** The ingest instance (its MQTT client id) holding that connection; absent in states recorded before. */
+  instance?: string | null;
   remote: string | null;
   disconnectedAt: number | null;
   disconnectReason: string | null;
@@ -59,9 +64,16 @@ export interface DeviceRecord {
   fields: Record<string, string>;
 }
 
-/** The storage port: SQLite in DATA_DIR today (sqlite-device-state.ts), PostgreSQL later. */
+/** The most records one query returns. */
+export const DEVICE_RECORDS_MAX = 1000;
+
+/**
+ * The storage port: SQLite in DATA_DIR (sqlite-device-state.ts), PostgreSQL with DATABASE_URL (pg-device-state.ts),
+ * one contract (test/ingest/device-state.contract.test.ts).
+ */
 export interface DeviceStateStore {
-  saveStates(states: readonly DeviceState[]): Promise<void>;
+  /** Merges each update into its logger's recorded state (applyUpdate), atomically per call. */
+  apply(updates: readonly DeviceStateUpdate[]): Promise<void>;
   addRecord(record: DeviceRecord): Promise<void>;
   states(): Promise<DeviceState[]>;
   stateOfStation(stationId: string): Promise<DeviceState | undefined>;
@@ -94,11 +106,18 @@ export interface DeviceStateEventsOptions {
   flushMs?: number;
   /** Told once a status or check record is stored (sensor health reports the windows it changes). */
   recorded?: (record: DeviceRecord) => Promise<void>;
+  /** This ingest instance (its MQTT client id): whose connections its updates report. */
+  instance?: string;
+  /** When a connection recorded as this instance's was cut by its previous process's end (default: Date.now). */
+  now?: () => number;
 }
 
 export interface DeviceStateEvents extends Required<DeviceEvents> {
-  /** DataTime of the newest hourly record recorded for this MN, by this process or an earlier one. */
-  lastHourlyRecord(mn: string): number | undefined;
+  /**
+   * DataTime of the newest hourly record recorded for this MN, by this process, an earlier one or another ingest
+   * instance (read from the store, so gap fill after the logger moved between instances asks for the right hours).
+   */
+  lastHourlyRecord(mn: string): Promise<number | undefined>;
   /** Writes the changed states now. */
   flush(): Promise<void>;
   /** Flushes and stops the timer (the store stays open: its owner closes it). */
@@ -126,46 +145,67 @@ export function newDeviceState(mn: string, stationId: string, protocol: Hj212Pro
     lastCheckAt: null,
     lastCheckPassed: null,
     lastHourlyRecordAt: null,
+    instance: null,
   };
 }
 
-/** Loads the recorded states (counters continue across restarts), then keeps them current. */
+/**
+ * Loads the recorded states (counters continue across restarts), then sends what it sees as updates. A connection
+ * recorded as this instance's was cut by its previous process's end; another instance's connections are left alone.
+ */
 export async function createDeviceStateEvents(options: DeviceStateEventsOptions): Promise<DeviceStateEvents> {
   const { store, directory } = options;
+  const instance = options.instance ?? 'local';
   const log = options.logger.child({ component: 'hj212-devices' });
+  /** This instance's view: the recorded states as loaded, with what it saw since. */
   const states = new Map<string, DeviceState>();
-  for (const s of await store.states()) {
-    // A connection recorded as open was cut by the previous process's end.
-    states.set(s.mn, s.connected ? { ...s, connected: false, disconnectReason: 'restart' } : s);
-  }
-  const dirty = new Set<string>();
+  /** What it saw and has not written yet, per MN. */
+  const pending = new Map<string, DeviceStateUpdate>();
 
-  function stateOf(mn: string): DeviceState | undefined {
-    let state = states.get(mn);
-    const device = directory.byMn(mn);
-    if (!device) return state;
-    if (!state || state.stationId !== device.stationId || state.protocol !== device.protocol) {
-      state = {
-        ...(state ?? newDeviceState(mn, device.stationId, device.protocol)),
-        stationId: device.stationId,
-        protocol: device.protocol,
-      };
-      states.set(mn, state);
+  const note = (u: DeviceStateUpdate) => {
+    const before = pending.get(u.mn);
+    pending.set(u.mn, before ? combineUpdates(before, u) : u);
+    states.set(u.mn, applyUpdate(states.get(u.mn), u));
+  };
+
+  const restartedAt = (options.now ?? Date.now)();
+  // Without the recorded states (the database does not answer yet) the updates still merge correctly; only this
+  // instance's connections cut by its restart stay shown as open until their loggers reconnect.
+  const recorded = await store.states().catch((err: unknown) => {
+    log.warn({ err }, 'could not read the loggers’ recorded state; recording what comes');
+    return [];
+  });
+  for (const s of recorded) {
+    states.set(s.mn, s);
+    // A state without an instance was recorded before they were named, by the one instance there was.
+    if (s.connected && (s.instance == null || s.instance === instance) && s.connectedSince !== null) {
+      note({
+        ...emptyUpdate(s.mn, s.stationId, s.protocol, instance),
+        connection: { since: s.connectedSince, remote: s.remote ?? '', closedAt: restartedAt, reason: 'restart' },
+      });
     }
-    dirty.add(mn);
-    return state;
+  }
+
+  /** An empty update of a catalog logger (undefined for an MN the catalog does not know). */
+  function updateOf(mn: string): DeviceStateUpdate | undefined {
+    const device = directory.byMn(mn);
+    return device ? emptyUpdate(mn, device.stationId, device.protocol, instance) : undefined;
   }
 
   let flushing: Promise<void> = Promise.resolve();
   function flush(): Promise<void> {
     flushing = flushing.then(async () => {
-      if (dirty.size === 0) return;
-      const changed = [...dirty].flatMap((mn) => (states.has(mn) ? [{ ...states.get(mn)! }] : []));
-      dirty.clear();
+      if (pending.size === 0) return;
+      const changed = [...pending.values()];
+      pending.clear();
       try {
-        await store.saveStates(changed);
+        await store.apply(changed);
       } catch (err) {
-        for (const s of changed) dirty.add(s.mn);
+        // Kept, and combined with what comes meanwhile: counts are never lost nor counted twice.
+        for (const u of changed) {
+          const meanwhile = pending.get(u.mn);
+          pending.set(u.mn, meanwhile ? combineUpdates(u, meanwhile) : u);
+        }
         log.warn({ err }, 'could not record the loggers’ state; retrying');
       }
     });
@@ -179,22 +219,15 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
     at: number,
     cn: string,
     fields: Readonly<Record<string, string>>,
-    state: DeviceState,
+    u: DeviceStateUpdate,
   ): Promise<void> {
     const check = cn === '2062';
     const outcome = check ? checkOutcome(fields) : { passed: null, failed: [] };
-    if (check) {
-      state.lastCheckAt = at;
-      state.lastCheckPassed = outcome.passed;
-      if (outcome.passed === false)
-        log.warn({ mn, station: state.stationId, failed: outcome.failed }, 'standard-sample check (2062) failed');
-    } else {
-      state.statusRecords++;
-      state.lastStatusAt = at;
-    }
+    if (check && outcome.passed === false)
+      log.warn({ mn, station: u.stationId, failed: outcome.failed }, 'standard-sample check (2062) failed');
     const rec: DeviceRecord = {
       mn,
-      stationId: state.stationId,
+      stationId: u.stationId,
       at,
       cn,
       kind: check ? 'check' : 'status',
@@ -208,6 +241,8 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
       log.warn({ err, mn, cn }, 'could not record a device status; not answered, the logger resends');
       throw err;
     }
+    // Counted once stored: a record the logger resends after a failure is counted once.
+    note(check ? { ...u, lastCheck: { at, passed: outcome.passed } } : { ...u, statusRecords: 1, lastStatusAt: at });
     try {
       await options.recorded?.(rec);
     } catch (err) {
@@ -215,46 +250,58 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
     }
   }
 
+  /** This instance's open connections: when each started (a disconnection names the connection it ends). */
+  const open = new Map<string, { since: number; remote: string }>();
+
   return {
     connected(mn, at, remote) {
-      const s = stateOf(mn);
-      if (!s) return;
-      Object.assign(s, { connected: true, connectedSince: at, remote, disconnectedAt: null, disconnectReason: null });
+      const u = updateOf(mn);
+      if (!u) return;
+      open.set(mn, { since: at, remote });
+      note({ ...u, connection: { since: at, remote, closedAt: null, reason: null } });
     },
     disconnected(mn, at, reason) {
-      const s = stateOf(mn);
-      if (!s) return;
-      Object.assign(s, { connected: false, disconnectedAt: at, disconnectReason: reason });
+      const u = updateOf(mn);
+      const c = open.get(mn);
+      if (!u || !c) return;
+      open.delete(mn);
+      note({ ...u, connection: { ...c, closedAt: at, reason } });
     },
     packet(mn, at, cn, protocolSeen) {
-      const s = stateOf(mn);
-      if (!s) return;
-      s.packets++;
-      s.lastPacketAt = at;
-      s.lastPacketCn = cn;
-      s.protocolSeen = protocolSeen;
+      const u = updateOf(mn);
+      if (u) note({ ...u, packets: 1, lastPacket: { at, cn, protocolSeen } });
     },
     heartbeat(mn, at) {
-      const s = stateOf(mn);
-      if (!s) return;
-      s.heartbeats++;
-      s.lastHeartbeatAt = at;
+      const u = updateOf(mn);
+      if (u) note({ ...u, heartbeats: 1, lastHeartbeatAt: at });
     },
     async status(mn, at, cn, fields) {
-      const s = stateOf(mn);
-      if (s) await record(mn, at, cn, fields, s);
+      const u = updateOf(mn);
+      if (u) await record(mn, at, cn, fields, u);
     },
     hourlyRecord(mn, ts) {
-      const s = stateOf(mn);
-      if (s && ts > (s.lastHourlyRecordAt ?? -Infinity)) s.lastHourlyRecordAt = ts;
+      const u = updateOf(mn);
+      if (u) note({ ...u, lastHourlyRecordAt: ts });
+    },
+    async lastHourlyRecord(mn) {
+      const mine = states.get(mn)?.lastHourlyRecordAt ?? undefined;
+      const device = directory.byMn(mn);
+      if (!device) return mine;
+      // The logger may have reported through another ingest instance since this one loaded the states.
+      const recorded = await store.stateOfStation(device.stationId).catch((err: unknown) => {
+        log.warn(
+          { err, mn },
+          'could not read the logger’s recorded state; gap fill starts from what this instance saw',
+        );
+        return undefined;
+      });
+      const theirs = recorded?.mn === mn ? (recorded.lastHourlyRecordAt ?? undefined) : undefined;
+      return mine === undefined ? theirs : theirs === undefined ? mine : Math.max(mine, theirs);
     },
     duplicate(mn, at, remote, outcome) {
-      const s = stateOf(mn);
-      if (!s) return;
-      s.duplicateConnections = (s.duplicateConnections ?? 0) + 1;
-      s.lastDuplicate = { at, remote, outcome };
+      const u = updateOf(mn);
+      if (u) note({ ...u, duplicateConnections: 1, lastDuplicate: { at, remote, outcome } });
     },
-    lastHourlyRecord: (mn) => states.get(mn)?.lastHourlyRecordAt ?? undefined,
     flush,
     async stop() {
       clearInterval(timer);

@@ -1,6 +1,7 @@
 /**
  * The HJ 212 gateway as an ingest source (ingest-source.ts): the catalog's loggers, the sink on the shared
- * pipeline, the device state in DATA_DIR and the TCP server, started and stopped with the ingester.
+ * pipeline, the device state (DATA_DIR, or PostgreSQL with DATABASE_URL) and the TCP server, started and stopped
+ * with the ingester.
  */
 import type { Registry } from 'prom-client';
 import type { Catalog } from '../../catalog/catalog.js';
@@ -12,7 +13,7 @@ import type { WindowTouches } from '../../alerts/window-touches.js';
 import { zone as zoneOf } from '../../domain/time-window.js';
 import { cachedZone } from './data-time.js';
 import { touchedByRecord } from './device-marks.js';
-import { createDeviceStateEvents, type DeviceStateEvents } from './device-state.js';
+import { createDeviceStateEvents, type DeviceStateEvents, type DeviceStateStore } from './device-state.js';
 import { createHj212Metrics } from './metrics.js';
 import { createPipelineSink } from './pipeline-sink.js';
 import { createHj212Server, type Hj212Server } from './server.js';
@@ -26,6 +27,10 @@ export interface Hj212SourceOptions {
   host: string;
   timeZone: string;
   dataDir: string;
+  /** Where the loggers' state is kept (default: DATA_DIR/devices.db); PostgreSQL's with DATABASE_URL. */
+  deviceStates?: () => DeviceStateStore;
+  /** This ingest instance, whose connections its state updates report (its MQTT client id). */
+  instance?: string;
   registry: Registry;
   logger: Logger;
   now: () => number;
@@ -51,7 +56,7 @@ export function createHj212Source(options: Hj212SourceOptions): Hj212Source {
   const factory: IngestSourceFactory = (pipeline) => {
     let server: Hj212Server | undefined;
     let events: DeviceStateEvents | undefined;
-    const stateStore = createSqliteDeviceStateStore(deviceStateFile(options.dataDir));
+    const stateStore = options.deviceStates?.() ?? createSqliteDeviceStateStore(deviceStateFile(options.dataDir));
     return {
       name: 'hj212',
       async start() {
@@ -61,6 +66,8 @@ export function createHj212Source(options: Hj212SourceOptions): Hj212Source {
           store: stateStore,
           directory: devices,
           logger: options.logger,
+          now: options.now,
+          ...(options.instance !== undefined && { instance: options.instance }),
           // A failed check or an instrument out of service changes readings already judged: judge them again.
           ...(touches && {
             recorded: async (record) => {

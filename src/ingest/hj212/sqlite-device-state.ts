@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { openSqliteFile } from '../../db/sqlite-file.js';
-import type { DeviceRecord, DeviceState, DeviceStateStore } from './device-state.js';
+import { DEVICE_RECORDS_MAX, type DeviceRecord, type DeviceState, type DeviceStateStore } from './device-state.js';
+import { applyUpdate, type DeviceStateUpdate } from './device-state-merge.js';
 
 const SCHEMA_VERSION = 1;
 
@@ -28,8 +29,6 @@ CREATE TABLE IF NOT EXISTS device_records (
 );
 CREATE INDEX IF NOT EXISTS device_records_by_station ON device_records (station, at, id);
 `;
-
-const RECORDS_MAX = 1000;
 
 interface RecordRow {
   mn: string;
@@ -70,6 +69,7 @@ export function createSqliteDeviceStateStore(file: string): DeviceStateStore {
        ON CONFLICT (mn) DO UPDATE SET station = excluded.station, state = excluded.state`,
     ),
     all: db.prepare<[], { state: string }>('SELECT state FROM device_state ORDER BY mn'),
+    one: db.prepare<[string], { state: string }>('SELECT state FROM device_state WHERE mn = ?'),
     byStation: db.prepare<[string], { state: string }>(
       'SELECT state FROM device_state WHERE station = ? ORDER BY mn LIMIT 1',
     ),
@@ -85,14 +85,19 @@ export function createSqliteDeviceStateStore(file: string): DeviceStateStore {
        WHERE station IN (SELECT value FROM json_each(?)) AND at >= ? AND at < ? ORDER BY at, id`,
     ),
   };
-  const saveAll = db.transaction((states: readonly DeviceState[]) => {
-    for (const s of states) stmt.save.run(s.mn, s.stationId, JSON.stringify(s));
+  // A write transaction (IMMEDIATE): another process's updates wait, and each merges into what the other wrote.
+  const applyAll = db.transaction((updates: readonly DeviceStateUpdate[]) => {
+    for (const u of updates) {
+      const row = stmt.one.get(u.mn);
+      const s = applyUpdate(row ? (JSON.parse(row.state) as DeviceState) : undefined, u);
+      stmt.save.run(s.mn, s.stationId, JSON.stringify(s));
+    }
   });
   let closed = false;
   // better-sqlite3 is synchronous; the port is async for the PostgreSQL adapter to come.
   return {
-    async saveStates(states) {
-      saveAll(states);
+    async apply(updates) {
+      applyAll.immediate(updates);
     },
     async addRecord(r) {
       stmt.add.run(
@@ -114,7 +119,7 @@ export function createSqliteDeviceStateStore(file: string): DeviceStateStore {
       return row ? (JSON.parse(row.state) as DeviceState) : undefined;
     },
     async records(q) {
-      const limit = Math.min(Math.max(Math.trunc(q.limit ?? 100), 1), RECORDS_MAX);
+      const limit = Math.min(Math.max(Math.trunc(q.limit ?? 100), 1), DEVICE_RECORDS_MAX);
       return stmt.records.all(q.stationId, q.from ?? 0, q.to ?? Number.MAX_SAFE_INTEGER, limit).map(toRecord);
     },
     async recordsBetween(q) {
