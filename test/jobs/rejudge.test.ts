@@ -149,7 +149,7 @@ describe('re-judging touched windows', () => {
     expect(detail.timeline.map((t) => t.kind)).toEqual(['opened', ...Array(7).fill('rejudged'), 'resolved']);
     expect(detail.timeline[4]!.data).toMatchObject({ count: { from: 3, to: 2 } });
     expect(detail.timeline[3]!.data).toMatchObject({ from: 'violation', to: 'insufficient', cause: 'mark' });
-    expect(detail.timeline.at(-1)!.data).toMatchObject({ reason: 'data_corrected', cause: 'late_data' });
+    expect(detail.timeline.at(-1)!.data).toMatchObject({ reason: 'data_corrected', cause: 'flag_correction' });
     await deliver();
     const resolved = unitRequests().filter((n) => n.event === 'resolved');
     expect(resolved).toHaveLength(1);
@@ -202,6 +202,11 @@ describe('re-judging touched windows', () => {
     expect(detail.timeline.filter((t) => t.kind === 'rejudged').map((t) => t.data)).toContainEqual(
       expect.objectContaining({ severity: { from: 'critical', to: 'warning' }, count: { from: 2, to: 1 } }),
     );
+    // The store saw the flag change: the window's new verdict names the cause.
+    expect((await jr.rig.store.verdictHistory('section_compliance', 'out-1', T0, T0 + W)).at(-1)).toMatchObject({
+      outcome: 'insufficient',
+      cause: 'flag_correction',
+    });
   });
 
   it('recomputes the compliant streak when a correction takes away the violation that reset it', async () => {
