@@ -26,11 +26,13 @@ import { settingsForStation, type AlertSettings } from './settings.js';
 import {
   audienceOf,
   RULE_CATEGORY,
+  severityRank,
   SYSTEM_ACTOR,
   type Alert,
   type Detection,
   type RuleId,
   type RuleOutcome,
+  type Severity,
   type Transition,
 } from './types.js';
 import { spanReadings } from './span-readings.js';
@@ -383,26 +385,12 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           alert = await tx.updateAlert(current!.id, { compliantStreak: decision.compliantStreak, updatedAt: at });
           break;
         case 'resolve': {
-          const reason = `${decision.compliantStreak} consecutive compliant windows`;
-          alert = await tx.updateAlert(current!.id, {
-            state: 'resolved',
+          const resolved = await resolveBySystem(tx, current!, at, events, {
+            reason: `${decision.compliantStreak} consecutive compliant windows`,
             compliantStreak: decision.compliantStreak,
-            resolvedBy: SYSTEM_ACTOR,
-            resolvedAt: at,
-            resolveReason: reason,
-            updatedAt: at,
           });
-          await tx.appendTransition({
-            alertId: alert.id,
-            kind: 'resolved',
-            at,
-            actor: SYSTEM_ACTOR,
-            fromState: current!.state,
-            toState: 'resolved',
-            note: reason,
-          });
-          queued += await queue(tx, 'resolved', alert, notifiedUnits(alert));
-          events.push({ type: 'resolved', alert, at });
+          alert = resolved.alert;
+          queued += resolved.queued;
           break;
         }
         case 'none':
@@ -529,15 +517,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
             ...(newest ? { latest: finding! } : {}),
             updatedAt: at,
           });
-          await tx.appendTransition({
-            alertId: alert.id,
-            kind: 'rejudged',
-            at,
-            actor: SYSTEM_ACTOR,
-            fromState: alert.state,
-            toState: alert.state,
-            data: note,
-          });
+          await rejudgedOnTimeline(tx, alert, at, note);
           queued += await updated(tx, alert, decision.severityRaised ? current.severity : undefined, at, events, {
             ...window,
             cause: input.cause,
@@ -546,41 +526,22 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
         }
         case 'withdraw': {
           const current = (await tx.get(decision.alertId))!;
-          await tx.appendTransition({
-            alertId: current.id,
-            kind: 'rejudged',
-            at,
-            actor: SYSTEM_ACTOR,
-            fromState: current.state,
-            toState: current.state,
-            data: note,
-          });
+          await rejudgedOnTimeline(tx, current, at, note);
           alert = current;
           if (decision.resolve) {
-            alert = await tx.updateAlert(current.id, {
-              state: 'resolved',
-              resolvedBy: SYSTEM_ACTOR,
-              resolvedAt: at,
-              resolveReason: DATA_CORRECTED,
-              updatedAt: at,
-            });
-            await tx.appendTransition({
-              alertId: alert.id,
-              kind: 'resolved',
-              at,
-              actor: SYSTEM_ACTOR,
-              fromState: current.state,
-              toState: 'resolved',
-              note: DATA_CORRECTED,
-              data: { reason: 'data_corrected', ...window, cause: input.cause },
-            });
-            queued += await queue(tx, 'resolved', alert, notifiedUnits(alert));
-            events.push({ type: 'resolved', alert, at });
+            const resolved = await resolveCorrected(tx, current, at, events, { ...window, cause: input.cause });
+            alert = resolved.alert;
+            queued += resolved.queued;
           }
           break;
         }
         case 'record':
           break;
+      }
+      if (alert && alert.state !== 'resolved' && (decision.action === 'count' || decision.action === 'withdraw')) {
+        const settled = await settleAlert(tx, alert, input, outcome, settings.hysteresisWindows, at, events);
+        alert = settled.alert;
+        queued += settled.queued;
       }
       const alertId =
         decision.action === 'record'
@@ -605,6 +566,117 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     batch.queued += queued;
     return result;
   }
+
+  /**
+   * After a window of an active alert was re-judged, the alert follows its windows as they are now: its severity is
+   * the worst of the windows still violating (a correction that removes part of a violation lowers it), its count
+   * theirs, and its compliant streak what the windows judged after the last of them say (lifecycle.ts hysteresis;
+   * when they already make the streak, it is resolved "data corrected"). Inside the batch's transaction.
+   */
+  async function settleAlert(
+    tx: AlertStoreOps,
+    alert: Alert,
+    input: RejudgeInput,
+    outcome: RuleOutcome,
+    hysteresisWindows: number,
+    at: number,
+    events: AlertEvent[],
+  ): Promise<{ alert: Alert; queued: number }> {
+    // This window's new verdict is recorded after this: count it as it is now.
+    const windows = (await tx.violatingWindows(alert.id)).filter((w) => w.start !== input.start || w.end !== input.end);
+    if (outcome.kind === 'violation')
+      windows.push({ start: input.start, end: input.end, severity: outcome.finding.severity });
+    if (windows.length === 0) return { alert, queued: 0 };
+    const known = windows.every((w) => w.severity !== null); // windows judged before schema 2 have none
+    const worst = windows.reduce<Severity>(
+      (a, w) => (w.severity !== null && severityRank(w.severity) > severityRank(a) ? w.severity : a),
+      'info',
+    );
+    const last = Math.max(...windows.map((w) => w.start));
+    const later = (await tx.verdictsAfter(alert.rule, alert.stationId, last)).map((v) =>
+      v.start === input.start && v.end === input.end ? { ...v, outcome: outcome.kind } : v,
+    );
+    const replay = replayLaterWindows(later, hysteresisWindows);
+    const lowered = known && severityRank(worst) < severityRank(alert.severity);
+    const changes = {
+      ...(lowered ? { severity: worst } : {}),
+      ...(windows.length < alert.count ? { count: windows.length } : {}),
+      ...(replay.compliantStreak !== alert.compliantStreak ? { compliantStreak: replay.compliantStreak } : {}),
+    };
+    let settled = alert;
+    if (Object.keys(changes).length > 0) {
+      settled = await tx.updateAlert(alert.id, { ...changes, updatedAt: at });
+      await rejudgedOnTimeline(tx, alert, at, {
+        windowStart: input.start,
+        windowEnd: input.end,
+        cause: input.cause,
+        ...(lowered ? { severity: { from: alert.severity, to: worst } } : {}),
+        ...(changes.count !== undefined ? { count: { from: alert.count, to: changes.count } } : {}),
+        ...(changes.compliantStreak !== undefined
+          ? { compliantStreak: { from: alert.compliantStreak, to: changes.compliantStreak } }
+          : {}),
+      });
+      events.push({ type: 'updated', alert: settled, at });
+    }
+    if (!replay.resolved) return { alert: settled, queued: 0 };
+    return resolveCorrected(tx, settled, at, events, { compliantStreak: replay.compliantStreak, cause: input.cause });
+  }
+
+  /** A `rejudged` row on the alert's timeline: which window, the verdict before and after, what changed. */
+  async function rejudgedOnTimeline(tx: AlertStoreOps, alert: Alert, at: number, data: Record<string, unknown>) {
+    await tx.appendTransition({
+      alertId: alert.id,
+      kind: 'rejudged',
+      at,
+      actor: SYSTEM_ACTOR,
+      fromState: alert.state,
+      toState: alert.state,
+      data,
+    });
+  }
+
+  /**
+   * Resolves an alert by the system — after enough compliant windows, or "data corrected" (数据已更正) — and queues
+   * the notification; inside a transaction.
+   */
+  async function resolveBySystem(
+    tx: AlertStoreOps,
+    current: Alert,
+    at: number,
+    events: AlertEvent[],
+    how: { reason: string; compliantStreak?: number; data?: Record<string, unknown> },
+  ): Promise<{ alert: Alert; queued: number }> {
+    const alert = await tx.updateAlert(current.id, {
+      state: 'resolved',
+      ...(how.compliantStreak !== undefined ? { compliantStreak: how.compliantStreak } : {}),
+      resolvedBy: SYSTEM_ACTOR,
+      resolvedAt: at,
+      resolveReason: how.reason,
+      updatedAt: at,
+    });
+    await tx.appendTransition({
+      alertId: alert.id,
+      kind: 'resolved',
+      at,
+      actor: SYSTEM_ACTOR,
+      fromState: current.state,
+      toState: 'resolved',
+      note: how.reason,
+      ...(how.data ? { data: how.data } : {}),
+    });
+    events.push({ type: 'resolved', alert, at });
+    return { alert, queued: await queue(tx, 'resolved', alert, notifiedUnits(alert)) };
+  }
+
+  /** Resolves an alert "data corrected" (数据已更正): none of its windows violates any more. */
+  const resolveCorrected = (
+    tx: AlertStoreOps,
+    current: Alert,
+    at: number,
+    events: AlertEvent[],
+    data: Record<string, unknown>,
+  ) =>
+    resolveBySystem(tx, current, at, events, { reason: DATA_CORRECTED, data: { reason: 'data_corrected', ...data } });
 
   type RejudgePair = Parameters<AlertService['rejudgeWindows']>[0][number];
   type Judged = { judged: { input: RejudgeInput; outcome: RuleOutcome }[]; results: (RejudgeResult | undefined)[] };

@@ -59,19 +59,27 @@ const DETECTION: Record<Detection, Text> = {
   catch_up: { 'zh-CN': '在停机后补评时发现', en: 'during catch-up after downtime' },
 };
 
-/** "detected 13 h after the window closed, from back-filled data" (窗口结束13小时后根据补传数据发现). */
+/**
+ * "detected 13 h after the window closed, from back-filled data" (窗口结束13小时后根据补传数据发现), for an alert
+ * found late; undefined for one found on time. The digest names its alerts with it.
+ */
+export function lateDetection(alert: Pick<Alert, 'detection' | 'detectedAt' | 'windowEnd'>, lang: Lang) {
+  if (!alert.detection) return undefined;
+  const after = formatDurationText(Math.max(0, alert.detectedAt - alert.windowEnd), lang);
+  const how = DETECTION[alert.detection][lang];
+  return lang === 'en' ? `detected ${after} after the window closed, ${how}` : `窗口结束${after}后${how}`;
+}
+
+/** The message line: when it was detected, and how late. */
 export function detectionLine(
   alert: Pick<Alert, 'detection' | 'detectedAt' | 'windowEnd'>,
   lang: Lang,
   timeZone: string,
 ) {
-  if (!alert.detection) return undefined;
-  const after = formatDurationText(Math.max(0, alert.detectedAt - alert.windowEnd), lang);
-  const how = DETECTION[alert.detection][lang];
+  const late = lateDetection(alert, lang);
+  if (!late) return undefined;
   const at = formatTime(alert.detectedAt, timeZone);
-  return lang === 'en'
-    ? `- Detected: ${at}, ${after} after the window closed, ${how}`
-    : `- 发现时间：${at}（窗口结束${after}后${how}）`;
+  return lang === 'en' ? `- Detected: ${at}, ${late.replace(/^detected /, '')}` : `- 发现时间：${at}（${late}）`;
 }
 
 /** A resolve reason in the message's language (the system's own reasons are stored in English). */
@@ -225,7 +233,8 @@ export function renderMessage(input: MessageInput): { title: string; text: strin
     lines.push(
       `- ${label(lang, '告警时段', 'Alert period')}${formatTime(alert.windowStart, input.timeZone)} – ${formatTime(alert.windowEnd, input.timeZone)}`,
     );
-  const detected = event === 'opened' ? detectionLine(alert, lang, input.timeZone) : undefined;
+  // The units an escalation reaches hear of the alert for the first time: they are told it was found late too.
+  const detected = event === 'opened' || event === 'escalated' ? detectionLine(alert, lang, input.timeZone) : undefined;
   if (detected) lines.push(detected);
   if (alert.count > 1)
     lines.push(

@@ -2,7 +2,7 @@
  * The words of the daily digest: markdown for the robots and e-mail (zh-CN by default, English on request, domain
  * terms keep their Chinese name), and the structured JSON that webhook and MQTT receivers get as `digest`.
  */
-import { className, formatTime, parameterName, RULE_TITLE } from '../alerts/messages.js';
+import { className, formatTime, lateDetection, parameterName, RULE_TITLE } from '../alerts/messages.js';
 import type { Lang } from '../alerts/notification.js';
 import type { FindingItem, Severity } from '../alerts/types.js';
 import { parameter } from '../domain/parameters.js';
@@ -225,10 +225,12 @@ export function renderDigest(
     lines.push(en ? `- By age: ${ages.join(', ')}` : `- 按持续时间：${ages.join('；')}`);
     for (const a of open.oldest) {
       const state = a.state === 'acknowledged' ? (en ? 'acknowledged' : '已确认') : en ? 'not acknowledged' : '未确认';
+      const late = lateDetection(a, lang);
       lines.push(
-        en
+        (en
           ? `- #${a.id} [${t(SEVERITY[a.severity], lang)}] ${RULE_TITLE[a.rule].en} · ${a.stationName.en} · open ${formatAge(a.ageMs, lang)} · ${state}`
-          : `- #${a.id}【${t(SEVERITY[a.severity], lang)}】${RULE_TITLE[a.rule]['zh-CN']} · ${a.stationName.zh} · 已持续${formatAge(a.ageMs, lang)} · ${state}`,
+          : `- #${a.id}【${t(SEVERITY[a.severity], lang)}】${RULE_TITLE[a.rule]['zh-CN']} · ${a.stationName.zh} · 已持续${formatAge(a.ageMs, lang)} · ${state}`) +
+          (late ? ` · ${late}` : ''),
       );
     }
   }
@@ -296,6 +298,10 @@ export function digestToJson(report: DigestReport): Record<string, unknown> {
         station_name: a.stationName,
         opened_at: iso(a.openedAt),
         age_hours: Math.round((a.ageMs / 3_600_000) * 10) / 10,
+        window_start: iso(a.windowStart),
+        window_end: iso(a.windowEnd),
+        detected_at: iso(a.detectedAt),
+        detection: a.detection,
       })),
     },
   };

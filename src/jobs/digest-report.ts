@@ -12,7 +12,7 @@ import { limitSide, sectionParameters } from '../alerts/rules/section-compliance
 import { classRank, type Standards, type Values } from '../alerts/rules/standards-port.js';
 import { expectedCount, requiredCount, splitBySufficiency } from '../alerts/rules/window-means.js';
 import { settingsForStation, type AlertSettings } from '../alerts/settings.js';
-import type { AlertState, FindingItem, RuleId, SectionClass, Severity, WaterClass } from '../alerts/types.js';
+import type { Alert, AlertState, FindingItem, RuleId, SectionClass, Severity, WaterClass } from '../alerts/types.js';
 import { windowMeans, type WindowReadings } from '../alerts/window-data.js';
 import type { ParameterCode } from '../domain/parameters.js';
 import { localTimeToUtc, toLocalTime } from '../domain/time-window.js';
@@ -67,6 +67,11 @@ export interface OpenAlertLine {
   stationName: LocalizedName;
   openedAt: number;
   ageMs: number;
+  /** The time the alert is about, and when and why it was found after its window closed (null: on time). */
+  windowStart: number;
+  windowEnd: number;
+  detectedAt: number;
+  detection: Alert['detection'];
 }
 
 export interface OpenAlerts {
@@ -297,6 +302,10 @@ async function openAlerts(deps: DigestReportDeps, now: number): Promise<OpenAler
     stationName: deps.catalog.station(a.stationId)?.name ?? { zh: a.stationId, en: a.stationId },
     openedAt: a.openedAt,
     ageMs: Math.max(0, now - a.openedAt),
+    windowStart: a.windowStart,
+    windowEnd: a.windowEnd,
+    detectedAt: a.detectedAt,
+    detection: a.detection,
   }));
   for (const line of lines) {
     bySeverity[line.severity] += 1;

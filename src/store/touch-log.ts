@@ -40,21 +40,37 @@ class LateHours {
     if (!hours) this.byStation.set(stationId, (hours = new Set()));
     hours.add(hourStart(ts));
   }
-  touches(at: number): WindowTouch[] {
+  touches(at: number, cause: WindowTouch['cause'] = 'late_data'): WindowTouch[] {
     const out: WindowTouch[] = [];
     for (const [stationId, hours] of this.byStation) {
-      for (const [from, to] of hourRanges([...hours])) out.push({ stationId, from, to, cause: 'late_data', at });
+      for (const [from, to] of hourRanges([...hours])) out.push({ stationId, from, to, cause, at });
     }
     return out;
   }
 }
 
-/** The touches a write of these readings makes at `now` (none in steady state: readings arrive on time). */
-export function lateTouches(readings: readonly Reading[], now: number, evalDelayMs: number): WindowTouch[] {
+/**
+ * The touches a write of these readings makes at `now` (none in steady state: readings arrive on time). A store that
+ * can tell cheaply which late readings re-send a stored one with another flag (`flagChanged`, asked only of late
+ * readings) records their hours as `flag_correction`, the others as `late_data`.
+ */
+export function lateTouches(
+  readings: readonly Reading[],
+  now: number,
+  evalDelayMs: number,
+  flagChanged?: (reading: Reading) => boolean,
+): WindowTouch[] {
   const cutoff = lateCutoff(now, evalDelayMs);
   const late = new LateHours();
-  for (const r of readings) if (r.ts < cutoff) late.add(r.stationId, r.ts);
-  return late.touches(now);
+  const corrected = new LateHours();
+  for (const r of readings) {
+    if (r.ts >= cutoff) continue;
+    if (flagChanged?.(r)) corrected.add(r.stationId, r.ts);
+    else late.add(r.stationId, r.ts);
+  }
+  // An hour with a corrected flag is a correction, whatever else arrived late in it.
+  for (const [stationId, hours] of corrected.byStation) for (const h of hours) late.byStation.get(stationId)?.delete(h);
+  return [...late.touches(now), ...corrected.touches(now, 'flag_correction')];
 }
 
 /** The same for a batch in the spool's line form (store/encoded-readings.ts), without decoding it. */

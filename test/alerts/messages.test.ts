@@ -55,6 +55,22 @@ describe('notification messages', () => {
     expect(resolved.text).toContain('累计3个时段');
   });
 
+  it('say an alert was found late, from what, when opened and when escalated (the new unit hears of it then)', () => {
+    const late = sampleAlert({ detection: 'late_data', detectedAt: T0 + 4 * HOUR + 13 * HOUR, escalationLevel: 1 });
+    const escalation = { unitName: { zh: '市生态环境局', en: 'City bureau' }, unacknowledgedMs: 30 * 60_000 };
+    for (const event of ['opened', 'escalated'] as const) {
+      expect(render(late, 'zh-CN', event).text).toContain(
+        '- 发现时间：2026-11-28 17:00（窗口结束13小时后根据补传数据发现）',
+      );
+      expect(
+        renderMessage({ event, alert: late, station, lang: 'en', timeZone: 'Asia/Shanghai', escalation }).text,
+      ).toContain('- Detected: 2026-11-28 17:00, 13 h after the window closed, from back-filled data');
+    }
+    // Found on time: no such line; a resolution does not repeat it.
+    expect(render(sampleAlert(), 'zh-CN', 'escalated').text).not.toContain('发现时间');
+    expect(render({ ...late, state: 'resolved' }, 'zh-CN', 'resolved').text).not.toContain('发现时间');
+  });
+
   it('describe offline, trend and maintenance findings', () => {
     const offline = render(
       sampleAlert({

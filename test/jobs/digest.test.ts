@@ -162,6 +162,41 @@ describe('daily compliance digest', () => {
     expect(receiver.requests.filter((r) => r.headers['x-qingliu-event'] === 'digest')).toHaveLength(3);
   });
 
+  it('says of an open alert found late how late and from what, beside its age (zh-CN, en and JSON)', async () => {
+    await jr.rig.write('out-1', T0, 4, { ph: 7.5, do: 6.5, codmn: 4, nh3n: 1.8, tp: 0.1, temp: 18 });
+    // The window 00:00–04:00 judged 13 h after it closed, during catch-up after downtime.
+    jr.rig.clock.set(T0 + 17 * HOUR);
+    await jr.rig.service.evaluateWindow({
+      stationId: 'out-1',
+      rule: 'section_compliance',
+      start: T0,
+      end: T0 + 4 * HOUR,
+      detection: 'catch_up',
+    });
+    jr.rig.clock.set(DIGEST_AT);
+    await jr.jobs.scheduler.run('daily-digest', 'schedule');
+    const queued = await digests();
+    const zh = queued.find((d) => d.id === 'digest-2026-11-28-city-bureau-0')!.notification;
+    const en = queued.find((d) => d.id === 'digest-2026-11-28-city-bureau-1')!.notification;
+    expect(zh.text).toMatch(
+      /- #1【.+】断面水质不达标 · 清流河出境断面 · 已持续.+ · 未确认 · 窗口结束13小时后在停机后补评时发现$/m,
+    );
+    expect(en.text).toContain(' · detected 13 h after the window closed, during catch-up after downtime');
+    expect(zh.digest).toMatchObject({
+      open_alerts: {
+        oldest: [
+          {
+            id: 1,
+            window_start: new Date(T0).toISOString(),
+            window_end: new Date(T0 + 4 * HOUR).toISOString(),
+            detected_at: new Date(T0 + 17 * HOUR).toISOString(),
+            detection: 'catch_up',
+          },
+        ],
+      },
+    });
+  });
+
   it('says "insufficient valid data" rather than compliant when a day has too few valid readings', async () => {
     // Four items all day; TP only 6 hours valid and 6 more flagged M (maintenance): 6 of 24 < 75 %.
     await jr.rig.write('out-1', T0, 24, { ph: 7.5, do: 6.5, codmn: 4, nh3n: 0.5 });

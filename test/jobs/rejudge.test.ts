@@ -136,7 +136,8 @@ describe('re-judging touched windows', () => {
     ]);
     const second = await runWindows(T0 + 13 * HOUR + 5 * MIN);
     expect(second.summary).toMatchObject({ rejudge_windows: 2, rejudge_changed: 2, rejudge_resolved: 0 });
-    expect((await jr.rig.service.get(alert.id))!.alert).toMatchObject({ state: 'open', count: 3 });
+    // The alert follows its windows: one is left violating.
+    expect((await jr.rig.service.get(alert.id))!.alert).toMatchObject({ state: 'open', count: 1 });
     // …and then 00–04 too: no violating window is left, the alert is resolved "data corrected", never deleted.
     jr.rig.clock.set(T0 + 14 * HOUR);
     await jr.rig.write('out-1', T0, 4, CLASS_V, 'M');
@@ -144,17 +145,11 @@ describe('re-judging touched windows', () => {
     expect(third.summary).toMatchObject({ rejudge_windows: 1, rejudge_changed: 1, rejudge_resolved: 1 });
     const detail = (await jr.rig.service.get(alert.id))!;
     expect(detail.alert).toMatchObject({ state: 'resolved', resolvedBy: 'system', resolveReason: 'data corrected' });
-    expect(detail.timeline.map((t) => t.kind)).toEqual([
-      'opened',
-      'rejudged',
-      'rejudged',
-      'rejudged',
-      'rejudged',
-      'rejudged',
-      'resolved',
-    ]);
+    // Opened; 04–08 and 08–12 counted in; each taken out by the mark, with the alert's count that follows.
+    expect(detail.timeline.map((t) => t.kind)).toEqual(['opened', ...Array(7).fill('rejudged'), 'resolved']);
+    expect(detail.timeline[4]!.data).toMatchObject({ count: { from: 3, to: 2 } });
     expect(detail.timeline[3]!.data).toMatchObject({ from: 'violation', to: 'insufficient', cause: 'mark' });
-    expect(detail.timeline.at(-1)!.data).toMatchObject({ reason: 'data_corrected', cause: 'late_data' });
+    expect(detail.timeline.at(-1)!.data).toMatchObject({ reason: 'data_corrected', cause: 'flag_correction' });
     await deliver();
     const resolved = unitRequests().filter((n) => n.event === 'resolved');
     expect(resolved).toHaveLength(1);
@@ -188,6 +183,48 @@ describe('re-judging touched windows', () => {
     const detail = (await jr.rig.service.get(alert!.id))!;
     expect(detail.alert).toMatchObject({ severity: 'critical', count: 2, windowStart: T0, windowEnd: T0 + 2 * W });
     expect(detail.timeline.map((t) => t.kind)).toEqual(['opened', 'rejudged', 'severity_raised']);
+  });
+
+  it('lowers the severity when a correction removes the worst part of a violation, and keeps the alert open', async () => {
+    // 00–04 class V (critical), 04–08 class IV (warning): one alert, critical, two windows.
+    await jr.rig.write('out-1', T0, 4, CLASS_V);
+    await runWindows(T0 + W + 10 * MIN);
+    await jr.rig.write('out-1', T0 + W, 4, { ...GOOD, nh3n: 1.2 });
+    await runWindows(T0 + 2 * W + 10 * MIN);
+    const [alert] = await jr.rig.service.list(SECTION);
+    expect(alert).toMatchObject({ severity: 'critical', count: 2, state: 'open' });
+    // The device re-sends 00–04 flagged D (a fault it found later): that window no longer counts.
+    jr.rig.clock.set(T0 + 9 * HOUR);
+    await jr.rig.write('out-1', T0, 4, CLASS_V, 'D');
+    await runWindows(T0 + 9 * HOUR + 5 * MIN);
+    const detail = (await jr.rig.service.get(alert!.id))!;
+    expect(detail.alert).toMatchObject({ severity: 'warning', count: 1, state: 'open' });
+    expect(detail.timeline.filter((t) => t.kind === 'rejudged').map((t) => t.data)).toContainEqual(
+      expect.objectContaining({ severity: { from: 'critical', to: 'warning' }, count: { from: 2, to: 1 } }),
+    );
+    // The store saw the flag change: the window's new verdict names the cause.
+    expect((await jr.rig.store.verdictHistory('section_compliance', 'out-1', T0, T0 + W)).at(-1)).toMatchObject({
+      outcome: 'insufficient',
+      cause: 'flag_correction',
+    });
+  });
+
+  it('recomputes the compliant streak when a correction takes away the violation that reset it', async () => {
+    // 00–04 V opens; 04–08 compliant (streak 1); 08–12 V resets it; 12–16 compliant (streak 1).
+    const days = [CLASS_V, GOOD, CLASS_V, GOOD];
+    for (const [i, values] of days.entries()) {
+      await jr.rig.write('out-1', T0 + i * W, 4, values);
+      await runWindows(T0 + (i + 1) * W + 10 * MIN);
+    }
+    const [alert] = await jr.rig.service.list(SECTION);
+    expect(alert).toMatchObject({ state: 'open', count: 2, compliantStreak: 1 });
+    // 08–12 is corrected to maintenance (M): 04–08 and 12–16 are then two compliant windows in a row after the
+    // last violation — the hysteresis (2) is met: resolved "data corrected".
+    jr.rig.clock.set(T0 + 17 * HOUR);
+    await jr.rig.write('out-1', T0 + 2 * W, 4, CLASS_V, 'M');
+    await runWindows(T0 + 17 * HOUR + 5 * MIN);
+    const after = (await jr.rig.service.get(alert!.id))!.alert;
+    expect(after).toMatchObject({ state: 'resolved', resolveReason: 'data corrected', count: 1, compliantStreak: 2 });
   });
 
   it('records touches beyond ALERT_REJUDGE_HORIZON without re-judging them', async () => {

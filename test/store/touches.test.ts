@@ -45,6 +45,13 @@ describe('late readings, pure', () => {
       { stationId: 's2', from: T0 + 3 * H, to: T0 + 4 * H, cause: 'late_data', at: now },
       { stationId: 's2', from: T0 + 5 * H, to: T0 + 6 * H, cause: 'late_data', at: now },
     ]);
+    // A store that can tell which late readings re-send a stored one with another flag: those hours are corrections.
+    const changed = (x: Reading) => x.stationId === 's1' && x.ts >= T0 + 2 * H && x.ts < T0 + 4 * H;
+    expect(lateTouches(readings, now, DELAY, changed).filter((t) => t.stationId === 's1')).toEqual([
+      { stationId: 's1', from: T0, to: T0 + 2 * H, cause: 'late_data', at: now },
+      { stationId: 's1', from: T0 + 4 * H, to: T0 + 12 * H, cause: 'late_data', at: now },
+      { stationId: 's1', from: T0 + 2 * H, to: T0 + 4 * H, cause: 'flag_correction', at: now },
+    ]);
     expect(lateTouches([r('s1', now - 8 * MIN)], now, DELAY)).toEqual([]);
     expect(lateTouches([r('s1', now - 9 * MIN - 1)], now, DELAY)).toHaveLength(1);
   });
@@ -113,6 +120,33 @@ describe.each(Object.keys(stores))('touches on %s', (name) => {
       expect((await store.touches!({ after: 0, until: first })).map((t) => t.recordedAt)).toEqual([first]);
       expect((await store.touches!({ after: first, until: second })).map((t) => t.recordedAt)).toEqual([second]);
       expect(await store.touches!({ after: now, until: now + H })).toEqual([]);
+    } finally {
+      await store.stop();
+    }
+  });
+});
+
+describe('SQLite: a corrected device flag', () => {
+  it('records a reading re-sent late with another flag as a flag correction; the same flag again as late data', async () => {
+    let now = T0 + 12 * H + 30 * MIN;
+    const store = createSqliteStore({
+      file: path.join(dir, 'flags.db'),
+      logger: silentLogger(),
+      lateData: { evalDelayMs: DELAY, now: () => now },
+    });
+    await store.start();
+    try {
+      await store.write([r('out', T0), r('out', T0 + H)]);
+      now += MIN;
+      await store.write([r('out', T0 + H, 'D'), r('out', T0 + 2 * H)]);
+      const second = now;
+      now += MIN;
+      await store.write([r('out', T0 + H, 'D')]);
+      expect((await store.touches!({ after: second - 1, until: now })).map((t) => [t.from, t.to, t.cause])).toEqual([
+        [T0 + 2 * H, T0 + 3 * H, 'late_data'],
+        [T0 + H, T0 + 2 * H, 'flag_correction'],
+        [T0 + H, T0 + 2 * H, 'late_data'],
+      ]);
     } finally {
       await store.stop();
     }

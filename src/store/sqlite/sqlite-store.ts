@@ -160,8 +160,15 @@ export function createSqliteStore(options: SqliteStoreOptions): ReadingStore {
         );
         const addSeries = prepare('INSERT OR IGNORE INTO series (station, parameter) VALUES (?, ?)');
         const at = now();
-        const touches = options.lateData ? lateTouches(readings, at, options.lateData.evalDelayMs) : [];
+        // A late reading that re-sends a stored one with another flag is a flag correction (one indexed lookup per
+        // late reading, in the write's transaction; on-time readings are not looked at).
+        const stored = prepare('SELECT flag FROM readings WHERE station = ? AND parameter = ? AND ts = ?');
+        const flagChanged = (r: Reading) => {
+          const row = stored.get(r.stationId, r.parameter, r.ts) as { flag: string } | undefined;
+          return row !== undefined && row.flag !== r.flag;
+        };
         open().transaction(() => {
+          const touches = options.lateData ? lateTouches(readings, at, options.lateData.evalDelayMs, flagChanged) : [];
           insertTouches(touches, at);
           const seen = new Set<string>();
           for (const r of readings) {
