@@ -73,6 +73,8 @@ export interface Spool {
   read(maxBytes: number): SpoolBatch | undefined;
   /** Marks everything up to `batch.end` as stored. */
   commit(batch: SpoolBatch): void;
+  /** Bytes written and not yet read: what the next `read`s would return. */
+  unreadBytes(): number;
   /** True while the disk budget is used up. */
   readonly full: boolean;
   stats(): SpoolStats;
@@ -131,6 +133,15 @@ export function createSpool(options: SpoolOptions): Spool {
   const segmentFile = (seq: number) => path.join(dir, `${String(seq).padStart(16, '0')}${SEGMENT_SUFFIX}`);
   const diskBytes = () => segments.reduce((sum, s) => sum + s.size, 0);
   const find = (seq: number) => segments.find((s) => s.seq === seq);
+
+  function unreadBytes(): number {
+    let sum = 0;
+    for (const s of segments) {
+      if (s.seq > cursor.segment) sum += s.size;
+      else if (s.seq === cursor.segment) sum += Math.max(0, s.size - cursor.offset);
+    }
+    return sum;
+  }
 
   function pendingBytes(): number {
     let sum = 0;
@@ -439,6 +450,8 @@ export function createSpool(options: SpoolOptions): Spool {
     get full() {
       return diskBytes() >= options.maxBytes;
     },
+
+    unreadBytes,
 
     stats() {
       return { pendingBytes: pendingBytes(), pendingReadings, diskBytes: diskBytes(), segments: segments.length };
