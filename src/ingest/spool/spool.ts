@@ -134,23 +134,17 @@ export function createSpool(options: SpoolOptions): Spool {
   const diskBytes = () => segments.reduce((sum, s) => sum + s.size, 0);
   const find = (seq: number) => segments.find((s) => s.seq === seq);
 
-  function unreadBytes(): number {
+  /** Bytes in the log after a position: after the checkpoint, pending; after the read cursor, unread. */
+  function bytesAfter(pos: SpoolPosition): number {
     let sum = 0;
     for (const s of segments) {
-      if (s.seq > cursor.segment) sum += s.size;
-      else if (s.seq === cursor.segment) sum += Math.max(0, s.size - cursor.offset);
+      if (s.seq > pos.segment) sum += s.size;
+      else if (s.seq === pos.segment) sum += Math.max(0, s.size - pos.offset);
     }
     return sum;
   }
-
-  function pendingBytes(): number {
-    let sum = 0;
-    for (const s of segments) {
-      if (s.seq > checkpoint.segment) sum += s.size;
-      else if (s.seq === checkpoint.segment) sum += Math.max(0, s.size - checkpoint.offset);
-    }
-    return sum;
-  }
+  const pendingBytes = () => bytesAfter(checkpoint);
+  const unreadBytes = () => bytesAfter(cursor);
 
   function fsyncDir(): void {
     // Makes a new segment's directory entry survive a power loss; not every file system supports it.
