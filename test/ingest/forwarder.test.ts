@@ -139,6 +139,39 @@ describe.each([
     expect(concurrent).toBe(2);
   });
 
+  it('beside a write in flight sends no small batch: a steady trickle waits and goes as one batch', async () => {
+    const { spool, store, forwarder } = rig();
+    const write = store.write;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let active = 0;
+    let concurrent = 0;
+    const sizes: number[] = [];
+    store.write = async (rs) => {
+      concurrent = Math.max(concurrent, ++active);
+      sizes.push(rs.length);
+      try {
+        if (sizes.length === 1) await gate; // the database is busy with the first write
+        await write(rs);
+      } finally {
+        active--;
+      }
+    };
+    forwarder.start();
+    spool.append(readings(1), []);
+    await until(() => sizes.length === 1);
+    // A trickle of small messages (an HJ 212 gateway's group commits) while the first write is in flight.
+    for (let i = 1; i <= 50; i++) {
+      spool.append(readings(1, i), []);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(sizes).toEqual([1]);
+    release();
+    await until(() => store.readings.size === 51);
+    expect(sizes).toEqual([1, 50]);
+    expect(concurrent).toBe(1);
+  });
+
   it('replays what a previous run left in the spool', async () => {
     const first = rig();
     first.spool.append(readings(40), []);

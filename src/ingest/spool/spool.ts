@@ -73,6 +73,8 @@ export interface Spool {
   read(maxBytes: number): SpoolBatch | undefined;
   /** Marks everything up to `batch.end` as stored. */
   commit(batch: SpoolBatch): void;
+  /** Bytes written and not yet read: what the next `read`s would return. */
+  unreadBytes(): number;
   /** True while the disk budget is used up. */
   readonly full: boolean;
   stats(): SpoolStats;
@@ -132,14 +134,17 @@ export function createSpool(options: SpoolOptions): Spool {
   const diskBytes = () => segments.reduce((sum, s) => sum + s.size, 0);
   const find = (seq: number) => segments.find((s) => s.seq === seq);
 
-  function pendingBytes(): number {
+  /** Bytes in the log after a position: after the checkpoint, pending; after the read cursor, unread. */
+  function bytesAfter(pos: SpoolPosition): number {
     let sum = 0;
     for (const s of segments) {
-      if (s.seq > checkpoint.segment) sum += s.size;
-      else if (s.seq === checkpoint.segment) sum += Math.max(0, s.size - checkpoint.offset);
+      if (s.seq > pos.segment) sum += s.size;
+      else if (s.seq === pos.segment) sum += Math.max(0, s.size - pos.offset);
     }
     return sum;
   }
+  const pendingBytes = () => bytesAfter(checkpoint);
+  const unreadBytes = () => bytesAfter(cursor);
 
   function fsyncDir(): void {
     // Makes a new segment's directory entry survive a power loss; not every file system supports it.
@@ -439,6 +444,8 @@ export function createSpool(options: SpoolOptions): Spool {
     get full() {
       return diskBytes() >= options.maxBytes;
     },
+
+    unreadBytes,
 
     stats() {
       return { pendingBytes: pendingBytes(), pendingReadings, diskBytes: diskBytes(), segments: segments.length };

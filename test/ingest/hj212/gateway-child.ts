@@ -1,7 +1,7 @@
 /**
- * The HJ 212 gateway as a child process for the kill -9 test and bench:hj212: the real spool, ingest pipeline (its
- * group commit), pipeline sink, forwarder and influxd store, and the server — what the ingest role composes, without
- * MQTT. (src/main.ts with HJ212_PORT is the same path plus the MQTT source and the API.)
+ * The HJ 212 gateway as a child process for the kill -9 test (bench:hj212 runs src/main.ts itself): the real spool,
+ * ingest pipeline (its group commit), pipeline sink, forwarder and influxd store, and the server — what the ingest
+ * role composes, without MQTT. (src/main.ts with HJ212_PORT is the same path plus the MQTT source and the API.)
  * Env: HJ212_PORT, INFLUX_URL, SPOOL_DIR, LOGGERS (devices KILL000000…, stations kill-0…).
  */
 import path from 'node:path';
