@@ -2,9 +2,9 @@
  * The demo's data source: the sensor simulator publishing for every station of the catalog through the
  * broker, as real stations would. On start it backfills what the store is missing (the last 30 days on a
  * first start, the downtime gap after a restart) as fast as the broker takes it, then runs in real time.
- * Stations with an HJ 212 logger in the catalog report live through the HJ 212 gateway instead (demo-hj212.ts);
- * their history is published over MQTT like the others' (fast), up to their last reporting instant, which is their
- * logger's first upload.
+ * Stations with an HJ 212 logger in the catalog report through the HJ 212 gateway instead (demo-hj212.ts): live,
+ * and their last week of history as back-filled uploads up to their last reporting instant (their logger's first
+ * live upload); older history of theirs is published over MQTT.
  */
 import type { Catalog } from '../catalog/index.js';
 import type { LoggerSecrets } from '../catalog/logger-secrets.js';
@@ -20,6 +20,9 @@ import {
   type ConnectedPublisher,
   type SimCatalog,
 } from '../../sensors/simulator/index.js';
+
+/** How much of a logger station's history its logger back-fills over HJ 212 (the rest goes over MQTT). */
+const HJ212_HISTORY_MS = 7 * 86_400_000;
 
 export interface DemoFeedOptions {
   catalog: SimCatalog;
@@ -78,27 +81,25 @@ export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
       const overHj212 = new Set(loggers?.stations);
       const mqttStations = simulator.stations.map((s) => s.id).filter((id) => !overHj212.has(id));
       bar = options.progress ? createProgressLine(options.progress, '模拟历史数据 simulated history') : undefined;
-      // A logger station's history ends before its last reporting instant, which its logger sends live.
-      for (const id of overHj212) {
-        await backfill({
+      // The logger stations' last week goes through the HJ 212 gateway (back-filled uploads, one answer each: a
+      // month would double the quick start), beside the MQTT history; anything older over MQTT, as for the others.
+      const loggersFrom = Math.max(from, to - HJ212_HISTORY_MS);
+      const [result] = await Promise.all([
+        backfill({
           simulator,
           publisher,
-          stations: [id],
+          stations: mqttStations,
           from,
-          to: to - simulator.intervalMs(id),
+          to,
           signal: abort.signal,
-        });
-      }
-      const result = await backfill({
-        simulator,
-        publisher,
-        stations: mqttStations,
-        from,
-        to,
-        signal: abort.signal,
-        // Not after a stop: the line would be drawn over what the shutdown says.
-        onProgress: (p) => abort.signal.aborted || bar?.update(p.done, p.total, `${p.messages} msgs`),
-      });
+          // Not after a stop: the line would be drawn over what the shutdown says.
+          onProgress: (p) => abort.signal.aborted || bar?.update(p.done, p.total, `${p.messages} msgs`),
+        }),
+        overHj212.size > 0 && loggersFrom > from
+          ? backfill({ simulator, publisher, stations: [...overHj212], from, to: loggersFrom, signal: abort.signal })
+          : undefined,
+        loggers?.backfill(loggersFrom, abort.signal),
+      ]);
       if (!abort.signal.aborted) {
         bar?.finish(
           `模拟历史数据 simulated history: ${result.messages} messages, ${result.readings} readings in ${(result.elapsedMs / 1000).toFixed(1)} s`,

@@ -1,8 +1,9 @@
 /**
  * The demo's HJ 212 data loggers (数采仪): the catalog's stations with an `hj212` block report through the real
  * gateway on the demo's HJ 212 port, as the plants' loggers do in production — real-time data (2011) at each of the
- * station's reporting instants and the hourly record (2061) after each hour, each waiting for its 9014. Their
- * values come from the same simulator as the MQTT stations. Used only in demo mode.
+ * station's reporting instants and the hourly record (2061) after each hour, each waiting for its 9014, and their
+ * history as back-filled uploads before that. Their values come from the same simulator as the MQTT stations. Used
+ * only in demo mode.
  */
 import type { Catalog } from '../catalog/index.js';
 import type { LoggerSecrets } from '../catalog/logger-secrets.js';
@@ -13,6 +14,8 @@ import { SimLogger } from '../../sensors/hj212/logger.js';
 import type { Sample, Simulator } from '../../sensors/simulator/index.js';
 
 const HOUR = 3_600_000;
+/** Back-filled uploads in flight per logger. */
+const BACKFILL_IN_FLIGHT = 32;
 
 /**
  * The demo catalog's logger secrets, used only in demo mode for a variable that is unset: the embedded demo
@@ -52,6 +55,13 @@ export interface DemoLoggers {
   readonly stations: readonly string[];
   /** Real-time packets answered (9014) so far. */
   readonly answered: number;
+  /**
+   * The loggers' history (from, historyTo), sent through the gateway as back-filled uploads — the real-time
+   * values (2011) of every reporting instant before the first live one and the hourly records (2061) of every
+   * hour before the first live one, `RF=1` for HJ 212-2025 (HJ 212-2017 has no RF) — a window of uploads in
+   * flight per logger, each answered once durable. Resolves when all are answered (or on `signal`).
+   */
+  backfill(from: number, signal: AbortSignal): Promise<{ packets: number }>;
   start(): void;
   stop(): void;
 }
@@ -121,7 +131,7 @@ export function createDemoLoggers(options: DemoLoggersOptions): DemoLoggers {
       onError: (err) => log.warn({ station: station.id, err: err.message }, 'demo HJ 212 logger: connection failed'),
     });
     // A reporting instant without a sample is a dropout: the logger sends nothing then.
-    return [{ station: station.id, sim, hasSample: (ts: number) => sampleAt(ts) !== undefined }];
+    return [{ station: station.id, sim, protocol: h.protocol, hasSample: (ts: number) => sampleAt(ts) !== undefined }];
   });
 
   let answered = 0;
@@ -148,22 +158,53 @@ export function createDemoLoggers(options: DemoLoggersOptions): DemoLoggers {
     tick();
   };
 
+  /** The first live real-time instant of a station and the first live hour: history ends before them. */
+  const firstLive = (station: string) => ({
+    realtime: simulator.nextSlot(station, options.historyTo - simulator.intervalMs(station)),
+    hour: Math.floor(options.historyTo / HOUR) * HOUR,
+  });
+
   return {
     stations: loggers.map((l) => l.station),
     get answered() {
       return answered;
     },
+    async backfill(from, signal) {
+      let packets = 0;
+      await Promise.all(
+        loggers.map(async ({ station, sim, protocol }) => {
+          const live = firstLive(station);
+          const rf = protocol !== 'hj212-2017';
+          const uploads: (() => Promise<void>)[] = [];
+          for (const sample of simulator.samples(station, from, live.realtime - 1))
+            uploads.push(() => sim.upload('realtime', sample.ts, { rf }));
+          for (let hour = Math.ceil(from / HOUR) * HOUR; hour < live.hour; hour += HOUR)
+            uploads.push(() => sim.upload('hourly', hour, { rf }));
+          sim.connect().catch(() => undefined); // uploads wait in its queue until it is connected
+          // A window in flight: the gateway handles a connection's packets in order, and a logger whose answers
+          // take longer than its timeout would resend.
+          let next = 0;
+          const worker = async () => {
+            while (next < uploads.length && !signal.aborted) {
+              await uploads[next++]!();
+              packets++;
+            }
+          };
+          await Promise.all(Array.from({ length: BACKFILL_IN_FLIGHT }, worker));
+        }),
+      );
+      log.info({ packets, from, to: options.historyTo }, 'demo HJ 212 loggers sent their history');
+      return { packets };
+    },
     start() {
       for (const { station, sim, hasSample } of loggers) {
         sim.connect().catch(() => undefined); // it reconnects by itself, and uploads wait in its queue
-        const interval = simulator.intervalMs(station);
-        every(simulator.nextSlot(station, options.historyTo - interval), interval, (ts) => {
+        const live = firstLive(station);
+        every(live.realtime, simulator.intervalMs(station), (ts) => {
           if (hasSample(ts)) send(station, sim.upload('realtime', ts), true);
         });
         // The hour's record after the hour, stamped with its start (HJ 212-2017: DataTime = start of the period).
-        every(Math.floor(options.historyTo / HOUR) * HOUR + HOUR, HOUR, (end) =>
-          send(station, sim.upload('hourly', end - HOUR), false),
-        );
+        every(live.hour + HOUR, HOUR, (end) => send(station, sim.upload('hourly', end - HOUR), false));
       }
       log.info({ stations: loggers.map((l) => l.station), ...options.address }, 'demo HJ 212 loggers started');
     },

@@ -102,7 +102,10 @@ async function waitFor<T>(check: () => Promise<T | undefined>): Promise<T> {
   }
 }
 
-/** The two sewage plants' loggers report through the HJ 212 gateway: 2017 and 2025 (SM4), connected, answered. */
+/**
+ * The two sewage plants' loggers report through the HJ 212 gateway, history and live: 2017 and 2025 (SM4),
+ * connected, answered.
+ */
 async function expectPlantsOverHj212(base: string, auth: RequestInit): Promise<void> {
   for (const [id, protocol] of [
     ['wwtp1-effluent', 'hj212-2017'],
@@ -116,6 +119,8 @@ async function expectPlantsOverHj212(base: string, auth: RequestInit): Promise<v
       return s.logger.connected && s.logger.packets > 0 ? s.logger : undefined;
     });
     expect(state, id).toMatchObject({ connected: true, protocol, last_packet_cn: '2011' });
+    // Their history (DEMO_HISTORY=1d) came through the gateway too: a day of real-time values and hourly records.
+    expect(state.packets, id).toBeGreaterThanOrEqual(40);
   }
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const received = /^qingliu_ingest_messages_received_total\{format="hj212"\} (\d+)/m.exec(metrics);

@@ -4,7 +4,8 @@
  * logger's 2062 standard-sample check of NH3-N then fails. The alert jobs (their own store client, an injected
  * clock, readings composed as the app composes them: device marks through withDataMarks, the checks beside them)
  * open a section alert for the station whose check passed, and for the other only the maintenance alert
- * `sensor_check_failed`: its NH3-N readings since the last passed check count nowhere.
+ * `sensor_check_failed`: its NH3-N readings since the last passed check count nowhere. An hour the other reports
+ * its CODMn analyser in maintenance (3020 `i12001-Info`) counts nowhere either.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -136,6 +137,21 @@ describe('a failed standard-sample check over HJ 212 (influxd 1.6.7, real TCP)',
           await upload(logger, packet(s.mn, ts + 5 * MIN, '2061', cp));
         }
       }
+      // The other's CODMn analyser was in maintenance from t0+1h to t0+2h (3020, i12001-Info 1 then 0), although
+      // its logger flagged the hour's value N.
+      for (const [h, info] of [
+        [1, 1],
+        [2, 0],
+      ] as const)
+        await upload(
+          loggers[0]!,
+          packet(
+            STATIONS[0]!.mn,
+            t0 + h * HOUR,
+            '3020',
+            `DataTime=${local(t0 + h * HOUR)};PolId=w01019,i12001-Info=${info}`,
+          ),
+        );
       // Then one station's NH3-N analyser measures its standard sample 1.80 against 1.00: the check fails.
       const failedAt = t0 + 2 * W - 5 * MIN;
       await upload(
@@ -174,7 +190,7 @@ describe('a failed standard-sample check over HJ 212 (influxd 1.6.7, real TCP)',
       ]);
       expect(await valid('sec-passed')).toEqual([
         ['nh3n', 8, 0],
-        ['codmn', 8, 0],
+        ['codmn', 7, 1],
       ]);
       const raw = await readings.rawMarked({ stationId: 'sec-failed', from: t0, to: t0 + HOUR, parameters: ['nh3n'] });
       expect(raw.map((r) => [r.flag, r.originalFlag, r.markId])).toEqual([['D', 'N', null]]);
