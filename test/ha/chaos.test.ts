@@ -66,6 +66,8 @@ interface Outcome {
   apiAnswers: number[];
   deadLetters: string[];
   warnings: string[];
+  /** GET /api/v1/alerts from each API instance: status and alert ids. */
+  apiAlerts: { instance: string; ids: number[] }[];
   /** The shared alert store as PostgreSQL holds it afterwards (undefined while the alert store is SQLite). */
   alertStore: AlertStoreRows | undefined;
 }
@@ -309,8 +311,16 @@ describe('chaos: two of everything under load, with kills, a database restart an
         .slice(-5)
         .map((l) => `${p.name}: ${l.slice(0, 300)}`),
     );
+    // Both API instances (no alerts role) answer the alert list from the shared store.
+    const apiAlerts: { instance: string; ids: number[] }[] = [];
+    for (const api of topo.apis) {
+      const res = await fetch(`${api.origin}/api/v1/alerts`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const body = (await res.json()) as { items?: { id: number }[] };
+      apiAlerts.push({ instance: `${api.name} ${res.status}`, ids: (body.items ?? []).map((a) => a.id) });
+    }
     const alertStore = await alertStoreRows(postgres);
     outcome = {
+      apiAlerts,
       alertStore,
       deadLetters: deadLetters.map((d) => `${d.tags?.reason}: ${JSON.stringify(d.values[0])}`),
       warnings,
@@ -348,6 +358,11 @@ describe('chaos: two of everything under load, with kills, a database restart an
           `  webhook POSTs: ${outcome.webhooks.length} (${counts([...outcome.webhooks])}), ${new Set(outcome.webhooks.map((w) => w.key)).size} distinct keys`,
           `  API via haproxy: ${outcome.apiAnswers.join(', ')}`,
           `  dead letters: ${outcome.deadLetters.join('; ') || 'none'}`,
+          `  alerts in PostgreSQL: ${JSON.stringify(outcome.alertStore?.alerts ?? 'no alert tables')}`,
+          `  timeline: ${outcome.alertStore?.transitions.map((t) => `${t.alert_id}:${t.kind}`).join(' ') ?? '-'}`,
+          `  outbound windows judged: ${outcome.alertStore?.windows.map((w) => `${new Date(w.window_start).toISOString().slice(11, 16)} ${w.outcome}`).join(', ') ?? '-'}`,
+          `  outbox: ${JSON.stringify(outcome.alertStore?.outbox.map((o) => [o.type, o.state]) ?? [])}`,
+          `  API alert lists: ${JSON.stringify(outcome.apiAlerts)}`,
           ...outcome.warnings.map((w) => `  ${w}`),
           ...outcome.webhooks.map(
             (w) =>
@@ -390,9 +405,9 @@ describe('chaos: two of everything under load, with kills, a database restart an
     expect(outcome.webhooks.length).toBeGreaterThan(0);
   });
 
-  // Needs the alert store and outbox in PostgreSQL (pg-alerts): with SQLite in each alerts instance's DATA_DIR,
-  // the instance that takes over does not know the open alert and opens a second one.
-  it.skip('opens exactly one alert for the spill, resolves it once, and delivers each notification once', () => {
+  // With SQLite in each alerts instance's DATA_DIR (no DATABASE_URL) the instance that takes over would not know
+  // the open alert and open a second one: this is what the PostgreSQL alert store (ADR 0015) is for.
+  it('opens exactly one alert for the spill, resolves it once, and delivers each notification once', () => {
     const opened = outcome.webhooks.filter(
       (w) =>
         w.event === 'opened' && w.body.alert?.station_id === OUTBOUND && w.body.alert.rule === 'section_compliance',
@@ -442,5 +457,7 @@ describe('chaos: two of everything under load, with kills, a database restart an
     expect(store.outbox.filter((o) => o.state !== 'delivered')).toEqual([]);
     const received = new Set(outcome.webhooks.map((w) => w.key));
     expect(store.outbox.filter((o) => o.type === 'webhook' && !received.has(o.id))).toEqual([]);
+    // And each API instance lists that one alert.
+    expect(outcome.apiAlerts).toEqual(topo.apis.map((api) => ({ instance: `${api.name} 200`, ids: [alert.id] })));
   });
 });
