@@ -12,12 +12,12 @@
  *      Raw ceilings in the same run: the MQTT QoS 1 rate to a subscriber doing nothing (one, then two on a shared
  *      subscription), and the publisher alone.
  *   3. API: the data API's calls of `bench:api` (a long hourly series, a month of daily quality, the station
- *      list), `--clients` concurrent clients for `--seconds`, through haproxy to one API instance, then two;
- *      and straight to one instance (what haproxy costs). p50/p99 and requests/s.
+ *      list), `--clients` concurrent clients for `--seconds` in all, through haproxy to one API instance, to
+ *      two, and straight to one instance (what haproxy costs), interleaved in `--rounds` rounds. p50/p99, req/s.
  *
  * One JSON line per figure on stdout; progress on stderr. On 2 cores, two instances of anything share the same
  * two cores with the broker, influxd and the load generator: the lines say how busy the machine was.
- * Options: --kills N (10) --lease D (15s) --messages N (30000) --clients N (8) --seconds N (20) --days N (14)
+ * Options: --kills N (10) --lease D (15s) --messages N (30000) --clients N (8) --seconds N (30) --rounds N (3) --days N (14)
  *          --skip failover,ingest,api
  */
 import { fork } from 'node:child_process';
@@ -44,7 +44,8 @@ const KILLS = Number(option('kills', '10'));
 const LEASE = option('lease', '15s');
 const MESSAGES = Number(option('messages', '30000'));
 const CLIENTS = Number(option('clients', '8'));
-const SECONDS = Number(option('seconds', '20'));
+const SECONDS = Number(option('seconds', '30'));
+const ROUNDS = Number(option('rounds', '3'));
 const DAYS = Number(option('days', '14'));
 const SKIP = new Set(option('skip', '').split(',').filter(Boolean));
 const BUCKET = 'ha';
@@ -276,10 +277,11 @@ async function seedApiData(influx: Influxd, stations: string[]): Promise<number>
   return points;
 }
 
-async function load(base: string, calls: string[]): Promise<{ p50: number; p99: number; rps: number; errors: number }> {
+/** `CLIENTS` clients calling `calls` in turn for `seconds`: latencies of the 200s, and the errors. */
+async function load(base: string, calls: string[], seconds: number): Promise<{ latencies: number[]; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
-  const deadline = performance.now() + SECONDS * 1000;
+  const deadline = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
       for (let i = c; performance.now() < deadline; i++) {
@@ -293,13 +295,7 @@ async function load(base: string, calls: string[]): Promise<{ p50: number; p99: 
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  return {
-    p50: round(percentile(latencies, 50)),
-    p99: round(percentile(latencies, 99)),
-    rps: round(latencies.length / SECONDS),
-    errors,
-  };
+  return { latencies, errors };
 }
 
 async function benchApi(base: Base, influx: Influxd): Promise<void> {
@@ -337,23 +333,32 @@ async function benchApi(base: Base, influx: Influxd): Promise<void> {
       );
       return statuses.every((s) => s === 200);
     });
-    await load(topo.apis[0]!.origin, calls); // warm both code paths and influxd's cache
+    await load(topo.apis[0]!.origin, calls, 3); // warm both code paths and influxd's cache
     const runs: [string, string][] = [
       ['one instance, direct (no haproxy)', topo.apis[0]!.origin],
       ['one instance behind haproxy', `http://127.0.0.1:${single.apiPort}`],
       ['two instances behind haproxy', `http://127.0.0.1:${topo.haproxy.apiPort}`],
     ];
-    for (const [what, url] of runs) {
-      const r = await load(url, calls);
+    // Interleaved rounds: a shared machine's load drifts, and each configuration should see the same drift.
+    const results = runs.map(() => ({ latencies: [] as number[], errors: 0 }));
+    for (let r = 0; r < ROUNDS; r++)
+      for (const [i, [, url]] of runs.entries()) {
+        const { latencies, errors } = await load(url, calls, SECONDS / ROUNDS);
+        results[i]!.latencies.push(...latencies);
+        results[i]!.errors += errors;
+      }
+    for (const [i, [what]] of runs.entries()) {
+      const sorted = results[i]!.latencies.sort((a, b) => a - b);
       emit({
         phase: 'api',
         what,
         clients: CLIENTS,
         seconds: SECONDS,
-        p50_ms: r.p50,
-        p99_ms: r.p99,
-        requests_per_s: r.rps,
-        errors: r.errors,
+        rounds: ROUNDS,
+        p50_ms: round(percentile(sorted, 50)),
+        p99_ms: round(percentile(sorted, 99)),
+        requests_per_s: round(sorted.length / SECONDS),
+        errors: results[i]!.errors,
         loadavg: loadavg(),
       });
     }
@@ -375,7 +380,7 @@ async function main(): Promise<void> {
   let influx: Influxd | undefined;
   try {
     [postgres, broker, influx] = await Promise.all([startPostgres(), startMosquitto(), startInfluxd()]);
-    const chaos = writeChaosCatalog(dir, { sections: SECTIONS, interval: '5m' });
+    const chaos = writeChaosCatalog(dir, { sections: SECTIONS, interval: '1m' });
     const base: Base = {
       sections: chaos.sections,
       topology: {

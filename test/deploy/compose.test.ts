@@ -275,7 +275,8 @@ describe('docker-compose.yml', () => {
       expect(result.status, `without ${name}`).not.toBe(0);
       expect(result.stderr).toContain(name);
     }
-  });
+    // Six docker-compose runs of a dozen services: over a minute on a loaded 2-core machine.
+  }, 180_000);
 
   it('documents every variable it reads in .env.example or docs/deploy.md', () => {
     const envExample = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');

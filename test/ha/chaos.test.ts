@@ -12,7 +12,10 @@
  * alert for the spill, each notification delivered to the webhook receiver, the alert's timeline complete.
  *
  * Alert windows are a minute long and judged every minute (cron has minutes): the alert opens at the leader's
- * election and resolves at the first minute tick after the spill ended, which sets most of the run time.
+ * election and resolves at the first minute tick after the spill ended. The run takes about 3 minutes on the
+ * shared 2-core machine, above the 2-minute aim: a minute goes to starting six src/main.ts processes (tsx) on
+ * a loaded machine, about two to the minute ticks that open and resolve the alert around the chaos (the 30 s
+ * influxd pause is inside them). The chaos steps overlap: each killed process restarts while the next step runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, type Influxd } from '../harness/influxd.js';
@@ -63,6 +66,34 @@ interface Outcome {
   apiAnswers: number[];
   deadLetters: string[];
   warnings: string[];
+  /** GET /api/v1/alerts from each API instance: status and alert ids. */
+  apiAlerts: { instance: string; ids: number[] }[];
+  /** The shared alert store as PostgreSQL holds it afterwards (undefined while the alert store is SQLite). */
+  alertStore: AlertStoreRows | undefined;
+}
+
+interface AlertStoreRows {
+  alerts: { id: number; rule: string; station_id: string; state: string; count: number }[];
+  transitions: { alert_id: number; kind: string }[];
+  windows: { window_start: number; window_end: number; outcome: string; alert_id: number | null }[];
+  outbox: { id: string; alert_id: number; state: string; type: string }[];
+}
+
+/** The alert tables of the shared database (docs/adr/0015), when they exist. */
+async function alertStoreRows(postgres: Postgres): Promise<AlertStoreRows | undefined> {
+  const q = <T extends object>(sql: string, params: unknown[] = []) => postgres.admin<T>(sql, params, 'qingliu');
+  const [exists] = await q<{ t: string | null }>("SELECT to_regclass('alert_transitions')::text AS t");
+  if (!exists?.t) return undefined;
+  return {
+    alerts: await q('SELECT id::int, rule, station_id, state, count FROM alerts ORDER BY id'),
+    transitions: await q('SELECT alert_id::int, kind FROM alert_transitions ORDER BY seq'),
+    windows: await q(
+      `SELECT window_start::float8 AS window_start, window_end::float8 AS window_end, outcome, alert_id::int
+         FROM processed_windows WHERE rule = 'section_compliance' AND station_id = $1 ORDER BY window_start`,
+      [OUTBOUND],
+    ),
+    outbox: await q("SELECT id, alert_id::int, state, channel::jsonb->>'type' AS type FROM outbox ORDER BY created_at"),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -280,7 +311,17 @@ describe('chaos: two of everything under load, with kills, a database restart an
         .slice(-5)
         .map((l) => `${p.name}: ${l.slice(0, 300)}`),
     );
+    // Both API instances (no alerts role) answer the alert list from the shared store.
+    const apiAlerts: { instance: string; ids: number[] }[] = [];
+    for (const api of topo.apis) {
+      const res = await fetch(`${api.origin}/api/v1/alerts`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const body = (await res.json()) as { items?: { id: number }[] };
+      apiAlerts.push({ instance: `${api.name} ${res.status}`, ids: (body.items ?? []).map((a) => a.id) });
+    }
+    const alertStore = await alertStoreRows(postgres);
     outcome = {
+      apiAlerts,
+      alertStore,
       deadLetters: deadLetters.map((d) => `${d.tags?.reason}: ${JSON.stringify(d.values[0])}`),
       warnings,
       actions,
@@ -317,6 +358,11 @@ describe('chaos: two of everything under load, with kills, a database restart an
           `  webhook POSTs: ${outcome.webhooks.length} (${counts([...outcome.webhooks])}), ${new Set(outcome.webhooks.map((w) => w.key)).size} distinct keys`,
           `  API via haproxy: ${outcome.apiAnswers.join(', ')}`,
           `  dead letters: ${outcome.deadLetters.join('; ') || 'none'}`,
+          `  alerts in PostgreSQL: ${JSON.stringify(outcome.alertStore?.alerts ?? 'no alert tables')}`,
+          `  timeline: ${outcome.alertStore?.transitions.map((t) => `${t.alert_id}:${t.kind}`).join(' ') ?? '-'}`,
+          `  outbound windows judged: ${outcome.alertStore?.windows.map((w) => `${new Date(w.window_start).toISOString().slice(11, 16)} ${w.outcome}`).join(', ') ?? '-'}`,
+          `  outbox: ${JSON.stringify(outcome.alertStore?.outbox.map((o) => [o.type, o.state]) ?? [])}`,
+          `  API alert lists: ${JSON.stringify(outcome.apiAlerts)}`,
           ...outcome.warnings.map((w) => `  ${w}`),
           ...outcome.webhooks.map(
             (w) =>
@@ -359,9 +405,9 @@ describe('chaos: two of everything under load, with kills, a database restart an
     expect(outcome.webhooks.length).toBeGreaterThan(0);
   });
 
-  // Needs the alert store and outbox in PostgreSQL (pg-alerts): with SQLite in each alerts instance's DATA_DIR,
-  // the instance that takes over does not know the open alert and opens a second one.
-  it.skip('opens exactly one alert for the spill, resolves it once, and delivers each notification once', () => {
+  // With SQLite in each alerts instance's DATA_DIR (no DATABASE_URL) the instance that takes over would not know
+  // the open alert and open a second one: this is what the PostgreSQL alert store (ADR 0015) is for.
+  it('opens exactly one alert for the spill, resolves it once, and delivers each notification once', () => {
     const opened = outcome.webhooks.filter(
       (w) =>
         w.event === 'opened' && w.body.alert?.station_id === OUTBOUND && w.body.alert.rule === 'section_compliance',
@@ -377,8 +423,8 @@ describe('chaos: two of everything under load, with kills, a database restart an
     const alertIds = new Set(outcome.webhooks.filter((w) => w.body.alert).map((w) => w.body.alert!.id));
     expect([...alertIds]).toEqual([opened[0]!.body.alert!.id]);
     // Each notification delivered once: one idempotency key per (alert, event). Delivery is at least once
-    // (docs/alerts.md): a sender killed between the receiver's 200 and recording it sends that one again, with
-    // the same key — at most once per kill of an alerts instance, here one.
+    // (docs/alerts.md): a sender killed (or losing PostgreSQL) between the receiver's 200 and recording it sends
+    // that one again, with the same key — at most once per such event: one kill, one restart here.
     const keysPerEvent = new Map<string, Set<string>>();
     for (const w of outcome.webhooks) {
       const id = `${w.body.alert?.id}|${w.event}`;
@@ -386,7 +432,32 @@ describe('chaos: two of everything under load, with kills, a database restart an
     }
     expect([...keysPerEvent].filter(([, keys]) => keys.size > 1)).toEqual([]);
     const redelivered = outcome.webhooks.length - new Set(outcome.webhooks.map((w) => w.key)).size;
-    expect(redelivered).toBeLessThanOrEqual(1);
+    expect(redelivered).toBeLessThanOrEqual(2);
     expect(outcome.resolvedAt).toBeGreaterThan(outcome.spillEnd);
+
+    // The shared store agrees: one alert in all, resolved; its timeline opens and resolves it once; every window
+    // of the outbound section was judged once, with no gap across the failovers; every notification delivered.
+    const store = outcome.alertStore!;
+    expect(store, 'the alert tables in PostgreSQL').toBeDefined();
+    expect(store.alerts.map((a) => [a.rule, a.station_id, a.state])).toEqual([
+      ['section_compliance', OUTBOUND, 'resolved'],
+    ]);
+    const alert = store.alerts[0]!;
+    const kinds = store.transitions.filter((t) => t.alert_id === alert.id).map((t) => t.kind);
+    expect(kinds[0]).toBe('opened');
+    expect(kinds.at(-1)).toBe('resolved');
+    expect(kinds.filter((k) => k === 'opened' || k === 'resolved')).toEqual(['opened', 'resolved']);
+    const windows = store.windows;
+    for (let i = 1; i < windows.length; i++) expect(windows[i]!.window_start).toBe(windows[i - 1]!.window_end);
+    const violating = windows.filter((w) => w.outcome === 'violation');
+    expect(violating.every((w) => w.alert_id === alert.id)).toBe(true);
+    expect(alert.count).toBe(violating.length);
+    // The spill's windows: from the first judged to the end of the spill, all violations; the next one clean.
+    expect(violating.at(-1)!.window_end).toBe(outcome.spillEnd);
+    expect(store.outbox.filter((o) => o.state !== 'delivered')).toEqual([]);
+    const received = new Set(outcome.webhooks.map((w) => w.key));
+    expect(store.outbox.filter((o) => o.type === 'webhook' && !received.has(o.id))).toEqual([]);
+    // And each API instance lists that one alert.
+    expect(outcome.apiAlerts).toEqual(topo.apis.map((api) => ({ instance: `${api.name} 200`, ids: [alert.id] })));
   });
 });

@@ -60,7 +60,7 @@ export function qingliuProcess(options: {
       ...options.env,
     },
     ready: async () => {
-      const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
+      const deadline = Date.now() + (options.readyTimeoutMs ?? 180_000);
       for (;;) {
         const text = read(startOffset);
         if (text.includes('"msg":"started"')) return;
