@@ -120,12 +120,14 @@ export interface TableResponse<Row> {
   json?: () => unknown;
   /** ETag/Cache-Control/304 (cache.ts). */
   cache?: CacheOptions;
+  /** Facts about the whole answer, sent with JSON and CSV alike (CSV has nowhere else to say them). */
+  headers?: Record<string, string>;
 }
 
 /** Answers JSON or CSV from the same rows, as the request asked. */
 export function respondTable<Row>(c: ApiContext, table: TableResponse<Row>): Response {
   const csv = wantsCsv(c);
-  const headers: Record<string, string> = { Vary: 'Accept, Accept-Language' };
+  const headers: Record<string, string> = { ...table.headers, Vary: 'Accept, Accept-Language' };
   if (csv) {
     headers['Content-Disposition'] = contentDisposition(`${table.filename}.csv`);
     const body = toCsv(table.rows, table.columns, { lang: c.get('lang'), codes: c.req.query('codes') === 'true' });

@@ -39,6 +39,9 @@ describe('/openapi.json with every data route registered', () => {
       expect(Object.keys(op.responses[200].content)).toEqual(['application/json', 'text/csv']);
       expect(op.responses[400].content['application/problem+json']).toBeDefined();
     }
+    // Which flags an answer used (include=original), stated for CSV too.
+    for (const path of ['/api/v1/stations/{id}/quality', '/api/v1/compliance'])
+      expect(paths[path]!.get.responses[200].headers['Qingliu-Flags'].schema.enum).toEqual(['effective', 'original']);
     expect(paths['/api/v1/stations/{id}']!.get.responses[404]).toBeDefined();
     const evaluate = paths['/api/v1/evaluate']!.post;
     expect(evaluate.requestBody.content['application/json'].schema).toEqual({
@@ -77,12 +80,21 @@ describe('/openapi.json with every data route registered', () => {
         'window',
       ].sort(),
     );
-    expect(names('/api/v1/stations/{id}/quality')).toEqual(['codes', 'format', 'from', 'to', 'tz', 'window']);
+    expect(names('/api/v1/stations/{id}/quality')).toEqual([
+      'codes',
+      'format',
+      'from',
+      'include',
+      'to',
+      'tz',
+      'window',
+    ]);
     expect(names('/api/v1/compliance')).toEqual(
       [
         'codes',
         'format',
         'from',
+        'include',
         'jurisdiction',
         'kind',
         'level',

@@ -223,6 +223,74 @@ export function describeMarkRoutes(name: string, makeStore: () => ReadingStore |
       expect(touches).toHaveLength(2);
     });
 
+    it('include=original on quality and compliance (and their CSV) answers by the flags the device sent', async () => {
+      const hour = 'from=2024-05-10T10:00&to=2024-05-10T11:00&window=1h';
+      const quality = async (include = '') =>
+        await call('GET', `/api/v1/stations/control/quality?${hour}${include}`, 'bureau');
+      const compliance = async (include = '', format = '') =>
+        await call('GET', `/api/v1/compliance?${hour}&kind=river_section${include}${format}`, 'bureau');
+      const control = (body: J) => body.items.find((i: J) => i.station.id === 'control');
+
+      // Unmarked, both answers agree: 10:00 is a class-V hour (nh3n 5.0) against a target of III.
+      const before = await json(await quality(), 200);
+      expect(before).toMatchObject({ flags: 'effective', windows: [{ status: 'non_compliant' }] });
+      const worst = before.windows[0].class;
+
+      const mark = await json(await call('POST', '/api/v1/stations/control/marks', 'bureau', MARK), 201);
+      expect(mark.state).toBe('approved');
+
+      const effective = await quality();
+      expect(effective.headers.get('Qingliu-Flags')).toBe('effective');
+      expect((await json(effective, 200)).windows[0]).toMatchObject({ status: 'insufficient_data' });
+      const original = await quality('&include=original');
+      expect(original.headers.get('Qingliu-Flags')).toBe('original');
+      const originalBody = await json(original, 200);
+      expect(originalBody.flags).toBe('original');
+      expect(originalBody.windows[0]).toMatchObject({ status: 'non_compliant', class: worst });
+      expect(originalBody.windows[0].items.nh3n).toMatchObject({ mean: 5, count: 1, excluded: 0 });
+
+      const marked = await json(await compliance(), 200);
+      expect(marked.flags).toBe('effective');
+      expect(control(marked)).toMatchObject({ non_compliant: 0, insufficient_data: 1, readings_under_marks: 1 });
+      const unmarked = await json(await compliance('&include=original'), 200);
+      expect(unmarked.flags).toBe('original');
+      expect(control(unmarked)).toMatchObject({
+        non_compliant: 1,
+        insufficient_data: 0,
+        worst_class: worst,
+        excluded_readings: 0,
+        readings_under_marks: null,
+      });
+
+      const csv = await compliance('&include=original', '&format=csv&codes=true');
+      expect(csv.status).toBe(200);
+      expect(csv.headers.get('Qingliu-Flags')).toBe('original');
+      const [header, ...lines] = (await csv.text())
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+      const columns = header!.split(',');
+      expect(columns).not.toContain('数据标记覆盖数据条数');
+      const row = lines.find((l) => l.startsWith('control,'))!.split(',');
+      expect(row[columns.indexOf('超标时段数')]).toBe('1');
+      const effectiveCsv = await compliance('', '&format=csv&codes=true');
+      expect(effectiveCsv.headers.get('Qingliu-Flags')).toBe('effective');
+      const [effHeader, ...effLines] = (await effectiveCsv.text())
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+      const effRow = effLines.find((l) => l.startsWith('control,'))!.split(',');
+      expect(effRow[effHeader!.split(',').indexOf('超标时段数')]).toBe('0');
+
+      // An unknown value is a 400, not silently the effective flags.
+      expect((await quality('&include=all')).status).toBe(400);
+
+      await json(
+        await call('POST', `/api/v1/stations/control/marks/${mark.id}/revoke`, 'bureau', { note: '测试结束' }),
+        200,
+      );
+    });
+
     it("an operator's mark is pending and changes nothing until a bureau user approves it; the audit list shows both", async () => {
       const body = {
         ...MARK,

@@ -15,6 +15,14 @@ import { problemResponses } from '../problem.js';
 import { timeRangeQuery } from '../query/time-range.js';
 import { maxSpanMs, type DataRouteDeps } from './data-route-deps.js';
 import { standardJson, stationRef, summaryJson } from './present.js';
+import {
+  flagsHeader,
+  flagsResponseHeaders,
+  flagsUsed,
+  FlagsUsedField,
+  judgedIncludeField,
+  readingsFor,
+} from './flags-source.js';
 import { knownQuery, stationFilterFields, windowField } from './query-fields.js';
 import { INSUFFICIENT_NOTE, Standard, StationRef, Summary, Time } from './schemas.js';
 import { serviceCall } from './service-call.js';
@@ -40,7 +48,7 @@ const ComplianceRow = Summary.extend({
     .openapi({ description: "主要污染指标 of the period's means (classes worse than III only)" }),
   readings_under_marks: z.number().int().nullable().openapi({
     description:
-      'Stored readings of the period under approved data marks (their marked flags were used); null where marks are not applied',
+      'Stored readings of the period under approved data marks (their marked flags were used); null where marks are not applied (or with include=original)',
   }),
 }).openapi('ComplianceRow');
 
@@ -52,6 +60,7 @@ const ComplianceResponse = z
     window: z.string(),
     sort: z.string(),
     order: z.enum(['asc', 'desc']),
+    flags: FlagsUsedField,
     count: z.number().int(),
     items: z.array(ComplianceRow),
     note: z.string(),
@@ -144,6 +153,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         .default('compliance_rate')
         .openapi({ description: 'Sort key; stations without a value last' }),
       order: z.enum(['asc', 'desc']).default('asc'),
+      include: judgedIncludeField,
       format: formatField,
       codes: codesField,
     },
@@ -161,6 +171,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
     'window',
     'sort',
     'order',
+    'include',
     'format',
     'codes',
   ];
@@ -174,7 +185,11 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       middleware: [knownQuery(known)] as const,
       request: { query },
       responses: {
-        200: { description: 'One row per station', content: tableContent(ComplianceResponse) },
+        200: {
+          description: 'One row per station',
+          content: tableContent(ComplianceResponse),
+          headers: flagsResponseHeaders,
+        },
         ...problemResponses(400, 401, 429, 503),
       },
     }),
@@ -194,7 +209,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       const results = await serviceCall(c, () =>
         complianceOverview(
           {
-            store: deps.store,
+            store: readingsFor(deps.store, q.include),
             catalog,
             now: deps.now,
             ...(deps.minValidShare !== undefined ? { minValidShare: deps.minValidShare } : {}),
@@ -203,7 +218,9 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         ),
       );
       // Issue 14: how many readings approved data marks re-flagged, so a recomputed figure never changes silently.
-      const marked = (deps.store as Partial<MarkedReadingStore>).readingsUnderMarks;
+      // With include=original no mark was applied: there is nothing to state (null, as where marks are not applied).
+      const marked =
+        q.include === 'original' ? undefined : (deps.store as Partial<MarkedReadingStore>).readingsUnderMarks;
       const underMarks = new Map<string, number>();
       if (marked) {
         await mapLimit(results, 8, async (r) => {
@@ -247,11 +264,13 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           window: q.window.spec,
           sort: q.sort,
           order: q.order,
+          flags: flagsUsed(q.include),
           count: rows.length,
           items: rows,
           note: INSUFFICIENT_NOTE,
         }),
         cache: { range: { to: q.to }, now: deps.now() },
+        headers: flagsHeader(q.include),
       });
     },
   );

@@ -24,6 +24,14 @@ import { stationIdParams } from '../query/station-id.js';
 import { timeRangeQuery } from '../query/time-range.js';
 import { maxSpanMs, type DataRouteDeps } from './data-route-deps.js';
 import { qualityWindowJson, standardJson, stationRef, summaryJson } from './present.js';
+import {
+  flagsHeader,
+  flagsResponseHeaders,
+  flagsUsed,
+  FlagsUsedField,
+  judgedIncludeField,
+  readingsFor,
+} from './flags-source.js';
 import { knownQuery, windowField } from './query-fields.js';
 import { INSUFFICIENT_NOTE, QualityWindow, Standard, StationRef, Summary, Time } from './schemas.js';
 import { serviceCall } from './service-call.js';
@@ -84,6 +92,7 @@ const QualityResponse = z
     to: Time,
     tz: z.string(),
     window: z.string(),
+    flags: FlagsUsedField,
     min_valid_share: z
       .number()
       .openapi({
@@ -104,6 +113,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         default: '1d',
         description: 'Evaluation window: 4h, 1d, 1mo … aligned to local time in tz',
       }),
+      include: judgedIncludeField,
       format: formatField,
       codes: codesField,
     },
@@ -115,12 +125,13 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       tags: ['data'],
       summary:
         'Water quality per window: class, grade, primary pollutants and compliance (sections); effluent against the discharge standard (plants)',
-      middleware: [knownQuery(['from', 'to', 'tz', 'window', 'format', 'codes'])] as const,
+      middleware: [knownQuery(['from', 'to', 'tz', 'window', 'include', 'format', 'codes'])] as const,
       request: { params: stationIdParams, query },
       responses: {
         200: {
           description: 'One verdict per window, the period, and a summary',
           content: tableContent(QualityResponse),
+          headers: flagsResponseHeaders,
         },
         ...problemResponses(400, 401, 404, 429, 503),
       },
@@ -133,7 +144,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       const result = await serviceCall(c, () =>
         stationQuality(
           {
-            store: deps.store,
+            store: readingsFor(deps.store, q.include),
             catalog,
             now: deps.now,
             ...(deps.minValidShare !== undefined ? { minValidShare: deps.minValidShare } : {}),
@@ -154,6 +165,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           to: fmt(q.to),
           tz: q.tz,
           window: q.window.spec,
+          flags: flagsUsed(q.include),
           min_valid_share: result.minValidShare,
           windows: rows,
           period: result.period ? qualityWindowJson(result.period, fmt) : null,
@@ -161,6 +173,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           note: INSUFFICIENT_NOTE,
         }),
         cache: { range: { to: q.to }, now: deps.now() },
+        headers: flagsHeader(q.include),
       });
     },
   );

@@ -19,7 +19,7 @@ import {
 } from '../../services/series.js';
 import { createTimeFormatter } from '../../services/time-format.js';
 import type { Reading } from '../../domain/reading.js';
-import { originalReadings, type MarkedReading, type MarkedReadingStore } from '../../marks/marked-reading-store.js';
+import { type MarkedReading, type MarkedReadingStore } from '../../marks/marked-reading-store.js';
 import type { ReadingStore } from '../../store/reading-store.js';
 import { visibleStationOr404 } from '../auth/access-policy.js';
 import { codesField, formatField, respondTable, tableContent } from '../csv.js';
@@ -33,6 +33,7 @@ import { timeRangeQuery } from '../query/time-range.js';
 import { bilingualIssue } from '../validation.js';
 import { maxSpanMs, type DataRouteDeps } from './data-route-deps.js';
 import { seriesJson, stationRef, type Aggregate } from './present.js';
+import { flagsHeader, readingsFor, seriesIncludeField } from './flags-source.js';
 import { knownQuery } from './query-fields.js';
 import { Series, StationRef, Time } from './schemas.js';
 import { withNextLink } from './next-link.js';
@@ -149,10 +150,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       params: parameterListSchema.optional(),
       window: windowOrRaw,
       agg: aggregateList,
-      include: z.enum(['valid', 'all', 'original']).default('valid').openapi({
-        description:
-          'valid: readings whose effective flag is N or T (default; approved data marks apply); all: every reading; original: valid by the flags the devices sent, marks ignored (window=raw: each reading also shows original_flag and mark_id)',
-      }),
+      include: seriesIncludeField,
       max_points: z.coerce
         .number()
         .int()
@@ -248,7 +246,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
       }
 
       const result = await serviceCall(c, () =>
-        querySeries(q.include === 'original' ? { store: originalReadings(deps.store) } : deps, {
+        querySeries({ store: readingsFor(deps.store, q.include) }, {
           station,
           parameters,
           from: q.from,
@@ -291,6 +289,7 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           series,
         }),
         cache,
+        headers: flagsHeader(q.include),
       });
     },
   );
