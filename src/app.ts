@@ -295,6 +295,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         now,
         timeZone: config.TIMEZONE,
         maxRangeDays: config.API_MAX_RANGE_DAYS,
+        alertStore: () => alerts?.store,
       }),
       // The alert routes answer 503 while this instance has no alerts role and no DATABASE_URL (or before start()).
       (app) =>

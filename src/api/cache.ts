@@ -47,6 +47,8 @@ export interface CachedBody {
   headers?: Record<string, string>;
   /** Without it the body is sent as is, with no caching headers. */
   cache?: CacheOptions | undefined;
+  /** Data carried beside the body (a header stating a figure): part of the ETag, so a 304 never keeps it stale. */
+  etagExtra?: string;
 }
 
 export function respondCached(c: ApiContext, response: CachedBody): Response {
@@ -55,7 +57,7 @@ export function respondCached(c: ApiContext, response: CachedBody): Response {
   headers.set('Content-Language', c.get('lang'));
   if (!response.cache) return new Response(response.body, { status: response.status ?? 200, headers });
 
-  const etag = strongEtag(response.body);
+  const etag = strongEtag(response.etagExtra === undefined ? response.body : `${response.body}\n${response.etagExtra}`);
   headers.set('ETag', etag);
   headers.set('Cache-Control', cacheControlFor(response.cache));
   const safe = c.req.method === 'GET' || c.req.method === 'HEAD';

@@ -128,13 +128,26 @@ export interface TableResponse<Row> {
 export function respondTable<Row>(c: ApiContext, table: TableResponse<Row>): Response {
   const csv = wantsCsv(c);
   const headers: Record<string, string> = { ...table.headers, Vary: 'Accept, Accept-Language' };
+  const etagExtra = table.headers ? JSON.stringify(table.headers) : undefined;
   if (csv) {
     headers['Content-Disposition'] = contentDisposition(`${table.filename}.csv`);
     const body = toCsv(table.rows, table.columns, { lang: c.get('lang'), codes: c.req.query('codes') === 'true' });
-    return respondCached(c, { body, contentType: CSV_MEDIA_TYPE, headers, cache: table.cache });
+    return respondCached(c, {
+      body,
+      contentType: CSV_MEDIA_TYPE,
+      headers,
+      cache: table.cache,
+      ...(etagExtra && { etagExtra }),
+    });
   }
   const body = JSON.stringify(table.json ? table.json() : { items: table.rows });
-  return respondCached(c, { body, contentType: 'application/json', headers, cache: table.cache });
+  return respondCached(c, {
+    body,
+    contentType: 'application/json',
+    headers,
+    cache: table.cache,
+    ...(etagExtra && { etagExtra }),
+  });
 }
 
 /** OpenAPI `content` for a tabular 200 response: JSON with the schema, or CSV. */

@@ -8,7 +8,7 @@ import type { DataFlag } from '../../src/domain/flags.js';
 import type { ParameterCode } from '../../src/domain/parameters.js';
 import type { DeadLetter, Reading } from '../../src/domain/reading.js';
 import type { ReadingStore } from '../../src/store/reading-store.js';
-import { registerDataRoutes } from '../../src/api/routes/index.js';
+import { registerDataRoutes, type DataRouteDeps } from '../../src/api/routes/index.js';
 import { createTestApp, TEST_KEYS } from '../api/test-app.js';
 
 /** Instant of an Asia/Shanghai wall-clock time. */
@@ -220,7 +220,11 @@ export function authorization(caller: Caller): string {
 }
 
 /** The real HTTP app with the data routes over `store`, keys for every role (operator A: wwtp1, B: wwtp2). */
-export function dataTestApp(store: ReadingStore, catalog: Catalog = testCatalog()) {
+export function dataTestApp(
+  store: ReadingStore,
+  catalog: Catalog = testCatalog(),
+  extra: Pick<DataRouteDeps, 'alertStore'> = {},
+) {
   const t = createTestApp({
     startAt: NOW,
     routes: [
@@ -230,6 +234,7 @@ export function dataTestApp(store: ReadingStore, catalog: Catalog = testCatalog(
         now: () => NOW,
         timeZone: 'Asia/Shanghai',
         maxRangeDays: 366,
+        ...extra,
       }),
     ],
     extraKeys: [

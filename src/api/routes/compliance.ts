@@ -29,6 +29,8 @@ import { serviceCall } from './service-call.js';
 import type { MarkedReadingStore } from '../../marks/marked-reading-store.js';
 import { mapLimit } from '../../services/map-limit.js';
 
+const REJUDGED_HEADER = 'Qingliu-Rejudged-Windows';
+
 /** Without `kind`: every station judged for compliance (sections, plant effluent, industrial outfalls). */
 const JUDGED_KINDS: readonly StationKind[] = ['river_section', 'plant_effluent', 'industrial_outfall'];
 
@@ -62,6 +64,10 @@ const ComplianceResponse = z
     order: z.enum(['asc', 'desc']),
     flags: FlagsUsedField,
     count: z.number().int(),
+    rejudged_windows: z.number().int().nullable().openapi({
+      description:
+        'Windows re-judged during the period, across the service (every rule and station, ADR 0013); null where this instance has no alert store',
+    }),
     items: z.array(ComplianceRow),
     note: z.string(),
   })
@@ -188,7 +194,11 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
         200: {
           description: 'One row per station',
           content: tableContent(ComplianceResponse),
-          headers: flagsResponseHeaders,
+          headers: flagsResponseHeaders.extend({
+            [REJUDGED_HEADER]: z.string().openapi({
+              description: 'rejudged_windows, for CSV too: a count, or `null` where this instance has no alert store',
+            }),
+          }),
         },
         ...problemResponses(400, 401, 429, 503),
       },
@@ -232,6 +242,11 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           underMarks.set(r.station.id, n);
         });
       }
+      // Issue 14: how many windows were judged again in the period, so a re-judged figure never changes silently.
+      const alertStore = deps.alertStore?.();
+      const rejudgedWindows = alertStore
+        ? (await serviceCall(c, () => alertStore.rejudgeCounts(q.from, q.to))).rejudged
+        : null;
       const fmt = createTimeFormatter(q.tz, q.from, q.to);
       const rows: Row[] = results.map((r) => {
         const s = r.station;
@@ -266,11 +281,16 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           order: q.order,
           flags: flagsUsed(q.include),
           count: rows.length,
+          rejudged_windows: rejudgedWindows,
           items: rows,
           note: INSUFFICIENT_NOTE,
         }),
         cache: { range: { to: q.to }, now: deps.now() },
-        headers: flagsHeader(q.include),
+        headers: {
+          ...flagsHeader(q.include),
+          // CSV has no place for a period-level figure: a header states it (`null` where unknown, as in the JSON; never 0).
+          [REJUDGED_HEADER]: String(rejudgedWindows),
+        },
       });
     },
   );

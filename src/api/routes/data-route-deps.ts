@@ -1,4 +1,5 @@
 /** What the data routes need from the composition root. */
+import type { AlertStore } from '../../alerts/alert-store.js';
 import type { Catalog } from '../../catalog/index.js';
 import type { ReadingStore } from '../../store/reading-store.js';
 
@@ -13,6 +14,11 @@ export interface DataRouteDeps {
   maxRangeDays: number;
   /** Minimum share of expected valid readings for a window to be judged (default 0.75; catalog overrides per station). */
   minValidShare?: number;
+  /**
+   * The alert store, where re-judgments are recorded (ADR 0013): a getter, as the alerts start after the routes are
+   * built and an API instance without the alerts role (or DATABASE_URL) has none. Absent: figures from it are null.
+   */
+  alertStore?: () => Pick<AlertStore, 'rejudgeCounts'> | undefined;
 }
 
 export function maxSpanMs(deps: Pick<DataRouteDeps, 'maxRangeDays'>): number {
