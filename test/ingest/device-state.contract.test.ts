@@ -10,58 +10,22 @@ import { createDeviceStateEvents, type DeviceStateStore } from '../../src/ingest
 import { createPgDeviceStateStore } from '../../src/ingest/hj212/pg-device-state.js';
 import { createSqliteDeviceStateStore } from '../../src/ingest/hj212/sqlite-device-state.js';
 import { silentLogger } from '../../src/logger.js';
-import { pgDatabases } from '../harness/pg-databases.js';
-import { tempFiles } from '../harness/temp-files.js';
+import { storeBackends, type FreshStore } from '../harness/store-backends.js';
 
 const MN = 'A140100_2006';
 const device: Hj212Device = { mn: MN, stationId: 's1', protocol: 'surface-water', units: {}, record: 'hourly' };
 const directory: DeviceDirectory = { byMn: (mn) => (mn === device.mn ? device : undefined) };
 
-interface Fresh {
-  store: DeviceStateStore;
-  /** Another store on the same database: another process (the API, or a second ingest instance). */
-  other(): DeviceStateStore;
-}
-
-interface Adapter {
-  name: string;
-  setup(): Promise<void>;
-  fresh(): Promise<Fresh>;
-  teardown(): Promise<void>;
-}
-
-const sqlite = (): Adapter => {
-  const files = tempFiles('devices');
-  return {
-    name: 'SQLite',
-    setup: files.setup,
-    async fresh() {
-      const file = files.next();
-      const open = () => files.keep(createSqliteDeviceStateStore(file));
-      return { store: open(), other: open };
-    },
-    teardown: files.teardown,
-  };
-};
-
-const postgres = (): Adapter => {
-  const databases = pgDatabases('devices');
-  return {
-    name: 'PostgreSQL',
-    setup: databases.setup,
-    async fresh() {
-      const { db, another } = await databases.fresh();
-      return { store: createPgDeviceStateStore(db), other: () => createPgDeviceStateStore(another()) };
-    },
-    teardown: databases.teardown,
-  };
-};
+const backends = storeBackends<DeviceStateStore>('devices', {
+  sqlite: createSqliteDeviceStateStore,
+  postgres: createPgDeviceStateStore,
+});
 
 const events = (store: DeviceStateStore, instance: string, now = 0) =>
   createDeviceStateEvents({ store, directory, logger: silentLogger(), flushMs: 60_000, instance, now: () => now });
 
-describe.each([sqlite(), postgres()])('HJ 212 device-state store contract: $name', (adapter) => {
-  let db: Fresh;
+describe.each(backends)('HJ 212 device-state store contract: $name', (adapter) => {
+  let db: FreshStore<DeviceStateStore>;
   beforeAll(() => adapter.setup());
   afterAll(() => adapter.teardown());
   beforeEach(async () => {

@@ -13,62 +13,12 @@ import type { MarkActor, NewMark } from '../../src/domain/data-marks.js';
 import { MarkConflictError, MarkNotFoundError, type MarkStore } from '../../src/marks/mark-store.js';
 import { createPgMarkStore } from '../../src/marks/pg-mark-store.js';
 import { createSqliteMarkStore } from '../../src/marks/sqlite-mark-store.js';
-import { pgDatabases } from '../harness/pg-databases.js';
-import { tempFiles } from '../harness/temp-files.js';
+import { storeBackends, type FreshStore } from '../harness/store-backends.js';
 
-interface Fresh {
-  store: MarkStore;
-  /** Another instance on the same database (a second API instance). */
-  other(): MarkStore;
-  /** Runs SQL on the database behind the store's back (statements must be valid in both dialects). */
-  raw(sql: string): Promise<unknown[]>;
-}
-
-interface Adapter {
-  name: string;
-  setup(): Promise<void>;
-  fresh(): Promise<Fresh>;
-  teardown(): Promise<void>;
-}
-
-const sqlite = (): Adapter => {
-  const files = tempFiles('marks');
-  return {
-    name: 'SQLite',
-    setup: files.setup,
-    async fresh() {
-      const file = files.next();
-      const open = () => files.keep(createSqliteMarkStore({ file }));
-      return {
-        store: open(),
-        other: open,
-        async raw(sql) {
-          const db = new Database(file);
-          try {
-            const st = db.prepare(sql);
-            return st.reader ? st.all() : (st.run(), []);
-          } finally {
-            db.close();
-          }
-        },
-      };
-    },
-    teardown: files.teardown,
-  };
-};
-
-const postgres = (): Adapter => {
-  const databases = pgDatabases('marks');
-  return {
-    name: 'PostgreSQL',
-    setup: databases.setup,
-    async fresh() {
-      const { db, another } = await databases.fresh();
-      return { store: createPgMarkStore(db), other: () => createPgMarkStore(another()), raw: (sql) => db.query(sql) };
-    },
-    teardown: databases.teardown,
-  };
-};
+const backends = storeBackends<MarkStore>('marks', {
+  sqlite: (file) => createSqliteMarkStore({ file }),
+  postgres: createPgMarkStore,
+});
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 4, 1, 16);
@@ -86,9 +36,9 @@ const mark = (over: Partial<NewMark> = {}): NewMark => ({
   ...over,
 });
 
-describe.each([sqlite(), postgres()])('data-mark store contract: $name', (adapter) => {
+describe.each(backends)('data-mark store contract: $name', (adapter) => {
   let store: MarkStore;
-  let db: Fresh;
+  let db: FreshStore<MarkStore>;
   beforeAll(() => adapter.setup());
   afterAll(() => adapter.teardown());
   beforeEach(async () => {

@@ -3,69 +3,16 @@
  * PostgreSQL (DATABASE_URL, the real server of the test harness; the files in bytea). Issues are immutable in the
  * database itself, and two instances issuing the same period at once get consecutive versions.
  */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WaterReport } from '../../src/domain/report/report-model.js';
 import { createPgReportArchive } from '../../src/reports/pg-report-archive.js';
 import { createReportArchive, type NewIssue, type ReportArchive } from '../../src/reports/report-archive.js';
-import { pgDatabases } from '../harness/pg-databases.js';
-import { tempFiles } from '../harness/temp-files.js';
+import { storeBackends, type FreshStore } from '../harness/store-backends.js';
 
-interface Fresh {
-  archive: ReportArchive;
-  /** Another instance on the same database. */
-  other(): ReportArchive;
-  /** SQL behind the archive's back (valid in both dialects). */
-  raw(sql: string): Promise<unknown>;
-}
-
-interface Adapter {
-  name: string;
-  setup(): Promise<void>;
-  fresh(): Promise<Fresh>;
-  teardown(): Promise<void>;
-}
-
-const sqlite = (): Adapter => {
-  const files = tempFiles('reports');
-  return {
-    name: 'SQLite',
-    setup: files.setup,
-    async fresh() {
-      const file = files.next();
-      return {
-        archive: files.keep(createReportArchive({ file })),
-        other: () => files.keep(createReportArchive({ file })),
-        async raw(sql) {
-          const db = new Database(file);
-          try {
-            return db.prepare(sql).run();
-          } finally {
-            db.close();
-          }
-        },
-      };
-    },
-    teardown: files.teardown,
-  };
-};
-
-const postgres = (): Adapter => {
-  const databases = pgDatabases('reports');
-  return {
-    name: 'PostgreSQL',
-    setup: databases.setup,
-    async fresh() {
-      const { db, another } = await databases.fresh();
-      return {
-        archive: createPgReportArchive(db),
-        other: () => createPgReportArchive(another()),
-        raw: (sql) => db.query(sql),
-      };
-    },
-    teardown: databases.teardown,
-  };
-};
+const backends = storeBackends<ReportArchive>('reports', {
+  sqlite: (file) => createReportArchive({ file }),
+  postgres: createPgReportArchive,
+});
 
 const T = Date.parse('2024-06-01T07:30:00+08:00');
 // The archive keeps the model as JSON: its shape does not matter here, only that it comes back as it went in.
@@ -84,14 +31,14 @@ const entry = (over: Partial<NewIssue> = {}): NewIssue => ({
   ...over,
 });
 
-describe.each([sqlite(), postgres()])('report archive contract: $name', (adapter) => {
-  let db: Fresh;
+describe.each(backends)('report archive contract: $name', (adapter) => {
+  let db: FreshStore<ReportArchive>;
   let archive: ReportArchive;
   beforeAll(() => adapter.setup());
   afterAll(() => adapter.teardown());
   beforeEach(async () => {
     db = await adapter.fresh();
-    archive = db.archive;
+    archive = db.store;
   });
 
   it('keeps every version as issued: summary, model, PDF and XLSX byte for byte', async () => {
