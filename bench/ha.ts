@@ -33,6 +33,7 @@ import { startPostgres, type Postgres } from '../test/harness/postgres.js';
 import type { QingliuProcess } from '../test/harness/qingliu.js';
 import { ADMIN_KEY, createTopology, isLeading, LOGGER_SECRETS } from '../test/ha/topology.js';
 import { SECTION_PARAMETERS, writeChaosCatalog } from '../test/ha/scenario.js';
+import { percentile } from './bench-kit.js';
 import { postLines } from './bench-influxd.js';
 
 const args = process.argv.slice(2);
@@ -61,8 +62,6 @@ function note(text: string): void {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').trim();
-const percentile = (sorted: number[], p: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
 async function until(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean): Promise<void> {

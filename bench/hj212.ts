@@ -31,6 +31,7 @@ import { defaultValues } from '../sensors/hj212/logger.js';
 import { freePort, waitForPort } from '../test/harness/free-port.js';
 import { startInfluxd } from '../test/harness/influxd.js';
 import { startMosquitto } from '../test/harness/mosquitto.js';
+import { memoryMb, percentile, positiveOption, stopChild } from './bench-kit.js';
 import { compileMain } from './compile-main.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -50,13 +51,7 @@ const R = Object.keys(CODES).length;
 const SHANGHAI = zone('Asia/Shanghai');
 const WRITE_BATCH = 5000;
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-const CONNECTIONS = Math.round(option('connections', 2000));
+const CONNECTIONS = Math.round(positiveOption('connections', 2000));
 const USE_TSX = process.argv.includes('--tsx');
 /** `--rollups off` runs the gateway without its hourly rollups (INFLUX_ROLLUPS=off), to see what they cost. */
 const ROLLUPS = process.argv.includes('--rollups') ? process.argv[process.argv.indexOf('--rollups') + 1]! : 'on';
@@ -64,8 +59,8 @@ const ROLLUPS = process.argv.includes('--rollups') ? process.argv[process.argv.i
 const PASSWORD = '123456';
 const mnOf = (i: number) => `BENCH${String(i).padStart(6, '0')}`;
 const stationOf = (i: number) => `hj-${String(i).padStart(4, '0')}`;
-const PACKETS = Math.round(option('packets', 10));
-const LATENCY_SECONDS = option('latency-seconds', 15);
+const PACKETS = Math.round(positiveOption('packets', 10));
+const LATENCY_SECONDS = positiveOption('latency-seconds', 15);
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
 /**
@@ -192,16 +187,6 @@ async function measureRawInflux(url: string, points: string[]): Promise<number> 
   return points.length / ((performance.now() - started) / 1000);
 }
 
-function rssMb(pid: number): { peak: number; current: number } {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { peak: kb('VmHWM') / 1024, current: kb('VmRSS') / 1024 };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
-
 async function until(
   condition: () => Promise<boolean>,
   timeoutMs: number,
@@ -301,7 +286,7 @@ async function main(): Promise<void> {
     conns = await openConnections(port, CONNECTIONS);
     base = liveBase();
     packets = build(base);
-    const readyRss = rssMb(gateway.pid!).current;
+    const readyRss = memoryMb(gateway.pid!).current;
     const storedCounter = async () =>
       Number(
         /^qingliu_ingest_readings_stored_total (\S+)$/m.exec(
@@ -341,7 +326,7 @@ async function main(): Promise<void> {
     clearInterval(progress);
     say(`timeline (packets answered, packets stored): ${timeline.join(' · ')}`);
     const stored = await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading');
-    const connectedRss = rssMb(gateway.pid!);
+    const connectedRss = memoryMb(gateway.pid!);
     const packetsPerSecond = total / e2eSeconds;
     say(
       `gateway: ${Math.round(total / answerSeconds)} packets/s answered, ${Math.round(packetsPerSecond * R)} readings/s stored`,
@@ -375,7 +360,7 @@ async function main(): Promise<void> {
       'latency readings stored',
     );
     const storedAll = await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading');
-    const rss = rssMb(gateway.pid!);
+    const rss = memoryMb(gateway.pid!);
     closeAll(conns);
 
     const ratio = packetsPerSecond / C;
@@ -424,11 +409,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     echo?.kill();
-    if (gateway && gateway.exitCode === null) {
-      const exited = new Promise((r) => gateway!.once('exit', r));
-      gateway.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(gateway);
     await Promise.all([influx.dispose(), broker.dispose()]);
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -35,6 +35,7 @@ import { freePort } from '../test/harness/free-port.js';
 import { startInfluxd } from '../test/harness/influxd.js';
 import { startMosquitto } from '../test/harness/mosquitto.js';
 import { writeCatalog } from '../test/ingest/e2e.js';
+import { memoryMb, percentile, positiveOption, stopChild } from './bench-kit.js';
 import { compileMain } from './compile-main.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -46,25 +47,19 @@ const WRITE_CONCURRENCY = 2;
 const PUBLISH_WINDOW = 1000;
 /** /proc's CPU times are in USER_HZ ticks, 100 a second on every Linux architecture Node runs on. */
 const CLOCK_TICKS = 100;
-const AUTOSAVE_SECONDS = option('autosave-seconds', 30);
+const AUTOSAVE_SECONDS = positiveOption('autosave-seconds', 30);
 /** Latency probes: the messages of stations st-0000…st-0099 (5 % of all), found by one regex query. */
 const PROBE_STATIONS = 100;
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-const N = Math.round(option('messages', 100_000));
+const N = Math.round(positiveOption('messages', 100_000));
 const USE_TSX = process.argv.includes('--tsx');
-const REPEAT = Math.round(option('rounds', 3));
+const REPEAT = Math.round(positiveOption('rounds', 3));
 /** V8 flags for the ingester: none by default, as production runs it (docs/benchmarks.md, "Memory"). */
 const NODE_OPTIONS = process.argv.includes('--node-options')
   ? (process.argv[process.argv.indexOf('--node-options') + 1] ?? '')
   : '';
-const LATENCY_SECONDS = option('latency-seconds', 15);
-const ROLLUP_INTERVAL_SECONDS = option('rollup-interval', 5);
+const LATENCY_SECONDS = positiveOption('latency-seconds', 15);
+const ROLLUP_INTERVAL_SECONDS = positiveOption('rollup-interval', 5);
 /** `--rollups off`: the ingester without hourly rollups (INFLUX_ROLLUPS=off), to see what they cost. */
 const ROLLUPS = process.argv.includes('--rollups') ? process.argv[process.argv.indexOf('--rollups') + 1] : 'on';
 if (ROLLUPS !== 'on' && ROLLUPS !== 'off') throw new Error('--rollups expects on or off');
@@ -159,11 +154,6 @@ async function countReadings(url: string, db: string, where = ''): Promise<numbe
   return Number(result.series?.[0]?.values[0]?.[1] ?? 0);
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 async function measureRawMqtt(url: string, messages: Buffer[]): Promise<number> {
   const child = spawn(
     process.execPath,
@@ -226,12 +216,6 @@ function cpuSeconds(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function peakRssMb(pid: number): { peak: number; current: number } {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { peak: kb('VmHWM') / 1024, current: kb('VmRSS') / 1024 };
 }
 
 async function until(
@@ -302,7 +286,7 @@ async function main(): Promise<void> {
       100,
       'the ingester to be ready',
     );
-    const idleRss = peakRssMb(pid);
+    const idleRss = memoryMb(pid);
     log(`ingester ready: RSS ${Math.round(idleRss.current)} MB (peak so far ${Math.round(idleRss.peak)} MB)`);
     const stored = async () =>
       Number(
@@ -458,7 +442,7 @@ async function main(): Promise<void> {
       'the latency run stored',
     );
     const totalStored = await countReadings(influx.url, 'bench');
-    const rss = peakRssMb(pid);
+    const rss = memoryMb(pid);
 
     const result = {
       benchmark: 'ingest',
@@ -512,11 +496,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    if (ingester && ingester.exitCode === null) {
-      const exited = new Promise((r) => ingester!.once('exit', r));
-      ingester.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(ingester);
     await Promise.all([broker.dispose(), influx.dispose()]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
