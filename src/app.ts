@@ -124,13 +124,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     return markStore;
   };
   // The loggers' failed standard-sample checks and equipment states are marks too (docs/adr/0017): read from the
-  // device state the ingest role records in DATA_DIR/devices.db, opened on first use.
+  // device state the ingest role records (prepareDeviceStates: PostgreSQL or DATA_DIR/devices.db), opened on first use.
   const deviceStatesNow = async (): Promise<DeviceStateStore> => {
-    if (!deviceStates) {
-      const { createSqliteDeviceStateStore, deviceStateFile } = await import('./ingest/hj212/sqlite-device-state.js');
-      deviceStates ??= createSqliteDeviceStateStore(deviceStateFile(config.DATA_DIR));
-    }
-    return deviceStates;
+    if (!openDeviceStates) await prepareDeviceStates();
+    return (deviceStates ??= openDeviceStates!());
   };
   const health = deviceHealth({
     store: deviceStatesNow,
@@ -255,7 +252,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     void attempt();
   }
 
-  /** The HJ 212 loggers' state: PostgreSQL with DATABASE_URL (every ingest and API instance), else DATA_DIR/devices.db. */
+  /**
+   * The HJ 212 loggers' state: PostgreSQL with DATABASE_URL (every ingest, API and alerts instance: the API serves
+   * it, the alerts judge with its device marks), else DATA_DIR/devices.db.
+   */
   let openDeviceStates: (() => DeviceStateStore) | undefined;
   async function prepareDeviceStates(): Promise<void> {
     const db = controlDb;
@@ -650,7 +650,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       });
       if (config.DATABASE_URL && (roles.api || roles.alerts)) await openControlDatabase(config.DATABASE_URL);
       else if (config.DATABASE_URL && roles.ingest) await openControlDatabase(config.DATABASE_URL, false);
-      if (roles.api || roles.ingest) await prepareDeviceStates();
+      await prepareDeviceStates();
       if (roles.api) {
         const keys = await prepareApiKeys({
           keysFile: apiKeysFile(config),
