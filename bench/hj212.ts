@@ -14,8 +14,9 @@
  *   4. answer latency (packet written → 9014 read) at half the rate of step 3, open loop, p50/p99;
  *   5. the gateway's RSS with 2,000 connections open (VmRSS) and at peak (VmHWM).
  * Prints one JSON line on stdout (progress on stderr). Options: --connections N (default 2000), --packets N per
- * connection (default 10), --latency-seconds S (default 15), --tsx. HJ212_BENCH_PROF=DIR writes a CPU profile of
- * the gateway process there.
+ * connection (default 30), --latency-seconds S (default 15), --heap-mb N|none (default 192, the V8 heap budget the
+ * compose file gives an ingest-only instance), --tsx. HJ212_BENCH_PROF=DIR writes a CPU profile of the gateway
+ * process there; HJ212_BENCH_NODE_FLAGS adds Node flags to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,7 +60,14 @@ const ROLLUPS = process.argv.includes('--rollups') ? process.argv[process.argv.i
 const PASSWORD = '123456';
 const mnOf = (i: number) => `BENCH${String(i).padStart(6, '0')}`;
 const stationOf = (i: number) => `hj-${String(i).padStart(4, '0')}`;
-const PACKETS = Math.round(positiveOption('packets', 10));
+/** 30 packets per logger: a run of several seconds, where the first second's start-up no longer decides the rate. */
+const PACKETS = Math.round(positiveOption('packets', 30));
+/**
+ * The gateway's V8 old-space budget, as docker-compose.yml's ingest-only services set it (NODE_OPTIONS): without
+ * one V8 lets garbage grow the heap to ~190 MB under this load, whose live set stays under 100 MB.
+ */
+const HEAP_OPTION = process.argv.includes('--heap-mb') ? process.argv[process.argv.indexOf('--heap-mb') + 1]! : '192';
+const HEAP_MB = HEAP_OPTION === 'none' ? undefined : Math.round(positiveOption('heap-mb', 192));
 const LATENCY_SECONDS = positiveOption('latency-seconds', 15);
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -251,6 +259,8 @@ async function main(): Promise<void> {
       process.execPath,
       [
         ...(process.env.HJ212_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HJ212_BENCH_PROF}`] : []),
+        ...(HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : []),
+        ...(process.env.HJ212_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
         ...entry,
       ],
       {
@@ -287,24 +297,27 @@ async function main(): Promise<void> {
     base = liveBase();
     packets = build(base);
     const readyRss = memoryMb(gateway.pid!).current;
-    const storedCounter = async () =>
-      Number(
-        /^qingliu_ingest_readings_stored_total (\S+)$/m.exec(
-          await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text(),
-        )?.[1] ?? 0,
-      );
+    const gatewayMetrics = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      const mb = (name: string) => Math.round(value(name) / 2 ** 20);
+      return {
+        stored: value('qingliu_ingest_readings_stored_total') || 0,
+        memory: `rss ${mb('process_resident_memory_bytes')} heap ${mb('nodejs_heap_size_total_bytes')} ext ${mb('nodejs_external_memory_bytes')} MB`,
+      };
+    };
+    const storedCounter = async () => (await gatewayMetrics()).stored;
     const started = performance.now();
-    // Progress each second (stderr): packets answered and readings the gateway has had stored, to see which lags.
+    // Progress each second (stderr): packets answered and readings the gateway has had stored, to see which lags,
+    // and the gateway's memory (RSS, V8 heap, buffers outside it).
     answeredCount = 0;
     const timeline: string[] = [];
     const progress = setInterval(() => {
-      void storedCounter()
-        .catch(() => NaN)
-        .then((n) =>
-          timeline.push(
-            `${((performance.now() - started) / 1000).toFixed(0)}s ${answeredCount}p ${Math.round(n / R)}s`,
-          ),
-        );
+      const at = ((performance.now() - started) / 1000).toFixed(1);
+      const answered = answeredCount;
+      void gatewayMetrics()
+        .catch(() => ({ stored: NaN, memory: '?' }))
+        .then((m) => timeline.push(`${at}s ${answered}p ${Math.round(m.stored / R)}s (${m.memory})`));
     }, 1000);
     const answerSeconds = await closedLoop(conns, packets);
     const expected = total * R;
@@ -324,7 +337,7 @@ async function main(): Promise<void> {
     );
     const e2eSeconds = (doneAt - started) / 1000;
     clearInterval(progress);
-    say(`timeline (packets answered, packets stored): ${timeline.join(' · ')}`);
+    say(`timeline (packets answered, packets stored, gateway memory):\n  ${timeline.join('\n  ')}`);
     const stored = await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading');
     const connectedRss = memoryMb(gateway.pid!);
     const packetsPerSecond = total / e2eSeconds;
@@ -395,6 +408,7 @@ async function main(): Promise<void> {
       gateway_peak_rss_mb: Math.round(rss.peak),
       gateway_runtime: USE_TSX ? 'tsx' : 'compiled',
       rollups: ROLLUPS,
+      gateway_heap_limit_mb: HEAP_MB ?? null,
       readings_expected: latencyExpected,
       readings_stored: storedAll,
       readings_lost: latencyExpected - storedAll,

@@ -7,7 +7,7 @@ import type { ReadingStore } from '../store/reading-store.js';
 
 export type IngestStore = Pick<
   ReadingStore,
-  'write' | 'writeEncoded' | 'writeDeadLetters' | 'writeLoggerData' | 'ping'
+  'write' | 'writeEncoded' | 'writeDeadLetters' | 'writeLoggerData' | 'durable' | 'ping'
 >;
 
 export interface DeferredStartStore extends IngestStore {
@@ -50,6 +50,7 @@ export function deferredStart(store: ReadingStore): DeferredStartStore {
         await store.writeEncoded!(batch);
       },
     }),
+    ...(store.durable && { durable: () => store.durable!() }),
     async writeDeadLetters(letters) {
       await ensureStarted();
       await store.writeDeadLetters(letters);

@@ -28,7 +28,7 @@ import type { Spool, SpoolBatch } from './spool/spool.js';
 export interface ForwarderOptions {
   spool: Spool;
   /** With `writeEncoded`, batches go to the store as the spool's bytes; otherwise as Reading objects. */
-  store: Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'writeLoggerData' | 'ping'>;
+  store: Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'writeLoggerData' | 'durable' | 'ping'>;
   logger: Logger;
   metrics: IngestMetrics;
   /** Where records the store refuses for good are kept. */
@@ -339,29 +339,69 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * Resolves once the store's side state for the writes so far survives a power loss (`store.durable`); retried
+   * while it fails (a disk error of DATA_DIR): until then the batch stays in the spool. False when stopped hard.
+   */
+  async function durable(): Promise<boolean> {
+    if (!store.durable) return true;
+    for (let attempt = 1; !abort.signal.aborted; attempt++) {
+      try {
+        await store.durable();
+        return true;
+      } catch (err) {
+        if (attempt === 1 || attempt % 10 === 0)
+          log.warn({ err, attempt }, "the store's side state cannot be synced to disk; its batches stay in the spool");
+        await sleep(Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** Math.min(attempt - 1, 20)));
+      }
+    }
+    return false;
+  }
+
   async function run(): Promise<void> {
     // Up to `maxInFlight` batches are written at once (our CPU work overlaps the database's); the checkpoint
     // only ever moves over the longest prefix of stored batches, so a crash replays from the oldest unstored one.
-    const inFlight: { batch: SpoolBatch; spans: Spans; stored: boolean; settled: Promise<void> }[] = [];
+    // A stored batch is committed once `durable` says so too; meanwhile the next writes go on (the store's sync
+    // can take a second when the disk is busy, bench:hj212), holding at most `maxHeld` batches in memory.
+    const inFlight: {
+      batch: SpoolBatch;
+      spans: Spans;
+      stored: boolean;
+      committable: boolean;
+      /** The write ended (true: stored). */
+      settled: Promise<boolean>;
+      /** …and the store's side state is durable (or the batch failed). */
+      done: Promise<void>;
+    }[] = [];
+    const maxHeld = maxInFlight * 4;
     let failed = false;
     let quiet = true;
+    const writing = () => inFlight.filter((f) => !f.stored);
     const commitStored = () => {
-      while (inFlight[0]?.stored) spool.commit(inFlight.shift()!.batch);
+      while (inFlight[0]?.committable) spool.commit(inFlight.shift()!.batch);
     };
+    /**
+     * Waits for a write to end or — when none is in flight — for a stored batch to become committable or for
+     * new records to read.
+     */
     const waitForOne = async () => {
-      await Promise.race(inFlight.filter((f) => !f.stored).map((f) => f.settled));
+      const pending = writing();
+      if (pending.length > 0) await Promise.race(pending.map((f) => f.settled));
+      else if (inFlight.length > 0) await Promise.race([...inFlight.map((f) => f.done), waitForAppend()]);
       commitStored();
     };
     while (!abort.signal.aborted && !failed) {
-      if (inFlight.length >= maxInFlight) {
-        await waitForOne();
+      if (writing().length >= maxInFlight || (inFlight.length >= maxHeld && !inFlight[0]!.committable)) {
+        if (inFlight.length >= maxHeld) await inFlight[0]!.done;
+        else await waitForOne();
+        commitStored();
         continue;
       }
       // Beside a write in flight, another only with a full batch. Under a steady stream (an HJ 212 gateway
       // answering thousands of loggers) the spool always holds a little: sent at once, it went as a train of small
       // writes, each a request the database pays for, and the store fell far behind. Waiting for the write in
       // flight lets the next batch grow for as long as the database takes (bench:hj212, docs/benchmarks.md).
-      if (inFlight.some((f) => !f.stored) && spool.unreadBytes() < batchBytes) {
+      if (writing().length > 0 && spool.unreadBytes() < batchBytes) {
         await waitForOne();
         continue;
       }
@@ -386,18 +426,31 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       // A later write of the same reading (a correction) must land after the earlier one: a batch that may
       // hold one waits for the batches in flight that it overlaps.
       const spans = spansOf(batch.encoded);
-      while (inFlight.some((f) => !f.stored && overlap(f.spans, spans)) && !abort.signal.aborted && !failed)
-        await waitForOne();
+      while (writing().some((f) => overlap(f.spans, spans)) && !abort.signal.aborted && !failed) await waitForOne();
       if (abort.signal.aborted || failed) break;
-      const entry: (typeof inFlight)[number] = { batch, spans, stored: false, settled: Promise.resolve() };
+      const entry: (typeof inFlight)[number] = {
+        batch,
+        spans,
+        stored: false,
+        committable: false,
+        settled: Promise.resolve(false),
+        done: Promise.resolve(),
+      };
       entry.settled = deliver({
         readings: batch.encoded,
         deadLetters: batch.deadLetters,
         loggerData: batch.loggerData,
       }).then((ok) => {
-        entry.stored = ok;
+        entry.stored = true;
         if (!ok) failed = true;
+        return ok;
       });
+      entry.done = entry.settled
+        .then((ok) => ok && durable())
+        .then((ok) => {
+          entry.committable = ok;
+          if (!ok) failed = true;
+        });
       inFlight.push(entry);
       // Let the MQTT socket be read between batches, even when the store answers synchronously.
       await new Promise((resolve) => setImmediate(resolve));

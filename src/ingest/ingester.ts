@@ -30,7 +30,7 @@ export interface IngesterOptions {
   maxPayloadBytes: number;
   maxFutureSkewSeconds: number;
   stations: StationDirectory;
-  store: Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'writeLoggerData' | 'ping'>;
+  store: Pick<ReadingStore, 'write' | 'writeEncoded' | 'writeDeadLetters' | 'writeLoggerData' | 'durable' | 'ping'>;
   logger: Logger;
   metrics: IngestMetrics;
   now: () => number;

@@ -130,6 +130,12 @@ export interface ReadingStore {
    * `write`. Adapters without it are given `write(decodeEncodedReadings(batch))` instead.
    */
   writeEncoded?(batch: EncodedReadings): Promise<void>;
+  /**
+   * Resolves when what the store keeps beside the database for the writes so far (InfluxDB: the hourly-rollup
+   * dirty marks, docs/adr/0006-hourly-rollups.md) survives a power loss. The ingest forwarder lets the spool drop
+   * a stored batch only then. Absent: nothing to wait for.
+   */
+  durable?(): Promise<void>;
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   /**
    * Stores what HJ 212 loggers sent, stream by stream (docs/adr/0012-logger-aggregates.md); same contract as

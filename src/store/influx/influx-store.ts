@@ -523,6 +523,8 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       }
     },
 
+    ...(maintainer && { durable: () => maintainer.durable() }),
+
     recordTouches: writeTouches,
 
     async touches(range: { after: number; until: number }): Promise<RecordedTouch[]> {

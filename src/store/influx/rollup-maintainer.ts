@@ -6,19 +6,18 @@
  * for hours before the smallest `clean_before` of all writers, so they never read a rollup older than its
  * readings.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { escape } from '@influxdata/influxdb-client';
 import { cliCommand } from '../../cli-hint.js';
 import type { Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../fs/private-files.js';
+import { ensurePrivateDir } from '../../fs/private-files.js';
 import { StoreError } from '../store-error.js';
+import { openDirtyLog } from './dirty-log.js';
 import type { StatementResult } from './influxql.js';
 import { READING_MEASUREMENT } from './line-protocol.js';
 import {
   DEFAULT_TASK_LIMITS,
-  DirtyHours,
   HOUR,
   coverageLine,
   coverageStatements,
@@ -44,7 +43,7 @@ export interface RollupIo {
 export interface RollupWriterOptions {
   /** Names this writer's state; unique per ingest instance (the MQTT client id). */
   instance: string;
-  /** Where the dirty hours survive a crash, e.g. DATA_DIR/rollup-dirty.json. */
+  /** Where the dirty hours survive a crash, e.g. DATA_DIR/rollup-dirty.json (and its journals, dirty-log.ts). */
   stateFile: string;
   /** Between passes, ms (default 60 s). */
   intervalMs?: number;
@@ -88,6 +87,11 @@ export interface RollupMaintainer {
    */
   afterWrite(ticket: WriteTicket, ms: number): void;
   /**
+   * Resolves when every mark made so far survives a power loss, not only a crash of the process: the ingest
+   * forwarder lets the spool drop a batch only then, so a batch whose mark was lost is written (and marked) again.
+   */
+  durable(): Promise<void>;
+  /**
    * Recomputes every dirty hour that has ended, settled or not (the timer's passes wait for hours to settle),
    * and publishes `clean_before`.
    */
@@ -96,46 +100,6 @@ export interface RollupMaintainer {
   readonly pending: number;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-interface StateFile {
-  version: 1;
-  instance: string;
-  dirty: Record<string, [number, number][]>;
-}
-
-function loadDirty(file: string, instance: string, logger: Logger, now: number): DirtyHours {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new DirtyHours();
-    throw err;
-  }
-  const data = JSON.parse(text) as Partial<StateFile>;
-  if (data.version !== 1 || typeof data.dirty !== 'object' || data.dirty === null) {
-    throw new Error(`${file}: not a rollup state file (expected {"version":1,"dirty":{…}})`);
-  }
-  if (data.instance !== instance) {
-    logger.warn({ file, was: data.instance, now: instance }, 'rollup state file of another instance name; keeping its dirty hours');
-  }
-  return DirtyHours.fromJSON(data.dirty, now);
-}
-
-/** Written to a temporary file, flushed and renamed: a crash leaves the old file or the new one, never half. */
-async function saveDirty(file: string, instance: string, dirty: DirtyHours): Promise<void> {
-  // The text is taken now, synchronously: a save includes every mark made before it was called.
-  const text = JSON.stringify({ version: 1, instance, dirty: dirty.toJSON() } satisfies StateFile);
-  const tmp = `${file}.tmp`;
-  const handle = await fs.promises.open(tmp, 'w', PRIVATE_FILE_MODE);
-  try {
-    await handle.chmod(PRIVATE_FILE_MODE);
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.promises.rename(tmp, file);
 }
 
 /**
@@ -215,7 +179,8 @@ export function createRollupMaintainer(
   const intervalMs = options.intervalMs ?? 60_000;
   const maxDeferMs = options.maxDeferMs ?? 5 * 60_000;
   const limits = options.limits ?? DEFAULT_TASK_LIMITS;
-  const dirty = loadDirty(options.stateFile, options.instance, log, options.now());
+  const dirtyLog = openDirtyLog(options.stateFile, options.instance, log, options.now());
+  const dirty = dirtyLog.loaded;
   const settleMs = options.settleMs ?? 30_000;
   const maxDelayMs = options.maxDelayMs ?? 10 * 60_000;
   let published: number | undefined;
@@ -238,11 +203,19 @@ export function createRollupMaintainer(
     lastPublishAt = at;
     published = value;
   });
-  /** The dirty marks on disk; a save started after a mark has it. */
-  const persist = coalescing(() => saveDirty(options.stateFile, options.instance, dirty));
+  /** New marks not in the journal yet (an append failed): the next beforeWrite appends them first. */
+  let unjournaled: { stationId: string; hour: number }[] = [];
+  /** Marks up to this version are in the journal (page cache); up to `syncedVersion`, on the disk itself. */
+  let journaledVersion = dirty.currentVersion;
+  let syncedVersion = dirty.currentVersion;
+  const sync = coalescing(async () => {
+    const version = journaledVersion;
+    await dirtyLog.sync();
+    syncedVersion = Math.max(syncedVersion, version);
+  });
 
   /**
-   * Marks up to this version are on disk and, where they are of an hour that had ended when marked, in the
+   * Marks up to this version are journaled and, where they are of an hour that had ended when marked, in the
    * published clean_before: readings whose marks are all that old may be written.
    */
   let secureVersion = dirty.currentVersion; // what the state file held at start is on disk, and init() publishes
@@ -253,7 +226,6 @@ export function createRollupMaintainer(
     const mustPublish = endedHourMarked;
     endedHourMarked = false;
     try {
-      await persist();
       if (mustPublish) await publish();
     } catch (err) {
       endedHourMarked ||= mustPublish;
@@ -324,7 +296,7 @@ export function createRollupMaintainer(
     for (const h of snapshot.values()) hours += h.size;
     const done = await recompute(io, tasks);
     dirty.clear(snapshot);
-    if (hours > 0) await persist();
+    if (hours > 0) await dirtyLog.compact(dirty);
     await publish();
     lastPassAt = options.now();
     const summary = { hours, ...done, ms: Math.round(performance.now() - t0), cleanBefore: published ?? cleanBefore() };
@@ -370,6 +342,18 @@ export function createRollupMaintainer(
       // may not be: it is published before its readings exist.
       const currentHour = hourStart(now);
       if (added.some((a) => a.hour < currentHour)) endedHourMarked = true;
+      // Journaled before the readings go anywhere (a write(2): no wait for the disk, see dirty-log.ts).
+      if (added.length > 0 || unjournaled.length > 0) {
+        const toAppend = unjournaled.length > 0 ? [...unjournaled, ...added] : added;
+        try {
+          dirtyLog.append(toAppend);
+        } catch (err) {
+          unjournaled = toAppend;
+          throw err;
+        }
+        unjournaled = [];
+        journaledVersion = dirty.currentVersion;
+      }
       // Wait until the marks these readings need — new ones, or ones another batch made a moment ago and is
       // still saving — are on disk (and published); in steady state they are, and this returns at once.
       const needed = dirty.lastTouched;
@@ -386,6 +370,11 @@ export function createRollupMaintainer(
 
     pass: () => runPass(false),
 
+    async durable() {
+      const needed = journaledVersion;
+      while (syncedVersion < needed) await sync();
+    },
+
     /** Starts the passes; rejects if the database cannot be reached yet (the first write or pass tries again). */
     async start() {
       ensurePrivateDir(path.dirname(options.stateFile));
@@ -398,6 +387,8 @@ export function createRollupMaintainer(
       if (timer) clearInterval(timer);
       timer = undefined;
       await running?.catch(() => undefined);
+      await sync().catch((err: unknown) => log.warn({ err }, 'could not sync the rollup journal at stop'));
+      dirtyLog.close();
     },
   };
 }
