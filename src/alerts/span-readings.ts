@@ -61,7 +61,7 @@ export function spanReadings(inner: WindowReadings, spans: readonly Span[]): (st
   }
 
   function read(g: Group, q: AggregateQuery, step: number): Read {
-    const key = `${q.window.spec}\u0000${q.timeZone}\u0000${q.extremes !== false}`;
+    const key = `${q.window.spec}\u0000${q.timeZone}\u0000${q.extremes !== false}\u0000${q.excluded !== false}`;
     let pending = g.reads.get(key);
     if (pending) return pending;
     const query = {
@@ -72,6 +72,7 @@ export function spanReadings(inner: WindowReadings, spans: readonly Span[]): (st
       timeZone: q.timeZone,
       validOnly: true,
       extremes: q.extremes ?? true,
+      excluded: q.excluded ?? true,
     };
     const fetched = inner.aggregateStations
       ? inner.aggregateStations({ ...query, stationIds: g.stationIds })

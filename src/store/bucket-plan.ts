@@ -109,13 +109,13 @@ interface Accumulator {
 
 /**
  * Combines cell aggregates into buckets in the order of `parameters`, then by start; buckets without any
- * reading are omitted. `excluded` is total − counted when validOnly, else 0.
+ * reading are omitted. `excluded` is total − counted when `withExcluded` (a validOnly query that wants it), else 0.
  */
 export function mergeCells(
   plan: AggregatePlan,
   cells: readonly CellAggregate[],
   parameters: readonly ParameterCode[],
-  validOnly: boolean,
+  withExcluded: boolean,
 ): Bucket[] {
   const buckets = new Map<string, Accumulator>();
   const sliceEdgeBucket = new Map<number, number>();
@@ -173,6 +173,6 @@ export function mergeCells(
       min: acc.count > 0 ? acc.min : null,
       max: acc.count > 0 ? acc.max : null,
       count: acc.count,
-      excluded: validOnly ? Math.max(0, acc.total - acc.count) : 0,
+      excluded: withExcluded ? Math.max(0, acc.total - acc.count) : 0,
     }));
 }
