@@ -4,11 +4,12 @@
  * the InfluxDB store, with the touches the store recorded) and its store load (requests), against one grouped
  * InfluxQL query of the same windows (the raw ceiling), in the same run on the same influxd. Prints JSON lines.
  *
- * Twice, on two sets of stations of the same size: `cold`, the first re-judgment of the process (it also pays for
- * loading the code paths, the time-zone data and the SQLite statements once), then `warm`, another back-fill
- * re-judged by the same service — what a long-running alerts role does every run after its first.
+ * `--runs` times (default 4), each on other stations of the same number: run 1 is `cold`, the first re-judgment of
+ * the process (it also pays for loading the code paths, the time-zone data and the SQLite statements once); the
+ * next are `warm`, more back-fills re-judged by the same service — what a long-running alerts role does every run
+ * after its first (the JIT needs a few of them to settle). One JSON line per run.
  *
- *   npm run bench:alerts [-- --stations 2000 --share 0.01]
+ *   npm run bench:alerts [-- --stations 2000 --share 0.01 --runs 4]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,13 +31,18 @@ import { startBenchInfluxd } from './bench-influxd.js';
 const HOUR = 3_600_000;
 const W = 4 * HOUR;
 const { values } = parseArgs({
-  options: { stations: { type: 'string', default: '2000' }, share: { type: 'string', default: '0.01' } },
+  options: {
+    stations: { type: 'string', default: '2000' },
+    share: { type: 'string', default: '0.01' },
+    runs: { type: 'string', default: '4' },
+  },
 });
 const stations = Number(values.stations);
 const backfilling = Math.max(1, Math.round(stations * Number(values.share)));
 const PARAMS = ['ph', 'do', 'codmn', 'nh3n', 'tp', 'temp'] as const;
-if (2 * backfilling > stations)
-  throw new Error('--share must be at most 0.5: the cold and the warm run back-fill other stations');
+const runs = Math.max(1, Math.trunc(Number(values.runs)));
+if (runs * backfilling > stations)
+  throw new Error('--runs × --share must be at most 1: each run back-fills other stations');
 
 const influxd = await startBenchInfluxd();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-alerts-'));
@@ -103,7 +109,7 @@ try {
   });
 
   /** One back-fill of these stations re-judged, against the grouped statement over the same windows. */
-  async function measure(run: 'cold' | 'warm', late: readonly string[]) {
+  async function measure(nth: number, late: readonly string[]) {
     // The day's windows were judged without data (the links were down).
     for (const id of late)
       for (let s = from; s < now; s += W)
@@ -162,7 +168,8 @@ try {
     console.log(
       JSON.stringify({
         bench: 'alerts-rejudge',
-        run,
+        run: nth === 1 ? 'cold' : 'warm',
+        nth,
         stations,
         backfilling: late.length,
         touches: tally.touches,
@@ -181,8 +188,7 @@ try {
     );
   }
 
-  await measure('cold', ids.slice(backfilling, 2 * backfilling));
-  await measure('warm', ids.slice(0, backfilling));
+  for (let n = 1; n <= runs; n++) await measure(n, ids.slice((n - 1) * backfilling, n * backfilling));
   await store.close();
   await inner.stop();
 } finally {
