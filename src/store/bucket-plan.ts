@@ -109,7 +109,8 @@ interface Accumulator {
 
 /**
  * Combines cell aggregates into buckets in the order of `parameters`, then by start; buckets without any
- * reading are omitted. `excluded` is total − counted when `withExcluded` (a validOnly query that wants it), else 0.
+ * reading are omitted. `excluded` is total − counted when `withExcluded` (a validOnly query that wants it), else 0,
+ * and then a bucket without a reading that counts is omitted too, wherever its total came from (raw or rollup).
  */
 export function mergeCells(
   plan: AggregatePlan,
@@ -165,6 +166,7 @@ export function mergeCells(
 
   const order = new Map(parameters.map((p, i) => [p, i]));
   return [...buckets.values()]
+    .filter((acc) => withExcluded || acc.count > 0)
     .sort((a, b) => (order.get(a.parameter) ?? 0) - (order.get(b.parameter) ?? 0) || a.start - b.start)
     .map((acc) => ({
       parameter: acc.parameter,
