@@ -51,7 +51,15 @@ try {
   const from = now - 24 * HOUR;
   const ids = Array.from({ length: stations }, (_, i) => `s${String(i).padStart(4, '0')}`);
   const catalog: CatalogData = {
-    units: [{ id: 'district', name: { zh: '区', en: 'District' }, channels: [] }],
+    // One webhook: each alert opened renders and queues its notification in the transaction, as in production
+    // (nothing sends here: no outbox sender runs).
+    units: [
+      {
+        id: 'district',
+        name: { zh: '区', en: 'District' },
+        channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/qingliu-bench-alerts' }],
+      },
+    ],
     plants: [],
     discharge_standards: {},
     stations: ids.map((id) => ({
@@ -137,6 +145,7 @@ try {
       signal: new AbortController().signal,
       log: silentLogger(),
     } as unknown as JobContext;
+    const queuedBefore = (await store.outboxStats()).pending;
     requests = 0;
     storeMs = 0;
     const t0 = performance.now();
@@ -175,6 +184,7 @@ try {
         touches: tally.touches,
         windows: tally.windows,
         opened: tally.opened,
+        notifications_queued: (await store.outboxStats()).pending - queuedBefore,
         rejudge_ms: Math.round(rejudgeMs),
         store_requests: requests,
         store_wait_ms: Math.round(storeMs),
