@@ -4,7 +4,12 @@
  * the InfluxDB store, with the touches the store recorded) and its store load (requests), against one grouped
  * InfluxQL query of the same windows (the raw ceiling), in the same run on the same influxd. Prints JSON lines.
  *
- *   npm run bench:alerts [-- --stations 2000 --share 0.01]
+ * `--runs` times (default 4), each on other stations of the same number: run 1 is `cold`, the first re-judgment of
+ * the process (it also pays for loading the code paths, the time-zone data and the SQLite statements once); the
+ * next are `warm`, more back-fills re-judged by the same service — what a long-running alerts role does every run
+ * after its first (the JIT needs a few of them to settle). One JSON line per run.
+ *
+ *   npm run bench:alerts [-- --stations 2000 --share 0.01 --runs 4]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,11 +31,18 @@ import { startBenchInfluxd } from './bench-influxd.js';
 const HOUR = 3_600_000;
 const W = 4 * HOUR;
 const { values } = parseArgs({
-  options: { stations: { type: 'string', default: '2000' }, share: { type: 'string', default: '0.01' } },
+  options: {
+    stations: { type: 'string', default: '2000' },
+    share: { type: 'string', default: '0.01' },
+    runs: { type: 'string', default: '4' },
+  },
 });
 const stations = Number(values.stations);
 const backfilling = Math.max(1, Math.round(stations * Number(values.share)));
 const PARAMS = ['ph', 'do', 'codmn', 'nh3n', 'tp', 'temp'] as const;
+const runs = Math.max(1, Math.trunc(Number(values.runs)));
+if (runs * backfilling > stations)
+  throw new Error('--runs × --share must be at most 1: each run back-fills other stations');
 
 const influxd = await startBenchInfluxd();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-bench-alerts-'));
@@ -39,7 +51,15 @@ try {
   const from = now - 24 * HOUR;
   const ids = Array.from({ length: stations }, (_, i) => `s${String(i).padStart(4, '0')}`);
   const catalog: CatalogData = {
-    units: [{ id: 'district', name: { zh: '区', en: 'District' }, channels: [] }],
+    // One webhook: each alert opened renders and queues its notification in the transaction, as in production
+    // (nothing sends here: no outbox sender runs).
+    units: [
+      {
+        id: 'district',
+        name: { zh: '区', en: 'District' },
+        channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/qingliu-bench-alerts' }],
+      },
+    ],
     plants: [],
     discharge_standards: {},
     stations: ids.map((id) => ({
@@ -53,17 +73,19 @@ try {
       interval: HOUR,
     })),
   };
-  let requests = 0;
+  /** The touches' clock: each back-fill below is recorded after the cursor the run before it left. */
+  let touchClock = now + 30 * 60_000;
   const inner = createInfluxStore({
     url: influxd.url,
     bucket: 'bench_alerts',
     version: 'auto',
     logger: silentLogger(),
-    lateData: { evalDelayMs: 10 * 60_000, now: () => now + 30 * 60_000 },
+    lateData: { evalDelayMs: 10 * 60_000, now: () => touchClock },
     rollups: { read: false },
   });
   await inner.start();
   /** Store requests the re-judgment makes, and the wall time spent waiting for them (overlaps counted once each). */
+  let requests = 0;
   let storeMs = 0;
   const timed = async <T>(answer: Promise<T>): Promise<T> => {
     requests++;
@@ -88,80 +110,95 @@ try {
     catalog: createAlertCatalog(catalog),
     readings: counted,
     settings: defaultAlertSettings(),
-    now: () => now + 30 * 60_000,
+    now: () => touchClock,
     logger: silentLogger(),
     timeZone: 'UTC',
     lang: 'zh-CN',
   });
-  // The day's windows were judged without data (the links were down).
-  const late = ids.slice(0, backfilling);
-  for (const id of late)
-    for (let s = from; s < now; s += W)
-      await store.markProcessed({
-        rule: 'section_compliance',
-        stationId: id,
-        start: s,
-        end: s + W,
-        outcome: 'insufficient',
-        alertId: null,
-        at: s + W,
-      });
-  // The back-fill: 24 h of class-V NH3-N, one batch per station (an MQTT backfill array).
-  for (const id of late) {
-    const batch: Reading[] = [];
-    for (let t = from; t < now; t += HOUR)
-      for (const p of PARAMS)
-        batch.push({ stationId: id, parameter: p, ts: t, value: p === 'nh3n' ? 1.8 : 7, flag: 'N' });
-    await inner.write(batch);
+
+  /** One back-fill of these stations re-judged, against the grouped statement over the same windows. */
+  async function measure(nth: number, late: readonly string[]) {
+    // The day's windows were judged without data (the links were down).
+    for (const id of late)
+      for (let s = from; s < now; s += W)
+        await store.markProcessed({
+          rule: 'section_compliance',
+          stationId: id,
+          start: s,
+          end: s + W,
+          outcome: 'insufficient',
+          alertId: null,
+          at: s + W,
+        });
+    // The back-fill: 24 h of class-V NH3-N, one batch per station (an MQTT backfill array).
+    for (const id of late) {
+      const batch: Reading[] = [];
+      for (let t = from; t < now; t += HOUR)
+        for (const p of PARAMS)
+          batch.push({ stationId: id, parameter: p, ts: t, value: p === 'nh3n' ? 1.8 : 7, flag: 'N' });
+      await inner.write(batch);
+    }
+    const ctx = {
+      now: touchClock + 2 * 60_000,
+      trigger: 'manual',
+      attempt: 1,
+      signal: new AbortController().signal,
+      log: silentLogger(),
+    } as unknown as JobContext;
+    const queuedBefore = (await store.outboxStats()).pending;
+    requests = 0;
+    storeMs = 0;
+    const t0 = performance.now();
+    const tally = await rejudgeTouched({
+      readings: counted,
+      store,
+      service,
+      horizonMs: 7 * 24 * HOUR,
+      windowOf: () => parseWindow('4h'),
+      timeZone: 'UTC',
+      concurrency: 4,
+      ctx,
+      errors: [],
+    });
+    const rejudgeMs = performance.now() - t0;
+    touchClock += 3 * 60_000; // past this run's cursor (ctx.now − TOUCH_SETTLE_MS)
+    // The ceiling: the same windows' means in one grouped InfluxQL statement.
+    const q = `SELECT mean("value"), count("value") FROM "reading" WHERE (${late.map((id) => `"station" = '${id}'`).join(' OR ')}) AND ("flag" = 'N' OR "flag" = 'T') AND time >= ${from}ms AND time < ${now}ms GROUP BY time(4h), "station", "param"`;
+    // Three times, the median: one statement's time swings with the machine's load more than the whole run's.
+    const groupedRuns: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t1 = performance.now();
+      const res = await fetch(`${influxd.url}/query?${new URLSearchParams({ db: 'bench_alerts', q, epoch: 'ms' })}`);
+      await res.json();
+      groupedRuns.push(performance.now() - t1);
+    }
+    const groupedMs = [...groupedRuns].sort((a, b) => a - b)[1]!;
+    const ratio = (ms: number) => Math.round((ms / groupedMs) * 100) / 100;
+    console.log(
+      JSON.stringify({
+        bench: 'alerts-rejudge',
+        run: nth === 1 ? 'cold' : 'warm',
+        nth,
+        stations,
+        backfilling: late.length,
+        touches: tally.touches,
+        windows: tally.windows,
+        opened: tally.opened,
+        notifications_queued: (await store.outboxStats()).pending - queuedBefore,
+        rejudge_ms: Math.round(rejudgeMs),
+        store_requests: requests,
+        store_wait_ms: Math.round(storeMs),
+        grouped_query_ms: Math.round(groupedMs),
+        grouped_query_runs_ms: groupedRuns.map((ms) => Math.round(ms)),
+        ratio: ratio(rejudgeMs),
+        store_ratio: ratio(storeMs),
+        target_ratio: 2,
+        target_met: rejudgeMs <= 2 * groupedMs,
+      }),
+    );
   }
-  const ctx = {
-    now: now + 32 * 60_000,
-    trigger: 'manual',
-    attempt: 1,
-    signal: new AbortController().signal,
-    log: silentLogger(),
-  } as unknown as JobContext;
-  const t0 = performance.now();
-  const tally = await rejudgeTouched({
-    readings: counted,
-    store,
-    service,
-    horizonMs: 7 * 24 * HOUR,
-    windowOf: () => parseWindow('4h'),
-    timeZone: 'UTC',
-    concurrency: 4,
-    ctx,
-    errors: [],
-  });
-  const rejudgeMs = performance.now() - t0;
-  // The ceiling: the same windows' means in one grouped InfluxQL statement.
-  const q = `SELECT mean("value"), count("value") FROM "reading" WHERE (${late.map((id) => `"station" = '${id}'`).join(' OR ')}) AND ("flag" = 'N' OR "flag" = 'T') AND time >= ${from}ms AND time < ${now}ms GROUP BY time(4h), "station", "param"`;
-  // Three times, the median: one statement's time swings with the machine's load more than the whole run's.
-  const groupedRuns: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const t1 = performance.now();
-    const res = await fetch(`${influxd.url}/query?${new URLSearchParams({ db: 'bench_alerts', q, epoch: 'ms' })}`);
-    await res.json();
-    groupedRuns.push(performance.now() - t1);
-  }
-  const groupedMs = groupedRuns.sort((a, b) => a - b)[1]!;
-  console.log(
-    JSON.stringify({
-      bench: 'alerts-rejudge',
-      stations,
-      backfilling,
-      touches: tally.touches,
-      windows: tally.windows,
-      opened: tally.opened,
-      rejudge_ms: Math.round(rejudgeMs),
-      store_requests: requests,
-      store_wait_ms: Math.round(storeMs),
-      grouped_query_ms: Math.round(groupedMs),
-      grouped_query_runs_ms: groupedRuns.map((ms) => Math.round(ms)),
-      ratio: Math.round((rejudgeMs / groupedMs) * 100) / 100,
-      target_ratio: 2,
-    }),
-  );
+
+  for (let n = 1; n <= runs; n++) await measure(n, ids.slice((n - 1) * backfilling, n * backfilling));
   await store.close();
   await inner.stop();
 } finally {

@@ -452,7 +452,9 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       const previous = await tx.windowVerdict(input.rule, input.stationId, input.start, input.end);
       if (!previous) return { status: 'not_judged' };
       const active = await tx.openAlert(input.rule, input.stationId);
-      const countedAlert = previous.alertId !== null ? await tx.get(previous.alertId) : undefined;
+      // Read once: in this transaction nothing changes an alert between here and the decision's effects.
+      const read = (id: number) => (active?.id === id ? active : tx.get(id));
+      const countedAlert = previous.alertId !== null ? await read(previous.alertId) : undefined;
       const decision = decideRejudgment({
         previous,
         next: outcome,
@@ -507,7 +509,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           break;
         }
         case 'count': {
-          const current = (await tx.get(decision.alertId))!;
+          const current = (await read(decision.alertId))!;
           const newest = input.end >= current.windowEnd;
           alert = await tx.updateAlert(current.id, {
             severity: decision.severity,
@@ -525,7 +527,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
           break;
         }
         case 'withdraw': {
-          const current = (await tx.get(decision.alertId))!;
+          const current = (decision.alertId === countedAlert?.id ? countedAlert : await tx.get(decision.alertId))!;
           await rejudgedOnTimeline(tx, current, at, note);
           alert = current;
           if (decision.resolve) {

@@ -10,6 +10,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
+import type { Statement } from 'better-sqlite3';
 import { openSqliteFile } from '../db/sqlite-file.js';
 import type { ChannelSpec } from './alert-catalog.js';
 import type { OutboxEntry, OutboxMessage, OutboxState } from './notification.js';
@@ -27,7 +28,7 @@ import type {
 } from './types.js';
 import type { TouchCause } from './window-touches.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** Version 1: the tables of ADR 0005. */
 const SCHEMA_1 = `
@@ -165,8 +166,16 @@ const SCHEMA_3 = `
 ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
 `;
 
+/**
+ * Version 4: an alert's windows by alert (`violatingWindows`, read for every window re-judged into an alert) without
+ * scanning every window ever judged; PostgreSQL has had this index from the start (db/migrations.ts).
+ */
+const SCHEMA_4 = `
+CREATE INDEX IF NOT EXISTS processed_windows_alert ON processed_windows (alert_id) WHERE alert_id IS NOT NULL;
+`;
+
 /** Migrations by the version they lead to; each runs once, in one transaction with the new user_version. */
-const MIGRATIONS: readonly string[] = [SCHEMA_1, SCHEMA_2, SCHEMA_3];
+const MIGRATIONS: readonly string[] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4];
 
 /** Why a window was judged: on schedule (or catch-up), or again because its data changed (ADR 0013). */
 export type VerdictCause = 'scheduled' | TouchCause;
@@ -585,9 +594,8 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     ),
     appendTransition: db.prepare(
       `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
-       VALUES (@alertId, @kind, @at, @actor, @fromState, @toState, @note, @data)`,
+       VALUES (@alert_id, @kind, @at, @actor, @from_state, @to_state, @note, @data)`,
     ),
-    transition: db.prepare<[number], TransitionRow>('SELECT * FROM alert_transitions WHERE seq = ?'),
     timeline: db.prepare<[number], TransitionRow>('SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY seq'),
     markProcessed: db.prepare(
       `INSERT OR IGNORE INTO processed_windows (rule, station_id, window_start, window_end, outcome, severity, alert_id, processed_at)
@@ -665,6 +673,24 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     ),
   };
 
+  /** UPDATEs by the columns they set, prepared once each (a re-judged back-fill updates an alert per window). */
+  const updates = new Map<string, Statement<unknown[], AlertRow>>();
+  const updateOf = (columns: readonly string[]) => {
+    const key = columns.join(',');
+    let update = updates.get(key);
+    if (!update) {
+      const sets = columns.map((c) => `${c} = ?`).join(', ');
+      update = db.prepare<unknown[], AlertRow>(`UPDATE alerts SET ${sets} WHERE id = ? RETURNING *`);
+      updates.set(key, update);
+    }
+    return update;
+  };
+  /** A re-judged window's verdict and its history row, together (a savepoint inside the batch's transaction). */
+  const rejudgedTx = db.transaction((row: Record<string, unknown>) => {
+    if (stmt.updateVerdict.run(row).changes !== 1) throw new Error('a window never judged cannot be re-judged');
+    stmt.appendVerdict.run(row);
+  });
+
   const ops: SyncOps = {
     get: (id) => {
       const row = stmt.get.get(id);
@@ -685,31 +711,32 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       return ops.get(Number(info.lastInsertRowid))!;
     },
     updateAlert(id, patch) {
-      const sets: string[] = [];
+      const columns: string[] = [];
       const params: unknown[] = [];
       for (const [key, value] of Object.entries(patch) as [keyof AlertPatch, unknown][]) {
         if (value === undefined) continue;
-        sets.push(`${PATCH_COLUMNS[key]} = ?`);
+        columns.push(PATCH_COLUMNS[key]);
         params.push(key === 'latest' ? JSON.stringify(value) : value);
       }
-      if (sets.length > 0) db.prepare(`UPDATE alerts SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
-      const updated = ops.get(id);
-      if (!updated) throw new Error(`alert ${id} not found`);
-      return updated;
+      const row = columns.length > 0 ? updateOf(columns).get(...params, id) : stmt.get.get(id);
+      if (!row) throw new Error(`alert ${id} not found`);
+      return toAlert(row);
     },
 
     appendTransition(t) {
-      const info = stmt.appendTransition.run({
-        alertId: t.alertId,
+      const row = {
+        alert_id: t.alertId,
         kind: t.kind,
         at: t.at,
         actor: t.actor,
-        fromState: t.fromState,
-        toState: t.toState,
+        from_state: t.fromState,
+        to_state: t.toState,
         note: t.note ?? null,
         data: t.data ? JSON.stringify(t.data) : null,
-      });
-      return toTransition(stmt.transition.get(Number(info.lastInsertRowid))!);
+      };
+      const info = stmt.appendTransition.run(row);
+      // What reading the row back would give, without reading it back.
+      return toTransition({ ...row, seq: Number(info.lastInsertRowid) });
     },
     timeline: (alertId) => stmt.timeline.all(alertId).map(toTransition),
 
@@ -735,10 +762,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
         cause: v.cause,
         at: v.at,
       };
-      db.transaction(() => {
-        if (stmt.updateVerdict.run(row).changes !== 1) throw new Error('a window never judged cannot be re-judged');
-        stmt.appendVerdict.run(row);
-      })();
+      rejudgedTx(row);
     },
     verdictsAfter: (rule, stationId, after) => stmt.verdictsAfter.all(rule, stationId, after).map(toVerdict),
     verdictHistory: (rule, stationId, start, end) => stmt.history.all(rule, stationId, start, end).map(toVerdict),

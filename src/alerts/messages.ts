@@ -114,9 +114,13 @@ function formatLimit(code: ParameterCode, limit: number): string {
   return p.unit ? `${text} ${p.unit}` : text;
 }
 
+/** One formatter per zone: building one costs far more than formatting (a message formats several times). */
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatTime(ms: number, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
+  let format = timeFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
@@ -124,10 +128,10 @@ export function formatTime(ms: number, timeZone: string): string {
       hour: '2-digit',
       minute: '2-digit',
       hourCycle: 'h23',
-    })
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
+    });
+    timeFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 

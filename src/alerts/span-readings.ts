@@ -3,8 +3,9 @@
  * windows per station and rule, and asking the store once per window cost a request each. Span readers fetch the
  * valid-only buckets of every station's whole span at once — the stations sharing a span in one request
  * (`aggregateStations`), on the first window's query — and answer every window inside the span from memory: the
- * same buckets the store would have returned for that window alone, since the window rules tile a window with
- * whole hours (or minutes) and combine them by count (window-data.ts).
+ * same buckets the store would have returned for that window alone, since the window rules ask for buckets of the
+ * window's own length (4 h, 1 d: one per window), or whole hours or minutes, and combine them by count
+ * (window-data.ts). The read is one statement per span, like the grouped query of bench:alerts.
  *
  * Anything they cannot answer exactly from what was read (another station, raw readings, a window off the span's
  * grid, buckets that do not fall on it as in a zone whose hours are not UTC hours) goes to the store.
@@ -61,7 +62,7 @@ export function spanReadings(inner: WindowReadings, spans: readonly Span[]): (st
   }
 
   function read(g: Group, q: AggregateQuery, step: number): Read {
-    const key = `${q.window.spec}\u0000${q.timeZone}\u0000${q.extremes !== false}`;
+    const key = `${q.window.spec}\u0000${q.timeZone}\u0000${q.extremes !== false}\u0000${q.excluded !== false}`;
     let pending = g.reads.get(key);
     if (pending) return pending;
     const query = {
@@ -72,6 +73,7 @@ export function spanReadings(inner: WindowReadings, spans: readonly Span[]): (st
       timeZone: q.timeZone,
       validOnly: true,
       extremes: q.extremes ?? true,
+      excluded: q.excluded ?? true,
     };
     const fetched = inner.aggregateStations
       ? inner.aggregateStations({ ...query, stationIds: g.stationIds })

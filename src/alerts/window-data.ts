@@ -20,6 +20,8 @@ interface WindowAggregate {
   validOnly: boolean;
   /** false: no min and max needed (means only): cheaper on InfluxDB 1.x. */
   extremes?: boolean;
+  /** false: no count of the readings left out by their flag: one InfluxDB statement instead of two. */
+  excluded?: boolean;
 }
 
 type WindowBucket = { parameter: ParameterCode; start: number; mean: number | null; count: number; excluded: number };
@@ -53,9 +55,20 @@ export interface WindowReadings {
 }
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
-/** Sub-window buckets that tile [from, to) exactly: hours when the window is on whole hours, else minutes. */
+/**
+ * The buckets the store sums [from, to) in: the window's own length where that is a window spec (4 h, 1 d) — one
+ * row per parameter instead of one per hour, which is most of the answer's size — else hours when the window is on
+ * whole hours, else minutes. Any of them gives the same means: the store counts only readings in [from, to), so a
+ * bucket off the window's grid is cut at its edges, and combineBuckets adds the pieces up by count.
+ */
 function tilingWindow(from: number, to: number): TimeWindow {
+  const length = to - from;
+  if (from % HOUR === 0 && length === DAY) return { spec: '1d', unit: 'day', size: 1 };
+  const hours = length / HOUR;
+  if (from % HOUR === 0 && Number.isInteger(hours) && hours < 24 && 24 % hours === 0)
+    return { spec: `${hours}h`, unit: 'hour', size: hours };
   if (from % HOUR === 0 && to % HOUR === 0) return { spec: '1h', unit: 'hour', size: 1 };
   return { spec: '1m', unit: 'minute', size: 1 };
 }
@@ -73,6 +86,7 @@ export async function windowMeans(
     timeZone: q.timeZone,
     validOnly: true,
     extremes: false, // the rules judge means
+    excluded: false, // of the valid readings only
   });
   // The store may label the first bucket before `from`; it holds only readings from `from` on.
   return combineBuckets(buckets);

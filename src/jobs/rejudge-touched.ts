@@ -100,8 +100,11 @@ export async function rejudgeTouched(o: RejudgeOptions): Promise<RejudgeTally> {
     for (const rule of rules) {
       const window = o.windowOf(t.stationId, rule);
       if (!window) continue;
-      for (const start of bucketsBetween(t.from, t.to, window, tz)) {
-        const end = nextBucketStart(start, window, tz);
+      // Consecutive buckets: each ends where the next starts (the zone's boundaries are computed once each).
+      const starts = bucketsBetween(t.from, t.to, window, tz);
+      for (let i = 0; i < starts.length; i++) {
+        const start = starts[i]!;
+        const end = starts[i + 1] ?? nextBucketStart(start, window, tz);
         if (end > ctx.now) break; // not complete: the scheduled run judges it
         if (end < horizon) {
           report.beyondHorizon += 1;

@@ -109,13 +109,14 @@ interface Accumulator {
 
 /**
  * Combines cell aggregates into buckets in the order of `parameters`, then by start; buckets without any
- * reading are omitted. `excluded` is total − counted when validOnly, else 0.
+ * reading are omitted. `excluded` is total − counted when `withExcluded` (a validOnly query that wants it), else 0,
+ * and then a bucket without a reading that counts is omitted too, wherever its total came from (raw or rollup).
  */
 export function mergeCells(
   plan: AggregatePlan,
   cells: readonly CellAggregate[],
   parameters: readonly ParameterCode[],
-  validOnly: boolean,
+  withExcluded: boolean,
 ): Bucket[] {
   const buckets = new Map<string, Accumulator>();
   const sliceEdgeBucket = new Map<number, number>();
@@ -165,6 +166,7 @@ export function mergeCells(
 
   const order = new Map(parameters.map((p, i) => [p, i]));
   return [...buckets.values()]
+    .filter((acc) => withExcluded || acc.count > 0)
     .sort((a, b) => (order.get(a.parameter) ?? 0) - (order.get(b.parameter) ?? 0) || a.start - b.start)
     .map((acc) => ({
       parameter: acc.parameter,
@@ -173,6 +175,6 @@ export function mergeCells(
       min: acc.count > 0 ? acc.min : null,
       max: acc.count > 0 ? acc.max : null,
       count: acc.count,
-      excluded: validOnly ? Math.max(0, acc.total - acc.count) : 0,
+      excluded: withExcluded ? Math.max(0, acc.total - acc.count) : 0,
     }));
 }

@@ -57,6 +57,12 @@ export interface AggregateQuery extends TimeRange {
    * InfluxDB 1.x they cost as much as the rest of the statement. Default true.
    */
   extremes?: boolean;
+  /**
+   * false: the caller does not read `excluded` (the window rules judge the valid readings only), and an adapter may
+   * leave it out (0, and a bucket with no valid reading absent) — on InfluxDB it costs a second statement, a count
+   * of every reading. Default true; only meaningful with validOnly.
+   */
+  excluded?: boolean;
 }
 
 export interface StationsAggregateQuery extends Omit<AggregateQuery, 'stationId'> {

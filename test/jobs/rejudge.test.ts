@@ -313,8 +313,22 @@ describe('re-judging touched windows', () => {
       });
       expect(await migrated.verdictHistory('section_compliance', 'out-1', T0, T0 + W)).toHaveLength(1);
       expect(await migrated.transaction((tx) => tx.list())).toHaveLength(1);
+      expect(await migrated.violatingWindows(1)).toEqual([{ start: T0, end: T0 + W, severity: 'critical' }]);
     } finally {
       await migrated.close();
+    }
+    // Schema 4: an alert's windows are found by the index, not by scanning every window judged.
+    const check = new Database(file, { readonly: true });
+    try {
+      const plan = check
+        .prepare(
+          "EXPLAIN QUERY PLAN SELECT window_start FROM processed_windows WHERE alert_id = 1 AND outcome = 'violation'",
+        )
+        .all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join('; ')).toContain('processed_windows_alert');
+      expect(check.pragma('user_version', { simple: true })).toBe(4);
+    } finally {
+      check.close();
     }
   });
 });

@@ -257,6 +257,12 @@ describe('InfluxDB 2.x and 3.x request shapes (a fake server: these generations 
     expect(query.query.q).toContain('GROUP BY time(86400000ms, 82800000ms), "param" fill(none)'); // CET: 23:00Z
     expect(query.query.q).not.toContain('tz(');
 
+    // Without `excluded` (what the window rules ask): no count of every reading, one statement per slice.
+    fake.requests.length = 0;
+    await store.aggregate({ ...berlinAggregate, excluded: false });
+    expect(fake.requests[1]!.query.q!.split(';')).toHaveLength(2);
+    expect(fake.requests[1]!.query.q).not.toContain('"total"');
+
     fake.requests.length = 0;
     await store.writeDeadLetters([
       {

@@ -352,6 +352,21 @@ export function describeReadingStoreContract(name: string, makeStore: StoreFacto
         );
       });
 
+      it('gives the same valid figures without the excluded counts (excluded: false, what the window rules ask)', async () => {
+        for (const window of [parseWindow('1h'), parseWindow('4h')]) {
+          const q = { ...range, window, parameters: ['tp', 'nh3n'] as ParameterCode[], validOnly: true };
+          const full = await store.aggregate(q);
+          const lean = await store.aggregate({ ...q, excluded: false });
+          const valid = (buckets: Bucket[]) => buckets.filter((b) => b.count > 0).map(({ excluded: _e, ...b }) => b);
+          expect(valid(lean)).toEqual(valid(full));
+          // Left out (0, a bucket of only excluded readings absent) or counted as before: never another figure.
+          for (const b of lean) {
+            const same = full.find((f) => f.parameter === b.parameter && f.start === b.start)!;
+            expect([0, same.excluded]).toContain(b.excluded);
+          }
+        }
+      });
+
       it('aggregateStations answers each station as aggregate does, in one call (re-judging a back-fill)', async () => {
         const { stationId: _s, ...shared } = range;
         for (const window of [parseWindow('1h'), parseWindow('4h')])

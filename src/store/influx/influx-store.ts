@@ -339,13 +339,14 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     if (parameters.length === 0 || stationIds.length === 0 || !(q.from < q.to)) return out;
     const plan = planAggregate(q);
     const extremes = q.extremes !== false;
+    const excluded = q.validOnly && q.excluded !== false;
     // Rollups hold valid-only figures on whole UTC hours: worth asking for once the range spans one.
     const hourly = plan.slices.some((s) => s.step % HOUR === 0 && s.phase % HOUR === 0);
     const trusted =
       readRollups && q.validOnly && hourly && q.to - q.from >= 2 * HOUR ? await trustedRollups() : undefined;
     const statements = splitPlan(plan, trusted).flatMap((part) =>
       part.source !== 'rollup'
-        ? aggregateStatements(part, stationIds, parameters, q.validOnly, extremes)
+        ? aggregateStatements(part, stationIds, parameters, q.validOnly, extremes, excluded)
         : // Hourly rollups read as they are: one statement per parameter, sent side by side below.
           (part.step === HOUR ? parameters.map((p) => [p]) : [parameters]).map((params) => ({
             text: rollupAggregateStatement(part, stationIds, params, extremes),
@@ -399,7 +400,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       }
     });
     for (const [stationId, ofStation] of cells)
-      out.set(stationId, mergeCells(plan, [...ofStation.values()], parameters, q.validOnly));
+      out.set(stationId, mergeCells(plan, [...ofStation.values()], parameters, excluded));
     return out;
   }
 

@@ -64,7 +64,7 @@ export interface GridPart {
 
 /**
  * For one piece of a plan slice: one statement over the readings that count (flags N and T when validOnly)
- * and, when validOnly, one count of every reading, for `excluded`. Sums rather than means, so that cells cut
+ * and, when validOnly and `excluded` is wanted, one count of every reading, for `excluded`. Sums rather than means, so that cells cut
  * by a slice edge, the days of a month and the pieces of a slice add up (mean = Σsum / Σcount).
  */
 export function aggregateStatements(
@@ -73,6 +73,7 @@ export function aggregateStatements(
   parameters: readonly ParameterCode[],
   validOnly: boolean,
   extremes = true,
+  excluded = true,
 ): AggregateStatement[] {
   // Several stations in one statement (re-judging a back-fill): grouped by station as well.
   const ids = typeof stationIds === 'string' ? [stationIds] : stationIds;
@@ -86,7 +87,7 @@ export function aggregateStatements(
       part: 'counted',
     },
   ];
-  if (validOnly)
+  if (validOnly && excluded)
     statements.push({
       text: `SELECT count("value") AS "total" FROM ${READING}${where(base)}${groupBy}`,
       slice: part.slice,

@@ -125,14 +125,17 @@ const WINDOWS: { window: string; timeZone: string }[] = [
   { window: '15m', timeZone: 'Asia/Shanghai' }, // below an hour, stays raw
 ];
 
-/** Every window, valid-only (rollups) and include=all (raw), with and without extremes, over odd edges. */
+/**
+ * Every window, valid-only (rollups) and include=all (raw), with and without extremes, and as the window rules ask
+ * (no extremes, no excluded counts), over odd edges.
+ */
 async function expectSameAnswers(t: Trio, stationId: string, from: number, to: number): Promise<void> {
   for (const { window, timeZone } of WINDOWS) {
     for (const validOnly of [true, false]) {
-      for (const extremes of [true, false]) {
-        const q: AggregateQuery = { stationId, parameters: PARAMS, from, to, window: parseWindow(window), timeZone, validOnly, extremes };
+      for (const [extremes, excluded] of [[true, true], [false, true], [false, false]]) {
+        const q: AggregateQuery = { stationId, parameters: PARAMS, from, to, window: parseWindow(window), timeZone, validOnly, extremes, excluded };
         const [fromRollups, truth] = await Promise.all([t.reader.aggregate(q), t.raw.aggregate(q)]);
-        expect(rounded(fromRollups), `${window} ${timeZone} validOnly=${validOnly} extremes=${extremes}`).toEqual(rounded(truth));
+        expect(rounded(fromRollups), `${window} ${timeZone} validOnly=${validOnly} extremes=${extremes} excluded=${excluded}`).toEqual(rounded(truth));
       }
     }
   }
