@@ -9,7 +9,7 @@
  */
 import type { WindowTouch } from '../alerts/window-touches.js';
 import type { Reading } from '../domain/reading.js';
-import { forEachLine, readLineKey, type LineKey } from './encoded-readings.js';
+import { decodeReadingLine, forEachLine, readLineKey, type LineKey } from './encoded-readings.js';
 // The rollups' pure hour helpers (no I/O): the same UTC hours, merged into runs the same way.
 import { hourRanges, hourStart } from './influx/hourly-rollup.js';
 
@@ -30,6 +30,12 @@ export interface LateDataOptions {
  */
 export function lateCutoff(now: number, evalDelayMs: number): number {
   return now - Math.max(0, evalDelayMs - 60_000);
+}
+
+/** The readings of a write that are late. */
+export function lateReadings(readings: readonly Reading[], now: number, evalDelayMs: number): Reading[] {
+  const cutoff = lateCutoff(now, evalDelayMs);
+  return readings.filter((r) => r.ts < cutoff);
 }
 
 /** Collects late (station, hour) pairs: a set per station. */
@@ -73,15 +79,19 @@ export function lateTouches(
   return [...late.touches(now), ...corrected.touches(now, 'flag_correction')];
 }
 
-/** The same for a batch in the spool's line form (store/encoded-readings.ts), without decoding it. */
-export function lateTouchesEncoded(bytes: Uint8Array, now: number, evalDelayMs: number): WindowTouch[] {
+/**
+ * The late readings of a batch in the spool's line form (store/encoded-readings.ts), decoded: only they are, so a
+ * steady-state batch (none late) costs a scan of its keys and no object.
+ */
+export function lateReadingsEncoded(bytes: Uint8Array, now: number, evalDelayMs: number): Reading[] {
   const cutoff = lateCutoff(now, evalDelayMs);
-  const late = new LateHours();
+  const out: Reading[] = [];
   const key: LineKey = { stationEnd: 0, ts: 0 };
   forEachLine(bytes, (start, end) => {
     if (!readLineKey(bytes, start, end, key) || key.ts >= cutoff) return;
-    const stationId = Buffer.from(bytes.buffer, bytes.byteOffset + start + 2, key.stationEnd - start - 2).toString();
-    late.add(stationId, key.ts);
+    const line = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+    const reading = decodeReadingLine(line, 0, line.length);
+    if (reading) out.push(reading);
   });
-  return late.touches(now);
+  return out;
 }

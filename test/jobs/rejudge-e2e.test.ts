@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
+import { encodeReadings } from '../../src/store/encoded-readings.js';
 import { createInfluxStore } from '../../src/store/influx/influx-store.js';
 import { startHttpReceiver, type HttpReceiver } from '../alerts/helpers/http-receiver.js';
 import { startInfluxd, type Influxd } from '../harness/influxd.js';
@@ -121,6 +122,66 @@ describe('back-filled class-V hours after their windows were judged (mosquitto +
     } finally {
       await jr.close();
       await ingest.stop();
+    }
+  });
+
+  it('a device re-sending hours with a corrected flag: the InfluxDB store tells the correction, the unit reads why', async () => {
+    let now = () => 0;
+    const readings = createInfluxStore({
+      url: influx.url,
+      bucket: 'rejudge_flags',
+      version: 'auto',
+      logger: silentLogger(),
+      lateData: { evalDelayMs: 10 * MIN, now: () => now() },
+    });
+    const jr = await createJobsRig({ hookUrl: receiver.url('/flags'), readings });
+    now = jr.rig.clock.now;
+    const t0 = Date.parse('2026-11-28T00:00:00+08:00');
+    const hours = (flag: 'N' | 'D') =>
+      Array.from({ length: 4 }, (_, h) =>
+        Object.entries({ ph: 7.4, do: 6.2, codmn: 4.1, nh3n: 1.8, tp: 0.12, temp: 14.5 }).map(([parameter, value]) => ({
+          stationId: 'out-1',
+          parameter: parameter as 'nh3n',
+          ts: t0 + h * HOUR,
+          value,
+          flag,
+        })),
+      ).flat();
+    const run = async (at: number) => {
+      jr.rig.clock.set(at);
+      await jr.jobs.scheduler.run('alert-windows', 'schedule');
+    };
+    try {
+      await run(t0 + W + 10 * MIN);
+      // 06:00: the logger back-fills 00–04 flagged D (its analyser reported a fault): the window stays insufficient.
+      jr.rig.clock.set(t0 + 6 * HOUR);
+      await readings.writeEncoded!(encodeReadings(hours('D')));
+      await run(t0 + 6 * HOUR + 5 * MIN);
+      expect(await jr.rig.service.list({ rule: 'section_compliance', stationId: 'out-1' })).toEqual([]);
+      // 07:00: it re-sends them flagged N (the fault was a false alarm), through the forwarder's fast path.
+      jr.rig.clock.set(t0 + 7 * HOUR);
+      await readings.writeEncoded!(encodeReadings(hours('N')));
+      expect((await readings.touches!({ after: t0 + 6 * HOUR, until: t0 + 7 * HOUR })).map((t) => t.cause)).toEqual([
+        'flag_correction',
+      ]);
+      await run(t0 + 7 * HOUR + 5 * MIN);
+      const alerts = await jr.rig.service.list({ rule: 'section_compliance', stationId: 'out-1' });
+      expect(alerts).toMatchObject([{ state: 'open', windowStart: t0, detection: 'flag_correction' }]);
+      expect(
+        (await jr.rig.store.verdictHistory('section_compliance', 'out-1', t0, t0 + W)).map((v) => [v.outcome, v.cause]),
+      ).toEqual([
+        ['insufficient', 'scheduled'],
+        ['violation', 'flag_correction'],
+      ]);
+      await jr.jobs.scheduler.run('alert-outbox', 'schedule');
+      const told = receiver.requests
+        .filter((r) => r.url === '/flags?unit=district')
+        .map((r) => JSON.parse(r.body) as { text: string; alert: Record<string, unknown> });
+      expect(told).toHaveLength(1);
+      expect(told[0]!.alert).toMatchObject({ detection: 'flag_correction' });
+      expect(told[0]!.text).toContain('根据更正的数据标识发现');
+    } finally {
+      await jr.close();
     }
   });
 });

@@ -15,6 +15,11 @@ import { encodeReadings } from '../../src/store/encoded-readings.js';
 import { createInfluxStore } from '../../src/store/influx/influx-store.js';
 import type { ReadingStore } from '../../src/store/reading-store.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import {
+  FLAG_LOOKUP_MAX_READINGS,
+  FLAG_LOOKUP_MAX_SPANS,
+  storedFlagLookup,
+} from '../../src/store/influx/stored-flags.js';
 import { lateTouches } from '../../src/store/touch-log.js';
 import { startInfluxd, type Influxd } from '../harness/influxd.js';
 
@@ -126,30 +131,70 @@ describe.each(Object.keys(stores))('touches on %s', (name) => {
   });
 });
 
-describe('SQLite: a corrected device flag', () => {
+describe.each(Object.keys(stores))('a corrected device flag on %s', (name) => {
   it('records a reading re-sent late with another flag as a flag correction; the same flag again as late data', async () => {
     let now = T0 + 12 * H + 30 * MIN;
-    const store = createSqliteStore({
-      file: path.join(dir, 'flags.db'),
-      logger: silentLogger(),
-      lateData: { evalDelayMs: DELAY, now: () => now },
-    });
+    const store = stores[name]!(() => now);
     await store.start();
+    // Both ways a batch reaches a store: as objects, and as the ingest forwarder's spool bytes.
+    const writeEncoded = (readings: Reading[]) =>
+      store.writeEncoded ? store.writeEncoded(encodeReadings(readings)) : store.write(readings);
     try {
       await store.write([r('out', T0), r('out', T0 + H)]);
       now += MIN;
       await store.write([r('out', T0 + H, 'D'), r('out', T0 + 2 * H)]);
       const second = now;
       now += MIN;
-      await store.write([r('out', T0 + H, 'D')]);
-      expect((await store.touches!({ after: second - 1, until: now })).map((t) => [t.from, t.to, t.cause])).toEqual([
-        [T0 + 2 * H, T0 + 3 * H, 'late_data'],
-        [T0 + H, T0 + 2 * H, 'flag_correction'],
-        [T0 + H, T0 + 2 * H, 'late_data'],
+      await writeEncoded([r('out', T0 + H, 'D')]);
+      now += MIN;
+      // Through the fast path: a correction back to N beside a new late reading of another station.
+      await writeEncoded([r('out', T0 + H, 'N'), r('other', T0 + H, 'M')]);
+      expect(
+        (await store.touches!({ after: second - 1, until: now })).map((t) => [t.stationId, t.from, t.to, t.cause]),
+      ).toEqual([
+        ['out', T0 + 2 * H, T0 + 3 * H, 'late_data'],
+        ['out', T0 + H, T0 + 2 * H, 'flag_correction'],
+        ['out', T0 + H, T0 + 2 * H, 'late_data'],
+        ['other', T0 + H, T0 + 2 * H, 'late_data'],
+        ['out', T0 + H, T0 + 2 * H, 'flag_correction'],
       ]);
     } finally {
       await store.stop();
     }
+  });
+});
+
+describe('stored flags of late readings, InfluxDB lookup (pure)', () => {
+  it('one statement per station and span of timestamps; none above the bound', () => {
+    const lookup = storedFlagLookup([r('a', T0), r('a', T0 + H), r('a', T0 + 5 * H), r('b', T0)])!;
+    expect(lookup.statements).toEqual([
+      `SELECT "flag", "param" FROM "reading" WHERE "station" = 'a' AND "param" = 'nh3n' AND time >= ${T0}ms AND time < ${T0 + H + 1}ms`,
+      `SELECT "flag", "param" FROM "reading" WHERE "station" = 'a' AND "param" = 'nh3n' AND time >= ${T0 + 5 * H}ms AND time < ${T0 + 5 * H + 1}ms`,
+      `SELECT "flag", "param" FROM "reading" WHERE "station" = 'b' AND "param" = 'nh3n' AND time >= ${T0}ms AND time < ${T0 + 1}ms`,
+    ]);
+    const answer = (rows: [number, string][]) => ({
+      series: [{ name: 'reading', columns: ['time', 'flag', 'param'], values: rows.map(([t, f]) => [t, f, 'nh3n']) }],
+    });
+    const changed = lookup.changed([
+      answer([
+        [T0, 'N'],
+        [T0 + H, 'D'],
+      ]),
+      answer([]),
+      answer([[T0, 'N']]),
+    ]);
+    expect([
+      changed(r('a', T0)),
+      changed(r('a', T0 + H)),
+      changed(r('a', T0 + 5 * H)),
+      changed(r('b', T0, 'M')),
+    ]).toEqual([false, true, false, true]);
+    expect(storedFlagLookup([])).toBeUndefined();
+    const many = Array.from({ length: FLAG_LOOKUP_MAX_READINGS + 1 }, (_, i) => r('a', T0 + i * MIN));
+    expect(storedFlagLookup(many)).toBeUndefined();
+    const spread = Array.from({ length: FLAG_LOOKUP_MAX_SPANS + 1 }, (_, i) => r('a', T0 + i * 2 * H));
+    expect(storedFlagLookup(spread)).toBeUndefined();
+    expect(storedFlagLookup(spread.slice(1))!.statements).toHaveLength(FLAG_LOOKUP_MAX_SPANS);
   });
 });
 

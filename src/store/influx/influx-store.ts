@@ -72,8 +72,15 @@ import {
   type RollupWriterOptions,
 } from './rollup-maintainer.js';
 import { generationOf, versionFromPing, type InfluxGeneration } from './server-version.js';
-import { lateTouches, lateTouchesEncoded, type LateDataOptions, type RecordedTouch } from '../touch-log.js';
+import {
+  lateReadings,
+  lateReadingsEncoded,
+  lateTouches,
+  type LateDataOptions,
+  type RecordedTouch,
+} from '../touch-log.js';
 import type { WindowTouch } from '../../alerts/window-touches.js';
+import { storedFlagLookup } from './stored-flags.js';
 import { touchesFromResult, touchesStatement, touchLines } from './touched.js';
 
 export interface InfluxStoreOptions {
@@ -416,6 +423,25 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       touchLines(touches, lateNow(), () => touchSequence++),
     );
   };
+  let warnedFlagLookup = false;
+  /**
+   * Before a write: the touches its late readings will make, hours where a device re-sent a stored reading with
+   * another flag as flag corrections (stored-flags.ts: one bounded query, only when the write holds late readings).
+   * A failed lookup only costs the cause's name: the hours are recorded as late data.
+   */
+  const touchesBeforeWrite = async (late: readonly Reading[], at: number): Promise<WindowTouch[]> => {
+    const delay = options.lateData!.evalDelayMs;
+    const lookup = storedFlagLookup(late);
+    if (!lookup) return lateTouches(late, at, delay);
+    try {
+      return lateTouches(late, at, delay, lookup.changed(await runQuery(lookup.statements)));
+    } catch (err) {
+      if (!warnedFlagLookup)
+        log.warn({ err }, 'could not read stored flags of late readings; recording them as late data');
+      warnedFlagLookup = true;
+      return lateTouches(late, at, delay);
+    }
+  };
   const writerOptions = options.rollups?.writer;
   const maintainer: RollupMaintainer | undefined = writerOptions
     ? createRollupMaintainer(rollupIo, { ...writerOptions, now, logger: log })
@@ -497,10 +523,13 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       const ticket = await maintainer?.beforeWrite(readings);
       const started = performance.now();
       try {
+        const at = lateNow();
+        const late = options.lateData ? lateReadings(readings, at, options.lateData.evalDelayMs) : [];
+        const touches = late.length > 0 ? await touchesBeforeWrite(late, at) : [];
         for (let i = 0; i < readings.length; i += maxLines) {
           await writeBody('ms', readingLines(readings.slice(i, i + maxLines)));
         }
-        if (options.lateData) await writeTouches(lateTouches(readings, lateNow(), options.lateData.evalDelayMs));
+        await writeTouches(touches);
       } finally {
         if (ticket !== undefined) maintainer?.afterWrite(ticket, performance.now() - started);
       }
@@ -515,9 +544,11 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       const started = performance.now();
       try {
         ticket = await maintainer?.beforeWrite(batch);
+        const at = lateNow();
+        const late = options.lateData ? lateReadingsEncoded(batch.bytes, at, options.lateData.evalDelayMs) : [];
+        const touches = late.length > 0 ? await touchesBeforeWrite(late, at) : [];
         for (const body of bodies) await writeBody('ms', body);
-        if (options.lateData)
-          await writeTouches(lateTouchesEncoded(batch.bytes, lateNow(), options.lateData.evalDelayMs));
+        await writeTouches(touches);
       } finally {
         if (ticket !== undefined) maintainer?.afterWrite(ticket, performance.now() - started);
         recycleLines(bodies);
