@@ -324,6 +324,11 @@ export interface AlertStoreOps {
   consumeTouches(source: string, until: number, reports: readonly TouchReport[]): Promise<void>;
   /** Re-judgments in [from, to): windows judged again, and how many of them changed verdict; touched windows beyond the horizon. */
   rejudgeCounts(from: number, to: number): Promise<{ rejudged: number; changed: number; beyondHorizon: number }>;
+  /**
+   * `rejudged` of rejudgeCounts station by station (stations without a re-judgment in [from, to) are absent): their
+   * sum over every station is the service's figure the daily digest states.
+   */
+  rejudgedByStation(from: number, to: number): Promise<Map<string, number>>;
   isProcessed(rule: RuleId, stationId: string, start: number, end: number): Promise<boolean>;
   /** The latest processed window end for (rule, station), for catch-up after downtime. */
   lastProcessedEnd(rule: RuleId, stationId: string): Promise<number | null>;
@@ -638,6 +643,10 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     rejudgedCount: db.prepare<[number, number], { rejudged: number }>(
       "SELECT COUNT(*) AS rejudged FROM window_verdicts WHERE cause <> 'scheduled' AND judged_at >= ? AND judged_at < ?",
     ),
+    rejudgedByStation: db.prepare<[number, number], { station_id: string; n: number }>(
+      `SELECT station_id, COUNT(*) AS n FROM window_verdicts WHERE cause <> 'scheduled' AND judged_at >= ? AND judged_at < ?
+       GROUP BY station_id`,
+    ),
     beyondCount: db.prepare<[number, number], { beyond: number | null }>(
       'SELECT SUM(beyond_horizon) AS beyond FROM touch_reports WHERE consumed_at >= ? AND consumed_at < ?',
     ),
@@ -790,6 +799,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
           .get(from, to)?.n ?? 0;
       return { rejudged, changed, beyondHorizon: stmt.beyondCount.get(from, to)?.beyond ?? 0 };
     },
+    rejudgedByStation: (from, to) => new Map(stmt.rejudgedByStation.all(from, to).map((r) => [r.station_id, r.n])),
     isProcessed: (rule, stationId, start, end) => stmt.isProcessed.get(rule, stationId, start, end) !== undefined,
     lastProcessedEnd: (rule, stationId) => stmt.lastProcessed.get(rule, stationId)?.last ?? null,
 

@@ -251,6 +251,16 @@ export function createPgAlertStore(db: Postgres): AlertStore {
         );
         return { rejudged: row!.rejudged, changed: row!.changed, beyondHorizon: row!.beyond ?? 0 };
       },
+      rejudgedByStation: async (from, to) =>
+        new Map(
+          (
+            await q<{ station_id: string; n: number }>(
+              `SELECT station_id, COUNT(*)::int AS n FROM window_verdicts
+               WHERE cause <> 'scheduled' AND judged_at >= $1 AND judged_at < $2 GROUP BY station_id`,
+              [from, to],
+            )
+          ).map((r) => [r.station_id, r.n]),
+        ),
       isProcessed: async (rule, stationId, start, end) =>
         (
           await q(

@@ -359,6 +359,26 @@ describe.each([sqlite(), postgres()])('alert store contract: $name', (adapter) =
     });
     expect(await store.violatingWindows(a.id)).toEqual([{ start: T0, end: T0 + W, severity: 'warning' }]);
     expect(await store.rejudgeCounts(T0 + 3 * W, T0 + 4 * W)).toEqual({ rejudged: 4, changed: 3, beyondHorizon: 0 });
+    // Station by station (the compliance export's rows); over every station, the figure above (the digest's).
+    const other = { ...w, stationId: 'out-2' };
+    await store.markProcessed({ ...other, outcome: 'insufficient', alertId: null, at: T0 + W + 1 });
+    await store.rejudged({
+      ...other,
+      outcome: 'compliant',
+      severity: null,
+      alertId: null,
+      cause: 'mark',
+      at: T0 + 4 * W,
+    });
+    expect(await store.rejudgedByStation(T0 + 3 * W, T0 + 4 * W)).toEqual(new Map([['out-1', 4]]));
+    expect(await store.rejudgedByStation(T0 + 3 * W, T0 + 4 * W + 1)).toEqual(
+      new Map([
+        ['out-1', 4],
+        ['out-2', 1],
+      ]),
+    );
+    expect((await store.rejudgeCounts(T0 + 3 * W, T0 + 4 * W + 1)).rejudged).toBe(5);
+    expect(await store.rejudgedByStation(T0 + 4 * W + 1, T0 + 5 * W)).toEqual(new Map());
 
     await expect(adapter.exec("UPDATE window_verdicts SET outcome = 'compliant'")).rejects.toThrow(/append-only/);
     await expect(adapter.exec('DELETE FROM window_verdicts')).rejects.toThrow(/append-only/);

@@ -155,6 +155,8 @@ describe('re-judging touched windows', () => {
     expect(resolved).toHaveLength(1);
     expect(resolved[0]!.text).toContain('数据已更正');
     expect(await store.rejudgeCounts(T0, T0 + 24 * HOUR)).toEqual({ rejudged: 6, changed: 6, beyondHorizon: 0 });
+    // The compliance export's per-station figure adds up to the same (the digest's, below).
+    expect(await store.rejudgedByStation(T0, T0 + 24 * HOUR)).toEqual(new Map([['out-1', 6]]));
 
     // The next morning's digest says how many windows of the day were judged again, so the record never changes
     // silently.

@@ -52,6 +52,10 @@ const ComplianceRow = Summary.extend({
     description:
       'Stored readings of the period under approved data marks (their marked flags were used); null where marks are not applied (or with include=original)',
   }),
+  rejudged_windows: z.number().int().nullable().openapi({
+    description:
+      "This station's windows re-judged during the period (late or back-filled data, a corrected flag, a mark; every alert rule; ADR 0013); null where this instance has no alert store",
+  }),
 }).openapi('ComplianceRow');
 
 const ComplianceResponse = z
@@ -66,7 +70,7 @@ const ComplianceResponse = z
     count: z.number().int(),
     rejudged_windows: z.number().int().nullable().openapi({
       description:
-        'Windows re-judged during the period, across the service (every rule and station, ADR 0013); null where this instance has no alert store',
+        "Windows re-judged during the period, the sum of the rows' rejudged_windows (the stations answered, every alert rule; ADR 0013); null where this instance has no alert store",
     }),
     items: z.array(ComplianceRow),
     note: z.string(),
@@ -139,6 +143,12 @@ const COLUMNS: CsvColumn<Row>[] = [
   { key: 'excluded_readings', label: { 'zh-CN': '按标记剔除数', en: 'Excluded by flag' } },
 ];
 
+/** Where the instance has an alert store (where re-judgments are recorded). */
+const REJUDGED_COLUMN: CsvColumn<Row> = {
+  key: 'rejudged_windows',
+  label: { 'zh-CN': '重新评价时段数', en: 'Re-judged windows' },
+};
+
 /** Where the store applies data marks (always, in the service). */
 const MARKS_COLUMN: CsvColumn<Row> = {
   key: 'readings_under_marks',
@@ -196,7 +206,8 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           content: tableContent(ComplianceResponse),
           headers: flagsResponseHeaders.extend({
             [REJUDGED_HEADER]: z.string().openapi({
-              description: 'rejudged_windows, for CSV too: a count, or `null` where this instance has no alert store',
+              description:
+                'rejudged_windows (the sum over the stations answered), for CSV too: a count, or `null` where this instance has no alert store',
             }),
           }),
         },
@@ -242,11 +253,12 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           underMarks.set(r.station.id, n);
         });
       }
-      // Issue 14: how many windows were judged again in the period, so a re-judged figure never changes silently.
+      // Issue 14: how many of each station's windows were judged again in the period, so that a re-judged figure
+      // never changes silently; the total is that of the stations answered.
       const alertStore = deps.alertStore?.();
-      const rejudgedWindows = alertStore
-        ? (await serviceCall(c, () => alertStore.rejudgeCounts(q.from, q.to))).rejudged
-        : null;
+      const rejudged = alertStore ? await serviceCall(c, () => alertStore.rejudgedByStation(q.from, q.to)) : undefined;
+      const rejudgedOf = (id: string) => (rejudged ? (rejudged.get(id) ?? 0) : null);
+      const rejudgedWindows = rejudged ? results.reduce((n, r) => n + rejudgedOf(r.station.id)!, 0) : null;
       const fmt = createTimeFormatter(q.tz, q.from, q.to);
       const rows: Row[] = results.map((r) => {
         const s = r.station;
@@ -266,11 +278,12 @@ export function register(app: ApiApp, deps: DataRouteDeps): void {
           period_status: period?.status ?? null,
           primary_pollutants: period?.primary_pollutants ?? [],
           readings_under_marks: underMarks.get(s.id) ?? null,
+          rejudged_windows: rejudgedOf(s.id),
         };
       });
       return respondTable(c, {
         rows,
-        columns: marked ? [...COLUMNS, MARKS_COLUMN] : COLUMNS,
+        columns: [...COLUMNS, ...(marked ? [MARKS_COLUMN] : []), ...(rejudged ? [REJUDGED_COLUMN] : [])],
         filename: `compliance-${q.window.spec}`,
         json: () => ({
           from: fmt(q.from),

@@ -18,7 +18,7 @@ export interface DataRouteDeps {
    * The alert store, where re-judgments are recorded (ADR 0013): a getter, as the alerts start after the routes are
    * built and an API instance without the alerts role (or DATABASE_URL) has none. Absent: figures from it are null.
    */
-  alertStore?: () => Pick<AlertStore, 'rejudgeCounts'> | undefined;
+  alertStore?: () => Pick<AlertStore, 'rejudgedByStation'> | undefined;
 }
 
 export function maxSpanMs(deps: Pick<DataRouteDeps, 'maxRangeDays'>): number {
