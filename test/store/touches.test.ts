@@ -165,30 +165,38 @@ describe.each(Object.keys(stores))('a corrected device flag on %s', (name) => {
 });
 
 describe('stored flags of late readings, InfluxDB lookup (pure)', () => {
-  it('one statement per station and span of timestamps; none above the bound', () => {
-    const lookup = storedFlagLookup([r('a', T0), r('a', T0 + H), r('a', T0 + 5 * H), r('b', T0)])!;
+  it('one statement per span of timestamps, shared by the stations with the same span; none above the bound', () => {
+    const lookup = storedFlagLookup([r('a', T0), r('a', T0 + H), r('a', T0 + 5 * H), r('b', T0), r('b', T0 + H)])!;
+    const where = `"param" = 'nh3n' AND time >=`;
     expect(lookup.statements).toEqual([
-      `SELECT "flag", "param" FROM "reading" WHERE "station" = 'a' AND "param" = 'nh3n' AND time >= ${T0}ms AND time < ${T0 + H + 1}ms`,
-      `SELECT "flag", "param" FROM "reading" WHERE "station" = 'a' AND "param" = 'nh3n' AND time >= ${T0 + 5 * H}ms AND time < ${T0 + 5 * H + 1}ms`,
-      `SELECT "flag", "param" FROM "reading" WHERE "station" = 'b' AND "param" = 'nh3n' AND time >= ${T0}ms AND time < ${T0 + 1}ms`,
+      `SELECT "flag" FROM "reading" WHERE ("station" = 'a' OR "station" = 'b') AND ${where} ${T0}ms AND time < ${T0 + H + 1}ms GROUP BY "station", "param"`,
+      `SELECT "flag" FROM "reading" WHERE "station" = 'a' AND ${where} ${T0 + 5 * H}ms AND time < ${T0 + 5 * H + 1}ms GROUP BY "station", "param"`,
     ]);
-    const answer = (rows: [number, string][]) => ({
-      series: [{ name: 'reading', columns: ['time', 'flag', 'param'], values: rows.map(([t, f]) => [t, f, 'nh3n']) }],
+    const series = (station: string, rows: [number, string][]) => ({
+      name: 'reading',
+      tags: { station, param: 'nh3n' },
+      columns: ['time', 'flag'],
+      values: rows,
     });
     const changed = lookup.changed([
-      answer([
-        [T0, 'N'],
-        [T0 + H, 'D'],
-      ]),
-      answer([]),
-      answer([[T0, 'N']]),
+      {
+        series: [
+          series('a', [
+            [T0, 'N'],
+            [T0 + H, 'D'],
+          ]),
+          series('b', [[T0, 'N']]),
+        ],
+      },
+      {},
     ]);
     expect([
       changed(r('a', T0)),
       changed(r('a', T0 + H)),
       changed(r('a', T0 + 5 * H)),
       changed(r('b', T0, 'M')),
-    ]).toEqual([false, true, false, true]);
+      changed(r('b', T0 + H, 'M')),
+    ]).toEqual([false, true, false, true, false]);
     expect(storedFlagLookup([])).toBeUndefined();
     const many = Array.from({ length: FLAG_LOOKUP_MAX_READINGS + 1 }, (_, i) => r('a', T0 + i * MIN));
     expect(storedFlagLookup(many)).toBeUndefined();
