@@ -3,7 +3,8 @@
  * on time. After any sequence of writes (on time or late, with any flag, re-sent with another flag) and data marks
  * (bureau marks taking effect at once, operator marks pending until approved or rejected, revocations; any flag
  * over some parameters or `all`, on any minute) interleaved with the production alert-windows job on an injected
- * clock, every judged window's latest verdict equals the verdict of judging the final effective data once.
+ * clock, every judged window's latest verdict — of every window rule: section compliance, effluent hourly and
+ * daily, a catalog threshold — equals the verdict of judging the final effective data once.
  *
  * The production path: readings through the mark-applying store (withDataMarks), marks through the mark service,
  * which records their touches in the reading store (recordedWindowTouches). Both reading stores: SQLite and a real
@@ -44,6 +45,9 @@ const EVAL_DELAY = 10 * MIN;
 const STATIONS = ['out-1', 'eff-1'] as const;
 /** Parameters both stations measure (a mark naming others is refused by the API, not by the service). */
 const MARKABLE: ParameterCode[] = ['nh3n', 'tp', 'ph', 'temp'];
+/** A catalog threshold (an extra limit, its own window rule) on NH3-N, crossed by the upper levels. */
+const SETTINGS = { thresholds: { nh3n: { max: 1.5 } } };
+const RULES = ['section_compliance', 'threshold', 'effluent_hourly', 'effluent_daily'] as const;
 const bureau = { keyId: 'bu', name: '市生态环境局', role: 'bureau' };
 const operator = { keyId: 'op', name: '第一污水处理厂运维', role: 'operator' };
 
@@ -141,7 +145,7 @@ async function holds(steps: Step[], open: (now: () => number) => RunStore, seen:
   const run = open(() => now());
   const marks = createSqliteMarkStore({ file: ':memory:' });
   const readings = withDataMarks(run.store, marks);
-  const jr = await createJobsRig({ readings });
+  const jr = await createJobsRig({ readings, settings: SETTINGS });
   now = jr.rig.clock.now;
   const service = createMarkService({
     store: marks,
@@ -206,7 +210,7 @@ async function holds(steps: Step[], open: (now: () => number) => RunStore, seen:
       store: fresh,
       catalog: createAlertCatalog(catalogData()),
       readings,
-      settings: defaultAlertSettings(),
+      settings: defaultAlertSettings(SETTINGS),
       now: jr.rig.clock.now,
       logger: silentLogger(),
       timeZone: 'Asia/Shanghai',
@@ -215,7 +219,7 @@ async function holds(steps: Step[], open: (now: () => number) => RunStore, seen:
     try {
       let compared = 0;
       for (const station of STATIONS) {
-        for (const rule of ['section_compliance', 'effluent_hourly', 'effluent_daily'] as const) {
+        for (const rule of RULES) {
           for (const v of await jr.rig.store.verdictsAfter(rule, station, -Infinity)) {
             const judged = await once.evaluateWindow({ stationId: station, rule, start: v.start, end: v.end });
             const outcome = judged.outcome!;
