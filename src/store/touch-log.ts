@@ -79,19 +79,41 @@ export function lateTouches(
   return [...late.touches(now), ...corrected.touches(now, 'flag_correction')];
 }
 
-/**
- * The late readings of a batch in the spool's line form (store/encoded-readings.ts), decoded: only they are, so a
- * steady-state batch (none late) costs a scan of its keys and no object.
- */
-export function lateReadingsEncoded(bytes: Uint8Array, now: number, evalDelayMs: number): Reading[] {
+/** The touches of a batch in the spool's line form (store/encoded-readings.ts), all late data, without decoding it. */
+export function lateTouchesEncoded(bytes: Uint8Array, now: number, evalDelayMs: number): WindowTouch[] {
   const cutoff = lateCutoff(now, evalDelayMs);
-  const out: Reading[] = [];
+  const late = new LateHours();
   const key: LineKey = { stationEnd: 0, ts: 0 };
   forEachLine(bytes, (start, end) => {
     if (!readLineKey(bytes, start, end, key) || key.ts >= cutoff) return;
-    const line = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+    const stationId = Buffer.from(bytes.buffer, bytes.byteOffset + start + 2, key.stationEnd - start - 2).toString();
+    late.add(stationId, key.ts);
+  });
+  return late.touches(now);
+}
+
+/**
+ * The late readings of a batch in the spool's line form, decoded: only they are, so a steady-state batch (none
+ * late) costs a scan of its keys and no object. Undefined when more than `max` are late (nothing decoded).
+ */
+export function lateReadingsEncoded(
+  bytes: Uint8Array,
+  now: number,
+  evalDelayMs: number,
+  max = Infinity,
+): Reading[] | undefined {
+  const cutoff = lateCutoff(now, evalDelayMs);
+  const lines: number[] = [];
+  const key: LineKey = { stationEnd: 0, ts: 0 };
+  forEachLine(bytes, (start, end) => {
+    if (readLineKey(bytes, start, end, key) && key.ts < cutoff) lines.push(start, end);
+  });
+  if (lines.length / 2 > max) return undefined;
+  const out: Reading[] = [];
+  for (let i = 0; i < lines.length; i += 2) {
+    const line = Buffer.from(bytes.buffer, bytes.byteOffset + lines[i]!, lines[i + 1]! - lines[i]!).toString('utf8');
     const reading = decodeReadingLine(line, 0, line.length);
     if (reading) out.push(reading);
-  });
+  }
   return out;
 }

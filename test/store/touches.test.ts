@@ -20,7 +20,7 @@ import {
   FLAG_LOOKUP_MAX_SPANS,
   storedFlagLookup,
 } from '../../src/store/influx/stored-flags.js';
-import { lateTouches } from '../../src/store/touch-log.js';
+import { lateReadingsEncoded, lateTouches, lateTouchesEncoded } from '../../src/store/touch-log.js';
 import { startInfluxd, type Influxd } from '../harness/influxd.js';
 
 const H = 3_600_000;
@@ -59,6 +59,12 @@ describe('late readings, pure', () => {
     ]);
     expect(lateTouches([r('s1', now - 8 * MIN)], now, DELAY)).toEqual([]);
     expect(lateTouches([r('s1', now - 9 * MIN - 1)], now, DELAY)).toHaveLength(1);
+    // The spool's line form: only the late lines are decoded, and none when more than the bound are late.
+    const bytes = encodeReadings(readings).bytes;
+    expect(lateReadingsEncoded(bytes, now, DELAY)).toEqual(readings.filter((x) => x.ts < now - 9 * MIN));
+    expect(lateReadingsEncoded(bytes, now, DELAY, 14)).toHaveLength(14);
+    expect(lateReadingsEncoded(bytes, now, DELAY, 13)).toBeUndefined();
+    expect(lateTouchesEncoded(bytes, now, DELAY)).toEqual(lateTouches(readings, now, DELAY));
   });
 });
 
@@ -158,6 +164,29 @@ describe.each(Object.keys(stores))('a corrected device flag on %s', (name) => {
         ['other', T0 + H, T0 + 2 * H, 'late_data'],
         ['out', T0 + H, T0 + 2 * H, 'flag_correction'],
       ]);
+    } finally {
+      await store.stop();
+    }
+  });
+});
+
+describe('InfluxDB: a back-fill too large to look up', () => {
+  it('records its hours as late data, corrections included, on both write paths', async () => {
+    let now = T0 + 4 * 24 * H;
+    const store = stores['InfluxDB 1.6.7']!(() => now);
+    await store.start();
+    try {
+      await store.write([r('big', T0, 'N')]);
+      now += MIN;
+      // Minute readings over 3.5 days: more late readings than are looked up; the first re-sends T0 flagged D.
+      const big = Array.from({ length: FLAG_LOOKUP_MAX_READINGS + 1 }, (_, i) => r('big', T0 + i * MIN, 'D'));
+      const first = now;
+      await store.writeEncoded!(encodeReadings(big));
+      now += MIN;
+      await store.write(big);
+      const causes = (await store.touches!({ after: first - 1, until: now })).map((t) => t.cause);
+      expect(causes.length).toBeGreaterThan(1);
+      expect(new Set(causes)).toEqual(new Set(['late_data']));
     } finally {
       await store.stop();
     }

@@ -76,11 +76,12 @@ import {
   lateReadings,
   lateReadingsEncoded,
   lateTouches,
+  lateTouchesEncoded,
   type LateDataOptions,
   type RecordedTouch,
 } from '../touch-log.js';
 import type { WindowTouch } from '../../alerts/window-touches.js';
-import { storedFlagLookup } from './stored-flags.js';
+import { FLAG_LOOKUP_MAX_READINGS, storedFlagLookup } from './stored-flags.js';
 import { touchesFromResult, touchesStatement, touchLines } from './touched.js';
 
 export interface InfluxStoreOptions {
@@ -545,8 +546,14 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       try {
         ticket = await maintainer?.beforeWrite(batch);
         const at = lateNow();
-        const late = options.lateData ? lateReadingsEncoded(batch.bytes, at, options.lateData.evalDelayMs) : [];
-        const touches = late.length > 0 ? await touchesBeforeWrite(late, at) : [];
+        const delay = options.lateData?.evalDelayMs;
+        // Too many late readings to look up (a spool draining): their touches from the keys alone, nothing decoded.
+        const late = delay === undefined ? [] : lateReadingsEncoded(batch.bytes, at, delay, FLAG_LOOKUP_MAX_READINGS);
+        const touches = !late
+          ? lateTouchesEncoded(batch.bytes, at, delay!)
+          : late.length > 0
+            ? await touchesBeforeWrite(late, at)
+            : [];
         for (const body of bodies) await writeBody('ms', body);
         await writeTouches(touches);
       } finally {
