@@ -4,17 +4,24 @@
  * Computed over the data segment's bytes only (QN… through the closing `&&`).
  */
 
+/**
+ * After `(reg >> 8) ^ byte` the register holds 8 bits, so the eight shift-and-XOR steps that follow depend on
+ * those 8 bits alone: one table lookup per byte does them (the standard's bit loop, precomputed).
+ */
+const STEPS = Uint16Array.from({ length: 256 }, (_, value) => {
+  let reg = value;
+  for (let j = 0; j < 8; j++) {
+    const check = reg & 1;
+    reg >>= 1;
+    if (check) reg ^= 0xa001;
+  }
+  return reg;
+});
+
 /** CRC16 of `bytes[start, end)` per HJ 212-2017 Appendix A. */
 export function hj212Crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let reg = 0xffff;
-  for (let i = start; i < end; i++) {
-    reg = (reg >> 8) ^ bytes[i]!;
-    for (let j = 0; j < 8; j++) {
-      const check = reg & 1;
-      reg >>= 1;
-      if (check) reg ^= 0xa001;
-    }
-  }
+  for (let i = start; i < end; i++) reg = STEPS[(reg >> 8) ^ bytes[i]!]!;
   return reg;
 }
 

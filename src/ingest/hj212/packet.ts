@@ -105,8 +105,8 @@ export function decodeFrame(frame: Frame, options: DecodeOptions): DecodeResult 
     return failAt('malformed_segment', `RF ${describe(rf)} is not 0 or 1`);
 
   const cpBytes = plain.subarray(cpAt + CP_OPEN.length, plain.length - 2);
-  if (!isText(cpBytes)) return failAt('malformed_cp', 'the CP area holds bytes that are not text');
   const cp = cpBytes.toString('utf8');
+  if (!isText(cpBytes, cp)) return failAt('malformed_cp', 'the CP area holds bytes that are not text');
   return {
     ok: true,
     packet: {
@@ -175,10 +175,13 @@ function crcProblem(data: Buffer, crc: number): Hj212Problem {
   return { reason: 'crc_mismatch', detail: `CRC ${formatCrc(crc)} sent, ${formatCrc(hj212Crc16(data))} computed` };
 }
 
-/** Printable text (ASCII or valid UTF-8, no control characters): a plaintext CP area. */
-function isText(bytes: Buffer): boolean {
-  for (const b of bytes) if (b < 0x20 || b === 0x7f) return false;
-  return !bytes.toString('utf8').includes('\uFFFD');
+/** Printable text (ASCII or valid UTF-8, no control characters): a plaintext CP area. `text`: the bytes decoded. */
+function isText(bytes: Buffer, text = bytes.toString('utf8')): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20 || b === 0x7f) return false;
+  }
+  return !text.includes('\uFFFD');
 }
 
 function parseHeader(text: string): { fields: Map<string, string> } | Hj212Problem {

@@ -1,4 +1,5 @@
 /** The pure core: CRC, framing, data segment, SM4, measurements — the standards' worked examples and every rule. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { zone } from '../../../src/domain/time-window.js';
 import { formatCrc, hj212Crc16 } from '../../../src/ingest/hj212/crc.js';
@@ -37,6 +38,27 @@ describe('CRC16 (HJ 212-2017 Appendix A)', () => {
     expect(b.length).toBe(87);
     expect(formatCrc(hj212Crc16(Buffer.from(b)))).toBe('2200');
     expect(formatCrc(hj212Crc16(Buffer.from(b)))).not.toBe('CCF4'); // what MODBUS would give
+  });
+
+  it("computes with its table exactly what the standard's bit loop computes, for any bytes and any range", () => {
+    // Appendix A as printed: the register shifted right by 8, XORed with the byte, then 8 shift-and-XOR steps.
+    const bitLoop = (bytes: Uint8Array, start: number, end: number) => {
+      let reg = 0xffff;
+      for (let i = start; i < end; i++) {
+        reg = (reg >> 8) ^ bytes[i]!;
+        for (let j = 0; j < 8; j++) reg = reg & 1 ? (reg >> 1) ^ 0xa001 : reg >> 1;
+      }
+      return reg;
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = bytes.length === 0 ? 0 : a % bytes.length;
+        const end = start + (bytes.length === 0 ? 0 : b % (bytes.length - start + 1));
+        expect(hj212Crc16(bytes, start, end)).toBe(bitLoop(bytes, start, end));
+        expect(hj212Crc16(bytes)).toBe(bitLoop(bytes, 0, bytes.length));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('writes upper case and accepts either case on input', () => {
