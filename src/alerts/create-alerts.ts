@@ -16,6 +16,7 @@ import { createChannelFactory } from './notify/channels.js';
 import { createMailer, type AttachmentSource, type Mailer } from './notify/email.js';
 import type { Publish } from './notify/mqtt.js';
 import { createOutbox, type Outbox } from './outbox.js';
+import { createPgAlertEventRelay } from './pg-alert-events.js';
 import { createPgAlertStore } from './pg-alert-store.js';
 import { defaultAlertSettings, type AlertSettings } from './settings.js';
 import type { WindowReadings } from './window-data.js';
@@ -91,7 +92,7 @@ export function createAlerts(deps: {
     logger: deps.logger,
     ...(deps.demo && { unconfiguredLevel: 'info' as const }),
   });
-  const service = createAlertService({
+  const local = createAlertService({
     store,
     catalog: deps.catalog,
     readings: deps.readings,
@@ -103,6 +104,26 @@ export function createAlerts(deps: {
     defaultChannels: defaultChannels(config),
     outbox,
   });
+  // Instances sharing PostgreSQL hear each other's alert events: an API instance's live stream shows the alerts the
+  // alerts leader opens (pg-alert-events.ts). Listening starts now, whatever the roles: every such instance serves it.
+  const relay = deps.db
+    ? createPgAlertEventRelay({ db: deps.db, alert: (id) => store.get(id), logger: deps.logger })
+    : undefined;
+  const service: AlertService = relay
+    ? {
+        ...local,
+        subscribe(listener) {
+          const offLocal = local.subscribe(listener);
+          const offRelayed = relay.subscribe(listener);
+          return () => {
+            offLocal();
+            offRelayed();
+          };
+        },
+      }
+    : local;
+  const stopTelling = relay ? local.subscribe((event) => relay.publish(event)) : undefined;
+  const listening = relay?.start();
   let stopped = false;
   return {
     store,
@@ -112,6 +133,9 @@ export function createAlerts(deps: {
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopTelling?.();
+      await listening;
+      await relay?.stop();
       try {
         await outbox.stop();
       } catch (err) {
