@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import type { AlertCatalog, AlertStation, AlertUnit, ChannelSpec } from './alert-catalog.js';
-import type { AlertFilter, AlertStore, AlertStoreOps } from './alert-store.js';
+import type { AlertFilter, AlertStore } from './alert-store.js';
 import {
   assertCanAcknowledge,
   assertCanResolve,
@@ -35,6 +35,7 @@ import {
   type Severity,
   type Transition,
 } from './types.js';
+import { rejudgeBatch, type RejudgeOps } from './rejudge-batch.js';
 import { spanReadings } from './span-readings.js';
 import type { WindowReadings } from './window-data.js';
 import type { TouchCause } from './window-touches.js';
@@ -167,6 +168,9 @@ export interface AlertServiceOptions {
   standards?: Standards;
 }
 
+/** The writes an alert's lifecycle makes: on a transaction, or on a batch of re-judgments (rejudge-batch.ts). */
+type AlertWrites = Pick<RejudgeOps, 'insertAlert' | 'updateAlert' | 'appendTransition' | 'enqueue'>;
+
 export function createAlertService(options: AlertServiceOptions): AlertService {
   const { store, catalog, readings, now } = options;
   const log = options.logger.child({ component: 'alerts' });
@@ -198,7 +202,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
 
   /** Queues one notification per channel of each unit (and the default channels); call inside a transaction. */
   async function queue(
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     event: NotificationEvent,
     alert: Alert,
     units: readonly AlertUnit[],
@@ -280,7 +284,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    * otherwise listeners hear "updated". Call inside a transaction; returns the notifications queued.
    */
   async function updated(
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     alert: Alert,
     raisedFrom: Alert['severity'] | undefined,
     at: number,
@@ -306,7 +310,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
 
   /** Opens an alert about the window [start, end) and queues "opened"; call inside a transaction. */
   async function openAlert(
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     input: { stationId: string; rule: RuleId; start: number; end: number },
     severity: Alert['severity'],
     finding: NonNullable<Alert['latest']>,
@@ -426,8 +430,14 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   ): Promise<RejudgeResult[]> {
     const batch = { events: [] as AlertEvent[], queued: 0 };
     const results = await store.transaction(async (tx) => {
+      // What the batch needs read once, its writes made once at the end (rejudge-batch.ts).
+      const ops = await rejudgeBatch(
+        tx,
+        items.map((i) => i.input),
+      );
       const out: RejudgeResult[] = [];
-      for (const { input, outcome } of items) out.push(await applyRejudgment(input, outcome, tx, batch));
+      for (const { input, outcome } of items) out.push(await applyRejudgment(input, outcome, ops, batch));
+      await ops.flush();
       return out;
     });
     emit(batch.events);
@@ -440,14 +450,14 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     input: RejudgeInput,
     outcome: RuleOutcome,
     /** The batch's transaction (applyRejudgments) and what it tells listeners and the outbox once committed. */
-    tx: AlertStoreOps,
+    tx: RejudgeOps,
     batch: { events: AlertEvent[]; queued: number },
   ): Promise<RejudgeResult> {
     const settings = settingsForStation(options.settings, catalog.station(input.stationId)?.alerts);
     const { events } = batch;
     let queued = 0;
     const window = { windowStart: input.start, windowEnd: input.end };
-    const apply = async (tx: AlertStoreOps): Promise<RejudgeResult> => {
+    const apply = async (tx: RejudgeOps): Promise<RejudgeResult> => {
       const at = now();
       const previous = await tx.windowVerdict(input.rule, input.stationId, input.start, input.end);
       if (!previous) return { status: 'not_judged' };
@@ -576,7 +586,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    * when they already make the streak, it is resolved "data corrected"). Inside the batch's transaction.
    */
   async function settleAlert(
-    tx: AlertStoreOps,
+    tx: RejudgeOps,
     alert: Alert,
     input: RejudgeInput,
     outcome: RuleOutcome,
@@ -625,7 +635,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   }
 
   /** A `rejudged` row on the alert's timeline: which window, the verdict before and after, what changed. */
-  async function rejudgedOnTimeline(tx: AlertStoreOps, alert: Alert, at: number, data: Record<string, unknown>) {
+  async function rejudgedOnTimeline(tx: AlertWrites, alert: Alert, at: number, data: Record<string, unknown>) {
     await tx.appendTransition({
       alertId: alert.id,
       kind: 'rejudged',
@@ -642,7 +652,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    * the notification; inside a transaction.
    */
   async function resolveBySystem(
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     current: Alert,
     at: number,
     events: AlertEvent[],
@@ -672,7 +682,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
 
   /** Resolves an alert "data corrected" (数据已更正): none of its windows violates any more. */
   const resolveCorrected = (
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     current: Alert,
     at: number,
     events: AlertEvent[],
@@ -691,8 +701,13 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       out.results = pair.windows.map(() => ({ status: 'not_applicable' }));
       return out;
     }
+    // Which of them were judged: one read for the pair (from its oldest window on), not one per window.
+    const oldest = Math.min(...pair.windows.map((w) => w.start));
+    const judged = new Set(
+      (await store.verdictsAfter(pair.rule, pair.stationId, oldest - 1)).map((v) => `${v.start}:${v.end}`),
+    );
     for (const w of pair.windows) {
-      if (!(await store.isProcessed(pair.rule, pair.stationId, w.start, w.end))) {
+      if (!judged.has(`${w.start}:${w.end}`)) {
         out.results.push({ status: 'not_judged' });
         continue;
       }

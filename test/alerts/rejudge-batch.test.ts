@@ -1,0 +1,160 @@
+/**
+ * A batch of re-judgments (rejudge-batch.ts: read once per (rule, station), written once at the end) leaves the alert
+ * store exactly as re-judging the same windows one call each does: alerts, timelines (sequence numbers included),
+ * verdicts with their history, queued notifications. Two real SQLite alert stores on one real reading store, the
+ * same clock; random data before and between rounds of corrections (fast-check).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAlertCatalog } from '../../src/alerts/alert-catalog.js';
+import { createAlertService, type AlertService } from '../../src/alerts/alert-service.js';
+import { createAlertStore } from '../../src/alerts/alert-store.js';
+import { defaultAlertSettings } from '../../src/alerts/settings.js';
+import type { DataFlag } from '../../src/domain/flags.js';
+import type { Reading } from '../../src/domain/reading.js';
+import { silentLogger } from '../../src/logger.js';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { catalogData, HOUR, T0 } from './helpers/fixtures.js';
+
+const W = 4 * HOUR;
+const WINDOWS = 8;
+/** NH3-N around the GB 3838-2002 limits (III ≤ 1.0, IV ≤ 1.5, V ≤ 2.0; target III), or no data. */
+const NH3N = [null, 0.4, 0.9, 1.2, 1.8, 2.5] as const;
+const FLAGS: DataFlag[] = ['N', 'N', 'N', 'M'];
+const RULE = 'section_compliance' as const;
+
+/** One window's data: its NH3-N level (or none) and flag. */
+const windowData = fc.record({ level: fc.integer({ min: 0, max: NH3N.length - 1 }), flag: fc.constantFrom(...FLAGS) });
+type WindowData = typeof windowData extends fc.Arbitrary<infer T> ? T : never;
+
+function readingsOf(i: number, d: WindowData): Reading[] {
+  const nh3n = NH3N[d.level];
+  const out: Reading[] = [];
+  for (let h = 0; h < 4; h++) {
+    const ts = T0 + i * W + h * HOUR;
+    // No data: the window's readings are all flagged as the logger's fault (D), so none is valid.
+    const flag = nh3n === null ? 'D' : d.flag;
+    for (const [parameter, value] of Object.entries({ ph: 7.5, do: 6.5, codmn: 4, tp: 0.1, temp: 15, nh3n: nh3n ?? 0 }))
+      out.push({ stationId: 'out-1', parameter: parameter as Reading['parameter'], ts, value, flag });
+  }
+  return out;
+}
+
+/** Everything the alert database holds, as rows (notifications without their random ids). */
+function dump(file: string) {
+  const db = new Database(file, { readonly: true });
+  try {
+    return {
+      alerts: db.prepare('SELECT * FROM alerts ORDER BY id').all(),
+      transitions: db.prepare('SELECT * FROM alert_transitions ORDER BY seq').all(),
+      windows: db.prepare('SELECT * FROM processed_windows ORDER BY rule, station_id, window_start').all(),
+      verdicts: db.prepare('SELECT * FROM window_verdicts ORDER BY seq').all(),
+      outbox: (
+        db.prepare('SELECT alert_id, channel, notification FROM outbox ORDER BY rowid').all() as {
+          notification: string;
+        }[]
+      ).map((r) => {
+        const { id: _, ...n } = JSON.parse(r.notification) as Record<string, unknown>;
+        return { ...r, notification: n };
+      }),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('re-judgment batch', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-rejudge-batch-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let example = 0;
+
+  it('leaves the alert store as re-judging each window in its own call does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(windowData, { minLength: WINDOWS, maxLength: WINDOWS }),
+        fc.array(
+          fc.record({
+            changes: fc.array(fc.tuple(fc.integer({ min: 0, max: WINDOWS - 1 }), windowData), { maxLength: 6 }),
+            /** The round re-judges the windows from this one on (an alert may have windows before them). */
+            from: fc.integer({ min: 0, max: WINDOWS - 1 }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+        async (initial, rounds) => {
+          const n = ++example;
+          let now = T0 + WINDOWS * W + 10 * 60_000;
+          const readings = createSqliteStore({ file: ':memory:', logger: silentLogger() });
+          await readings.start();
+          const files = [path.join(dir, `batch-${n}.db`), path.join(dir, `single-${n}.db`)] as const;
+          const stores = files.map((file) => createAlertStore({ file }));
+          const [batch, single] = stores.map((store) =>
+            createAlertService({
+              store,
+              catalog: createAlertCatalog(catalogData('http://127.0.0.1:9/hook')),
+              readings,
+              settings: defaultAlertSettings(),
+              now: () => now,
+              logger: silentLogger(),
+              timeZone: 'Asia/Shanghai',
+              lang: 'zh-CN',
+            }),
+          ) as [AlertService, AlertService];
+          try {
+            for (let i = 0; i < WINDOWS; i++) await readings.write(readingsOf(i, initial[i]!));
+            for (let i = 0; i < WINDOWS; i++)
+              for (const service of [batch, single])
+                await service.evaluateWindow({
+                  stationId: 'out-1',
+                  rule: RULE,
+                  start: T0 + i * W,
+                  end: T0 + (i + 1) * W,
+                });
+            for (const { changes, from } of rounds) {
+              now += HOUR;
+              for (const [i, d] of changes) await readings.write(readingsOf(i, d));
+              // Each window once, oldest first (as rejudgeTouched hands them), whether its data changed or not.
+              const windows = Array.from({ length: WINDOWS - from }, (_, i) => ({
+                start: T0 + (from + i) * W,
+                end: T0 + (from + i + 1) * W,
+                cause: 'late_data' as const,
+              }));
+              const [{ results, failure }] = await batch.rejudgeWindows([{ stationId: 'out-1', rule: RULE, windows }]);
+              expect(failure).toBeUndefined();
+              const one = [];
+              for (const w of windows) one.push(await single.rejudgeWindow({ stationId: 'out-1', rule: RULE, ...w }));
+              expect(results).toEqual(one);
+            }
+          } finally {
+            for (const store of stores) await store.close();
+            await readings.stop();
+          }
+          const [a, b] = files.map(dump);
+          expect(a).toEqual(b);
+          expect(a!.windows).toHaveLength(WINDOWS);
+        },
+      ),
+      {
+        numRuns: 40,
+        examples: [
+          // A correction resolves the alert of window 6 ("data corrected"), and window 7 opens another in the batch.
+          [
+            Array.from({ length: WINDOWS }, (_, i) => ({ level: i === 6 ? 3 : 0, flag: 'N' as DataFlag })),
+            [
+              {
+                changes: [
+                  [6, { level: 0, flag: 'N' }],
+                  [7, { level: 3, flag: 'N' }],
+                ] as [number, WindowData][],
+                from: 0,
+              },
+            ],
+          ],
+        ],
+      },
+    );
+  }, 120_000);
+});
