@@ -1,23 +1,28 @@
 /**
  * A batch of re-judgments (rejudge-batch.ts: read once per (rule, station), written once at the end) leaves the alert
  * store exactly as re-judging the same windows one call each does: alerts, timelines (sequence numbers included),
- * verdicts with their history, queued notifications. Two real SQLite alert stores on one real reading store, the
- * same clock; random data before and between rounds of corrections (fast-check).
+ * verdicts with their history, queued notifications. Two real alert stores (SQLite files; PostgreSQL databases of
+ * the harness's server) on one real reading store, the same clock; random data before and between rounds of
+ * corrections (fast-check).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertCatalog } from '../../src/alerts/alert-catalog.js';
 import { createAlertService, type AlertService } from '../../src/alerts/alert-service.js';
-import { createAlertStore } from '../../src/alerts/alert-store.js';
+import { createAlertStore, type AlertStore } from '../../src/alerts/alert-store.js';
+import { createPgAlertStore } from '../../src/alerts/pg-alert-store.js';
 import { defaultAlertSettings } from '../../src/alerts/settings.js';
 import type { DataFlag } from '../../src/domain/flags.js';
 import type { Reading } from '../../src/domain/reading.js';
+import { migrate } from '../../src/db/migrate.js';
+import { openPostgres } from '../../src/db/postgres.js';
 import { silentLogger } from '../../src/logger.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startPostgres, type Postgres as Server } from '../harness/postgres.js';
 import { catalogData, HOUR, T0 } from './helpers/fixtures.js';
 
 const W = 4 * HOUR;
@@ -44,33 +49,94 @@ function readingsOf(i: number, d: WindowData): Reading[] {
   return out;
 }
 
+type Rows = (sql: string) => Promise<Record<string, unknown>[]>;
+
 /** Everything the alert database holds, as rows (notifications without their random ids). */
-function dump(file: string) {
-  const db = new Database(file, { readonly: true });
-  try {
-    return {
-      alerts: db.prepare('SELECT * FROM alerts ORDER BY id').all(),
-      transitions: db.prepare('SELECT * FROM alert_transitions ORDER BY seq').all(),
-      windows: db.prepare('SELECT * FROM processed_windows ORDER BY rule, station_id, window_start').all(),
-      verdicts: db.prepare('SELECT * FROM window_verdicts ORDER BY seq').all(),
-      outbox: (
-        db.prepare('SELECT alert_id, channel, notification FROM outbox ORDER BY rowid').all() as {
-          notification: string;
-        }[]
-      ).map((r) => {
-        const { id: _, ...n } = JSON.parse(r.notification) as Record<string, unknown>;
-        return { ...r, notification: n };
-      }),
-    };
-  } finally {
-    db.close();
-  }
+async function dump(rows: Rows) {
+  return {
+    alerts: await rows('SELECT * FROM alerts ORDER BY id'),
+    transitions: await rows('SELECT * FROM alert_transitions ORDER BY seq'),
+    windows: await rows('SELECT * FROM processed_windows ORDER BY rule, station_id, window_start'),
+    verdicts: await rows('SELECT * FROM window_verdicts ORDER BY seq'),
+    // Notifications queued in one instant have no order but their random ids: compared as a set.
+    outbox: (await rows('SELECT alert_id, channel, notification FROM outbox'))
+      .map((r) => {
+        const { id: _, ...n } = (
+          typeof r.notification === 'string' ? JSON.parse(r.notification) : r.notification
+        ) as Record<string, unknown>;
+        return JSON.stringify({ ...r, notification: n });
+      })
+      .sort(),
+  };
 }
 
-describe('re-judgment batch', () => {
+/** Two fresh alert databases of one kind, the stores on them, and their rows. */
+interface Backend {
+  name: string;
+  runs: number;
+  setup(): Promise<void>;
+  pair(): Promise<{ stores: [AlertStore, AlertStore]; rows: [Rows, Rows]; close(): Promise<void> }>;
+  teardown(): Promise<void>;
+}
+
+const sqlite = (): Backend => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qingliu-rejudge-batch-'));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  let example = 0;
+  let n = 0;
+  return {
+    name: 'SQLite',
+    runs: 40,
+    setup: async () => undefined,
+    async pair() {
+      const files = [path.join(dir, `batch-${++n}.db`), path.join(dir, `single-${n}.db`)];
+      const stores = files.map((file) => createAlertStore({ file })) as [AlertStore, AlertStore];
+      const rows = files.map((file) => async (sql: string) => {
+        const db = new Database(file, { readonly: true });
+        try {
+          return db.prepare(sql).all() as Record<string, unknown>[];
+        } finally {
+          db.close();
+        }
+      }) as [Rows, Rows];
+      return { stores, rows, close: async () => void (await Promise.all(stores.map((s) => s.close()))) };
+    },
+    teardown: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+};
+
+const postgres = (): Backend => {
+  let server: Server;
+  let n = 0;
+  return {
+    name: 'PostgreSQL',
+    runs: 8,
+    async setup() {
+      server = await startPostgres();
+    },
+    async pair() {
+      const dbs = await Promise.all(
+        ['batch', 'single'].map(async (kind) => {
+          const db = openPostgres({
+            url: await server.createDatabase(`${kind}_${++n}`),
+            logger: silentLogger(),
+            max: 2,
+          });
+          await migrate(db, silentLogger());
+          return db;
+        }),
+      );
+      return {
+        stores: dbs.map(createPgAlertStore) as [AlertStore, AlertStore],
+        rows: dbs.map((db) => (sql: string) => db.query<Record<string, unknown>>(sql)) as [Rows, Rows],
+        close: async () => void (await Promise.all(dbs.map((db) => db.close()))),
+      };
+    },
+    teardown: async () => server?.dispose(),
+  };
+};
+
+describe.each([sqlite(), postgres()])('re-judgment batch: $name', (backend) => {
+  beforeAll(() => backend.setup(), 60_000);
+  afterAll(() => backend.teardown());
 
   it('leaves the alert store as re-judging each window in its own call does', async () => {
     await fc.assert(
@@ -85,12 +151,10 @@ describe('re-judgment batch', () => {
           { minLength: 1, maxLength: 3 },
         ),
         async (initial, rounds) => {
-          const n = ++example;
           let now = T0 + WINDOWS * W + 10 * 60_000;
           const readings = createSqliteStore({ file: ':memory:', logger: silentLogger() });
           await readings.start();
-          const files = [path.join(dir, `batch-${n}.db`), path.join(dir, `single-${n}.db`)] as const;
-          const stores = files.map((file) => createAlertStore({ file }));
+          const { stores, rows, close } = await backend.pair();
           const [batch, single] = stores.map((store) =>
             createAlertService({
               store,
@@ -128,17 +192,17 @@ describe('re-judgment batch', () => {
               for (const w of windows) one.push(await single.rejudgeWindow({ stationId: 'out-1', rule: RULE, ...w }));
               expect(results).toEqual(one);
             }
+            const [a, b] = await Promise.all(rows.map(dump));
+            expect(a).toEqual(b);
+            expect(a.windows).toHaveLength(WINDOWS);
           } finally {
-            for (const store of stores) await store.close();
             await readings.stop();
+            await close();
           }
-          const [a, b] = files.map(dump);
-          expect(a).toEqual(b);
-          expect(a!.windows).toHaveLength(WINDOWS);
         },
       ),
       {
-        numRuns: 40,
+        numRuns: backend.runs,
         examples: [
           // A correction resolves the alert of window 6 ("data corrected"), and window 7 opens another in the batch.
           [
