@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import type { AlertCatalog, AlertStation, AlertUnit, ChannelSpec } from './alert-catalog.js';
-import type { AlertFilter, AlertStore } from './alert-store.js';
+import type { AlertFilter, AlertStore, AlertStoreOps } from './alert-store.js';
 import {
   assertCanAcknowledge,
   assertCanResolve,
@@ -113,6 +113,8 @@ export interface AlertService {
    * `rejudgeWindow` for several (station, rule) pairs' windows, each pair's oldest first, all their effects in one
    * transaction (one commit for a back-fill). A window whose rule fails stops its pair there: the pair's results
    * are those before it, and `failure` says why. `concurrency`: pairs whose rules run at once (default 4).
+   * `inBatch`: more writes that commit with the batch (the touches consumed: one commit, not two), run in its
+   * transaction after its effects when no pair failed; not run when there was nothing to apply.
    */
   rejudgeWindows(
     pairs: readonly {
@@ -122,6 +124,7 @@ export interface AlertService {
       readings?: WindowReadings;
     }[],
     concurrency?: number,
+    inBatch?: (tx: AlertStoreOps) => Promise<void>,
   ): Promise<{ results: RejudgeResult[]; failure?: Error }[]>;
   /**
    * Readers of stations' data over their spans [from, to) that read the store once for all the windows inside
@@ -427,6 +430,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    */
   async function applyRejudgments(
     items: readonly { input: RejudgeInput; outcome: RuleOutcome }[],
+    inBatch?: (tx: AlertStoreOps) => Promise<void>,
   ): Promise<RejudgeResult[]> {
     const batch = { events: [] as AlertEvent[], queued: 0 };
     const results = await store.transaction(async (tx) => {
@@ -438,6 +442,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       const out: RejudgeResult[] = [];
       for (const { input, outcome } of items) out.push(await applyRejudgment(input, outcome, ops, batch));
       await ops.flush();
+      if (inBatch) await inBatch(tx);
       return out;
     });
     emit(batch.events);
@@ -727,6 +732,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   async function rejudge(
     pairs: Parameters<AlertService['rejudgeWindows']>[0],
     concurrency = 4,
+    inBatch?: Parameters<AlertService['rejudgeWindows']>[2],
   ): ReturnType<AlertService['rejudgeWindows']> {
     // The rules first, for every window (reads, perhaps from one span read), then all effects in one transaction.
     const judged: (Judged & { failure?: Error })[] = new Array(pairs.length);
@@ -739,7 +745,8 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     };
     await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), pairs.length) }, worker));
     const items = judged.flatMap((j) => j.judged);
-    const applied = items.length > 0 ? await applyRejudgments(items) : [];
+    const failed = judged.some((j) => j.failure);
+    const applied = items.length > 0 ? await applyRejudgments(items, failed ? undefined : inBatch) : [];
     let k = 0;
     return judged.map((j, p) => {
       const results = j.results.map((r) => r ?? applied[k++]!);

@@ -221,4 +221,45 @@ describe.each([sqlite(), postgres()])('re-judgment batch: $name', (backend) => {
       },
     );
   }, 120_000);
+
+  it('runs inBatch in the transaction of the verdicts: if it fails, none of them is applied', async () => {
+    const readings = createSqliteStore({ file: ':memory:', logger: silentLogger() });
+    await readings.start();
+    const { stores, close } = await backend.pair();
+    const store = stores[0];
+    const service = createAlertService({
+      store,
+      catalog: createAlertCatalog(catalogData('http://127.0.0.1:9/hook')),
+      readings,
+      settings: defaultAlertSettings(),
+      now: () => T0 + 3 * W,
+      logger: silentLogger(),
+      timeZone: 'Asia/Shanghai',
+      lang: 'zh-CN',
+    });
+    try {
+      const windows = [0, 1].map((i) => ({ start: T0 + i * W, end: T0 + (i + 1) * W, cause: 'late_data' as const }));
+      for (const w of windows) await service.evaluateWindow({ stationId: 'out-1', rule: RULE, ...w });
+      for (const i of [0, 1]) await readings.write(readingsOf(i, { level: 4, flag: 'N' }));
+      const pairs = [{ stationId: 'out-1', rule: RULE, windows }];
+      await expect(
+        service.rejudgeWindows(pairs, 1, async (tx) => {
+          await tx.consumeTouches('readings', T0 + 3 * W, []);
+          throw new Error('the disk is full');
+        }),
+      ).rejects.toThrow(/disk is full/);
+      expect(await store.list()).toEqual([]);
+      expect(await store.verdictHistory(RULE, 'out-1', T0, T0 + W)).toHaveLength(1);
+      expect(await store.touchCursor('readings')).toBeNull();
+
+      const [{ results }] = await service.rejudgeWindows(pairs, 1, (tx) =>
+        tx.consumeTouches('readings', T0 + 3 * W, []),
+      );
+      expect(results.map((r) => r.decision)).toEqual(['open', 'count']);
+      expect(await store.touchCursor('readings')).toBe(T0 + 3 * W);
+    } finally {
+      await readings.stop();
+      await close();
+    }
+  });
 });
