@@ -640,10 +640,11 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       "SELECT * FROM alerts WHERE rule = ? AND station_id = ? AND state <> 'resolved'",
     ),
     active: db.prepare<[], AlertRow>("SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id"),
-    insert: db.prepare(
+    insert: db.prepare<[Record<string, unknown>], AlertRow>(
       `INSERT INTO alerts (rule, station_id, category, state, severity, opened_at, updated_at, count, compliant_streak, latest, escalation_level, escalated_at,
                            window_start, window_end, detected_at, detection)
-       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at, @windowStart, @windowEnd, @at, @detection)`,
+       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at, @windowStart, @windowEnd, @at, @detection)
+       RETURNING *`,
     ),
     appendTransition: db.prepare(
       `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
@@ -791,10 +792,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       const sql = `SELECT * FROM alerts ${where} ORDER BY window_end DESC, id DESC LIMIT ${limit}`;
       return (db.prepare(sql).all(...params) as AlertRow[]).map(toAlert);
     },
-    insertAlert(alert) {
-      const info = stmt.insert.run({ ...alert, latest: JSON.stringify(alert.latest) });
-      return ops.get(Number(info.lastInsertRowid))!;
-    },
+    insertAlert: (alert) => toAlert(stmt.insert.get({ ...alert, latest: JSON.stringify(alert.latest) })!),
     updateAlert(id, patch) {
       const columns: string[] = [];
       const params: unknown[] = [];
