@@ -66,21 +66,29 @@ export async function rejudgeBatch(
   const alerts = new Map<number, Alert>();
   /** Alerts whose violating windows all lie in their pair's `verdicts`. */
   const covered = new Set<number>();
-  const oldest = new Map<string, { rule: RuleId; stationId: string; start: number }>();
+  /** Each pair's windows in the batch (their starts) and the oldest of them. */
+  const oldest = new Map<string, { rule: RuleId; stationId: string; start: number; starts: Set<number> }>();
   for (const w of windows) {
     const key = pairKey(w.rule, w.stationId);
     const seen = oldest.get(key);
-    if (!seen || w.start < seen.start) oldest.set(key, { rule: w.rule, stationId: w.stationId, start: w.start });
+    if (!seen) oldest.set(key, { rule: w.rule, stationId: w.stationId, start: w.start, starts: new Set([w.start]) });
+    else {
+      seen.start = Math.min(seen.start, w.start);
+      seen.starts.add(w.start);
+    }
   }
   // In one order (by key) wherever it runs: two instances locking the same pairs do not wait for each other in a ring.
-  for (const [key, { rule, stationId, start }] of [...oldest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [key, { rule, stationId, start, starts }] of [...oldest].sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  )) {
     // First, as every judgment of (rule, station) does: PostgreSQL locks the pair here until the commit.
     const active = await tx.openAlert(rule, stationId);
     let from = start;
     let verdicts = await tx.verdictsAfter(rule, stationId, from - 1);
+    // The alerts the batch can change: the open one, and those its windows counted into.
     const ids = new Set<number>();
     if (active) ids.add(active.id);
-    for (const v of verdicts) if (v.alertId !== null) ids.add(v.alertId);
+    for (const v of verdicts) if (v.alertId !== null && starts.has(v.start)) ids.add(v.alertId);
     let lowest = from;
     for (const id of ids) {
       const alert = id === active?.id ? active : await tx.get(id);
