@@ -35,6 +35,7 @@ import {
   type Severity,
   type Transition,
 } from './types.js';
+import { rejudgeBatch, type RejudgeOps } from './rejudge-batch.js';
 import { spanReadings } from './span-readings.js';
 import type { WindowReadings } from './window-data.js';
 import type { TouchCause } from './window-touches.js';
@@ -112,6 +113,8 @@ export interface AlertService {
    * `rejudgeWindow` for several (station, rule) pairs' windows, each pair's oldest first, all their effects in one
    * transaction (one commit for a back-fill). A window whose rule fails stops its pair there: the pair's results
    * are those before it, and `failure` says why. `concurrency`: pairs whose rules run at once (default 4).
+   * `inBatch`: more writes that commit with the batch (the touches consumed: one commit, not two), run in its
+   * transaction after its effects when no pair failed; not run when there was nothing to apply.
    */
   rejudgeWindows(
     pairs: readonly {
@@ -121,6 +124,7 @@ export interface AlertService {
       readings?: WindowReadings;
     }[],
     concurrency?: number,
+    inBatch?: (tx: AlertStoreOps) => Promise<void>,
   ): Promise<{ results: RejudgeResult[]; failure?: Error }[]>;
   /**
    * Readers of stations' data over their spans [from, to) that read the store once for all the windows inside
@@ -167,6 +171,9 @@ export interface AlertServiceOptions {
   standards?: Standards;
 }
 
+/** The writes an alert's lifecycle makes: on a transaction, or on a batch of re-judgments (rejudge-batch.ts). */
+type AlertWrites = Pick<RejudgeOps, 'insertAlert' | 'updateAlert' | 'appendTransition' | 'enqueue'>;
+
 export function createAlertService(options: AlertServiceOptions): AlertService {
   const { store, catalog, readings, now } = options;
   const log = options.logger.child({ component: 'alerts' });
@@ -198,7 +205,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
 
   /** Queues one notification per channel of each unit (and the default channels); call inside a transaction. */
   async function queue(
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     event: NotificationEvent,
     alert: Alert,
     units: readonly AlertUnit[],
@@ -280,7 +287,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    * otherwise listeners hear "updated". Call inside a transaction; returns the notifications queued.
    */
   async function updated(
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     alert: Alert,
     raisedFrom: Alert['severity'] | undefined,
     at: number,
@@ -306,7 +313,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
 
   /** Opens an alert about the window [start, end) and queues "opened"; call inside a transaction. */
   async function openAlert(
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     input: { stationId: string; rule: RuleId; start: number; end: number },
     severity: Alert['severity'],
     finding: NonNullable<Alert['latest']>,
@@ -423,11 +430,19 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    */
   async function applyRejudgments(
     items: readonly { input: RejudgeInput; outcome: RuleOutcome }[],
+    inBatch?: (tx: AlertStoreOps) => Promise<void>,
   ): Promise<RejudgeResult[]> {
     const batch = { events: [] as AlertEvent[], queued: 0 };
     const results = await store.transaction(async (tx) => {
+      // What the batch needs read once, its writes made once at the end (rejudge-batch.ts).
+      const ops = await rejudgeBatch(
+        tx,
+        items.map((i) => i.input),
+      );
       const out: RejudgeResult[] = [];
-      for (const { input, outcome } of items) out.push(await applyRejudgment(input, outcome, tx, batch));
+      for (const { input, outcome } of items) out.push(await applyRejudgment(input, outcome, ops, batch));
+      await ops.flush();
+      if (inBatch) await inBatch(tx);
       return out;
     });
     emit(batch.events);
@@ -440,14 +455,14 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     input: RejudgeInput,
     outcome: RuleOutcome,
     /** The batch's transaction (applyRejudgments) and what it tells listeners and the outbox once committed. */
-    tx: AlertStoreOps,
+    tx: RejudgeOps,
     batch: { events: AlertEvent[]; queued: number },
   ): Promise<RejudgeResult> {
     const settings = settingsForStation(options.settings, catalog.station(input.stationId)?.alerts);
     const { events } = batch;
     let queued = 0;
     const window = { windowStart: input.start, windowEnd: input.end };
-    const apply = async (tx: AlertStoreOps): Promise<RejudgeResult> => {
+    const apply = async (tx: RejudgeOps): Promise<RejudgeResult> => {
       const at = now();
       const previous = await tx.windowVerdict(input.rule, input.stationId, input.start, input.end);
       if (!previous) return { status: 'not_judged' };
@@ -576,7 +591,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    * when they already make the streak, it is resolved "data corrected"). Inside the batch's transaction.
    */
   async function settleAlert(
-    tx: AlertStoreOps,
+    tx: RejudgeOps,
     alert: Alert,
     input: RejudgeInput,
     outcome: RuleOutcome,
@@ -625,7 +640,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   }
 
   /** A `rejudged` row on the alert's timeline: which window, the verdict before and after, what changed. */
-  async function rejudgedOnTimeline(tx: AlertStoreOps, alert: Alert, at: number, data: Record<string, unknown>) {
+  async function rejudgedOnTimeline(tx: AlertWrites, alert: Alert, at: number, data: Record<string, unknown>) {
     await tx.appendTransition({
       alertId: alert.id,
       kind: 'rejudged',
@@ -642,7 +657,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    * the notification; inside a transaction.
    */
   async function resolveBySystem(
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     current: Alert,
     at: number,
     events: AlertEvent[],
@@ -672,7 +687,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
 
   /** Resolves an alert "data corrected" (数据已更正): none of its windows violates any more. */
   const resolveCorrected = (
-    tx: AlertStoreOps,
+    tx: AlertWrites,
     current: Alert,
     at: number,
     events: AlertEvent[],
@@ -691,8 +706,13 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       out.results = pair.windows.map(() => ({ status: 'not_applicable' }));
       return out;
     }
+    // Which of them were judged: one read for the pair (from its oldest window on), not one per window.
+    const oldest = Math.min(...pair.windows.map((w) => w.start));
+    const judged = new Set(
+      (await store.verdictsAfter(pair.rule, pair.stationId, oldest - 1)).map((v) => `${v.start}:${v.end}`),
+    );
     for (const w of pair.windows) {
-      if (!(await store.isProcessed(pair.rule, pair.stationId, w.start, w.end))) {
+      if (!judged.has(`${w.start}:${w.end}`)) {
         out.results.push({ status: 'not_judged' });
         continue;
       }
@@ -712,6 +732,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   async function rejudge(
     pairs: Parameters<AlertService['rejudgeWindows']>[0],
     concurrency = 4,
+    inBatch?: Parameters<AlertService['rejudgeWindows']>[2],
   ): ReturnType<AlertService['rejudgeWindows']> {
     // The rules first, for every window (reads, perhaps from one span read), then all effects in one transaction.
     const judged: (Judged & { failure?: Error })[] = new Array(pairs.length);
@@ -724,7 +745,8 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     };
     await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), pairs.length) }, worker));
     const items = judged.flatMap((j) => j.judged);
-    const applied = items.length > 0 ? await applyRejudgments(items) : [];
+    const failed = judged.some((j) => j.failure);
+    const applied = items.length > 0 ? await applyRejudgments(items, failed ? undefined : inBatch) : [];
     let k = 0;
     return judged.map((j, p) => {
       const results = j.results.map((r) => r ?? applied[k++]!);

@@ -295,6 +295,8 @@ export interface AlertStoreOps {
   updateAlert(id: number, patch: AlertPatch): Promise<Alert>;
 
   appendTransition(t: NewTransition): Promise<Transition>;
+  /** Several transitions at once, in this order (a batch of re-judgments writes its timeline rows together). */
+  appendTransitions(ts: readonly NewTransition[]): Promise<void>;
   timeline(alertId: number): Promise<Transition[]>;
 
   /** Records a processed window and its first verdict; false when it had been processed already. */
@@ -312,6 +314,11 @@ export interface AlertStoreOps {
   windowVerdict(rule: RuleId, stationId: string, start: number, end: number): Promise<WindowVerdict | undefined>;
   /** A new verdict for a window judged before (a re-judgment): the latest, and one more row of its history. */
   rejudged(v: Omit<WindowVerdict, 'judgedAt'> & { at: number }): Promise<void>;
+  /**
+   * `rejudged` for several verdicts, in this order (a window may come more than once: its latest is the last, its
+   * judgments count each), in a few statements; all of them or none (a window never judged fails them all).
+   */
+  rejudgedMany(vs: readonly (Omit<WindowVerdict, 'judgedAt'> & { at: number })[]): Promise<void>;
   /** Latest verdicts of (rule, station) for windows starting after `after`, oldest first. */
   verdictsAfter(rule: RuleId, stationId: string, after: number): Promise<WindowVerdict[]>;
   /** Every verdict a window had, oldest first. */
@@ -456,6 +463,20 @@ export function toTransition(r: TransitionRow): Transition {
   };
 }
 
+/** A new transition as its row (the data as JSON text), without the sequence number the database gives it. */
+export function transitionRow(t: NewTransition): Omit<TransitionRow, 'seq'> {
+  return {
+    alert_id: t.alertId,
+    kind: t.kind,
+    at: t.at,
+    actor: t.actor,
+    from_state: t.fromState,
+    to_state: t.toState,
+    note: t.note ?? null,
+    data: t.data ? JSON.stringify(t.data) : null,
+  };
+}
+
 export interface OutboxRow {
   id: string;
   alert_id: number;
@@ -534,6 +555,33 @@ function asList<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
   return Array.isArray(v) ? (v as readonly T[]) : [v as T];
 }
 
+/**
+ * The rows of `rejudgedMany`: every verdict for the history, in order, and each window once for its latest verdict,
+ * with how many verdicts it got (its `judgments` grow by that).
+ */
+export function rejudgedRows(vs: readonly (Omit<WindowVerdict, 'judgedAt'> & { at: number })[]): {
+  history: Record<string, unknown>[];
+  latest: Record<string, unknown>[];
+} {
+  const history = vs.map((v) => ({
+    rule: v.rule,
+    station_id: v.stationId,
+    window_start: v.start,
+    window_end: v.end,
+    outcome: v.outcome,
+    severity: v.severity,
+    alert_id: v.alertId,
+    cause: v.cause,
+    judged_at: v.at,
+  }));
+  const byWindow = new Map<string, Record<string, unknown> & { n: number }>();
+  for (const h of history) {
+    const key = `${h.rule}\u0000${h.station_id}\u0000${h.window_start}\u0000${h.window_end}`;
+    byWindow.set(key, { ...h, n: (byWindow.get(key)?.n ?? 0) + 1 });
+  }
+  return { history, latest: [...byWindow.values()] };
+}
+
 /** The WHERE clause (or '') and the LIMIT of a list, in the dialect's placeholders (`?`, or `$n` for the n-th). */
 export function alertFilterSql(
   filter: AlertFilter,
@@ -592,10 +640,11 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       "SELECT * FROM alerts WHERE rule = ? AND station_id = ? AND state <> 'resolved'",
     ),
     active: db.prepare<[], AlertRow>("SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id"),
-    insert: db.prepare(
+    insert: db.prepare<[Record<string, unknown>], AlertRow>(
       `INSERT INTO alerts (rule, station_id, category, state, severity, opened_at, updated_at, count, compliant_streak, latest, escalation_level, escalated_at,
                            window_start, window_end, detected_at, detection)
-       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at, @windowStart, @windowEnd, @at, @detection)`,
+       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at, @windowStart, @windowEnd, @at, @detection)
+       RETURNING *`,
     ),
     appendTransition: db.prepare(
       `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
@@ -605,6 +654,26 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     markProcessed: db.prepare(
       `INSERT OR IGNORE INTO processed_windows (rule, station_id, window_start, window_end, outcome, severity, alert_id, processed_at)
        VALUES (@rule, @stationId, @start, @end, @outcome, @severity, @alertId, @at)`,
+    ),
+    // Batches as one JSON parameter (json_each): one prepared statement whatever their size, no parameter limit.
+    appendTransitions: db.prepare<[string]>(
+      `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
+       SELECT value ->> 'alert_id', value ->> 'kind', value ->> 'at', value ->> 'actor', value ->> 'from_state',
+              value ->> 'to_state', value ->> 'note', value ->> 'data'
+       FROM json_each(?) ORDER BY key`,
+    ),
+    updateVerdicts: db.prepare<[string]>(
+      `UPDATE processed_windows AS p SET outcome = v.value ->> 'outcome', severity = v.value ->> 'severity',
+         alert_id = v.value ->> 'alert_id', judgments = p.judgments + (v.value ->> 'n')
+       FROM json_each(?) AS v
+       WHERE p.rule = v.value ->> 'rule' AND p.station_id = v.value ->> 'station_id'
+         AND p.window_start = v.value ->> 'window_start' AND p.window_end = v.value ->> 'window_end'`,
+    ),
+    appendVerdicts: db.prepare<[string]>(
+      `INSERT INTO window_verdicts (rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at)
+       SELECT value ->> 'rule', value ->> 'station_id', value ->> 'window_start', value ->> 'window_end', value ->> 'outcome',
+              value ->> 'severity', value ->> 'alert_id', value ->> 'cause', value ->> 'judged_at'
+       FROM json_each(?) ORDER BY key`,
     ),
     appendVerdict: db.prepare(
       `INSERT INTO window_verdicts (rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at)
@@ -700,6 +769,14 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     stmt.appendVerdict.run(row);
   });
 
+  /** Re-judged windows' verdicts and their history rows, together (a savepoint inside the batch's transaction). */
+  const rejudgedManyTx = db.transaction((vs: Parameters<SyncOps['rejudgedMany']>[0]) => {
+    const { history, latest } = rejudgedRows(vs);
+    if (stmt.updateVerdicts.run(JSON.stringify(latest)).changes !== latest.length)
+      throw new Error('a window never judged cannot be re-judged');
+    stmt.appendVerdicts.run(JSON.stringify(history));
+  });
+
   const ops: SyncOps = {
     get: (id) => {
       const row = stmt.get.get(id);
@@ -715,10 +792,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       const sql = `SELECT * FROM alerts ${where} ORDER BY window_end DESC, id DESC LIMIT ${limit}`;
       return (db.prepare(sql).all(...params) as AlertRow[]).map(toAlert);
     },
-    insertAlert(alert) {
-      const info = stmt.insert.run({ ...alert, latest: JSON.stringify(alert.latest) });
-      return ops.get(Number(info.lastInsertRowid))!;
-    },
+    insertAlert: (alert) => toAlert(stmt.insert.get({ ...alert, latest: JSON.stringify(alert.latest) })!),
     updateAlert(id, patch) {
       const columns: string[] = [];
       const params: unknown[] = [];
@@ -733,19 +807,14 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     },
 
     appendTransition(t) {
-      const row = {
-        alert_id: t.alertId,
-        kind: t.kind,
-        at: t.at,
-        actor: t.actor,
-        from_state: t.fromState,
-        to_state: t.toState,
-        note: t.note ?? null,
-        data: t.data ? JSON.stringify(t.data) : null,
-      };
+      const row = transitionRow(t);
       const info = stmt.appendTransition.run(row);
       // What reading the row back would give, without reading it back.
       return toTransition({ ...row, seq: Number(info.lastInsertRowid) });
+    },
+    appendTransitions(ts) {
+      if (ts.length === 0) return;
+      stmt.appendTransitions.run(JSON.stringify(ts.map(transitionRow)));
     },
     timeline: (alertId) => stmt.timeline.all(alertId).map(toTransition),
 
@@ -772,6 +841,9 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
         at: v.at,
       };
       rejudgedTx(row);
+    },
+    rejudgedMany(vs) {
+      if (vs.length > 0) rejudgedManyTx(vs);
     },
     verdictsAfter: (rule, stationId, after) => stmt.verdictsAfter.all(rule, stationId, after).map(toVerdict),
     verdictHistory: (rule, stationId, start, end) => stmt.history.all(rule, stationId, start, end).map(toVerdict),

@@ -17,10 +17,12 @@ import { LOCK_CLASS_ALERT_SERIES } from '../db/migrate.js';
 import {
   alertFilterSql,
   PATCH_COLUMNS,
+  rejudgedRows,
   toAlert,
   toEntry,
   toTransition,
   toVerdict,
+  transitionRow,
   type AlertPatch,
   type AlertRow,
   type AlertStore,
@@ -138,6 +140,20 @@ export function createPgAlertStore(db: Postgres): AlertStore {
         );
         return toTransition(row!);
       },
+      async appendTransitions(ts) {
+        if (ts.length === 0) return;
+        // The data as text, cast to json: the column keeps it as written (jsonb would reorder it).
+        const rows = ts.map((t, i) => ({ i, ...transitionRow(t) }));
+        // In the array's order: the sequence numbers follow it.
+        await q(
+          `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
+           SELECT alert_id, kind, at, actor, from_state, to_state, note, data::json
+           FROM jsonb_to_recordset($1::jsonb) AS t(i integer, alert_id bigint, kind text, at bigint, actor text,
+             from_state text, to_state text, note text, data text)
+           ORDER BY i`,
+          [JSON.stringify(rows)],
+        );
+      },
       timeline: async (alertId) =>
         (
           await q<TransitionRow>(`SELECT ${TRANSITION} FROM alert_transitions WHERE alert_id = $1 ORDER BY seq`, [
@@ -186,6 +202,30 @@ export function createPgAlertStore(db: Postgres): AlertStore {
             `INSERT INTO window_verdicts (rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
             [...params, v.cause, v.at],
+          );
+        }),
+      rejudgedMany: (vs) =>
+        atomic(async (q) => {
+          if (vs.length === 0) return;
+          const { history, latest } = rejudgedRows(vs);
+          const updated = await q(
+            `UPDATE processed_windows p SET outcome = v.outcome, severity = v.severity, alert_id = v.alert_id,
+               judgments = p.judgments + v.n
+             FROM jsonb_to_recordset($1::jsonb) AS v(rule text, station_id text, window_start bigint, window_end bigint,
+               outcome text, severity text, alert_id bigint, n integer)
+             WHERE p.rule = v.rule AND p.station_id = v.station_id AND p.window_start = v.window_start
+               AND p.window_end = v.window_end
+             RETURNING 1`,
+            [JSON.stringify(latest)],
+          );
+          if (updated.length !== latest.length) throw new Error('a window never judged cannot be re-judged');
+          await q(
+            `INSERT INTO window_verdicts (rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at)
+             SELECT rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at
+             FROM jsonb_to_recordset($1::jsonb) AS v(i integer, rule text, station_id text, window_start bigint,
+               window_end bigint, outcome text, severity text, alert_id bigint, cause text, judged_at bigint)
+             ORDER BY i`,
+            [JSON.stringify(history.map((h, i) => ({ ...h, i })))],
           );
         }),
       verdictsAfter: async (rule, stationId, after) =>

@@ -8,8 +8,9 @@
  * '1d' buckets are 23 h and 25 h on the transition days, and on the fall-back day a '1h' window has two
  * buckets labelled 02:00 (one per offset). Month buckets start at local midnight on the first.
  *
- * Pure: only `Intl` (no tz library, no I/O). Resolving a zone costs ~0.1 ms, so loops pass a `Zone`
- * from `zone()` instead of a name.
+ * Pure: only `Intl` (no tz library, no I/O). Resolving a zone costs ~0.1 ms (more the first time a process
+ * asks): `zone()` keeps each name's once (valid names are a finite set; an unknown one throws, it is not kept),
+ * and loops pass a `Zone` instead of a name all the same.
  */
 
 export interface TimeWindow {
@@ -139,9 +140,21 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** Resolves an IANA zone name. Throws TimeWindowError for an unknown zone. */
+/** Zones by the name asked for: building a zone's Intl formatter costs far more than a window's arithmetic. */
+const zones = new Map<string, Zone>();
+
+/** Resolves an IANA zone name (once per name: a zone never changes). Throws TimeWindowError for an unknown zone. */
 export function zone(timeZone: string | Zone): Zone {
   if (typeof timeZone !== 'string') return timeZone;
+  let z = zones.get(timeZone);
+  if (!z) {
+    z = resolveZone(timeZone);
+    zones.set(timeZone, z);
+  }
+  return z;
+}
+
+function resolveZone(timeZone: string): Zone {
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset', year: 'numeric' });

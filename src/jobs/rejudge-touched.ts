@@ -4,8 +4,9 @@
  * window rule's windows that overlap them due again — those that ended within ALERT_REJUDGE_HORIZON; older ones are
  * counted and reported — and judge them again, oldest first per (station, rule).
  *
- * Crash-safe: the cursor moves (with the report of what each touch led to) only after every window was judged; a
- * crash before re-reads the same touches, and re-judging a window whose verdict does not change is a no-op.
+ * Crash-safe: the cursor moves (with the report of what each touch led to) only when every window was judged, in
+ * the transaction of their verdicts; a crash before re-reads the same touches, and re-judging a window whose verdict
+ * does not change is a no-op.
  */
 import type { AlertService } from '../alerts/alert-service.js';
 import type { AlertStore, TouchReport } from '../alerts/alert-store.js';
@@ -155,8 +156,15 @@ export async function rejudgeTouched(o: RejudgeOptions): Promise<RejudgeTally> {
     }));
   });
   let answers: Awaited<ReturnType<AlertService['rejudgeWindows']>>;
+  // The touches are consumed in the verdicts' transaction when every window was judged (one commit, not two).
+  let consumed = false;
+  const consume = async (tx: Pick<AlertStore, 'consumeTouches'>) => {
+    if (ctx.signal.aborted) return;
+    await tx.consumeTouches(SOURCE, until, reports);
+    consumed = true;
+  };
   try {
-    answers = ctx.signal.aborted ? [] : await o.service.rejudgeWindows(pairs, o.concurrency);
+    answers = ctx.signal.aborted ? [] : await o.service.rejudgeWindows(pairs, o.concurrency, consume);
   } catch (err) {
     // Applying the effects failed (the alert database): nothing was applied, every touch is read again.
     answers = pairs.map(() => ({ results: [], failure: err as Error }));
@@ -179,7 +187,8 @@ export async function rejudgeTouched(o: RejudgeOptions): Promise<RejudgeTally> {
       're-judging a touched window failed; its touches are read again next run',
     );
   });
-  // Consumed only when every window was judged: otherwise the next run reads the same touches again.
-  if (tally.failed === 0 && !ctx.signal.aborted) await o.store.consumeTouches(SOURCE, until, reports);
+  // Consumed only when every window was judged: otherwise the next run reads the same touches again. Here when
+  // there was no batch to join (nothing to apply).
+  if (tally.failed === 0 && !ctx.signal.aborted && !consumed) await o.store.consumeTouches(SOURCE, until, reports);
   return tally;
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAlertStore, type AlertStore, type NewAlert } from '../../src/alerts/alert-store.js';
+import { createAlertStore, type AlertStore, type NewAlert, type NewTransition } from '../../src/alerts/alert-store.js';
 import { createChannelFactory } from '../../src/alerts/notify/channels.js';
 import { createOutbox } from '../../src/alerts/outbox.js';
 import { createPgAlertStore } from '../../src/alerts/pg-alert-store.js';
@@ -383,6 +383,67 @@ describe.each([sqlite(), postgres()])('alert store contract: $name', (adapter) =
     await expect(adapter.exec("UPDATE window_verdicts SET outcome = 'compliant'")).rejects.toThrow(/append-only/);
     await expect(adapter.exec('DELETE FROM window_verdicts')).rejects.toThrow(/append-only/);
     expect(await store.verdictHistory(RULE, 'out-1', T0, T0 + W)).toHaveLength(5);
+  });
+
+  it('writes a batch of timeline rows and of re-judged verdicts as the single calls would, all or none', async () => {
+    const a = await store.insertAlert(newAlert());
+    const [first, ...batch] = [
+      { kind: 'opened', fromState: null, toState: 'open', data: { 断面: '出境', nested: { b: 1, a: [2, 3] } } },
+      { kind: 'rejudged', fromState: 'open', toState: 'open', data: { z: 1, a: 2 } },
+      { kind: 'resolved', fromState: 'open', toState: 'resolved', note: '数据已更正' },
+    ].map((t) => ({ alertId: a.id, at: T0 + 2 * W, actor: 'system', ...t }) as NewTransition);
+    const one = await store.appendTransition(first!);
+    await store.appendTransitions([]);
+    await store.appendTransitions(batch);
+    const timeline = await store.timeline(a.id);
+    expect(timeline[0]).toEqual(one);
+    expect(timeline.slice(1).map(({ seq: _, ...t }) => t)).toEqual(
+      batch.map((t) => ({ ...t, note: t.note ?? null, data: t.data ?? null })),
+    );
+    expect(timeline[1]!.seq).toBeGreaterThan(one.seq);
+    expect(timeline[2]!.seq).toBeGreaterThan(timeline[1]!.seq);
+
+    const w = (i: number) => ({ rule: RULE, stationId: 'out-1', start: T0 + i * W, end: T0 + (i + 1) * W });
+    for (const i of [0, 1, 2])
+      await store.markProcessed({ ...w(i), outcome: 'insufficient', alertId: null, at: T0 + (i + 1) * W });
+    const v = (i: number, outcome: 'violation' | 'compliant', at: number) => ({
+      ...w(i),
+      outcome,
+      severity: outcome === 'violation' ? ('warning' as const) : null,
+      alertId: a.id,
+      cause: 'late_data' as const,
+      at,
+    });
+    await store.rejudgedMany([]);
+    // Window 0 twice in one batch: its latest is the last, its history has both.
+    await store.rejudgedMany([
+      v(0, 'violation', T0 + 9 * W),
+      v(2, 'violation', T0 + 9 * W),
+      v(0, 'compliant', T0 + 9 * W + 1),
+    ]);
+    expect(await store.windowVerdict(RULE, 'out-1', T0, T0 + W)).toMatchObject({
+      outcome: 'compliant',
+      severity: null,
+      alertId: a.id,
+      cause: 'late_data',
+    });
+    expect(await store.violatingWindows(a.id)).toEqual([{ start: T0 + 2 * W, end: T0 + 3 * W, severity: 'warning' }]);
+    expect((await store.verdictHistory(RULE, 'out-1', T0, T0 + W)).map((h) => [h.outcome, h.judgedAt])).toEqual([
+      ['insufficient', T0 + W],
+      ['violation', T0 + 9 * W],
+      ['compliant', T0 + 9 * W + 1],
+    ]);
+    expect((await store.verdictHistory(RULE, 'out-1', T0 + W, T0 + 2 * W)).map((h) => h.outcome)).toEqual([
+      'insufficient',
+    ]);
+    expect(await store.rejudgeCounts(T0 + 9 * W, T0 + 10 * W)).toEqual({ rejudged: 3, changed: 3, beyondHorizon: 0 });
+
+    // A window never judged fails the whole batch: nothing of it is written.
+    await expect(store.rejudgedMany([v(1, 'violation', T0 + 11 * W), v(7, 'violation', T0 + 11 * W)])).rejects.toThrow(
+      /never judged/,
+    );
+    expect(await store.windowVerdict(RULE, 'out-1', T0 + W, T0 + 2 * W)).toMatchObject({ outcome: 'insufficient' });
+    expect(await store.verdictHistory(RULE, 'out-1', T0 + W, T0 + 2 * W)).toHaveLength(1);
   });
 
   it('moves the touch cursor with the report of what the touches led to', async () => {
