@@ -67,7 +67,7 @@ export function emptyUpdate(
   };
 }
 
-const later = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+export const later = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
 function laterOf<T extends { at: number }>(a: T | null, b: T | null): T | null {
   if (a === null) return b;
   if (b === null) return a;

@@ -9,7 +9,7 @@
 import type { Logger } from '../../logger.js';
 import type { DeviceDirectory, DeviceEvents, DuplicateOutcome, Hj212Protocol } from './contracts.js';
 import { checkResults } from './device-marks.js';
-import { applyUpdate, combineUpdates, emptyUpdate, type DeviceStateUpdate } from './device-state-merge.js';
+import { applyUpdate, combineUpdates, emptyUpdate, later, type DeviceStateUpdate } from './device-state-merge.js';
 
 export interface DeviceState {
   mn: string;
@@ -186,6 +186,20 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
     }
   }
 
+  /**
+   * The logger's news not written yet, to count into in place: the hot path (every packet, every heartbeat) makes
+   * no new objects. Safe, since a flush takes the pending updates out of the map before writing them. Packets and
+   * heartbeats change nothing of `states` that this instance reads (gap fill's last hourly record).
+   */
+  function unwritten(mn: string): DeviceStateUpdate | undefined {
+    let news = pending.get(mn);
+    if (!news) {
+      news = updateOf(mn);
+      if (news) pending.set(mn, news);
+    }
+    return news;
+  }
+
   /** An empty update of a catalog logger (undefined for an MN the catalog does not know). */
   function updateOf(mn: string): DeviceStateUpdate | undefined {
     const device = directory.byMn(mn);
@@ -268,12 +282,16 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
       note({ ...u, connection: { ...c, closedAt: at, reason } });
     },
     packet(mn, at, cn, protocolSeen) {
-      const u = updateOf(mn);
-      if (u) note({ ...u, packets: 1, lastPacket: { at, cn, protocolSeen } });
+      const news = unwritten(mn);
+      if (!news) return;
+      news.packets += 1;
+      if (!news.lastPacket || at >= news.lastPacket.at) news.lastPacket = { at, cn, protocolSeen };
     },
     heartbeat(mn, at) {
-      const u = updateOf(mn);
-      if (u) note({ ...u, heartbeats: 1, lastHeartbeatAt: at });
+      const news = unwritten(mn);
+      if (!news) return;
+      news.heartbeats += 1;
+      news.lastHeartbeatAt = later(news.lastHeartbeatAt, at);
     },
     async status(mn, at, cn, fields) {
       const u = updateOf(mn);

@@ -5,7 +5,7 @@
  * the raw packet) while the rest of the packet is kept: one bad item never costs the others.
  */
 import { isDataFlag, type DataFlag } from '../../domain/flags.js';
-import { isPossible, parameterOfHj212Code, toCanonicalUnit, UnitError } from '../../domain/parameters.js';
+import { isPossible, parameterOfHj212Code, toCanonicalUnit, UnitError, type Parameter } from '../../domain/parameters.js';
 import type { Zone } from '../../domain/time-window.js';
 import { checkTimestampRange } from '../timestamp.js';
 import type { Hj212Stream, Hj212Value } from './contracts.js';
@@ -29,8 +29,34 @@ export const HJ212_CODE_UNITS: Readonly<Record<string, string>> = {
 };
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const POLLUTANT_FIELD = /^([A-Za-z0-9]+)-([A-Za-z]+)$/;
 const VALUE_FIELDS = new Set(['Rtd', 'Avg', 'Min', 'Max', 'Cou', 'Flag']);
+const EXTREMES = [
+  ['Min', 'min'],
+  ['Max', 'max'],
+] as const;
+
+/** ASCII letters and digits only (a pollutant code). */
+function isAlphanumeric(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return false;
+  }
+  return true;
+}
+
+/**
+ * `code-Suffix` of a value field (`w21003-Rtd`): [code, suffix], or undefined for any other field (DataTime,
+ * -ZsRtd, -EFlag, -SampleTime…). Without a regular expression: this runs for every field of every packet.
+ */
+function valueField(name: string): [code: string, suffix: string] | undefined {
+  const dash = name.indexOf('-');
+  if (dash <= 0 || name.indexOf('-', dash + 1) !== -1) return undefined;
+  const suffix = name.slice(dash + 1);
+  if (!VALUE_FIELDS.has(suffix)) return undefined;
+  const code = name.slice(0, dash);
+  return isAlphanumeric(code) ? [code, suffix] : undefined;
+}
 
 export interface MeasurementOptions {
   stream: Hj212Stream;
@@ -61,12 +87,11 @@ export function readMeasurements(groups: CpGroups, options: MeasurementOptions):
   const mainSuffix = options.stream === 'realtime' ? 'Rtd' : 'Avg';
   for (const group of groups) {
     for (const [name, text] of group) {
-      const m = POLLUTANT_FIELD.exec(name);
-      if (!m || !VALUE_FIELDS.has(m[2]!)) continue; // DataTime, -ZsRtd, -EFlag, -SampleTime…: not values we store
-      const code = m[1]!;
-      const raw = byCode.get(code) ?? {};
-      byCode.set(code, raw);
-      const suffix = m[2]!;
+      const field = valueField(name);
+      if (!field) continue; // DataTime, -ZsRtd, -EFlag, -SampleTime…: not values we store
+      const [code, suffix] = field;
+      let raw = byCode.get(code);
+      if (!raw) byCode.set(code, (raw = {}));
       if (suffix === mainSuffix) raw.main = text;
       else if (suffix === 'Min') raw.min = text;
       else if (suffix === 'Max') raw.max = text;
@@ -144,23 +169,7 @@ function readValue(
     flag = upper;
   }
   const unit = options.units[code] ?? HJ212_CODE_UNITS[code];
-  const convert = (text: string, field: string): number | Hj212Problem => {
-    if (!NUMBER.test(text))
-      return {
-        reason: 'invalid_value',
-        detail: `${code}-${field}=${JSON.stringify(text.slice(0, 32))} is not a number`,
-      };
-    const n = Number(text);
-    try {
-      const converted = toCanonicalUnit(param, n, unit);
-      // Factors like 1e-3 leave binary noise (0.42000000000000004); 12 digits is far below any analyser's.
-      return converted === n ? n : Number(converted.toPrecision(12));
-    } catch (err) {
-      if (!(err instanceof UnitError)) throw err;
-      return { reason: 'bad_unit', detail: `${code}: ${err.message}` };
-    }
-  };
-  const value = convert(raw.main, mainSuffix);
+  const value = convert(param, code, unit, raw.main, mainSuffix);
   if (typeof value !== 'number') {
     problems.push(value);
     return undefined;
@@ -173,13 +182,10 @@ function readValue(
     return undefined;
   }
   const out: Hj212Value = { parameter: param.code, value, flag };
-  for (const [field, key] of [
-    ['Min', 'min'],
-    ['Max', 'max'],
-  ] as const) {
+  for (const [field, key] of EXTREMES) {
     const text = raw[key];
     if (text === undefined) continue;
-    const n = convert(text, field);
+    const n = convert(param, code, unit, text, field);
     if (typeof n === 'number') out[key] = n;
     else problems.push(n);
   }
@@ -192,4 +198,28 @@ function readValue(
       });
   }
   return out;
+}
+
+/** A value field's text as a number in the parameter's canonical unit, or the problem with it. */
+function convert(
+  param: Parameter,
+  code: string,
+  unit: string | undefined,
+  text: string,
+  field: string,
+): number | Hj212Problem {
+  if (!NUMBER.test(text))
+    return {
+      reason: 'invalid_value',
+      detail: `${code}-${field}=${JSON.stringify(text.slice(0, 32))} is not a number`,
+    };
+  const n = Number(text);
+  try {
+    const converted = toCanonicalUnit(param, n, unit);
+    // Factors like 1e-3 leave binary noise (0.42000000000000004); 12 digits is far below any analyser's.
+    return converted === n ? n : Number(converted.toPrecision(12));
+  } catch (err) {
+    if (!(err instanceof UnitError)) throw err;
+    return { reason: 'bad_unit', detail: `${code}: ${err.message}` };
+  }
 }
