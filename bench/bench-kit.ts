@@ -19,6 +19,16 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** /proc's CPU times are in USER_HZ ticks, 100 a second on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds a process has used so far (user + system). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 /** A process's resident memory in MB: now (VmRSS) and its peak so far (VmHWM). */
 export function memoryMb(pid: number): { peak: number; current: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -32,7 +32,7 @@ import { defaultValues } from '../sensors/hj212/logger.js';
 import { freePort, waitForPort } from '../test/harness/free-port.js';
 import { startInfluxd } from '../test/harness/influxd.js';
 import { startMosquitto } from '../test/harness/mosquitto.js';
-import { memoryMb, percentile, positiveOption, stopChild } from './bench-kit.js';
+import { cpuSeconds, memoryMb, percentile, positiveOption, stopChild } from './bench-kit.js';
 import { compileMain } from './compile-main.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -307,6 +307,7 @@ async function main(): Promise<void> {
       };
     };
     const storedCounter = async () => (await gatewayMetrics()).stored;
+    const cpuBefore = cpuSeconds(gateway.pid!);
     const started = performance.now();
     // Progress each second (stderr): packets answered and readings the gateway has had stored, to see which lags,
     // and the gateway's memory (RSS, V8 heap, buffers outside it).
@@ -336,6 +337,8 @@ async function main(): Promise<void> {
       'every reading stored',
     );
     const e2eSeconds = (doneAt - started) / 1000;
+    // The gateway's own CPU per packet (answering, spooling, forwarding): what the load of the machine does not move.
+    const gatewayCpuUs = ((cpuSeconds(gateway.pid!) - cpuBefore) / total) * 1e6;
     clearInterval(progress);
     say(`timeline (packets answered, packets stored, gateway memory):\n  ${timeline.join('\n  ')}`);
     const stored = await influxQuery(influx.url, 'hj212', 'SELECT count(value) FROM reading');
@@ -406,6 +409,7 @@ async function main(): Promise<void> {
       gateway_rss_connected_mb: Math.round(readyRss),
       gateway_rss_after_load_mb: Math.round(connectedRss.current),
       gateway_peak_rss_mb: Math.round(rss.peak),
+      gateway_cpu_us_per_packet: Math.round(gatewayCpuUs),
       gateway_runtime: USE_TSX ? 'tsx' : 'compiled',
       rollups: ROLLUPS,
       gateway_heap_limit_mb: HEAP_MB ?? null,

@@ -35,7 +35,7 @@ import { freePort } from '../test/harness/free-port.js';
 import { startInfluxd } from '../test/harness/influxd.js';
 import { startMosquitto } from '../test/harness/mosquitto.js';
 import { writeCatalog } from '../test/ingest/e2e.js';
-import { memoryMb, percentile, positiveOption, stopChild } from './bench-kit.js';
+import { cpuSeconds, memoryMb, percentile, positiveOption, stopChild } from './bench-kit.js';
 import { compileMain } from './compile-main.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -45,8 +45,6 @@ const R = PARAMETERS.length;
 const WRITE_BATCH = 5000;
 const WRITE_CONCURRENCY = 2;
 const PUBLISH_WINDOW = 1000;
-/** /proc's CPU times are in USER_HZ ticks, 100 a second on every Linux architecture Node runs on. */
-const CLOCK_TICKS = 100;
 const AUTOSAVE_SECONDS = positiveOption('autosave-seconds', 30);
 /** Latency probes: the messages of stations st-0000…st-0099 (5 % of all), found by one regex query. */
 const PROBE_STATIONS = 100;
@@ -209,13 +207,6 @@ async function measureRawInflux(url: string, messages: number, base: number, spa
   const stored = await countReadings(url, db, `WHERE time >= ${base}ms AND time < ${base + spanMs}ms`);
   if (stored !== messages * R) throw new Error(`raw write stored ${stored} of ${messages * R} points`);
   return (messages * R) / elapsed;
-}
-
-/** CPU seconds a process has used so far (user + system). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 async function until(
