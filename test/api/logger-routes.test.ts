@@ -119,6 +119,41 @@ describe('GET /api/v1/stations/{id}/logger', () => {
     await reader.close();
   });
 
+  it('shows a connection recorded open as lost once it has been silent longer than the idle timeout', async () => {
+    // The setup's connection is recorded open (its ingest instance stopped without closing it, as a kill -9 does);
+    // its last sign of life is the check at T − 20 s.
+    const { reader } = await setup();
+    const later = (now: number) =>
+      createTestApp({
+        routes: [
+          (a) =>
+            register(a, {
+              catalog: () => parseCatalog(CATALOG, 'catalog.yaml'),
+              devices: () => reader,
+              now: () => now,
+              timeZone: 'Asia/Shanghai',
+            }),
+        ],
+      });
+    const at = async (now: number) =>
+      (
+        (await (await later(now).request('/api/v1/stations/wwtp1-effluent/logger', { as: 'bureau' })).json()) as {
+          logger: Record<string, unknown>;
+        }
+      ).logger;
+    // Within the idle timeout (and a minute's slack): still connected.
+    expect(await at(T - 20_000 + 16 * 60_000 - 1)).toMatchObject({ connected: true, disconnect_reason: null });
+    expect(await at(T + 20 * 60_000)).toMatchObject({
+      connected: false,
+      connected_since: '2024-06-15T11:00:00+08:00',
+      // when its holder would have closed it: the last sign of life + 15 min
+      disconnected_at: '2024-06-15T12:14:40+08:00',
+      disconnect_reason: 'lost',
+      last_packet_at: '2024-06-15T11:59:00+08:00',
+    });
+    await reader.close();
+  });
+
   it("lets an operator see only their plant's logger, and 404s an unknown station", async () => {
     const { app, reader } = await setup();
     expect((await app.request('/api/v1/stations/wwtp1-effluent/logger', { as: 'operator' })).status).toBe(200);

@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Catalog } from '../../catalog/index.js';
+import { connectionView } from '../../ingest/hj212/connection-view.js';
 import type { DeviceStateStore } from '../../ingest/hj212/device-state.js';
 import { createTimeFormatter } from '../../services/time-format.js';
 import { visibleStationOr404 } from '../auth/access-policy.js';
@@ -44,7 +45,10 @@ const LoggerState = z
         connected: z.boolean(),
         connected_since: NullableTime,
         disconnected_at: NullableTime,
-        disconnect_reason: z.string().nullable(),
+        disconnect_reason: z.string().nullable().openapi({
+          description:
+            'Why the last connection ended (peer, idle, error, superseded, shutdown, restart…); `lost`: recorded open, but nothing heard for longer than the idle timeout (15 min) — the ingest instance holding it stopped without recording the close; disconnected_at is then when it would have closed it',
+        }),
         last_packet_at: NullableTime,
         last_packet_cn: z.string().nullable(),
         last_heartbeat_at: NullableTime,
@@ -100,6 +104,8 @@ export function register(app: ApiApp, deps: LoggerRouteDeps): void {
       const state = await serviceCall(c, () => deps.devices().stateOfStation(station.id));
       // The catalog may have changed since the state was recorded: only a state of the same MN is this logger's.
       const s = state?.mn === station.hj212.mn ? state : undefined;
+      // A connection recorded open by an instance that died is shown as lost once it has been silent too long.
+      const seen = s && connectionView(s, now);
       const fmt = createTimeFormatter(tz, now - 30 * 86_400_000, now);
       const time = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : fmt(ms));
       return respondJson(
@@ -112,10 +118,10 @@ export function register(app: ApiApp, deps: LoggerRouteDeps): void {
             protocol_seen: s?.protocolSeen ?? null,
             protocol_mismatch: s?.protocolSeen != null && s.protocolSeen !== station.hj212.protocol,
             record: station.hj212.record,
-            connected: s?.connected ?? false,
+            connected: seen?.connected ?? false,
             connected_since: time(s?.connectedSince),
-            disconnected_at: time(s?.disconnectedAt),
-            disconnect_reason: s?.disconnectReason ?? null,
+            disconnected_at: time(seen?.disconnectedAt),
+            disconnect_reason: seen?.disconnectReason ?? null,
             last_packet_at: time(s?.lastPacketAt),
             last_packet_cn: s?.lastPacketCn ?? null,
             last_heartbeat_at: time(s?.lastHeartbeatAt),

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { zone as resolveZone } from '../../domain/time-window.js';
+import { IDLE_TIMEOUT_MS } from './connection-view.js';
 import { cachedZone } from './data-time.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './framer.js';
 import { createGapFillTracker, type GapFillOptions } from './gap-fill.js';
@@ -47,8 +48,8 @@ export interface Hj212Server {
 export const DEFAULT_LIMITS: SessionLimits = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxDiscardBytes: 64 * 1024,
-  // Loggers send at least hourly and most send heartbeats every 30–300 s; 15 min of silence is a dead link.
-  idleTimeoutMs: 15 * 60_000,
+  // What the API also assumes of a connection recorded open (connection-view.ts).
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
   firstPacketTimeoutMs: 60_000,
   maxWriteBufferBytes: 64 * 1024,
   splitTimeoutMs: 60_000,
