@@ -114,13 +114,19 @@ function formatLimit(code: ParameterCode, limit: number): string {
   return p.unit ? `${text} ${p.unit}` : text;
 }
 
-/** One formatter per zone: building one costs far more than formatting (a message formats several times). */
-const timeFormats = new Map<string, Intl.DateTimeFormat>();
+/**
+ * One formatter per zone: building one costs far more than formatting (a message formats several times). And the
+ * times it formatted: the alerts of a re-judged back-fill print the same few window boundaries over and over, and
+ * formatToParts costs more than the rest of a message's line.
+ */
+const timeFormats = new Map<string, { format: Intl.DateTimeFormat; formatted: Map<number, string> }>();
+/** Formatted times kept per zone; the map starts again when full. */
+const FORMATTED_KEPT = 4_096;
 
 export function formatTime(ms: number, timeZone: string): string {
-  let format = timeFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
+  let zoned = timeFormats.get(timeZone);
+  if (!zoned) {
+    const format = new Intl.DateTimeFormat('en-CA', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
@@ -129,10 +135,16 @@ export function formatTime(ms: number, timeZone: string): string {
       minute: '2-digit',
       hourCycle: 'h23',
     });
-    timeFormats.set(timeZone, format);
+    timeFormats.set(timeZone, (zoned = { format, formatted: new Map() }));
   }
-  const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  let text = zoned.formatted.get(ms);
+  if (text === undefined) {
+    const parts = Object.fromEntries(zoned.format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+    text = `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+    if (zoned.formatted.size >= FORMATTED_KEPT) zoned.formatted.clear();
+    zoned.formatted.set(ms, text);
+  }
+  return text;
 }
 
 export function formatDurationText(ms: number, lang: Lang): string {

@@ -123,12 +123,16 @@ export function evaluateSection(input: SectionInput): SectionResult {
     if (measured === undefined) continue;
     const value = applyRounding(rounding, row.code, measured);
     const cls = itemClass(row.code, value, waterbody);
+    const exceedance = itemExceedance(row.code, value, waterbody, 'III');
     items[row.code] = {
       value,
       ...(value !== measured ? { measured } : {}),
       class: cls,
-      exceedance: itemExceedance(row.code, value, waterbody, 'III'),
-      ...(target !== undefined ? { exceedance_target: itemExceedance(row.code, value, waterbody, target) } : {}),
+      exceedance,
+      // Most sections' target is class III: the same multiple, not computed twice.
+      ...(target !== undefined
+        ? { exceedance_target: target === 'III' ? exceedance : itemExceedance(row.code, value, waterbody, target) }
+        : {}),
       ...(row.evaluated ? {} : { reference: true as const }),
     };
     if (row.evaluated && cls !== null) {

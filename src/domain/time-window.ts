@@ -154,6 +154,9 @@ export function zone(timeZone: string | Zone): Zone {
   return z;
 }
 
+/** Offsets kept per zone; the map starts again when full. */
+const OFFSETS_KEPT = 8_192;
+
 function resolveZone(timeZone: string): Zone {
   let format: Intl.DateTimeFormat;
   try {
@@ -164,11 +167,20 @@ function resolveZone(timeZone: string): Zone {
       `未知时区“${timeZone}”：请使用 IANA 时区名，如 Asia/Shanghai。`,
     );
   }
+  // The offsets asked for, by instant (a zone's offset at an instant never changes): the windows of a run, and
+  // of the runs after it, ask for the same boundaries again and again, and formatToParts is most of a window's cost.
+  const offsets = new Map<number, number>();
   return {
     name: format.resolvedOptions().timeZone,
     offsetAt(ts: number): number {
-      const name = format.formatToParts(ts).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
-      return parseGmtOffset(name);
+      let offset = offsets.get(ts);
+      if (offset === undefined) {
+        const name = format.formatToParts(ts).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+        offset = parseGmtOffset(name);
+        if (offsets.size >= OFFSETS_KEPT) offsets.clear();
+        offsets.set(ts, offset);
+      }
+      return offset;
     },
   };
 }

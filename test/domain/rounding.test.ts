@@ -6,6 +6,7 @@ import {
   HOURLY_DECIMALS_2020,
   mean,
   meanPh,
+  roundByDigits,
   roundForEvaluation2020,
   roundHalfEven,
   roundHalfUp,
@@ -146,6 +147,52 @@ describe('rounding properties', () => {
         expect(Math.abs(roundHalfUp(x, d) - x)).toBeLessThanOrEqual(unit / 2 + Math.abs(x) * 1e-12 + 1e-15);
       }),
     );
+  });
+
+  // The arithmetic fast path must give the decimal-digit rounding's double, bit for bit, both modes.
+  const sameAsDigits = (x: number, d: number) => {
+    expect(Object.is(roundHalfEven(x, d), roundByDigits(x, d, true))).toBe(true);
+    expect(Object.is(roundHalfUp(x, d), roundByDigits(x, d, false))).toBe(true);
+  };
+
+  it('rounds any double as the decimal digits do', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: -3, max: 17 }), sameAsDigits),
+      { numRuns: 20_000 },
+    );
+    fc.assert(fc.property(values, places, sameAsDigits), { numRuns: 20_000 });
+  });
+
+  it('rounds decimals at, next to and near an exact half as the decimal digits do', () => {
+    // k.5 × 10^−d written in decimal (an exact half), a digit past it either way, and its neighbouring doubles.
+    const nearHalf = fc
+      .tuple(
+        fc.integer({ min: -10_000_000, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.constantFrom('5', '49', '51', '4999999', '5000001', '499999999999', '500000000001'),
+        fc.integer({ min: -2, max: 2 }),
+      )
+      .map(([k, d, tail, ulps]) => {
+        const x = Number(`${k < 0 ? '-' : ''}${Math.abs(k)}${'0'.repeat(d)}.${tail}e-${d}`);
+        const step = Math.abs(x) * Number.EPSILON;
+        return { x: x + ulps * step, d };
+      });
+    fc.assert(
+      fc.property(nearHalf, ({ x, d }) => sameAsDigits(x, d)),
+      { numRuns: 20_000 },
+    );
+    for (const [x, d] of [
+      [2.675, 2],
+      [1.005, 2],
+      [0.125, 2],
+      [1.45, 1],
+      [-2.5, 0],
+      [0.285, 2],
+      [1234.5, -1],
+      [0.00004, 5],
+      [4.35, 1],
+    ] as const)
+      sameAsDigits(x, d);
   });
 
   it('is idempotent', () => {

@@ -37,8 +37,8 @@ export function sectionParameters(
   waterbody: Waterbody,
   measured: readonly ParameterCode[],
 ): ParameterCode[] {
-  const evaluated = new Set(standards.evaluatedParameters(waterbody));
-  return measured.filter((p) => evaluated.has(p));
+  const evaluated = standards.evaluatedParameters(waterbody);
+  return measured.filter((p) => evaluated.includes(p));
 }
 
 export function evaluateSectionWindow(input: SectionWindowInput, standards: SectionStandards): RuleOutcome {

@@ -7,12 +7,32 @@ import { classRank, gb3838Item, GB3838_TABLE1 } from '../../domain/gb3838.js';
 import { evaluateSection } from '../../domain/gb3838-section.js';
 import type { BuiltinDischargeStandard, CustomDischargeStandard } from '../../domain/discharge-standard-definition.js';
 import type { ParameterCode } from '../../domain/parameters.js';
-import type { DischargeStandardRef, EffluentItemVerdict, SectionItemVerdict, Standards } from './standards-port.js';
+import type {
+  DischargeStandardRef,
+  EffluentItemVerdict,
+  SectionItemVerdict,
+  Standards,
+  Waterbody,
+} from './standards-port.js';
 
 function resolveStandard(ref: DischargeStandardRef): BuiltinDischargeStandard | CustomDischargeStandard {
   if (typeof ref !== 'string') return ref;
   if (!isBuiltinDischargeStandard(ref)) throw new Error(`unknown discharge standard "${ref}"`);
   return ref;
+}
+
+/** The evaluation items by water body, derived once (every window judged asks). */
+const EVALUATED: Record<Waterbody, readonly ParameterCode[]> = {
+  river: evaluatedIn('river'),
+  lake: evaluatedIn('lake'),
+};
+
+function evaluatedIn(waterbody: Waterbody): readonly ParameterCode[] {
+  return Object.freeze(
+    GB3838_TABLE1.filter((it) => it.evaluated && (it.rule === 'range' || it[waterbody] !== undefined)).map(
+      (it) => it.code,
+    ),
+  );
 }
 
 export const gbStandards: Standards = {
@@ -34,9 +54,7 @@ export const gbStandards: Standards = {
   },
 
   evaluatedParameters(waterbody) {
-    return GB3838_TABLE1.filter((it) => it.evaluated && (it.rule === 'range' || it[waterbody] !== undefined)).map(
-      (it) => it.code,
-    );
+    return EVALUATED[waterbody];
   },
 
   classLimit(parameter, cls, waterbody) {
