@@ -186,7 +186,9 @@ describe('two API instances on one PostgreSQL share the control state', () => {
           }),
         ),
       );
-      const t = Date.parse('2026-12-06T08:00:00Z');
+      // Minutes ago on the clock the API instances read: a connection silent for longer would show as lost
+      // (src/ingest/hj212/connection-view.ts).
+      const t = Date.now() - 5 * 60_000;
       one!.connected(MN, t, '127.0.0.1:40001');
       one!.packet(MN, t + 1_000, '2011', 'hj212-2017');
       await one!.flush();
