@@ -34,6 +34,11 @@ interface Snapshot {
 export interface DirtyLog {
   /** What the files held when the log was opened. */
   readonly loaded: DirtyHours;
+  /**
+   * Journals were found at open: a previous run may have left them in the page cache only (killed before it
+   * synced them), so the next `sync()` must run even if nothing new is appended.
+   */
+  readonly unsyncedAtOpen: boolean;
   /** Journals new marks: synchronous, so a mark is in the file before the caller goes on. */
   append(marks: readonly { stationId: string; hour: number }[]): void;
   /** Makes every append so far survive a power loss. */
@@ -155,6 +160,7 @@ export function openDirtyLog(file: string, instance: string, logger: Logger, now
 
   return {
     loaded,
+    unsyncedAtOpen: found.length > 0,
 
     append(marks) {
       if (marks.length === 0) return;

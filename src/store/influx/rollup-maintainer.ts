@@ -207,7 +207,8 @@ export function createRollupMaintainer(
   let unjournaled: { stationId: string; hour: number }[] = [];
   /** Marks up to this version are in the journal (page cache); up to `syncedVersion`, on the disk itself. */
   let journaledVersion = dirty.currentVersion;
-  let syncedVersion = dirty.currentVersion;
+  // Journals a killed run left may be in the page cache only: the first durable() syncs them.
+  let syncedVersion = dirtyLog.unsyncedAtOpen ? -1 : dirty.currentVersion;
   const sync = coalescing(async () => {
     const version = journaledVersion;
     await dirtyLog.sync();

@@ -32,6 +32,14 @@ describe('dirty log', () => {
     ]);
     // Not closed, not synced: what a SIGKILL leaves.
     expect(reopen(file)).toEqual({ S1: [[T, T + 2 * H]], S2: [[T, T + H]] });
+    // Reopened, it says those journals may not be on the disk itself yet (the next durable() syncs them)…
+    const next = openDirtyLog(file, 'w', silentLogger(), 0);
+    expect(next.unsyncedAtOpen).toBe(true);
+    next.close();
+    // …which a fresh directory has no reason to say.
+    const fresh = openDirtyLog(path.join(dir, 'fresh.json'), 'w', silentLogger(), 0);
+    expect(fresh.unsyncedAtOpen).toBe(false);
+    fresh.close();
     expect(fs.statSync(`${file}.journal.1`).mode & 0o777).toBe(0o600);
     log.close();
   });
