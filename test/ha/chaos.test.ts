@@ -112,6 +112,33 @@ async function until<T>(
   }
 }
 
+/**
+ * Starts a killed process again as a supervisor does (docker's `restart: unless-stopped`): a start-up that fails —
+ * the database is restarting at that moment, and an alerts or API instance needs it to start — is tried again.
+ */
+async function restartSupervised(p: QingliuProcess, act: (line: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await p.start();
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      act(`${p.name} failed to start (${(err as Error).message.split('\n')[0]?.slice(0, 120)}); restarting it`);
+      await sleep(1_000);
+    }
+  }
+}
+
+/** The end of each process's log since its start, for a failure's message. */
+function logTails(processes: readonly QingliuProcess[]): string {
+  return processes
+    .map(
+      (p) =>
+        `--- ${p.name} (${p.running ? 'running' : 'not running'}):\n${p.logSinceStart().split('\n').slice(-40).join('\n')}`,
+    )
+    .join('\n');
+}
+
 describe('chaos: two of everything under load, with kills, a database restart and a frozen InfluxDB', () => {
   let postgres: Postgres;
   let broker: Mosquitto;
@@ -236,7 +263,7 @@ describe('chaos: two of everything under load, with kills, a database restart an
     const killedAt = Date.now();
     await leader.kill();
     act(`kill -9 ${leader.name} (the alerts leader)`);
-    const restartLeader = leader.start().then(() => act(`${leader.name} restarted (a standby)`));
+    const restartLeader = restartSupervised(leader, act).then(() => act(`${leader.name} restarted (a standby)`));
     await until('the standby takes over', 30_000, () => isLeading(standby));
     const failoverMs = Date.now() - killedAt;
     act(`${standby.name} leads, ${failoverMs} ms after the kill`);
@@ -251,7 +278,9 @@ describe('chaos: two of everything under load, with kills, a database restart an
     const pgAt = Date.now();
     await postgres.restart();
     act('PostgreSQL restarted (fast shutdown, start)');
-    await until('a leader after the PostgreSQL restart', 30_000, () => topo.leader());
+    await until('a leader after the PostgreSQL restart', 30_000, () => topo.leader()).catch((err: Error) => {
+      throw new Error(`${err.message}\n${logTails(topo.alerts)}`);
+    });
     const pgReelectedMs = Date.now() - pgAt;
     act(`${topo.leader()!.name} leads, ${pgReelectedMs} ms after the restart began`);
 
