@@ -139,4 +139,24 @@ describe('two alerts instances: one leader, failover on kill -9 and on a cut dat
     await found('the new leader runs a job', async () => (await runsSince(cutAt)) > 0 || undefined, TAKEOVER_LIMIT_MS);
     expect([standby, c].filter(isLeading)).toEqual([next]);
   });
+
+  it('leads again after a PostgreSQL restart when it is the only alerts instance', async () => {
+    for (const i of started.splice(0)) {
+      i.proc.kill();
+      await i.proc.exited;
+    }
+    const only = await start('only');
+    await found('the only instance leads', () => isLeading(only) || undefined, 20_000);
+    const restartedAt = Date.now();
+    await postgres.restart();
+    await found('it steps down', () => !isLeading(only) || undefined, 10_000);
+    const back = await found('it leads again', () => isLeading(only) || undefined, TAKEOVER_LIMIT_MS).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n${only.proc.output().split('\n').slice(-40).join('\n')}`);
+      },
+    );
+    expect(back).toBe(true);
+    await found('it runs a job', async () => (await runsSince(restartedAt)) > 0 || undefined, TAKEOVER_LIMIT_MS);
+    console.log(`the only alerts instance leads again ${Date.now() - restartedAt} ms after a PostgreSQL restart began`);
+  });
 });
