@@ -6,6 +6,7 @@
  * Existing directories are left as they are: DATA_DIR may be a directory the operator shares with other things
  * (tightening /var/lib would break the machine), and the files inside are private anyway.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -54,4 +55,46 @@ export function preparePrivateSqliteFile(file: string): void {
   if (file === ':memory:' || file === '') return;
   fs.closeSync(openPrivateSync(file, 'a'));
   for (const suffix of ['-wal', '-shm', '-journal']) tightenFile(`${file}${suffix}`);
+}
+
+/** fsync of a directory: what makes a rename or a new file in it survive a power loss. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * temp + fsync + rename, mode 0600 in a private directory: readers see the old file or the new one, never a torn
+ * write. The directory is synced after the rename: best effort by default (not every platform lets a directory be
+ * opened); `directory: 'required'` fails instead, for a caller that removes older files relying on the rename.
+ */
+export async function writeFileAtomic(
+  file: string,
+  content: string,
+  options: { mode?: number; directory?: 'best-effort' | 'required' } = {},
+): Promise<void> {
+  ensurePrivateDir(path.dirname(file));
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await fs.promises.open(temp, 'w', options.mode ?? PRIVATE_FILE_MODE);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.promises.rename(temp, file);
+  } catch (err) {
+    await fs.promises.rm(temp, { force: true });
+    throw err;
+  }
+  try {
+    await syncDirectory(path.dirname(file));
+  } catch (err) {
+    if (options.directory === 'required') throw err;
+  }
 }

@@ -3,11 +3,9 @@
  * the key. Written atomically (temp file, fsync, rename) with mode 0600, so a crash or a concurrent reader never
  * sees half a file. `qingliu keys` edits it; the server re-reads it when it changes (see key-store.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { ensurePrivateDir } from '../../fs/private-files.js';
+import { writeFileAtomic } from '../../fs/private-files.js';
 import { generateApiKey, hashApiKey, HASH_PATTERN } from './api-key.js';
 import { ID_PATTERN, roleSchema, type Role } from './principal.js';
 
@@ -101,32 +99,6 @@ export function parseKeyFile(text: string, file: string): KeyFileData {
     throw new KeyFileError(lines.join('\n'));
   }
   return result.data;
-}
-
-/** temp + fsync + rename: readers see the old file or the new one, never a torn write. */
-export async function writeFileAtomic(file: string, content: string, mode = 0o600): Promise<void> {
-  ensurePrivateDir(path.dirname(file));
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w', mode);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  // Persist the rename itself; not every platform lets a directory be opened, so this is best effort.
-  try {
-    const dir = await open(path.dirname(file), 'r');
-    await dir.sync().finally(() => dir.close());
-  } catch {
-    /* best effort */
-  }
 }
 
 /** The record of a new key (validated: throws KeyFileError naming each problem), for every repository. */

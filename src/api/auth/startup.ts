@@ -8,7 +8,8 @@ import path from 'node:path';
 import { cliCommand } from '../../cli-hint.js';
 import type { Logger } from '../../logger.js';
 import { generateApiKey, keyIdOf } from './api-key.js';
-import { KeyFileError, writeFileAtomic, type KeyFile } from './key-file.js';
+import { writeFileAtomic } from '../../fs/private-files.js';
+import { KeyFileError, type KeyFile } from './key-file.js';
 import { createKeyStore, type BootstrapKey, type KeyStore } from './key-store.js';
 
 export const DEMO_ADMIN_KEY_FILE = 'demo-admin-key';

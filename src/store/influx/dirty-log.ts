@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
-import { ensurePrivateDir, openPrivateSync, PRIVATE_FILE_MODE } from '../../fs/private-files.js';
+import { openPrivateSync, syncDirectory, writeFileAtomic } from '../../fs/private-files.js';
 import { DirtyHours } from './hourly-rollup.js';
 
 interface Journal {
@@ -113,15 +113,6 @@ function replayJournal(file: string, dirty: DirtyHours, now: number): number {
   return skipped;
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Opens the log of `file`: reads the snapshot and every journal (a wrong snapshot stops start-up, naming it). */
 export function openDirtyLog(file: string, instance: string, logger: Logger, now: number): DirtyLog {
   const loaded = readSnapshot(file, instance, logger, now);
@@ -176,7 +167,7 @@ export function openDirtyLog(file: string, instance: string, logger: Logger, now
           const fd = j.fd;
           await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
           if (!j.dirSynced) {
-            await syncDir(path.dirname(j.path));
+            await syncDirectory(path.dirname(j.path));
             j.dirSynced = true;
           }
         }
@@ -190,18 +181,8 @@ export function openDirtyLog(file: string, instance: string, logger: Logger, now
       current = undefined;
       return serial(async () => {
         try {
-          ensurePrivateDir(path.dirname(file));
-          const tmp = `${file}.tmp`;
-          const handle = await fs.promises.open(tmp, 'w', PRIVATE_FILE_MODE);
-          try {
-            await handle.chmod(PRIVATE_FILE_MODE);
-            await handle.writeFile(text);
-            await handle.sync();
-          } finally {
-            await handle.close();
-          }
-          await fs.promises.rename(tmp, file);
-          await syncDir(path.dirname(file));
+          // The journals it covers are removed next: the rename must be on disk first.
+          await writeFileAtomic(file, text, { directory: 'required' });
         } catch (err) {
           journals = [...covered, ...journals]; // not replaced: their marks still count
           throw err;
