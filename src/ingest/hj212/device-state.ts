@@ -157,7 +157,10 @@ export async function createDeviceStateEvents(options: DeviceStateEventsOptions)
   const { store, directory } = options;
   const instance = options.instance ?? 'local';
   const log = options.logger.child({ component: 'hj212-devices' });
-  /** This instance's view: the recorded states as loaded, with what it saw since. */
+  /**
+   * The recorded states as loaded, with the updates noted since — not the packets and heartbeats, counted into
+   * `pending` only (`unwritten`): this map is read for gap fill's last hourly record, which they do not change.
+   */
   const states = new Map<string, DeviceState>();
   /** What it saw and has not written yet, per MN. */
   const pending = new Map<string, DeviceStateUpdate>();
