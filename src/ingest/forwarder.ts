@@ -381,13 +381,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       while (inFlight[0]?.committable) spool.commit(inFlight.shift()!.batch);
     };
     /**
-     * Waits for a write to end or — when none is in flight — for a stored batch to become committable or for
-     * new records to read.
+     * Waits for a write to end or — when none is in flight — for the oldest stored batch to become committable
+     * or for new records to read. Only the oldest: a later batch's sync may end first, and racing a promise that
+     * has settled resolves at once, so the loop would spin without ever letting the oldest sync's I/O finish.
      */
     const waitForOne = async () => {
       const pending = writing();
       if (pending.length > 0) await Promise.race(pending.map((f) => f.settled));
-      else if (inFlight.length > 0) await Promise.race([...inFlight.map((f) => f.done), waitForAppend()]);
+      else if (inFlight.length > 0) await Promise.race([inFlight[0]!.done, waitForAppend()]);
       commitStored();
     };
     while (!abort.signal.aborted && !failed) {

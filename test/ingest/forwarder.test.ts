@@ -201,6 +201,33 @@ describe.each([
     expect(failures).toBeLessThan(0); // the failed sync was retried
   });
 
+  it('waits for the oldest batch to be durable when a later one is durable first, without spinning', async () => {
+    // CI ran out of memory here once: a later batch's durable() resolved before the first one's, and the loop
+    // raced promises that had already settled, again and again, so the first sync's callback never ran.
+    const store = memoryStore({ encoded });
+    const held: (() => void)[] = [];
+    let calls = 0;
+    store.durable = () => (calls++ === 0 ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
+    const { spool, forwarder } = rig({ store, batchBytes: 4096 });
+    let reads = 0;
+    const read = spool.read.bind(spool);
+    spool.read = (bytes) => {
+      if (++reads > 10_000) throw new Error('the forwarder spins: 10,000 spool reads');
+      return read(bytes);
+    };
+    forwarder.start();
+    spool.append(readings(200), []);
+    await until(() => store.readings.size === 200 && calls === 1);
+    spool.append(readings(50, 200), []);
+    await until(() => store.readings.size === 250 && calls > 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(spool.stats().pendingReadings).toBe(250); // the first batch is not durable: nothing is committed
+    for (const resolve of held.splice(0)) resolve();
+    await until(() => spool.stats().pendingReadings === 0);
+    await forwarder.idle();
+    expect(reads).toBeLessThan(100);
+  });
+
   it('replays what a previous run left in the spool', async () => {
     const first = rig();
     first.spool.append(readings(40), []);
