@@ -7,6 +7,11 @@
  *
  * Timing for a lease L: renew and poll every L/3. A leader that dies is replaced within L + L/3; one that stops
  * cleanly releases the lease, and the standby takes over at its next poll.
+ *
+ * A deposed leader campaigns again like any standby, after its `deposed` handler returned or `deposedGraceMs`
+ * passed, whichever is first: a job slow to notice its abort must not keep the only instance left from leading
+ * again (the work of the ended term that is still running is the handler's to keep apart from the next term's:
+ * src/jobs/scheduler-terms.ts). Only stop() waits for the handler without a bound.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -39,6 +44,8 @@ export interface LeaderOptions {
   logger: Logger;
   /** Default: host name and process id. */
   instance?: string;
+  /** How long the next campaign waits for `deposed` to return (default: the lease). */
+  deposedGraceMs?: number;
 }
 
 const ACQUIRE = `
@@ -62,6 +69,7 @@ export function createLeadership(options: LeaderOptions): Leadership {
   const every = Math.max(100, Math.floor(options.leaseMs / 3));
   // Renewals must succeed by this long before the lease ends on the database, or the leader steps down.
   const margin = Math.max(50, Math.floor(options.leaseMs / 6));
+  const deposedGrace = options.deposedGraceMs ?? options.leaseMs;
 
   let handlers: LeaderHandlers | undefined;
   let client: pg.Client | undefined;
@@ -92,7 +100,11 @@ export function createLeadership(options: LeaderOptions): Leadership {
   async function connect(): Promise<pg.Client> {
     if (client) return client;
     // A hung query must not outlive a renewal interval.
-    const c = options.db.dedicatedClient(`leader-${options.name}:${instance}`, { queryTimeoutMs: every });
+    // A connection slower to open than the lease is no use to renew it: the next step tries a new one.
+    const c = options.db.dedicatedClient(`leader-${options.name}:${instance}`, {
+      queryTimeoutMs: every,
+      connectTimeoutMs: Math.max(1_000, options.leaseMs),
+    });
     c.on('end', () => {
       if (client !== c) return;
       client = undefined;
@@ -104,17 +116,46 @@ export function createLeadership(options: LeaderOptions): Leadership {
     return c;
   }
 
-  /** Idempotent: the first caller (connection end, watchdog, renewal) ends the term. */
-  async function depose(reason: string): Promise<void> {
+  /**
+   * Idempotent: the first caller (connection end, watchdog, renewal) ends the term. The next campaign is scheduled
+   * once the handler returned or, with `bounded`, once the grace period passed (whichever is first).
+   */
+  async function depose(reason: string, wait: 'bounded' | 'unbounded' = 'bounded'): Promise<void> {
     if (!term) return;
     const ended = term;
     term = undefined;
     clearTimeout(watchdog);
     log.warn({ reason, epoch: ended.epoch }, 'lost the leadership; stopping the work at once');
+    // Now, not after the handler: by then a campaign (a timer already due) may have opened the next term's.
+    dropClient();
+    const stopping = Promise.resolve()
+      .then(() => handlers?.deposed(reason))
+      .then(
+        () => true,
+        (err: unknown) => {
+          log.error({ err, epoch: ended.epoch }, "stopping the leader's work failed");
+          return true;
+        },
+      );
     try {
-      await handlers?.deposed(reason);
+      if (wait === 'unbounded') {
+        await stopping;
+        return;
+      }
+      let grace: NodeJS.Timeout | undefined;
+      const stopped = await Promise.race([
+        stopping,
+        new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), deposedGrace))),
+      ]);
+      clearTimeout(grace);
+      if (!stopped) {
+        log.warn(
+          { epoch: ended.epoch, graceMs: deposedGrace },
+          "the ended term's work has not stopped yet; campaigning again meanwhile",
+        );
+        void stopping.then(() => log.info({ epoch: ended.epoch }, "the ended term's work has stopped"));
+      }
     } finally {
-      dropClient();
       schedule();
     }
   }
@@ -192,7 +233,7 @@ export function createLeadership(options: LeaderOptions): Leadership {
       await step(async () => {
         const ended = term;
         if (ended) {
-          await depose('this instance is stopping');
+          await depose('this instance is stopping', 'unbounded');
           // Released so the standby takes over at its next poll, not after the lease runs out.
           await options.db
             .query(RELEASE, [options.name, ended.holder, ended.epoch])

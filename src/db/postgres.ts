@@ -30,7 +30,7 @@ export interface Postgres {
   /** Runs `fn` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** A connection of its own, outside the pool (the leader's lease, the migration lock). */
-  dedicatedClient(purpose: string, options?: { queryTimeoutMs?: number }): pg.Client;
+  dedicatedClient(purpose: string, options?: { queryTimeoutMs?: number; connectTimeoutMs?: number }): pg.Client;
   close(): Promise<void>;
 }
 
@@ -40,7 +40,23 @@ export interface PostgresOptions {
   /** Shown in pg_stat_activity: which instance and what for. */
   applicationName?: string;
   max?: number;
+  /**
+   * How long a statement of the pool may run on the server (PostgreSQL `statement_timeout`); the driver gives up
+   * on its answer STATEMENT_TIMEOUT_MARGIN_MS later (a dead socket the server cannot time out). Default 30 s.
+   */
+  statementTimeoutMs?: number;
+  /** How long a pool acquire (or a new connection) may wait. Default 10 s. */
+  connectTimeoutMs?: number;
 }
+
+/**
+ * A statement that runs longer than this is stuck, not busy: a lock held by a stalled session, a socket to a server
+ * that went away without a reset. Without a bound it would also hold up whoever waits for it — the alerts jobs a
+ * deposed leader waits for (src/db/leader.ts). Migrations use a dedicated connection without it.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+/** The driver's own deadline after the server's: the server's error (57014) is the one to see when it can answer. */
+export const STATEMENT_TIMEOUT_MARGIN_MS = 5_000;
 
 /** A PostgreSQL error with the server masked in its message (the driver's own messages never hold the password). */
 export class DatabaseError extends Error {
@@ -57,13 +73,20 @@ export function openPostgres(options: PostgresOptions): Postgres {
   const base = {
     connectionString: options.url,
     application_name: applicationName,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     // Dead connections (a database restart, a cut network) are noticed by the kernel, not after hours.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     types: controlStateTypes,
   };
-  const pool = new pg.Pool({ ...base, max: options.max ?? 10, idleTimeoutMillis: 30_000 });
+  const statementTimeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const pool = new pg.Pool({
+    ...base,
+    max: options.max ?? 10,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: statementTimeout,
+    query_timeout: statementTimeout + STATEMENT_TIMEOUT_MARGIN_MS,
+  });
   // An idle connection that breaks (the server restarted) is dropped by the pool; without a listener it would
   // crash the process.
   pool.on('error', (err) => log.warn({ err, database: shownUrl }, 'an idle PostgreSQL connection failed'));
@@ -76,22 +99,31 @@ export function openPostgres(options: PostgresOptions): Postgres {
     },
     async transaction(fn) {
       const client = await pool.connect();
+      // A connection that cannot even roll back (it broke, or a statement timed out in the driver and is still
+      // running) is closed, not handed to the next caller.
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await fn(client);
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        broken = await client.query('ROLLBACK').then(
+          () => undefined,
+          (rollbackErr: unknown) => rollbackErr as Error,
+        );
         throw err;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     dedicatedClient(purpose, clientOptions = {}) {
       const client = new pg.Client({
         ...base,
         application_name: `${applicationName}:${purpose}`,
+        ...(clientOptions.connectTimeoutMs !== undefined && {
+          connectionTimeoutMillis: clientOptions.connectTimeoutMs,
+        }),
         ...(clientOptions.queryTimeoutMs !== undefined && { query_timeout: clientOptions.queryTimeoutMs }),
       });
       client.on('error', (err) => log.debug({ err, purpose }, 'a dedicated PostgreSQL connection failed'));

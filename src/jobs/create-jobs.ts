@@ -32,7 +32,8 @@ import type { DigestMarks } from './digest-report.js';
 import { createReportJob, reportRecipients } from './report-job.js';
 import type { Job } from './job.js';
 import { createJobStore, type JobStore } from './job-store.js';
-import { createScheduler, type Scheduler } from './scheduler.js';
+import { createScheduler, type RunSlots, type Scheduler } from './scheduler.js';
+import { createSchedulerTerms } from './scheduler-terms.js';
 import { createDeadLetterRetentionJob, createEscalationJob, createOutboxJob } from './upkeep-jobs.js';
 import { createWindowEvaluationJob } from './window-evaluation.js';
 
@@ -179,39 +180,36 @@ function reportJob(deps: AlertJobsDeps, reports: NonNullable<AlertJobsDeps['repo
 export function createAlertJobs(deps: AlertJobsDeps): AlertJobs {
   const store = deps.jobStore ?? createJobStore({ dataDir: deps.config.DATA_DIR });
   const jobs = alertJobs(deps);
-  const makeScheduler = () =>
-    createScheduler({ jobs, store, timeZone: deps.config.TIMEZONE, now: deps.now ?? Date.now, logger: deps.logger });
-  let scheduler = makeScheduler();
-  const { leadership } = deps;
-  // A standby runs nothing until elected.
-  if (leadership) void scheduler.stop();
+  const makeScheduler = (slots?: RunSlots) =>
+    createScheduler({
+      jobs,
+      store,
+      timeZone: deps.config.TIMEZONE,
+      now: deps.now ?? Date.now,
+      logger: deps.logger,
+      ...(slots && { slots }),
+    });
+  // With a leadership, a scheduler per term (scheduler-terms.ts); without, one that runs from start to stop.
+  const terms = deps.leadership && createSchedulerTerms({ leadership: deps.leadership, makeScheduler });
+  const single = terms ? undefined : makeScheduler();
   let stopped = false;
   return {
     get scheduler() {
-      return scheduler;
+      return terms?.scheduler ?? single!;
     },
     get standby() {
-      return !!leadership && !leadership.isLeader && !stopped;
+      return !!terms?.standby && !stopped;
     },
     store,
     start() {
-      if (!leadership) return scheduler.start();
-      leadership.start({
-        elected: () => {
-          if (stopped) return;
-          scheduler = makeScheduler();
-          scheduler.start();
-        },
-        // At once: the timers stop and the running jobs' signal aborts; then wait for them to return.
-        deposed: () => scheduler.stop(),
-      });
+      if (terms) terms.start();
+      else single!.start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       try {
-        await leadership?.stop();
-        await scheduler.stop();
+        await (terms ?? single!).stop();
       } catch (err) {
         deps.logger.error({ err }, 'stopping the job scheduler failed');
       }

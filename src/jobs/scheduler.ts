@@ -92,9 +92,20 @@ export interface SchedulerOptions {
   logger: Logger;
   /** Elapsed-time source for durations (real time even when `now` is a test clock). */
   elapsed?: () => number;
+  /**
+   * The runs in progress, shared with the schedulers of earlier leadership terms in this process (createRunSlots):
+   * a run of an earlier term that has not returned yet (its signal is aborted) keeps its job's slot, so this
+   * scheduler skips that job as running instead of running it twice at once. Default: this scheduler's own.
+   */
+  slots?: RunSlots;
 }
 
-interface Running {
+/** The runs in progress by job name, shared by the schedulers of one process (SchedulerOptions.slots). */
+export type RunSlots = Map<string, RunSlot>;
+export const createRunSlots = (): RunSlots => new Map();
+
+/** A run in progress: its job's slot. */
+export interface RunSlot {
   since: number;
   trigger: JobTrigger;
   /** Resolves with the run's id once it is recorded (the store is async). */
@@ -119,7 +130,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (jobs.has(job.name)) throw new Error(`two jobs are named "${job.name}"`);
     jobs.set(job.name, { job, schedule: createCronSchedule(job.schedule, options.timeZone) });
   }
-  const running = new Map<string, Running>();
+  const running = options.slots ?? createRunSlots();
   const retries = new Map<string, Retry>();
   const tasks = new Map<string, ScheduledTask>();
   const abort = new AbortController();
@@ -186,10 +197,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     // The slot is taken before the first await, so a second trigger meanwhile sees the job as running.
     const recorded = options.store.begin({ job: name, trigger, startedAt, at: runAt, attempt });
     const finalAttempt = attempt > (job.retry?.delaysMs.length ?? 0);
+    const slot: RunSlot = { since: startedAt, trigger, recorded, runId: undefined, done: undefined! };
+    running.set(name, slot);
     const done = (async (): Promise<JobRun> => {
       const runId = await recorded;
-      const slot = running.get(name);
-      if (slot) slot.runId = runId;
+      slot.runId = runId;
       const t0 = elapsed();
       const runLog = log.child({ job: name, runId, ...(attempt > 1 && { attempt }) });
       runLog.info({ trigger }, 'job started');
@@ -216,8 +228,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (outcome === 'ok') runLog.info({ durationMs: run.durationMs, summary }, 'job finished');
       else if (!stopped) oweRetry(job, run);
       return run;
-    })().finally(() => running.delete(name));
-    running.set(name, { since: startedAt, trigger, recorded, runId: undefined, done });
+    })().finally(() => {
+      // The slot may be shared (options.slots): free it only if it is still this run's.
+      if (running.get(name) === slot) running.delete(name);
+    });
+    slot.done = done;
     try {
       return { status: 'started', runId: await recorded, startedAt, done };
     } catch (err) {
