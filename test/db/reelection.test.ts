@@ -161,4 +161,69 @@ describe('a deposed leader leads again promptly (real PostgreSQL 15)', () => {
     expect(next.status === 'completed' && next.run.outcome).toBe('ok');
     expect(stuckCalls).toBe(2);
   });
+
+  it('leads again after its lease connection is cut while a job is stuck, and the new term does not run that job a second time', async () => {
+    const lock = await holdLock();
+    let stuckCalls = 0;
+    const node = instance(
+      (db) => [
+        {
+          name: 'stuck',
+          title,
+          schedule: NEVER,
+          onStart: 'always',
+          run: async () => {
+            stuckCalls++;
+            await db.query('SELECT pg_advisory_xact_lock($1)', [STUCK_LOCK]);
+          },
+        },
+      ],
+      'cut-lease',
+    );
+    node.terms.start();
+    await within('the first term runs the stuck job', () => stuckCalls === 1, 10_000);
+    // The connection ends between two renewals: the renewal timer already due campaigns while the term drains.
+    const cut = await server.admin<{ n: number }>(
+      "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'qingliu:leader-cut-lease:cut-lease'",
+    );
+    expect(cut).toEqual([{ n: 1 }]);
+    await within('the leader steps down', () => !node.leadership.isLeader, 5_000);
+    await within('it leads again', () => node.leadership.isLeader, 3 * LEASE_MS + 2_000);
+    await node.terms.scheduler.status();
+    expect((await node.terms.scheduler.run('stuck')).status).toBe('already_running');
+    expect(stuckCalls).toBe(1);
+    await lock.release();
+    await node.terms.scheduler.whenIdle();
+    expect((await node.terms.scheduler.run('stuck')).status).toBe('completed');
+    expect(stuckCalls).toBe(2);
+  });
+
+  it('leads again after a PostgreSQL restart that cut a job mid-query, and runs its jobs', async () => {
+    let sleeping = 0;
+    const node = instance(
+      (db) => [
+        { name: 'quick-after-restart', title, schedule: NEVER, onStart: 'always', run: async () => ({ ok: true }) },
+        {
+          name: 'sleeper',
+          title,
+          schedule: NEVER,
+          onStart: 'always',
+          run: async () => {
+            // The first term's run is cut by the restart; the next term's returns at once.
+            if (++sleeping === 1) await db.query('SELECT pg_sleep(60)');
+          },
+        },
+      ],
+      'restart',
+    );
+    node.terms.start();
+    await within('the leader is mid-query', () => sleeping === 1, 10_000);
+    const restartedAt = Date.now();
+    await server.restart();
+    await within('the leader steps down', () => !node.leadership.isLeader, 10_000);
+    await within('it leads again', () => node.leadership.isLeader, 30_000);
+    await within('the new term runs the job again', () => sleeping === 2, 30_000);
+    console.log(`the only leader leads again and runs its jobs ${Date.now() - restartedAt} ms after the restart began`);
+    expect(await node.runs('quick-after-restart')).toBe(2);
+  });
 });
