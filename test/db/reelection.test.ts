@@ -22,7 +22,24 @@ const LEASE_MS = 1500;
 /** pg_advisory_lock(STUCK_LOCK): held by the test, waited for by the stuck job's query. */
 const STUCK_LOCK = 716_001;
 const NEVER = '0 0 1 1 *';
-const title = { zh: '测试', en: 'test' };
+
+/** A job of these tests: run at each term's start, never by schedule. */
+const job = (name: string, run: Job['run']): Job => ({
+  name,
+  title: { zh: '测试', en: 'test' },
+  schedule: NEVER,
+  onStart: 'always',
+  run,
+});
+
+/** A job that waits for STUCK_LOCK and does not look at its signal, as a query without a timeout would. */
+function stuckJob(db: Postgres, calls: { started: number; returned: number }): Job {
+  return job('stuck', async () => {
+    calls.started++;
+    await db.query('SELECT pg_advisory_xact_lock($1)', [STUCK_LOCK]);
+    calls.returned++;
+  });
+}
 
 /** Polls until `check` holds; returns the milliseconds it took. */
 async function within(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
@@ -48,6 +65,10 @@ describe('a deposed leader leads again promptly (real PostgreSQL 15)', () => {
   afterAll(async () => {
     await server?.dispose();
   });
+
+  /** Runs SQL as the superuser in the instances' database. */
+  const inDatabase = <T extends object>(sql: string, params: unknown[]) =>
+    server.admin<T>(sql, params, new URL(server.url).pathname.slice(1));
 
   /** A session of the test's own that holds the stuck job's lock until `release()`. */
   async function holdLock(): Promise<{ release(): Promise<void> }> {
@@ -88,62 +109,28 @@ describe('a deposed leader leads again promptly (real PostgreSQL 15)', () => {
       await db.close();
     });
     const runs = async (job: string) =>
-      (
-        await server.admin<{ n: number }>(
-          'SELECT count(*)::int AS n FROM job_runs WHERE job = $1',
-          [job],
-          server.url.split('/').at(-1),
-        )
-      )[0]!.n;
+      (await inDatabase<{ n: number }>('SELECT count(*)::int AS n FROM job_runs WHERE job = $1', [job]))[0]!.n;
     const epoch = async () =>
-      (
-        await server.admin<{ epoch: number }>(
-          'SELECT epoch::int FROM leader_lease WHERE name = $1',
-          [name],
-          server.url.split('/').at(-1),
-        )
-      )[0]?.epoch;
+      (await inDatabase<{ epoch: number }>('SELECT epoch::int FROM leader_lease WHERE name = $1', [name]))[0]?.epoch;
     return { db, leadership, terms, runs, epoch };
   }
 
   it('leads again within the lease and the grace period while a job of the ended term is stuck on a query, and never runs that job twice at once', async () => {
     const lock = await holdLock();
-    let stuckCalls = 0;
-    let stuckReturned = false;
-    const node = instance(
-      (db) => [
-        { name: 'quick', title, schedule: NEVER, onStart: 'always', run: async () => ({ ok: true }) },
-        {
-          name: 'stuck',
-          title,
-          schedule: NEVER,
-          onStart: 'always',
-          // Does not look at its signal: its query waits for the lock, as long as the other session holds it.
-          run: async () => {
-            stuckCalls++;
-            await db.query('SELECT pg_advisory_xact_lock($1)', [STUCK_LOCK]);
-            stuckReturned = true;
-          },
-        },
-      ],
-      'stuck-job',
-    );
+    const stuck = { started: 0, returned: 0 };
+    const node = instance((db) => [job('quick', async () => ({ ok: true })), stuckJob(db, stuck)], 'stuck-job');
     node.terms.start();
-    await within('the first term runs the stuck job', () => stuckCalls === 1, 10_000);
+    await within('the first term runs the stuck job', () => stuck.started === 1, 10_000);
     const firstEpoch = (await node.epoch())!;
     expect(await node.runs('quick')).toBe(1);
 
     // The renewal finds the lease expired: deposed in the renewal's own step (nothing else is due then).
-    await server.admin(
-      "UPDATE leader_lease SET expires_at = now() - interval '1 second' WHERE name = $1",
-      ['stuck-job'],
-      server.url.split('/').at(-1),
-    );
+    await inDatabase("UPDATE leader_lease SET expires_at = now() - interval '1 second' WHERE name = $1", ['stuck-job']);
     await within('the leader steps down', () => !node.leadership.isLeader, 5_000);
     const reelectedMs = await within('it leads again', () => node.leadership.isLeader, 3 * LEASE_MS + 2_000);
     console.log(`deposed leader with a stuck job leads again ${reelectedMs} ms after stepping down`);
     expect(await node.epoch()).toBeGreaterThan(firstEpoch);
-    expect(stuckReturned).toBe(false);
+    expect(stuck.returned).toBe(0);
 
     // The new term caught up (quick ran again) but left the stuck job to its run of the ended term.
     await within('the new term ran its start-up jobs', async () => (await node.runs('quick')) === 2, 10_000);
@@ -151,37 +138,23 @@ describe('a deposed leader leads again promptly (real PostgreSQL 15)', () => {
     expect(status?.running?.trigger).toBe('start');
     const again = await node.terms.scheduler.run('stuck');
     expect(again.status).toBe('already_running');
-    expect(stuckCalls).toBe(1);
+    expect(stuck.started).toBe(1);
 
     // Once its query gets the lock, the old run returns and frees the slot; the next run is the new term's.
     await lock.release();
-    await within('the stuck run returns', () => stuckReturned, 5_000);
+    await within('the stuck run returns', () => stuck.returned === 1, 5_000);
     await node.terms.scheduler.whenIdle();
     const next = await node.terms.scheduler.run('stuck');
     expect(next.status === 'completed' && next.run.outcome).toBe('ok');
-    expect(stuckCalls).toBe(2);
+    expect(stuck.started).toBe(2);
   });
 
   it('leads again after its lease connection is cut while a job is stuck, and the new term does not run that job a second time', async () => {
     const lock = await holdLock();
-    let stuckCalls = 0;
-    const node = instance(
-      (db) => [
-        {
-          name: 'stuck',
-          title,
-          schedule: NEVER,
-          onStart: 'always',
-          run: async () => {
-            stuckCalls++;
-            await db.query('SELECT pg_advisory_xact_lock($1)', [STUCK_LOCK]);
-          },
-        },
-      ],
-      'cut-lease',
-    );
+    const stuck = { started: 0, returned: 0 };
+    const node = instance((db) => [stuckJob(db, stuck)], 'cut-lease');
     node.terms.start();
-    await within('the first term runs the stuck job', () => stuckCalls === 1, 10_000);
+    await within('the first term runs the stuck job', () => stuck.started === 1, 10_000);
     // The connection ends between two renewals: the renewal timer already due campaigns while the term drains.
     const cut = await server.admin<{ n: number }>(
       "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'qingliu:leader-cut-lease:cut-lease'",
@@ -191,28 +164,22 @@ describe('a deposed leader leads again promptly (real PostgreSQL 15)', () => {
     await within('it leads again', () => node.leadership.isLeader, 3 * LEASE_MS + 2_000);
     await node.terms.scheduler.status();
     expect((await node.terms.scheduler.run('stuck')).status).toBe('already_running');
-    expect(stuckCalls).toBe(1);
+    expect(stuck.started).toBe(1);
     await lock.release();
     await node.terms.scheduler.whenIdle();
     expect((await node.terms.scheduler.run('stuck')).status).toBe('completed');
-    expect(stuckCalls).toBe(2);
+    expect(stuck.started).toBe(2);
   });
 
   it('leads again after a PostgreSQL restart that cut a job mid-query, and runs its jobs', async () => {
     let sleeping = 0;
     const node = instance(
       (db) => [
-        { name: 'quick-after-restart', title, schedule: NEVER, onStart: 'always', run: async () => ({ ok: true }) },
-        {
-          name: 'sleeper',
-          title,
-          schedule: NEVER,
-          onStart: 'always',
-          run: async () => {
-            // The first term's run is cut by the restart; the next term's returns at once.
-            if (++sleeping === 1) await db.query('SELECT pg_sleep(60)');
-          },
-        },
+        job('quick-after-restart', async () => ({ ok: true })),
+        // The first term's run is cut by the restart; the next term's returns at once.
+        job('sleeper', async () => {
+          if (++sleeping === 1) await db.query('SELECT pg_sleep(60)');
+        }),
       ],
       'restart',
     );
