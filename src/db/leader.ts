@@ -99,8 +99,8 @@ export function createLeadership(options: LeaderOptions): Leadership {
 
   async function connect(): Promise<pg.Client> {
     if (client) return client;
-    // A hung query must not outlive a renewal interval.
-    // A connection slower to open than the lease is no use to renew it: the next step tries a new one.
+    // A hung query must not outlive a renewal interval, nor a connection that takes longer to open than the lease
+    // (useless to renew it): the next step tries a new one.
     const c = options.db.dedicatedClient(`leader-${options.name}:${instance}`, {
       queryTimeoutMs: every,
       connectTimeoutMs: Math.max(1_000, options.leaseMs),
@@ -143,12 +143,12 @@ export function createLeadership(options: LeaderOptions): Leadership {
         return;
       }
       let grace: NodeJS.Timeout | undefined;
-      const stopped = await Promise.race([
+      const returned = await Promise.race([
         stopping,
         new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), deposedGrace))),
       ]);
       clearTimeout(grace);
-      if (!stopped) {
+      if (!returned) {
         log.warn(
           { epoch: ended.epoch, graceMs: deposedGrace },
           "the ended term's work has not stopped yet; campaigning again meanwhile",
