@@ -90,6 +90,13 @@ export function openPostgres(options: PostgresOptions): Postgres {
   // An idle connection that breaks (the server restarted) is dropped by the pool; without a listener it would
   // crash the process.
   pool.on('error', (err) => log.warn({ err, database: shownUrl }, 'an idle PostgreSQL connection failed'));
+  // The pool listens only to its idle connections: one checked out that breaks between two statements (a
+  // transaction waiting on its caller when the server restarts) emits 'error' with no listener, which ended the
+  // process — the alerts leader of the chaos test's failed run. Its next statement fails instead; the transaction
+  // releases it as broken.
+  pool.on('connect', (client) =>
+    client.on('error', (err) => log.warn({ err, database: shownUrl }, 'a PostgreSQL connection in use failed')),
+  );
 
   return {
     pool,

@@ -75,6 +75,19 @@ describe('the control state connection (real PostgreSQL 15)', () => {
       expect(await bounded.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     });
 
+    it('survives a connection cut while a transaction holds it between two statements: the transaction fails', async () => {
+      const failed = bounded.transaction(async (client) => {
+        const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+        // Cut while no statement is in flight: the server's message arrives as an 'error' event, not a query's error.
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        await server.admin('SELECT pg_terminate_backend($1)', [pid]);
+        await ended;
+        await client.query('SELECT 1');
+      });
+      await expect(failed).rejects.toThrow(/not queryable|terminat/i);
+      expect(await bounded.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    });
+
     it('gives up on a pool acquire when every connection is taken', async () => {
       const taken = await bounded.pool.connect();
       try {
