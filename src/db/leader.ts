@@ -87,7 +87,13 @@ export function createLeadership(options: LeaderOptions): Leadership {
   const schedule = () => {
     if (stopped) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void step(term ? renew : campaign), every);
+    const dueAt = performance.now() + every;
+    timer = setTimeout(() => {
+      // Said, because nothing else would say it: a blocked event loop delays the campaign and the renewals alike.
+      const lateMs = Math.round(performance.now() - dueAt);
+      if (lateMs > every) log.warn({ lateMs }, 'the leader election timer fired late: the event loop was blocked');
+      void step(term ? renew : campaign);
+    }, every);
   };
 
   function dropClient(): void {
