@@ -293,6 +293,11 @@ export interface AlertStoreOps {
   activeAlerts(): Promise<Alert[]>;
   insertAlert(alert: NewAlert): Promise<Alert>;
   updateAlert(id: number, patch: AlertPatch): Promise<Alert>;
+  /**
+   * `updateAlert` of several alerts at once, each id once, nothing read back (a batch of re-judgments knows the
+   * alerts it changed and writes each one's last state at its end); fails when an alert does not exist.
+   */
+  updateAlerts(patches: readonly { id: number; patch: AlertPatch }[]): Promise<void>;
 
   appendTransition(t: NewTransition): Promise<Transition>;
   /** Several transitions at once, in this order (a batch of re-judgments writes its timeline rows together). */
@@ -351,6 +356,8 @@ export interface AlertStoreOps {
     notification: OutboxMessage;
     at: number;
   }): Promise<boolean>;
+  /** Several `enqueue`s at once, in this order; how many were queued (ids queued already are left out). */
+  enqueueMany(entries: readonly Parameters<AlertStoreOps['enqueue']>[0][]): Promise<number>;
   /**
    * Claims up to `limit` pending notifications whose next attempt is due and that no other sender holds, oldest
    * first, until `now + leaseMs`: nobody else gets them until they are marked or the lease ends (the sender died).
@@ -505,7 +512,7 @@ export function toEntry(r: OutboxRow): OutboxEntry {
   };
 }
 
-export const PATCH_COLUMNS: Record<keyof AlertPatch, string> = {
+export const PATCH_COLUMNS = {
   state: 'state',
   severity: 'severity',
   updatedAt: 'updated_at',
@@ -522,7 +529,28 @@ export const PATCH_COLUMNS: Record<keyof AlertPatch, string> = {
   resolveReason: 'resolve_reason',
   windowStart: 'window_start',
   windowEnd: 'window_end',
-};
+} as const satisfies Record<keyof AlertPatch, string>;
+
+/** An alert's patch as the row's columns (`latest` as its JSON text), with its id: a row of `updateAlerts`. */
+export function patchRow(id: number, patch: AlertPatch): Record<string, unknown> & { id: number } {
+  const row: Record<string, unknown> & { id: number } = { id };
+  for (const [key, value] of Object.entries(patch) as [keyof AlertPatch, unknown][]) {
+    if (value === undefined) continue;
+    row[PATCH_COLUMNS[key]] = key === 'latest' ? JSON.stringify(value) : value;
+  }
+  return row;
+}
+
+/** A queued message as the outbox row's columns (channel and message as their JSON text). */
+export function outboxRow(entry: Parameters<AlertStoreOps['enqueue']>[0]): Record<string, unknown> {
+  return {
+    id: entry.id,
+    alert_id: entry.alertId,
+    channel: JSON.stringify(entry.channel),
+    notification: JSON.stringify(entry.notification),
+    at: entry.at,
+  };
+}
 
 export interface VerdictRow {
   rule: string;
@@ -729,6 +757,20 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       `INSERT INTO outbox (id, alert_id, channel, notification, state, attempts, next_attempt_at, created_at)
        VALUES (@id, @alertId, @channel, @notification, 'pending', 0, @at, @at) ON CONFLICT (id) DO NOTHING`,
     ),
+    // WHERE true: an upsert's SELECT needs a WHERE clause to parse unambiguously (SQLite's documentation).
+    enqueueMany: db.prepare<[string]>(
+      `INSERT INTO outbox (id, alert_id, channel, notification, state, attempts, next_attempt_at, created_at)
+       SELECT value ->> 'id', value ->> 'alert_id', value ->> 'channel', value ->> 'notification', 'pending', 0,
+              value ->> 'at', value ->> 'at'
+       FROM json_each(?) WHERE true ORDER BY key ON CONFLICT (id) DO NOTHING`,
+    ),
+    // Each row sets the columns its patch names and keeps the others (json_type is NULL for a key not there).
+    updateAlerts: db.prepare<[string]>(
+      `UPDATE alerts AS a SET ${Object.values(PATCH_COLUMNS)
+        .map((c) => `${c} = iif(json_type(v.value, '$.${c}') IS NULL, a.${c}, v.value ->> '${c}')`)
+        .join(', ')}
+       FROM json_each(?) AS v WHERE a.id = v.value ->> 'id'`,
+    ),
     due: db.prepare<[number, number, number], OutboxRow>(
       `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
        ORDER BY created_at, id LIMIT ?`,
@@ -794,16 +836,17 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     },
     insertAlert: (alert) => toAlert(stmt.insert.get({ ...alert, latest: JSON.stringify(alert.latest) })!),
     updateAlert(id, patch) {
-      const columns: string[] = [];
-      const params: unknown[] = [];
-      for (const [key, value] of Object.entries(patch) as [keyof AlertPatch, unknown][]) {
-        if (value === undefined) continue;
-        columns.push(PATCH_COLUMNS[key]);
-        params.push(key === 'latest' ? JSON.stringify(value) : value);
-      }
-      const row = columns.length > 0 ? updateOf(columns).get(...params, id) : stmt.get.get(id);
+      const { id: _id, ...set } = patchRow(id, patch);
+      const columns = Object.keys(set);
+      const row = columns.length > 0 ? updateOf(columns).get(...Object.values(set), id) : stmt.get.get(id);
       if (!row) throw new Error(`alert ${id} not found`);
       return toAlert(row);
+    },
+    updateAlerts(patches) {
+      if (patches.length === 0) return;
+      const rows = patches.map(({ id, patch }) => patchRow(id, patch));
+      if (stmt.updateAlerts.run(JSON.stringify(rows)).changes !== new Set(rows.map((r) => r.id)).size)
+        throw new Error('an alert to update was not found');
     },
 
     appendTransition(t) {
@@ -884,6 +927,10 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
         at: entry.at,
       });
       return info.changes === 1;
+    },
+    enqueueMany(entries) {
+      if (entries.length === 0) return 0;
+      return stmt.enqueueMany.run(JSON.stringify(entries.map(outboxRow))).changes;
     },
     claimDue: (now, limit, leaseMs) =>
       db.transaction(() => {

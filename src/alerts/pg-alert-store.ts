@@ -16,7 +16,9 @@ import type { Postgres } from '../db/postgres.js';
 import { LOCK_CLASS_ALERT_SERIES } from '../db/migrate.js';
 import {
   alertFilterSql,
-  PATCH_COLUMNS,
+  outboxRow,
+  patchRow,
+  type PATCH_COLUMNS,
   rejudgedRows,
   toAlert,
   toEntry,
@@ -40,6 +42,25 @@ const ALERT = `id, rule, station_id, category, state, severity, opened_at, updat
 const TRANSITION = 'seq, alert_id, kind, at, actor, from_state, to_state, note, data::text AS data';
 const OUTBOX = `id, alert_id, channel::text AS channel, notification::text AS notification, state, attempts,
   next_attempt_at, created_at, delivered_at, last_error`;
+/** The patchable columns' types (schema in src/db/migrations.ts): `updateAlerts` casts its JSON values to them. */
+const PATCH_COLUMN_TYPES: Record<(typeof PATCH_COLUMNS)[keyof AlertPatch], string> = {
+  state: 'text',
+  severity: 'text',
+  updated_at: 'bigint',
+  count: 'integer',
+  compliant_streak: 'integer',
+  latest: 'json',
+  escalation_level: 'integer',
+  escalated_at: 'bigint',
+  acknowledged_by: 'text',
+  acknowledged_at: 'bigint',
+  acknowledge_note: 'text',
+  resolved_by: 'text',
+  resolved_at: 'bigint',
+  resolve_reason: 'text',
+  window_start: 'bigint',
+  window_end: 'bigint',
+};
 const VERDICT = 'rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at';
 
 type Query = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -108,19 +129,29 @@ export function createPgAlertStore(db: Postgres): AlertStore {
         return alert!;
       },
       async updateAlert(id, patch) {
-        const sets: string[] = [];
-        const params: unknown[] = [id];
-        for (const [key, value] of Object.entries(patch) as [keyof AlertPatch, unknown][]) {
-          if (value === undefined) continue;
-          params.push(key === 'latest' ? JSON.stringify(value) : value);
-          sets.push(`${PATCH_COLUMNS[key]} = $${params.length}`);
-        }
+        const { id: _id, ...set } = patchRow(id, patch);
+        const params: unknown[] = [id, ...Object.values(set)];
+        const sets = Object.keys(set).map((c, i) => `${c} = $${i + 2}`);
         const updated =
           sets.length > 0
             ? await alertOf(`UPDATE alerts SET ${sets.join(', ')} WHERE id = $1 RETURNING ${ALERT}`, params)
             : await alertOf(`SELECT ${ALERT} FROM alerts WHERE id = $1`, [id]);
         if (!updated) throw new Error(`alert ${id} not found`);
         return updated;
+      },
+
+      async updateAlerts(patches) {
+        if (patches.length === 0) return;
+        const rows = patches.map(({ id, patch }) => patchRow(id, patch));
+        // Each row sets the columns its patch names and keeps the others.
+        const updated = await q(
+          `UPDATE alerts AS a SET ${Object.entries(PATCH_COLUMN_TYPES)
+            .map(([c, type]) => `${c} = CASE WHEN v.p ? '${c}' THEN (v.p ->> '${c}')::${type} ELSE a.${c} END`)
+            .join(', ')}
+           FROM jsonb_array_elements($1::jsonb) AS v(p) WHERE a.id = (v.p ->> 'id')::bigint RETURNING 1`,
+          [JSON.stringify(rows)],
+        );
+        if (updated.length !== new Set(rows.map((r) => r.id)).size) throw new Error('an alert to update was not found');
       },
 
       async appendTransition(t) {
@@ -323,6 +354,19 @@ export function createPgAlertStore(db: Postgres): AlertStore {
           [entry.id, entry.alertId, JSON.stringify(entry.channel), JSON.stringify(entry.notification), entry.at],
         );
         return rows.length === 1;
+      },
+      async enqueueMany(entries) {
+        if (entries.length === 0) return 0;
+        const rows = await q(
+          `INSERT INTO outbox (id, alert_id, channel, notification, state, attempts, next_attempt_at, created_at)
+           SELECT id, alert_id, channel::json, notification::json, 'pending', 0, at, at
+           FROM jsonb_to_recordset($1::jsonb) AS e(i integer, id text, alert_id bigint, channel text, notification text,
+             at bigint)
+           ORDER BY i
+           ON CONFLICT (id) DO NOTHING RETURNING 1`,
+          [JSON.stringify(entries.map((e, i) => ({ i, ...outboxRow(e) })))],
+        );
+        return rows.length;
       },
       async claimDue(now, limit, leaseMs) {
         // SKIP LOCKED: rows another sender is claiming right now are passed over, not waited for.

@@ -2,9 +2,11 @@
  * The alert-store work of one batch of re-judgments (AlertService.rejudgeWindows), inside its one transaction: what
  * the batch needs is read once per (rule, station) — the open alert, the latest verdicts from the batch's oldest
  * window on, the alerts its windows counted into and their violating windows — and the writes are kept until the end
- * of the batch: one UPDATE per alert changed (its last state), the timeline rows and the verdicts with their history
- * rows in a few multi-row statements. A back-fill of 20 stations' day (120 windows) was ~1,300 statements, one
- * round of reads and writes per window; it is now ~2 per (rule, station) and a few for the batch.
+ * of the batch: the alerts changed (each one's last state), the timeline rows, the verdicts with their history rows
+ * and the notifications queued, each kind in one multi-row statement. Only an alert opened writes at once (its id is
+ * needed), after the pending update of its pair's previous alert (which it may replace). A back-fill of 20
+ * stations' day (120 windows) was ~1,300 statements, one round of reads and writes per window; it is now ~2 per
+ * (rule, station), one per alert opened (its insert) and a few for the batch.
  *
  * It answers the calls the re-judgment makes as the store would at that point of the transaction (the pending writes
  * included). A call it cannot answer from what it read (a window or an alert outside it) writes what is pending and
@@ -107,15 +109,24 @@ export async function rejudgeBatch(
   const alertPatches = new Map<number, AlertPatch>();
   const transitions: NewTransition[] = [];
   const rejudgedVerdicts: Parameters<AlertStoreOps['rejudgedMany']>[0][number][] = [];
+  const queued: Parameters<AlertStoreOps['enqueue']>[0][] = [];
 
-  async function flushAlerts() {
-    for (const [id, patch] of alertPatches) await tx.updateAlert(id, patch);
-    alertPatches.clear();
+  /** The pending alert updates (those of one pair only, when given), in one statement. */
+  async function flushAlerts(pair?: { rule: string; stationId: string }) {
+    const patches: { id: number; patch: AlertPatch }[] = [];
+    for (const [id, patch] of alertPatches) {
+      const alert = alerts.get(id)!;
+      if (pair && (alert.rule !== pair.rule || alert.stationId !== pair.stationId)) continue;
+      patches.push({ id, patch });
+      alertPatches.delete(id);
+    }
+    await tx.updateAlerts(patches);
   }
   async function flush() {
     await flushAlerts();
     await tx.appendTransitions(transitions.splice(0));
     await tx.rejudgedMany(rejudgedVerdicts.splice(0));
+    await tx.enqueueMany(queued.splice(0));
   }
   /** Outside what was read: the transaction answers, after the pending writes. */
   async function ask<T>(call: () => Promise<T>): Promise<T> {
@@ -156,7 +167,7 @@ export async function rejudgeBatch(
     },
     async insertAlert(a) {
       // The alert it replaces may be resolved only in `alertPatches`: one open alert per pair, even mid-batch.
-      await flushAlerts();
+      await flushAlerts(a);
       const alert = await tx.insertAlert(a);
       alerts.set(alert.id, alert);
       const pair = pairOf(a.rule, a.stationId);
@@ -181,7 +192,11 @@ export async function rejudgeBatch(
     async appendTransition(t) {
       transitions.push(t);
     },
-    enqueue: (entry) => tx.enqueue(entry),
+    // Written with the rest at the end. Queued as far as the batch can tell: its messages have fresh (random) ids.
+    async enqueue(entry) {
+      queued.push(entry);
+      return true;
+    },
     async rejudged(v) {
       const pair = pairOf(v.rule, v.stationId);
       const known = pair && v.start >= pair.from ? find(pair, v.start, v.end) : undefined;

@@ -185,6 +185,49 @@ describe.each([sqlite(), postgres()])('alert store contract: $name', (adapter) =
     expect((await store.list({ rule: 'threshold' })).length).toBe(0);
   });
 
+  it('patches several alerts in one call as one updateAlert each would, each its own columns, all or none', async () => {
+    const a = await store.insertAlert(newAlert());
+    const b = await store.insertAlert(newAlert({ stationId: 'out-2' }));
+    const c = await store.insertAlert(newAlert({ stationId: 'out-3' }));
+    const latest = { ...sampleAlert().latest, note: '氨氮超标' } as NewAlert['latest'];
+    const patches = [
+      { id: a.id, patch: { count: 3, windowEnd: T0 + 3 * W, latest, updatedAt: T0 + 3 * W } },
+      {
+        id: b.id,
+        patch: {
+          state: 'resolved' as const,
+          resolvedBy: 'system',
+          resolvedAt: T0 + 2 * W,
+          resolveReason: '数据已更正',
+          compliantStreak: 2,
+          acknowledgeNote: null,
+        },
+      },
+    ];
+    // What one updateAlert per patch gives, rolled back: the batch call must leave the same rows.
+    const expected = await store
+      .transaction(async (tx) => {
+        const out = [];
+        for (const { id, patch } of patches) out.push(await tx.updateAlert(id, patch));
+        throw Object.assign(new Error('roll back'), { out });
+      })
+      .catch((err: { out: unknown[] }) => err.out);
+    await store.updateAlerts(patches);
+    expect([await store.get(a.id), await store.get(b.id)]).toEqual(expected);
+    expect(await store.get(c.id)).toEqual(c);
+    await store.updateAlerts([]);
+    // An unknown id: nothing of the call is written.
+    await expect(
+      store.transaction((tx) =>
+        tx.updateAlerts([
+          { id: c.id, patch: { count: 9 } },
+          { id: c.id + 1000, patch: { count: 9 } },
+        ]),
+      ),
+    ).rejects.toThrow(/not found/);
+    expect(await store.get(c.id)).toEqual(c);
+  });
+
   it('refuses a second open alert for a (rule, station); a new one opens once the first is resolved', async () => {
     const a = await store.insertAlert(newAlert());
     await expect(store.insertAlert(newAlert())).rejects.toThrow();
@@ -485,6 +528,26 @@ describe.each([sqlite(), postgres()])('alert store contract: $name', (adapter) =
     });
     expect(JSON.stringify(entry!.notification)).toBe(JSON.stringify(n));
     expect(await store.outboxStats()).toEqual({ pending: 1, delivered: 0, failed: 0, oldestPendingAt: T0 });
+  });
+
+  it('queues several notifications in one call as enqueue each would, leaving out ids queued already', async () => {
+    const zh = sampleNotification('zh-CN');
+    const en = { ...sampleNotification('en'), id: 'n-en' };
+    expect(await store.enqueue({ id: zh.id, alertId: 7, channel: webhook, notification: zh, at: T0 })).toBe(true);
+    expect(await store.enqueueMany([])).toBe(0);
+    expect(
+      await store.enqueueMany([
+        { id: zh.id, alertId: 7, channel: webhook, notification: zh, at: T0 + 1 },
+        { id: en.id, alertId: 7, channel: webhook, notification: en, at: T0 + 2 },
+      ]),
+    ).toBe(1);
+    const entries = await store.notifications(7);
+    expect(entries.map((e) => [e.id, e.createdAt, e.nextAttemptAt, e.state, e.attempts])).toEqual([
+      [zh.id, T0, T0, 'pending', 0],
+      [en.id, T0 + 2, T0 + 2, 'pending', 0],
+    ]);
+    expect(entries[1]).toMatchObject({ channel: webhook, notification: en, deliveredAt: null, lastError: null });
+    expect(JSON.stringify(entries[1]!.notification)).toBe(JSON.stringify(en));
   });
 
   it('claims due notifications for one sender until marked or until the lease ends', async () => {
