@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
+import { zone } from '../domain/time-window.js';
 import type { AlertCatalog, AlertStation, AlertUnit, ChannelSpec } from './alert-catalog.js';
 import type { AlertFilter, AlertStore, AlertStoreOps } from './alert-store.js';
 import {
@@ -16,7 +17,7 @@ import {
   TransitionError,
   type LifecycleDecision,
 } from './lifecycle.js';
-import { renderMessage } from './messages.js';
+import { formatTime, renderMessage } from './messages.js';
 import type { Lang, Notification, NotificationEvent, OutboxEntry, OutboxMessage } from './notification.js';
 import { DATA_CORRECTED, decideRejudgment, replayLaterWindows, type RejudgeDecision } from './rejudgment.js';
 import { createRuleRunner } from './rule-runner.js';
@@ -180,6 +181,10 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   const standards = options.standards ?? gbStandards;
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
+  // The zone's formatters now, at start-up: a fresh process loads its ICU time-zone data with the first one (~14 ms,
+  // bench:alerts), which would otherwise fall in the first judgment's transaction; a bad zone fails here.
+  zone(options.timeZone);
+  formatTime(0, options.timeZone);
 
   const runner = createRuleRunner({
     catalog,
