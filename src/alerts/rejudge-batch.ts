@@ -2,8 +2,8 @@
  * The alert-store work of one batch of re-judgments (AlertService.rejudgeWindows), inside its one transaction: what
  * the batch needs is read once per (rule, station) — the open alert, the latest verdicts from the batch's oldest
  * window on, the alerts its windows counted into and their violating windows — and the writes are kept until the end
- * of the batch: the alerts changed (each one's last state), the timeline rows, the verdicts with their history rows
- * and the notifications queued, each kind in one multi-row statement. Only an alert opened writes at once (its id is
+ * of the batch: each alert changed once (its last state), the notifications queued, and the timeline rows and the
+ * verdicts with their history rows in a few multi-row statements. Only an alert opened writes at once (its id is
  * needed), after the pending update of its pair's previous alert (which it may replace). A back-fill of 20
  * stations' day (120 windows) was ~1,300 statements, one round of reads and writes per window; it is now ~2 per
  * (rule, station), one per alert opened (its insert) and a few for the batch.
