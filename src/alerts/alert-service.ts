@@ -703,19 +703,26 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   type RejudgePair = Parameters<AlertService['rejudgeWindows']>[0][number];
   type Judged = { judged: { input: RejudgeInput; outcome: RuleOutcome }[]; results: (RejudgeResult | undefined)[] };
 
+  /** Which of a pair's windows were judged: one read for the pair (from its oldest window on), not one per window. */
+  async function judgedWindows(pair: RejudgePair): Promise<Set<string>> {
+    const oldest = Math.min(...pair.windows.map((w) => w.start));
+    return new Set(
+      (await store.verdictsAfter(pair.rule, pair.stationId, oldest - 1)).map((v) => `${v.start}:${v.end}`),
+    );
+  }
+
   /** Runs the rule on a pair's windows, oldest first (reads only); a failure stops the pair there. */
-  async function judgePair(pair: RejudgePair): Promise<Judged & { failure?: Error }> {
+  async function judgePair(
+    pair: RejudgePair,
+    judgedOf: (pair: RejudgePair) => Promise<Set<string>>,
+  ): Promise<Judged & { failure?: Error }> {
     const out: Judged & { failure?: Error } = { judged: [], results: [] };
     const station = catalog.station(pair.stationId);
     if (!station || !runner.rulesFor(station).includes(pair.rule)) {
       out.results = pair.windows.map(() => ({ status: 'not_applicable' }));
       return out;
     }
-    // Which of them were judged: one read for the pair (from its oldest window on), not one per window.
-    const oldest = Math.min(...pair.windows.map((w) => w.start));
-    const judged = new Set(
-      (await store.verdictsAfter(pair.rule, pair.stationId, oldest - 1)).map((v) => `${v.start}:${v.end}`),
-    );
+    const judged = await judgedOf(pair);
     for (const w of pair.windows) {
       if (!judged.has(`${w.start}:${w.end}`)) {
         out.results.push({ status: 'not_judged' });
@@ -741,14 +748,31 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   ): ReturnType<AlertService['rejudgeWindows']> {
     // The rules first, for every window (reads, perhaps from one span read), then all effects in one transaction.
     const judged: (Judged & { failure?: Error })[] = new Array(pairs.length);
+    const judgedReads = new Map<RejudgePair, Promise<Set<string>>>();
+    const judgedOf = (pair: RejudgePair) => {
+      let read = judgedReads.get(pair);
+      if (!read) {
+        read = judgedWindows(pair);
+        read.catch(() => {}); // awaited by the pair's worker, which reports it
+        judgedReads.set(pair, read);
+      }
+      return read;
+    };
     let next = 0;
     const worker = async () => {
       while (next < pairs.length) {
         const i = next++;
-        judged[i] = await judgePair(pairs[i]!);
+        judged[i] = await judgePair(pairs[i]!, judgedOf);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), pairs.length) }, worker));
+    const workers = Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), pairs.length) }, worker));
+    // The other pairs' judged windows are read while the first workers' rules wait for the span read (sent by now),
+    // not one by one after its answer.
+    let judging = true;
+    setImmediate(() => {
+      if (judging) for (const pair of pairs) judgedOf(pair);
+    });
+    await workers.finally(() => (judging = false));
     const items = judged.flatMap((j) => j.judged);
     const failed = judged.some((j) => j.failure);
     const applied = items.length > 0 ? await applyRejudgments(items, failed ? undefined : inBatch) : [];
