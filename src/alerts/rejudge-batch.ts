@@ -111,7 +111,7 @@ export async function rejudgeBatch(
   const rejudgedVerdicts: Parameters<AlertStoreOps['rejudgedMany']>[0][number][] = [];
   const queued: Parameters<AlertStoreOps['enqueue']>[0][] = [];
 
-  /** The pending alert updates (those of one pair only, when given), in one statement. */
+  /** Writes the pending alert updates (only those of one pair, when given). */
   async function flushAlerts(pair?: { rule: string; stationId: string }) {
     const patches: { id: number; patch: AlertPatch }[] = [];
     for (const [id, patch] of alertPatches) {
