@@ -13,13 +13,7 @@ import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { Logger } from '../logger.js';
 import { appendPrivateSync } from '../fs/private-files.js';
 import type { IngestMetrics } from '../metrics.js';
-import {
-  decodeEncodedReadings,
-  forEachLine,
-  readLineKey,
-  type EncodedReadings,
-  type LineKey,
-} from '../store/encoded-readings.js';
+import { decodeEncodedReadings, runsOf, type EncodedReadings } from '../store/encoded-readings.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { isStoreError, StoreError } from '../store/store-error.js';
 import { encodeRecords } from './spool/spool-codec.js';
@@ -67,15 +61,10 @@ interface Spans {
 
 function spansOf(batch: EncodedReadings): Spans {
   const spans: Spans = { index: new Map(), min: [], max: [] };
-  const b = batch.bytes;
-  const key: LineKey = { stationEnd: 0, ts: 0 };
-  forEachLine(b, (start, end) => {
-    // Every line decodes (encoded-readings.ts), so none is skipped here.
-    if (!readLineKey(b, start, end, key)) return;
-    const { stationEnd, ts } = key;
-    // FNV-1a over the station id's bytes.
-    let hash = 0x811c9dc5;
-    for (let i = start + 2; i < stationEnd; i++) hash = Math.imul(hash ^ b[i]!, 0x01000193);
+  const runs = runsOf(batch);
+  for (let r = 0; r < runs.length; r++) {
+    const hash = runs.stationHash[r]!;
+    const ts = runs.ts[r]!;
     const k = spans.index.get(hash);
     if (k === undefined) {
       spans.index.set(hash, spans.min.length);
@@ -83,7 +72,7 @@ function spansOf(batch: EncodedReadings): Spans {
       spans.max.push(ts);
     } else if (ts < spans.min[k]!) spans.min[k] = ts;
     else if (ts > spans.max[k]!) spans.max[k] = ts;
-  });
+  }
   return spans;
 }
 

@@ -214,3 +214,110 @@ export function forEachLine(bytes: Uint8Array, line: (start: number, end: number
     start = end + 1;
   }
 }
+
+/**
+ * A batch's reading lines as runs of consecutive lines with the same station id and timestamp — an HJ 212 packet's
+ * pollutants, an MQTT message's readings. What the forwarder and the store ask of a batch per station and time
+ * (overlapping spans, dirty rollup hours, late readings) is asked once per run, from one scan of the bytes: asked
+ * line by line, in three scans, it was a tenth of the HJ 212 gateway's CPU (bench:hj212 profile).
+ * Lines that are not reading lines belong to no run (the store refuses them anyway).
+ */
+export interface ReadingRuns {
+  readonly length: number;
+  /** Offset of the run's first line; its station id is the bytes [start + 2, stationEnd). */
+  readonly start: Int32Array;
+  readonly stationEnd: Int32Array;
+  /** Offset just after the run's last line. */
+  readonly end: Int32Array;
+  readonly ts: Float64Array;
+  /** FNV-1a of the station id's bytes: runs with different hashes are different stations. */
+  readonly stationHash: Int32Array;
+}
+
+class RunsBuilder implements ReadingRuns {
+  length = 0;
+  start = new Int32Array(64);
+  stationEnd = new Int32Array(64);
+  end = new Int32Array(64);
+  ts = new Float64Array(64);
+  stationHash = new Int32Array(64);
+
+  push(start: number, stationEnd: number, end: number, ts: number, hash: number): void {
+    if (this.length === this.start.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.start = grow(this.start);
+      this.stationEnd = grow(this.stationEnd);
+      this.end = grow(this.end);
+      this.ts = grow(this.ts);
+      this.stationHash = grow(this.stationHash);
+    }
+    const i = this.length++;
+    this.start[i] = start;
+    this.stationEnd[i] = stationEnd;
+    this.end[i] = end;
+    this.ts[i] = ts;
+    this.stationHash[i] = hash;
+  }
+}
+
+/** True when the bytes [a, a + n) and [b, b + n) of `bytes` are the same. */
+function sameBytes(bytes: Uint8Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
+}
+
+/** The runs of the lines in `bytes` (one scan; see `ReadingRuns`). */
+export function readingRuns(bytes: Uint8Array): ReadingRuns {
+  const runs = new RunsBuilder();
+  const key: LineKey = { stationEnd: 0, ts: 0 };
+  // The open run: its first line's start and station end, and its timestamp; -1 when none is open.
+  let runStart = -1;
+  let runStationEnd = 0;
+  let runTs = 0;
+  let runHash = 0;
+  let start = 0;
+  const close = (end: number) => {
+    if (runStart >= 0) runs.push(runStart, runStationEnd, end, runTs, runHash);
+    runStart = -1;
+  };
+  while (start < bytes.length) {
+    let end = indexOfByte(bytes, 10, start);
+    if (end < 0) end = bytes.length;
+    if (end > start) {
+      if (!readLineKey(bytes, start, end, key)) close(start);
+      else {
+        const n = key.stationEnd - start - 2;
+        const same =
+          runStart >= 0 &&
+          key.ts === runTs &&
+          runStationEnd - runStart - 2 === n &&
+          sameBytes(bytes, runStart + 2, start + 2, n);
+        if (!same) {
+          close(start);
+          let hash = 0x811c9dc5;
+          for (let i = start + 2; i < key.stationEnd; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+          runStart = start;
+          runStationEnd = key.stationEnd;
+          runTs = key.ts;
+          runHash = hash;
+        }
+      }
+    }
+    start = end + 1;
+  }
+  close(Math.min(start, bytes.length));
+  return runs;
+}
+
+const RUNS = new WeakMap<EncodedReadings, ReadingRuns>();
+
+/** The runs of a batch, scanned once however many times they are asked for. */
+export function runsOf(batch: EncodedReadings): ReadingRuns {
+  let runs = RUNS.get(batch);
+  if (!runs) RUNS.set(batch, (runs = readingRuns(batch.bytes)));
+  return runs;
+}

@@ -9,7 +9,7 @@
  */
 import type { WindowTouch } from '../alerts/window-touches.js';
 import type { Reading } from '../domain/reading.js';
-import { decodeReadingLine, forEachLine, readLineKey, type LineKey } from './encoded-readings.js';
+import { decodeReadingLine, indexOfByte, readingRuns, type ReadingRuns } from './encoded-readings.js';
 // The rollups' pure hour helpers (no I/O): the same UTC hours, merged into runs the same way.
 import { hourRanges, hourStart } from './influx/hourly-rollup.js';
 
@@ -79,35 +79,50 @@ export function lateTouches(
   return [...late.touches(now), ...corrected.touches(now, 'flag_correction')];
 }
 
-/** The touches of a batch in the spool's line form (store/encoded-readings.ts), all late data, without decoding it. */
-export function lateTouchesEncoded(bytes: Uint8Array, now: number, evalDelayMs: number): WindowTouch[] {
+/**
+ * The touches of a batch in the spool's line form (store/encoded-readings.ts), all late data, without decoding it:
+ * one test per run of lines with the same station and time (`runs`, scanned from `bytes` when not given).
+ */
+export function lateTouchesEncoded(
+  bytes: Uint8Array,
+  now: number,
+  evalDelayMs: number,
+  runs: ReadingRuns = readingRuns(bytes),
+): WindowTouch[] {
   const cutoff = lateCutoff(now, evalDelayMs);
   const late = new LateHours();
-  const key: LineKey = { stationEnd: 0, ts: 0 };
-  forEachLine(bytes, (start, end) => {
-    if (!readLineKey(bytes, start, end, key) || key.ts >= cutoff) return;
-    const stationId = Buffer.from(bytes.buffer, bytes.byteOffset + start + 2, key.stationEnd - start - 2).toString();
-    late.add(stationId, key.ts);
-  });
+  for (let r = 0; r < runs.length; r++) {
+    const ts = runs.ts[r]!;
+    if (ts >= cutoff) continue;
+    const start = runs.start[r]! + 2;
+    late.add(Buffer.from(bytes.buffer, bytes.byteOffset + start, runs.stationEnd[r]! - start).toString(), ts);
+  }
   return late.touches(now);
 }
 
 /**
  * The late readings of a batch in the spool's line form, decoded: only they are, so a steady-state batch (none
- * late) costs a scan of its keys and no object. Undefined when more than `max` are late (nothing decoded).
+ * late) costs a test per run and no object. Undefined when more than `max` are late (nothing decoded).
  */
 export function lateReadingsEncoded(
   bytes: Uint8Array,
   now: number,
   evalDelayMs: number,
   max = Infinity,
+  runs: ReadingRuns = readingRuns(bytes),
 ): Reading[] | undefined {
   const cutoff = lateCutoff(now, evalDelayMs);
   const lines: number[] = [];
-  const key: LineKey = { stationEnd: 0, ts: 0 };
-  forEachLine(bytes, (start, end) => {
-    if (readLineKey(bytes, start, end, key) && key.ts < cutoff) lines.push(start, end);
-  });
+  for (let r = 0; r < runs.length; r++) {
+    if (runs.ts[r]! >= cutoff) continue;
+    const runEnd = runs.end[r]!;
+    for (let start = runs.start[r]!; start < runEnd;) {
+      let end = indexOfByte(bytes, 10, start, runEnd);
+      if (end < 0) end = runEnd;
+      if (end > start) lines.push(start, end);
+      start = end + 1;
+    }
+  }
   if (lines.length / 2 > max) return undefined;
   const out: Reading[] = [];
   for (let i = 0; i < lines.length; i += 2) {

@@ -16,6 +16,7 @@ import {
   encodeReadings,
   lineFields,
   plainReadingLine,
+  readingRuns,
   readLineKey,
   type LineKey,
 } from '../../src/store/encoded-readings.js';
@@ -132,6 +133,49 @@ describe('the station and time of a line, without decoding it (readLineKey)', ()
   it('is false for what is not a reading line', () => {
     for (const line of ['D\t{}', 'R\tS1', 'R\tS1\tph', 'R\tS1\tph\tsoon\t7\tN', 'X\tS1\tph\t1\t7\tN'])
       expect(keyOf(line)).toBeUndefined();
+  });
+});
+
+describe('runs of lines with the same station and time (readingRuns)', () => {
+  it('hold every reading line once, with its station and time, in order', () => {
+    const key: LineKey = { stationEnd: 0, ts: 0 };
+    // Few stations and times, so that neighbours often share them; a stray line now and then.
+    const line = fc.oneof(
+      { weight: 9, arbitrary: readingArb.map((r) => ({ ...r, stationId: r.stationId.slice(0, 2), ts: r.ts % 3 })) },
+      { weight: 1, arbitrary: fc.constantFrom('D\t{}\n', 'R\tS1\tph\n', '\n') },
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 40 }), (lines) => {
+        const bytes = Buffer.from(lines.map((l) => (typeof l === 'string' ? l : encodeReading(l))).join(''), 'utf8');
+        const expected: { stationId: string; ts: number; start: number }[] = [];
+        for (let start = 0; start < bytes.length;) {
+          const end = bytes.indexOf(10, start);
+          if (end > start && readLineKey(bytes, start, end, key))
+            expected.push({ stationId: bytes.toString('utf8', start + 2, key.stationEnd), ts: key.ts, start });
+          start = end + 1;
+        }
+        const runs = readingRuns(bytes);
+        const got: { stationId: string; ts: number; start: number }[] = [];
+        for (let r = 0; r < runs.length; r++) {
+          const station = bytes.toString('utf8', runs.start[r]! + 2, runs.stationEnd[r]!);
+          let hash = 0x811c9dc5;
+          for (const b of Buffer.from(station, 'utf8')) hash = Math.imul(hash ^ b, 0x01000193);
+          expect(runs.stationHash[r]).toBe(hash);
+          if (r > 0) expect(runs.start[r]).toBeGreaterThanOrEqual(runs.end[r - 1]!);
+          for (let start = runs.start[r]!; start < runs.end[r]!; start = bytes.indexOf(10, start) + 1)
+            if (bytes[start] !== 10) got.push({ stationId: station, ts: runs.ts[r]!, start }); // empty lines: none
+        }
+        expect(got).toEqual(expected);
+        // Neighbouring lines of one station and time share a run.
+        for (let r = 1; r < runs.length; r++) {
+          if (runs.end[r - 1] !== runs.start[r]) continue;
+          const prev = bytes.toString('utf8', runs.start[r - 1]! + 2, runs.stationEnd[r - 1]!);
+          const cur = bytes.toString('utf8', runs.start[r]! + 2, runs.stationEnd[r]!);
+          expect(prev !== cur || runs.ts[r - 1] !== runs.ts[r]).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

@@ -15,7 +15,7 @@
 import type { ParameterCode } from '../../domain/parameters.js';
 import type { Reading } from '../../domain/reading.js';
 import type { AggregatePlan } from '../bucket-plan.js';
-import { forEachLine, readLineKey, type LineKey } from '../encoded-readings.js';
+import { readingRuns, type ReadingRuns } from '../encoded-readings.js';
 import { anyOf, columnIndex, ident, numberOrNull, str, type StatementResult } from './influxql.js';
 import { READING_MEASUREMENT } from './line-protocol.js';
 
@@ -23,6 +23,8 @@ export const ROLLUP_MEASUREMENT = 'reading_1h';
 export const ROLLUP_STATE_MEASUREMENT = 'rollup_state';
 export const ROLLUP_COVERAGE_MEASUREMENT = 'rollup_coverage';
 export const HOUR = 3_600_000;
+/** Station ids `DirtyHours` keeps by hash: far more than one ingest process has stations. */
+const MAX_KNOWN_IDS = 100_000;
 
 export function hourStart(ts: number): number {
   return ts - (((ts % HOUR) + HOUR) % HOUR);
@@ -51,6 +53,8 @@ export interface Readiness {
  */
 export class DirtyHours {
   private readonly stations = new Map<string, Map<number, Mark>>();
+  /** Station ids seen by `markEncoded`, by the FNV-1a hash of their bytes (encoded-readings.ts `ReadingRuns`). */
+  private readonly idsByHash = new Map<number, { bytes: Buffer; id: string }>();
   private version = 0;
   private marks = 0;
   /** The newest `created` among the marks the last mark call touched (new or not). */
@@ -118,32 +122,46 @@ export class DirtyHours {
 
   /**
    * Marks the hours of readings in the spool's line form (`R\t{station}\t{param}\t{ts}\t…\n`, see
-   * store/encoded-readings.ts) without decoding them: the station id becomes a string only where it changes
-   * (once per message), the timestamp is read from its digits (`readLineKey`). Lines that are not reading lines
-   * are skipped (the store refuses them anyway).
+   * store/encoded-readings.ts) without decoding them: once per run of lines with the same station and time
+   * (`runs`, scanned from `bytes` when not given), the station id found by the hash of its bytes, not made into a
+   * string again. Lines that are not reading lines are skipped (the store refuses them anyway).
    */
-  markEncoded(bytes: Uint8Array, now = 0): { stationId: string; hour: number }[] {
+  markEncoded(
+    bytes: Uint8Array,
+    now = 0,
+    runs: ReadingRuns = readingRuns(bytes),
+  ): { stationId: string; hour: number }[] {
     const added: { stationId: string; hour: number }[] = [];
-    let prevStart = -1;
-    let prevEnd = -1;
     let hours: Map<number, Mark> | undefined;
-    let stationId = '';
-    const key: LineKey = { stationEnd: 0, ts: 0 };
+    let stationId: string | undefined;
     this.version++;
     this.touched = 0;
-    forEachLine(bytes, (lineStart, lineEnd) => {
-      if (!readLineKey(bytes, lineStart, lineEnd, key)) return;
-      const sStart = lineStart + 2;
-      const sEnd = key.stationEnd;
-      if (!sameBytes(bytes, sStart, sEnd, prevStart, prevEnd)) {
-        stationId = Buffer.from(bytes.buffer, bytes.byteOffset + sStart, sEnd - sStart).toString('utf8');
-        prevStart = sStart;
-        prevEnd = sEnd;
-        hours = this.hoursOf(stationId);
+    for (let r = 0; r < runs.length; r++) {
+      const id = this.stationIdAt(bytes, runs.start[r]! + 2, runs.stationEnd[r]!, runs.stationHash[r]!);
+      if (id !== stationId) {
+        stationId = id;
+        hours = this.hoursOf(id);
       }
-      this.markAt(hours!, stationId, hourStart(key.ts), now, added);
-    });
+      this.markAt(hours!, id, hourStart(runs.ts[r]!), now, added);
+    }
     return added;
+  }
+
+  /** The station id in `bytes[start, end)`, from `idsByHash` when its bytes are there. */
+  private stationIdAt(bytes: Uint8Array, start: number, end: number, hash: number): string {
+    const known = this.idsByHash.get(hash);
+    if (known && known.bytes.length === end - start) {
+      let same = true;
+      for (let i = 0; same && i < known.bytes.length; i++) same = known.bytes[i] === bytes[start + i];
+      if (same) return known.id;
+    }
+    const id = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+    if (!known) {
+      // Bounded: ids come from devices; past the bound it starts again rather than grow.
+      if (this.idsByHash.size >= MAX_KNOWN_IDS) this.idsByHash.clear();
+      this.idsByHash.set(hash, { bytes: Buffer.from(bytes.subarray(start, end)), id });
+    }
+    return id;
   }
 
   mark(stationId: string, hour: number, now = 0): void {
@@ -209,12 +227,6 @@ export class DirtyHours {
 }
 
 export type DirtySnapshot = Map<string, Map<number, number>>;
-
-function sameBytes(b: Uint8Array, start: number, end: number, otherStart: number, otherEnd: number): boolean {
-  if (end - start !== otherEnd - otherStart) return false;
-  for (let i = 0; i < end - start; i++) if (b[start + i] !== b[otherStart + i]) return false;
-  return true;
-}
 
 /** Sorted hour starts as [from, to) ranges of consecutive hours. */
 export function hourRanges(hours: number[]): [number, number][] {

@@ -18,7 +18,7 @@ import type { Logger } from '../../logger.js';
 import { maskUrl } from '../../secrets.js';
 import { mergeCells, planAggregate, type CellAggregate } from '../bucket-plan.js';
 import { checkDeadLetters, checkReadings } from '../check-readings.js';
-import type { EncodedReadings } from '../encoded-readings.js';
+import { runsOf, type EncodedReadings } from '../encoded-readings.js';
 import { DEAD_LETTER_PAGE_DEFAULT, DEAD_LETTER_PAGE_MAX, pageSize, RAW_PAGE_DEFAULT, RAW_PAGE_MAX } from '../limits.js';
 import type {
   AggregateQuery,
@@ -548,9 +548,11 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
         const at = lateNow();
         const delay = options.lateData?.evalDelayMs;
         // Too many late readings to look up (a spool draining): their touches from the keys alone, nothing decoded.
-        const late = delay === undefined ? [] : lateReadingsEncoded(batch.bytes, at, delay, FLAG_LOOKUP_MAX_READINGS);
+        const runs = runsOf(batch);
+        const late =
+          delay === undefined ? [] : lateReadingsEncoded(batch.bytes, at, delay, FLAG_LOOKUP_MAX_READINGS, runs);
         const touches = !late
-          ? lateTouchesEncoded(batch.bytes, at, delay!)
+          ? lateTouchesEncoded(batch.bytes, at, delay!, runs)
           : late.length > 0
             ? await touchesBeforeWrite(late, at)
             : [];

@@ -12,6 +12,7 @@ import { cliCommand } from '../../cli-hint.js';
 import type { Reading } from '../../domain/reading.js';
 import type { Logger } from '../../logger.js';
 import { ensurePrivateDir } from '../../fs/private-files.js';
+import { runsOf, type EncodedReadings } from '../encoded-readings.js';
 import { StoreError } from '../store-error.js';
 import { openDirtyLog } from './dirty-log.js';
 import type { StatementResult } from './influxql.js';
@@ -79,7 +80,7 @@ export interface RollupMaintainer {
    * Marks the readings' hours dirty (on disk) and republishes the state if readers must stop trusting one.
    * Takes readings, or a batch in the spool's line form (store/encoded-readings.ts) as the forwarder hands it.
    */
-  beforeWrite(readings: readonly Reading[] | { readonly bytes: Uint8Array }): Promise<WriteTicket>;
+  beforeWrite(readings: readonly Reading[] | EncodedReadings): Promise<WriteTicket>;
   /**
    * The write of the readings given to `beforeWrite` is over (stored or failed), after `ms`. Until then a pass
    * leaves the hours it marked dirty: recomputed before the readings are in the database, they would be clean
@@ -337,7 +338,7 @@ export function createRollupMaintainer(
       const now = options.now();
       const added = Array.isArray(readings)
         ? dirty.markReadings(readings as readonly Reading[], now)
-        : dirty.markEncoded((readings as { readonly bytes: Uint8Array }).bytes, now);
+        : dirty.markEncoded((readings as EncodedReadings).bytes, now, runsOf(readings as EncodedReadings));
       // Every clean_before ever computed is at most the hour it was computed in, so a new mark of the current
       // hour is already excluded by whatever readers were (or are about to be) told. A mark of an earlier hour
       // may not be: it is published before its readings exist.
