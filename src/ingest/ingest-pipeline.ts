@@ -20,7 +20,7 @@ import type { DeadLetter, Reading } from '../domain/reading.js';
 import type { Logger } from '../logger.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { DecodedMessage, MessageDecoder } from './message-decoder.js';
-import { RecordGroup } from './spool/spool-codec.js';
+import { RecordGroup, type ReadingSeries } from './spool/spool-codec.js';
 import type { Spool } from './spool/spool.js';
 import { isServiceTopic, stationOfTopic } from './topics.js';
 
@@ -85,9 +85,22 @@ export interface DecodedRecords {
   /** The source, for `qingliu_ingest_messages_received_total{format}` (e.g. `hj212`). */
   format: string;
   readings: readonly Reading[];
+  /** More readings, of one station at one time, without an object each (an HJ 212 packet's pollutants). */
+  series?: ReadingSeries;
   deadLetters: readonly DeadLetter[];
   /** What an HJ 212 logger sent, stream by stream (docs/adr/0012-logger-aggregates.md). */
   loggerData?: readonly LoggerValue[];
+}
+
+/** Every reading of the records as an object (`series` too): for the paths that write one message at a time. */
+function allReadings(decoded: DecodedRecords): readonly Reading[] {
+  const { series } = decoded;
+  if (!series) return decoded.readings;
+  const { stationId, ts } = series;
+  return [
+    ...decoded.readings,
+    ...series.values.map((v) => ({ stationId, parameter: v.parameter, ts, value: v.value, flag: v.flag })),
+  ];
 }
 
 /** The spool did not take a submission: the source must not acknowledge it (its device will resend). */
@@ -109,9 +122,21 @@ export interface IngestPipeline {
   readonly held: number;
 }
 
-interface Waiter {
+/** What the submissions to one group wait for: one promise for all of them, not one each (bench:hj212). */
+interface Written {
+  promise: Promise<void>;
   resolve(): void;
   reject(err: Error): void;
+}
+
+function written(): Written {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 interface Held {
@@ -131,7 +156,7 @@ const newTally = (): Tally => ({ formats: new Map(), readings: 0, deadLetters: [
 
 function count(tally: Tally, decoded: DecodedRecords): void {
   tally.formats.set(decoded.format, (tally.formats.get(decoded.format) ?? 0) + 1);
-  tally.readings += decoded.readings.length;
+  tally.readings += decoded.readings.length + (decoded.series?.values.length ?? 0);
   for (const letter of decoded.deadLetters) tally.deadLetters.push(letter);
 }
 
@@ -147,7 +172,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
    * The group being staged: its records already encoded (the decoded messages die young), what to count, the
    * MQTT acknowledgements held for it and the other sources' submissions waiting for it.
    */
-  let group: { tally: Tally; hold?: AckHold; waiters: Waiter[] } | undefined;
+  let group: { tally: Tally; hold?: AckHold; written?: Written } | undefined;
   const records = new RecordGroup();
   let closed = false;
   let failing = false;
@@ -221,20 +246,20 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       failing = true;
       const reason = new SpoolRefusedError(`spool write failed: ${(err as Error).message}`);
       g.hold?.abort(reason);
-      for (const w of g.waiters) w.reject(reason);
+      g.written?.reject(reason);
       return;
     } finally {
       records.clear();
     }
     g.hold?.release();
-    for (const w of g.waiters) w.resolve();
+    g.written?.resolve();
     account(g.tally);
   }
 
   /** The group being staged, or a new one written after the current burst. */
   function openGroup(): NonNullable<typeof group> {
     if (!group) {
-      group = { tally: newTally(), waiters: [] };
+      group = { tally: newTally() };
       // After the burst the sources are handling now (MQTT.js runs its packets as a chain of ticks).
       setImmediate(flush);
     }
@@ -321,7 +346,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       if (failing || held.length > 0) {
         // The disk failed lately: try this one on its own (a device's resend is the retry); success clears it.
         try {
-          spool.append(decoded.readings, decoded.deadLetters, decoded.loggerData);
+          spool.append(allReadings(decoded), decoded.deadLetters, decoded.loggerData);
         } catch (err) {
           diskError(err);
           return Promise.reject(new SpoolRefusedError(`spool write failed: ${(err as Error).message}`));
@@ -333,13 +358,16 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         if (held.length > 0) release();
         return Promise.resolve();
       }
-      return new Promise<void>((resolve, reject) => {
-        const g = openGroup();
-        records.add(decoded.readings, decoded.deadLetters, decoded.loggerData);
-        count(g.tally, decoded);
-        g.waiters.push({ resolve, reject });
-        if (records.messages >= MAX_GROUP) flush();
-      });
+      const g = openGroup();
+      try {
+        records.add(decoded.readings, decoded.deadLetters, decoded.loggerData, decoded.series);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      count(g.tally, decoded);
+      const { promise } = (g.written ??= written());
+      if (records.messages >= MAX_GROUP) flush();
+      return promise;
     },
 
     close() {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DATA_FLAGS } from '../../src/domain/flags.js';
 import { PARAMETER_CODES } from '../../src/domain/parameters.js';
 import type { Reading } from '../../src/domain/reading.js';
-import { decodeRecords, encodeRecords, RecordCollector } from '../../src/ingest/spool/spool-codec.js';
+import { decodeRecords, encodeRecords, RecordCollector, RecordGroup } from '../../src/ingest/spool/spool-codec.js';
 import {
   decodeEncodedReadings,
   decodeReadingLine,
@@ -223,6 +223,44 @@ describe('the spool read side (RecordCollector)', () => {
         expect(decodeEncodedReadings(encoded)).toEqual(expected.readings);
         expect(collector.deadLetters).toEqual(expected.deadLetters);
         expect(collector.corrupt).toBe(expected.corrupt);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('the spool write side (RecordGroup)', () => {
+  it('writes the bytes encodeRecords writes, for readings given as objects or as a series', () => {
+    const letter = { receivedAt: T0, stationId: '站', topic: 't', reason: 'r', detail: 'd', payload: 'p\n' };
+    const odd = fc.constantFrom(Number.NaN, Infinity, 5e-7, 1e21, 0.1 + 0.2, -0, 1.005, 2 ** 53 + 2);
+    const anyReading = fc.oneof(
+      { weight: 4, arbitrary: readingArb },
+      { weight: 1, arbitrary: fc.tuple(readingArb, odd).map(([r, v]) => ({ ...r, value: v })) },
+      { weight: 1, arbitrary: fc.tuple(readingArb, odd).map(([r, ts]) => ({ ...r, ts })) },
+    );
+    const message = fc.record({
+      readings: fc.array(anyReading, { maxLength: 5 }),
+      series: fc.option(
+        fc.record({ stationId: station, ts: readingArb.map((r) => r.ts), values: fc.array(anyReading) }),
+      ),
+      letters: fc.array(fc.constant(letter), { maxLength: 1 }),
+    });
+    fc.assert(
+      fc.property(fc.array(message, { maxLength: 6 }), (messages) => {
+        const group = new RecordGroup();
+        let expected = '';
+        let readings = 0;
+        for (const m of messages) {
+          group.add(m.readings, m.letters, [], m.series ?? undefined);
+          const series = m.series
+            ? m.series.values.map((v) => ({ ...v, stationId: m.series!.stationId, ts: m.series!.ts }))
+            : [];
+          expected += encodeRecords([...m.readings, ...series], m.letters);
+          readings += m.readings.length + series.length;
+        }
+        expect(group.bytes().toString('utf8')).toBe(expected);
+        expect(group.readings).toBe(readings);
+        expect(group.messages).toBe(messages.length);
       }),
       { numRuns: 500 },
     );

@@ -6,7 +6,7 @@
  * store/touch-log.ts); logger data keeps only what the readings do not already hold (ADR 0012, amended).
  */
 import type { LoggerValue } from '../../domain/logger-data.js';
-import type { Reading } from '../../domain/reading.js';
+import type { DeadLetter, Reading } from '../../domain/reading.js';
 import type { IngestPipeline } from '../ingest-pipeline.js';
 import type { DeviceDirectory, Hj212Batch, Hj212Sink } from './contracts.js';
 
@@ -60,16 +60,31 @@ export function loggerValues(batch: Hj212Batch, directory: DeviceDirectory): Log
   }));
 }
 
+/** True when `loggerValues` keeps none of the batch's values (a record stream on time without Min/Max/Cou). */
+function onlyReadings(batch: Hj212Batch, record: boolean): boolean {
+  if (!record || batch.late) return false;
+  for (const v of batch.values) if (v.min !== undefined || v.max !== undefined || v.cou !== undefined) return false;
+  return true;
+}
+
+const NO_READINGS: readonly Reading[] = [];
+const NO_LETTERS: readonly DeadLetter[] = [];
+
 export function createPipelineSink(options: PipelineSinkOptions): Hj212Sink {
   const { pipeline, directory } = options;
   return {
-    accept: (batch) =>
-      pipeline.submit({
+    // The record stream goes to the spool as a series (its values, the station and the time once): no Reading
+    // object per value, no logger data array when there is none — the common packet (bench:hj212).
+    accept: (batch) => {
+      const record = (directory.byMn(batch.mn)?.record ?? 'realtime') === batch.stream;
+      return pipeline.submit({
         format: HJ212_FORMAT,
-        readings: recordReadings(batch, directory),
-        deadLetters: [],
-        loggerData: loggerValues(batch, directory),
-      }),
+        readings: NO_READINGS,
+        ...(record && { series: batch }),
+        deadLetters: NO_LETTERS,
+        ...(!onlyReadings(batch, record) && { loggerData: loggerValues(batch, directory) }),
+      });
+    },
     deadLetter: (letter) => pipeline.submit({ format: HJ212_FORMAT, readings: [], deadLetters: [letter] }),
   };
 }
