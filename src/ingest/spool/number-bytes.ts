@@ -10,23 +10,25 @@
 const MAX_FRACTION = 6;
 const POWERS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
+const scratch = new Uint8Array(32);
+
 /**
  * Writes the digits of the integer `n` (0 ≤ n ≤ 2^53) at `pos`, at least `minDigits` of them (leading zeros),
- * with a '.' before the last `fraction` digits; returns the position after them.
+ * with a '.' before the last `fraction` digits; returns the position after them. Right to left into `scratch`, in
+ * int32 arithmetic once what is left fits (a timestamp's top digits need doubles).
  */
 function putDigits(buf: Buffer, pos: number, n: number, minDigits: number, fraction: number): number {
-  let digits = 1;
-  for (let q = Math.floor(n / 10); q > 0; q = Math.floor(q / 10)) digits++;
-  if (digits < minDigits) digits = minDigits;
-  const end = pos + digits + (fraction > 0 ? 1 : 0);
-  let i = end - 1;
-  for (let k = 0; k < digits; k++) {
-    if (fraction > 0 && k === fraction) buf[i--] = 46; /* . */
-    const q = Math.floor(n / 10);
-    buf[i--] = 48 + (n - q * 10);
+  let i = scratch.length;
+  for (let digits = 0; digits === 0 || n > 0 || digits < minDigits; digits++) {
+    if (fraction > 0 && digits === fraction) scratch[--i] = 46; /* . */
+    let q: number;
+    if (n > 0x7fffffff) q = Math.floor(n / 10);
+    else q = ((n | 0) / 10) | 0;
+    scratch[--i] = 48 + (n - q * 10);
     n = q;
   }
-  return end;
+  for (; i < scratch.length; i++) buf[pos++] = scratch[i]!;
+  return pos;
 }
 
 /**
