@@ -20,6 +20,8 @@ export interface EncodedReadings {
   readonly bytes: Buffer;
   /** How many lines (readings) `bytes` holds. */
   readonly count: number;
+  /** Its runs (`ReadingRuns`), when whoever made the batch found them; `runsOf` scans the bytes otherwise. */
+  readonly runs?: ReadingRuns;
 }
 
 /** One reading as a line (with its '\n'). */
@@ -105,11 +107,11 @@ for (let c = 0x21; c < 0x7f; c++) PLAIN_STATION_BYTE[c] = c === 0x2c || c === 0x
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /**
- * Where the fields of a plain line are: tabs[0..3] are the offsets of the four tabs after the station id.
- * Reused by the callers of `plainReadingLine` (one line at a time).
+ * Where the fields of a plain line are: [0..3] are the offsets of the four tabs after the station id, [4] is the
+ * timestamp. Reused by the callers of `plainReadingLine` (one line at a time).
  */
-export type LineFields = Int32Array;
-export const lineFields = (): LineFields => new Int32Array(4);
+export type LineFields = Float64Array;
+export const lineFields = (): LineFields => new Float64Array(5);
 
 /**
  * True when the line `b[start, end)` (without its '\n') is a reading line in plain form (see the module
@@ -133,13 +135,15 @@ export function plainReadingLine(b: Uint8Array, start: number, end: number, fiel
   fields[1] = i;
   // Timestamp: a safe integer written without leading zeros.
   i++;
-  const t = b[i] === 45 /* - */ ? i + 1 : i;
+  const negative = b[i] === 45; /* - */
+  const t = negative ? i + 1 : i;
   let ts = 0;
   for (i = t; i < end && isDigit(b[i]!); i++) ts = ts * 10 + (b[i]! - 48);
   if (i === t || i - t > 16 || (b[t] === 48 && i - t > 1) || ts > Number.MAX_SAFE_INTEGER || i >= end || b[i] !== 9) {
     return false;
   }
   fields[2] = i;
+  fields[4] = negative ? -ts : ts;
   // Value: -?digits(.digits)?(e[+-]?d{1,2})? — always finite.
   i++;
   if (b[i] === 45) i++;
@@ -264,59 +268,80 @@ class RunsBuilder implements ReadingRuns {
   }
 }
 
-/** True when the bytes [a, a + n) and [b, b + n) of `bytes` are the same. */
-function sameBytes(bytes: Uint8Array, a: number, b: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (bytes[a + i] !== bytes[b + i]) return false;
-  return true;
+/**
+ * Builds the runs of reading lines given one at a time, in order: `readingRuns` scanning bytes, and the spool's
+ * RecordCollector as it reads (it parses every line anyway, so a batch it reads is not scanned again).
+ */
+export class RunsCollector {
+  private readonly runs = new RunsBuilder();
+  /** The open run: the bytes of its station id (a copy: its line may be in a buffer that moves), start, time. */
+  private station = new Uint8Array(64);
+  private stationLength = -1;
+  private start = 0;
+  private ts = 0;
+  private hash = 0;
+
+  /**
+   * A reading line that starts at `start` in the collected bytes, at time `ts`; its station id is
+   * `src[stationStart, stationEnd)` (`src`: where the line is now, the collected bytes or the bytes read).
+   */
+  line(start: number, ts: number, src: Uint8Array, stationStart: number, stationEnd: number): void {
+    const n = stationEnd - stationStart;
+    if (n === this.stationLength && ts === this.ts) {
+      let same = true;
+      for (let i = 0; same && i < n; i++) same = this.station[i] === src[stationStart + i];
+      if (same) return;
+    }
+    this.close(start);
+    if (n > this.station.length) this.station = new Uint8Array(Math.max(n, this.station.length * 2));
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < n; i++) {
+      const c = src[stationStart + i]!;
+      this.station[i] = c;
+      hash = Math.imul(hash ^ c, 0x01000193);
+    }
+    this.stationLength = n;
+    this.start = start;
+    this.ts = ts;
+    this.hash = hash;
+  }
+
+  /** Ends the open run at `end` (where the next line, that belongs to no run, starts). */
+  close(end: number): void {
+    if (this.stationLength >= 0)
+      this.runs.push(this.start, this.start + 2 + this.stationLength, end, this.ts, this.hash);
+    this.stationLength = -1;
+  }
+
+  /** The runs, the open one ended at `end` (the end of the bytes). */
+  finish(end: number): ReadingRuns {
+    this.close(end);
+    return this.runs;
+  }
 }
 
 /** The runs of the lines in `bytes` (one scan; see `ReadingRuns`). */
 export function readingRuns(bytes: Uint8Array): ReadingRuns {
-  const runs = new RunsBuilder();
+  const runs = new RunsCollector();
   const key: LineKey = { stationEnd: 0, ts: 0 };
-  // The open run: its first line's start and station end, and its timestamp; -1 when none is open.
-  let runStart = -1;
-  let runStationEnd = 0;
-  let runTs = 0;
-  let runHash = 0;
   let start = 0;
-  const close = (end: number) => {
-    if (runStart >= 0) runs.push(runStart, runStationEnd, end, runTs, runHash);
-    runStart = -1;
-  };
   while (start < bytes.length) {
     let end = indexOfByte(bytes, 10, start);
     if (end < 0) end = bytes.length;
     if (end > start) {
-      if (!readLineKey(bytes, start, end, key)) close(start);
-      else {
-        const n = key.stationEnd - start - 2;
-        const same =
-          runStart >= 0 &&
-          key.ts === runTs &&
-          runStationEnd - runStart - 2 === n &&
-          sameBytes(bytes, runStart + 2, start + 2, n);
-        if (!same) {
-          close(start);
-          let hash = 0x811c9dc5;
-          for (let i = start + 2; i < key.stationEnd; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-          runStart = start;
-          runStationEnd = key.stationEnd;
-          runTs = key.ts;
-          runHash = hash;
-        }
-      }
+      if (readLineKey(bytes, start, end, key)) runs.line(start, key.ts, bytes, start + 2, key.stationEnd);
+      else runs.close(start);
     }
     start = end + 1;
   }
-  close(Math.min(start, bytes.length));
-  return runs;
+  return runs.finish(Math.min(start, bytes.length));
 }
 
 const RUNS = new WeakMap<EncodedReadings, ReadingRuns>();
 
-/** The runs of a batch, scanned once however many times they are asked for. */
+/** The runs of a batch: as its reader found them, or scanned once however many times they are asked for. */
 export function runsOf(batch: EncodedReadings): ReadingRuns {
+  if (batch.runs) return batch.runs;
   let runs = RUNS.get(batch);
   if (!runs) RUNS.set(batch, (runs = readingRuns(batch.bytes)));
   return runs;

@@ -19,6 +19,7 @@ import {
   readingRuns,
   readLineKey,
   type LineKey,
+  type ReadingRuns,
 } from '../../src/store/encoded-readings.js';
 import { encodedReadingLines, readingLines } from '../../src/store/influx/line-protocol.js';
 import { StoreError } from '../../src/store/store-error.js';
@@ -136,6 +137,15 @@ describe('the station and time of a line, without decoding it (readLineKey)', ()
   });
 });
 
+const runList = (runs: ReadingRuns) =>
+  Array.from({ length: runs.length }, (_, r) => [
+    runs.start[r],
+    runs.stationEnd[r],
+    runs.end[r],
+    runs.ts[r],
+    runs.stationHash[r],
+  ]);
+
 describe('runs of lines with the same station and time (readingRuns)', () => {
   it('hold every reading line once, with its station and time, in order', () => {
     const key: LineKey = { stationEnd: 0, ts: 0 };
@@ -220,6 +230,8 @@ describe('the spool read side (RecordCollector)', () => {
         }
         const encoded = collector.readings();
         expect(encoded.count).toBe(expected.readings.length);
+        // The runs it found as it read are those a scan of its bytes finds.
+        expect(runList(encoded.runs!)).toEqual(runList(readingRuns(encoded.bytes)));
         expect(decodeEncodedReadings(encoded)).toEqual(expected.readings);
         expect(collector.deadLetters).toEqual(expected.deadLetters);
         expect(collector.corrupt).toBe(expected.corrupt);

@@ -19,6 +19,7 @@ import {
   indexOfByte,
   lineFields,
   plainReadingLine,
+  RunsCollector,
   type EncodedReadings,
 } from '../../store/encoded-readings.js';
 import { putNumber } from './number-bytes.js';
@@ -270,6 +271,8 @@ export class RecordCollector {
 
   private length = 0;
   private readonly fields = lineFields();
+  /** The runs of the reading lines collected (encoded-readings.ts): the forwarder and the store need not scan. */
+  private readonly runs = new RunsCollector();
   count = 0;
   corrupt = 0;
   /**
@@ -282,15 +285,21 @@ export class RecordCollector {
 
   /** Decodes the lines of `b[start, end)`; `end` is just after a '\n'. */
   add(b: Buffer, start: number, end: number): void {
-    // A run of plain reading lines, copied at once when it ends.
+    // A run of plain reading lines, copied at once when it ends (to `runAt` in the collected bytes).
     let run = -1;
+    let runAt = 0;
+    const fields = this.fields;
     let s = start;
     while (s < end) {
       let e = indexOfByte(b, 10, s, end);
       if (e < 0) e = end;
       if (e > s) {
-        if (plainReadingLine(b, s, e, this.fields)) {
-          if (run < 0) run = s;
+        if (plainReadingLine(b, s, e, fields)) {
+          if (run < 0) {
+            run = s;
+            runAt = this.length;
+          }
+          this.runs.line(runAt + (s - run), fields[4]!, b, s + 2, fields[0]!);
           this.count++;
         } else {
           if (run >= 0) this.append(b, run, s);
@@ -308,7 +317,11 @@ export class RecordCollector {
 
   /** The reading lines collected so far. */
   readings(): EncodedReadings {
-    return { bytes: this.buffer ? this.buffer.subarray(0, this.length) : Buffer.alloc(0), count: this.count };
+    return {
+      bytes: this.buffer ? this.buffer.subarray(0, this.length) : Buffer.alloc(0),
+      count: this.count,
+      runs: this.runs.finish(this.length),
+    };
   }
 
   private decodeLine(line: string): void {
@@ -316,6 +329,8 @@ export class RecordCollector {
     const reading = kind === 82 /* R */ ? decodeReadingLine(line, 0, line.length) : undefined;
     if (reading) {
       const bytes = Buffer.from(encodeReading(reading), 'utf8');
+      const stationEnd = 2 + Buffer.byteLength(reading.stationId, 'utf8');
+      this.runs.line(this.length, reading.ts, bytes, 2, stationEnd);
       this.append(bytes, 0, bytes.length);
       this.count++;
       return;

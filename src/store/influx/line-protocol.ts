@@ -90,7 +90,10 @@ export function encodedReadingLines(batch: EncodedReadings, maxLines: number): B
     if (end > start) {
       if (index > 0 && index % maxLines === 0) cuts.push(pos);
       if (plainReadingLine(src, start, end, fields)) {
-        const [t1, t2, t3, t4] = fields as unknown as [number, number, number, number];
+        const t1 = fields[0]!;
+        const t2 = fields[1]!;
+        const t3 = fields[2]!;
+        const t4 = fields[3]!;
         room(end - start + PLAIN_GROWTH + 1);
         put(PARAM_PREFIX, 0, PARAM_PREFIX.length);
         put(src, t1 + 1, t2);
