@@ -299,7 +299,7 @@ export class RecordCollector {
             run = s;
             runAt = this.length;
           }
-          this.runs.line(runAt + (s - run), fields[4]!, b, s + 2, fields[0]!);
+          this.runs.line(runAt + (s - run), fields[4]!, b, s + 2, fields[0]! | 0);
           this.count++;
         } else {
           if (run >= 0) this.append(b, run, s);

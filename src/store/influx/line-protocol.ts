@@ -90,10 +90,11 @@ export function encodedReadingLines(batch: EncodedReadings, maxLines: number): B
     if (end > start) {
       if (index > 0 && index % maxLines === 0) cuts.push(pos);
       if (plainReadingLine(src, start, end, fields)) {
-        const t1 = fields[0]!;
-        const t2 = fields[1]!;
-        const t3 = fields[2]!;
-        const t4 = fields[3]!;
+        // Offsets as int32 (`| 0`): read from a Float64Array, they would make every byte loop below index by double.
+        const t1 = fields[0]! | 0;
+        const t2 = fields[1]! | 0;
+        const t3 = fields[2]! | 0;
+        const t4 = fields[3]! | 0;
         room(end - start + PLAIN_GROWTH + 1);
         put(PARAM_PREFIX, 0, PARAM_PREFIX.length);
         put(src, t1 + 1, t2);
