@@ -4,23 +4,33 @@
  */
 import { localTimeToUtc, toLocalTime, type Zone } from '../../domain/time-window.js';
 
-const TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/;
+/** The number written by the ASCII digits `text[from, from + count)`; -1 when one is not a digit. */
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
 
-/** Epoch ms of an HJ 212 local time in `zone`; undefined when the text is not a valid 14- or 17-digit time. */
+/**
+ * Epoch ms of an HJ 212 local time in `zone`; undefined when the text is not a valid 14- or 17-digit time. Read
+ * digit by digit (every data packet has one).
+ */
 export function parseHj212Time(text: string, zone: Zone): number | undefined {
-  const m = TIME.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i])) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  if (text.length !== 14 && text.length !== 17) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 4, 2);
+  const day = digits(text, 6, 2);
+  const hour = digits(text, 8, 2);
+  const minute = digits(text, 10, 2);
+  const second = digits(text, 12, 2);
+  const millisecond = text.length === 17 ? digits(text, 14, 3) : 0;
+  if (year < 0 || hour < 0 || minute < 0 || second < 0 || millisecond < 0) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const millisecond = m[7] === undefined ? 0 : Number(m[7]);
   return localTimeToUtc({ year, month, day, hour, minute, second, millisecond }, zone);
 }
 

@@ -54,3 +54,36 @@ export function encodePacket(fields: PacketFields, options: EncodeOptions = {}):
   }
   return Buffer.concat([Buffer.from(`##${length}`, 'latin1'), wire, Buffer.from(`${crc}\r\n`, 'latin1')]);
 }
+
+/** Where the QN's digits start in an encoded packet: after `##`, the 4-digit length and `QN=`. */
+const QN_AT = 6 + 'QN='.length;
+const QN_DIGITS = 17;
+const HEX = '0123456789ABCDEF';
+
+/**
+ * Answers without a CP area (9014, 9013) to one logger: all alike but for their QN, which echoes the packet's, so
+ * the packet is built once (as encodePacket would) and each answer is a copy with its QN and CRC written in, without
+ * the strings and buffers encodePacket makes. A QN that is not 17 digits (the codec refuses those) is encoded whole.
+ */
+export function answerEncoder(fields: Omit<PacketFields, 'qn' | 'cp' | 'pnum' | 'pno' | 'rf'>): (qn: string) => Buffer {
+  const template = encodePacket({ ...fields, qn: '0'.repeat(QN_DIGITS), cp: '' });
+  const crcAt = template.length - 6;
+  return (qn) => {
+    if (!isQnDigits(qn)) return encodePacket({ ...fields, qn, cp: '' });
+    const out = Buffer.allocUnsafe(template.length);
+    template.copy(out);
+    out.write(qn, QN_AT, 'latin1');
+    const crc = hj212Crc16(out, 6, crcAt);
+    for (let i = 0; i < 4; i++) out[crcAt + i] = HEX.charCodeAt((crc >> (12 - 4 * i)) & 0xf);
+    return out;
+  };
+}
+
+function isQnDigits(qn: string): boolean {
+  if (qn.length !== QN_DIGITS) return false;
+  for (let i = 0; i < QN_DIGITS; i++) {
+    const c = qn.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}

@@ -58,15 +58,14 @@ export function interpret(packet: Hj212Packet, device: Hj212Device, ctx: Interpr
   const cn = packet.cn;
   const stream = DATA_COMMANDS[cn];
   if (stream) {
-    const groups = parseCp(packet.cp);
-    if ('reason' in groups) return { kind: 'reject', problem: groups };
-    const read = readMeasurements(groups, {
+    const read = readMeasurements(packet.cp, {
       stream,
       units: device.units,
       zone: ctx.zone,
       now: ctx.now,
       maxFutureSkewMs: ctx.maxFutureSkewMs,
     });
+    if ('reason' in read) return { kind: 'reject', problem: read };
     if (read.ts === undefined || read.values.length === 0) {
       if (read.problems.length === 0)
         read.problems.push({ reason: 'malformed_cp', detail: `CN=${cn} carries no pollutant values` });

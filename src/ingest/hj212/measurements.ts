@@ -9,7 +9,6 @@ import { isPossible, parameterOfHj212Code, toCanonicalUnit, UnitError, type Para
 import type { Zone } from '../../domain/time-window.js';
 import { checkTimestampRange } from '../timestamp.js';
 import type { Hj212Stream, Hj212Value } from './contracts.js';
-import { cpField, type CpGroups } from './cp.js';
 import { parseHj212Time } from './data-time.js';
 import type { Hj212Problem } from './reasons.js';
 
@@ -29,33 +28,38 @@ export const HJ212_CODE_UNITS: Readonly<Record<string, string>> = {
 };
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const VALUE_FIELDS = new Set(['Rtd', 'Avg', 'Min', 'Max', 'Cou', 'Flag']);
 const EXTREMES = [
   ['Min', 'min'],
   ['Max', 'max'],
 ] as const;
 
-/** ASCII letters and digits only (a pollutant code). */
-function isAlphanumeric(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
+/** ASCII letters and digits only (a pollutant code), in `text[from, to)`. */
+function isAlphanumeric(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return false;
   }
   return true;
 }
 
-/**
- * `code-Suffix` of a value field (`w21003-Rtd`): [code, suffix], or undefined for any other field (DataTime,
- * -ZsRtd, -EFlag, -SampleTime…). Without a regular expression: this runs for every field of every packet.
- */
-function valueField(name: string): [code: string, suffix: string] | undefined {
-  const dash = name.indexOf('-');
-  if (dash <= 0 || name.indexOf('-', dash + 1) !== -1) return undefined;
-  const suffix = name.slice(dash + 1);
-  if (!VALUE_FIELDS.has(suffix)) return undefined;
-  const code = name.slice(0, dash);
-  return isAlphanumeric(code) ? [code, suffix] : undefined;
+/** Which value-field suffix `text[from, to)` is (`w21003-Rtd`), or NONE. */
+const NONE = 0;
+const RTD = 1;
+const AVG = 2;
+const MIN = 3;
+const MAX = 4;
+const COU = 5;
+const FLAG = 6;
+function suffixAt(text: string, from: number, to: number): number {
+  const length = to - from;
+  if (length === 4) return text.startsWith('Flag', from) ? FLAG : NONE;
+  if (length !== 3) return NONE;
+  if (text.startsWith('Rtd', from)) return RTD;
+  if (text.startsWith('Avg', from)) return AVG;
+  if (text.startsWith('Min', from)) return MIN;
+  if (text.startsWith('Max', from)) return MAX;
+  return text.startsWith('Cou', from) ? COU : NONE;
 }
 
 export interface MeasurementOptions {
@@ -72,44 +76,123 @@ export interface Measurements {
   problems: Hj212Problem[];
 }
 
+/** One pollutant's value fields as sent (texts), collected over the whole CP area. */
 interface Raw {
-  main?: string;
-  min?: string;
-  max?: string;
-  cou?: string;
-  flag?: string;
+  code: string;
+  main: string | undefined;
+  min: string | undefined;
+  max: string | undefined;
+  cou: string | undefined;
+  flag: string | undefined;
 }
 
-export function readMeasurements(groups: CpGroups, options: MeasurementOptions): Measurements {
-  const problems: Hj212Problem[] = [];
-  const ts = readDataTime(groups, options, problems);
-  const byCode = new Map<string, Raw>();
-  const mainSuffix = options.stream === 'realtime' ? 'Rtd' : 'Avg';
-  for (const group of groups) {
-    for (const [name, text] of group) {
-      const field = valueField(name);
-      if (!field) continue; // DataTime, -ZsRtd, -EFlag, -SampleTime…: not values we store
-      const [code, suffix] = field;
-      let raw = byCode.get(code);
-      if (!raw) byCode.set(code, (raw = {}));
-      if (suffix === mainSuffix) raw.main = text;
-      else if (suffix === 'Min') raw.min = text;
-      else if (suffix === 'Max') raw.max = text;
-      else if (suffix === 'Cou') raw.cou = text;
-      else if (suffix === 'Flag') raw.flag = text;
-    }
+/**
+ * Scratch space of `readMeasurements`, reused from packet to packet (it runs synchronously, to completion): the
+ * pollutants of one packet, in the order first seen, and their index by code. Trimmed when a packet was unusually
+ * large, so a hostile one does not keep its thousands of codes alive.
+ */
+const scratch = { byCode: new Map<string, Raw>(), raws: [] as Raw[], used: 0 };
+const SCRATCH_KEEP = 64;
+
+function rawOf(code: string): Raw {
+  let raw = scratch.byCode.get(code);
+  if (raw) return raw;
+  raw = scratch.raws[scratch.used];
+  if (raw) {
+    raw.code = code;
+    raw.main = raw.min = raw.max = raw.cou = raw.flag = undefined;
+  } else {
+    raw = { code, main: undefined, min: undefined, max: undefined, cou: undefined, flag: undefined };
+    scratch.raws.push(raw);
   }
+  scratch.used++;
+  scratch.byCode.set(code, raw);
+  return raw;
+}
+
+function resetScratch(): void {
+  scratch.byCode.clear();
+  scratch.used = 0;
+  if (scratch.raws.length > SCRATCH_KEEP) scratch.raws.length = SCRATCH_KEEP;
+}
+
+const DATA_TIME = 'DataTime';
+
+/**
+ * The values of a data upload's CP area, read in one pass over its text: the items (`name=value`, separated by `,`
+ * and `;`, as parseCp splits them) are not built as arrays, nor their names as strings unless they are value fields
+ * (this runs for every item of every packet). An item that is not `name=value` refuses the whole area, with the
+ * problem parseCp gives.
+ */
+export function readMeasurements(cp: string, options: MeasurementOptions): Measurements | Hj212Problem {
+  resetScratch();
+  const mainSuffix = options.stream === 'realtime' ? RTD : AVG;
+  let dataTime: string | undefined;
+  const n = cp.length;
+  let groupStart = true;
+  for (let start = 0; n > 0; ) {
+    // One item: [start, end), its first '=' at eq; it ends at ',', ';' or the end of the area.
+    let end = start;
+    let eq = -1;
+    let dash = -1;
+    let dashes = 0;
+    for (; end < n; end++) {
+      const c = cp.charCodeAt(end);
+      if (c === 0x2c || c === 0x3b) break; // , ;
+      if (eq < 0) {
+        if (c === 0x3d) eq = end;
+        else if (c === 0x2d && dashes++ === 0) dash = end;
+      }
+    }
+    const closesGroup = end === n || cp.charCodeAt(end) === 0x3b;
+    // An empty group (`;;`, a trailing `;`) is skipped, as parseCp does; an empty item in a group is not.
+    if (!(end === start && groupStart && closesGroup)) {
+      if (eq <= start) return notNameValue(cp, start, end);
+      if (eq - start === DATA_TIME.length && cp.startsWith(DATA_TIME, start)) {
+        dataTime ??= cp.slice(eq + 1, end);
+      } else if (dashes === 1 && dash > start) {
+        // `code-Suffix` of a value field; any other field (-ZsRtd, -EFlag, -SampleTime…) is not a value we store.
+        const suffix = suffixAt(cp, dash + 1, eq);
+        if (suffix !== NONE && isAlphanumeric(cp, start, dash)) {
+          const raw = rawOf(cp.slice(start, dash));
+          const text = cp.slice(eq + 1, end);
+          if (suffix === mainSuffix) raw.main = text;
+          else if (suffix === MIN) raw.min = text;
+          else if (suffix === MAX) raw.max = text;
+          else if (suffix === COU) raw.cou = text;
+          else if (suffix === FLAG) raw.flag = text;
+        }
+      }
+    }
+    if (end === n) break;
+    groupStart = closesGroup;
+    start = end + 1;
+  }
+  const problems: Hj212Problem[] = [];
+  const ts = readDataTime(dataTime, options, problems);
   const values: Hj212Value[] = [];
-  for (const [code, raw] of byCode) {
-    const value = readValue(code, raw, mainSuffix, options, problems);
+  const mainName = mainSuffix === RTD ? 'Rtd' : 'Avg';
+  for (let i = 0; i < scratch.used; i++) {
+    const raw = scratch.raws[i]!;
+    const value = readValue(raw.code, raw, mainName, options, problems);
     if (value) values.push(value);
   }
+  resetScratch();
   if (ts === undefined) return { ts, values: [], problems };
   return { ts, values, problems };
 }
 
-function readDataTime(groups: CpGroups, options: MeasurementOptions, problems: Hj212Problem[]): number | undefined {
-  const text = cpField(groups, 'DataTime');
+function notNameValue(cp: string, start: number, end: number): Hj212Problem {
+  const item = cp.slice(start, Math.min(end, start + 65));
+  const shown = item.length > 64 ? `${item.slice(0, 64)}…` : item;
+  return { reason: 'malformed_cp', detail: `CP item ${JSON.stringify(shown)} is not name=value` };
+}
+
+function readDataTime(
+  text: string | undefined,
+  options: MeasurementOptions,
+  problems: Hj212Problem[],
+): number | undefined {
   if (text === undefined) {
     problems.push({ reason: 'invalid_timestamp', detail: 'DataTime is missing (every value rejected)' });
     return undefined;

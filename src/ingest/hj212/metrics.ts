@@ -9,10 +9,12 @@ export interface Hj212Metrics {
   devicesConnected: Gauge;
   connectionsDropped: Counter;
   closed: Counter<'reason'>;
-  packets: Counter<'cn'>;
+  /** By command code (CN): `packets.inc(cn)`. */
+  packets: LabelledCount;
   rejected: Counter<'reason'>;
   readingsAccepted: Counter;
-  answers: Counter<'cn'>;
+  /** By command code (CN): `answers.inc(cn)`. */
+  answers: LabelledCount;
   answerLatency: Histogram;
   discardedBytes: Counter<'reason'>;
   gapFillRequests: Counter;
@@ -21,6 +23,37 @@ export interface Hj212Metrics {
   deadLettersSuppressed: Counter<'reason'>;
   /** Makes the connection gauges read the server's state at every scrape. */
   observe(state: () => { connections: number; devices: number }): void;
+}
+
+/**
+ * A counter by one label that the per-packet path counts into cheaply: a Map add, where prom-client's `inc` with a
+ * labels object validates and hashes them every time. The counts are added to the counter when it is read (its
+ * `collect`, at every scrape), so what /metrics shows is exact.
+ */
+export interface LabelledCount {
+  inc(label: string, by?: number): void;
+}
+
+function labelledCount<L extends string>(
+  config: { name: string; help: string; labelName: L },
+  registers: Registry[],
+): LabelledCount {
+  const pending = new Map<string, number>();
+  new Counter<L>({
+    name: config.name,
+    help: config.help,
+    labelNames: [config.labelName],
+    registers,
+    collect() {
+      for (const [label, count] of pending) this.inc({ [config.labelName]: label } as Record<L, string>, count);
+      pending.clear();
+    },
+  });
+  return {
+    inc(label, by = 1) {
+      pending.set(label, (pending.get(label) ?? 0) + by);
+    },
+  };
 }
 
 export function createHj212Metrics(registry: Registry): Hj212Metrics {
@@ -54,12 +87,14 @@ export function createHj212Metrics(registry: Registry): Hj212Metrics {
       labelNames: ['reason'],
       registers,
     }),
-    packets: new Counter({
-      name: 'qingliu_hj212_packets_total',
-      help: 'Valid HJ 212 packets received, by command code (CN)',
-      labelNames: ['cn'],
+    packets: labelledCount(
+      {
+        name: 'qingliu_hj212_packets_total',
+        help: 'Valid HJ 212 packets received, by command code (CN)',
+        labelName: 'cn',
+      },
       registers,
-    }),
+    ),
     rejected: new Counter({
       name: 'qingliu_hj212_rejected_total',
       help: 'HJ 212 dead letters (one per packet and reason), by reason',
@@ -71,12 +106,14 @@ export function createHj212Metrics(registry: Registry): Hj212Metrics {
       help: 'Readings from HJ 212 packets made durable (and answered when the logger asked)',
       registers,
     }),
-    answers: new Counter({
-      name: 'qingliu_hj212_answers_total',
-      help: 'Packets sent to loggers, by command code (9014, 9013, 1012, 2061)',
-      labelNames: ['cn'],
+    answers: labelledCount(
+      {
+        name: 'qingliu_hj212_answers_total',
+        help: 'Packets sent to loggers, by command code (9014, 9013, 1012, 2061)',
+        labelName: 'cn',
+      },
       registers,
-    }),
+    ),
     answerLatency: new Histogram({
       name: 'qingliu_hj212_answer_latency_seconds',
       help: 'From a data packet framed to its 9014 written (includes making it durable)',

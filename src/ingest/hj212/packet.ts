@@ -47,6 +47,7 @@ export interface DecodeOptions {
 
 const CP_OPEN = 'CP=&&';
 const MAX_FIELD = 64;
+const NO_KEYS: readonly Buffer[] = [];
 
 export function decodeFrame(frame: Frame, options: DecodeOptions): DecodeResult {
   const data = frame.data;
@@ -54,11 +55,10 @@ export function decodeFrame(frame: Frame, options: DecodeOptions): DecodeResult 
   if (cpAt < 0) return fail('malformed_segment', 'no "CP=&&" in the data segment');
   if (data.length < cpAt + CP_OPEN.length + 2 || data[data.length - 1] !== 0x26 || data[data.length - 2] !== 0x26)
     return fail('malformed_segment', 'the data segment does not end with the "&&" that closes CP');
-  const headerText = data.toString('utf8', 0, cpAt);
-  const header = parseHeader(headerText);
+  const header = parseHeader(data.toString('utf8', 0, cpAt));
   if ('reason' in header) return fail(header.reason, header.detail);
-  const mn = header.fields.get('MN');
-  const cn = header.fields.get('CN');
+  const mn = header.MN;
+  const cn = header.CN;
   const failAt = (reason: Hj212Problem['reason'], detail: string): DecodeResult => ({
     ok: false,
     problem: { reason, detail },
@@ -66,8 +66,7 @@ export function decodeFrame(frame: Frame, options: DecodeOptions): DecodeResult 
     ...(cn === undefined ? {} : { cn }),
   });
 
-  const body = data.subarray(cpAt + CP_OPEN.length, data.length - 2);
-  const opened = openCp(data, cpAt, body, frame.crc, mn === undefined ? [] : options.keysFor(mn));
+  const opened = openCp(data, cpAt, frame.crc, mn === undefined ? NO_KEYS : options.keysFor(mn));
   if ('reason' in opened) return failAt(opened.reason, opened.detail);
   const { plain, cipher } = opened;
 
@@ -84,36 +83,37 @@ export function decodeFrame(frame: Frame, options: DecodeOptions): DecodeResult 
 
   if (mn === undefined || mn === '') return failAt('malformed_segment', 'MN is missing');
   if (cn === undefined || !/^\d{4}$/.test(cn)) return failAt('malformed_segment', `CN ${describe(cn)} is not 4 digits`);
-  const st = header.fields.get('ST');
+  const st = header.ST;
   if (st === undefined || !/^[0-9A-Z]{2}$/.test(st))
     return failAt('malformed_segment', `ST ${describe(st)} is not 2 characters`);
-  const flag = optionalInt(header.fields.get('Flag'), 0, 255);
-  if (flag === null) return failAt('malformed_segment', `Flag ${describe(header.fields.get('Flag'))} is not 0–255`);
-  const pnum = optionalInt(header.fields.get('PNUM'), 1, 9999);
-  const pno = optionalInt(header.fields.get('PNO'), 1, 9999);
+  const flag = optionalInt(header.Flag, 0, 255);
+  if (flag === null) return failAt('malformed_segment', `Flag ${describe(header.Flag)} is not 0–255`);
+  const pnum = optionalInt(header.PNUM, 1, 9999);
+  const pno = optionalInt(header.PNO, 1, 9999);
   if (pnum === null || pno === null) return failAt('malformed_segment', 'PNUM/PNO are not numbers 1–9999');
   const split = flag !== undefined && (flag & FLAG_SPLIT) !== 0;
   if (split && (pnum === undefined || pno === undefined))
     return failAt('malformed_segment', 'Flag says split (bit 1) but PNUM/PNO are missing');
   if (pnum !== undefined && pno !== undefined && pno > pnum)
     return failAt('malformed_segment', `PNO ${pno} is greater than PNUM ${pnum}`);
-  const qn = header.fields.get('QN');
+  const qn = header.QN;
   if (qn !== undefined && !/^\d{17}$/.test(qn))
     return failAt('malformed_segment', `QN ${describe(qn)} is not 17 digits`);
-  const rf = header.fields.get('RF');
+  const rf = header.RF;
   if (rf !== undefined && rf !== '0' && rf !== '1')
     return failAt('malformed_segment', `RF ${describe(rf)} is not 0 or 1`);
 
-  const cpBytes = plain.subarray(cpAt + CP_OPEN.length, plain.length - 2);
-  const cp = cpBytes.toString('utf8');
-  if (!isText(cpBytes, cp)) return failAt('malformed_cp', 'the CP area holds bytes that are not text');
+  const cpStart = cpAt + CP_OPEN.length;
+  const cp = plain.toString('utf8', cpStart, plain.length - 2);
+  if (!isText(plain, cpStart, plain.length - 2, cp))
+    return failAt('malformed_cp', 'the CP area holds bytes that are not text');
   return {
     ok: true,
     packet: {
       qn,
       st,
       cn,
-      pw: header.fields.get('PW'),
+      pw: header.PW,
       mn,
       flag,
       pnum: split || pnum !== undefined ? pnum : undefined,
@@ -136,15 +136,17 @@ export function decodeFrame(frame: Frame, options: DecodeOptions): DecodeResult 
 function openCp(
   data: Buffer,
   cpAt: number,
-  body: Buffer,
   crc: number,
   keys: readonly Buffer[],
 ): { plain: Buffer; cipher: Hj212Packet['cipher'] } | Hj212Problem {
-  const braced = body[0] === 0x7b ? parseBracedBytes(body.toString('latin1')) : undefined;
+  const bodyStart = cpAt + CP_OPEN.length;
+  const bodyEnd = data.length - 2;
+  const braced = data[bodyStart] === 0x7b ? parseBracedBytes(data.toString('latin1', bodyStart, bodyEnd)) : undefined;
   // Only a CP area of text can be plaintext: HJ 212's CRC keeps 8 bits of state between bytes, so about one raw
   // ciphertext in 256 has the plaintext's CRC by chance (seen: 22 of 4,000 SM4 packets taken as plaintext).
-  if (!braced && hj212Crc16(data) === crc && (keys.length === 0 || isText(body)))
+  if (!braced && hj212Crc16(data) === crc && (keys.length === 0 || isText(data, bodyStart, bodyEnd)))
     return { plain: data, cipher: 'none' };
+  const body = data.subarray(bodyStart, bodyEnd);
   const cipherBytes = braced ?? body;
   const form = braced ? 'braced' : 'raw';
   if (keys.length === 0) {
@@ -175,26 +177,66 @@ function crcProblem(data: Buffer, crc: number): Hj212Problem {
   return { reason: 'crc_mismatch', detail: `CRC ${formatCrc(crc)} sent, ${formatCrc(hj212Crc16(data))} computed` };
 }
 
-/** Printable text (ASCII or valid UTF-8, no control characters): a plaintext CP area. `text`: the bytes decoded. */
-function isText(bytes: Buffer, text = bytes.toString('utf8')): boolean {
-  for (let i = 0; i < bytes.length; i++) {
+/**
+ * Printable text (ASCII or valid UTF-8, no control characters): a plaintext CP area. `bytes[from, to)`; `text`:
+ * those bytes decoded.
+ */
+function isText(bytes: Buffer, from = 0, to = bytes.length, text = bytes.toString('utf8', from, to)): boolean {
+  for (let i = from; i < to; i++) {
     const b = bytes[i]!;
     if (b < 0x20 || b === 0x7f) return false;
   }
   return !text.includes('\uFFFD');
 }
 
-function parseHeader(text: string): { fields: Map<string, string> } | Hj212Problem {
-  const fields = new Map<string, string>();
-  for (const part of text.split(';')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    if (eq <= 0) return { reason: 'malformed_segment', detail: `header field ${describe(part)} is not name=value` };
-    const name = part.slice(0, eq);
-    if (fields.has(name)) return { reason: 'malformed_segment', detail: `header field ${describe(name)} given twice` };
-    fields.set(name, part.slice(eq + 1));
+/** The header fields the codec reads (HJ 212-2017 Table 3, RF from HJ 212-2025); others are allowed, once each. */
+interface Header {
+  QN: string | undefined;
+  ST: string | undefined;
+  CN: string | undefined;
+  PW: string | undefined;
+  MN: string | undefined;
+  Flag: string | undefined;
+  PNUM: string | undefined;
+  PNO: string | undefined;
+  RF: string | undefined;
+}
+
+const HEADER_FIELDS = new Set<string>(['QN', 'ST', 'CN', 'PW', 'MN', 'Flag', 'PNUM', 'PNO', 'RF']);
+
+/** `name=value;…` before `CP=&&`: each field once, empty parts (`;;`) skipped. Without a split array or a Map. */
+function parseHeader(text: string): Header | Hj212Problem {
+  const h: Header = {
+    QN: undefined,
+    ST: undefined,
+    CN: undefined,
+    PW: undefined,
+    MN: undefined,
+    Flag: undefined,
+    PNUM: undefined,
+    PNO: undefined,
+    RF: undefined,
+  };
+  let others: Set<string> | undefined;
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf(';', start);
+    if (end < 0) end = text.length;
+    if (end > start) {
+      const eq = text.indexOf('=', start);
+      if (eq <= start || eq >= end) {
+        const part = text.slice(start, end);
+        return { reason: 'malformed_segment', detail: `header field ${describe(part)} is not name=value` };
+      }
+      const name = text.slice(start, eq);
+      if (HEADER_FIELDS.has(name) ? h[name as keyof Header] !== undefined : (others ??= new Set()).has(name))
+        return { reason: 'malformed_segment', detail: `header field ${describe(name)} given twice` };
+      const value = text.slice(eq + 1, end);
+      if (HEADER_FIELDS.has(name)) h[name as keyof Header] = value;
+      else others!.add(name);
+    }
+    start = end + 1;
   }
-  return { fields };
+  return h;
 }
 
 /** undefined when absent, null when not an integer in range. */

@@ -2,8 +2,10 @@
  * One logger connection (shaped like aedes' Client: every field set in the constructor, one idempotent close).
  * Bytes → framer → decode → device checks → reassembly → interpretation → sink / events → answer.
  *
- * - Packets of a connection are handled one at a time, in order; while one waits for the sink, the socket is paused,
- *   so a slow spool turns into TCP backpressure instead of memory.
+ * - Packets of a connection are handled one at a time, in order; when more than a few wait behind the one in hand
+ *   (a logger that does not wait for its answers), the socket is paused, so a slow spool turns into TCP
+ *   backpressure instead of memory. A stop-and-wait logger is never paused: pausing and resuming a socket costs
+ *   two system calls, per packet.
  * - 9014 (and every answer) is written only after `sink.accept` resolved: the readings are durable (ADR 0011).
  * - Every refused packet is a dead letter with its reason and the raw packet (PW masked, hex when binary).
  */
@@ -16,12 +18,12 @@ import type { DeviceDirectory, DeviceEvents, Hj212Device, Hj212Sink } from './co
 import type { DeadLetterBudget, Suppressed } from './dead-letter-budget.js';
 import { duplicateOutcome } from './duplicate-mn.js';
 import { formatHj212Time, formatQn } from './data-time.js';
-import { encodePacket } from './encode.js';
+import { answerEncoder, encodePacket } from './encode.js';
 import { createFramer, type Discard, type Frame, type Framer } from './framer.js';
 import { missingHours, type GapFillOptions, type GapFillTracker } from './gap-fill.js';
 import { answerFlag, checkDevice, interpret, protocolDisagrees, protocolSeen } from './interpret.js';
 import type { Hj212Metrics } from './metrics.js';
-import { decodeFrame, FLAG_ANSWER, type Hj212Packet } from './packet.js';
+import { decodeFrame, FLAG_ANSWER, type DecodeOptions, type Hj212Packet } from './packet.js';
 import type { Hj212Problem } from './reasons.js';
 import { createReassembler, type Part, type Reassembler } from './reassembler.js';
 
@@ -67,6 +69,8 @@ export interface SessionLimits {
 }
 
 const ANSWER_DATA = '9014';
+/** Frames waiting behind the one in hand before the socket is paused (one read can bring many more: bounded too). */
+const MAX_WAITING_FRAMES = 4;
 const ANSWER_NOTICE = '9013';
 const SET_TIME = '1012';
 
@@ -86,9 +90,11 @@ export class Session {
   private validSeen = false;
   private mismatchWarned = false;
   private firstTimer: NodeJS.Timeout | undefined;
-  /** Resolves when the packet being handled is done (for a graceful stop). */
-  private idle: Promise<void> = Promise.resolve();
+  /** True while the socket is paused because frames wait (MAX_WAITING_FRAMES). */
+  private paused = false;
+  /** Told when the packets in hand are done (a graceful stop waits for it). */
   private settle: (() => void) | undefined;
+  private readonly decodeOptions: DecodeOptions = { keysFor: (mn) => keysOf(this.ctx.devices.byMn(mn)) };
 
   constructor(
     private readonly socket: Duplex & {
@@ -142,7 +148,10 @@ export class Session {
   async shutdown(deadline: number): Promise<void> {
     this.socket.pause();
     this.queue.length = 0;
-    await Promise.race([this.idle, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+    if (this.working) {
+      const idle = new Promise<void>((resolve) => (this.settle = resolve));
+      await Promise.race([idle, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+    }
     this.close('shutdown');
   }
 
@@ -171,6 +180,11 @@ export class Session {
     }
     if (this.closed) return;
     if (!this.working && this.queue.length > 0) void this.work();
+    else if (this.working && this.queue.length > MAX_WAITING_FRAMES && !this.paused) {
+      // Backpressure: no more bytes from this logger until what it sent is durable and answered.
+      this.paused = true;
+      this.socket.pause();
+    }
   }
 
   private onDiscard(discard: Discard): void {
@@ -192,16 +206,11 @@ export class Session {
 
   private async work(): Promise<void> {
     this.working = true;
-    this.idle = new Promise((resolve) => (this.settle = resolve));
     try {
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!;
-        const started = performance.now();
-        const pending = this.handle(frame, started);
-        // Backpressure: no more bytes from this logger until its packet is durable and answered.
-        this.socket.pause();
         try {
-          await pending;
+          await this.handle(frame, performance.now());
         } catch (err) {
           this.log.error({ err }, 'handling a packet failed; it is not answered, the logger resends');
         }
@@ -209,13 +218,17 @@ export class Session {
     } finally {
       this.working = false;
       this.settle?.();
-      if (!this.closed) this.socket.resume();
+      this.settle = undefined;
+      if (this.paused && !this.closed) {
+        this.paused = false;
+        this.socket.resume();
+      }
     }
   }
 
   private async handle(frame: Frame, started: number): Promise<void> {
     const ctx = this.ctx;
-    const decoded = decodeFrame(frame, { keysFor: (mn) => keysOf(ctx.devices.byMn(mn)) });
+    const decoded = decodeFrame(frame, this.decodeOptions);
     if (!decoded.ok) {
       await this.deadLetter(decoded.problem, frame.raw, decoded.mn, decoded.cn);
       return;
@@ -246,7 +259,7 @@ export class Session {
     }
     this.markValid();
     this.lastPacket.set(device.mn, now);
-    ctx.metrics.packets.inc({ cn: cnLabel(packet.cn) });
+    ctx.metrics.packets.inc(cnLabel(packet.cn));
     if (!this.mns.has(device.mn)) await this.deviceArrived(device, packet, now);
     const seen = protocolSeen(packet);
     ctx.events.packet(device.mn, now, packet.cn, seen ?? device.protocol);
@@ -392,7 +405,7 @@ export class Session {
       const flag = part.packet.flag;
       // No Flag at all: 2017-era loggers that send none still expect an answer to data (HJ/T 212-2005 habit).
       if (flag !== undefined && (flag & FLAG_ANSWER) === 0) continue;
-      this.send(device, { st: ST_INTERACTION, cn, cp: '', qn: part.packet.qn });
+      this.write(answerTo(device, cn)(part.packet.qn ?? formatQn(this.ctx.now(), this.ctx.zone)), cn);
       answered = true;
     }
     if (answered && cn === ANSWER_DATA) this.ctx.metrics.answerLatency.observe((performance.now() - started) / 1000);
@@ -416,8 +429,13 @@ export class Session {
       },
       encrypt ? { key: device.sm4Key! } : {},
     );
+    this.write(bytes, m.cn);
+  }
+
+  private write(bytes: Buffer, cn: string): void {
+    if (this.closed) return;
     this.socket.write(bytes);
-    this.ctx.metrics.answers.inc({ cn: m.cn });
+    this.ctx.metrics.answers.inc(cn);
     if (((this.socket as { writableLength?: number }).writableLength ?? 0) > this.ctx.limits.maxWriteBufferBytes) {
       this.log.warn('the logger does not read our answers: closing the connection');
       this.close('slow_reader');
@@ -488,6 +506,27 @@ export async function writeSummary(
   } catch (err) {
     log.error({ err, reason: s.reason }, 'could not store a dead-letter summary');
   }
+}
+
+/** Each logger's answer encoders by CN (answers are in the device's own protocol: catalog, not Flag bits). */
+const answerEncoders = new WeakMap<Hj212Device, Map<string, (qn: string) => Buffer>>();
+
+/** The encoder of `cn` answers (9014, 9013: ST=91, no CP, no answer asked) to this logger. */
+function answerTo(device: Hj212Device, cn: string): (qn: string) => Buffer {
+  let byCn = answerEncoders.get(device);
+  if (!byCn) answerEncoders.set(device, (byCn = new Map()));
+  let encode = byCn.get(cn);
+  if (!encode) {
+    encode = answerEncoder({
+      st: ST_INTERACTION,
+      cn,
+      ...(device.password === undefined ? {} : { pw: device.password }),
+      mn: device.mn,
+      flag: answerFlag(device.protocol),
+    });
+    byCn.set(cn, encode);
+  }
+  return encode;
 }
 
 function keysOf(device: Hj212Device | undefined): Buffer[] {

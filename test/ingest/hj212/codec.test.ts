@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { zone } from '../../../src/domain/time-window.js';
 import { formatCrc, hj212Crc16 } from '../../../src/ingest/hj212/crc.js';
-import { dataSegment, encodePacket } from '../../../src/ingest/hj212/encode.js';
+import { answerEncoder, dataSegment, encodePacket } from '../../../src/ingest/hj212/encode.js';
 import { createFramer, type Frame, type FramerEvent } from '../../../src/ingest/hj212/framer.js';
 import { checkDevice, interpret, statusFields } from '../../../src/ingest/hj212/interpret.js';
 import { decodeFrame, type Hj212Packet } from '../../../src/ingest/hj212/packet.js';
@@ -221,6 +221,32 @@ describe('data segment', () => {
       Buffer.from(`${formatCrc(hj212Crc16(segment))}\r\n`),
     ]);
     expect(packetOf(bytes).cp).toContain('维护中');
+  });
+});
+
+describe('answers', () => {
+  it('an answer encoder gives what encodePacket gives, for any QN, password and MN', () => {
+    expect(
+      answerEncoder({ st: '91', cn: '9014', pw: '123456', mn: '020000A8900016F000169DC1', flag: 4 })(
+        '20261206101500123',
+      ),
+    ).toEqual(fixture('answer-9014-2017.txt'));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.stringMatching(/^\d{17}$/), fc.string({ maxLength: 20 })),
+        fc.option(
+          fc.string({ maxLength: 12 }).filter((s) => !s.includes(';')),
+          { nil: undefined },
+        ),
+        fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !s.includes(';')),
+        fc.constantFrom('9013', '9014'),
+        fc.constantFrom(4, 8),
+        (qn, pw, mn, cn, flag) => {
+          const fields = { st: '91', cn, ...(pw === undefined ? {} : { pw }), mn, flag };
+          expect(answerEncoder(fields)(qn)).toEqual(encodePacket({ ...fields, qn, cp: '' }));
+        },
+      ),
+    );
   });
 });
 
