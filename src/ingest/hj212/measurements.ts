@@ -88,32 +88,40 @@ interface Raw {
 
 /**
  * Scratch space of `readMeasurements`, reused from packet to packet (it runs synchronously, to completion): the
- * pollutants of one packet, in the order first seen, and their index by code. Trimmed when a packet was unusually
- * large, so a hostile one does not keep its thousands of codes alive.
+ * pollutants of one packet in the order first seen. A packet has a dozen or so, found by comparing codes; an index
+ * by code is built only for a packet with more (a hostile one), and dropped with its slots afterwards.
  */
-const scratch = { byCode: new Map<string, Raw>(), raws: [] as Raw[], used: 0 };
-const SCRATCH_KEEP = 64;
+const scratch = { raws: [] as Raw[], used: 0, byCode: undefined as Map<string, Raw> | undefined };
+const FEW_CODES = 32;
 
 function rawOf(code: string): Raw {
-  let raw = scratch.byCode.get(code);
-  if (raw) return raw;
-  raw = scratch.raws[scratch.used];
+  const { raws, used } = scratch;
+  // A pollutant's fields usually come together (`w01018-Rtd=…,w01018-Flag=N`): the last one first.
+  if (used > 0 && raws[used - 1]!.code === code) return raws[used - 1]!;
+  if (scratch.byCode) {
+    const found = scratch.byCode.get(code);
+    if (found) return found;
+  } else {
+    for (let i = 0; i < used; i++) if (raws[i]!.code === code) return raws[i]!;
+  }
+  let raw = raws[used];
   if (raw) {
     raw.code = code;
     raw.main = raw.min = raw.max = raw.cou = raw.flag = undefined;
   } else {
     raw = { code, main: undefined, min: undefined, max: undefined, cou: undefined, flag: undefined };
-    scratch.raws.push(raw);
+    raws.push(raw);
   }
   scratch.used++;
-  scratch.byCode.set(code, raw);
+  if (scratch.byCode) scratch.byCode.set(code, raw);
+  else if (scratch.used > FEW_CODES) scratch.byCode = new Map(raws.slice(0, scratch.used).map((r) => [r.code, r]));
   return raw;
 }
 
 function resetScratch(): void {
-  scratch.byCode.clear();
   scratch.used = 0;
-  if (scratch.raws.length > SCRATCH_KEEP) scratch.raws.length = SCRATCH_KEEP;
+  scratch.byCode = undefined;
+  if (scratch.raws.length > FEW_CODES) scratch.raws.length = FEW_CODES;
 }
 
 const DATA_TIME = 'DataTime';
@@ -130,29 +138,25 @@ export function readMeasurements(cp: string, options: MeasurementOptions): Measu
   let dataTime: string | undefined;
   const n = cp.length;
   let groupStart = true;
+  // The next ',' and ';' at or after the item's start (n when none): found by indexOf, each at most once per item.
+  let comma = -1;
+  let semicolon = -1;
   for (let start = 0; n > 0; ) {
-    // One item: [start, end), its first '=' at eq; it ends at ',', ';' or the end of the area.
-    let end = start;
-    let eq = -1;
-    let dash = -1;
-    let dashes = 0;
-    for (; end < n; end++) {
-      const c = cp.charCodeAt(end);
-      if (c === 0x2c || c === 0x3b) break; // , ;
-      if (eq < 0) {
-        if (c === 0x3d) eq = end;
-        else if (c === 0x2d && dashes++ === 0) dash = end;
-      }
-    }
-    const closesGroup = end === n || cp.charCodeAt(end) === 0x3b;
+    if (comma < start) comma = indexOrEnd(cp, ',', start);
+    if (semicolon < start) semicolon = indexOrEnd(cp, ';', start);
+    // One item: [start, end), ending at ',', ';' or the end of the area; its name ends at the first '='.
+    const end = comma < semicolon ? comma : semicolon;
+    const closesGroup = end === semicolon;
     // An empty group (`;;`, a trailing `;`) is skipped, as parseCp does; an empty item in a group is not.
     if (!(end === start && groupStart && closesGroup)) {
-      if (eq <= start) return notNameValue(cp, start, end);
+      const eq = cp.indexOf('=', start);
+      if (eq <= start || eq > end) return notNameValue(cp, start, end);
       if (eq - start === DATA_TIME.length && cp.startsWith(DATA_TIME, start)) {
         dataTime ??= cp.slice(eq + 1, end);
-      } else if (dashes === 1 && dash > start) {
+      } else {
         // `code-Suffix` of a value field; any other field (-ZsRtd, -EFlag, -SampleTime…) is not a value we store.
-        const suffix = suffixAt(cp, dash + 1, eq);
+        const dash = dashIn(cp, start, eq);
+        const suffix = dash > start ? suffixAt(cp, dash + 1, eq) : NONE;
         if (suffix !== NONE && isAlphanumeric(cp, start, dash)) {
           const raw = rawOf(cp.slice(start, dash));
           const text = cp.slice(eq + 1, end);
@@ -180,6 +184,17 @@ export function readMeasurements(cp: string, options: MeasurementOptions): Measu
   resetScratch();
   if (ts === undefined) return { ts, values: [], problems };
   return { ts, values, problems };
+}
+
+/** The first '-' in the (short) name `text[from, to)`, -1 when none. */
+function dashIn(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 0x2d) return i;
+  return -1;
+}
+
+function indexOrEnd(text: string, search: string, from: number): number {
+  const at = text.indexOf(search, from);
+  return at < 0 ? text.length : at;
 }
 
 function notNameValue(cp: string, start: number, end: number): Hj212Problem {
