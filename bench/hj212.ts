@@ -15,7 +15,8 @@
  *   5. the gateway's RSS with 2,000 connections open (VmRSS) and at peak (VmHWM).
  * Prints one JSON line on stdout (progress on stderr). Options: --connections N (default 2000), --packets N per
  * connection (default 30), --latency-seconds S (default 15), --heap-mb N|none (default 192, the V8 heap budget the
- * compose file gives an ingest-only instance), --tsx. HJ212_BENCH_PROF=DIR writes a CPU profile of the gateway
+ * compose file gives an ingest-only instance), --semi-space-mb N|none (default none: V8's; N fixes the young
+ * generation's semi-space at N MB), --tsx. HJ212_BENCH_PROF=DIR writes a CPU profile of the gateway
  * process there; HJ212_BENCH_NODE_FLAGS adds Node flags to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -68,6 +69,15 @@ const PACKETS = Math.round(positiveOption('packets', 30));
  */
 const HEAP_OPTION = process.argv.includes('--heap-mb') ? process.argv[process.argv.indexOf('--heap-mb') + 1]! : '192';
 const HEAP_MB = HEAP_OPTION === 'none' ? undefined : Math.round(positiveOption('heap-mb', 192));
+/**
+ * `--semi-space-mb N` fixes the gateway's V8 semi-space (young generation) at N MB (`--min-semi-space-size` and
+ * `--max-semi-space-size`): V8 starts it at 1 MB and grows it to 16 MB, and every scavenge copies what the 2,000
+ * packets waiting for their group commit hold. Default: V8's, as docker-compose.yml runs the ingest services.
+ */
+const SEMI_OPTION = process.argv.includes('--semi-space-mb')
+  ? process.argv[process.argv.indexOf('--semi-space-mb') + 1]!
+  : 'none';
+const SEMI_MB = SEMI_OPTION === 'none' ? undefined : Math.round(positiveOption('semi-space-mb', 16));
 const LATENCY_SECONDS = positiveOption('latency-seconds', 15);
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -260,6 +270,7 @@ async function main(): Promise<void> {
       [
         ...(process.env.HJ212_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HJ212_BENCH_PROF}`] : []),
         ...(HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : []),
+        ...(SEMI_MB ? [`--min-semi-space-size=${SEMI_MB}`, `--max-semi-space-size=${SEMI_MB}`] : []),
         ...(process.env.HJ212_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
         ...entry,
       ],
@@ -413,6 +424,7 @@ async function main(): Promise<void> {
       gateway_runtime: USE_TSX ? 'tsx' : 'compiled',
       rollups: ROLLUPS,
       gateway_heap_limit_mb: HEAP_MB ?? null,
+      gateway_semi_space_mb: SEMI_MB ?? null,
       readings_expected: latencyExpected,
       readings_stored: storedAll,
       readings_lost: latencyExpected - storedAll,
