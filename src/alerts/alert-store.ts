@@ -531,14 +531,14 @@ export const PATCH_COLUMNS = {
   windowEnd: 'window_end',
 } as const satisfies Record<keyof AlertPatch, string>;
 
-/** An alert's patch as the row's columns (`latest` as its JSON text), with its id: a row of `updateAlerts`. */
-export function patchRow(id: number, patch: AlertPatch): Record<string, unknown> & { id: number } {
-  const row: Record<string, unknown> & { id: number } = { id };
+/** The columns an alert's patch sets, with their values (`latest` as its JSON text). */
+export function patchColumns(patch: AlertPatch): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(patch) as [keyof AlertPatch, unknown][]) {
     if (value === undefined) continue;
-    row[PATCH_COLUMNS[key]] = key === 'latest' ? JSON.stringify(value) : value;
+    set[PATCH_COLUMNS[key]] = key === 'latest' ? JSON.stringify(value) : value;
   }
-  return row;
+  return set;
 }
 
 /** A queued message as the outbox row's columns (channel and message as their JSON text). */
@@ -852,7 +852,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     },
     insertAlert: (alert) => toAlert(stmt.insert.get({ ...alert, latest: JSON.stringify(alert.latest) })!),
     updateAlert(id, patch) {
-      const { id: _id, ...set } = patchRow(id, patch);
+      const set = patchColumns(patch);
       const columns = Object.keys(set);
       const row = columns.length > 0 ? updateOf(columns).get(...Object.values(set), id) : stmt.get.get(id);
       if (!row) throw new Error(`alert ${id} not found`);
@@ -863,7 +863,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     // against 0.09 ms for 10 alerts (docs/benchmarks.md, bench:alerts).
     updateAlerts(patches) {
       for (const { id, patch } of patches) {
-        const { id: _id, ...set } = patchRow(id, patch);
+        const set = patchColumns(patch);
         const columns = Object.keys(set);
         if (columns.length > 0 && updateOf(columns, false).run(...Object.values(set), id).changes !== 1)
           throw new Error(`alert ${id} not found`);

@@ -17,7 +17,7 @@ import { LOCK_CLASS_ALERT_SERIES } from '../db/migrate.js';
 import {
   alertFilterSql,
   outboxRow,
-  patchRow,
+  patchColumns,
   type PATCH_COLUMNS,
   rejudgedRows,
   toAlert,
@@ -129,7 +129,7 @@ export function createPgAlertStore(db: Postgres): AlertStore {
         return alert!;
       },
       async updateAlert(id, patch) {
-        const { id: _id, ...set } = patchRow(id, patch);
+        const set = patchColumns(patch);
         const params: unknown[] = [id, ...Object.values(set)];
         const sets = Object.keys(set).map((c, i) => `${c} = $${i + 2}`);
         const updated =
@@ -142,7 +142,7 @@ export function createPgAlertStore(db: Postgres): AlertStore {
 
       async updateAlerts(patches) {
         if (patches.length === 0) return;
-        const rows = patches.map(({ id, patch }) => patchRow(id, patch));
+        const rows = patches.map(({ id, patch }) => ({ id, ...patchColumns(patch) }));
         // Each row sets the columns its patch names and keeps the others.
         const updated = await q(
           `UPDATE alerts AS a SET ${Object.entries(PATCH_COLUMN_TYPES)
