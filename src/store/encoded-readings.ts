@@ -287,11 +287,7 @@ export class RunsCollector {
    */
   line(start: number, ts: number, src: Uint8Array, stationStart: number, stationEnd: number): void {
     const n = stationEnd - stationStart;
-    if (n === this.stationLength && ts === this.ts) {
-      let same = true;
-      for (let i = 0; same && i < n; i++) same = this.station[i] === src[stationStart + i];
-      if (same) return;
-    }
+    if (n === this.stationLength && ts === this.ts && sameBytes(this.station, 0, src, stationStart, n)) return;
     this.close(start);
     if (n > this.station.length) this.station = new Uint8Array(Math.max(n, this.station.length * 2));
     let hash = 0x811c9dc5;
@@ -318,6 +314,15 @@ export class RunsCollector {
     this.close(end);
     return this.runs;
   }
+}
+
+/**
+ * Whether `a[aStart, aStart + n)` and `b[bStart, bStart + n)` hold the same bytes: a station id (a few bytes) against
+ * one seen before, by a loop, which is cheaper than a native compare at that length.
+ */
+export function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
 }
 
 /** The runs of the lines in `bytes` (one scan; see `ReadingRuns`). */

@@ -15,7 +15,7 @@
 import type { ParameterCode } from '../../domain/parameters.js';
 import type { Reading } from '../../domain/reading.js';
 import type { AggregatePlan } from '../bucket-plan.js';
-import { readingRuns, type ReadingRuns } from '../encoded-readings.js';
+import { readingRuns, sameBytes, type ReadingRuns } from '../encoded-readings.js';
 import { anyOf, columnIndex, ident, numberOrNull, str, type StatementResult } from './influxql.js';
 import { READING_MEASUREMENT } from './line-protocol.js';
 
@@ -150,10 +150,8 @@ export class DirtyHours {
   /** The station id in `bytes[start, end)`, from `idsByHash` when its bytes are there. */
   private stationIdAt(bytes: Uint8Array, start: number, end: number, hash: number): string {
     const known = this.idsByHash.get(hash);
-    if (known && known.bytes.length === end - start) {
-      let same = true;
-      for (let i = 0; same && i < known.bytes.length; i++) same = known.bytes[i] === bytes[start + i];
-      if (same) return known.id;
+    if (known && known.bytes.length === end - start && sameBytes(known.bytes, 0, bytes, start, end - start)) {
+      return known.id;
     }
     const id = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
     if (!known) {
