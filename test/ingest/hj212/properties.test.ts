@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { zone } from '../../../src/domain/time-window.js';
 import { encodePacket, type PacketFields } from '../../../src/ingest/hj212/encode.js';
 import { createFramer, type FramerEvent } from '../../../src/ingest/hj212/framer.js';
+import { formatCp, parseCp } from '../../../src/ingest/hj212/cp.js';
 import { checkDevice, interpret } from '../../../src/ingest/hj212/interpret.js';
+import { readMeasurements } from '../../../src/ingest/hj212/measurements.js';
 import { decodeFrame, type DecodeResult } from '../../../src/ingest/hj212/packet.js';
 import { HJ212_REASONS } from '../../../src/ingest/hj212/reasons.js';
 import { directory, KEY_PLANT_2025, keysFor } from './fixtures.js';
@@ -171,6 +173,31 @@ describe('HJ 212 core properties', () => {
         }
       }),
       { numRuns: 3000, seed: 2025 },
+    );
+  });
+
+  it("a data upload's values are read from the items parseCp finds: the same refusals, and the same values as its canonical text", () => {
+    // readMeasurements splits the CP area itself, in one pass (the hot path); this keeps it parseCp's twin.
+    const name = fc.constantFrom(
+      ...['DataTime', 'w01018-Rtd', 'w21003-Avg', 'w21003-Flag', 'w01018-Min', 'w01018-Flag', 'w21003-Rtd'],
+      ...['x-Max', '-Rtd', 'w01018-ZsRtd', 'w0-1-Rtd', 'w01018-rtd', ''],
+    );
+    const value = fc.constantFrom('20261206115500', 'N', 'D', '7.25', '1e3', 'abc', '', '=');
+    const item = fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(name, value).map(([n, v]) => `${n}=${v}`) },
+      { weight: 1, arbitrary: fc.constantFrom('abc', '', '=x', 'w01018-Rtd') },
+    );
+    const separator = fc.constantFrom(',', ',', ';', ';;', '');
+    const options = { stream: 'realtime' as const, units: {}, zone: ctx.zone, now: ctx.now, maxFutureSkewMs: 600_000 };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(item, separator), { maxLength: 12 }), (parts) => {
+        const cp = parts.map(([i, sep]) => i + sep).join('');
+        const groups = parseCp(cp);
+        const read = readMeasurements(cp, options);
+        if ('reason' in groups) expect(read).toEqual(groups);
+        else expect(read).toEqual(readMeasurements(formatCp(groups), options));
+      }),
+      { numRuns: 3000 },
     );
   });
 
