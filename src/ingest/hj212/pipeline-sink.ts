@@ -19,32 +19,33 @@ export interface PipelineSinkOptions {
 export const HJ212_FORMAT = 'hj212';
 
 /**
- * The readings of a batch that belong to the station's record (`reading`): only the stream the catalog names
+ * Whether the batch is of the station's record stream (`reading`): only the stream the catalog names
  * (docs/adr/0012-logger-aggregates.md), so a pollutant sent as real-time and as hourly data is counted once.
  */
-export function recordReadings(batch: Hj212Batch, directory: DeviceDirectory): Reading[] {
-  const record = directory.byMn(batch.mn)?.record ?? 'realtime';
-  if (batch.stream !== record) return [];
-  return batch.values.map((v) => ({
-    stationId: batch.stationId,
-    parameter: v.parameter,
-    ts: batch.ts,
-    value: v.value,
-    flag: v.flag,
-  }));
+function isRecordStream(batch: Hj212Batch, directory: DeviceDirectory): boolean {
+  return (directory.byMn(batch.mn)?.record ?? 'realtime') === batch.stream;
 }
+
+/** A value with what `reading` has no place for: Min/Max/Cou. */
+const hasExtremes = (v: Hj212Batch['values'][number]) =>
+  v.min !== undefined || v.max !== undefined || v.cou !== undefined;
+
+const NO_READINGS: readonly Reading[] = [];
+const NO_LETTERS: readonly DeadLetter[] = [];
+const NO_LOGGER_DATA: readonly LoggerValue[] = [];
 
 /**
  * The values of a batch kept as logger data: every value of a stream that is not the station's record, and of the
  * record stream only what `reading` has no place for — Min/Max/Cou, or the late mark of back-filled data. Writing
- * the record stream twice halved what the store could take (docs/adr/0012-logger-aggregates.md, amendment).
+ * the record stream twice halved what the store could take (docs/adr/0012-logger-aggregates.md, amendment). The
+ * common packet (a record stream on time, no extremes) makes no array (bench:hj212).
  */
-export function loggerValues(batch: Hj212Batch, directory: DeviceDirectory): LoggerValue[] {
-  const record = (directory.byMn(batch.mn)?.record ?? 'realtime') === batch.stream;
-  const kept =
-    record && !batch.late
-      ? batch.values.filter((v) => v.min !== undefined || v.max !== undefined || v.cou !== undefined)
-      : batch.values;
+export function loggerValues(batch: Hj212Batch, record: boolean): readonly LoggerValue[] {
+  let kept = batch.values;
+  if (record && !batch.late) {
+    if (!kept.some(hasExtremes)) return NO_LOGGER_DATA;
+    kept = kept.filter(hasExtremes);
+  }
   return kept.map((v) => ({
     stationId: batch.stationId,
     parameter: v.parameter,
@@ -60,29 +61,20 @@ export function loggerValues(batch: Hj212Batch, directory: DeviceDirectory): Log
   }));
 }
 
-/** True when `loggerValues` keeps none of the batch's values (a record stream on time without Min/Max/Cou). */
-function onlyReadings(batch: Hj212Batch, record: boolean): boolean {
-  if (!record || batch.late) return false;
-  for (const v of batch.values) if (v.min !== undefined || v.max !== undefined || v.cou !== undefined) return false;
-  return true;
-}
-
-const NO_READINGS: readonly Reading[] = [];
-const NO_LETTERS: readonly DeadLetter[] = [];
-
 export function createPipelineSink(options: PipelineSinkOptions): Hj212Sink {
   const { pipeline, directory } = options;
   return {
     // The record stream goes to the spool as a series (its values, the station and the time once): no Reading
     // object per value, no logger data array when there is none — the common packet (bench:hj212).
     accept: (batch) => {
-      const record = (directory.byMn(batch.mn)?.record ?? 'realtime') === batch.stream;
+      const record = isRecordStream(batch, directory);
+      const loggerData = loggerValues(batch, record);
       return pipeline.submit({
         format: HJ212_FORMAT,
         readings: NO_READINGS,
         ...(record && { series: batch }),
         deadLetters: NO_LETTERS,
-        ...(!onlyReadings(batch, record) && { loggerData: loggerValues(batch, directory) }),
+        ...(loggerData.length > 0 && { loggerData }),
       });
     },
     deadLetter: (letter) => pipeline.submit({ format: HJ212_FORMAT, readings: [], deadLetters: [letter] }),
