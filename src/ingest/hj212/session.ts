@@ -422,9 +422,7 @@ export class Session {
         qn: m.qn ?? formatQn(this.ctx.now(), this.ctx.zone),
         st: m.st,
         cn: m.cn,
-        ...(device.password === undefined ? {} : { pw: device.password }),
-        mn: device.mn,
-        flag: answerFlag(device.protocol, m.wantAnswer),
+        ...sender(device, m.wantAnswer),
         cp: m.cp,
       },
       encrypt ? { key: device.sm4Key! } : {},
@@ -508,6 +506,15 @@ export async function writeSummary(
   }
 }
 
+/** The header fields of what we send to a logger: its PW and MN, and the Flag of its protocol version. */
+function sender(device: Hj212Device, wantAnswer?: boolean): { pw?: string; mn: string; flag: number } {
+  return {
+    ...(device.password === undefined ? {} : { pw: device.password }),
+    mn: device.mn,
+    flag: answerFlag(device.protocol, wantAnswer),
+  };
+}
+
 /** Each logger's answer encoders by CN (answers are in the device's own protocol: catalog, not Flag bits). */
 const answerEncoders = new WeakMap<Hj212Device, Map<string, (qn: string) => Buffer>>();
 
@@ -517,13 +524,7 @@ function answerTo(device: Hj212Device, cn: string): (qn: string) => Buffer {
   if (!byCn) answerEncoders.set(device, (byCn = new Map()));
   let encode = byCn.get(cn);
   if (!encode) {
-    encode = answerEncoder({
-      st: ST_INTERACTION,
-      cn,
-      ...(device.password === undefined ? {} : { pw: device.password }),
-      mn: device.mn,
-      flag: answerFlag(device.protocol),
-    });
+    encode = answerEncoder({ st: ST_INTERACTION, cn, ...sender(device) });
     byCn.set(cn, encode);
   }
   return encode;
