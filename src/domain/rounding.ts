@@ -48,9 +48,8 @@ function roundByScaling(x: number, decimals: number): number | undefined {
 }
 
 function roundDecimal(x: number, decimals: number, halfEven: boolean): number {
-  if (!Number.isFinite(x)) throw new RangeError(`cannot round ${x}`);
-  if (x === 0) return 0;
-  // Evaluation rounds thousands of values a run (every exceedance multiple): the string path only near a half.
+  // Evaluation rounds thousands of values a run (every exceedance multiple): the string path only near a half (and
+  // for what it refuses: a value not finite).
   return roundByScaling(x, decimals) ?? roundByDigits(x, decimals, halfEven);
 }
 

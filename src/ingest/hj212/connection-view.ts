@@ -8,7 +8,7 @@ import type { DeviceState } from './device-state.js';
 
 /** Loggers send at least hourly and most send heartbeats every 30–300 s; 15 min of silence is a dead link. */
 export const IDLE_TIMEOUT_MS = 15 * 60_000;
-/** The state is written about once a second: a minute covers that and a clock step between machines. */
+/** The state is written every 5 s (DEVICE_STATE_FLUSH_MS): a minute covers that and a clock step between machines. */
 const SLACK_MS = 60_000;
 
 export type ConnectionFacts = Pick<
