@@ -22,6 +22,7 @@ import {
   RunsCollector,
   type EncodedReadings,
 } from '../../store/encoded-readings.js';
+import { createBoundedMemo } from '../bounded-memo.js';
 import { putNumber } from './number-bytes.js';
 
 export function encodeRecords(
@@ -43,18 +44,16 @@ export interface ReadingSeries {
   values: readonly Pick<Reading, 'parameter' | 'value' | 'flag'>[];
 }
 
-/** Station ids' bytes as a reading line starts (`R\t{stationId}\t`), kept for the stations seen. */
-const STATION_PREFIXES = new Map<string, Buffer>();
-/** Far more than one ingest process has stations; past it the map starts again rather than grow. */
-const MAX_STATION_PREFIXES = 100_000;
+/**
+ * Station ids' bytes as a reading line starts (`R\t{stationId}\t`), kept for the stations seen: 4 MiB of keys is
+ * tens of thousands of stations, far more than one ingest process has; past it a prefix is made each time.
+ */
+const STATION_PREFIXES = createBoundedMemo<Buffer>({ maxBytes: 4 * 1024 * 1024, maxKeyLength: 128 });
 const PARAMETER_BYTES = new Map<string, Buffer>(PARAMETER_CODES.map((code) => [code, Buffer.from(code, 'latin1')]));
 
 function stationPrefix(stationId: string): Buffer {
   let prefix = STATION_PREFIXES.get(stationId);
-  if (!prefix) {
-    if (STATION_PREFIXES.size >= MAX_STATION_PREFIXES) STATION_PREFIXES.clear();
-    STATION_PREFIXES.set(stationId, (prefix = Buffer.from(`R\t${stationId}\t`, 'utf8')));
-  }
+  if (!prefix) STATION_PREFIXES.remember(stationId, (prefix = Buffer.from(`R\t${stationId}\t`, 'utf8')));
   return prefix;
 }
 
