@@ -202,6 +202,38 @@ export function readLineKey(b: Uint8Array, start: number, end: number, key: Line
   return true;
 }
 
+/**
+ * Where the last run of `b[start, end)` begins (`end` just after a '\n'): the first of the lines at its end that
+ * are reading lines with the last line's station id and timestamp. `end` when the last line is no reading line or
+ * the run is all there is. A reader that cuts a batch there never splits a run (an HJ 212 packet's pollutants)
+ * between two batches, which would make them overlap (same station, same time) and be written one after the other.
+ */
+export function trailingRunStart(b: Uint8Array, start: number, end: number): number {
+  const key: LineKey = { stationEnd: 0, ts: 0 };
+  const lineStart = (lineEnd: number) => {
+    let i = lineEnd - 1;
+    while (i >= start && b[i] !== 10) i--;
+    return i + 1;
+  };
+  let runStart = lineStart(end - 1);
+  if (!readLineKey(b, runStart, end - 1, key)) return end;
+  const stationStart = runStart + 2;
+  const stationLength = key.stationEnd - stationStart;
+  const ts = key.ts;
+  while (runStart > start) {
+    const previous = lineStart(runStart - 1);
+    if (
+      !readLineKey(b, previous, runStart - 1, key) ||
+      key.ts !== ts ||
+      key.stationEnd - previous - 2 !== stationLength ||
+      !sameBytes(b, previous + 2, b, stationStart, stationLength)
+    )
+      return runStart;
+    runStart = previous;
+  }
+  return end;
+}
+
 /** The offset of the first byte `c` in `b[from, end)`, or -1 (lines are short: a loop beats a native call). */
 export function indexOfByte(b: Uint8Array, c: number, from: number, end: number = b.length): number {
   for (let i = from; i < end; i++) if (b[i] === c) return i;

@@ -208,7 +208,8 @@ describe.each([
     const held: (() => void)[] = [];
     let calls = 0;
     store.durable = () => (calls++ === 0 ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
-    const { spool, forwarder } = rig({ store, batchBytes: 4096 });
+    // A batch size that takes the first 200 readings (~6.5 KB) in one batch.
+    const { spool, forwarder } = rig({ store, batchBytes: 16_384 });
     let reads = 0;
     const read = spool.read.bind(spool);
     spool.read = (bytes) => {

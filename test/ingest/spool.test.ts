@@ -222,6 +222,37 @@ describe('spool', () => {
     expect(drain(spool(dir)).readings).toEqual([]);
   });
 
+  it("never splits a run (a packet's readings: one station, one time) between two batches cut by size", () => {
+    const s = spool(tempDir());
+    // 300 packets of 9 readings, several stations, each packet's readings with one station and time.
+    const packets = Array.from({ length: 300 }, (_, p) =>
+      Array.from({ length: 9 }, (_, k) => ({
+        stationId: `hj-${p % 37}`,
+        parameter: (['cod', 'nh3n', 'tp', 'tn', 'ph', 'flow', 'temp', 'ss', 'bod5'] as const)[k]!,
+        ts: T0 + Math.floor(p / 37) * 15_000,
+        value: p + k / 10,
+        flag: 'N' as const,
+      })),
+    );
+    for (const packet of packets) s.append(packet, []);
+    const seen: string[][] = [];
+    for (let batch = s.read(1000); batch; batch = s.read(1000)) {
+      seen.push(batch.readings.map((r) => `${r.stationId} ${r.ts}`));
+      s.commit(batch);
+    }
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.flat()).toEqual(packets.flat().map((r) => `${r.stationId} ${r.ts}`));
+    // Each batch holds whole packets: 9 readings of each station and time.
+    for (const keys of seen) {
+      const counts = new Map<string, number>();
+      for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+      expect([...counts.values()].every((n) => n === 9)).toBe(true);
+    }
+    // A run longer than the batch size is read whole rather than cut.
+    s.append(packets[0]!.concat(packets[0]!.map((r) => ({ ...r, value: r.value + 1 }))), []);
+    expect(s.read(200)?.readings).toHaveLength(18);
+  });
+
   it('reads a line longer than the batch size whole', () => {
     const dir = tempDir();
     const s = spool(dir);

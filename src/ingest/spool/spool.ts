@@ -17,7 +17,7 @@ import type { DeadLetter, Reading } from '../../domain/reading.js';
 import type { LoggerValue } from '../../domain/logger-data.js';
 import type { Logger } from '../../logger.js';
 import { ensurePrivateDir, openPrivateSync, PRIVATE_FILE_MODE } from '../../fs/private-files.js';
-import { decodeEncodedReadings, type EncodedReadings } from '../../store/encoded-readings.js';
+import { decodeEncodedReadings, trailingRunStart, type EncodedReadings } from '../../store/encoded-readings.js';
 import { encodeRecords, RecordCollector, type RecordGroup } from './spool-codec.js';
 
 export interface SpoolPosition {
@@ -400,9 +400,13 @@ export function createSpool(options: SpoolOptions): Spool {
           pos = { segment: pos.segment, offset: seg.size };
           continue;
         }
-        into.add(readBuffer, 0, lastNewline + 1);
-        bytes += lastNewline + 1;
-        pos = { segment: pos.segment, offset: pos.offset + lastNewline + 1 };
+        // Cut by the size limit (more follows in this segment): not inside a run of readings (trailingRunStart).
+        const cutBySize = pos.offset + n < seg.size && bytes + n >= maxBytes;
+        const take = cutBySize ? trailingRunStart(readBuffer, 0, lastNewline + 1) : lastNewline + 1;
+        into.add(readBuffer, 0, take);
+        bytes += take;
+        pos = { segment: pos.segment, offset: pos.offset + take };
+        if (cutBySize) break;
       }
       if (bytes === 0) return undefined;
       cursor = pos;
