@@ -16,7 +16,8 @@
  * Prints one JSON line on stdout (progress on stderr). Options: --connections N (default 2000), --packets N per
  * connection (default 30), --latency-seconds S (default 15), --heap-mb N|none (default 192, the V8 heap budget the
  * compose file gives an ingest-only instance), --semi-space-mb N|none (default none: V8's; N fixes the young
- * generation's semi-space at N MB), --tsx. HJ212_BENCH_PROF=DIR writes a CPU profile of the gateway
+ * generation's semi-space at N MB), --write-thread on|off (default on: the InfluxDB writes on the gateway's
+ * write thread, INFLUX_WRITE_THREAD), --tsx. HJ212_BENCH_PROF=DIR writes a CPU profile of the gateway
  * process there; HJ212_BENCH_NODE_FLAGS adds Node flags to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -57,6 +58,13 @@ const CONNECTIONS = Math.round(positiveOption('connections', 2000));
 const USE_TSX = process.argv.includes('--tsx');
 /** `--rollups off` runs the gateway without its hourly rollups (INFLUX_ROLLUPS=off), to see what they cost. */
 const ROLLUPS = process.argv.includes('--rollups') ? process.argv[process.argv.indexOf('--rollups') + 1]! : 'on';
+/**
+ * `--write-thread off` runs the gateway with its InfluxDB writes on its main thread (INFLUX_WRITE_THREAD=off,
+ * docs/adr/0018); default on, as in production.
+ */
+const WRITE_THREAD = process.argv.includes('--write-thread')
+  ? process.argv[process.argv.indexOf('--write-thread') + 1]!
+  : 'on';
 /** The loggers' access password (one variable for all of them: the catalog names it, the gateway checks it). */
 const PASSWORD = '123456';
 const mnOf = (i: number) => `BENCH${String(i).padStart(6, '0')}`;
@@ -294,6 +302,7 @@ async function main(): Promise<void> {
           // What production logs (info), to the console that the bench discards.
           LOG_LEVEL: 'info',
           INFLUX_ROLLUPS: ROLLUPS,
+          INFLUX_WRITE_THREAD: WRITE_THREAD,
           LOG_FORMAT: 'json',
         },
       },
@@ -314,6 +323,8 @@ async function main(): Promise<void> {
       const mb = (name: string) => Math.round(value(name) / 2 ** 20);
       return {
         stored: value('qingliu_ingest_readings_stored_total') || 0,
+        writes: value('qingliu_store_write_duration_seconds_count') || 0,
+        writeSeconds: value('qingliu_store_write_duration_seconds_sum') || 0,
         memory: `rss ${mb('process_resident_memory_bytes')} heap ${mb('nodejs_heap_size_total_bytes')} ext ${mb('nodejs_external_memory_bytes')} MB`,
       };
     };
@@ -328,8 +339,12 @@ async function main(): Promise<void> {
       const at = ((performance.now() - started) / 1000).toFixed(1);
       const answered = answeredCount;
       void gatewayMetrics()
-        .catch(() => ({ stored: NaN, memory: '?' }))
-        .then((m) => timeline.push(`${at}s ${answered}p ${Math.round(m.stored / R)}s (${m.memory})`));
+        .catch(() => ({ stored: NaN, memory: '?', writes: NaN, writeSeconds: NaN }))
+        .then((m) => {
+          // Store writes so far and their mean duration: whether the store is slow to answer or idle.
+          const writes = `${m.writes} writes, ${Math.round((m.writeSeconds / m.writes) * 1000)} ms mean`;
+          timeline.push(`${at}s ${answered}p ${Math.round(m.stored / R)}s (${m.memory}; ${writes})`);
+        });
     }, 1000);
     const answerSeconds = await closedLoop(conns, packets);
     const expected = total * R;
@@ -423,6 +438,7 @@ async function main(): Promise<void> {
       gateway_cpu_us_per_packet: Math.round(gatewayCpuUs),
       gateway_runtime: USE_TSX ? 'tsx' : 'compiled',
       rollups: ROLLUPS,
+      write_thread: WRITE_THREAD,
       gateway_heap_limit_mb: HEAP_MB ?? null,
       gateway_semi_space_mb: SEMI_MB ?? null,
       readings_expected: latencyExpected,

@@ -109,7 +109,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     roles.ingest || roles.alerts
       ? ingestClientId({ configured: config.MQTT_CLIENT_ID, dataDir: config.DATA_DIR })
       : undefined;
-  const store = deps.store ?? createStore(config, deps.logger, { ...(clientId && { ingestClientId: clientId }) });
+  const store =
+    deps.store ??
+    createStore(config, deps.logger, {
+      ...(clientId && { ingestClientId: clientId }),
+      onWriteThreadExit: () => metrics.ingest.storeWriteThreadExits.inc(),
+    });
   const target = deps.store ? store.kind : storeTarget(config);
   // The InfluxDB store of an ingest process owes hourly rollups (docs/adr/0006): how many, on /metrics.
   const rollups = (store as Partial<InfluxStore>).rollups;

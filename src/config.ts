@@ -169,6 +169,11 @@ export const configSchema = z.object({
   INFLUX_ROLLUPS: z.enum(['on', 'off']).default('on'),
   /** Seconds between two rollup passes of an ingest process. */
   INFLUX_ROLLUP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /**
+   * `on`: an ingest process builds and posts its reading batches to InfluxDB on a worker thread, a second core
+   * beside the one that answers devices (docs/adr/0018); `off`: on its main thread.
+   */
+  INFLUX_WRITE_THREAD: z.enum(['on', 'off']).default('on'),
 
   /** Dead letters older than this are deleted (daily, by the alerts instance); `0d` keeps them forever. */
   DEAD_LETTER_RETENTION: duration('90d'),

@@ -30,6 +30,8 @@ export interface IngestMetrics {
   spoolQuarantined: Counter;
   storeWriteDuration: Histogram;
   storeWriteFailures: Counter;
+  /** Deaths of the InfluxDB store's write thread (docs/adr/0018); its writes were retried. */
+  storeWriteThreadExits: Counter;
   /** 1 while connected to the broker. */
   mqttConnected: Gauge;
   mqttConnects: Counter;
@@ -140,6 +142,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     storeWriteFailures: new Counter({
       name: 'qingliu_store_write_failures_total',
       help: 'Batched store writes that failed (they are retried from the spool)',
+      registers,
+    }),
+    storeWriteThreadExits: new Counter({
+      name: 'qingliu_store_write_thread_exits_total',
+      help: 'Times the InfluxDB write thread died (its writes are retried from the spool; after 3 in a minute the main thread writes)',
       registers,
     }),
     mqttConnected: new Gauge({

@@ -28,10 +28,15 @@ export function storeTarget(config: Config): string {
 }
 
 /**
+ * `onWriteThreadExit`: called when the InfluxDB write thread dies (counted on /metrics).
  * `ingestClientId`: the ingest process's MQTT client id (src/ingest/client-id.ts), which names its rollup state;
  * required for an ingest process on InfluxDB with rollups on.
  */
-export function createStore(config: Config, logger: Logger, options: { ingestClientId?: string } = {}): ReadingStore {
+export function createStore(
+  config: Config,
+  logger: Logger,
+  options: { ingestClientId?: string; onWriteThreadExit?: () => void } = {},
+): ReadingStore {
   // Every writer records late readings for the alerts role, which may run in another process (ADR 0013).
   const lateData = { evalDelayMs: config.ALERT_EVAL_DELAY };
   if (isEmbeddedStore(config)) return createSqliteStore({ file: sqliteFile(config), logger, lateData });
@@ -45,6 +50,9 @@ export function createStore(config: Config, logger: Logger, options: { ingestCli
     version: config.INFLUX_VERSION,
     logger,
     lateData,
+    // Only ingest processes write reading batches (the forwarder); the others would start a thread for nothing.
+    writeThread:
+      config.INFLUX_WRITE_THREAD === 'on' && hasRole(config, 'ingest') && { onExit: options.onWriteThreadExit },
     rollups: {
       read: rollups,
       // Only processes that write readings maintain rollups; each names its state after its MQTT client id,

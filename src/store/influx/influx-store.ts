@@ -83,6 +83,7 @@ import {
 import type { WindowTouch } from '../../alerts/window-touches.js';
 import { FLAG_LOOKUP_MAX_READINGS, storedFlagLookup } from './stored-flags.js';
 import { touchesFromResult, touchesStatement, touchLines } from './touched.js';
+import { createWriteThread, type WriteThread } from './write-thread.js';
 
 export interface InfluxStoreOptions {
   url: string;
@@ -103,6 +104,11 @@ export interface InfluxStoreOptions {
   gzipThreshold?: number;
   /** Readings per HTTP request when a batch is larger (default 25,000, ~2 MB of line protocol). */
   maxLinesPerRequest?: number;
+  /**
+   * Build and post the forwarder's reading batches (`writeEncoded`) on a worker thread, a second core
+   * (docs/adr/0018-influx-write-thread.md); default off (in the service: INFLUX_WRITE_THREAD, on for ingest).
+   */
+  writeThread?: boolean | { onExit?: () => void; maxExits?: number };
   /** Record late readings as touched windows for re-judgment (store/touch-log.ts); off when absent. */
   lateData?: LateDataOptions;
   /** Hourly rollups (docs/adr/0006-hourly-rollups.md). */
@@ -147,6 +153,8 @@ export interface InfluxStore extends ReadingStore {
   /** What the server's /ping said, e.g. "1.6.7~rc0", "v2.7.11". */
   readonly serverVersion: string | undefined;
   readonly rollups: RollupControl;
+  /** The write thread, while started with one (`writeThread`); undefined otherwise. */
+  readonly writeThread: Pick<WriteThread, 'usable' | 'exits' | 'pending' | 'terminate'> | undefined;
 }
 
 export interface RollupControl {
@@ -176,6 +184,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
   let dialect: Dialect | undefined;
   let connecting: Promise<Dialect> | undefined;
   let stopped = false;
+  let thread: WriteThread | undefined;
   // Sub-millisecond part of dead-letter timestamps; random start so that two processes rarely collide.
   let deadLetterSequence = randomInt(0, 1_000_000);
   let touchSequence = randomInt(0, 1_000_000);
@@ -456,6 +465,9 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     get serverVersion() {
       return dialect?.serverVersion;
     },
+    get writeThread() {
+      return thread;
+    },
 
     rollups: {
       get pending() {
@@ -478,12 +490,21 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     async start() {
       if (http && !stopped) return;
       stopped = false;
-      http = createInfluxHttp({
+      const transport = {
         url: options.url,
         target,
         timeoutMs: options.timeoutMs ?? 30_000,
         gzipThreshold: options.gzipThreshold ?? defaultGzipThreshold(options.url),
-      });
+      };
+      http = createInfluxHttp(transport);
+      const threaded = options.writeThread;
+      if (threaded)
+        thread = createWriteThread({
+          ...transport,
+          maxLines,
+          logger: log,
+          ...(typeof threaded === 'object' && threaded),
+        });
       try {
         await ready();
         await maintainer?.start();
@@ -498,6 +519,8 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     async stop() {
       if (!http || stopped) return;
       await maintainer?.stop();
+      await thread?.close();
+      thread = undefined;
       stopped = true;
       dialect = undefined;
       http.close();
@@ -537,10 +560,12 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     },
 
     // The forwarder's fast path: the spool's bytes straight to line protocol (line-protocol.ts), as `write` does
-    // it otherwise. One reading per station and time marks the same rollup hours as all of them.
+    // it otherwise — here or, with `writeThread`, on the write thread. One reading per station and time marks
+    // the same rollup hours as all of them.
     async writeEncoded(batch: EncodedReadings) {
       if (batch.count === 0) return;
-      const bodies = encodedReadingLines(batch, maxLines);
+      const offThread = thread?.usable ? thread : undefined;
+      const bodies = offThread ? [] : encodedReadingLines(batch, maxLines);
       let ticket: number | undefined;
       const started = performance.now();
       try {
@@ -556,7 +581,10 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
           : late.length > 0
             ? await touchesBeforeWrite(late, at)
             : [];
-        for (const body of bodies) await writeBody('ms', body);
+        if (offThread) {
+          const d = await ready();
+          await offThread.write(batch, d.writePath('ms'), d.authorization).catch(forgetOnMissingDatabase);
+        } else for (const body of bodies) await writeBody('ms', body);
         await writeTouches(touches);
       } finally {
         if (ticket !== undefined) maintainer?.afterWrite(ticket, performance.now() - started);
