@@ -95,9 +95,16 @@ const say = (text: string) => process.stderr.write(`${text}\n`);
  */
 const STEP_MS = 15_000;
 
+/**
+ * The latency phase's step: its packets follow the last of the main run, one second apart. At 15 s apart, a fast
+ * gateway's half rate (≥ ~44 packets per logger in 15 s) took them more than MAX_FUTURE_SKEW_SECONDS (300 s) into
+ * the future: refused as dead letters, so the bench waited for readings that would never be stored.
+ */
+const LATENCY_STEP_MS = 1_000;
+
 /** Packet k of logger i: a 2011 with nine pollutants at `base` + k steps. */
-function packet(i: number, k: number, base: number): Buffer {
-  const ts = base + k * STEP_MS;
+function packet(i: number, k: number, base: number, step = STEP_MS): Buffer {
+  const ts = base + k * step;
   const cp = [
     `DataTime=${formatHj212Time(ts, SHANGHAI)}`,
     ...Object.keys(CODES).map((c) => `${c}-Rtd=${defaultValues(c, ts, 'realtime')},${c}-Flag=N`),
@@ -385,7 +392,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, (i / CONNECTIONS) * interval));
         const pending: Promise<void>[] = [];
         for (let k = 0; k < perConnection; k++) {
-          const p = packet(i, k, latencyBase);
+          const p = packet(i, k, latencyBase, LATENCY_STEP_MS);
           const sent = performance.now();
           pending.push(reply(conn).then(() => void latencies.push(performance.now() - sent)));
           conn.socket.write(p);
