@@ -444,6 +444,37 @@ export function toAlert(r: AlertRow): Alert {
   };
 }
 
+/** A new alert's row, but its id (the database gives it): open, counted once, not escalated, detected now. */
+function insertedRow(a: NewAlert): NewAlertRow {
+  return {
+    rule: a.rule,
+    station_id: a.stationId,
+    category: a.category,
+    state: 'open',
+    severity: a.severity,
+    opened_at: a.at,
+    updated_at: a.at,
+    count: 1,
+    compliant_streak: 0,
+    latest: JSON.stringify(a.latest),
+    escalation_level: 0,
+    escalated_at: a.at,
+    acknowledged_by: null,
+    acknowledged_at: null,
+    acknowledge_note: null,
+    resolved_by: null,
+    resolved_at: null,
+    resolve_reason: null,
+    window_start: a.windowStart,
+    window_end: a.windowEnd,
+    detected_at: a.at,
+    detection: a.detection,
+  };
+}
+
+type NewAlertRow = Omit<AlertRow, 'id'>;
+const INSERTED_COLUMNS = Object.keys(insertedRow({ latest: {} } as NewAlert)) as readonly (keyof NewAlertRow)[];
+
 export interface TransitionRow {
   seq: number;
   alert_id: number;
@@ -697,11 +728,9 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       "SELECT * FROM alerts WHERE rule = ? AND station_id = ? AND state <> 'resolved'",
     ),
     active: db.prepare<[], AlertRow>("SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id"),
-    insert: db.prepare<[Record<string, unknown>], AlertRow>(
-      `INSERT INTO alerts (rule, station_id, category, state, severity, opened_at, updated_at, count, compliant_streak, latest, escalation_level, escalated_at,
-                           window_start, window_end, detected_at, detection)
-       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at, @windowStart, @windowEnd, @at, @detection)
-       RETURNING *`,
+    // Every column from the row `insertedRow` builds: the new alert's defaults are written once, there.
+    insert: db.prepare<[NewAlertRow]>(
+      `INSERT INTO alerts (${INSERTED_COLUMNS.join(', ')}) VALUES (${INSERTED_COLUMNS.map((c) => `@${c}`).join(', ')})`,
     ),
     appendTransition: db.prepare(
       `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
@@ -850,7 +879,12 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       const sql = `SELECT * FROM alerts ${where} ORDER BY window_end DESC, id DESC LIMIT ${limit}`;
       return (db.prepare(sql).all(...params) as AlertRow[]).map(toAlert);
     },
-    insertAlert: (alert) => toAlert(stmt.insert.get({ ...alert, latest: JSON.stringify(alert.latest) })!),
+    // The row as the INSERT writes it, not read back: `RETURNING *` made an insert 2.5 times as long (bench:alerts
+    // opens 20 alerts per back-fill).
+    insertAlert(alert) {
+      const row = insertedRow(alert);
+      return toAlert({ ...row, id: Number(stmt.insert.run(row).lastInsertRowid) });
+    },
     updateAlert(id, patch) {
       const set = patchColumns(patch);
       const columns = Object.keys(set);
