@@ -416,7 +416,11 @@ export interface AlertRow {
 }
 
 export function toAlert(r: AlertRow): Alert {
-  const latest = JSON.parse(r.latest) as Finding;
+  return alertOfRow(r, JSON.parse(r.latest) as Finding);
+}
+
+/** The alert of a row whose `latest` is this finding's JSON (the finding itself, not parsed again). */
+function alertOfRow(r: AlertRow, latest: Finding): Alert {
   return {
     id: r.id,
     rule: r.rule as RuleId,
@@ -836,7 +840,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     // opens 20 alerts per back-fill).
     insertAlert(alert) {
       const row = insertedRow(alert);
-      return toAlert({ ...row, id: Number(stmt.insert.run(row).lastInsertRowid) });
+      return alertOfRow({ ...row, id: Number(stmt.insert.run(row).lastInsertRowid) }, alert.latest);
     },
     updateAlert(id, patch) {
       const set = patchColumns(patch);
