@@ -416,7 +416,11 @@ export interface AlertRow {
 }
 
 export function toAlert(r: AlertRow): Alert {
-  const latest = JSON.parse(r.latest) as Finding;
+  return alertOfRow(r, JSON.parse(r.latest) as Finding);
+}
+
+/** The alert of a row whose `latest` is this finding's JSON (the finding itself, not parsed again). */
+function alertOfRow(r: AlertRow, latest: Finding): Alert {
   return {
     id: r.id,
     rule: r.rule as RuleId,
@@ -443,6 +447,37 @@ export function toAlert(r: AlertRow): Alert {
     resolveReason: r.resolve_reason,
   };
 }
+
+/** A new alert's row, but its id (the database gives it): open, counted once, not escalated, detected now. */
+function insertedRow(a: NewAlert): NewAlertRow {
+  return {
+    rule: a.rule,
+    station_id: a.stationId,
+    category: a.category,
+    state: 'open',
+    severity: a.severity,
+    opened_at: a.at,
+    updated_at: a.at,
+    count: 1,
+    compliant_streak: 0,
+    latest: JSON.stringify(a.latest),
+    escalation_level: 0,
+    escalated_at: a.at,
+    acknowledged_by: null,
+    acknowledged_at: null,
+    acknowledge_note: null,
+    resolved_by: null,
+    resolved_at: null,
+    resolve_reason: null,
+    window_start: a.windowStart,
+    window_end: a.windowEnd,
+    detected_at: a.at,
+    detection: a.detection,
+  };
+}
+
+type NewAlertRow = Omit<AlertRow, 'id'>;
+const INSERTED_COLUMNS = Object.keys(insertedRow({ latest: {} } as NewAlert)) as readonly (keyof NewAlertRow)[];
 
 export interface TransitionRow {
   seq: number;
@@ -642,35 +677,6 @@ export function alertFilterSql(
   return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params, limit };
 }
 
-/** The columns of the batch statements' rows, in the order `rowArrays` writes them. */
-const TRANSITION_COLUMNS = ['alert_id', 'kind', 'at', 'actor', 'from_state', 'to_state', 'note', 'data'] as const;
-const VERDICT_COLUMNS = [
-  'rule',
-  'station_id',
-  'window_start',
-  'window_end',
-  'outcome',
-  'severity',
-  'alert_id',
-  'cause',
-  'judged_at',
-] as const;
-const LATEST_COLUMNS = ['rule', 'station_id', 'window_start', 'window_end', 'outcome', 'severity', 'alert_id', 'n'];
-
-/** Rows as one JSON array of arrays, each with the values of these columns in this order. */
-function rowArrays(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
-  return JSON.stringify(rows.map((r) => columns.map((c) => r[c])));
-}
-
-/** A column of a `rowArrays` row: `<value> ->> '$[i]'`. */
-function jsonColumn(value: string, columns: readonly string[], column: string): string {
-  const i = columns.indexOf(column);
-  if (i < 0) throw new Error(`no column ${column}`);
-  return `${value} ->> '$[${i}]'`;
-}
-const jsonColumns = (value: string, columns: readonly string[]) =>
-  columns.map((c) => jsonColumn(value, columns, c)).join(', ');
-
 /**
  * Opens (creating if needed) the alert database. `file` defaults to `<dataDir>/alerts.db`.
  * synchronous=FULL: an alert or a delivery mark that was committed survives a power cut, not only a crash;
@@ -697,11 +703,9 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       "SELECT * FROM alerts WHERE rule = ? AND station_id = ? AND state <> 'resolved'",
     ),
     active: db.prepare<[], AlertRow>("SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id"),
-    insert: db.prepare<[Record<string, unknown>], AlertRow>(
-      `INSERT INTO alerts (rule, station_id, category, state, severity, opened_at, updated_at, count, compliant_streak, latest, escalation_level, escalated_at,
-                           window_start, window_end, detected_at, detection)
-       VALUES (@rule, @stationId, @category, 'open', @severity, @at, @at, 1, 0, @latest, 0, @at, @windowStart, @windowEnd, @at, @detection)
-       RETURNING *`,
+    // Every column from the row `insertedRow` builds: the new alert's defaults are written once, there.
+    insert: db.prepare<[NewAlertRow]>(
+      `INSERT INTO alerts (${INSERTED_COLUMNS.join(', ')}) VALUES (${INSERTED_COLUMNS.map((c) => `@${c}`).join(', ')})`,
     ),
     appendTransition: db.prepare(
       `INSERT INTO alert_transitions (alert_id, kind, at, actor, from_state, to_state, note, data)
@@ -711,25 +715,6 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     markProcessed: db.prepare(
       `INSERT OR IGNORE INTO processed_windows (rule, station_id, window_start, window_end, outcome, severity, alert_id, processed_at)
        VALUES (@rule, @stationId, @start, @end, @outcome, @severity, @alertId, @at)`,
-    ),
-    // Batches as one JSON parameter (json_each): one prepared statement whatever their size, no parameter limit.
-    // Each row an array of the columns in order (`rowArrays`): a third quicker to read than an object by keys.
-    appendTransitions: db.prepare<[string]>(
-      `INSERT INTO alert_transitions (${TRANSITION_COLUMNS.join(', ')})
-       SELECT ${jsonColumns('value', TRANSITION_COLUMNS)} FROM json_each(?) ORDER BY key`,
-    ),
-    updateVerdicts: db.prepare<[string]>(
-      `UPDATE processed_windows AS p SET ${['outcome', 'severity', 'alert_id']
-        .map((c) => `${c} = ${jsonColumn('v.value', LATEST_COLUMNS, c)}`)
-        .join(', ')}, judgments = p.judgments + (${jsonColumn('v.value', LATEST_COLUMNS, 'n')})
-       FROM json_each(?) AS v
-       WHERE ${['rule', 'station_id', 'window_start', 'window_end']
-         .map((c) => `p.${c} = ${jsonColumn('v.value', LATEST_COLUMNS, c)}`)
-         .join(' AND ')}`,
-    ),
-    appendVerdicts: db.prepare<[string]>(
-      `INSERT INTO window_verdicts (${VERDICT_COLUMNS.join(', ')})
-       SELECT ${jsonColumns('value', VERDICT_COLUMNS)} FROM json_each(?) ORDER BY key`,
     ),
     appendVerdict: db.prepare(
       `INSERT INTO window_verdicts (rule, station_id, window_start, window_end, outcome, severity, alert_id, cause, judged_at)
@@ -821,18 +806,19 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
     }
     return update;
   };
-  /** A re-judged window's verdict and its history row, together (a savepoint inside the batch's transaction). */
-  const rejudgedTx = db.transaction((row: Record<string, unknown>) => {
-    if (stmt.updateVerdict.run(row).changes !== 1) throw new Error('a window never judged cannot be re-judged');
-    stmt.appendVerdict.run(row);
-  });
-
-  /** Re-judged windows' verdicts and their history rows, together (a savepoint inside the batch's transaction). */
+  // A batch's rows one cached statement each, in one savepoint (all or none): 120 verdicts with their history rows
+  // took 1.2 ms as one UPDATE … FROM json_each and one INSERT … SELECT FROM json_each of a JSON parameter, against
+  // 0.6 ms row by row (docs/benchmarks.md, bench:alerts); the timeline rows likewise.
+  /** Re-judged windows' verdicts, each the window's latest and one more row of its history. */
   const rejudgedManyTx = db.transaction((vs: Parameters<SyncOps['rejudgedMany']>[0]) => {
-    const { history, latest } = rejudgedRows(vs);
-    if (stmt.updateVerdicts.run(rowArrays(latest, LATEST_COLUMNS)).changes !== latest.length)
-      throw new Error('a window never judged cannot be re-judged');
-    stmt.appendVerdicts.run(rowArrays(history, VERDICT_COLUMNS));
+    for (const v of vs) {
+      const row = { ...v, severity: v.severity ?? null };
+      if (stmt.updateVerdict.run(row).changes !== 1) throw new Error('a window never judged cannot be re-judged');
+      stmt.appendVerdict.run(row);
+    }
+  });
+  const appendTransitionsTx = db.transaction((ts: readonly NewTransition[]) => {
+    for (const t of ts) stmt.appendTransition.run(transitionRow(t));
   });
 
   const ops: SyncOps = {
@@ -850,7 +836,12 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       const sql = `SELECT * FROM alerts ${where} ORDER BY window_end DESC, id DESC LIMIT ${limit}`;
       return (db.prepare(sql).all(...params) as AlertRow[]).map(toAlert);
     },
-    insertAlert: (alert) => toAlert(stmt.insert.get({ ...alert, latest: JSON.stringify(alert.latest) })!),
+    // The row as the INSERT writes it, not read back: `RETURNING *` made an insert 2.5 times as long (bench:alerts
+    // opens 20 alerts per back-fill).
+    insertAlert(alert) {
+      const row = insertedRow(alert);
+      return alertOfRow({ ...row, id: Number(stmt.insert.run(row).lastInsertRowid) }, alert.latest);
+    },
     updateAlert(id, patch) {
       const set = patchColumns(patch);
       const columns = Object.keys(set);
@@ -877,8 +868,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       return toTransition({ ...row, seq: Number(info.lastInsertRowid) });
     },
     appendTransitions(ts) {
-      if (ts.length === 0) return;
-      stmt.appendTransitions.run(rowArrays(ts.map(transitionRow), TRANSITION_COLUMNS));
+      if (ts.length > 0) appendTransitionsTx(ts);
     },
     timeline: (alertId) => stmt.timeline.all(alertId).map(toTransition),
 
@@ -892,20 +882,7 @@ export function createAlertStore(options: { dataDir?: string; file?: string }): 
       const row = stmt.verdict.get(rule, stationId, start, end);
       return row ? toVerdict(row) : undefined;
     },
-    rejudged(v) {
-      const row = {
-        rule: v.rule,
-        stationId: v.stationId,
-        start: v.start,
-        end: v.end,
-        outcome: v.outcome,
-        severity: v.severity,
-        alertId: v.alertId,
-        cause: v.cause,
-        at: v.at,
-      };
-      rejudgedTx(row);
-    },
+    rejudged: (v) => rejudgedManyTx([v]),
     rejudgedMany(vs) {
       if (vs.length > 0) rejudgedManyTx(vs);
     },

@@ -17,10 +17,10 @@ import { evaluateOffline } from './rules/station-offline.js';
 import type { DischargeStandardRef, Standards } from './rules/standards-port.js';
 import { evaluateThresholds } from './rules/threshold.js';
 import type { Point } from './rules/trend.js';
-import { expectedCount } from './rules/window-means.js';
+import { expectedCount, type WindowMean } from './rules/window-means.js';
 import { settingsForStation, type AlertSettings } from './settings.js';
 import type { RuleId, RuleOutcome } from './types.js';
-import { rawReadings, validOnly, windowMeans, type WindowReadings } from './window-data.js';
+import { rawReadings, validOnly, windowMeans, windowMeansNow, type WindowReadings } from './window-data.js';
 
 /**
  * Dead-letter reasons of ingest (src/ingest/rejection.ts) that mean "physically impossible value": such values
@@ -37,6 +37,17 @@ export interface RuleRunner {
   rulesFor(station: AlertStation): RuleId[];
   /** `from`: where to read the data (default the runner's store; a span reader when judging many windows). */
   run(rule: RuleId, station: AlertStation, start: number, end: number, from?: WindowReadings): Promise<RuleOutcome>;
+  /**
+   * `run` of a window rule whose data `from` holds in memory already (`aggregateNow`), at once; undefined when it
+   * does not (then `run`).
+   */
+  runNow(
+    rule: RuleId,
+    station: AlertStation,
+    start: number,
+    end: number,
+    from?: WindowReadings,
+  ): RuleOutcome | undefined;
 }
 
 export function createRuleRunner(deps: {
@@ -87,58 +98,92 @@ export function createRuleRunner(deps: {
     end: number,
     readings: WindowReadings = deps.readings,
   ): Promise<RuleOutcome> {
+    if (WINDOW_RULES.includes(rule))
+      return judgeMeans(rule, station, start, end, await windowMeans(readings, meansQuery(station, start, end)));
+    return runLookBack(rule, station, end, readings);
+  }
+
+  const meansQuery = (station: AlertStation, start: number, end: number) => ({
+    stationId: station.id,
+    parameters: station.parameters,
+    from: start,
+    to: end,
+    timeZone: deps.timeZone,
+  });
+
+  function runNow(
+    rule: RuleId,
+    station: AlertStation,
+    start: number,
+    end: number,
+    readings: WindowReadings = deps.readings,
+  ): RuleOutcome | undefined {
+    if (!WINDOW_RULES.includes(rule)) return undefined;
+    const means = windowMeansNow(readings, meansQuery(station, start, end));
+    return means && judgeMeans(rule, station, start, end, means);
+  }
+
+  /** A window rule on the window's means. */
+  function judgeMeans(
+    rule: RuleId,
+    station: AlertStation,
+    start: number,
+    end: number,
+    means: WindowMean[],
+  ): RuleOutcome {
     const settings = settingsForStation(deps.settings, station.alerts);
     const base = { stationId: station.id, windowStart: start, windowEnd: end };
-    if (WINDOW_RULES.includes(rule)) {
-      const means = await windowMeans(readings, {
-        stationId: station.id,
-        parameters: station.parameters,
-        from: start,
-        to: end,
-        timeZone: deps.timeZone,
-      });
-      const expected = expectedCount(end - start, station.interval);
-      if (rule === 'section_compliance') {
-        const section = station.section!;
-        return evaluateSectionWindow(
-          {
-            ...base,
-            waterbody: section.waterbody,
-            target: section.target_class!,
-            parameters: station.parameters,
-            means,
-            expectedCount: expected,
-            minValidShare: settings.minValidShare,
-          },
-          standards,
-        );
-      }
-      if (rule === 'threshold') {
-        return evaluateThresholds({
-          ...base,
-          thresholds: settings.thresholds,
-          means,
-          expectedCount: expected,
-          minValidShare: settings.minValidShare,
-          severity: 'warning',
-        });
-      }
-      const discharge = dischargeStandardOf(station)!;
-      return evaluateEffluentWindow(
+    const expected = expectedCount(end - start, station.interval);
+    if (rule === 'section_compliance') {
+      const section = station.section!;
+      return evaluateSectionWindow(
         {
           ...base,
-          rule: rule as 'effluent_hourly' | 'effluent_daily',
-          standard: discharge.standard,
-          ...(discharge.built !== undefined ? { plantBuilt: discharge.built } : {}),
+          waterbody: section.waterbody,
+          target: section.target_class!,
           parameters: station.parameters,
           means,
           expectedCount: expected,
           minValidShare: settings.minValidShare,
-          severity: rule === 'effluent_daily' ? settings.effluent.dailySeverity : settings.effluent.hourlySeverity,
         },
         standards,
       );
     }
+    if (rule === 'threshold') {
+      return evaluateThresholds({
+        ...base,
+        thresholds: settings.thresholds,
+        means,
+        expectedCount: expected,
+        minValidShare: settings.minValidShare,
+        severity: 'warning',
+      });
+    }
+    const discharge = dischargeStandardOf(station)!;
+    return evaluateEffluentWindow(
+      {
+        ...base,
+        rule: rule as 'effluent_hourly' | 'effluent_daily',
+        standard: discharge.standard,
+        ...(discharge.built !== undefined ? { plantBuilt: discharge.built } : {}),
+        parameters: station.parameters,
+        means,
+        expectedCount: expected,
+        minValidShare: settings.minValidShare,
+        severity: rule === 'effluent_daily' ? settings.effluent.dailySeverity : settings.effluent.hourlySeverity,
+      },
+      standards,
+    );
+  }
+
+  /** The rules that look back from the window's end over their own span, on raw readings. */
+  async function runLookBack(
+    rule: RuleId,
+    station: AlertStation,
+    end: number,
+    readings: WindowReadings,
+  ): Promise<RuleOutcome> {
+    const settings = settingsForStation(deps.settings, station.alerts);
     if (rule === 'early_warning' || rule === 'trend_warning') {
       const section = station.section!;
       const ew = settings.earlyWarning;
@@ -254,5 +299,5 @@ export function createRuleRunner(deps: {
     }
   }
 
-  return { rulesFor, run: runRule };
+  return { rulesFor, run: runRule, runNow };
 }

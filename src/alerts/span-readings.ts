@@ -30,7 +30,8 @@ export interface Span {
 }
 
 /** Each station's buckets by parameter, in start order; null: some bucket is off the span's grid. */
-type Read = Promise<Map<string, Map<ParameterCode, BucketRow[]> | null>>;
+type Answer = Map<string, Map<ParameterCode, BucketRow[]> | null>;
+type Read = Promise<Answer>;
 
 interface Group {
   from: number;
@@ -39,6 +40,8 @@ interface Group {
   parameters: Set<ParameterCode>;
   /** By window spec and zone. */
   reads: Map<string, Read>;
+  /** The reads that have arrived, by the same keys. */
+  answers: Map<string, Answer>;
 }
 
 function stepOf(window: AggregateQuery['window']): number | undefined {
@@ -55,14 +58,27 @@ export function spanReadings(inner: WindowReadings, spans: readonly Span[]): (st
     const key = `${span.from}\u0000${span.to}`;
     let g = groups.get(key);
     if (!g)
-      groups.set(key, (g = { from: span.from, to: span.to, stationIds: [], parameters: new Set(), reads: new Map() }));
+      groups.set(
+        key,
+        (g = {
+          from: span.from,
+          to: span.to,
+          stationIds: [],
+          parameters: new Set(),
+          reads: new Map(),
+          answers: new Map(),
+        }),
+      );
     g.stationIds.push(span.stationId);
     for (const p of span.parameters) g.parameters.add(p);
     groupOf.set(span.stationId, g);
   }
 
+  const readKey = (q: AggregateQuery) =>
+    `${q.window.spec}\u0000${q.timeZone}\u0000${q.extremes !== false}\u0000${q.excluded !== false}`;
+
   function read(g: Group, q: AggregateQuery, step: number): Read {
-    const key = `${q.window.spec}\u0000${q.timeZone}\u0000${q.extremes !== false}\u0000${q.excluded !== false}`;
+    const key = readKey(q);
     let pending = g.reads.get(key);
     if (pending) return pending;
     const query = {
@@ -97,6 +113,7 @@ export function spanReadings(inner: WindowReadings, spans: readonly Span[]): (st
         }
         byStation.set(id, onGrid ? byParameter : null);
       }
+      g.answers.set(key, byStation);
       return byStation;
     });
     // A failed read is not kept: each window's own query (to the store) says what went wrong.
@@ -107,7 +124,8 @@ export function spanReadings(inner: WindowReadings, spans: readonly Span[]): (st
 
   return (stationId) => {
     const g = groupOf.get(stationId);
-    async function aggregate(q: AggregateQuery): ReturnType<WindowReadings['aggregate']> {
+    /** The bucket step when the span's read answers q exactly, else undefined. */
+    function stepInside(q: AggregateQuery): number | undefined {
       const step = stepOf(q.window);
       const inside =
         g !== undefined &&
@@ -120,16 +138,25 @@ export function spanReadings(inner: WindowReadings, spans: readonly Span[]): (st
         (q.from - g.from) % step === 0 &&
         (q.to - g.from) % step === 0 &&
         q.parameters.every((p) => g.parameters.has(p));
-      if (!inside) return inner.aggregate(q);
-      const byParameter = (await read(g, q, step).catch(() => undefined))?.get(stationId);
-      if (!byParameter) return inner.aggregate(q);
-      // In the order of the query's parameters, then by start, as the store answers.
-      return [...new Set(q.parameters)].flatMap((p) =>
+      return inside ? step : undefined;
+    }
+    /** In the order of the query's parameters, then by start, as the store answers. */
+    const answerOf = (q: AggregateQuery, byParameter: Map<ParameterCode, BucketRow[]>) =>
+      [...new Set(q.parameters)].flatMap((p) =>
         (byParameter.get(p) ?? []).filter((b) => b.start >= q.from && b.start < q.to),
       );
+    async function aggregate(q: AggregateQuery): ReturnType<WindowReadings['aggregate']> {
+      const step = stepInside(q);
+      if (step === undefined) return inner.aggregate(q);
+      const byParameter = (await read(g!, q, step).catch(() => undefined))?.get(stationId);
+      return byParameter ? answerOf(q, byParameter) : inner.aggregate(q);
     }
     return {
       aggregate,
+      aggregateNow(q) {
+        const byParameter = stepInside(q) === undefined ? undefined : g!.answers.get(readKey(q))?.get(stationId);
+        return byParameter ? answerOf(q, byParameter) : undefined;
+      },
       raw: (q) => inner.raw(q),
       ...(inner.latest ? { latest: inner.latest.bind(inner) } : {}),
       ...(inner.deadLetters ? { deadLetters: inner.deadLetters.bind(inner) } : {}),

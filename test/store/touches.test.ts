@@ -193,6 +193,63 @@ describe('InfluxDB: a back-fill too large to look up', () => {
   });
 });
 
+describe('InfluxDB: touches as points', () => {
+  it('reads those written with the station as a tag (before it was a field) beside the new ones, two writers apart', async () => {
+    const now = T0 + 12 * H;
+    const bucket = `touches_${++databases}`;
+    const open = () =>
+      createInfluxStore({
+        url: influx.url,
+        bucket,
+        version: 'auto',
+        logger: silentLogger(),
+        lateData: { evalDelayMs: DELAY, now: () => now },
+        rollups: { read: false },
+      });
+    const a = open();
+    const b = open();
+    await a.start();
+    await b.start();
+    try {
+      const touch = (stationId: string) => [{ stationId, from: T0, to: T0 + H, cause: 'mark' as const, at: now }];
+      await a.recordTouches!(touch('new-a'));
+      await b.recordTouches!(touch('new-b'));
+      // As the previous version wrote it, a millisecond earlier.
+      const legacy = `touched,station=old t_from=${T0}i,t_to=${T0 + H}i,cause="late_data",at=${now - 1}i ${now - 1}000000`;
+      const res = await fetch(`${influx.url}/write?db=${bucket}&precision=ns`, { method: 'POST', body: legacy });
+      expect(res.status).toBe(204);
+      const read = await a.touches!({ after: 0, until: now });
+      expect(read[0]).toEqual({
+        recordedAt: now - 1,
+        stationId: 'old',
+        from: T0,
+        to: T0 + H,
+        cause: 'late_data',
+        at: now - 1,
+      });
+      // Both instances' touches of the same millisecond: each its own series (writer), none overwrites another.
+      expect(
+        read
+          .slice(1)
+          .map((t) => t.stationId)
+          .sort(),
+      ).toEqual(['new-a', 'new-b']);
+      const series = await fetch(
+        `${influx.url}/query?${new URLSearchParams({ db: bucket, q: 'SHOW SERIES FROM "touched"' })}`,
+      );
+      const body = (await series.json()) as { results: { series?: { values: string[][] }[] }[] };
+      expect(body.results[0]!.series![0]!.values.map(([key]) => key!.replace(/=[0-9a-f]{12}$/, '=…')).sort()).toEqual([
+        'touched,station=old',
+        'touched,writer=…',
+        'touched,writer=…',
+      ]);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
+
 describe('stored flags of late readings, InfluxDB lookup (pure)', () => {
   it('one statement per span of timestamps, shared by the stations with the same span; none above the bound', () => {
     const lookup = storedFlagLookup([r('a', T0), r('a', T0 + H), r('a', T0 + 5 * H), r('b', T0), r('b', T0 + H)])!;

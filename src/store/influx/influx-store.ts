@@ -8,7 +8,7 @@
  * - Queries: InfluxQL on /query?db=<bucket> everywhere (2.x maps the bucket to a database by DBRP), so one set
  *   of statements serves every generation. See docs/adr/0001 (schema) and docs/adr/0002 (InfluxQL everywhere).
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { DataFlag } from '../../domain/flags.js';
 import type { LoggerStream, LoggerValue } from '../../domain/logger-data.js';
 import type { ParameterCode } from '../../domain/parameters.js';
@@ -188,6 +188,8 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
   // Sub-millisecond part of dead-letter timestamps; random start so that two processes rarely collide.
   let deadLetterSequence = randomInt(0, 1_000_000);
   let touchSequence = randomInt(0, 1_000_000);
+  /** This instance's `writer` tag on its touches (touched.ts): its own series, apart from another instance's. */
+  const touchWriter = randomBytes(6).toString('hex');
 
   const client = (): InfluxHttp => {
     if (stopped) throw new StoreError('the InfluxDB store is stopped', { retryable: true });
@@ -430,7 +432,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     if (touches.length === 0) return;
     await writeBody(
       'ns',
-      touchLines(touches, lateNow(), () => touchSequence++),
+      touchLines(touches, lateNow(), () => touchSequence++, touchWriter),
     );
   };
   let warnedFlagLookup = false;
