@@ -349,7 +349,8 @@ async function main(): Promise<void> {
         .catch(() => ({ stored: NaN, memory: '?', writes: NaN, writeSeconds: NaN }))
         .then((m) => {
           // Store writes so far and their mean duration: whether the store is slow to answer or idle.
-          const writes = `${m.writes} writes, ${Math.round((m.writeSeconds / m.writes) * 1000)} ms mean`;
+          const mean = m.writes > 0 ? `${Math.round((m.writeSeconds / m.writes) * 1000)} ms mean` : 'no mean';
+          const writes = `${m.writes} writes, ${mean}`;
           timeline.push(`${at}s ${answered}p ${Math.round(m.stored / R)}s (${m.memory}; ${writes})`);
         });
     }, 1000);

@@ -108,7 +108,7 @@ export interface InfluxStoreOptions {
    * Build and post the forwarder's reading batches (`writeEncoded`) on a worker thread, a second core
    * (docs/adr/0018-influx-write-thread.md); default off (in the service: INFLUX_WRITE_THREAD, on for ingest).
    */
-  writeThread?: boolean | { onExit?: () => void; maxExits?: number };
+  writeThread?: boolean | { onExit?: () => void; maxExits?: number; now?: () => number };
   /** Record late readings as touched windows for re-judgment (store/touch-log.ts); off when absent. */
   lateData?: LateDataOptions;
   /** Hourly rollups (docs/adr/0006-hourly-rollups.md). */

@@ -54,6 +54,8 @@ export interface WriteThreadOptions extends ThreadOptions {
   onExit?: () => void;
   /** Deaths within a minute after which the store writes in its own thread again (default 3). */
   maxExits?: number;
+  /** The clock that dates the deaths (tests inject one). */
+  now?: () => number;
   /**
    * The thread's V8 heap, MB (default 32, with a 4 MB young generation): it holds little more than the batches in
    * flight, whose bytes live outside the heap; V8's defaults would let its garbage add ~25 MB to the process.
@@ -95,6 +97,7 @@ function startWorker(data: unknown, heapMb: number): Worker {
 export function createWriteThread(options: WriteThreadOptions): WriteThread {
   const log = options.logger.child({ component: 'influx-write-thread' });
   const maxExits = options.maxExits ?? 3;
+  const clock = options.now ?? Date.now;
   const data = {
     role: THREAD_ROLE,
     options: {
@@ -141,7 +144,7 @@ export function createWriteThread(options: WriteThreadOptions): WriteThread {
       if (closed) return;
       exits++;
       options.onExit?.();
-      const now = Date.now();
+      const now = clock();
       recentExits = [...recentExits.filter((t) => now - t < MINUTE), now];
       if (recentExits.length >= maxExits) {
         usable = false;
@@ -156,7 +159,7 @@ export function createWriteThread(options: WriteThreadOptions): WriteThread {
     return w;
   };
 
-  if (usable) worker = spawn();
+  worker = spawn();
 
   return {
     get usable() {

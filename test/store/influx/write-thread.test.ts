@@ -138,6 +138,25 @@ describe('InfluxDB write thread, real influxd 1.6.7', () => {
     expect(await count(`thread_${databases}`)).toBe(500);
   });
 
+  it('only deaths within a minute of each other count towards the fallback (injected clock)', async () => {
+    let now = 0;
+    const s = store({ writeThread: { maxExits: 2, now: () => now } });
+    await s.start();
+    const die = async () => {
+      const before = s.writeThread!.exits;
+      await s.writeEncoded!(encodeReadings(readings(10))); // a thread is running (a new one after a death)
+      await s.writeThread!.terminate();
+      await vi.waitFor(() => expect(s.writeThread!.exits).toBe(before + 1));
+    };
+    await die();
+    now += 61_000;
+    await die();
+    expect(s.writeThread!.usable).toBe(true);
+    now += 59_000;
+    await die();
+    expect(s.writeThread!.usable).toBe(false);
+  });
+
   it('a record influxd refuses for good is isolated as a dead letter; the rest is stored', async () => {
     const s = store();
     await s.start();
