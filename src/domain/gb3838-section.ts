@@ -75,6 +75,28 @@ function clean(x: number): number {
   return Number(x.toPrecision(12));
 }
 
+/** A candidate worse than class III with what ranks it (clean(multiple) only when a tie needs it). */
+interface Ranked {
+  code: ParameterCode;
+  toxic: number;
+  rank: number;
+  hasMultiple: number;
+  multiple: number | null;
+  row: number;
+}
+
+/** Worst first (see primaryPollutants); the multiples compared cleaned, so equal multiples tie. */
+function byPriority(a: Ranked, b: Ranked): number {
+  return (
+    a.toxic - b.toxic ||
+    b.rank - a.rank ||
+    a.hasMultiple - b.hasMultiple ||
+    // Only reached on a tie of the above: clean() formats a string, and every window judged ranks its items.
+    (a.multiple === null ? 0 : clean(b.multiple!) - clean(a.multiple)) ||
+    a.row - b.row
+  );
+}
+
 /**
  * 主要污染指标 by 环办[2011]22号 and project decisions 2 and 3 (standards.md §2, §6): none when the section is
  * I–III; otherwise items worse than class III, cyanide and the heavy metals first, then by class (worst first),
@@ -86,29 +108,24 @@ export function primaryPollutants(
   sectionClass: SectionClass | null,
 ): ParameterCode[] {
   if (sectionClass === null || classRank(sectionClass) <= 3) return [];
-  const key = (c: PollutantCandidate) => {
-    const it = gb3838Item(c.code)!;
-    return {
+  const ranked: Ranked[] = [];
+  for (const c of candidates) {
+    const it = gb3838Item(c.code);
+    const rank = classRank(c.class);
+    if (it?.evaluated !== true || rank <= 3) continue;
+    ranked.push({
+      code: c.code,
       toxic: it.toxic ? 0 : 1,
-      rank: classRank(c.class),
+      rank,
       hasMultiple: c.multiple === null ? 1 : 0,
-      multiple: c.multiple === null ? 0 : clean(c.multiple),
+      multiple: c.multiple,
       row: it.row,
-    };
-  };
-  return candidates
-    .filter((c) => gb3838Item(c.code)?.evaluated === true && classRank(c.class) > 3)
-    .map((c) => ({ c, k: key(c) }))
-    .sort(
-      (a, b) =>
-        a.k.toxic - b.k.toxic ||
-        b.k.rank - a.k.rank ||
-        a.k.hasMultiple - b.k.hasMultiple ||
-        b.k.multiple - a.k.multiple ||
-        a.k.row - b.k.row,
-    )
-    .slice(0, 3)
-    .map(({ c }) => c.code);
+    });
+  }
+  ranked.sort(byPriority);
+  const out: ParameterCode[] = [];
+  for (let i = 0; i < ranked.length && i < 3; i++) out.push(ranked[i]!.code);
+  return out;
 }
 
 /** Evaluates one section (or one lake point) from its item values. Pure; never throws for valid values. */
@@ -124,17 +141,16 @@ export function evaluateSection(input: SectionInput): SectionResult {
     const value = applyRounding(rounding, row.code, measured);
     const cls = itemClass(row.code, value, waterbody);
     const exceedance = itemExceedance(row.code, value, waterbody, 'III');
-    items[row.code] = {
-      value,
-      ...(value !== measured ? { measured } : {}),
-      class: cls,
-      exceedance,
-      // Most sections' target is class III: the same multiple, not computed twice.
-      ...(target !== undefined
-        ? { exceedance_target: target === 'III' ? exceedance : itemExceedance(row.code, value, waterbody, target) }
-        : {}),
-      ...(row.evaluated ? {} : { reference: true as const }),
-    };
+    // Built property by property in the JSON's order: spreads of small literals cost more than the judgment.
+    const item: SectionItemResult = { value } as SectionItemResult;
+    if (value !== measured) item.measured = measured;
+    item.class = cls;
+    item.exceedance = exceedance;
+    // Most sections' target is class III: the same multiple, not computed twice.
+    if (target !== undefined)
+      item.exceedance_target = target === 'III' ? exceedance : itemExceedance(row.code, value, waterbody, target);
+    if (!row.evaluated) item.reference = true;
+    items[row.code] = item;
     if (row.evaluated && cls !== null) {
       worst = Math.max(worst, classRank(cls));
       candidates.push({ code: row.code, class: cls, multiple: rawItemExceedance(row.code, value, waterbody, 'III') });
