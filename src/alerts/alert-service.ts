@@ -645,8 +645,8 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   }
 
   /** A `rejudged` row on the alert's timeline: which window, the verdict before and after, what changed. */
-  async function rejudgedOnTimeline(tx: AlertWrites, alert: Alert, at: number, data: Record<string, unknown>) {
-    await tx.appendTransition({
+  function rejudgedOnTimeline(tx: AlertWrites, alert: Alert, at: number, data: Record<string, unknown>) {
+    return tx.appendTransition({
       alertId: alert.id,
       kind: 'rejudged',
       at,

@@ -16,7 +16,13 @@
 import type { AlertPatch, AlertStoreOps, NewAlert, NewTransition, WindowVerdict } from './alert-store.js';
 import type { Alert, RuleId, Severity } from './types.js';
 
-/** The calls the re-judgment makes in its transaction. */
+/** A value the batch answers from what it read, or the transaction's answer (a store call). */
+type Answer<T> = T | Promise<T>;
+
+/**
+ * The calls the re-judgment makes in its transaction. The batch answers most of them from memory at once, not
+ * through an async function each (a window's decision makes ~15 of them); callers await them, which takes either.
+ */
 export interface RejudgeOps {
   /** The window's latest verdict (outcome, severity, alert; its cause is not kept here). */
   windowVerdict(
@@ -24,16 +30,16 @@ export interface RejudgeOps {
     stationId: string,
     start: number,
     end: number,
-  ): Promise<Pick<WindowVerdict, 'outcome' | 'severity' | 'alertId'> | undefined>;
-  openAlert(rule: RuleId, stationId: string): Promise<Alert | undefined>;
-  get(id: number): Promise<Alert | undefined>;
-  violatingWindows(alertId: number): Promise<{ start: number; end: number; severity: Severity | null }[]>;
-  verdictsAfter(rule: RuleId, stationId: string, after: number): Promise<WindowVerdict[]>;
+  ): Answer<Pick<WindowVerdict, 'outcome' | 'severity' | 'alertId'> | undefined>;
+  openAlert(rule: RuleId, stationId: string): Answer<Alert | undefined>;
+  get(id: number): Answer<Alert | undefined>;
+  violatingWindows(alertId: number): Answer<{ start: number; end: number; severity: Severity | null }[]>;
+  verdictsAfter(rule: RuleId, stationId: string, after: number): Answer<WindowVerdict[]>;
   insertAlert(alert: NewAlert): Promise<Alert>;
-  updateAlert(id: number, patch: AlertPatch): Promise<Alert>;
-  appendTransition(t: NewTransition): Promise<unknown>;
-  enqueue: AlertStoreOps['enqueue'];
-  rejudged: AlertStoreOps['rejudged'];
+  updateAlert(id: number, patch: AlertPatch): Answer<Alert>;
+  appendTransition(t: NewTransition): Answer<unknown>;
+  enqueue(...entry: Parameters<AlertStoreOps['enqueue']>): Answer<boolean>;
+  rejudged(...verdict: Parameters<AlertStoreOps['rejudged']>): Answer<void>;
 }
 
 interface PairState {
@@ -139,20 +145,20 @@ export async function rejudgeBatch(
 
   return {
     flush,
-    async windowVerdict(rule, stationId, start, end) {
+    windowVerdict(rule, stationId, start, end) {
       const pair = pairOf(rule, stationId);
       if (!pair || start < pair.from) return ask(() => tx.windowVerdict(rule, stationId, start, end));
       const v = find(pair, start, end);
       return v && { outcome: v.outcome, severity: v.severity, alertId: v.alertId };
     },
-    async openAlert(rule, stationId) {
+    openAlert(rule, stationId) {
       const pair = pairOf(rule, stationId);
       return pair ? pair.active : ask(() => tx.openAlert(rule, stationId));
     },
-    async get(id) {
+    get(id) {
       return alerts.get(id) ?? ask(() => tx.get(id));
     },
-    async violatingWindows(alertId) {
+    violatingWindows(alertId) {
       const alert = alerts.get(alertId);
       const pair = alert && covered.has(alertId) ? pairOf(alert.rule, alert.stationId) : undefined;
       if (!pair) return ask(() => tx.violatingWindows(alertId));
@@ -160,7 +166,7 @@ export async function rejudgeBatch(
         .filter((v) => v.alertId === alertId && v.outcome === 'violation')
         .map((v) => ({ start: v.start, end: v.end, severity: v.severity }));
     },
-    async verdictsAfter(rule, stationId, after) {
+    verdictsAfter(rule, stationId, after) {
       const pair = pairOf(rule, stationId);
       if (!pair || after < pair.from - 1) return ask(() => tx.verdictsAfter(rule, stationId, after));
       return pair.verdicts.filter((v) => v.start > after).map((v) => ({ ...v }));
@@ -177,7 +183,7 @@ export async function rejudgeBatch(
       }
       return alert;
     },
-    async updateAlert(id, patch) {
+    updateAlert(id, patch) {
       const current = alerts.get(id);
       if (!current) return ask(() => tx.updateAlert(id, patch));
       const next = patched(current, patch);
@@ -189,15 +195,15 @@ export async function rejudgeBatch(
       if (pair?.active?.id === id) pair.active = next.state === 'resolved' ? undefined : next;
       return next;
     },
-    async appendTransition(t) {
+    appendTransition(t) {
       transitions.push(t);
     },
     // Written with the rest at the end. Queued as far as the batch can tell: its messages have fresh (random) ids.
-    async enqueue(entry) {
+    enqueue(entry) {
       queued.push(entry);
       return true;
     },
-    async rejudged(v) {
+    rejudged(v) {
       const pair = pairOf(v.rule, v.stationId);
       const known = pair && v.start >= pair.from ? find(pair, v.start, v.end) : undefined;
       if (!known) return ask(() => tx.rejudged(v));
