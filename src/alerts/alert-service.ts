@@ -291,18 +291,30 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
    * After a violation was counted into an alert: a raised severity (`raisedFrom`) is on the timeline and notified;
    * otherwise listeners hear "updated". Call inside a transaction; returns the notifications queued.
    */
-  async function updated(
+  function updated(
     tx: AlertWrites,
     alert: Alert,
     raisedFrom: Alert['severity'] | undefined,
     at: number,
     events: AlertEvent[],
     extra: Record<string, unknown> = {},
-  ): Promise<number> {
+  ): number | Promise<number> {
+    // Most counted windows raise nothing: no async call for them (a re-judged back-fill counts a hundred).
     if (raisedFrom === undefined) {
       events.push({ type: 'updated', alert, at });
       return 0;
     }
+    return severityRaised(tx, alert, raisedFrom, at, events, extra);
+  }
+
+  async function severityRaised(
+    tx: AlertWrites,
+    alert: Alert,
+    raisedFrom: Alert['severity'],
+    at: number,
+    events: AlertEvent[],
+    extra: Record<string, unknown>,
+  ): Promise<number> {
     await tx.appendTransition({
       alertId: alert.id,
       kind: 'severity_raised',
@@ -467,126 +479,123 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     const { events } = batch;
     let queued = 0;
     const window = { windowStart: input.start, windowEnd: input.end };
-    const apply = async (tx: RejudgeOps): Promise<RejudgeResult> => {
-      const at = now();
-      const previous = await tx.windowVerdict(input.rule, input.stationId, input.start, input.end);
-      if (!previous) return { status: 'not_judged' };
-      const active = await tx.openAlert(input.rule, input.stationId);
-      // Read once: in this transaction nothing changes an alert between here and the decision's effects.
-      const read = (id: number) => (active?.id === id ? active : tx.get(id));
-      const countedAlert = previous.alertId !== null ? await read(previous.alertId) : undefined;
-      const decision = decideRejudgment({
-        previous,
-        next: outcome,
-        active,
-        ...(countedAlert
-          ? {
-              counted: {
-                active: countedAlert.state !== 'resolved',
-                otherViolatingWindows: (await tx.violatingWindows(countedAlert.id)).filter(
-                  (w) => w.start !== input.start || w.end !== input.end,
-                ).length,
-              },
-            }
-          : {}),
-      });
-      if (decision.action === 'unchanged') return { status: 'unchanged', outcome, decision: 'unchanged' };
-      const finding = outcome.kind === 'violation' ? outcome.finding : undefined;
-      const note = { ...window, from: previous.outcome, to: outcome.kind, cause: input.cause };
-      let alert: Alert | undefined;
-      switch (decision.action) {
-        case 'open': {
-          const opened = await openAlert(tx, input, decision.severity, finding!, input.cause, at, { rejudged: true });
-          alert = opened.alert;
-          queued += opened.queued;
-          events.push({ type: 'opened', alert, at });
-          // Where the hysteresis stands after the windows already judged since this one.
-          const later = await tx.verdictsAfter(input.rule, input.stationId, input.start);
-          const replay = replayLaterWindows(later, settings.hysteresisWindows);
-          if (replay.resolved) {
-            const reason = `${replay.compliantStreak} consecutive compliant windows`;
-            alert = await tx.updateAlert(alert.id, {
-              state: 'resolved',
-              compliantStreak: replay.compliantStreak,
-              resolvedBy: SYSTEM_ACTOR,
-              resolvedAt: at,
-              resolveReason: reason,
-            });
-            await tx.appendTransition({
-              alertId: alert.id,
-              kind: 'resolved',
-              at,
-              actor: SYSTEM_ACTOR,
-              fromState: 'open',
-              toState: 'resolved',
-              note: reason,
-            });
-            queued += await queue(tx, 'resolved', alert, notifiedUnits(alert));
-            events.push({ type: 'resolved', alert, at });
-          } else if (replay.compliantStreak > 0) {
-            alert = await tx.updateAlert(alert.id, { compliantStreak: replay.compliantStreak });
+    const at = now();
+    const previous = await tx.windowVerdict(input.rule, input.stationId, input.start, input.end);
+    if (!previous) return { status: 'not_judged' };
+    const active = await tx.openAlert(input.rule, input.stationId);
+    // Read once: in this transaction nothing changes an alert between here and the decision's effects.
+    const read = (id: number) => (active?.id === id ? active : tx.get(id));
+    const countedAlert = previous.alertId !== null ? await read(previous.alertId) : undefined;
+    const decision = decideRejudgment({
+      previous,
+      next: outcome,
+      active,
+      ...(countedAlert
+        ? {
+            counted: {
+              active: countedAlert.state !== 'resolved',
+              otherViolatingWindows: (await tx.violatingWindows(countedAlert.id)).filter(
+                (w) => w.start !== input.start || w.end !== input.end,
+              ).length,
+            },
           }
-          break;
-        }
-        case 'count': {
-          const current = (await read(decision.alertId))!;
-          const newest = input.end >= current.windowEnd;
-          alert = await tx.updateAlert(current.id, {
-            severity: decision.severity,
-            count: current.count + (decision.added ? 1 : 0),
-            windowStart: Math.min(current.windowStart, input.start),
-            windowEnd: Math.max(current.windowEnd, input.end),
-            ...(newest ? { latest: finding! } : {}),
-            updatedAt: at,
+        : {}),
+    });
+    if (decision.action === 'unchanged') return { status: 'unchanged', outcome, decision: 'unchanged' };
+    const finding = outcome.kind === 'violation' ? outcome.finding : undefined;
+    const note = { ...window, from: previous.outcome, to: outcome.kind, cause: input.cause };
+    let alert: Alert | undefined;
+    switch (decision.action) {
+      case 'open': {
+        const opened = await openAlert(tx, input, decision.severity, finding!, input.cause, at, { rejudged: true });
+        alert = opened.alert;
+        queued += opened.queued;
+        events.push({ type: 'opened', alert, at });
+        // Where the hysteresis stands after the windows already judged since this one.
+        const later = await tx.verdictsAfter(input.rule, input.stationId, input.start);
+        const replay = replayLaterWindows(later, settings.hysteresisWindows);
+        if (replay.resolved) {
+          const reason = `${replay.compliantStreak} consecutive compliant windows`;
+          alert = await tx.updateAlert(alert.id, {
+            state: 'resolved',
+            compliantStreak: replay.compliantStreak,
+            resolvedBy: SYSTEM_ACTOR,
+            resolvedAt: at,
+            resolveReason: reason,
           });
-          await rejudgedOnTimeline(tx, alert, at, note);
-          queued += await updated(tx, alert, decision.severityRaised ? current.severity : undefined, at, events, {
-            ...window,
-            cause: input.cause,
+          await tx.appendTransition({
+            alertId: alert.id,
+            kind: 'resolved',
+            at,
+            actor: SYSTEM_ACTOR,
+            fromState: 'open',
+            toState: 'resolved',
+            note: reason,
           });
-          break;
+          queued += await queue(tx, 'resolved', alert, notifiedUnits(alert));
+          events.push({ type: 'resolved', alert, at });
+        } else if (replay.compliantStreak > 0) {
+          alert = await tx.updateAlert(alert.id, { compliantStreak: replay.compliantStreak });
         }
-        case 'withdraw': {
-          const current = (decision.alertId === countedAlert?.id ? countedAlert : await tx.get(decision.alertId))!;
-          await rejudgedOnTimeline(tx, current, at, note);
-          alert = current;
-          if (decision.resolve) {
-            const resolved = await resolveCorrected(tx, current, at, events, { ...window, cause: input.cause });
-            alert = resolved.alert;
-            queued += resolved.queued;
-          }
-          break;
+        break;
+      }
+      case 'count': {
+        const current = (await read(decision.alertId))!;
+        const newest = input.end >= current.windowEnd;
+        alert = await tx.updateAlert(current.id, {
+          severity: decision.severity,
+          count: current.count + (decision.added ? 1 : 0),
+          windowStart: Math.min(current.windowStart, input.start),
+          windowEnd: Math.max(current.windowEnd, input.end),
+          ...(newest ? { latest: finding! } : {}),
+          updatedAt: at,
+        });
+        await rejudgedOnTimeline(tx, alert, at, note);
+        queued += await updated(tx, alert, decision.severityRaised ? current.severity : undefined, at, events, {
+          ...window,
+          cause: input.cause,
+        });
+        break;
+      }
+      case 'withdraw': {
+        const current = (decision.alertId === countedAlert?.id ? countedAlert : await tx.get(decision.alertId))!;
+        await rejudgedOnTimeline(tx, current, at, note);
+        alert = current;
+        if (decision.resolve) {
+          const resolved = await resolveCorrected(tx, current, at, events, { ...window, cause: input.cause });
+          alert = resolved.alert;
+          queued += resolved.queued;
         }
-        case 'record':
-          break;
+        break;
       }
-      if (alert && alert.state !== 'resolved' && (decision.action === 'count' || decision.action === 'withdraw')) {
-        const settled = await settleAlert(tx, alert, input, outcome, settings.hysteresisWindows, at, events);
-        alert = settled.alert;
-        queued += settled.queued;
-      }
-      const alertId =
-        decision.action === 'record'
+      case 'record':
+        break;
+    }
+    if (alert && alert.state !== 'resolved' && (decision.action === 'count' || decision.action === 'withdraw')) {
+      const settled = await settleAlert(tx, alert, input, outcome, settings.hysteresisWindows, at, events);
+      alert = settled.alert;
+      queued += settled.queued;
+    }
+    const alertId =
+      decision.action === 'record'
+        ? decision.alertId
+        : decision.action === 'withdraw'
           ? decision.alertId
-          : decision.action === 'withdraw'
-            ? decision.alertId
-            : (alert?.id ?? null);
-      await tx.rejudged({
-        rule: input.rule,
-        stationId: input.stationId,
-        start: input.start,
-        end: input.end,
-        outcome: outcome.kind,
-        severity: finding?.severity ?? null,
-        alertId,
-        cause: input.cause,
-        at,
-      });
-      return { status: 'changed', outcome, decision: decision.action, ...(alert ? { alert } : {}) };
-    };
-    const result = await apply(tx);
+          : (alert?.id ?? null);
+    await tx.rejudged({
+      rule: input.rule,
+      stationId: input.stationId,
+      start: input.start,
+      end: input.end,
+      outcome: outcome.kind,
+      severity: finding?.severity ?? null,
+      alertId,
+      cause: input.cause,
+      at,
+    });
+    // Queued only here: the earlier returns queue nothing.
     batch.queued += queued;
-    return result;
+    return { status: 'changed', outcome, decision: decision.action, ...(alert ? { alert } : {}) };
   }
 
   /**
