@@ -387,6 +387,28 @@ describe('HJ 212 server', () => {
     expect(c.received).toHaveLength(2);
   });
 
+  it('a connection silent for the idle timeout is closed by the sweep; one that sent since the last sweep is not', async () => {
+    await rig.server.stop(100);
+    rig.spool.close();
+    rig = await startRig({ idleTimeoutMs: 15 * 60_000 });
+    const beat = (mn: string) => encodePacket({ st: '32', cn: '9015', pw: '123456', mn, flag: 9, cp: '' });
+    const silent = await connect();
+    const talking = await connect();
+    silent.send(beat('010000A8900016F000169DC0'));
+    talking.send(beat('020000A8900016F000169DC1'));
+    await until(() => silent.received.length === 1 && talking.received.length === 1);
+    rig.server.sweep(); // both were heard since the start: active now
+    rig.clock.now += 10 * 60_000;
+    talking.send(beat('020000A8900016F000169DC1'));
+    await until(() => talking.received.length === 2);
+    rig.server.sweep(); // 10 min: neither idle yet; `talking` heard again
+    rig.clock.now += 5 * 60_000;
+    rig.server.sweep(); // `silent`: 15 min without a byte; `talking`: 5 min
+    await silent.closed;
+    expect(rig.server.connections).toBe(1);
+    expect(await metric('qingliu_hj212_connections_closed_total', { reason: 'idle' })).toBe(1);
+  });
+
   it('a half-sent packet, a logger that never reads and a slow one do not delay anyone else', async () => {
     const half = await connect();
     half.send(fixture('plant-2017-2061-hourly.txt').subarray(0, 60));
