@@ -59,14 +59,17 @@ export function decodeFrame(frame: Frame, options: DecodeOptions): DecodeResult 
   if ('reason' in header) return fail(header.reason, header.detail);
   const mn = header.MN;
   const cn = header.CN;
-  const failAt = (reason: Hj212Problem['reason'], detail: string): DecodeResult => ({
-    ok: false,
-    problem: { reason, detail },
-    ...(mn === undefined ? {} : { mn }),
-    ...(cn === undefined ? {} : { cn }),
-  });
+  // A function declaration, not a closure per packet (this runs for every packet).
+  function failAt(reason: Hj212Problem['reason'], detail: string): DecodeResult {
+    return {
+      ok: false,
+      problem: { reason, detail },
+      ...(mn === undefined ? {} : { mn }),
+      ...(cn === undefined ? {} : { cn }),
+    };
+  }
 
-  const opened = openCp(data, cpAt, frame.crc, mn === undefined ? NO_KEYS : options.keysFor(mn));
+  const opened = openCp(data, cpAt, frame.crc, mn, options);
   if ('reason' in opened) return failAt(opened.reason, opened.detail);
   const { plain, cipher } = opened;
 
@@ -105,7 +108,8 @@ export function decodeFrame(frame: Frame, options: DecodeOptions): DecodeResult 
 
   const cpStart = cpAt + CP_OPEN.length;
   const cp = plain.toString('utf8', cpStart, plain.length - 2);
-  if (!isText(plain, cpStart, plain.length - 2, cp))
+  // `text`: openCp already tested these bytes (a plaintext packet); a decrypted one is tested here.
+  if (!(opened.text ?? isText(plain, cpStart, plain.length - 2, cp)))
     return failAt('malformed_cp', 'the CP area holds bytes that are not text');
   return {
     ok: true,
@@ -137,15 +141,20 @@ function openCp(
   data: Buffer,
   cpAt: number,
   crc: number,
-  keys: readonly Buffer[],
-): { plain: Buffer; cipher: Hj212Packet['cipher'] } | Hj212Problem {
+  mn: string | undefined,
+  options: DecodeOptions,
+): { plain: Buffer; cipher: Hj212Packet['cipher']; text?: boolean } | Hj212Problem {
   const bodyStart = cpAt + CP_OPEN.length;
   const bodyEnd = data.length - 2;
   const braced = data[bodyStart] === 0x7b ? parseBracedBytes(data.toString('latin1', bodyStart, bodyEnd)) : undefined;
   // Only a CP area of text can be plaintext: HJ 212's CRC keeps 8 bits of state between bytes, so about one raw
   // ciphertext in 256 has the plaintext's CRC by chance (seen: 22 of 4,000 SM4 packets taken as plaintext).
-  if (!braced && hj212Crc16(data) === crc && (keys.length === 0 || isText(data, bodyStart, bodyEnd)))
-    return { plain: data, cipher: 'none' };
+  // The keys are looked up only when the text test does not settle it (the common plaintext packet needs none).
+  if (!braced && hj212Crc16(data) === crc) {
+    const text = isText(data, bodyStart, bodyEnd);
+    if (text || keysOf(mn, options).length === 0) return { plain: data, cipher: 'none', text };
+  }
+  const keys = keysOf(mn, options);
   const body = data.subarray(bodyStart, bodyEnd);
   const cipherBytes = braced ?? body;
   const form = braced ? 'braced' : 'raw';
@@ -173,6 +182,10 @@ function openCp(
   return crcProblem(data, crc);
 }
 
+function keysOf(mn: string | undefined, options: DecodeOptions): readonly Buffer[] {
+  return mn === undefined ? NO_KEYS : options.keysFor(mn);
+}
+
 function crcProblem(data: Buffer, crc: number): Hj212Problem {
   return { reason: 'crc_mismatch', detail: `CRC ${formatCrc(crc)} sent, ${formatCrc(hj212Crc16(data))} computed` };
 }
@@ -181,12 +194,15 @@ function crcProblem(data: Buffer, crc: number): Hj212Problem {
  * Printable text (ASCII or valid UTF-8, no control characters): a plaintext CP area. `bytes[from, to)`; `text`:
  * those bytes decoded.
  */
-function isText(bytes: Buffer, from = 0, to = bytes.length, text = bytes.toString('utf8', from, to)): boolean {
+function isText(bytes: Buffer, from = 0, to = bytes.length, text?: string): boolean {
+  let ascii = true;
   for (let i = from; i < to; i++) {
     const b = bytes[i]!;
     if (b < 0x20 || b === 0x7f) return false;
+    if (b >= 0x80) ascii = false;
   }
-  return !text.includes('\uFFFD');
+  // Plain ASCII is valid UTF-8: only other bytes need decoding to find an invalid sequence.
+  return ascii || !(text ?? bytes.toString('utf8', from, to)).includes('\uFFFD');
 }
 
 /** The header fields the codec reads (HJ 212-2017 Table 3, RF from HJ 212-2025); others are allowed, once each. */
