@@ -21,7 +21,14 @@ import { formatHj212Time, formatQn } from './data-time.js';
 import { answerEncoder, encodePacket } from './encode.js';
 import { createFramer, type Discard, type Frame, type Framer } from './framer.js';
 import { missingHours, type GapFillOptions, type GapFillTracker } from './gap-fill.js';
-import { answerFlag, checkDevice, interpret, protocolDisagrees, protocolSeen } from './interpret.js';
+import {
+  answerFlag,
+  checkDevice,
+  interpret,
+  protocolDisagrees,
+  protocolSeen,
+  type InterpretContext,
+} from './interpret.js';
 import type { Hj212Metrics } from './metrics.js';
 import { decodeFrame, FLAG_ANSWER, type DecodeOptions, type Hj212Packet } from './packet.js';
 import type { Hj212Problem } from './reasons.js';
@@ -102,6 +109,10 @@ export class Session {
   /** Told when the packets in hand are done (a graceful stop waits for it). */
   private settle: (() => void) | undefined;
   private readonly decodeOptions: DecodeOptions = { keysFor: (mn) => keysOf(this.ctx.devices.byMn(mn)) };
+  /** One per connection, its `now` set for each packet (interpret is synchronous): no object and closure per packet. */
+  private readonly interpretContext: InterpretContext;
+  /** The answer encoder used last, by device and CN: a stop-and-wait logger gets the same answer every time. */
+  private lastAnswer: { device: Hj212Device; cn: string; encode: (qn: string) => Buffer } | undefined;
 
   constructor(
     private readonly socket: Duplex & {
@@ -115,6 +126,14 @@ export class Session {
     this.log = ctx.logger.child({ component: 'hj212', remote: this.remote });
     this.framer = createFramer({ maxFrameBytes: ctx.limits.maxFrameBytes });
     this.reassembler = createReassembler({ maxAgeMs: ctx.limits.splitTimeoutMs });
+    const interpretContext: InterpretContext = {
+      now: 0,
+      zone: ctx.zone,
+      maxFutureSkewMs: ctx.limits.maxFutureSkewMs,
+      // The packet's MN is its device's (the directory found the device by it).
+      requested: (p, ts) => p.cn === '2061' && ctx.gapFill.tracker.answers(p.mn, ts, interpretContext.now),
+    };
+    this.interpretContext = interpretContext;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.close('peer'));
     socket.on('close', () => this.close('peer'));
@@ -289,21 +308,19 @@ export class Session {
     }
 
     let whole = packet;
-    let parts: Part[] = [{ packet, raw: frame.raw, receivedAt: now }];
+    // The packets answered: this one, or every part of a split packet (no array for the common whole packet).
+    let parts: Hj212Packet | Part[] = packet;
+    let raw = frame.raw;
     if (packet.pnum !== undefined && packet.pnum > 1) {
-      const done = this.reassembler.add(parts[0]!);
+      const done = this.reassembler.add({ packet, raw: frame.raw, receivedAt: now });
       if (!done) return;
       whole = done.packet;
       parts = done.parts;
+      raw = Buffer.concat(parts.map((p) => p.raw));
     }
 
-    const outcome = interpret(whole, device, {
-      now,
-      zone: ctx.zone,
-      maxFutureSkewMs: ctx.limits.maxFutureSkewMs,
-      requested: (p, ts) => p.cn === '2061' && ctx.gapFill.tracker.answers(device.mn, ts, now),
-    });
-    const raw = parts.length === 1 ? frame.raw : Buffer.concat(parts.map((p) => p.raw));
+    this.interpretContext.now = now;
+    const outcome = interpret(whole, device, this.interpretContext);
     switch (outcome.kind) {
       case 'reject':
         await this.deadLetter(outcome.problem, raw, device.mn, whole.cn, device);
@@ -415,16 +432,24 @@ export class Session {
     this.send(device, { st: packet.st === ST_INTERACTION ? '32' : packet.st, cn: '2061', cp, wantAnswer: true, qn });
   }
 
-  private answerParts(parts: Part[], device: Hj212Device, cn: string, started: number): void {
+  private answerParts(parts: Hj212Packet | Part[], device: Hj212Device, cn: string, started: number): void {
     let answered = false;
-    for (const part of parts) {
-      const flag = part.packet.flag;
-      // No Flag at all: 2017-era loggers that send none still expect an answer to data (HJ/T 212-2005 habit).
-      if (flag !== undefined && (flag & FLAG_ANSWER) === 0) continue;
-      this.write(answerTo(device, cn)(part.packet.qn ?? formatQn(this.ctx.now(), this.ctx.zone)), cn);
-      answered = true;
-    }
+    if (Array.isArray(parts))
+      for (const part of parts) answered = this.answerPacket(part.packet, device, cn) || answered;
+    else answered = this.answerPacket(parts, device, cn);
     if (answered && cn === ANSWER_DATA) this.ctx.metrics.answerLatency.observe((performance.now() - started) / 1000);
+  }
+
+  /** Writes the `cn` answer to one packet when its Flag asks for one; true when it did. */
+  private answerPacket(packet: Hj212Packet, device: Hj212Device, cn: string): boolean {
+    const flag = packet.flag;
+    // No Flag at all: 2017-era loggers that send none still expect an answer to data (HJ/T 212-2005 habit).
+    if (flag !== undefined && (flag & FLAG_ANSWER) === 0) return false;
+    let last = this.lastAnswer;
+    if (last?.device !== device || last.cn !== cn)
+      this.lastAnswer = last = { device, cn, encode: answerTo(device, cn) };
+    this.write(last.encode(packet.qn ?? formatQn(this.ctx.now(), this.ctx.zone)), cn);
+    return true;
   }
 
   private send(
