@@ -29,9 +29,19 @@ export function parseHj212Time(text: string, zone: Zone): number | undefined {
   const second = digits(text, 12, 2);
   const millisecond = text.length === 17 ? digits(text, 14, 3) : 0;
   if (year < 0 || hour < 0 || minute < 0 || second < 0 || millisecond < 0) return undefined;
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   return localTimeToUtc({ year, month, day, hour, minute, second, millisecond }, zone);
+}
+
+/**
+ * Days in `month` (1–12) of `year`, Gregorian, without a Date per packet. Years 0–99 are read as 1900–1999, as
+ * Date.UTC (and so localTimeToUtc) reads them.
+ */
+export function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  const y = year < 100 ? year + 1900 : year;
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
 }
 
 /** `YYYYMMDDhhmmss` in `zone` (DataTime, SystemTime, BeginTime/EndTime). */

@@ -9,7 +9,7 @@ import { checkDevice, interpret, statusFields } from '../../../src/ingest/hj212/
 import { decodeFrame, type Hj212Packet } from '../../../src/ingest/hj212/packet.js';
 import { parseCp } from '../../../src/ingest/hj212/cp.js';
 import { createReassembler } from '../../../src/ingest/hj212/reassembler.js';
-import { cachedZone, parseHj212Time, formatHj212Time } from '../../../src/ingest/hj212/data-time.js';
+import { cachedZone, daysInMonth, parseHj212Time, formatHj212Time } from '../../../src/ingest/hj212/data-time.js';
 import { sm4EncryptCp, sm4DecryptCp, parseBracedBytes } from '../../../src/ingest/hj212/sm4.js';
 import { DEVICES, fixture, KEY_A2, keysFor } from './fixtures.js';
 
@@ -310,6 +310,25 @@ describe('SM4 (HJ 212-2025 A.2)', () => {
 });
 
 describe('times and values', () => {
+  it('days in a month: what Date.UTC says, for every year 0–9999 and month (leap years, 1900, 2000, years 0–99)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), (year, month) => {
+        expect(daysInMonth(year, month)).toBe(new Date(Date.UTC(year, month, 0)).getUTCDate());
+      }),
+      {
+        numRuns: 2000,
+        examples: [
+          [1900, 2],
+          [2000, 2],
+          [2024, 2],
+          [0, 2],
+          [4, 2],
+          [2026, 2],
+        ],
+      },
+    );
+  });
+
   it('DataTime is local time in the device zone', () => {
     expect(parseHj212Time('20261206100000', SHANGHAI)).toBe(Date.parse('2026-12-06T02:00:00Z'));
     expect(parseHj212Time('20261206100000123', SHANGHAI)).toBe(Date.parse('2026-12-06T02:00:00.123Z'));
