@@ -3,15 +3,28 @@
  * a wrong factor of 1000 on a heavy metal is worse than a rejected reading.
  */
 
+/**
+ * Units normalised, remembered: every HJ 212 value is converted (two units, four regular expressions each), and a
+ * process meets a handful of spellings. Bounded: past MAX_REMEMBERED spellings (units sent in messages) it restarts.
+ */
+const NORMALISED = new Map<string, string>();
+const MAX_REMEMBERED = 256;
+
 /** Normalises the many ways loggers spell a unit: µ/μ/u, superscripts, case, spaces. */
 export function normaliseUnit(unit: string): string {
-  return unit
-    .trim()
-    .replace(/[µμ]/g, 'u')
-    .replace(/³/g, '3')
-    .replace(/℃/g, '°c')
-    .replace(/\s+/g, '')
-    .toLowerCase();
+  let normalised = NORMALISED.get(unit);
+  if (normalised === undefined) {
+    normalised = unit
+      .trim()
+      .replace(/[µμ]/g, 'u')
+      .replace(/³/g, '3')
+      .replace(/℃/g, '°c')
+      .replace(/\s+/g, '')
+      .toLowerCase();
+    if (NORMALISED.size >= MAX_REMEMBERED) NORMALISED.clear();
+    NORMALISED.set(unit, normalised);
+  }
+  return normalised;
 }
 
 /**
