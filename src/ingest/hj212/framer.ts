@@ -92,7 +92,8 @@ export function createFramer(options: FramerOptions = {}): Framer {
     const out: FramerEvent[] = [];
     let pos = 0;
     while (pos < buf.length) {
-      const start = buf.indexOf('##', pos, 'latin1');
+      // A packet usually starts where the last one ended: no search then.
+      const start = buf[pos] === HASH && buf[pos + 1] === HASH ? pos : buf.indexOf('##', pos, 'latin1');
       if (start < 0) {
         // Keep a trailing '#': it may be the first half of the next header.
         const keep = buf[buf.length - 1] === HASH ? 1 : 0;
