@@ -38,20 +38,26 @@ function labelledCount<L extends string>(
   config: { name: string; help: string; labelName: L },
   registers: Registry[],
 ): LabelledCount {
-  const pending = new Map<string, number>();
+  // One box per label (labels are bounded), kept across scrapes: an inc is one Map lookup, not a lookup and a set.
+  const pending = new Map<string, { count: number }>();
   new Counter<L>({
     name: config.name,
     help: config.help,
     labelNames: [config.labelName],
     registers,
     collect() {
-      for (const [label, count] of pending) this.inc({ [config.labelName]: label } as Record<L, string>, count);
-      pending.clear();
+      for (const [label, box] of pending) {
+        if (box.count === 0) continue;
+        this.inc({ [config.labelName]: label } as Record<L, string>, box.count);
+        box.count = 0;
+      }
     },
   });
   return {
     inc(label, by = 1) {
-      pending.set(label, (pending.get(label) ?? 0) + by);
+      const box = pending.get(label);
+      if (box) box.count += by;
+      else pending.set(label, { count: by });
     },
   };
 }

@@ -152,9 +152,15 @@ describe('HJ 212 server', () => {
     const answer = await logger.nth(0);
     expect(answer.qn).toBe('20261206110000456');
     expect(rig.sink.batches.map((b) => b.cn)).toEqual(['2061']);
+    expect(await metric('qingliu_hj212_answers_total', { cn: '9014' })).toBe(1);
     logger.send(packet); // the resend
     expect((await logger.nth(1)).qn).toBe('20261206101500123');
     expect(spooled(rig.spool).readings).toHaveLength(3 + 6);
+    // Counted per packet and answer, each once however often /metrics is read.
+    expect(await metric('qingliu_hj212_packets_total', { cn: '2011' })).toBe(2);
+    expect(await metric('qingliu_hj212_packets_total', { cn: '2061' })).toBe(1);
+    expect(await metric('qingliu_hj212_answers_total', { cn: '9014' })).toBe(2);
+    expect(await metric('qingliu_hj212_answers_total', { cn: '9014' })).toBe(2);
   });
 
   it('2017 and 2025 (SM4) loggers and a national station side by side, each answered in its own version', async () => {
