@@ -5,10 +5,13 @@
 
 /**
  * Units normalised, remembered: every HJ 212 value is converted (two units, four regular expressions each), and a
- * process meets a handful of spellings. Bounded: past MAX_REMEMBERED spellings (units sent in messages) it restarts.
+ * process meets a handful of spellings. Bounded like the ingest memos (issue 12): once MAX_REMEMBERED spellings are
+ * in, nothing more is admitted, so a device inventing units costs only its own recomputation and never clears the
+ * spellings everyone else uses.
  */
 const NORMALISED = new Map<string, string>();
 const MAX_REMEMBERED = 256;
+const MAX_REMEMBERED_LENGTH = 32;
 
 /** Normalises the many ways loggers spell a unit: µ/μ/u, superscripts, case, spaces. */
 export function normaliseUnit(unit: string): string {
@@ -21,8 +24,7 @@ export function normaliseUnit(unit: string): string {
       .replace(/℃/g, '°c')
       .replace(/\s+/g, '')
       .toLowerCase();
-    if (NORMALISED.size >= MAX_REMEMBERED) NORMALISED.clear();
-    NORMALISED.set(unit, normalised);
+    if (NORMALISED.size < MAX_REMEMBERED && unit.length <= MAX_REMEMBERED_LENGTH) NORMALISED.set(unit, normalised);
   }
   return normalised;
 }
@@ -43,7 +45,7 @@ const UNIT_GROUPS: Record<string, Record<string, number>> = {
   count: { '个/l': 1, '/l': 1, 'mpn/l': 1, 'cfu/l': 1, 'mpn/100ml': 10, 'cfu/100ml': 10 },
   chlorophyll: { 'ug/l': 1, 'mg/m3': 1, 'mg/l': 1e3 },
   dilution: { 倍: 1, times: 1, x: 1 },
-  ph: { '': 1, ph: 1, '-': 1, 'dimensionless': 1 },
+  ph: { '': 1, ph: 1, '-': 1, dimensionless: 1 },
 };
 
 export type UnitGroup = keyof typeof UNIT_GROUPS;
@@ -64,7 +66,9 @@ export function convertUnit(value: number, unit: string, group: UnitGroup): numb
   const table = UNIT_GROUPS[group];
   const factor = table?.[normaliseUnit(unit)];
   if (factor === undefined) {
-    throw new UnitError(`unknown unit "${unit}" for a ${group} value; accepted: ${unitsOf(group).filter(Boolean).join(', ')}`);
+    throw new UnitError(
+      `unknown unit "${unit}" for a ${group} value; accepted: ${unitsOf(group).filter(Boolean).join(', ')}`,
+    );
   }
   return value * factor;
 }
