@@ -4,11 +4,18 @@
  * beside it (HJ 212-2017 §6.3.3). Unknown codes, flags and numbers are reported as problems (a dead letter with
  * the raw packet) while the rest of the packet is kept: one bad item never costs the others.
  */
-import { isDataFlag, type DataFlag } from '../../domain/flags.js';
-import { isPossible, parameterOfHj212Code, toCanonicalUnit, UnitError, type Parameter } from '../../domain/parameters.js';
+import { DATA_FLAGS, isDataFlag, type DataFlag } from '../../domain/flags.js';
+import {
+  isPossible,
+  parameterOfHj212Code,
+  toCanonicalUnit,
+  UnitError,
+  type Parameter,
+} from '../../domain/parameters.js';
 import type { Zone } from '../../domain/time-window.js';
 import { checkTimestampRange } from '../timestamp.js';
 import type { Hj212Stream, Hj212Value } from './contracts.js';
+import { numberIn } from './cp-number.js';
 import { parseHj212Time } from './data-time.js';
 import type { Hj212Problem } from './reasons.js';
 
@@ -26,12 +33,6 @@ export const HJ212_CODE_UNITS: Readonly<Record<string, string>> = {
   w20142: 'µg/L', // Hg
   w20143: 'µg/L', // Cd
 };
-
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const EXTREMES = [
-  ['Min', 'min'],
-  ['Max', 'max'],
-] as const;
 
 /** ASCII letters and digits only (a pollutant code), in `text[from, to)`. */
 function isAlphanumeric(text: string, from: number, to: number): boolean {
@@ -76,14 +77,22 @@ export interface Measurements {
   problems: Hj212Problem[];
 }
 
-/** One pollutant's value fields as sent (texts), collected over the whole CP area. */
+/**
+ * One pollutant's value fields as sent, collected over the whole CP area: where each value's text is in the CP
+ * area, `[from, to)`, from -1 when the field is absent (offsets, not strings: no string per value).
+ */
 interface Raw {
   code: string;
-  main: string | undefined;
-  min: string | undefined;
-  max: string | undefined;
-  cou: string | undefined;
-  flag: string | undefined;
+  main: number;
+  mainTo: number;
+  min: number;
+  minTo: number;
+  max: number;
+  maxTo: number;
+  cou: number;
+  couTo: number;
+  flag: number;
+  flagTo: number;
 }
 
 /**
@@ -94,24 +103,46 @@ interface Raw {
 const scratch = { raws: [] as Raw[], used: 0, byCode: undefined as Map<string, Raw> | undefined };
 const FEW_CODES = 32;
 
-function rawOf(code: string): Raw {
+/** True when `text[from, to)` is `code`. */
+function isCodeAt(code: string, text: string, from: number, to: number): boolean {
+  return code.length === to - from && text.startsWith(code, from);
+}
+
+/** The pollutant whose code is `cp[from, to)`. */
+function rawOf(cp: string, from: number, to: number): Raw {
   const { raws, used } = scratch;
   // A pollutant's fields usually come together (`w01018-Rtd=…,w01018-Flag=N`): the last one first.
-  if (used > 0 && raws[used - 1]!.code === code) return raws[used - 1]!;
+  if (used > 0 && isCodeAt(raws[used - 1]!.code, cp, from, to)) return raws[used - 1]!;
   if (scratch.byCode) {
-    const found = scratch.byCode.get(code);
+    const found = scratch.byCode.get(cp.slice(from, to));
     if (found) return found;
   } else {
-    for (let i = 0; i < used; i++) if (raws[i]!.code === code) return raws[i]!;
+    for (let i = 0; i < used; i++) if (isCodeAt(raws[i]!.code, cp, from, to)) return raws[i]!;
   }
   let raw = raws[used];
   if (raw) {
-    raw.code = code;
-    raw.main = raw.min = raw.max = raw.cou = raw.flag = undefined;
+    // A logger sends its pollutants in the same order every time: the slot's code of an earlier packet is often
+    // this one, and kept rather than sliced again.
+    if (!isCodeAt(raw.code, cp, from, to)) raw.code = cp.slice(from, to);
+    raw.main = raw.min = raw.max = raw.cou = raw.flag = -1;
   } else {
-    raw = { code, main: undefined, min: undefined, max: undefined, cou: undefined, flag: undefined };
+    const code = cp.slice(from, to);
+    raw = {
+      code,
+      main: -1,
+      mainTo: -1,
+      min: -1,
+      minTo: -1,
+      max: -1,
+      maxTo: -1,
+      cou: -1,
+      couTo: -1,
+      flag: -1,
+      flagTo: -1,
+    };
     raws.push(raw);
   }
+  const code = raw.code;
   scratch.used++;
   if (scratch.byCode) scratch.byCode.set(code, raw);
   else if (scratch.used > FEW_CODES) scratch.byCode = new Map(raws.slice(0, scratch.used).map((r) => [r.code, r]));
@@ -141,7 +172,7 @@ export function readMeasurements(cp: string, options: MeasurementOptions): Measu
   // The next ',' and ';' at or after the item's start (n when none): found by indexOf, each at most once per item.
   let comma = -1;
   let semicolon = -1;
-  for (let start = 0; n > 0; ) {
+  for (let start = 0; n > 0;) {
     if (comma < start) comma = indexOrEnd(cp, ',', start);
     if (semicolon < start) semicolon = indexOrEnd(cp, ';', start);
     // One item: [start, end), ending at ',', ';' or the end of the area; its name ends at the first '='.
@@ -158,13 +189,24 @@ export function readMeasurements(cp: string, options: MeasurementOptions): Measu
         const dash = dashIn(cp, start, eq);
         const suffix = dash > start ? suffixAt(cp, dash + 1, eq) : NONE;
         if (suffix !== NONE && isAlphanumeric(cp, start, dash)) {
-          const raw = rawOf(cp.slice(start, dash));
-          const text = cp.slice(eq + 1, end);
-          if (suffix === mainSuffix) raw.main = text;
-          else if (suffix === MIN) raw.min = text;
-          else if (suffix === MAX) raw.max = text;
-          else if (suffix === COU) raw.cou = text;
-          else if (suffix === FLAG) raw.flag = text;
+          const raw = rawOf(cp, start, dash);
+          const from = eq + 1;
+          if (suffix === mainSuffix) {
+            raw.main = from;
+            raw.mainTo = end;
+          } else if (suffix === MIN) {
+            raw.min = from;
+            raw.minTo = end;
+          } else if (suffix === MAX) {
+            raw.max = from;
+            raw.maxTo = end;
+          } else if (suffix === COU) {
+            raw.cou = from;
+            raw.couTo = end;
+          } else if (suffix === FLAG) {
+            raw.flag = from;
+            raw.flagTo = end;
+          }
         }
       }
     }
@@ -178,7 +220,7 @@ export function readMeasurements(cp: string, options: MeasurementOptions): Measu
   const mainName = mainSuffix === RTD ? 'Rtd' : 'Avg';
   for (let i = 0; i < scratch.used; i++) {
     const raw = scratch.raws[i]!;
-    const value = readValue(raw.code, raw, mainName, options, problems);
+    const value = readValue(cp, raw, mainName, options, problems);
     if (value) values.push(value);
   }
   resetScratch();
@@ -234,13 +276,34 @@ function readDataTime(
   return checked;
 }
 
+/** The data flag written in `text[from, to)` (trimmed, either case), undefined when it is none. */
+function flagIn(text: string, from: number, to: number): DataFlag | undefined {
+  // The usual single letter, without a string; anything else (spaces around it…) as the text.
+  if (to - from === 1) {
+    const flag = FLAG_OF_CHAR[text.charCodeAt(from)];
+    if (flag) return flag;
+  }
+  const upper = text.slice(from, to).trim().toUpperCase();
+  return isDataFlag(upper) ? upper : undefined;
+}
+
+/** Character code of a flag letter, upper or lower case → the flag. */
+const FLAG_OF_CHAR: (DataFlag | undefined)[] = [];
+for (const flag of DATA_FLAGS) FLAG_OF_CHAR[flag.charCodeAt(0)] = FLAG_OF_CHAR[flag.toLowerCase().charCodeAt(0)] = flag;
+
+/** `text[from, to)` as shown in a problem: its first `max` characters, as JSON. */
+function shown(text: string, from: number, to: number, max: number): string {
+  return JSON.stringify(text.slice(from, Math.min(to, from + max)));
+}
+
 function readValue(
-  code: string,
+  cp: string,
   raw: Raw,
   mainSuffix: string,
   options: MeasurementOptions,
   problems: Hj212Problem[],
 ): Hj212Value | undefined {
+  const code = raw.code;
   const param = parameterOfHj212Code(code);
   if (!param) {
     problems.push({
@@ -249,25 +312,25 @@ function readValue(
     });
     return undefined;
   }
-  if (raw.main === undefined) {
+  if (raw.main < 0) {
     // A -Cou without a concentration (e.g. a flow meter's volume alone) has nothing to trend.
     problems.push({ reason: 'invalid_value', detail: `${code}: no ${code}-${mainSuffix} value` });
     return undefined;
   }
   let flag: DataFlag = 'N';
-  if (raw.flag !== undefined) {
-    const upper = raw.flag.trim().toUpperCase();
-    if (!isDataFlag(upper)) {
+  if (raw.flag >= 0) {
+    const read = flagIn(cp, raw.flag, raw.flagTo);
+    if (read === undefined) {
       problems.push({
         reason: 'invalid_flag',
-        detail: `${code}-Flag=${JSON.stringify(raw.flag.slice(0, 8))} is not one of N F M S D C T B`,
+        detail: `${code}-Flag=${shown(cp, raw.flag, raw.flagTo, 8)} is not one of N F M S D C T B`,
       });
       return undefined;
     }
-    flag = upper;
+    flag = read;
   }
   const unit = options.units[code] ?? HJ212_CODE_UNITS[code];
-  const value = convert(param, code, unit, raw.main, mainSuffix);
+  const value = convert(param, code, unit, cp, raw.main, raw.mainTo, mainSuffix);
   if (typeof value !== 'number') {
     problems.push(value);
     return undefined;
@@ -275,43 +338,49 @@ function readValue(
   if (!isPossible(param, value)) {
     problems.push({
       reason: 'implausible_value',
-      detail: `${code}-${mainSuffix}=${raw.main}${unit ? ` ${unit}` : ''} is physically impossible for ${param.code} (${param.nameZh}), possible ${param.possible.min}…${param.possible.max} ${param.unit}`,
+      detail: `${code}-${mainSuffix}=${cp.slice(raw.main, raw.mainTo)}${unit ? ` ${unit}` : ''} is physically impossible for ${param.code} (${param.nameZh}), possible ${param.possible.min}…${param.possible.max} ${param.unit}`,
     });
     return undefined;
   }
   const out: Hj212Value = { parameter: param.code, value, flag };
-  for (const [field, key] of EXTREMES) {
-    const text = raw[key];
-    if (text === undefined) continue;
-    const n = convert(param, code, unit, text, field);
-    if (typeof n === 'number') out[key] = n;
-    else problems.push(n);
+  if (raw.min >= 0) {
+    const min = convert(param, code, unit, cp, raw.min, raw.minTo, 'Min');
+    if (typeof min === 'number') out.min = min;
+    else problems.push(min);
   }
-  if (raw.cou !== undefined) {
-    if (NUMBER.test(raw.cou)) out.cou = Number(raw.cou);
+  if (raw.max >= 0) {
+    const max = convert(param, code, unit, cp, raw.max, raw.maxTo, 'Max');
+    if (typeof max === 'number') out.max = max;
+    else problems.push(max);
+  }
+  if (raw.cou >= 0) {
+    const cou = numberIn(cp, raw.cou, raw.couTo);
+    if (!Number.isNaN(cou)) out.cou = cou;
     else
       problems.push({
         reason: 'invalid_value',
-        detail: `${code}-Cou=${JSON.stringify(raw.cou.slice(0, 32))} is not a number`,
+        detail: `${code}-Cou=${shown(cp, raw.cou, raw.couTo, 32)} is not a number`,
       });
   }
   return out;
 }
 
-/** A value field's text as a number in the parameter's canonical unit, or the problem with it. */
+/** A value field's number (`text[from, to)`) in the parameter's canonical unit, or the problem with it. */
 function convert(
   param: Parameter,
   code: string,
   unit: string | undefined,
   text: string,
+  from: number,
+  to: number,
   field: string,
 ): number | Hj212Problem {
-  if (!NUMBER.test(text))
+  const n = numberIn(text, from, to);
+  if (Number.isNaN(n))
     return {
       reason: 'invalid_value',
-      detail: `${code}-${field}=${JSON.stringify(text.slice(0, 32))} is not a number`,
+      detail: `${code}-${field}=${shown(text, from, to, 32)} is not a number`,
     };
-  const n = Number(text);
   try {
     const converted = toCanonicalUnit(param, n, unit);
     // Factors like 1e-3 leave binary noise (0.42000000000000004); 12 digits is far below any analyser's.

@@ -182,7 +182,11 @@ describe('HJ 212 core properties', () => {
       ...['DataTime', 'w01018-Rtd', 'w21003-Avg', 'w21003-Flag', 'w01018-Min', 'w01018-Flag', 'w21003-Rtd'],
       ...['x-Max', '-Rtd', 'w01018-ZsRtd', 'w0-1-Rtd', 'w01018-rtd', ''],
     );
-    const value = fc.constantFrom('20261206115500', 'N', 'D', '7.25', '1e3', 'abc', '', '=');
+    const value = fc.constantFrom(
+      ...['20261206115500', 'N', 'D', '7.25', '1e3', 'abc', '', '='],
+      // The in-place number and flag reading: odd numbers (signs, dots, exponents, many digits) and flag spellings.
+      ...['-0', '+.5', '5.', '.', '-', '1e999', 'NaN', ' 1', '12345678901234567.5', '0.1', 'n', ' t ', 'NN'],
+    );
     const item = fc.oneof(
       { weight: 6, arbitrary: fc.tuple(name, value).map(([n, v]) => `${n}=${v}`) },
       { weight: 1, arbitrary: fc.constantFrom('abc', '', '=x', 'w01018-Rtd') },
