@@ -77,22 +77,29 @@ export interface Measurements {
   problems: Hj212Problem[];
 }
 
+/** A pollutant's value fields, by slot: the stream's main value (`-Rtd` or `-Avg`), `-Min`, `-Max`, `-Cou`, `-Flag`. */
+const MAIN_FIELD = 0;
+const MIN_FIELD = 1;
+const MAX_FIELD = 2;
+const COU_FIELD = 3;
+const FLAG_FIELD = 4;
+const FIELDS = 5;
+/** A suffix's field slot, -1 for none (RTD and AVG: the main value only when it is the stream's, see fieldOf). */
+const FIELD_OF_SUFFIX = [-1, -1, -1, MIN_FIELD, MAX_FIELD, COU_FIELD, FLAG_FIELD];
+
+function fieldOf(suffix: number, mainSuffix: number): number {
+  return suffix === mainSuffix ? MAIN_FIELD : FIELD_OF_SUFFIX[suffix]!;
+}
+
 /**
- * One pollutant's value fields as sent, collected over the whole CP area: where each value's text is in the CP
- * area, `[from, to)`, from -1 when the field is absent (offsets, not strings: no string per value).
+ * One pollutant's value fields as sent, collected over the whole CP area: where each field's text is in the CP
+ * area, `[from[f], to[f])` for field slot f, from -1 when the field is absent (offsets, not strings: no string
+ * per value).
  */
 interface Raw {
   code: string;
-  main: number;
-  mainTo: number;
-  min: number;
-  minTo: number;
-  max: number;
-  maxTo: number;
-  cou: number;
-  couTo: number;
-  flag: number;
-  flagTo: number;
+  from: Int32Array;
+  to: Int32Array;
 }
 
 /**
@@ -124,22 +131,9 @@ function rawOf(cp: string, from: number, to: number): Raw {
     // A logger sends its pollutants in the same order every time: the slot's code of an earlier packet is often
     // this one, and kept rather than sliced again.
     if (!isCodeAt(raw.code, cp, from, to)) raw.code = cp.slice(from, to);
-    raw.main = raw.min = raw.max = raw.cou = raw.flag = -1;
+    raw.from.fill(-1);
   } else {
-    const code = cp.slice(from, to);
-    raw = {
-      code,
-      main: -1,
-      mainTo: -1,
-      min: -1,
-      minTo: -1,
-      max: -1,
-      maxTo: -1,
-      cou: -1,
-      couTo: -1,
-      flag: -1,
-      flagTo: -1,
-    };
+    raw = { code: cp.slice(from, to), from: new Int32Array(FIELDS).fill(-1), to: new Int32Array(FIELDS) };
     raws.push(raw);
   }
   const code = raw.code;
@@ -189,23 +183,12 @@ export function readMeasurements(cp: string, options: MeasurementOptions): Measu
         const dash = dashIn(cp, start, eq);
         const suffix = dash > start ? suffixAt(cp, dash + 1, eq) : NONE;
         if (suffix !== NONE && isAlphanumeric(cp, start, dash)) {
+          // The pollutant is noted even for a field that is not this stream's (an -Avg in real-time data).
           const raw = rawOf(cp, start, dash);
-          const from = eq + 1;
-          if (suffix === mainSuffix) {
-            raw.main = from;
-            raw.mainTo = end;
-          } else if (suffix === MIN) {
-            raw.min = from;
-            raw.minTo = end;
-          } else if (suffix === MAX) {
-            raw.max = from;
-            raw.maxTo = end;
-          } else if (suffix === COU) {
-            raw.cou = from;
-            raw.couTo = end;
-          } else if (suffix === FLAG) {
-            raw.flag = from;
-            raw.flagTo = end;
+          const field = fieldOf(suffix, mainSuffix);
+          if (field >= 0) {
+            raw.from[field] = eq + 1;
+            raw.to[field] = end;
           }
         }
       }
@@ -303,7 +286,7 @@ function readValue(
   options: MeasurementOptions,
   problems: Hj212Problem[],
 ): Hj212Value | undefined {
-  const code = raw.code;
+  const { code, from, to } = raw;
   const param = parameterOfHj212Code(code);
   if (!param) {
     problems.push({
@@ -312,25 +295,25 @@ function readValue(
     });
     return undefined;
   }
-  if (raw.main < 0) {
+  if (from[MAIN_FIELD]! < 0) {
     // A -Cou without a concentration (e.g. a flow meter's volume alone) has nothing to trend.
     problems.push({ reason: 'invalid_value', detail: `${code}: no ${code}-${mainSuffix} value` });
     return undefined;
   }
   let flag: DataFlag = 'N';
-  if (raw.flag >= 0) {
-    const read = flagIn(cp, raw.flag, raw.flagTo);
+  if (from[FLAG_FIELD]! >= 0) {
+    const read = flagIn(cp, from[FLAG_FIELD]!, to[FLAG_FIELD]!);
     if (read === undefined) {
       problems.push({
         reason: 'invalid_flag',
-        detail: `${code}-Flag=${shown(cp, raw.flag, raw.flagTo, 8)} is not one of N F M S D C T B`,
+        detail: `${code}-Flag=${shown(cp, from[FLAG_FIELD]!, to[FLAG_FIELD]!, 8)} is not one of N F M S D C T B`,
       });
       return undefined;
     }
     flag = read;
   }
   const unit = options.units[code] ?? HJ212_CODE_UNITS[code];
-  const value = convert(param, code, unit, cp, raw.main, raw.mainTo, mainSuffix);
+  const value = convert(param, code, unit, cp, from[MAIN_FIELD]!, to[MAIN_FIELD]!, mainSuffix);
   if (typeof value !== 'number') {
     problems.push(value);
     return undefined;
@@ -338,28 +321,28 @@ function readValue(
   if (!isPossible(param, value)) {
     problems.push({
       reason: 'implausible_value',
-      detail: `${code}-${mainSuffix}=${cp.slice(raw.main, raw.mainTo)}${unit ? ` ${unit}` : ''} is physically impossible for ${param.code} (${param.nameZh}), possible ${param.possible.min}…${param.possible.max} ${param.unit}`,
+      detail: `${code}-${mainSuffix}=${cp.slice(from[MAIN_FIELD]!, to[MAIN_FIELD]!)}${unit ? ` ${unit}` : ''} is physically impossible for ${param.code} (${param.nameZh}), possible ${param.possible.min}…${param.possible.max} ${param.unit}`,
     });
     return undefined;
   }
   const out: Hj212Value = { parameter: param.code, value, flag };
-  if (raw.min >= 0) {
-    const min = convert(param, code, unit, cp, raw.min, raw.minTo, 'Min');
+  if (from[MIN_FIELD]! >= 0) {
+    const min = convert(param, code, unit, cp, from[MIN_FIELD]!, to[MIN_FIELD]!, 'Min');
     if (typeof min === 'number') out.min = min;
     else problems.push(min);
   }
-  if (raw.max >= 0) {
-    const max = convert(param, code, unit, cp, raw.max, raw.maxTo, 'Max');
+  if (from[MAX_FIELD]! >= 0) {
+    const max = convert(param, code, unit, cp, from[MAX_FIELD]!, to[MAX_FIELD]!, 'Max');
     if (typeof max === 'number') out.max = max;
     else problems.push(max);
   }
-  if (raw.cou >= 0) {
-    const cou = numberIn(cp, raw.cou, raw.couTo);
+  if (from[COU_FIELD]! >= 0) {
+    const cou = numberIn(cp, from[COU_FIELD]!, to[COU_FIELD]!);
     if (!Number.isNaN(cou)) out.cou = cou;
     else
       problems.push({
         reason: 'invalid_value',
-        detail: `${code}-Cou=${shown(cp, raw.cou, raw.couTo, 32)} is not a number`,
+        detail: `${code}-Cou=${shown(cp, from[COU_FIELD]!, to[COU_FIELD]!, 32)} is not a number`,
       });
   }
   return out;
