@@ -152,8 +152,8 @@ describe('MQTT source', () => {
     const one = source({ clientId: 'ingest-c1', shareGroup: 'qingliu', onMessage: keep(a) });
     const two = source({ clientId: 'ingest-c2', shareGroup: 'qingliu', onMessage: keep(b) });
     await Promise.all([one.start(), two.start()]);
-    await until(() => one.connected && two.connected);
-    await new Promise((r) => setTimeout(r, 200)); // let both SUBSCRIBEs reach the broker
+    // Both SUBACKs, not a pause: a member whose SUBSCRIBE the broker has not taken yet gets none of the 40.
+    await Promise.all([one.subscribed, two.subscribed]);
     await publish(Array.from({ length: 40 }, (_, i) => [`wq/s${i % 4}/data`, String(i)] as [string, string]));
     await until(() => a.length + b.length === 40);
     expect(a.length).toBeGreaterThan(0);
