@@ -24,6 +24,9 @@ import {
 /** How much of a logger station's history its logger back-fills over HJ 212 (the rest goes over MQTT). */
 const HJ212_HISTORY_MS = 7 * 86_400_000;
 
+/** The simulator's seed when none is given: what the demo's stations say at a given instant. */
+export const DEMO_SEED = 2026;
+
 export interface DemoFeedOptions {
   catalog: SimCatalog;
   mqttUrl: string;
@@ -51,7 +54,7 @@ export function createDemoFeed(options: DemoFeedOptions): DemoFeed {
   const now = options.now ?? Date.now;
   const simulator = createSimulator({
     catalog: options.catalog,
-    seed: options.seed ?? 2026,
+    seed: options.seed ?? DEMO_SEED,
     timeZone: options.timeZone,
   });
   const abort = new AbortController();
