@@ -167,9 +167,25 @@ export function spilledSimulator(base: Simulator, spillEnds: () => number): Simu
   };
 }
 
+/**
+ * A day on which the outbound section meets class III at every 2 s instant, at least 38 % inside each limit (the
+ * simulator's weather brings it within a few % of the NH3-N limit on some days, and over it on 2026-12-19 from
+ * 05:55 to 21:00 UTC: the precondition failed for a suite run then).
+ */
+const CALM_DAY = Date.parse('2026-04-11T00:00:00Z');
+const DAY_MS = 86_400_000;
+
 export function chaosSimulator(chaos: ChaosCatalog): Simulator {
   // Calm: no random incidents, dropouts, maintenance or spikes — only the spill breaks anything.
-  return createSimulator({ catalog: chaos.catalog, seed: 16, scenario: CALM_SCENARIO, timeZone: TIME_ZONE });
+  const base = createSimulator({ catalog: chaos.catalog, seed: 16, scenario: CALM_SCENARIO, timeZone: TIME_ZONE });
+  // Whatever the date the suite runs, the rivers say what they said at that time of CALM_DAY (stamped now).
+  return {
+    ...base,
+    sample(stationId: string, ts: number): Sample | undefined {
+      const s = base.sample(stationId, CALM_DAY + (((ts % DAY_MS) + DAY_MS) % DAY_MS));
+      return s && { ...s, ts };
+    },
+  };
 }
 
 /** Streams the sections over MQTT from `from` (the gap to now at once, then live); acknowledged → ledger. */
