@@ -173,7 +173,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => 
 
     const nh3n = page.locator('[data-chart="nh3n"]');
     expect(await nh3n.getAttribute('data-bands')).toBe('I,II,III,IV,V,劣V');
-    expect(Number(await nh3n.getAttribute('data-points'))).toBeGreaterThan(3);
+    // The last day's 6 reporting instants but the 2 flagged (seeded so, see dashboard-server.ts); 3 when one more
+    // instant has passed since the seeding (it has no reading, and the oldest has left the 24 h).
+    expect(Number(await nh3n.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
     // The two readings flagged at seeding (maintenance, calibration) are markers with a legend.
     expect(Number(await nh3n.getAttribute('data-flagged'))).toBeGreaterThanOrEqual(2);
     const flagLegend = await nh3n.locator('.flag-legend').innerText();
