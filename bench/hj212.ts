@@ -220,6 +220,16 @@ async function measureRawInflux(url: string, points: string[]): Promise<number> 
   return points.length / ((performance.now() - started) / 1000);
 }
 
+/** The machine's CPU times (/proc/stat: user nice system idle iowait …), to see whether any core was idle. */
+function machineCpu(): number[] {
+  return fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+}
+
+function idlePercentSince(before: number[]): number {
+  const d = machineCpu().map((v, i) => v - before[i]!);
+  return Math.round(((d[3]! + d[4]!) / d.reduce((a, b) => a + b, 0)) * 100);
+}
+
 async function until(
   condition: () => Promise<boolean>,
   timeoutMs: number,
@@ -330,6 +340,7 @@ async function main(): Promise<void> {
       const mb = (name: string) => Math.round(value(name) / 2 ** 20);
       return {
         stored: value('qingliu_ingest_readings_stored_total') || 0,
+        pendingBytes: value('qingliu_spool_pending_bytes') || 0,
         writes: value('qingliu_store_write_duration_seconds_count') || 0,
         writeSeconds: value('qingliu_store_write_duration_seconds_sum') || 0,
         memory: `rss ${mb('process_resident_memory_bytes')} heap ${mb('nodejs_heap_size_total_bytes')} ext ${mb('nodejs_external_memory_bytes')} MB`,
@@ -342,19 +353,27 @@ async function main(): Promise<void> {
     // and the gateway's memory (RSS, V8 heap, buffers outside it).
     answeredCount = 0;
     const timeline: string[] = [];
+    let lastCpu = machineCpu();
     const progress = setInterval(() => {
       const at = ((performance.now() - started) / 1000).toFixed(1);
+      const idle = idlePercentSince(lastCpu);
+      lastCpu = machineCpu();
       const answered = answeredCount;
       void gatewayMetrics()
-        .catch(() => ({ stored: NaN, memory: '?', writes: NaN, writeSeconds: NaN }))
+        .catch(() => ({ stored: NaN, pendingBytes: NaN, memory: '?', writes: NaN, writeSeconds: NaN }))
         .then((m) => {
           // Store writes so far and their mean duration: whether the store is slow to answer or idle.
           const mean = m.writes > 0 ? `${Math.round((m.writeSeconds / m.writes) * 1000)} ms mean` : 'no mean';
           const writes = `${m.writes} writes, ${mean}`;
-          timeline.push(`${at}s ${answered}p ${Math.round(m.stored / R)}s (${m.memory}; ${writes})`);
+          timeline.push(
+            `${at}s ${answered}p ${Math.round(m.stored / R)}s (${m.memory}; ${writes}; machine idle ${idle} %)`,
+          );
         });
     }, 1000);
     const answerSeconds = await closedLoop(conns, packets);
+    // The backlog when the answers end: what the store still has to take (diagnostics, not part of the figures).
+    const cpuAtLastAnswer = machineCpu();
+    const atLastAnswer = gatewayMetrics().catch(() => undefined);
     const expected = total * R;
     // Counting in influxd is not free (it scans what the gateway is writing): the gateway's own counter says when
     // its writes are acknowledged, then one count confirms. The end is when that count was sent.
@@ -371,6 +390,13 @@ async function main(): Promise<void> {
       'every reading stored',
     );
     const e2eSeconds = (doneAt - started) / 1000;
+    const idleInTail = idlePercentSince(cpuAtLastAnswer);
+    const backlog = await atLastAnswer;
+    say(
+      `store tail: done ${(e2eSeconds - answerSeconds).toFixed(2)} s after the last 9014 (machine idle ${idleInTail} %); ` +
+        `at the last 9014 ${backlog ? Math.round(backlog.stored / R) : '?'} packets stored, ` +
+        `${backlog ? Math.round(backlog.pendingBytes / 1024) : '?'} KiB of spool not yet stored`,
+    );
     // The gateway's own CPU per packet (answering, spooling, forwarding): what the load of the machine does not move.
     const gatewayCpuUs = ((cpuSeconds(gateway.pid!) - cpuBefore) / total) * 1e6;
     clearInterval(progress);
