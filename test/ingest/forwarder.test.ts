@@ -136,7 +136,31 @@ describe.each([
     forwarder.start();
     await forwarder.idle();
     expect(store.readings.get(`demo-01|do|${original.ts}`)).toEqual(correction);
-    expect(concurrent).toBe(2);
+    expect(concurrent).toBe(3);
+  });
+
+  it('starts a backlog of full batches together, up to three, without a turn of the event loop between them', async () => {
+    // A gateway with thousands of sockets makes each turn of the loop long (bench:hj212: 100–200 ms): a turn per
+    // write left the database idle while the backlog grew.
+    const { spool, store, forwarder } = rig({ batchBytes: 4096 });
+    spool.append(readings(1000), []); // ~9 batches
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    let startedWithinTheTurn: number | undefined;
+    const write = store.write;
+    store.write = async (rs) => {
+      if (++started === 1) setImmediate(() => (startedWithinTheTurn = started));
+      await gate;
+      await write(rs);
+    };
+    forwarder.start();
+    await until(() => startedWithinTheTurn !== undefined);
+    expect(startedWithinTheTurn).toBe(3);
+    expect(started).toBe(3); // and no more while they are in flight
+    release();
+    await forwarder.idle();
+    expect(store.readings.size).toBe(1000);
   });
 
   it('beside a write in flight sends no small batch: a steady trickle waits and goes as one batch', async () => {
