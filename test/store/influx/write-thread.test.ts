@@ -127,6 +127,29 @@ describe('InfluxDB write thread, real influxd 1.6.7', () => {
     expect(s.writeThread!.exits).toBe(1);
   });
 
+  it('a backlog goes to influxd three batches at a time: all three wait on a frozen influxd, none is committed', async () => {
+    const s = store();
+    await s.start();
+    const r = rig(s);
+    influx.pause();
+    r.spool.append(readings(20_000), []); // ~12 batches of 64 KiB, each station's times in order: none overlaps
+    r.forwarder.start();
+    let most = 0;
+    await vi.waitFor(
+      () => {
+        most = Math.max(most, s.writeThread!.pending);
+        expect(s.writeThread!.pending).toBe(3);
+      },
+      { timeout: 10_000, interval: 1 },
+    );
+    expect(r.spool.stats().pendingReadings).toBe(20_000);
+    influx.resume();
+    await r.forwarder.idle();
+    expect(most).toBe(3);
+    expect(await count(`thread_${databases}`)).toBe(20_000);
+    expect(await stored(r)).toBe(20_000);
+  });
+
   it('after too many deaths writes in the main thread, and says so', async () => {
     const { logger, lines } = memoryLogger();
     const s = store({ writeThread: { maxExits: 1 }, logger });
