@@ -163,6 +163,32 @@ describe.each([
     expect(store.readings.size).toBe(1000);
   });
 
+  it('drains a backlog into a store that answers at once without holding the event loop: at most three batches a turn', async () => {
+    // SQLite answers a write within microtasks: without a turn between batches, a replayed spool would keep the
+    // sockets (MQTT keep-alives, loggers, HTTP) unread until the whole backlog was written.
+    const { spool, store, forwarder } = rig({ batchBytes: 4096 });
+    spool.append(readings(1000), []); // ~9 batches
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn += 1;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const perTurn = new Map<number, number>();
+    const write = store.write;
+    store.write = async (rs) => {
+      perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+      await write(rs);
+    };
+    forwarder.start();
+    await forwarder.idle();
+    ticking = false;
+    expect(store.readings.size).toBe(1000);
+    expect(perTurn.size).toBeGreaterThan(1);
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(3);
+  });
+
   it('beside a write in flight sends no small batch: a steady trickle waits and goes as one batch', async () => {
     const { spool, store, forwarder } = rig();
     const write = store.write;
