@@ -274,6 +274,16 @@ export function toLocalTime(ts: number, timeZone: string | Zone = DEFAULT_TIME_Z
 }
 
 /**
+ * Days in `month` (1–12) of `year`, Gregorian, without a Date per call (every HJ 212 time and message timestamp is
+ * checked with it). Years 0–99 are read as 1900–1999, as Date.UTC (and so localTimeToUtc) reads them.
+ */
+export function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  const y = year < 100 ? year + 1900 : year;
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+}
+
+/**
  * The instant a local wall-clock time happens. Ambiguous times (the repeated hour when clocks go back) give
  * the earlier instant; times that do not exist (skipped when clocks go forward) give the instant of the jump.
  */

@@ -2,6 +2,7 @@
  * Message timestamps: ISO 8601 with an explicit offset, or epoch milliseconds. A local time without an
  * offset is refused rather than guessed: a station clock in UTC read as Beijing time shifts every reading 8 h.
  */
+import { daysInMonth } from '../domain/time-window.js';
 import type { Problem } from './rejection.js';
 
 /** Earlier than this is almost certainly epoch seconds sent as milliseconds (1.7e9 ms is January 1970). */
@@ -9,10 +10,6 @@ export const EARLIEST_TS = Date.UTC(2000, 0, 1);
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
 
 /** Parses an ISO 8601 date-time with offset into epoch ms; undefined when it is not one. */
 export function parseIsoTimestamp(text: string): number | undefined {

@@ -2,7 +2,7 @@
  * HJ 212 times: `YYYYMMDDhhmmss` (DataTime, SystemTime, BeginTime, EndTime) and `YYYYMMDDhhmmsszzz` (QN), with no
  * offset — they are the station's local time (issue 13 §4: the catalog's or TIMEZONE's zone, Beijing by default).
  */
-import { localTimeToUtc, toLocalTime, type Zone } from '../../domain/time-window.js';
+import { daysInMonth, localTimeToUtc, toLocalTime, type Zone } from '../../domain/time-window.js';
 
 /** The number written by the ASCII digits `text[from, from + count)`; -1 when one is not a digit. */
 function digits(text: string, from: number, count: number): number {
@@ -32,16 +32,6 @@ export function parseHj212Time(text: string, zone: Zone): number | undefined {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   return localTimeToUtc({ year, month, day, hour, minute, second, millisecond }, zone);
-}
-
-/**
- * Days in `month` (1–12) of `year`, Gregorian, without a Date per packet. Years 0–99 are read as 1900–1999, as
- * Date.UTC (and so localTimeToUtc) reads them.
- */
-export function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  const y = year < 100 ? year + 1900 : year;
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
 }
 
 /** `YYYYMMDDhhmmss` in `zone` (DataTime, SystemTime, BeginTime/EndTime). */

@@ -9,7 +9,8 @@ import { checkDevice, interpret, statusFields } from '../../../src/ingest/hj212/
 import { decodeFrame, type Hj212Packet } from '../../../src/ingest/hj212/packet.js';
 import { parseCp } from '../../../src/ingest/hj212/cp.js';
 import { createReassembler } from '../../../src/ingest/hj212/reassembler.js';
-import { cachedZone, daysInMonth, parseHj212Time, formatHj212Time } from '../../../src/ingest/hj212/data-time.js';
+import { daysInMonth } from '../../../src/domain/time-window.js';
+import { cachedZone, parseHj212Time, formatHj212Time } from '../../../src/ingest/hj212/data-time.js';
 import { sm4EncryptCp, sm4DecryptCp, parseBracedBytes } from '../../../src/ingest/hj212/sm4.js';
 import { DEVICES, fixture, KEY_A2, keysFor } from './fixtures.js';
 
