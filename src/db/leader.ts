@@ -100,6 +100,7 @@ export function createLeadership(options: LeaderOptions): Leadership {
     const c = client;
     client = undefined;
     c?.removeAllListeners('end');
+    // Its 'error' listeners stay (an unhandled 'error' would crash the process); `lost` ignores a dropped client.
     void c?.end().catch(() => undefined);
   }
 
@@ -111,12 +112,16 @@ export function createLeadership(options: LeaderOptions): Leadership {
       queryTimeoutMs: every,
       connectTimeoutMs: Math.max(1_000, options.leaseMs),
     });
-    c.on('end', () => {
+    const lost = (): void => {
       if (client !== c) return;
       client = undefined;
       // The connection is gone: so is any guarantee about the lease. Step down now, not at the next renewal.
       if (term) void depose('the database connection was lost');
-    });
+    };
+    c.on('end', lost);
+    // The driver reports a broken socket as 'error' before (or instead of) 'end'; from then on it refuses every
+    // query ("not queryable"), so a renewal due in between would fail with that instead of the real reason.
+    c.on('error', lost);
     await c.connect();
     client = c;
     return c;
