@@ -20,7 +20,8 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** /proc's CPU times are in USER_HZ ticks, 100 a second on every Linux architecture Node runs on. */
-const CLOCK_TICKS = 100;
+/** USER_HZ: the unit of /proc/stat's and /proc/PID/stat's CPU times (100 on Linux for every architecture). */
+export const CLOCK_TICKS = 100;
 
 /** CPU seconds a process has used so far (user + system). */
 export function cpuSeconds(pid: number): number {
