@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, MAX_REPORTED_ERRORS, register } from '../../src/api/routes/evaluate.js';
 import { API_EVALUATION_LIMITS } from '../../src/domain/evaluate.js';
 import { freePort } from '../harness/free-port.js';
+import { watchLoopBlocks } from '../harness/loop-blocks.js';
 import { healthzUnderLoad } from './healthz-under-load.js';
 import { createTestApp } from './test-app.js';
 
@@ -149,6 +150,7 @@ describe('POST /api/v1/evaluate against the real HTTP server: hostile requests d
         Array.from({ length: 1000 }, () => ({ ...item, readings: { ...item.readings, nh3n: -1, x1: 1 } })),
       ),
     ];
+    const blocks = watchLoopBlocks();
     const {
       answers,
       idle,
@@ -157,14 +159,18 @@ describe('POST /api/v1/evaluate against the real HTTP server: hostile requests d
       base,
       Array.from({ length: 20 }, (_, i) => hostile[i % 2]!),
     );
+    const held = blocks.stop();
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([400]));
     expect(Math.max(...answers.map((a) => a.bytes))).toBeLessThan(20_000);
     const worst = Math.max(...latencies);
     const worstIdle = Math.max(...idle);
     console.info(
-      `/healthz while 20 hostile evaluations ran: ${latencies.length} probes, worst ${worst.toFixed(0)} ms (idle: worst ${worstIdle.toFixed(0)} ms)`,
+      `/healthz while 20 hostile evaluations ran: ${latencies.length} probes, worst ${worst.toFixed(0)} ms (idle: worst ${worstIdle.toFixed(0)} ms); the event loop held at most ${held.maxCpuMs} ms of CPU`,
     );
-    // Before the fix, the same requests held the event loop for 0.8–1.9 s at a time (worst /healthz here).
-    expect(worst).toBeLessThan(500 + 4 * worstIdle);
+    expect(latencies.length).toBeGreaterThan(0);
+    // Before the fix, the same requests held the event loop for 0.8–1.9 s at a time (worst /healthz here); a batch
+    // now yields every 5 ms. Bounded in the CPU time of one hold (50 ms alone and beside 4 busy loops), not in
+    // /healthz's wall time (worst 70 ms alone, 360-490 ms beside the busy loops: other processes had the CPU).
+    expect(held.maxCpuMs).toBeLessThan(300);
   }, 60_000);
 });

@@ -317,9 +317,11 @@ describe('hostile payloads (issue 12, items 2, 6 and 10)', () => {
   it('decodes the 2,500-spelling, 5,000-flag flood in milliseconds (it took seconds: quadratic lookups, a thrashing memo)', () => {
     const d = decoder();
     const payload = Buffer.from(spellingFlood(TS));
-    const t0 = performance.now();
+    // CPU time, as below: 5-20 ms here, alone or in a busy suite, whose wall time would count the other workers.
+    const t0 = process.cpuUsage();
     const out = d.decode('wq/demo-01/data', payload, NOW);
-    expect(performance.now() - t0).toBeLessThan(500);
+    const used = process.cpuUsage(t0);
+    expect((used.user + used.system) / 1000).toBeLessThan(500);
     expect(reasons(out)).toEqual(['invalid_message']);
   });
 
@@ -356,7 +358,9 @@ describe('hostile payloads (issue 12, items 2, 6 and 10)', () => {
     expect(best(large) / best(small)).toBeLessThan(100);
     // No memo of what the station invented: the spellings of NH3-N and pH only.
     expect(d.memoStats().spellings).toBeLessThanOrEqual(61);
-  });
+    // 6 s alone, 118 s beside 4 busy loops of a higher priority: the bound is the ratio of CPU times above, not the
+    // wall time this takes (the default 60 s).
+  }, 180_000);
 
   // 100 are enough: an invented name is never remembered, so one kept would show as a second spelling (800 of them
   // took over 60 s of decoding in a loaded suite).
