@@ -399,7 +399,9 @@ describe('hourly rollups (real influxd 1.6.7)', () => {
     const late = (value: number): Reading[] => [{ stationId: 'S1', parameter: 'ph', ts: START + D, value, flag: 'N' }];
     const tickets: number[] = [];
     const a = m.beforeWrite(late(1)).then((t) => tickets.push(t) && events.push('a may write'));
-    await new Promise((r) => setTimeout(r, 50));
+    // a saves its mark, then publishes it (and waits there): waited for, not given 50 ms, which a loaded machine
+    // may not give it. b is then given 50 ms to overtake, which it must not.
+    await vi.waitFor(() => expect(events).toContain('publishing'), { timeout: 10_000 });
     const b = m.beforeWrite(late(2)).then((t) => tickets.push(t) && events.push('b may write'));
     await new Promise((r) => setTimeout(r, 50));
     expect(events).toEqual(['started', 'publishing']);
