@@ -437,7 +437,9 @@ describe('HJ 212 server', () => {
   it('closes a connection that sends only garbage, or nothing valid in time; counts why', async () => {
     await rig.server.stop(100);
     rig.spool.close();
-    rig = await startRig({ maxDiscardBytes: 1000, firstPacketTimeoutMs: 200 });
+    // 2 s, not less: the garbage must arrive before the first-packet timer fires, or the noisy connection is closed
+    // as silent (after a stall of this process between accept and read, the timer runs first).
+    rig = await startRig({ maxDiscardBytes: 1000, firstPacketTimeoutMs: 2_000 });
     const noisy = await connect();
     noisy.send(Buffer.alloc(2000, 0x41));
     await noisy.closed;
