@@ -66,8 +66,8 @@ export interface OutboxOptions {
   /** Notifications one pass sends at most. */
   batchSize?: number;
   /**
-   * How long a claim on a notification being sent lasts (default 2 min, far above a channel's timeout): another
-   * sender (another alerts instance) takes it over only after that, if this one died without marking it.
+   * How long a claim on a notification being sent lasts (default `DEFAULT_CLAIM_LEASE_MS`): another sender
+   * (another alerts instance) takes it over only after that, if this one died without marking it.
    */
   claimLeaseMs?: number;
   /** Deliveries in flight at once. */
@@ -77,13 +77,23 @@ export interface OutboxOptions {
   random?: () => number;
 }
 
+/**
+ * A claim's lease: six times an HTTP channel's 10 s timeout, twice an e-mail's three 10 s timeouts in a row
+ * (notify/channel.ts, notify/email.ts), so a send in progress keeps its claim. It is also how late a notification
+ * goes out when its sender dies between the receiver's answer and recording it (then sent again, with the same
+ * idempotency key): 2 min was twice the wait for nothing.
+ */
+export const DEFAULT_CLAIM_LEASE_MS = 60_000;
+/** How often the outbox looks for due notifications (default of `pollMs`). */
+export const DEFAULT_OUTBOX_POLL_MS = 5_000;
+
 export function createOutbox(options: OutboxOptions): Outbox {
   const log = options.logger.child({ component: 'alerts.outbox' });
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const batchSize = options.batchSize ?? 50;
   const concurrency = options.concurrency ?? 4;
-  const pollMs = options.pollMs ?? 5_000;
-  const claimLeaseMs = options.claimLeaseMs ?? 120_000;
+  const pollMs = options.pollMs ?? DEFAULT_OUTBOX_POLL_MS;
+  const claimLeaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
   const reportedUnconfigured = new Set<string>();
   let running: Promise<DispatchResult> | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -18,6 +18,7 @@
  * influxd pause is inside them). The chaos steps overlap: each killed process restarts while the next step runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CLAIM_LEASE_MS, DEFAULT_OUTBOX_POLL_MS } from '../../src/alerts/outbox.js';
 import { startInfluxd, type Influxd } from '../harness/influxd.js';
 import { startMosquitto, type Mosquitto } from '../harness/mosquitto.js';
 import { startPostgres, type Postgres } from '../harness/postgres.js';
@@ -344,6 +345,13 @@ describe('chaos: two of everything under load, with kills, a database restart an
     act(`streams stopped: ${mqtt.messages} MQTT messages acknowledged, ${ledger.hj212Packets} HJ 212 packets answered`);
     // The outbox of a resolution is sent within its poll; give redeliveries a moment to show up too.
     await sleep(6_000);
+    // A sender killed between the receiver's answer and recording it leaves its claim: another sends that
+    // notification again once the claim's lease ends (docs/alerts.md) — every one delivered within it and a poll.
+    await until(
+      'the outbox delivered',
+      DEFAULT_CLAIM_LEASE_MS + 2 * DEFAULT_OUTBOX_POLL_MS,
+      async () => (await alertStoreRows(postgres))?.outbox.every((o) => o.state === 'delivered') || undefined,
+    ).catch(() => undefined);
 
     // Drained: influxd holds as many readings as were acknowledged (or the deadline passes and the test says).
     await until(
