@@ -79,9 +79,9 @@ export interface OutboxOptions {
 
 /**
  * A claim's lease: six times an HTTP channel's 10 s timeout, twice an e-mail's three 10 s timeouts in a row
- * (notify/channel.ts, notify/email.ts), so a send in progress keeps its claim. It is also how late a notification
- * goes out when its sender dies between the receiver's answer and recording it (then sent again, with the same
- * idempotency key): 2 min was twice the wait for nothing.
+ * (notify/channel.ts, notify/email.ts), so a send in progress keeps its claim. It is also how long a notification
+ * waits when its sender dies between the receiver's answer and recording it (it is then sent again, with the same
+ * idempotency key), so no longer than that: it was 2 min before (docs/adr/0015).
  */
 export const DEFAULT_CLAIM_LEASE_MS = 60_000;
 /** How often the outbox looks for due notifications (default of `pollMs`). */
