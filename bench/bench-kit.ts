@@ -4,6 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { processCpuMs } from '../test/harness/cpu-time.js';
 
 /** `--name N`: a positive number, or `fallback` when the option is absent. */
 export function positiveOption(name: string, fallback: number): number {
@@ -19,15 +20,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** /proc's CPU times are in USER_HZ ticks, 100 a second on every Linux architecture Node runs on. */
-/** USER_HZ: the unit of /proc/stat's and /proc/PID/stat's CPU times (100 on Linux for every architecture). */
-export const CLOCK_TICKS = 100;
-
-/** CPU seconds a process has used so far (user + system). */
+/** CPU seconds a process has used so far (user + system); throws when it is gone. */
 export function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  const ms = processCpuMs(pid);
+  if (ms === undefined) throw new Error(`process ${pid} is gone: no /proc/${pid}/stat`);
+  return ms / 1000;
 }
 
 /** A process's resident memory in MB: now (VmRSS) and its peak so far (VmHWM). */

@@ -33,7 +33,7 @@ import { startPostgres, type Postgres } from '../test/harness/postgres.js';
 import type { QingliuProcess } from '../test/harness/qingliu.js';
 import { ADMIN_KEY, createTopology, isLeading, LOGGER_SECRETS } from '../test/ha/topology.js';
 import { SECTION_PARAMETERS, writeChaosCatalog } from '../test/ha/scenario.js';
-import { percentile } from './bench-kit.js';
+import { cpuSeconds, percentile } from './bench-kit.js';
 import { postLines } from './bench-influxd.js';
 
 const args = process.argv.slice(2);
@@ -190,12 +190,6 @@ async function storedTotal(ingesters: QingliuProcess[]): Promise<number> {
   return total;
 }
 
-/** User + system CPU seconds of a running instance (/proc/PID/stat, clock ticks of 1/100 s). */
-function cpuSeconds(p: QingliuProcess): number {
-  const fields = fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 async function benchIngest(base: Base, broker: Mosquitto, influx: Influxd): Promise<void> {
   const topo = await createTopology({ ...base.topology, ingesters: 2, apis: 0, alerts: 0 });
   const stations = base.sections;
@@ -215,13 +209,13 @@ async function benchIngest(base: Base, broker: Mosquitto, influx: Influxd): Prom
       const running = topo.ingesters.slice(0, n);
       await Promise.all(running.map((p) => p.start()));
       const before = await storedTotal(running);
-      const cpuBefore = running.map(cpuSeconds);
+      const cpuBefore = running.map((p) => cpuSeconds(p.pid!));
       const readings = MESSAGES * SECTION_PARAMETERS.length;
       const started = performance.now();
       await publish(broker.url, messages(stations, MESSAGES));
       await until('every reading stored', 300_000, async () => (await storedTotal(running)) - before >= readings);
       const seconds = (performance.now() - started) / 1000;
-      const cpu = running.map(cpuSeconds).reduce((a, b, i) => a + b - cpuBefore[i]!, 0);
+      const cpu = running.map((p) => cpuSeconds(p.pid!)).reduce((a, b, i) => a + b - cpuBefore[i]!, 0);
       results[n] = readings / seconds;
       emit({
         phase: 'ingest',

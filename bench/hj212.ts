@@ -38,10 +38,11 @@ import { encodePacket } from '../src/ingest/hj212/encode.js';
 import { createFramer } from '../src/ingest/hj212/framer.js';
 import { decodeFrame } from '../src/ingest/hj212/packet.js';
 import { defaultValues } from '../sensors/hj212/logger.js';
+import { CLOCK_TICKS, processCpuMs } from '../test/harness/cpu-time.js';
 import { freePort, waitForPort } from '../test/harness/free-port.js';
 import { startInfluxd } from '../test/harness/influxd.js';
 import { startMosquitto } from '../test/harness/mosquitto.js';
-import { CLOCK_TICKS, cpuSeconds, memoryMb, percentile, positiveOption, stopChild } from './bench-kit.js';
+import { cpuSeconds, memoryMb, percentile, positiveOption, stopChild } from './bench-kit.js';
 import { compileMain } from './compile-main.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -271,11 +272,8 @@ function idlePercentSince(before: number[]): number {
 function foreignCpuMeter(pids: () => number[]): () => number | null {
   // A process that ended meanwhile (the echo server) keeps its first reading: its last moments count as foreign.
   const cpuOf = (pid: number, otherwise: number) => {
-    try {
-      return cpuSeconds(pid);
-    } catch {
-      return otherwise;
-    }
+    const ms = processCpuMs(pid);
+    return ms === undefined ? otherwise : ms / 1000;
   };
   const start = new Map(pids().map((pid) => [pid, cpuOf(pid, NaN)] as const));
   for (const [pid, seconds] of start) if (Number.isNaN(seconds)) start.delete(pid);

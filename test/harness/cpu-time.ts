@@ -4,7 +4,9 @@
  */
 import fs from 'node:fs';
 
-const MS_PER_TICK = 10;
+/** USER_HZ: the unit of /proc/stat's and /proc/PID/stat's CPU times (100 on Linux for every architecture). */
+export const CLOCK_TICKS = 100;
+const MS_PER_TICK = 1000 / CLOCK_TICKS;
 
 /** utime + stime of a /proc stat line, in ms; undefined for a process that is gone. */
 function statCpuMs(file: string): { ppid: number; name: string; cpuMs: number } | undefined {
@@ -22,6 +24,11 @@ function statCpuMs(file: string): { ppid: number; name: string; cpuMs: number } 
     name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
     cpuMs: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK,
   };
+}
+
+/** CPU time (user + system, all threads) of process `pid` so far; undefined when it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  return statCpuMs(`/proc/${pid}/stat`)?.cpuMs;
 }
 
 /** CPU time of the calling thread (the event loop's, called from it). */
