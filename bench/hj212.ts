@@ -448,6 +448,8 @@ async function main(): Promise<void> {
       const influxdCpuBefore = cpuSeconds(influx.pid!);
       const clientCpu = process.cpuUsage();
       const foreign = foreignCpuMeter(ourPids);
+      // Readings of the rounds before: the counter and influxd's count add up over the run.
+      const storedBefore = expected - total * R;
       const started = performance.now();
       // Progress each second (stderr): packets answered and readings the gateway has had stored, to see which
       // lags, and the gateway's memory (RSS, V8 heap, buffers outside it).
@@ -466,7 +468,7 @@ async function main(): Promise<void> {
             const mean = m.writes > 0 ? `${Math.round((m.writeSeconds / m.writes) * 1000)} ms mean` : 'no mean';
             const writes = `${m.writes} writes, ${mean}`;
             timeline.push(
-              `${at}s ${answered}p ${Math.round(m.stored / R)}s (${m.memory}; ${writes}; machine idle ${idle} %)`,
+              `${at}s ${answered}p ${Math.round((m.stored - storedBefore) / R)}s (${m.memory}; ${writes}; machine idle ${idle} %)`,
             );
           });
       }, 1000);
@@ -498,7 +500,6 @@ async function main(): Promise<void> {
       const clientUsPerPacket = cpuMicros(process.cpuUsage(clientCpu)) / total;
       const foreignPercent = foreign();
       clearInterval(progress);
-      const storedBefore = expected - total * R;
       say(
         `${name} round: store done ${(e2eSeconds - answerSeconds).toFixed(2)} s after the last 9014 (machine idle ${idleInTail} %); ` +
           `at the last 9014 ${backlog ? Math.round((backlog.stored - storedBefore) / R) : '?'} packets stored, ` +
